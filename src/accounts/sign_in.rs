@@ -1,0 +1,227 @@
+//! The sign-in decision. Every outcome a caller might see is the same generic failure, so the
+//! form never tells whether an e-mail exists, is locked or is deactivated; the audit trail
+//! records which it was.
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::audit::{self, Actor, AuditEntry};
+use crate::auth::{password, totp};
+use crate::clock::{from_db, to_db};
+use crate::db::{self, DbConnection, write_tx};
+use crate::domain::staff::{LOCKOUT, StaffEmail};
+use crate::error::AppError;
+
+pub struct Attempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub totp: &'a str,
+    pub require_totp: bool,
+    pub now: OffsetDateTime,
+    pub request_id: Option<&'a str>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    SignedIn {
+        staff_id: i64,
+        epoch: i32,
+    },
+    /// Password right, no authenticator yet: enrol one before the session starts.
+    MustEnrolTotp {
+        staff_id: i64,
+        epoch: i32,
+    },
+    Failed,
+}
+
+pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, AppError> {
+    let at = to_db(input.now);
+    let email = StaffEmail::parse(input.email).ok();
+    let row = match &email {
+        Some(email) => db::staff::find_by_email(conn, email.as_str())?,
+        None => None,
+    };
+    let Some(row) = row else {
+        // Same work as for a real account, so timing does not tell the e-mail is unknown.
+        let _ = password::verify(input.password, password::dummy_hash());
+        write_tx(conn, |c| {
+            audit::append(
+                c,
+                at,
+                failure(
+                    Actor::Anonymous,
+                    "none",
+                    "unknown_account",
+                    input.request_id,
+                ),
+            )
+        })?;
+        return Ok(Outcome::Failed);
+    };
+    let actor = Actor::Staff(row.id);
+    let target = row.id.to_string();
+    let locked_until = row.locked_until.map(from_db);
+    if !row.active || LOCKOUT.is_locked(locked_until, input.now) {
+        let _ = password::verify(input.password, password::dummy_hash());
+        let reason = if row.active { "locked" } else { "inactive" };
+        write_tx(conn, |c| {
+            audit::append(
+                c,
+                at,
+                failure(actor.clone(), &target, reason, input.request_id),
+            )
+        })?;
+        return Ok(Outcome::Failed);
+    }
+
+    let password_ok = password::verify(input.password, &row.password_hash);
+    let (second_factor_ok, step) =
+        match (password_ok, input.require_totp, row.totp_secret.as_deref()) {
+            (false, _, _) => (false, None),
+            (true, false, _) | (true, true, None) => (true, None),
+            (true, true, Some(secret)) => {
+                let step = totp::verify(secret, input.totp, input.now, row.totp_last_step)
+                    .map_err(|e| AppError::Internal(e.into()))?;
+                (step.is_some(), step)
+            }
+        };
+
+    if !password_ok || !second_factor_ok {
+        let reason = if password_ok {
+            "wrong_totp"
+        } else {
+            "wrong_password"
+        };
+        write_tx(conn, |c| {
+            // Count on the row as it is now, under its lock: concurrent failures must not
+            // overwrite each other's count.
+            let fresh = db::staff::lock_and_find(c, row.id)?;
+            let after = LOCKOUT.after_failure(
+                fresh.failed_logins,
+                fresh.locked_until.map(from_db),
+                input.now,
+            );
+            db::staff::record_failure(
+                c,
+                row.id,
+                after.failed_logins,
+                after.locked_until.map(to_db),
+                at,
+            )?;
+            audit::append(
+                c,
+                at,
+                failure(actor.clone(), &target, reason, input.request_id),
+            )?;
+            if after.just_locked {
+                audit::append(
+                    c,
+                    at,
+                    AuditEntry::new(actor.clone(), "staff.locked_out", "staff", &target)
+                        .details(json!({"failed_logins": after.failed_logins, "minutes": LOCKOUT.lock_for.whole_minutes()}))
+                        .request_id(input.request_id),
+                )?;
+            }
+            Ok::<_, AppError>(())
+        })?;
+        return Ok(Outcome::Failed);
+    }
+
+    if input.require_totp && row.totp_secret.is_none() {
+        return Ok(Outcome::MustEnrolTotp {
+            staff_id: row.id,
+            epoch: row.session_epoch,
+        });
+    }
+    write_tx(conn, |c| {
+        db::staff::record_success(c, row.id, step, at)?;
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(actor.clone(), "staff.login", "staff", &target)
+                .details(json!({"second_factor": step.is_some()}))
+                .request_id(input.request_id),
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(Outcome::SignedIn {
+        staff_id: row.id,
+        epoch: row.session_epoch,
+    })
+}
+
+fn failure<'a>(
+    actor: Actor,
+    target: &str,
+    reason: &'static str,
+    request_id: Option<&'a str>,
+) -> AuditEntry<'a> {
+    AuditEntry::new(actor, "staff.login_failed", "staff", target)
+        .details(json!({ "reason": reason }))
+        .request_id(request_id)
+}
+
+/// Finishes TOTP enrolment: the first code proves the authenticator works; the secret is
+/// stored and the person is signed in.
+pub fn complete_enrolment(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    epoch: i32,
+    secret: &str,
+    code: &str,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<bool, AppError> {
+    let Some(step) =
+        totp::verify(secret, code, now, None).map_err(|e| AppError::Internal(e.into()))?
+    else {
+        return Ok(false);
+    };
+    let at = to_db(now);
+    let row = db::staff::find(conn, staff_id)?;
+    if !row.is_some_and(|r| r.active && r.session_epoch == epoch && r.totp_secret.is_none()) {
+        return Err(AppError::Unauthenticated);
+    }
+    write_tx(conn, |c| {
+        db::staff::set_totp(c, staff_id, Some(secret), Some(step), at)?;
+        db::staff::record_success(c, staff_id, Some(step), at)?;
+        let actor = Actor::Staff(staff_id);
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(actor.clone(), "staff.totp_enrolled", "staff", staff_id)
+                .request_id(request_id),
+        )?;
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(actor, "staff.login", "staff", staff_id)
+                .details(json!({"second_factor": true}))
+                .request_id(request_id),
+        )?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(true)
+}
+
+/// Signing out ends every session of this person (epoch bump): a copied cookie stops working
+/// too, which a cookie-held session could not otherwise promise.
+pub fn sign_out(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<(), AppError> {
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        db::staff::bump_epoch(c, staff_id, at)?;
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(Actor::Staff(staff_id), "staff.logout", "staff", staff_id)
+                .request_id(request_id),
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,201 @@
+//! Appending to and verifying the chain in the database.
+
+use diesel::prelude::*;
+use serde_json::Value;
+use time::PrimitiveDateTime;
+
+use super::chain::{Actor, Content, GENESIS_HASH};
+use crate::db::DbConnection;
+use crate::db::schema::{audit_events, audit_head};
+
+/// One event to record. Details must not carry personal data (names, numbers, e-mails):
+/// ids and codes only.
+pub struct AuditEntry<'a> {
+    pub actor: Actor,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: String,
+    pub reason: Option<&'a str>,
+    pub details: Value,
+    pub request_id: Option<&'a str>,
+}
+
+impl<'a> AuditEntry<'a> {
+    pub fn new(
+        actor: Actor,
+        action: &'a str,
+        target_type: &'a str,
+        target_id: impl ToString,
+    ) -> Self {
+        Self {
+            actor,
+            action,
+            target_type,
+            target_id: target_id.to_string(),
+            reason: None,
+            details: Value::Object(Default::default()),
+            request_id: None,
+        }
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn reason(mut self, reason: &'a str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    pub fn request_id(mut self, request_id: Option<&'a str>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEventRow {
+    pub seq: i64,
+    pub occurred_at: PrimitiveDateTime,
+    pub actor_staff_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub reason: Option<String>,
+    pub details: String,
+    pub request_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEventRow {
+    fn content(&self) -> Content<'_> {
+        Content {
+            seq: self.seq,
+            occurred_at: self.occurred_at,
+            actor_staff_id: self.actor_staff_id,
+            actor: &self.actor,
+            action: &self.action,
+            target_type: &self.target_type,
+            target_id: &self.target_id,
+            reason: self.reason.as_deref(),
+            details: &self.details,
+            request_id: self.request_id.as_deref(),
+        }
+    }
+}
+
+/// Appends one event inside the caller's transaction (which must be a `write_tx`).
+///
+/// The head row is updated first: on PostgreSQL that takes its row lock, on SQLite the
+/// transaction already holds the write lock, so concurrent writers line up and the chain
+/// never forks. Call it last in a transaction to hold the lock briefly.
+pub fn append(
+    conn: &mut DbConnection,
+    at: PrimitiveDateTime,
+    entry: AuditEntry<'_>,
+) -> QueryResult<i64> {
+    let (seq, prev_hash): (i64, String) = diesel::update(audit_head::table.find(1))
+        .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
+        .returning((audit_head::last_seq, audit_head::last_hash))
+        .get_result(conn)?;
+    let actor = entry.actor.label();
+    let mut row = AuditEventRow {
+        seq,
+        occurred_at: at,
+        actor_staff_id: entry.actor.staff_id(),
+        actor,
+        action: entry.action.to_owned(),
+        target_type: entry.target_type.to_owned(),
+        target_id: entry.target_id,
+        reason: entry.reason.map(str::to_owned),
+        details: entry.details.to_string(),
+        request_id: entry.request_id.map(str::to_owned),
+        prev_hash,
+        hash: String::new(),
+    };
+    row.hash = row.content().hash(&row.prev_hash);
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::last_hash.eq(&row.hash))
+        .execute(conn)?;
+    Ok(seq)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub events: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    #[error("audit event #{seq}: its hash does not match its content (edited)")]
+    ContentMismatch { seq: i64 },
+    #[error(
+        "audit event #{seq}: it does not follow the previous event's hash (inserted or reordered)"
+    )]
+    BrokenLink { seq: i64 },
+    #[error("audit event #{seq}: expected #{expected} here (events removed)")]
+    Gap { seq: i64, expected: i64 },
+    #[error(
+        "the chain ends at #{last_seen} but its head records #{head} (events removed from the end)"
+    )]
+    Truncated { last_seen: i64, head: i64 },
+    #[error("database error while verifying: {0}")]
+    Database(String),
+}
+
+/// Recomputes the whole chain in order, in pages, with flat memory.
+pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
+    const PAGE: i64 = 5_000;
+    let db = |e: diesel::result::Error| VerifyError::Database(e.to_string());
+    let mut expected_seq = 1_i64;
+    let mut prev_hash = GENESIS_HASH.to_owned();
+    loop {
+        let page: Vec<AuditEventRow> = audit_events::table
+            .filter(audit_events::seq.ge(expected_seq))
+            .order(audit_events::seq.asc())
+            .limit(PAGE)
+            .select(AuditEventRow::as_select())
+            .load(conn)
+            .map_err(db)?;
+        let done = (page.len() as i64) < PAGE;
+        for row in page {
+            if row.seq != expected_seq {
+                return Err(VerifyError::Gap {
+                    seq: row.seq,
+                    expected: expected_seq,
+                });
+            }
+            if row.prev_hash != prev_hash {
+                return Err(VerifyError::BrokenLink { seq: row.seq });
+            }
+            if row.content().hash(&row.prev_hash) != row.hash {
+                return Err(VerifyError::ContentMismatch { seq: row.seq });
+            }
+            prev_hash = row.hash;
+            expected_seq += 1;
+        }
+        if done {
+            break;
+        }
+    }
+    let (head_seq, head_hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)
+        .map_err(db)?;
+    let last_seen = expected_seq - 1;
+    if head_seq != last_seen || head_hash != prev_hash {
+        return Err(VerifyError::Truncated {
+            last_seen,
+            head: head_seq,
+        });
+    }
+    Ok(VerifyReport { events: last_seen })
+}

@@ -1,0 +1,4 @@
+//! Staff authentication: password hashes and the TOTP second factor.
+
+pub mod password;
+pub mod totp;

@@ -1,0 +1,184 @@
+//! The command line (CONTRACT.md "Commands").
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::accounts::manage::{self, NewAccount};
+use crate::audit::{self, Actor};
+use crate::clock::{SharedClock, SystemClock};
+use crate::db::{self, DatabaseUrl};
+use crate::domain::staff::{NewPassword, Role, StaffEmail};
+use crate::settings::{DEFAULT_DATABASE_URL, Mode, Settings};
+use crate::startup::Application;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "handbook-admin",
+    version,
+    about = "Internal console for disability handbook registrations"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Production server; configuration from the environment.
+    Serve,
+    /// The console with demo data on 127.0.0.1:8080 (or --bind).
+    Demo {
+        #[arg(long)]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCommand {
+    /// Create an account; the password is read from stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit 1 naming the first row that does not match.
+    Verify,
+}
+
+fn database_url() -> anyhow::Result<DatabaseUrl> {
+    let raw = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    DatabaseUrl::parse(&raw).map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))
+}
+
+fn pool() -> anyhow::Result<db::Pool> {
+    let url = database_url()?;
+    let pool = db::connect_pool(&url, 2).with_context(|| format!("cannot open {url}"))?;
+    db::run_migrations(&mut *pool.get()?)?;
+    Ok(pool)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve => {
+            let settings = Settings::from_env(Mode::Serve)
+                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            let app = Application::build(settings, clock)?;
+            tracing::info!(port = app.port(), "serving");
+            app.run_until_stopped().await?;
+        }
+        Command::Demo { bind } => {
+            let mut settings = Settings::from_env(Mode::Demo)
+                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            if let Some(bind) = bind {
+                settings.bind = bind;
+            }
+            let password = std::env::var("DEMO_PASSWORD")
+                .unwrap_or_else(|_| crate::demo::DEFAULT_PASSWORD.to_owned());
+            let pool = db::connect_pool(&settings.database_url, settings.db_pool_size)?;
+            db::run_migrations(&mut *pool.get()?)?;
+            let now = clock.now();
+            let demo_pool = pool.clone();
+            let demo_password = password.clone();
+            actix_web::web::block(move || {
+                crate::demo::seed_staff(&mut *demo_pool.get()?, &demo_password, now)
+            })
+            .await??;
+            let app = Application::build_with_pool(settings, clock, pool)?;
+            print_demo_banner(app.port(), &password);
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let url = database_url()?;
+            let pool = db::connect_pool(&url, 1)?;
+            let applied = db::run_migrations(&mut *pool.get()?)?;
+            println!("{applied} migration(s) applied to {url}");
+        }
+        Command::Staff {
+            command: StaffCommand::Add { email, name, role },
+        } => {
+            let email = StaffEmail::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--role must be one of reviewer, supervisor, support, auditor, admin"
+                )
+            })?;
+            let name = name.trim();
+            anyhow::ensure!(!name.is_empty(), "--name must not be empty");
+            let password = read_password()?;
+            let password = NewPassword::parse(&password, Some(&email))
+                .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let pool = pool()?;
+            let account = NewAccount {
+                email: &email,
+                display_name: name,
+                role,
+                password: &password,
+                temporary: false,
+            };
+            let id = manage::create(&mut *pool.get()?, Actor::Cli, &account, clock.now(), None)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created staff #{id} ({role})");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let pool = pool()?;
+            return Ok(match audit::verify(&mut *pool.get()?) {
+                Ok(report) => {
+                    println!("audit chain intact: {} event(s)", report.events);
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("audit chain BROKEN: {error}");
+                    std::process::ExitCode::FAILURE
+                }
+            });
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// One line from stdin, without the newline. Prompts only when a person is typing.
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password: ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn print_demo_banner(port: u16, password: &str) {
+    println!();
+    println!("handbook-admin demo: http://127.0.0.1:{port}/");
+    println!("demo logins (password: {password}, no second factor in demo):");
+    for (email, name, role) in crate::demo::STAFF {
+        println!("  {email:<26} {:<12} {name}", role.as_str());
+    }
+    println!();
+}

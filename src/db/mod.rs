@@ -1,0 +1,13 @@
+//! Database access: one connection type over SQLite and PostgreSQL, its pool, migrations.
+//!
+//! Error policy: data-access functions return `diesel::QueryResult`; handlers map them into
+//! `AppError` (see `crate::error`). Nothing here swallows an error into an empty value.
+
+pub mod schema;
+pub mod staff;
+
+mod backend;
+mod pool;
+
+pub use backend::{Backend, DatabaseUrl};
+pub use pool::{DbConnection, Pool, connect_pool, run_migrations, write_tx};

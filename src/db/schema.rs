@@ -1,0 +1,86 @@
+//! One portable schema for both backends. Written by hand: `diesel print-schema` would give
+//! SQLite's `Integer` for `INTEGER PRIMARY KEY`, while both backends store 64-bit ids.
+
+diesel::table! {
+    staff (id) {
+        id -> BigInt,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+        active -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        session_epoch -> Integer,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holders (id) {
+        id -> BigInt,
+        public_id -> Text,
+        email -> Nullable<Text>,
+        status -> Text,
+        myna_link -> Text,
+        last_contact_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    handbooks (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        channel -> Text,
+        proxy -> Bool,
+        submitted_at -> Timestamp,
+        claimed_by -> Nullable<BigInt>,
+        claim_expires_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        supersedes_id -> Nullable<BigInt>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        occurred_at -> Timestamp,
+        actor_staff_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        reason -> Nullable<Text>,
+        details -> Text,
+        request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(handbooks -> holders (holder_id));
+diesel::joinable!(audit_events -> staff (actor_staff_id));
+
+diesel::allow_tables_to_appear_in_same_query!(staff, holders, handbooks, audit_head, audit_events);

@@ -1,0 +1,237 @@
+//! The `staff` table.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::staff;
+use crate::domain::staff::Role;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = staff)]
+pub struct StaffRow {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<PrimitiveDateTime>,
+    pub session_epoch: i32,
+    pub last_login_at: Option<PrimitiveDateTime>,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+impl StaffRow {
+    /// The role, or `None` for a value the CHECK constraint should have refused; callers treat
+    /// `None` as "no permissions".
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = staff)]
+pub struct NewStaff<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub password_hash: &'a str,
+    pub must_change_password: bool,
+    pub created_at: PrimitiveDateTime,
+    pub updated_at: PrimitiveDateTime,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<StaffRow>> {
+    staff::table
+        .find(id)
+        .select(StaffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Locks the row for the rest of the write transaction (a no-op update: PostgreSQL takes the
+/// row lock; SQLite's write transaction already excludes other writers), then reads it.
+pub fn lock_and_find(conn: &mut DbConnection, id: i64) -> QueryResult<StaffRow> {
+    diesel::update(staff::table.find(id))
+        .set(staff::updated_at.eq(staff::updated_at))
+        .execute(conn)?;
+    staff::table
+        .find(id)
+        .select(StaffRow::as_select())
+        .first(conn)
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<StaffRow>> {
+    staff::table
+        .filter(staff::email.eq(email))
+        .select(StaffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewStaff<'_>) -> QueryResult<i64> {
+    diesel::insert_into(staff::table)
+        .values(new)
+        .returning(staff::id)
+        .get_result(conn)
+}
+
+/// One page of the staff list, ordered by name then id; `after` is the last (name, id) shown.
+pub fn list_page(
+    conn: &mut DbConnection,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<StaffRow>> {
+    let mut query = staff::table.select(StaffRow::as_select()).into_boxed();
+    if let Some((name, id)) = after {
+        query = query.filter(
+            staff::display_name
+                .gt(name.to_owned())
+                .or(staff::display_name
+                    .eq(name.to_owned())
+                    .and(staff::id.gt(id))),
+        );
+    }
+    query
+        .order((staff::display_name.asc(), staff::id.asc()))
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn record_failure(
+    conn: &mut DbConnection,
+    id: i64,
+    failed_logins: i32,
+    locked_until: Option<PrimitiveDateTime>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::failed_logins.eq(failed_logins),
+            staff::locked_until.eq(locked_until),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn record_success(
+    conn: &mut DbConnection,
+    id: i64,
+    totp_step: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    let target = staff::table.find(id);
+    match totp_step {
+        Some(step) => diesel::update(target)
+            .set((
+                staff::failed_logins.eq(0),
+                staff::locked_until.eq(None::<PrimitiveDateTime>),
+                staff::last_login_at.eq(now),
+                staff::totp_last_step.eq(step),
+            ))
+            .execute(conn),
+        None => diesel::update(target)
+            .set((
+                staff::failed_logins.eq(0),
+                staff::locked_until.eq(None::<PrimitiveDateTime>),
+                staff::last_login_at.eq(now),
+            ))
+            .execute(conn),
+    }
+    .map(drop)
+}
+
+pub fn set_totp(
+    conn: &mut DbConnection,
+    id: i64,
+    secret: Option<&str>,
+    step: Option<i64>,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::totp_secret.eq(secret),
+            staff::totp_last_step.eq(step),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Sets a new password. `must_change` marks a temporary one an admin handed out. Every
+/// existing session ends (epoch bump).
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: i64,
+    hash: &str,
+    must_change: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::password_hash.eq(hash),
+            staff::must_change_password.eq(must_change),
+            staff::failed_logins.eq(0),
+            staff::locked_until.eq(None::<PrimitiveDateTime>),
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Ends every session of this person at once: each request compares the epoch it signed in
+/// under with the row's.
+pub fn bump_epoch(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn set_active(
+    conn: &mut DbConnection,
+    id: i64,
+    active: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::active.eq(active),
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
+    staff::table
+        .filter(staff::role.eq(Role::Admin.as_str()))
+        .filter(staff::active.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+pub fn set_role(
+    conn: &mut DbConnection,
+    id: i64,
+    role: Role,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::role.eq(role.as_str()),
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+}

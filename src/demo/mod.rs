@@ -1,0 +1,48 @@
+//! Demo data, generated at run time (nothing personal or binary is committed).
+
+use time::OffsetDateTime;
+
+use crate::accounts::manage::{self, NewAccount};
+use crate::audit::Actor;
+use crate::db::{self, DbConnection};
+use crate::domain::staff::{NewPassword, Role, StaffEmail};
+
+pub const DEFAULT_PASSWORD: &str = "demo-pass-2026";
+
+/// The demo accounts of CONTRACT.md, one or two per role.
+pub const STAFF: [(&str, &str, Role); 6] = [
+    ("reviewer@demo.invalid", "審査 花子", Role::Reviewer),
+    ("reviewer2@demo.invalid", "審査 次郎", Role::Reviewer),
+    ("supervisor@demo.invalid", "責任者 一郎", Role::Supervisor),
+    ("support@demo.invalid", "窓口 さくら", Role::Support),
+    ("auditor@demo.invalid", "監査 誠", Role::Auditor),
+    ("admin@demo.invalid", "管理 直子", Role::Admin),
+];
+
+/// Creates the demo staff that do not exist yet. Returns how many were created.
+pub fn seed_staff(
+    conn: &mut DbConnection,
+    password: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<usize> {
+    let password =
+        NewPassword::parse(password, None).map_err(|e| anyhow::anyhow!("DEMO_PASSWORD: {e}"))?;
+    let mut created = 0;
+    for (email, name, role) in STAFF {
+        let email = StaffEmail::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if db::staff::find_by_email(conn, email.as_str())?.is_some() {
+            continue;
+        }
+        let account = NewAccount {
+            email: &email,
+            display_name: name,
+            role,
+            password: &password,
+            temporary: false,
+        };
+        manage::create(conn, Actor::Cli, &account, now, None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        created += 1;
+    }
+    Ok(created)
+}

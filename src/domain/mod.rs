@@ -1,0 +1,4 @@
+//! Domain rules: types that parse input once and rules that decide. No I/O, no diesel, no
+//! actix here, so every rule is unit-tested directly.
+
+pub mod staff;

@@ -1,0 +1,129 @@
+//! Error policy.
+//!
+//! - Data access returns `diesel::QueryResult`; domain parsing returns its own small errors.
+//! - Screens return `AppError`, turned into a page here and nowhere else: diesel `NotFound` is a
+//!   404, anything unexpected is logged with its cause chain and the person sees an opaque 500
+//!   page with the request id (see `web::error_pages`). Messages never carry personal data.
+//! - The JSON API uses `web::api_error::ApiError` with stable codes.
+//! - `anyhow` only in the CLI and start-up.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("forbidden for this role")]
+    Forbidden,
+    #[error("missing or invalid CSRF token")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database error")]
+    Database(#[from] diesel::result::Error),
+    #[error("database pool error")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("blocking task failed")]
+    Blocking(#[from] actix_web::error::BlockingError),
+    #[error("template rendering failed")]
+    Template(#[from] askama::Error),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What a person is told, in Japanese, for each kind of failure.
+pub struct ErrorText {
+    pub title: &'static str,
+    pub message: &'static str,
+}
+
+impl AppError {
+    pub fn text(&self) -> ErrorText {
+        match self.status_code() {
+            StatusCode::FORBIDDEN if matches!(self, AppError::Csrf) => ErrorText {
+                title: "フォームを送信できませんでした",
+                message: "フォームの有効期限が切れたか、正しくない送信です。ページを再読み込みしてから、もう一度操作してください。",
+            },
+            StatusCode::FORBIDDEN => ErrorText {
+                title: "この画面を利用する権限がありません",
+                message: "担当業務に必要な権限が付与されていません。必要な場合は管理者に依頼してください。",
+            },
+            StatusCode::NOT_FOUND => ErrorText {
+                title: "ページが見つかりません",
+                message: "URLが正しいか確認してください。データが削除された可能性もあります。",
+            },
+            StatusCode::BAD_REQUEST => ErrorText {
+                title: "リクエストが正しくありません",
+                message: "入力内容を確認して、もう一度操作してください。",
+            },
+            StatusCode::CONFLICT => ErrorText {
+                title: "ほかの操作と競合しました",
+                message: "ほかの担当者が同じデータを更新しました。画面を再読み込みして最新の内容を確認してください。",
+            },
+            _ => ErrorText {
+                title: "システムエラーが発生しました",
+                message: "しばらくしてから、もう一度操作してください。解決しない場合は、下のリクエストIDを添えてシステム管理者に連絡してください。",
+            },
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
+                StatusCode::NOT_FOUND
+            }
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The bare response; `web::error_pages` replaces the body with the full page, which needs
+    /// the request (request id, sign-in state).
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Unauthenticated => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/login"))
+                .finish(),
+            AppError::PasswordChangeRequired => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/account/password"))
+                .finish(),
+            other => {
+                let status = other.status_code();
+                if status.is_server_error() {
+                    let chain = anyhow_chain(other);
+                    tracing::error!(error = %chain, "request failed");
+                }
+                HttpResponse::build(status)
+                    .content_type("text/plain; charset=utf-8")
+                    .body(other.text().title)
+            }
+        }
+    }
+}
+
+/// The error and its sources on one line, for the log.
+fn anyhow_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+pub type AppResult<T> = Result<T, AppError>;

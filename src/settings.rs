@@ -1,0 +1,347 @@
+//! Typed configuration from the environment (CONTRACT.md "Environment").
+//!
+//! Every key is parsed once at start-up; a missing or malformed key stops `serve` with one line
+//! naming the variable. `demo` fills the secrets itself and keeps them in its data folder so a
+//! restarted demo can still decrypt the photos it stored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::db::DatabaseUrl;
+use crate::secret::Secret;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Serve,
+    Demo,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub session_key: Secret<Vec<u8>>,
+    pub image_key: Secret<[u8; 32]>,
+    pub intake_token: Secret<String>,
+    pub myna_callback_secret: Secret<String>,
+    pub secure_cookies: bool,
+    /// Staff must enrol and use a TOTP second factor (on in `serve`, off in `demo`).
+    pub require_totp: bool,
+    /// Hours after which a waiting registration is highlighted in the queue.
+    pub queue_sla_hours: u32,
+    pub db_pool_size: u32,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{variable}: {problem}")]
+pub struct SettingsError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl SettingsError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/handbook-admin.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEMO_INTAKE_TOKEN: &str = "demo-intake-token";
+pub const DEMO_MYNA_SECRET: &str = "demo-myna-secret";
+
+/// Secrets `demo` generated on its first run, kept in `<data dir>/demo-secrets.json`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DemoSecrets {
+    session_key: String,
+    image_key: String,
+}
+
+impl Settings {
+    /// Reads the settings through `lookup` (the process environment in production, a map in
+    /// tests).
+    pub fn from_lookup(
+        mode: Mode,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let database_url = DatabaseUrl::parse(
+            &get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+        )
+        .map_err(|e| SettingsError::new("DATABASE_URL", e.to_string()))?;
+        let bind = get("HANDBOOK_ADMIN_BIND")
+            .unwrap_or_else(|| DEFAULT_BIND.to_owned())
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                SettingsError::new(
+                    "HANDBOOK_ADMIN_BIND",
+                    "must be HOST:PORT, e.g. 127.0.0.1:8080",
+                )
+            })?;
+        let data_dir =
+            PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        let secure_cookies = match get("HANDBOOK_ADMIN_SECURE_COOKIES") {
+            None => mode == Mode::Serve,
+            Some(raw) => parse_bool(&raw).ok_or_else(|| {
+                SettingsError::new("HANDBOOK_ADMIN_SECURE_COOKIES", "must be true or false")
+            })?,
+        };
+        let queue_sla_hours = match get("HANDBOOK_ADMIN_QUEUE_SLA_HOURS") {
+            None => 48,
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|h| (1..=24 * 30).contains(h))
+                .ok_or_else(|| {
+                    SettingsError::new(
+                        "HANDBOOK_ADMIN_QUEUE_SLA_HOURS",
+                        "must be whole hours between 1 and 720",
+                    )
+                })?,
+        };
+        let db_pool_size = match get("HANDBOOK_ADMIN_DB_POOL_SIZE") {
+            None => 16,
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| {
+                    SettingsError::new("HANDBOOK_ADMIN_DB_POOL_SIZE", "must be between 1 and 256")
+                })?,
+        };
+
+        let demo_secrets = match mode {
+            Mode::Demo => Some(load_or_create_demo_secrets(&data_dir)?),
+            Mode::Serve => None,
+        };
+        let session_key = match (get("HANDBOOK_ADMIN_SESSION_KEY"), &demo_secrets) {
+            (Some(raw), _) => parse_hex_key::<64>("HANDBOOK_ADMIN_SESSION_KEY", &raw)?.to_vec(),
+            (None, Some(demo)) => {
+                parse_hex_key::<64>("HANDBOOK_ADMIN_SESSION_KEY", &demo.session_key)?.to_vec()
+            }
+            (None, None) => {
+                return Err(missing(
+                    "HANDBOOK_ADMIN_SESSION_KEY",
+                    "64 bytes as 128 hex characters",
+                ));
+            }
+        };
+        let image_key = match (get("HANDBOOK_ADMIN_IMAGE_KEY"), &demo_secrets) {
+            (Some(raw), _) => parse_hex_key::<32>("HANDBOOK_ADMIN_IMAGE_KEY", &raw)?,
+            (None, Some(demo)) => parse_hex_key::<32>("HANDBOOK_ADMIN_IMAGE_KEY", &demo.image_key)?,
+            (None, None) => {
+                return Err(missing(
+                    "HANDBOOK_ADMIN_IMAGE_KEY",
+                    "32 bytes as 64 hex characters",
+                ));
+            }
+        };
+        let intake_token = match (get("HANDBOOK_ADMIN_INTAKE_TOKEN"), mode) {
+            (Some(raw), _) => raw,
+            (None, Mode::Demo) => DEMO_INTAKE_TOKEN.to_owned(),
+            (None, Mode::Serve) => {
+                return Err(missing(
+                    "HANDBOOK_ADMIN_INTAKE_TOKEN",
+                    "the bearer token of the app's intake calls",
+                ));
+            }
+        };
+        if mode == Mode::Serve && intake_token.len() < 24 {
+            return Err(SettingsError::new(
+                "HANDBOOK_ADMIN_INTAKE_TOKEN",
+                "must be at least 24 characters",
+            ));
+        }
+        let myna_callback_secret = match (get("MYNA_CALLBACK_SECRET"), mode) {
+            (Some(raw), _) => raw,
+            (None, Mode::Demo) => DEMO_MYNA_SECRET.to_owned(),
+            (None, Mode::Serve) => {
+                return Err(missing(
+                    "MYNA_CALLBACK_SECRET",
+                    "the HMAC key of Myna Portal callbacks",
+                ));
+            }
+        };
+
+        Ok(Self {
+            mode,
+            database_url,
+            bind,
+            data_dir,
+            session_key: Secret::new(session_key),
+            image_key: Secret::new(image_key),
+            intake_token: Secret::new(intake_token),
+            myna_callback_secret: Secret::new(myna_callback_secret),
+            secure_cookies,
+            require_totp: mode == Mode::Serve,
+            queue_sla_hours,
+            db_pool_size,
+        })
+    }
+
+    pub fn from_env(mode: Mode) -> Result<Self, SettingsError> {
+        Self::from_lookup(mode, |name| std::env::var(name).ok())
+    }
+
+    /// The image key's id: the first 8 hex digits of its SHA-256, written into every encrypted
+    /// file so keys can rotate.
+    pub fn image_key_id(&self) -> String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.image_key.expose());
+        hex::encode(&digest[..4])
+    }
+}
+
+fn missing(variable: &'static str, what: &str) -> SettingsError {
+    SettingsError::new(variable, format!("is not set ({what})"))
+}
+
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_hex_key<const N: usize>(
+    variable: &'static str,
+    raw: &str,
+) -> Result<[u8; N], SettingsError> {
+    let bytes = hex::decode(raw.trim()).map_err(|_| {
+        SettingsError::new(
+            variable,
+            format!("must be {N} bytes as {} hex characters", N * 2),
+        )
+    })?;
+    bytes.try_into().map_err(|_| {
+        SettingsError::new(
+            variable,
+            format!("must be {N} bytes as {} hex characters", N * 2),
+        )
+    })
+}
+
+fn load_or_create_demo_secrets(data_dir: &Path) -> Result<DemoSecrets, SettingsError> {
+    let path = data_dir.join("demo-secrets.json");
+    let fail = |e: &dyn std::fmt::Display| {
+        SettingsError::new("HANDBOOK_ADMIN_DATA_DIR", format!("demo secrets: {e}"))
+    };
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return serde_json::from_str(&text).map_err(|e| fail(&e));
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| fail(&e))?;
+    let secrets = DemoSecrets {
+        session_key: hex::encode(crate::random::bytes::<64>()),
+        image_key: hex::encode(crate::random::bytes::<32>()),
+    };
+    let text = serde_json::to_string_pretty(&secrets).map_err(|e| fail(&e))?;
+    crate::fsutil::write_atomic(&path, text.as_bytes(), true).map_err(|e| fail(&e))?;
+    Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn serve_env() -> HashMap<&'static str, String> {
+        HashMap::from([
+            ("HANDBOOK_ADMIN_SESSION_KEY", "ab".repeat(64)),
+            ("HANDBOOK_ADMIN_IMAGE_KEY", "cd".repeat(32)),
+            ("HANDBOOK_ADMIN_INTAKE_TOKEN", "t".repeat(32)),
+            ("MYNA_CALLBACK_SECRET", "s".repeat(32)),
+        ])
+    }
+
+    fn load(env: &HashMap<&'static str, String>) -> Result<Settings, SettingsError> {
+        Settings::from_lookup(Mode::Serve, |k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn serve_with_every_secret_starts_with_contract_defaults() {
+        let settings = load(&serve_env()).map_err(|e| e.to_string());
+        let settings = settings.as_ref().map_err(|e| e.as_str());
+        assert!(settings.is_ok(), "{settings:?}");
+        if let Ok(s) = settings {
+            assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+            assert!(s.secure_cookies);
+            assert!(s.require_totp);
+            assert_eq!(s.queue_sla_hours, 48);
+            assert_eq!(
+                s.database_url.to_string(),
+                "sqlite://./data/handbook-admin.db"
+            );
+        }
+    }
+
+    #[test]
+    fn each_missing_secret_is_named() {
+        for key in [
+            "HANDBOOK_ADMIN_SESSION_KEY",
+            "HANDBOOK_ADMIN_IMAGE_KEY",
+            "HANDBOOK_ADMIN_INTAKE_TOKEN",
+            "MYNA_CALLBACK_SECRET",
+        ] {
+            let mut env = serve_env();
+            env.remove(key);
+            let err = load(&env).err().map(|e| e.variable);
+            assert_eq!(err, Some(key));
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_named() {
+        for (key, value) in [
+            ("HANDBOOK_ADMIN_SESSION_KEY", "zz".to_owned()),
+            ("HANDBOOK_ADMIN_IMAGE_KEY", "ab".repeat(31)),
+            ("HANDBOOK_ADMIN_BIND", "localhost".to_owned()),
+            ("DATABASE_URL", "mysql://db".to_owned()),
+            ("HANDBOOK_ADMIN_SECURE_COOKIES", "maybe".to_owned()),
+            ("HANDBOOK_ADMIN_QUEUE_SLA_HOURS", "0".to_owned()),
+            ("HANDBOOK_ADMIN_INTAKE_TOKEN", "short".to_owned()),
+        ] {
+            let mut env = serve_env();
+            env.insert(key, value);
+            assert_eq!(load(&env).err().map(|e| e.variable), Some(key));
+        }
+    }
+
+    #[test]
+    fn errors_never_echo_the_value() {
+        let mut env = serve_env();
+        env.insert(
+            "HANDBOOK_ADMIN_SESSION_KEY",
+            "secret-looking-value".to_owned(),
+        );
+        let message = load(&env).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(!message.contains("secret-looking-value"));
+    }
+
+    #[test]
+    fn demo_generates_secrets_once_and_reuses_them() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { panic!("tempdir") };
+        let data = dir.path().to_string_lossy().into_owned();
+        let lookup = |k: &str| (k == "HANDBOOK_ADMIN_DATA_DIR").then(|| data.clone());
+        let first = Settings::from_lookup(Mode::Demo, lookup)
+            .ok()
+            .map(|s| s.image_key_id());
+        let second = Settings::from_lookup(Mode::Demo, lookup)
+            .ok()
+            .map(|s| s.image_key_id());
+        assert!(first.is_some());
+        assert_eq!(first, second);
+        let demo = Settings::from_lookup(Mode::Demo, lookup).ok();
+        assert_eq!(demo.as_ref().map(|s| s.secure_cookies), Some(false));
+        assert_eq!(demo.as_ref().map(|s| s.require_totp), Some(false));
+    }
+}

@@ -1,0 +1,93 @@
+//! One `build` for production and tests: the server bound (port 0 in tests) and ready.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::clock::SharedClock;
+use crate::db::{self, Pool};
+use crate::settings::Settings;
+use crate::telemetry::RequestSpan;
+use crate::web::state::AppState;
+use crate::web::{self as routes, csrf, error_pages, headers};
+
+pub const SESSION_COOKIE: &str = "handbook_admin_session";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates and binds. The returned server runs when awaited.
+    pub fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let pool = db::connect_pool(&settings.database_url, settings.db_pool_size)?;
+        db::run_migrations(&mut *pool.get()?)?;
+        Self::build_with_pool(settings, clock, pool)
+    }
+
+    pub fn build_with_pool(
+        settings: Settings,
+        clock: SharedClock,
+        pool: Pool,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
+        let state = AppState {
+            pool,
+            clock,
+            settings: settings.clone(),
+        };
+        let key = Key::from(settings.session_key.expose());
+        let secure = settings.secure_cookies;
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                .cookie_name(SESSION_COOKIE.to_owned())
+                .cookie_secure(secure)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Strict)
+                .cookie_path("/".to_owned())
+                .cookie_content_security(CookieContentSecurity::Private)
+                .session_lifecycle(BrowserSession::default())
+                .build();
+            // Order: the last `wrap` runs first. Logging sees everything; headers apply to
+            // every response, error pages included; the CSRF check needs the session.
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+                .wrap(from_fn(csrf::guard))
+                .wrap(from_fn(error_pages::render))
+                .wrap(sessions)
+                .wrap(headers::security_headers(secure))
+                .wrap(TracingLogger::<RequestSpan>::new())
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

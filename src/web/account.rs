@@ -1,0 +1,117 @@
+//! A member of staff's own account: changing the password.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::access::AnyStaff;
+use super::auth::RequireRole;
+use super::forms::FormErrors;
+use super::layout::Layout;
+use super::session;
+use super::state::AppState;
+use crate::accounts::manage::{self, ManageError};
+use crate::db;
+use crate::domain::staff::{NewPassword, StaffEmail};
+use crate::error::AppResult;
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordPage {
+    layout: Layout,
+    errors: FormErrors,
+    required: bool,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    confirm_password: String,
+}
+
+async fn must_change(state: &AppState, staff_id: i64) -> AppResult<bool> {
+    state
+        .db(move |conn| Ok(db::staff::find(conn, staff_id)?.is_some_and(|r| r.must_change_password)))
+        .await
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: RequireRole<AnyStaff>,
+) -> AppResult<HttpResponse> {
+    let page = PasswordPage {
+        layout: Layout::for_staff(&staff, "パスワード変更", ""),
+        errors: FormErrors::default(),
+        required: must_change(&state, staff.id).await?,
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    staff: RequireRole<AnyStaff>,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::default();
+    let email = StaffEmail::parse(&staff.email).ok();
+    let new = match NewPassword::parse(&form.new_password, email.as_ref()) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            errors.add("new_password", e.to_string());
+            None
+        }
+    };
+    if form.new_password != form.confirm_password {
+        errors.add("confirm_password", "確認用のパスワードが一致しません。");
+    }
+    if form.current_password.is_empty() {
+        errors.add("current_password", "現在のパスワードを入力してください。");
+    }
+    if let (Some(new), true) = (new, errors.is_empty()) {
+        let now = state.clock.now();
+        let (id, request_id, current) = (staff.id, staff.request_id.clone(), form.current_password);
+        let result = state
+            .db(move |conn| {
+                match manage::change_own_password(conn, id, &current, &new, now, Some(&request_id))
+                {
+                    Ok(epoch) => Ok(Ok(epoch)),
+                    Err(ManageError::App(e)) => Err(e),
+                    Err(other) => Ok(Err(other)),
+                }
+            })
+            .await?;
+        match result {
+            Ok(epoch) => {
+                session::sign_in(&staff.session, id, epoch, now)?;
+                session::set_notice(
+                    &staff.session,
+                    "パスワードを変更しました。ほかの端末のセッションは終了しました。",
+                )?;
+                return Ok(HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/"))
+                    .finish());
+            }
+            Err(ManageError::WrongCurrentPassword) => errors.add(
+                "current_password",
+                ManageError::WrongCurrentPassword.to_string(),
+            ),
+            Err(other) => errors.add("new_password", other.to_string()),
+        }
+    }
+    let page = PasswordPage {
+        layout: Layout::for_staff(&staff, "パスワード変更", ""),
+        errors,
+        required: must_change(&state, staff.id).await?,
+    };
+    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+        .content_type("text/html; charset=utf-8")
+        .body(page.render()?))
+}

@@ -1,0 +1,230 @@
+//! Sign-in, TOTP enrolment and sign-out.
+
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use tracing_actix_web::RequestId;
+
+use super::auth::CurrentStaff;
+use super::forms::FormErrors;
+use super::layout::Layout;
+use super::session::{self, PendingEnrolment};
+use super::state::AppState;
+use crate::accounts::sign_in::{self, Attempt, Outcome};
+use crate::auth::totp;
+use crate::error::AppResult;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    errors: FormErrors,
+    email: String,
+    failed: bool,
+    totp_enabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account/totp_enrol.html")]
+struct EnrolPage {
+    layout: Layout,
+    errors: FormErrors,
+    secret: String,
+    qr_png_base64: String,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: String,
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    #[serde(default)]
+    totp: String,
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+pub async fn show(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
+    if session::auth(&session).is_some() {
+        return Ok(see_other("/"));
+    }
+    let page = LoginPage {
+        layout: Layout::anonymous(
+            "サインイン",
+            session::csrf_token(&session)?,
+            session::take_notice(&session),
+        ),
+        errors: FormErrors::default(),
+        email: String::new(),
+        failed: false,
+        totp_enabled: state.settings.require_totp,
+    };
+    Ok(html(actix_web::http::StatusCode::OK, page.render()?))
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    session: Session,
+    request_id: RequestId,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let require_totp = state.settings.require_totp;
+    let now = state.clock.now();
+    let request_id = request_id.to_string();
+    let (email, password, code) = (form.email.clone(), form.password, form.totp);
+    let outcome = state
+        .db(move |conn| {
+            sign_in::attempt(
+                conn,
+                &Attempt {
+                    email: &email,
+                    password: &password,
+                    totp: &code,
+                    require_totp,
+                    now,
+                    request_id: Some(&request_id),
+                },
+            )
+        })
+        .await?;
+    match outcome {
+        Outcome::SignedIn { staff_id, epoch } => {
+            session::sign_in(&session, staff_id, epoch, now)?;
+            Ok(see_other("/"))
+        }
+        Outcome::MustEnrolTotp { staff_id, epoch } => {
+            session::start_enrolment(
+                &session,
+                PendingEnrolment {
+                    staff_id,
+                    epoch,
+                    secret: totp::new_secret(),
+                    started: now.unix_timestamp(),
+                },
+            )?;
+            Ok(see_other("/login/totp"))
+        }
+        Outcome::Failed => {
+            let page = LoginPage {
+                layout: Layout::anonymous("サインイン", session::csrf_token(&session)?, None),
+                errors: FormErrors::default(),
+                email: form.email,
+                failed: true,
+                totp_enabled: require_totp,
+            };
+            Ok(html(
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                page.render()?,
+            ))
+        }
+    }
+}
+
+fn live_enrolment(state: &AppState, session: &Session) -> Option<PendingEnrolment> {
+    let pending = session::pending_enrolment(session)?;
+    let age = state.clock.now().unix_timestamp() - pending.started;
+    (age <= session::ENROLMENT_WINDOW.whole_seconds()).then_some(pending)
+}
+
+fn enrol_page(
+    session: &Session,
+    pending: &PendingEnrolment,
+    errors: FormErrors,
+) -> AppResult<String> {
+    let (_, qr) = totp::enrolment(&pending.secret, &format!("staff-{}", pending.staff_id))
+        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    let page = EnrolPage {
+        layout: Layout::anonymous("2段階認証の設定", session::csrf_token(session)?, None),
+        errors,
+        secret: pending.secret.clone(),
+        qr_png_base64: qr,
+    };
+    Ok(page.render()?)
+}
+
+pub async fn enrol_show(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
+    let Some(pending) = live_enrolment(&state, &session) else {
+        session::sign_out(&session);
+        return Ok(see_other("/login"));
+    };
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        enrol_page(&session, &pending, FormErrors::default())?,
+    ))
+}
+
+pub async fn enrol_submit(
+    state: web::Data<AppState>,
+    session: Session,
+    request_id: RequestId,
+    form: web::Form<TotpForm>,
+) -> AppResult<HttpResponse> {
+    let Some(pending) = live_enrolment(&state, &session) else {
+        session::sign_out(&session);
+        return Ok(see_other("/login"));
+    };
+    let now = state.clock.now();
+    let request_id = request_id.to_string();
+    let (staff_id, epoch, secret, code) = (
+        pending.staff_id,
+        pending.epoch,
+        pending.secret.clone(),
+        form.into_inner().totp,
+    );
+    let enrolled = state
+        .db(move |conn| {
+            sign_in::complete_enrolment(
+                conn,
+                staff_id,
+                epoch,
+                &secret,
+                &code,
+                now,
+                Some(&request_id),
+            )
+        })
+        .await?;
+    if enrolled {
+        session::sign_in(&session, staff_id, epoch, now)?;
+        return Ok(see_other("/"));
+    }
+    let mut errors = FormErrors::default();
+    errors.add(
+        "totp",
+        "確認コードが正しくありません。アプリに表示されている最新の6桁を入力してください。",
+    );
+    Ok(html(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        enrol_page(&session, &pending, errors)?,
+    ))
+}
+
+pub async fn logout(state: web::Data<AppState>, staff: CurrentStaff) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    let (id, request_id) = (staff.id, staff.request_id.clone());
+    state
+        .db(move |conn| sign_in::sign_out(conn, id, now, Some(&request_id)))
+        .await?;
+    session::sign_out(&staff.session);
+    Ok(see_other("/login"))
+}

@@ -1,0 +1,71 @@
+//! HTTP: the route table, middleware, and one module per screen family.
+
+pub mod access;
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod error_pages;
+pub mod format;
+pub mod forms;
+pub mod headers;
+pub mod layout;
+pub mod session;
+pub mod state;
+
+mod account;
+mod dashboard;
+mod health;
+mod login;
+mod staff_admin;
+
+use actix_web::web;
+
+use crate::error::AppError;
+use access::{AccessRule, Admins, AnyStaff, Public, RouteAccess};
+
+/// One row of the route table, kept as data so a test can walk every route.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: AccessRule,
+}
+
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path, $access:ty;)*) => {
+        /// Every route of the application, with who may use it.
+        pub const ROUTES: &[RouteInfo] = &[
+            $(RouteInfo { method: stringify!($method), path: $path, access: <$access as RouteAccess>::RULE },)*
+        ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+}
+
+route_table! {
+    get  "/healthz" => health::healthz, Public;
+    get  "/static/{name}" => assets::serve, Public;
+    get  "/login" => login::show, Public;
+    post "/login" => login::submit, Public;
+    get  "/login/totp" => login::enrol_show, Public;
+    post "/login/totp" => login::enrol_submit, Public;
+    post "/logout" => login::logout, AnyStaff;
+    get  "/" => dashboard::show, AnyStaff;
+    get  "/account/password" => account::show, AnyStaff;
+    post "/account/password" => account::submit, AnyStaff;
+    get  "/staff" => staff_admin::list, Admins;
+    post "/staff" => staff_admin::create, Admins;
+    post "/staff/{id}/deactivate" => staff_admin::deactivate, Admins;
+    post "/staff/{id}/activate" => staff_admin::activate, Admins;
+    post "/staff/{id}/end-sessions" => staff_admin::end_sessions, Admins;
+    post "/staff/{id}/reset-password" => staff_admin::reset_password, Admins;
+    post "/staff/{id}/reset-totp" => staff_admin::reset_totp, Admins;
+    post "/staff/{id}/role" => staff_admin::change_role, Admins;
+}
+
+/// Unknown paths get the same 404 page as a missing record.
+pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,394 @@
+//! `/staff`: accounts, for admins. Create, deactivate and reactivate, change role, reset a
+//! password (a temporary one, shown once), reset the authenticator, end all sessions.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::access::Admins;
+use super::auth::RequireRole;
+use super::forms::FormErrors;
+use super::layout::Layout;
+use super::session;
+use super::state::AppState;
+use crate::accounts::manage::{self, AdminAction, ManageError, NewAccount};
+use crate::audit::Actor;
+use crate::clock::from_db;
+use crate::db::{self, staff::StaffRow};
+use crate::domain::staff::{NewPassword, Role, StaffEmail};
+use crate::error::{AppError, AppResult};
+use crate::web::format::datetime_jst;
+
+const PAGE_SIZE: i64 = 50;
+
+pub struct StaffLine {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: &'static str,
+    pub role_code: &'static str,
+    pub active: bool,
+    pub totp: bool,
+    pub locked: bool,
+    pub last_login: String,
+    pub is_self: bool,
+}
+
+pub struct RoleOption {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/list.html")]
+struct ListPage {
+    layout: Layout,
+    staff: Vec<StaffLine>,
+    next_cursor: Option<String>,
+    roles: Vec<RoleOption>,
+    errors: FormErrors,
+    form_email: String,
+    form_name: String,
+    form_role: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/password_issued.html")]
+struct IssuedPage {
+    layout: Layout,
+    what: &'static str,
+    display_name: String,
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    after: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CreateForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+fn roles() -> Vec<RoleOption> {
+    Role::ALL
+        .iter()
+        .map(|r| RoleOption {
+            code: r.as_str(),
+            label: r.label(),
+        })
+        .collect()
+}
+
+/// The keyset cursor: the last row's (name, id), hex-encoded so any name survives a URL.
+fn encode_cursor(row: &StaffRow) -> String {
+    format!("{}.{}", hex::encode(row.display_name.as_bytes()), row.id)
+}
+
+fn decode_cursor(raw: &str) -> Option<(String, i64)> {
+    let (name, id) = raw.rsplit_once('.')?;
+    Some((
+        String::from_utf8(hex::decode(name).ok()?).ok()?,
+        id.parse().ok()?,
+    ))
+}
+
+async fn list_page(
+    state: &AppState,
+    staff: &RequireRole<Admins>,
+    after: Option<String>,
+    errors: FormErrors,
+    form: CreateForm,
+) -> AppResult<ListPage> {
+    let cursor = after.as_deref().and_then(decode_cursor);
+    let rows = state
+        .db(move |conn| {
+            Ok(db::staff::list_page(
+                conn,
+                cursor.as_ref().map(|(n, i)| (n.as_str(), *i)),
+                PAGE_SIZE + 1,
+            )?)
+        })
+        .await?;
+    let now = state.clock.now();
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let shown: Vec<StaffRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
+    let next_cursor = if more {
+        shown.last().map(encode_cursor)
+    } else {
+        None
+    };
+    let me = staff.id;
+    let lines = shown
+        .into_iter()
+        .map(|r| {
+            let role = r.role();
+            StaffLine {
+                id: r.id,
+                locked: r.locked_until.is_some_and(|u| from_db(u) > now),
+                last_login: r
+                    .last_login_at
+                    .map(|t| datetime_jst(from_db(t)))
+                    .unwrap_or_else(|| "—".into()),
+                email: r.email,
+                display_name: r.display_name,
+                role: role.map(Role::label).unwrap_or("（不明）"),
+                role_code: role.map(Role::as_str).unwrap_or(""),
+                active: r.active,
+                totp: r.totp_secret.is_some(),
+                is_self: r.id == me,
+            }
+        })
+        .collect();
+    Ok(ListPage {
+        layout: Layout::for_staff(staff, "スタッフ管理", "/staff"),
+        staff: lines,
+        next_cursor,
+        roles: roles(),
+        errors,
+        form_email: form.email,
+        form_name: form.display_name,
+        form_role: form.role,
+    })
+}
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn back_to_list() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/staff"))
+        .finish()
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let page = list_page(
+        &state,
+        &staff,
+        query.into_inner().after,
+        FormErrors::default(),
+        CreateForm::default(),
+    )
+    .await?;
+    Ok(html(StatusCode::OK, page.render()?))
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    form: web::Form<CreateForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::default();
+    let email = StaffEmail::parse(&form.email)
+        .map_err(|e| errors.add("email", e.to_string()))
+        .ok();
+    let name = form.display_name.trim().to_owned();
+    if name.is_empty() {
+        errors.add("display_name", "氏名を入力してください。");
+    } else if name.chars().count() > 100 {
+        errors.add("display_name", "氏名は100文字以内で入力してください。");
+    }
+    let role = Role::parse(&form.role);
+    if role.is_none() {
+        errors.add("role", "役割を選んでください。");
+    }
+    if let (Some(email), Some(role), true) = (email, role, errors.is_empty()) {
+        let password = manage::temporary_password();
+        let now = state.clock.now();
+        let (admin, request_id) = (staff.id, staff.request_id.clone());
+        let (name2, email2, password2) = (name.clone(), email.clone(), password.clone());
+        let created = state
+            .db(move |conn| {
+                let new_password = NewPassword::parse(&password2, None).map_err(|_| {
+                    AppError::Internal(anyhow::anyhow!("temporary password rejected"))
+                })?;
+                let account = NewAccount {
+                    email: &email2,
+                    display_name: &name2,
+                    role,
+                    password: &new_password,
+                    temporary: true,
+                };
+                match manage::create(conn, Actor::Staff(admin), &account, now, Some(&request_id)) {
+                    Ok(id) => Ok(Ok(id)),
+                    Err(ManageError::App(e)) => Err(e),
+                    Err(other) => Ok(Err(other)),
+                }
+            })
+            .await?;
+        match created {
+            Ok(_) => {
+                let page = IssuedPage {
+                    layout: Layout::for_staff(&staff, "アカウントを作成しました", "/staff"),
+                    what: "作成",
+                    display_name: name,
+                    email: email.as_str().to_owned(),
+                    password,
+                };
+                return Ok(html(StatusCode::OK, page.render()?));
+            }
+            Err(e) => errors.add("email", e.to_string()),
+        }
+    }
+    let page = list_page(&state, &staff, None, errors, form).await?;
+    Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
+}
+
+async fn administer(
+    state: &AppState,
+    staff: &RequireRole<Admins>,
+    target: i64,
+    action: AdminAction,
+    done: &str,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    let (admin, request_id) = (staff.id, staff.request_id.clone());
+    let result = state
+        .db(move |conn| {
+            match manage::administer(conn, admin, target, action, now, Some(&request_id)) {
+                Ok(()) => Ok(Ok(())),
+                Err(ManageError::App(e)) => Err(e),
+                Err(other) => Ok(Err(other)),
+            }
+        })
+        .await?;
+    match result {
+        Ok(()) => session::set_notice(&staff.session, done)?,
+        Err(refused) => session::set_notice(&staff.session, &refused.to_string())?,
+    }
+    Ok(back_to_list())
+}
+
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    administer(
+        &state,
+        &staff,
+        *id,
+        AdminAction::Deactivate,
+        "アカウントを無効にしました。この人のセッションはすべて終了しました。",
+    )
+    .await
+}
+
+pub async fn activate(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    administer(
+        &state,
+        &staff,
+        *id,
+        AdminAction::Activate,
+        "アカウントを有効にしました。",
+    )
+    .await
+}
+
+pub async fn end_sessions(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    administer(
+        &state,
+        &staff,
+        *id,
+        AdminAction::EndSessions,
+        "この人のセッションをすべて終了しました。",
+    )
+    .await
+}
+
+pub async fn reset_totp(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    administer(
+        &state,
+        &staff,
+        *id,
+        AdminAction::ResetTotp,
+        "2段階認証をリセットしました。次回のサインインで再設定されます。",
+    )
+    .await
+}
+
+pub async fn change_role(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+    form: web::Form<RoleForm>,
+) -> AppResult<HttpResponse> {
+    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("unknown role"))?;
+    administer(
+        &state,
+        &staff,
+        *id,
+        AdminAction::ChangeRole(role),
+        "役割を変更しました。この人のセッションはすべて終了しました。",
+    )
+    .await
+}
+
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    let (admin, target, request_id) = (staff.id, *id, staff.request_id.clone());
+    let result = state
+        .db(move |conn| {
+            let row = db::staff::find(conn, target)?.ok_or(AppError::NotFound)?;
+            match manage::reset_password(conn, admin, target, now, Some(&request_id)) {
+                Ok(password) => Ok(Ok((row, password))),
+                Err(ManageError::App(e)) => Err(e),
+                Err(other) => Ok(Err(other)),
+            }
+        })
+        .await?;
+    match result {
+        Ok((row, password)) => {
+            let page = IssuedPage {
+                layout: Layout::for_staff(&staff, "仮パスワードを発行しました", "/staff"),
+                what: "パスワードをリセット",
+                display_name: row.display_name,
+                email: row.email,
+                password,
+            };
+            Ok(html(StatusCode::OK, page.render()?))
+        }
+        Err(refused) => {
+            session::set_notice(&staff.session, &refused.to_string())?;
+            Ok(back_to_list())
+        }
+    }
+}

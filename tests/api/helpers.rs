@@ -1,0 +1,330 @@
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use handbook_admin::clock::{Clock, ManualClock, SharedClock};
+use handbook_admin::db::{DatabaseUrl, Pool};
+use handbook_admin::domain::staff::Role;
+use handbook_admin::secret::Secret;
+use handbook_admin::settings::{Mode, Settings};
+use handbook_admin::startup::Application;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use tempfile::TempDir;
+use time::macros::datetime;
+
+pub const PASSWORD: &str = "demo-pass-2026";
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestDb {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set:
+/// `dual_test!(name, |db| async move { ... })` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! dual_test {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                ($body)($crate::helpers::TestDb::Sqlite).await;
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if $crate::helpers::postgres_admin_url().is_none() {
+                    eprintln!("TEST_DATABASE_URL not set: PostgreSQL run skipped");
+                    return;
+                }
+                ($body)($crate::helpers::TestDb::Postgres).await;
+            }
+        }
+    };
+}
+
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// A fresh, empty database URL for one test.
+fn fresh_database(kind: TestDb, dir: &TempDir) -> String {
+    match kind {
+        TestDb::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+        TestDb::Postgres => {
+            let admin = postgres_admin_url().unwrap_or_default();
+            let name = format!("hba_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin)
+                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap_or_else(|e| panic!("create database: {e}"));
+            let (base, _) = admin.rsplit_once('/').unwrap_or((&admin, ""));
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub clock: Arc<ManualClock>,
+    pub pool: Pool,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub settings: Settings,
+    _dir: TempDir,
+}
+
+pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
+    Settings {
+        mode: Mode::Demo,
+        database_url: DatabaseUrl::parse(database_url).unwrap_or_else(|e| panic!("{e}")),
+        bind: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+        data_dir,
+        session_key: Secret::new(vec![7u8; 64]),
+        image_key: Secret::new([9u8; 32]),
+        intake_token: Secret::new("test-intake-token".to_owned()),
+        myna_callback_secret: Secret::new("test-myna-secret".to_owned()),
+        secure_cookies: false,
+        require_totp: false,
+        queue_sla_hours: 48,
+        db_pool_size: 8,
+    }
+}
+
+pub async fn spawn_app(db: TestDb) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Starts the real application with demo staff seeded; `adjust` changes settings first.
+pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let database_url = fresh_database(db, &dir);
+    let data_dir = dir.path().join("data");
+    let mut settings = test_settings(&database_url, data_dir.clone());
+    adjust(&mut settings);
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 01:00 UTC)));
+    let shared: SharedClock = clock.clone();
+    let app =
+        Application::build(settings.clone(), shared).unwrap_or_else(|e| panic!("build: {e:#}"));
+    let pool = app.state.pool.clone();
+    let now = clock.now();
+    let seed_pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = seed_pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
+        handbook_admin::demo::seed_staff(&mut conn, PASSWORD, now)
+            .unwrap_or_else(|e| panic!("seed: {e:#}"));
+    })
+    .await
+    .unwrap_or_else(|e| panic!("seed task: {e}"));
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        clock,
+        pool,
+        database_url,
+        data_dir,
+        settings,
+        _dir: dir,
+    }
+}
+
+pub fn demo_email(role: Role) -> &'static str {
+    match role {
+        Role::Reviewer => "reviewer@demo.invalid",
+        Role::Supervisor => "supervisor@demo.invalid",
+        Role::Support => "support@demo.invalid",
+        Role::Auditor => "auditor@demo.invalid",
+        Role::Admin => "admin@demo.invalid",
+    }
+}
+
+/// A browser: its own cookie jar, no automatic redirects (tests look at each 303).
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub base: String,
+    /// The CSRF token of the last page that had a form.
+    pub csrf: Option<String>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of the first `<input name=...>` of that name.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let doc = scraper::Html::parse_document(&self.body);
+        let selector = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).ok()?;
+        doc.select(&selector)
+            .next()?
+            .value()
+            .attr("value")
+            .map(str::to_owned)
+    }
+
+    pub fn select_texts(&self, css: &str) -> Vec<String> {
+        let doc = scraper::Html::parse_document(&self.body);
+        let Ok(selector) = scraper::Selector::parse(css) else {
+            return Vec::new();
+        };
+        doc.select(&selector)
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .collect()
+    }
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}"));
+        Browser {
+            client,
+            jar,
+            base: self.address.clone(),
+            csrf: None,
+        }
+    }
+
+    /// A browser signed in as the demo account of `role`.
+    pub async fn signed_in(&self, role: Role) -> Browser {
+        let mut browser = self.browser();
+        let page = browser.login(demo_email(role), PASSWORD).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign-in as {role} failed: {}",
+            page.body
+        );
+        browser.get("/").await;
+        browser
+    }
+
+    pub fn sql(&self, sql: &str) {
+        let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
+        conn.batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut *conn)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .n
+    }
+
+    pub fn audit_actions(&self) -> Vec<String> {
+        use handbook_admin::db::schema::audit_events::dsl::*;
+        let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
+        audit_events
+            .order(seq.asc())
+            .select(action)
+            .load(&mut *conn)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Browser {
+    /// The `Cookie` header this browser would send now (to replay it later, as a thief would).
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().unwrap_or_else(|e| panic!("{e}"));
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap_or_default();
+        let page = Page {
+            status,
+            headers,
+            body,
+        };
+        if let Some(token) = page.input_value("csrf_token") {
+            self.csrf = Some(token);
+        }
+        page
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        self.finish(response).await
+    }
+
+    /// Posts a form with the CSRF token of the last page seen.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        self.finish(response).await
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        self.login_with_totp(email, password, "").await
+    }
+
+    pub async fn login_with_totp(&mut self, email: &str, password: &str, totp: &str) -> Page {
+        if self.csrf.is_none() {
+            self.get("/login").await;
+        }
+        self.post(
+            "/login",
+            &[("email", email), ("password", password), ("totp", totp)],
+        )
+        .await
+    }
+}

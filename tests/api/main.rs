@@ -1,0 +1,13 @@
+//! Integration tests: the real server on a random port, a real database (a fresh SQLite file
+//! per test, and a fresh PostgreSQL database per test when TEST_DATABASE_URL is set), driven
+//! over HTTP with cookies and CSRF tokens.
+//!
+//! All integration tests live in this one binary: each extra test binary costs a full link.
+
+mod helpers;
+
+mod audit_chain;
+mod auth;
+mod cli;
+mod routes;
+mod staff_admin;

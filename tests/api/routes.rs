@@ -1,0 +1,116 @@
+//! Walks the route table: every staff route refuses anonymous visitors and every role it does
+//! not name, and lets in the roles it does; every POST refuses a missing CSRF token.
+
+use handbook_admin::domain::staff::Role;
+use handbook_admin::web::access::AccessRule;
+use handbook_admin::web::{ROUTES, RouteInfo};
+use reqwest::StatusCode;
+
+use crate::dual_test;
+use crate::helpers::{Browser, TestDb, spawn_app};
+
+fn concrete(path: &str) -> String {
+    // Ids that do not exist: allowed roles get past the guard and find nothing.
+    path.replace("{id}", "999999")
+        .replace("{name}", "x")
+        .replace("{public_id}", "NOPE")
+}
+
+async fn request(browser: &mut Browser, route: &RouteInfo, with_token: bool) -> StatusCode {
+    let path = concrete(route.path);
+    match route.method {
+        "get" => browser.get(&path).await.status,
+        "post" if with_token => browser.post(&path, &[]).await.status,
+        "post" => browser.post_raw(&path, &[]).await.status,
+        other => panic!("method {other} not covered by the walker"),
+    }
+}
+
+dual_test!(every_route_is_guarded_by_role, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut anonymous = app.browser();
+    anonymous.get("/login").await;
+    // Sign-out ends the browser's session, so it is checked last.
+    let mut routes: Vec<&RouteInfo> = ROUTES.iter().collect();
+    routes.sort_by_key(|r| r.path == "/logout");
+    let mut browsers = Vec::new();
+    for role in Role::ALL {
+        browsers.push((role, app.signed_in(role).await));
+    }
+    let mut staff_routes = 0;
+    for route in routes {
+        let AccessRule::Staff(allowed) = route.access else {
+            continue;
+        };
+        staff_routes += 1;
+        let status = request(&mut anonymous, route, true).await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "{} {} must send anonymous visitors to sign in",
+            route.method,
+            route.path
+        );
+        for (role, browser) in browsers.iter_mut() {
+            browser.get("/").await;
+            let status = request(browser, route, true).await;
+            if allowed.contains(role) {
+                assert_ne!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{} {} must admit {role}",
+                    route.method,
+                    route.path
+                );
+                assert!(
+                    status != StatusCode::SEE_OTHER || route.path == "/logout",
+                    "{} {} as {role}",
+                    route.method,
+                    route.path
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{} {} must refuse {role}",
+                    route.method,
+                    route.path
+                );
+            }
+        }
+    }
+    assert!(staff_routes >= 10);
+});
+
+dual_test!(every_post_needs_the_csrf_token, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut admin = app.signed_in(Role::Admin).await;
+    for route in ROUTES
+        .iter()
+        .filter(|r| r.method == "post" && r.access != AccessRule::Machine)
+    {
+        admin.get("/").await;
+        let status = request(&mut admin, route, false).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "POST {} without a token",
+            route.path
+        );
+    }
+    // Still signed in: a refused POST (even to /logout) changed nothing.
+    assert_eq!(admin.get("/").await.status, StatusCode::OK);
+});
+
+#[test]
+fn the_table_has_no_duplicates() {
+    let mut seen = std::collections::HashSet::new();
+    for route in ROUTES {
+        assert!(
+            seen.insert((route.method, route.path)),
+            "{} {} twice",
+            route.method,
+            route.path
+        );
+    }
+}
