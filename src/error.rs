@@ -23,6 +23,9 @@ pub enum AppError {
     Csrf,
     #[error("not found")]
     NotFound,
+    /// The photos of this registration open only after a reason is stated.
+    #[error("a reason must be stated before these photos open")]
+    PhotoReasonRequired(i64),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error("conflict: {0}")]
@@ -52,6 +55,12 @@ impl AppError {
                 title: "フォームを送信できませんでした",
                 message: "フォームの有効期限が切れたか、正しくない送信です。ページを再読み込みしてから、もう一度操作してください。",
             },
+            StatusCode::FORBIDDEN if matches!(self, AppError::PhotoReasonRequired(_)) => {
+                ErrorText {
+                    title: "閲覧理由の入力が必要です",
+                    message: "この登録の写真を開くには、先に登録画面で閲覧理由を入力してください。",
+                }
+            }
             StatusCode::FORBIDDEN => ErrorText {
                 title: "この画面を利用する権限がありません",
                 message: "担当業務に必要な権限が付与されていません。必要な場合は管理者に依頼してください。",
@@ -80,7 +89,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::PhotoReasonRequired(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
                 StatusCode::NOT_FOUND
             }

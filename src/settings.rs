@@ -24,6 +24,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub session_key: Secret<Vec<u8>>,
     pub image_key: Secret<[u8; 32]>,
+    /// Retired image keys: still decrypt photos stored under them, never encrypt.
+    pub old_image_keys: Vec<Secret<[u8; 32]>>,
     pub intake_token: Secret<String>,
     pub myna_callback_secret: Secret<String>,
     pub secure_cookies: bool,
@@ -144,6 +146,15 @@ impl Settings {
                 ));
             }
         };
+        let old_image_keys = match get("HANDBOOK_ADMIN_OLD_IMAGE_KEYS") {
+            None => Vec::new(),
+            Some(raw) => raw
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(|k| parse_hex_key::<32>("HANDBOOK_ADMIN_OLD_IMAGE_KEYS", k).map(Secret::new))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         let intake_token = match (get("HANDBOOK_ADMIN_INTAKE_TOKEN"), mode) {
             (Some(raw), _) => raw,
             (None, Mode::Demo) => DEMO_INTAKE_TOKEN.to_owned(),
@@ -178,6 +189,7 @@ impl Settings {
             data_dir,
             session_key: Secret::new(session_key),
             image_key: Secret::new(image_key),
+            old_image_keys,
             intake_token: Secret::new(intake_token),
             myna_callback_secret: Secret::new(myna_callback_secret),
             secure_cookies,

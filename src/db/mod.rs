@@ -3,6 +3,9 @@
 //! Error policy: data-access functions return `diesel::QueryResult`; handlers map them into
 //! `AppError` (see `crate::error`). Nothing here swallows an error into an empty value.
 
+pub mod handbooks;
+pub mod holders;
+pub mod photo_access;
 pub mod schema;
 pub mod staff;
 

@@ -83,4 +83,44 @@ diesel::table! {
 diesel::joinable!(handbooks -> holders (holder_id));
 diesel::joinable!(audit_events -> staff (actor_staff_id));
 
-diesel::allow_tables_to_appear_in_same_query!(staff, holders, handbooks, audit_head, audit_events);
+diesel::table! {
+    handbook_images (id) {
+        id -> BigInt,
+        handbook_id -> BigInt,
+        page -> Integer,
+        page_role -> Nullable<Text>,
+        storage_key -> Text,
+        thumb_key -> Text,
+        key_id -> Text,
+        original_sha256 -> Text,
+        original_bytes -> BigInt,
+        original_mime -> Text,
+        stored_bytes -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    photo_access_grants (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        handbook_id -> BigInt,
+        reason -> Text,
+        granted_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(handbook_images -> handbooks (handbook_id));
+diesel::joinable!(photo_access_grants -> handbooks (handbook_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    staff,
+    holders,
+    handbooks,
+    handbook_images,
+    photo_access_grants,
+    audit_head,
+    audit_events,
+);

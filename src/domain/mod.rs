@@ -1,4 +1,7 @@
 //! Domain rules: types that parse input once and rules that decide. No I/O, no diesel, no
 //! actix here, so every rule is unit-tested directly.
 
+pub mod email;
+pub mod handbook;
+pub mod holder;
 pub mod staff;

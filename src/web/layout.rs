@@ -14,6 +14,11 @@ pub struct NavItem {
 /// The menu. Each entry lists the roles that see it; the routes behind them check the same.
 const MENU: &[(&str, &str, &[Role])] = &[
     ("ダッシュボード", "/", &Role::ALL),
+    (
+        "代理登録・郵送受付",
+        "/registrations/new",
+        &[Role::Reviewer, Role::Supervisor],
+    ),
     ("スタッフ管理", "/staff", &[Role::Admin]),
 ];
 

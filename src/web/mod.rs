@@ -13,15 +13,19 @@ pub mod session;
 pub mod state;
 
 mod account;
+mod api_error;
 mod dashboard;
 mod health;
+mod intake_api;
 mod login;
+mod photos;
+mod proxy_upload;
 mod staff_admin;
 
 use actix_web::web;
 
 use crate::error::AppError;
-use access::{AccessRule, Admins, AnyStaff, Public, RouteAccess};
+use access::{AccessRule, Admins, AnyStaff, ImageViewers, Machine, Public, Reviewers, RouteAccess};
 
 /// One row of the route table, kept as data so a test can walk every route.
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +67,13 @@ route_table! {
     post "/staff/{id}/reset-password" => staff_admin::reset_password, Admins;
     post "/staff/{id}/reset-totp" => staff_admin::reset_totp, Admins;
     post "/staff/{id}/role" => staff_admin::change_role, Admins;
+    get  "/registrations/new" => proxy_upload::show, Reviewers;
+    post "/registrations" => proxy_upload::submit, Reviewers;
+    get  "/registrations/{id}/photos" => photos::show, ImageViewers;
+    post "/registrations/{id}/photo-access" => photos::state_reason, ImageViewers;
+    get  "/images/{id}" => photos::full, ImageViewers;
+    get  "/images/{id}/thumb" => photos::thumb, ImageViewers;
+    post "/api/v1/registrations" => intake_api::register, Machine;
 }
 
 /// Unknown paths get the same 404 page as a missing record.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::db::{DbConnection, Pool};
 use crate::error::{AppError, AppResult};
+use crate::images::ImageStore;
 use crate::settings::Settings;
 
 #[derive(Clone)]
@@ -12,6 +13,7 @@ pub struct AppState {
     pub pool: Pool,
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
+    pub images: Arc<ImageStore>,
 }
 
 impl AppState {

@@ -93,6 +93,7 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         data_dir,
         session_key: Secret::new(vec![7u8; 64]),
         image_key: Secret::new([9u8; 32]),
+        old_image_keys: Vec::new(),
         intake_token: Secret::new("test-intake-token".to_owned()),
         myna_callback_secret: Secret::new("test-myna-secret".to_owned()),
         secure_cookies: false,

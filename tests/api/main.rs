@@ -4,10 +4,12 @@
 //!
 //! All integration tests live in this one binary: each extra test binary costs a full link.
 
+mod fixtures;
 mod helpers;
 
 mod audit_chain;
 mod auth;
 mod cli;
+mod intake;
 mod routes;
 mod staff_admin;

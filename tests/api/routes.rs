@@ -102,6 +102,30 @@ dual_test!(every_post_needs_the_csrf_token, |db: TestDb| async move {
     assert_eq!(admin.get("/").await.status, StatusCode::OK);
 });
 
+dual_test!(
+    machine_routes_refuse_calls_without_credentials,
+    |db: TestDb| async move {
+        let app = spawn_app(db).await;
+        let mut signed_in = app.signed_in(Role::Supervisor).await;
+        let mut machine_routes = 0;
+        for route in ROUTES.iter().filter(|r| r.access == AccessRule::Machine) {
+            machine_routes += 1;
+            // Neither nothing nor a staff session counts as machine credentials.
+            for browser in [&mut app.browser(), &mut signed_in] {
+                let status = request(browser, route, true).await;
+                assert_eq!(
+                    status,
+                    StatusCode::UNAUTHORIZED,
+                    "{} {}",
+                    route.method,
+                    route.path
+                );
+            }
+        }
+        assert!(machine_routes >= 1);
+    }
+);
+
 #[test]
 fn the_table_has_no_duplicates() {
     let mut seen = std::collections::HashSet::new();

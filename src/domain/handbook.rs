@@ -1,0 +1,131 @@
+//! Handbooks: their kinds and the review states a registration moves through.
+
+use std::fmt;
+
+/// The three handbook kinds (DOMAIN.md "Handbook kinds").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandbookKind {
+    Physical,
+    Mental,
+    Intellectual,
+}
+
+impl HandbookKind {
+    pub const ALL: [HandbookKind; 3] = [
+        HandbookKind::Physical,
+        HandbookKind::Mental,
+        HandbookKind::Intellectual,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandbookKind::Physical => "physical",
+            HandbookKind::Mental => "mental",
+            HandbookKind::Intellectual => "intellectual",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim())
+    }
+
+    /// The handbook's name as printed.
+    pub fn label(self) -> &'static str {
+        match self {
+            HandbookKind::Physical => "身体障害者手帳",
+            HandbookKind::Mental => "精神障害者保健福祉手帳",
+            HandbookKind::Intellectual => "療育手帳",
+        }
+    }
+}
+
+impl fmt::Display for HandbookKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a registration stands (DESIGN.md "Review states").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReviewStatus {
+    Submitted,
+    InReview,
+    Approved,
+    Corrected,
+    Returned,
+    Rejected,
+    /// Replaced by a newer submission of the same holder and kind.
+    Superseded,
+}
+
+impl ReviewStatus {
+    pub const ALL: [ReviewStatus; 7] = [
+        ReviewStatus::Submitted,
+        ReviewStatus::InReview,
+        ReviewStatus::Approved,
+        ReviewStatus::Corrected,
+        ReviewStatus::Returned,
+        ReviewStatus::Rejected,
+        ReviewStatus::Superseded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Submitted => "submitted",
+            ReviewStatus::InReview => "in_review",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Corrected => "corrected",
+            ReviewStatus::Returned => "returned",
+            ReviewStatus::Rejected => "rejected",
+            ReviewStatus::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewStatus::Submitted => "審査待ち",
+            ReviewStatus::InReview => "審査中",
+            ReviewStatus::Approved => "承認済",
+            ReviewStatus::Corrected => "補正して承認",
+            ReviewStatus::Returned => "差し戻し",
+            ReviewStatus::Rejected => "却下（不正の疑い）",
+            ReviewStatus::Superseded => "再提出により置換",
+        }
+    }
+
+    /// A new submission of the same kind replaces this one (the holder sent the handbook
+    /// again before anyone started, or after it was returned).
+    pub fn is_replaced_by_resubmission(self) -> bool {
+        matches!(self, ReviewStatus::Submitted | ReviewStatus::Returned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_statuses_round_trip() {
+        for kind in HandbookKind::ALL {
+            assert_eq!(HandbookKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(HandbookKind::parse("passport"), None);
+        for status in ReviewStatus::ALL {
+            assert_eq!(ReviewStatus::parse(status.as_str()), Some(status));
+        }
+    }
+
+    #[test]
+    fn only_waiting_or_returned_registrations_are_replaced() {
+        let replaced: Vec<_> = ReviewStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_replaced_by_resubmission())
+            .collect();
+        assert_eq!(replaced, [ReviewStatus::Submitted, ReviewStatus::Returned]);
+    }
+}

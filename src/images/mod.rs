@@ -1,0 +1,11 @@
+//! Handbook photos: checked by their bytes, decoded in full, turned upright, stripped of every
+//! piece of metadata by re-encoding, thumbnailed, then encrypted into the photo store.
+
+pub mod crypto;
+pub mod process;
+pub mod sniff;
+pub mod store;
+
+pub use crypto::Keyring;
+pub use process::{ImageError, Processed, process};
+pub use store::ImageStore;

@@ -1,0 +1,221 @@
+//! From uploaded bytes to what is stored: a clean, upright JPEG and its thumbnail.
+//!
+//! Re-encoding is the metadata strip: the new file carries pixels only, so no EXIF, GPS, XMP,
+//! ICC profile, comment or data appended after the image (some phones append a video to a
+//! "motion photo", others a ZIP) survives.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
+use sha2::{Digest, Sha256};
+
+use super::sniff::{Sniffed, sniff};
+
+/// The longest side kept. Handbook print stays legible far below this; phones reach 8000 px.
+pub const MAX_SIDE: u32 = 4096;
+pub const THUMB_SIDE: u32 = 480;
+const MAX_DECODED_SIDE: u32 = 16_000;
+const MAX_DECODE_ALLOC: u64 = 768 * 1024 * 1024;
+const FULL_QUALITY: u8 = 90;
+const THUMB_QUALITY: u8 = 80;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImageError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a JPEG or PNG image")]
+    Unsupported,
+    #[error("the image is damaged or incomplete")]
+    Corrupt,
+    #[error("the image has too many pixels")]
+    TooManyPixels,
+}
+
+pub struct Processed {
+    pub full_jpeg: Vec<u8>,
+    pub thumb_jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub source: Sniffed,
+    pub original_sha256: String,
+    pub original_bytes: usize,
+}
+
+pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
+    if bytes.is_empty() {
+        return Err(ImageError::Empty);
+    }
+    let source = sniff(bytes).ok_or(ImageError::Unsupported)?;
+    if source == Sniffed::Jpeg && !has_end_of_image(bytes) {
+        // The JPEG decoder fills a cut-off scan with grey instead of failing.
+        return Err(ImageError::Corrupt);
+    }
+    let image = decode_upright(bytes, source)?;
+    let image = if image.width().max(image.height()) > MAX_SIDE {
+        image.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle)
+    } else {
+        image
+    };
+    let rgb = flatten_on_white(image);
+    let (width, height) = rgb.dimensions();
+    // The two encodings are independent: one per core.
+    let (full, thumb) = std::thread::scope(|scope| {
+        let thumb = scope.spawn(|| {
+            let small = DynamicImage::ImageRgb8(rgb.clone())
+                .thumbnail(THUMB_SIDE, THUMB_SIDE)
+                .to_rgb8();
+            encode_jpeg(&small, THUMB_QUALITY)
+        });
+        let full = encode_jpeg(&rgb, FULL_QUALITY);
+        (full, thumb.join().unwrap_or(Err(ImageError::Corrupt)))
+    });
+    Ok(Processed {
+        full_jpeg: full?,
+        thumb_jpeg: thumb?,
+        width,
+        height,
+        source,
+        original_sha256: hex::encode(Sha256::digest(bytes)),
+        original_bytes: bytes.len(),
+    })
+}
+
+fn has_end_of_image(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<DynamicImage, ImageError> {
+    let format = match source {
+        Sniffed::Jpeg => image::ImageFormat::Jpeg,
+        Sniffed::Png => image::ImageFormat::Png,
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_DECODED_SIDE);
+    limits.max_image_height = Some(MAX_DECODED_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(map_decode_error)?;
+    let orientation = decoder.orientation().map_err(map_decode_error)?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(map_decode_error)?;
+    image.apply_orientation(orientation);
+    Ok(image)
+}
+
+fn map_decode_error(error: image::ImageError) -> ImageError {
+    match error {
+        image::ImageError::Limits(_) => ImageError::TooManyPixels,
+        _ => ImageError::Corrupt,
+    }
+}
+
+/// Transparent PNG areas become white, as on paper.
+fn flatten_on_white(image: DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.to_rgb8();
+    }
+    let rgba = image.to_rgba8();
+    let (w, h) = rgba.dimensions();
+    RgbImage::from_fn(w, h, |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let a = u16::from(p[3]);
+        let blend = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
+        image::Rgb([blend(p[0]), blend(p[1]), blend(p[2])])
+    })
+}
+
+fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
+    let (w, h) = image.dimensions();
+    let (w, h) = (
+        u16::try_from(w).map_err(|_| ImageError::TooManyPixels)?,
+        u16::try_from(h).map_err(|_| ImageError::TooManyPixels)?,
+    );
+    let mut out = Vec::with_capacity(image.len() / 8);
+    let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    encoder
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|_| ImageError::Corrupt)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        });
+        encode_jpeg(&img, 85).unwrap_or_default()
+    }
+
+    fn png_rgba(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbaImage::from_fn(w, h, |x, _| {
+            image::Rgba([0, 0, 0, if x < w / 2 { 0 } else { 255 }])
+        });
+        let mut out = Vec::new();
+        let _ = DynamicImage::ImageRgba8(img)
+            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png);
+        out
+    }
+
+    #[test]
+    fn a_jpeg_is_re_encoded_with_a_thumbnail() {
+        let result = process(&jpeg(1200, 800));
+        let Ok(p) = result else {
+            panic!("processing failed")
+        };
+        assert_eq!((p.width, p.height), (1200, 800));
+        assert_eq!(p.source, Sniffed::Jpeg);
+        let thumb = image::load_from_memory(&p.thumb_jpeg).map(|i| (i.width(), i.height()));
+        assert_eq!(thumb.ok(), Some((480, 320)));
+        assert_eq!(p.original_sha256.len(), 64);
+    }
+
+    #[test]
+    fn transparent_png_becomes_white_jpeg() {
+        let Ok(p) = process(&png_rgba(100, 10)) else {
+            panic!("processing failed")
+        };
+        assert_eq!(p.source, Sniffed::Png);
+        assert!(p.full_jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+        let img = image::load_from_memory(&p.full_jpeg).map(|i| i.to_rgb8());
+        let Ok(img) = img else { panic!("decode") };
+        assert!(
+            img.get_pixel(5, 5).0.iter().all(|c| *c > 240),
+            "transparent → white"
+        );
+        assert!(
+            img.get_pixel(95, 5).0.iter().all(|c| *c < 15),
+            "opaque black stays black"
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_named() {
+        assert_eq!(process(b"").err(), Some(ImageError::Empty));
+        assert_eq!(process(b"GIF89a....").err(), Some(ImageError::Unsupported));
+        let full = jpeg(300, 200);
+        assert_eq!(
+            process(&full[..full.len() / 2]).err(),
+            Some(ImageError::Corrupt)
+        );
+        assert_eq!(
+            process(&[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9]).err(),
+            Some(ImageError::Corrupt)
+        );
+        let png = png_rgba(50, 50);
+        assert_eq!(
+            process(&png[..png.len() - 20]).err(),
+            Some(ImageError::Corrupt)
+        );
+    }
+
+    #[test]
+    fn huge_images_are_shrunk_to_the_kept_size() {
+        let Ok(p) = process(&jpeg(5000, 1000)) else {
+            panic!("processing failed")
+        };
+        assert_eq!((p.width, p.height), (MAX_SIDE, 819));
+    }
+}

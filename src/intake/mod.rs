@@ -1,0 +1,369 @@
+//! Registrations arriving with photos: from the app (`POST /api/v1/registrations`) or from a
+//! reviewer's proxy upload. Photos are processed and written to the store first; the rows
+//! follow in one transaction; if that fails, the files are removed again.
+
+pub mod multipart;
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::audit::{self, Actor, AuditEntry};
+use crate::clock::to_db;
+use crate::db::handbooks::{NewHandbook, NewImage};
+use crate::db::holders::NewHolder;
+use crate::db::{self, DbConnection, write_tx};
+use crate::domain::email::EmailAddress;
+use crate::domain::handbook::{HandbookKind, ReviewStatus};
+use crate::domain::holder::{HolderStatus, PublicId};
+use crate::error::AppError;
+use crate::images::{ImageStore, Processed};
+
+pub const MAX_IMAGES: usize = 4;
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_REQUEST_BYTES: usize = 40 * 1024 * 1024;
+
+/// Who sent the registration in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    App,
+    /// A reviewer uploaded it for the holder (mail-in or proxy, terms art. 3(1)(i)).
+    Staff,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::App => "app",
+            Channel::Staff => "staff",
+        }
+    }
+}
+
+/// The registration's facts, parsed.
+#[derive(Debug, Clone)]
+pub struct Metadata {
+    pub holder_public_id: PublicId,
+    pub email: Option<EmailAddress>,
+    pub kind: HandbookKind,
+    pub proxy: bool,
+}
+
+/// The app's `metadata` part as sent.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetadataJson {
+    holder_public_id: String,
+    #[serde(default)]
+    email: Option<String>,
+    kind: String,
+    #[serde(default)]
+    proxy: bool,
+}
+
+/// Why metadata was refused; the message names the field, never its value.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MetadataError {
+    #[error("metadata is not a JSON object with holder_public_id, email, kind, proxy")]
+    Malformed,
+    #[error("holder_public_id must be 6-40 letters, digits or hyphens")]
+    PublicId,
+    #[error("email is not a valid e-mail address")]
+    Email,
+    #[error("kind must be physical, mental or intellectual")]
+    Kind,
+}
+
+impl Metadata {
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MetadataError> {
+        let raw: MetadataJson =
+            serde_json::from_slice(bytes).map_err(|_| MetadataError::Malformed)?;
+        Ok(Self {
+            holder_public_id: PublicId::parse(&raw.holder_public_id)
+                .map_err(|_| MetadataError::PublicId)?,
+            email: match raw
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                Some(e) => Some(EmailAddress::parse(e).map_err(|_| MetadataError::Email)?),
+                None => None,
+            },
+            kind: HandbookKind::parse(&raw.kind).ok_or(MetadataError::Kind)?,
+            proxy: raw.proxy,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("the holder's status does not allow a new registration")]
+    HolderNotEligible,
+    #[error("a registration of this kind is being reviewed")]
+    InReview,
+    #[error("photo store: {0}")]
+    Store(#[from] crate::images::store::StoreError),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<diesel::result::Error> for IntakeError {
+    fn from(e: diesel::result::Error) -> Self {
+        IntakeError::App(e.into())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    pub handbook_id: i64,
+    pub holder_public_id: String,
+    /// The same photos were already waiting: a retried upload, nothing new was stored.
+    pub duplicate: bool,
+}
+
+pub struct Submission<'a> {
+    pub metadata: &'a Metadata,
+    pub images: &'a [Processed],
+    pub channel: Channel,
+    pub actor: Actor,
+    /// Why a reviewer registered for the holder (proxy uploads); goes to the audit trail.
+    pub note: Option<&'a str>,
+    pub now: OffsetDateTime,
+    pub request_id: Option<&'a str>,
+}
+
+struct StoredFiles<'s> {
+    store: &'s ImageStore,
+    keys: Vec<String>,
+    keep: bool,
+}
+
+impl Drop for StoredFiles<'_> {
+    fn drop(&mut self) {
+        if !self.keep {
+            for key in &self.keys {
+                if let Err(e) = self.store.remove(key) {
+                    tracing::error!(error = %e, "could not remove a photo of a failed registration");
+                }
+            }
+        }
+    }
+}
+
+pub fn register(
+    conn: &mut DbConnection,
+    store: &ImageStore,
+    submission: &Submission<'_>,
+) -> Result<Registered, IntakeError> {
+    let at = to_db(submission.now);
+    let mut files = StoredFiles {
+        store,
+        keys: Vec::new(),
+        keep: false,
+    };
+    let mut rows = Vec::with_capacity(submission.images.len());
+    for (index, image) in submission.images.iter().enumerate() {
+        let storage_key = store.put(&image.full_jpeg)?;
+        files.keys.push(storage_key.clone());
+        let thumb_key = store.put(&image.thumb_jpeg)?;
+        files.keys.push(thumb_key.clone());
+        rows.push(NewImage {
+            handbook_id: 0,
+            page: index as i32 + 1,
+            storage_key,
+            thumb_key,
+            key_id: store.key_id(),
+            original_sha256: image.original_sha256.clone(),
+            original_bytes: image.original_bytes as i64,
+            original_mime: image.source.mime().to_owned(),
+            stored_bytes: image.full_jpeg.len() as i64,
+            width: image.width as i32,
+            height: image.height as i32,
+            created_at: at,
+        });
+    }
+    // Two first uploads of one holder may race to create it; the loser retries once and finds
+    // the winner's row.
+    let result = match write_tx(conn, |c| insert_rows(c, submission, &rows, at)) {
+        Err(IntakeError::App(AppError::Database(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )))) => write_tx(conn, |c| insert_rows(c, submission, &rows, at)),
+        other => other,
+    }?;
+    files.keep = !result.duplicate;
+    Ok(result)
+}
+
+fn insert_rows(
+    conn: &mut DbConnection,
+    submission: &Submission<'_>,
+    images: &[NewImage],
+    at: time::PrimitiveDateTime,
+) -> Result<Registered, IntakeError> {
+    let meta = submission.metadata;
+    let public_id = meta.holder_public_id.as_str();
+    let holder = db::holders::find_by_public_id(conn, public_id)?;
+    let holder_id = match holder {
+        Some(found) => {
+            // Read again under the lock: status and email as they are now.
+            db::holders::lock(conn, found.id)?;
+            let holder = db::holders::find(conn, found.id)?.unwrap_or(found);
+            let status = HolderStatus::parse(&holder.status).unwrap_or(HolderStatus::Revoked);
+            if !status.may_register() {
+                return Err(IntakeError::HolderNotEligible);
+            }
+            if let Some(email) = &meta.email
+                && holder.email.as_deref() != Some(email.as_str())
+            {
+                db::holders::set_email(conn, holder.id, email.as_str(), at)?;
+            }
+            holder.id
+        }
+        None => db::holders::insert(
+            conn,
+            &NewHolder {
+                public_id,
+                email: meta.email.as_ref().map(EmailAddress::as_str),
+                status: HolderStatus::Pending.as_str(),
+                created_at: at,
+                updated_at: at,
+            },
+        )?,
+    };
+
+    let open = db::handbooks::open_of_kind(conn, holder_id, meta.kind.as_str())?;
+    if open
+        .iter()
+        .any(|h| h.status == ReviewStatus::InReview.as_str())
+    {
+        return Err(IntakeError::InReview);
+    }
+    let hashes: Vec<&str> = images.iter().map(|i| i.original_sha256.as_str()).collect();
+    for waiting in open
+        .iter()
+        .filter(|h| h.status == ReviewStatus::Submitted.as_str())
+    {
+        if db::handbooks::image_hashes(conn, waiting.id)? == hashes {
+            return Ok(Registered {
+                handbook_id: waiting.id,
+                holder_public_id: public_id.to_owned(),
+                duplicate: true,
+            });
+        }
+    }
+    let replaced: Vec<i64> = open
+        .iter()
+        .filter(|h| {
+            ReviewStatus::parse(&h.status).is_some_and(ReviewStatus::is_replaced_by_resubmission)
+        })
+        .map(|h| h.id)
+        .collect();
+    let handbook_id = db::handbooks::insert(
+        conn,
+        &NewHandbook {
+            holder_id,
+            kind: meta.kind.as_str(),
+            status: ReviewStatus::Submitted.as_str(),
+            channel: submission.channel.as_str(),
+            proxy: meta.proxy,
+            submitted_at: at,
+            supersedes_id: replaced.last().copied(),
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    let rows: Vec<NewImage> = images
+        .iter()
+        .cloned()
+        .map(|i| NewImage { handbook_id, ..i })
+        .collect();
+    db::handbooks::insert_images(conn, &rows)?;
+    for old in &replaced {
+        db::handbooks::set_status(conn, *old, ReviewStatus::Superseded.as_str(), at)?;
+        audit::append(
+            conn,
+            at,
+            AuditEntry::new(
+                submission.actor.clone(),
+                "registration.superseded",
+                "handbook",
+                old,
+            )
+            .details(json!({"by": handbook_id}))
+            .request_id(submission.request_id),
+        )?;
+    }
+    let mut entry = AuditEntry::new(
+        submission.actor.clone(),
+        "registration.received",
+        "handbook",
+        handbook_id,
+    )
+    .details(json!({
+        "holder_id": holder_id,
+        "kind": meta.kind.as_str(),
+        "channel": submission.channel.as_str(),
+        "proxy": meta.proxy,
+        "images": rows.len(),
+        "supersedes": replaced,
+    }))
+    .request_id(submission.request_id);
+    if let Some(note) = submission.note {
+        entry = entry.reason(note);
+    }
+    audit::append(conn, at, entry)?;
+    Ok(Registered {
+        handbook_id,
+        holder_public_id: public_id.to_owned(),
+        duplicate: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_is_parsed_once() {
+        let meta = Metadata::from_json(br#"{"holder_public_id":"mr-0001234","email":"A@Example.jp","kind":"mental","proxy":true}"#);
+        let Ok(meta) = meta else { panic!("parse") };
+        assert_eq!(meta.holder_public_id.as_str(), "MR-0001234");
+        assert_eq!(
+            meta.email.as_ref().map(EmailAddress::as_str),
+            Some("a@example.jp")
+        );
+        assert_eq!(meta.kind, HandbookKind::Mental);
+        assert!(meta.proxy);
+        let minimal =
+            Metadata::from_json(br#"{"holder_public_id":"MR-0001234","kind":"physical"}"#);
+        assert!(minimal.is_ok_and(|m| m.email.is_none() && !m.proxy));
+    }
+
+    #[test]
+    fn each_metadata_problem_is_named() {
+        let cases: [(&[u8], MetadataError); 6] = [
+            (b"not json", MetadataError::Malformed),
+            (br#"{"kind":"physical"}"#, MetadataError::Malformed),
+            (
+                br#"{"holder_public_id":"MR-0001234","kind":"physical","extra":1}"#,
+                MetadataError::Malformed,
+            ),
+            (
+                br#"{"holder_public_id":"x","kind":"physical"}"#,
+                MetadataError::PublicId,
+            ),
+            (
+                br#"{"holder_public_id":"MR-0001234","email":"nope","kind":"physical"}"#,
+                MetadataError::Email,
+            ),
+            (
+                br#"{"holder_public_id":"MR-0001234","kind":"passport"}"#,
+                MetadataError::Kind,
+            ),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(Metadata::from_json(json).err(), Some(expected));
+        }
+    }
+}

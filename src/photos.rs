@@ -1,0 +1,212 @@
+//! Who may open a registration's photos, and the audit event every view writes.
+//!
+//! Disability data is special-care personal information: a reviewer sees the photos of the
+//! registration they hold a claim on; anyone else with a photo role first states why, and
+//! that reason travels with every view into the audit trail.
+
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+use crate::audit::{self, Actor, AuditEntry};
+use crate::clock::{from_db, to_db};
+use crate::db::handbooks::HandbookRow;
+use crate::db::photo_access::NewGrant;
+use crate::db::{self, DbConnection, write_tx};
+use crate::domain::staff::Role;
+use crate::error::AppError;
+use crate::images::ImageStore;
+
+/// How long a stated reason keeps the photos open.
+pub const GRANT_FOR: Duration = Duration::minutes(30);
+
+/// The reasons a person may give, as a code list (reports count them).
+pub const REASONS: [(&str, &str); 5] = [
+    ("double_check", "二重審査（ダブルチェック）"),
+    ("inquiry", "本人・事業者からの問い合わせ対応"),
+    ("audit", "監査"),
+    ("fraud_investigation", "不正登録の調査"),
+    ("other", "その他（内容を記入）"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Basis {
+    /// The viewer holds the review claim.
+    Claim,
+    /// The viewer stated this reason.
+    Reason(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Full,
+    Thumb,
+}
+
+impl Variant {
+    fn as_str(self) -> &'static str {
+        match self {
+            Variant::Full => "full",
+            Variant::Thumb => "thumb",
+        }
+    }
+}
+
+fn holds_claim(staff_id: i64, role: Role, handbook: &HandbookRow, now: OffsetDateTime) -> bool {
+    matches!(role, Role::Reviewer | Role::Supervisor)
+        && handbook.claimed_by == Some(staff_id)
+        && handbook
+            .claim_expires_at
+            .is_some_and(|until| from_db(until) > now)
+}
+
+/// On what grounds `staff_id` may see this registration's photos now, if any.
+pub fn basis(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    role: Role,
+    handbook: &HandbookRow,
+    now: OffsetDateTime,
+) -> Result<Option<Basis>, AppError> {
+    if !matches!(role, Role::Reviewer | Role::Supervisor | Role::Auditor) {
+        return Ok(None);
+    }
+    if holds_claim(staff_id, role, handbook, now) {
+        return Ok(Some(Basis::Claim));
+    }
+    Ok(
+        db::photo_access::current_reason(conn, staff_id, handbook.id, to_db(now))?
+            .map(Basis::Reason),
+    )
+}
+
+/// A stated reason, checked: a code from `REASONS`, with text when the code is "other".
+pub fn reason_text(code: &str, detail: &str) -> Result<String, &'static str> {
+    let detail = detail.trim();
+    let Some((_, label)) = REASONS.iter().find(|(c, _)| *c == code) else {
+        return Err("閲覧理由を選んでください。");
+    };
+    if detail.chars().count() > 200 {
+        return Err("補足は200文字以内で入力してください。");
+    }
+    if code == "other" && detail.chars().count() < 4 {
+        return Err("「その他」を選んだ場合は、理由を4文字以上で記入してください。");
+    }
+    Ok(if detail.is_empty() {
+        (*label).to_owned()
+    } else {
+        format!("{label}: {detail}")
+    })
+}
+
+pub fn grant(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    handbook_id: i64,
+    reason: &str,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<(), AppError> {
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        db::handbooks::find(c, handbook_id)?.ok_or(AppError::NotFound)?;
+        db::photo_access::insert(
+            c,
+            &NewGrant {
+                staff_id,
+                handbook_id,
+                reason,
+                granted_at: at,
+                expires_at: to_db(now + GRANT_FOR),
+            },
+        )?;
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(
+                Actor::Staff(staff_id),
+                "photos.access_stated",
+                "handbook",
+                handbook_id,
+            )
+            .reason(reason)
+            .details(json!({"minutes": GRANT_FOR.whole_minutes()}))
+            .request_id(request_id),
+        )?;
+        Ok(())
+    })
+}
+
+/// Who is looking, and when.
+pub struct Viewer<'a> {
+    pub staff_id: i64,
+    pub role: Role,
+    pub now: OffsetDateTime,
+    pub request_id: Option<&'a str>,
+}
+
+/// Decrypts one photo for the viewer and records the view. Refusals write nothing.
+pub fn view(
+    conn: &mut DbConnection,
+    store: &ImageStore,
+    viewer: &Viewer<'_>,
+    image_id: i64,
+    variant: Variant,
+) -> Result<Vec<u8>, AppError> {
+    let Viewer {
+        staff_id,
+        role,
+        now,
+        request_id,
+    } = *viewer;
+    let image = db::handbooks::find_image(conn, image_id)?.ok_or(AppError::NotFound)?;
+    let handbook = db::handbooks::find(conn, image.handbook_id)?.ok_or(AppError::NotFound)?;
+    let basis = basis(conn, staff_id, role, &handbook, now)?
+        .ok_or(AppError::PhotoReasonRequired(handbook.id))?;
+    let key = match variant {
+        Variant::Full => &image.storage_key,
+        Variant::Thumb => &image.thumb_key,
+    };
+    let bytes = store.get(key).map_err(|e| AppError::Internal(e.into()))?;
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        let mut entry = AuditEntry::new(
+            Actor::Staff(staff_id),
+            "image.viewed",
+            "handbook_image",
+            image_id,
+        )
+        .details(json!({
+            "handbook_id": handbook.id,
+            "variant": variant.as_str(),
+            "basis": if basis == Basis::Claim { "claim" } else { "reason" },
+        }))
+        .request_id(request_id);
+        if let Basis::Reason(reason) = &basis {
+            entry = entry.reason(reason);
+        }
+        audit::append(c, at, entry)?;
+        Ok::<_, AppError>(())
+    })?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_come_from_the_code_list() {
+        assert_eq!(reason_text("audit", ""), Ok("監査".to_owned()));
+        assert_eq!(
+            reason_text("inquiry", " 事業者から照会 "),
+            Ok("本人・事業者からの問い合わせ対応: 事業者から照会".to_owned())
+        );
+        assert!(reason_text("curious", "").is_err());
+        assert!(
+            reason_text("other", "なし").is_err(),
+            "other needs a real explanation"
+        );
+        assert!(reason_text("other", "別件の確認のため").is_ok());
+        assert!(reason_text("audit", &"あ".repeat(201)).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! JSON errors of the machine API: `{"error":{"code":"snake_case","message":"…"}}` with a
+//! stable code per failure. Messages name what is wrong, never a submitted value.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::error::AppError;
+use crate::intake::multipart::Refusal;
+use crate::intake::{IntakeError, MetadataError};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or invalid credentials",
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(json!({"error": {"code": self.code, "message": self.message}}))
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        let (status, code) = match refusal {
+            Refusal::TooManyImages => (StatusCode::BAD_REQUEST, "too_many_images"),
+            Refusal::ImageTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "image_too_large"),
+            Refusal::RequestTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
+            Refusal::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Refusal::CorruptImage => (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_image"),
+            Refusal::FieldTooLarge => (StatusCode::BAD_REQUEST, "invalid_metadata"),
+            Refusal::Malformed => (StatusCode::BAD_REQUEST, "malformed_request"),
+        };
+        Self::new(status, code, refusal.to_string())
+    }
+}
+
+impl From<MetadataError> for ApiError {
+    fn from(error: MetadataError) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_metadata",
+            error.to_string(),
+        )
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+            }
+            other => {
+                tracing::error!(error = %other, "API request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "internal error",
+                )
+            }
+        }
+    }
+}
+
+impl From<IntakeError> for ApiError {
+    fn from(error: IntakeError) -> Self {
+        match error {
+            IntakeError::HolderNotEligible => Self::new(
+                StatusCode::FORBIDDEN,
+                "holder_not_eligible",
+                "the holder's status does not allow registration",
+            ),
+            IntakeError::InReview => Self::new(
+                StatusCode::CONFLICT,
+                "registration_in_review",
+                "a registration of this kind is being reviewed; wait for its result",
+            ),
+            IntakeError::Store(e) => {
+                tracing::error!(error = %e, "photo store failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "internal error",
+                )
+            }
+            IntakeError::App(e) => e.into(),
+        }
+    }
+}

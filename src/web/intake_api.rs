@@ -1,0 +1,97 @@
+//! `POST /api/v1/registrations`: the app sends a handbook's photos.
+
+use actix_multipart::Multipart;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use tracing_actix_web::RequestId;
+
+use super::api_error::ApiError;
+use super::state::AppState;
+use crate::audit::Actor;
+use crate::intake::multipart::{self, Refusal};
+use crate::intake::{self, Channel, MAX_REQUEST_BYTES, Metadata, Submission};
+
+/// Room for multipart boundaries and part headers on top of the photo bytes.
+const ENVELOPE_BYTES: usize = 256 * 1024;
+
+/// The bearer token, compared in constant time.
+pub fn bearer_ok(req: &HttpRequest, state: &AppState) -> bool {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| state.settings.intake_token.matches(token.trim()))
+}
+
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    if !bearer_ok(&req, &state) {
+        return Err(ApiError::unauthorized());
+    }
+    // An honest client says how much it sends: refuse before reading a byte.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST_BYTES + ENVELOPE_BYTES) {
+        return Err(Refusal::RequestTooLarge.into());
+    }
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+            "the body must be multipart/form-data",
+        ));
+    }
+    let received = multipart::receive(Multipart::new(req.headers(), payload)).await?;
+    let metadata = Metadata::from_json(
+        received
+            .text("metadata")
+            .ok_or(crate::intake::MetadataError::Malformed)?
+            .as_bytes(),
+    )?;
+    if received.images.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_image",
+            "at least one image part is required",
+        ));
+    }
+    let now = state.clock.now();
+    let request_id = request_id.to_string();
+    let images = state.images.clone();
+    let registered = state
+        .db(move |conn| {
+            let submission = Submission {
+                metadata: &metadata,
+                images: &received.images,
+                channel: Channel::App,
+                actor: Actor::App,
+                note: None,
+                now,
+                request_id: Some(&request_id),
+            };
+            Ok(intake::register(conn, &images, &submission))
+        })
+        .await??;
+    let status = if registered.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok(HttpResponse::build(status).json(json!({
+        "registration_id": registered.handbook_id,
+        "holder_public_id": registered.holder_public_id,
+    })))
+}

@@ -1,0 +1,202 @@
+//! Handbook photos for staff: decrypted on the fly, never cached, each view audited.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::access::ImageViewers;
+use super::auth::RequireRole;
+use super::forms::FormErrors;
+use super::layout::Layout;
+use super::state::AppState;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::photos::{self, Basis, REASONS, Variant, Viewer};
+
+async fn serve(
+    state: &AppState,
+    staff: &RequireRole<ImageViewers>,
+    image_id: i64,
+    variant: Variant,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
+    let store = state.images.clone();
+    let bytes = state
+        .db(move |conn| {
+            let viewer = Viewer {
+                staff_id,
+                role,
+                now,
+                request_id: Some(&request_id),
+            };
+            photos::view(conn, &store, &viewer, image_id, variant)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_DISPOSITION, "inline"))
+        .body(bytes))
+}
+
+pub async fn full(
+    state: web::Data<AppState>,
+    staff: RequireRole<ImageViewers>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    serve(&state, &staff, *id, Variant::Full).await
+}
+
+pub async fn thumb(
+    state: web::Data<AppState>,
+    staff: RequireRole<ImageViewers>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    serve(&state, &staff, *id, Variant::Thumb).await
+}
+
+pub struct PhotoLink {
+    pub id: i64,
+    pub page: i32,
+    pub width: i32,
+    pub height: i32,
+}
+
+pub struct ReasonOption {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "registrations/photos.html")]
+struct PhotosPage {
+    layout: Layout,
+    handbook_id: i64,
+    basis: Option<String>,
+    photos: Vec<PhotoLink>,
+    reasons: Vec<ReasonOption>,
+    errors: FormErrors,
+    chosen: String,
+    detail: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    detail: String,
+}
+
+async fn page(
+    state: &AppState,
+    staff: &RequireRole<ImageViewers>,
+    handbook_id: i64,
+    errors: FormErrors,
+    form: ReasonForm,
+) -> AppResult<PhotosPage> {
+    let now = state.clock.now();
+    let (staff_id, role) = (staff.id, staff.role);
+    let (basis, images) = state
+        .db(move |conn| {
+            let handbook = db::handbooks::find(conn, handbook_id)?.ok_or(AppError::NotFound)?;
+            let basis = photos::basis(conn, staff_id, role, &handbook, now)?;
+            let images = if basis.is_some() {
+                db::handbooks::images_of(conn, handbook_id)?
+            } else {
+                Vec::new()
+            };
+            Ok((basis, images))
+        })
+        .await?;
+    Ok(PhotosPage {
+        layout: Layout::for_staff(staff, format!("登録 #{handbook_id} の写真"), ""),
+        handbook_id,
+        basis: basis.map(|b| match b {
+            Basis::Claim => "審査担当（この登録を担当中）として表示しています。".to_owned(),
+            Basis::Reason(reason) => format!("閲覧理由「{reason}」を記録して表示しています。"),
+        }),
+        photos: images
+            .into_iter()
+            .map(|i| PhotoLink {
+                id: i.id,
+                page: i.page,
+                width: i.width,
+                height: i.height,
+            })
+            .collect(),
+        reasons: REASONS
+            .iter()
+            .map(|(code, label)| ReasonOption { code, label })
+            .collect(),
+        errors,
+        chosen: form.reason,
+        detail: form.detail,
+    })
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: RequireRole<ImageViewers>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let body = page(
+        &state,
+        &staff,
+        *id,
+        FormErrors::default(),
+        ReasonForm {
+            reason: String::new(),
+            detail: String::new(),
+        },
+    )
+    .await?
+    .render()?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub async fn state_reason(
+    state: web::Data<AppState>,
+    staff: RequireRole<ImageViewers>,
+    id: web::Path<i64>,
+    form: web::Form<ReasonForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let handbook_id = *id;
+    match photos::reason_text(&form.reason, &form.detail) {
+        Ok(reason) => {
+            let now = state.clock.now();
+            let (staff_id, request_id) = (staff.id, staff.request_id.clone());
+            state
+                .db(move |conn| {
+                    photos::grant(conn, staff_id, handbook_id, &reason, now, Some(&request_id))
+                })
+                .await?;
+            Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/registrations/{handbook_id}/photos"),
+                ))
+                .finish())
+        }
+        Err(message) => {
+            let mut errors = FormErrors::default();
+            let field = if REASONS.iter().any(|(c, _)| *c == form.reason) {
+                "detail"
+            } else {
+                "reason"
+            };
+            errors.add(field, message);
+            let body = page(&state, &staff, handbook_id, errors, form)
+                .await?
+                .render()?;
+            Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+                .content_type("text/html; charset=utf-8")
+                .body(body))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+#![allow(dead_code)]
+//! Real image bytes for uploads, made in memory.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageFormat, RgbImage};
+
+fn pattern(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([
+            (x * 7 % 256) as u8,
+            (y * 3 % 256) as u8,
+            ((x + y) % 256) as u8,
+        ])
+    })
+}
+
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    DynamicImage::ImageRgb8(pattern(w, h))
+        .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    DynamicImage::ImageRgb8(pattern(w, h))
+        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+/// Marker bytes put in the GPS latitude reference, to look for after the round trip.
+pub const GPS_MARKER: &[u8] = b"GPSMARKERXYZ";
+
+/// A JPEG whose EXIF says "rotate 90° clockwise" (orientation 6) and carries a GPS IFD and a
+/// recognisable marker, as a phone photo would.
+pub fn jpeg_with_exif_gps(w: u32, h: u32) -> Vec<u8> {
+    let plain = jpeg(w, h);
+    // TIFF, little endian: IFD0 at 8 with two entries; GPS IFD after it.
+    let mut tiff: Vec<u8> = b"II*\0".to_vec();
+    tiff.extend_from_slice(&8u32.to_le_bytes());
+    let ifd0_entries = 2u16;
+    let ifd0_len = 2 + 12 * u32::from(ifd0_entries) + 4;
+    let gps_offset = 8 + ifd0_len;
+    tiff.extend_from_slice(&ifd0_entries.to_le_bytes());
+    // Orientation (0x0112), SHORT, 1, value 6.
+    tiff.extend_from_slice(&0x0112u16.to_le_bytes());
+    tiff.extend_from_slice(&3u16.to_le_bytes());
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&6u32.to_le_bytes());
+    // GPSInfo pointer (0x8825), LONG, 1, offset.
+    tiff.extend_from_slice(&0x8825u16.to_le_bytes());
+    tiff.extend_from_slice(&4u16.to_le_bytes());
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&gps_offset.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    // GPS IFD: one entry, GPSLatitudeRef (0x0001) ASCII pointing at the marker.
+    let gps_ifd_len = 2 + 12 + 4;
+    let marker_offset = gps_offset + gps_ifd_len;
+    tiff.extend_from_slice(&1u16.to_le_bytes());
+    tiff.extend_from_slice(&0x0001u16.to_le_bytes());
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    tiff.extend_from_slice(&(GPS_MARKER.len() as u32).to_le_bytes());
+    tiff.extend_from_slice(&marker_offset.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(GPS_MARKER);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A JPEG followed by a ZIP archive (a polyglot file).
+pub fn jpeg_with_zip(w: u32, h: u32) -> Vec<u8> {
+    let mut out = jpeg(w, h);
+    out.extend_from_slice(
+        b"PK\x03\x04\x14\x00\x00\x00\x08\x00secret.txt hidden payload PK\x05\x06",
+    );
+    out
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
