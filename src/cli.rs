@@ -12,8 +12,12 @@ use crate::audit::{self, Actor};
 use crate::clock::{SharedClock, SystemClock};
 use crate::db::{self, DatabaseUrl};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
+use crate::images::ImageStore;
 use crate::settings::{DEFAULT_DATABASE_URL, Mode, Settings};
 use crate::startup::Application;
+
+/// Demo holders seeded on the first `demo` run (`DEMO_HOLDERS` to change).
+const DEMO_HOLDERS: usize = 240;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +41,16 @@ pub enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Bulk synthetic data for benchmarks.
+    Seed {
+        #[arg(long)]
+        holders: usize,
+    },
+    /// The project's benchmarks (see README "Performance").
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Staff accounts.
     Staff {
         #[command(subcommand)]
@@ -59,6 +73,18 @@ pub enum StaffCommand {
         name: String,
         #[arg(long)]
         role: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Photo intake of a 4 MB phone JPEG.
+    Intake {
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+        /// Also time each step once.
+        #[arg(long)]
+        breakdown: bool,
     },
 }
 
@@ -103,13 +129,55 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let now = clock.now();
             let demo_pool = pool.clone();
             let demo_password = password.clone();
-            actix_web::web::block(move || {
-                crate::demo::seed_staff(&mut *demo_pool.get()?, &demo_password, now)
+            let store = ImageStore::from_settings(&settings);
+            let holders = std::env::var("DEMO_HOLDERS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEMO_HOLDERS);
+            actix_web::web::block(move || -> anyhow::Result<()> {
+                let mut conn = demo_pool.get()?;
+                crate::demo::seed_staff(&mut conn, &demo_password, now)?;
+                if crate::db::holders::count(&mut conn)? == 0 {
+                    println!(
+                        "generating {holders} demo holders with handbook photos (first run only)…"
+                    );
+                    let created = crate::demo::holders::seed(&mut conn, &store, holders, now)?;
+                    println!("{created} demo holders ready");
+                }
+                Ok(())
             })
             .await??;
             let app = Application::build_with_pool(settings, clock, pool)?;
             print_demo_banner(app.port(), &password);
             app.run_until_stopped().await?;
+        }
+        Command::Seed { holders } => {
+            let settings = Settings::from_env(Mode::Demo)
+                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            let pool = db::connect_pool(&settings.database_url, 2)?;
+            db::run_migrations(&mut *pool.get()?)?;
+            let store = ImageStore::from_settings(&settings);
+            let started = std::time::Instant::now();
+            let stats = crate::demo::bulk::seed(&mut *pool.get()?, &store, holders, clock.now())?;
+            println!(
+                "seeded {} holders, {} handbooks, {} photo rows in {:.1} s",
+                stats.holders,
+                stats.handbooks,
+                stats.images,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Intake {
+                    iterations,
+                    breakdown,
+                },
+        } => {
+            if breakdown {
+                println!("{}", crate::bench::intake::breakdown()?);
+            }
+            println!("{}", crate::bench::intake::run(iterations.max(1))?);
         }
         Command::Migrate => {
             let url = database_url()?;

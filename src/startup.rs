@@ -14,7 +14,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::clock::SharedClock;
 use crate::db::{self, Pool};
-use crate::images::{ImageStore, Keyring};
+use crate::images::ImageStore;
 use crate::settings::Settings;
 use crate::telemetry::RequestSpan;
 use crate::web::state::AppState;
@@ -44,8 +44,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
-        let keyring = Keyring::new(&settings.image_key, &settings.old_image_keys);
-        let images = Arc::new(ImageStore::new(&settings.data_dir, keyring));
+        let images = Arc::new(ImageStore::from_settings(&settings));
         let state = AppState {
             pool,
             clock,

@@ -78,3 +78,7 @@ pub fn set_email(
         ))
         .execute(conn)
 }
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    holders::table.count().get_result(conn)
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2;
+use diesel::r2d2::{self, ManageConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -80,11 +80,12 @@ impl r2d2::ManageConnection for Manager {
 /// Builds the pool. For SQLite the parent folder is created; the file itself is created by
 /// SQLite on first open.
 pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
-    if let DatabaseUrl::Sqlite(path) = url
-        && let Some(parent) = path.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)?;
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        // Switch a new file to WAL once, alone: the pool opens its connections in parallel.
+        Manager { url: url.clone() }.connect()?;
     }
     let pool = r2d2::Pool::builder()
         .max_size(max_size)

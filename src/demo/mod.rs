@@ -1,5 +1,11 @@
 //! Demo data, generated at run time (nothing personal or binary is committed).
 
+pub mod art;
+pub mod bulk;
+pub mod holders;
+pub mod people;
+pub mod raster;
+
 use time::OffsetDateTime;
 
 use crate::accounts::manage::{self, NewAccount};

@@ -5,3 +5,4 @@ pub mod email;
 pub mod handbook;
 pub mod holder;
 pub mod staff;
+pub mod wareki;

@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod process;
 pub mod sniff;
 pub mod store;
+pub mod strip;
 
 pub use crypto::Keyring;
 pub use process::{ImageError, Processed, process};

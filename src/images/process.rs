@@ -10,6 +10,7 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 use sha2::{Digest, Sha256};
 
 use super::sniff::{Sniffed, sniff};
+use super::strip::strip_jpeg;
 
 /// The longest side kept. Handbook print stays legible far below this; phones reach 8000 px.
 pub const MAX_SIDE: u32 = 4096;
@@ -50,23 +51,29 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         // The JPEG decoder fills a cut-off scan with grey instead of failing.
         return Err(ImageError::Corrupt);
     }
-    let image = decode_upright(bytes, source)?;
-    let image = if image.width().max(image.height()) > MAX_SIDE {
+    let (image, rotated) = decode_upright(bytes, source)?;
+    let oversized = image.width().max(image.height()) > MAX_SIDE;
+    let image = if oversized {
         image.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle)
     } else {
         image
     };
     let rgb = flatten_on_white(image);
     let (width, height) = rgb.dimensions();
-    // The two encodings are independent: one per core.
+    // An upright JPEG of a kept size loses its metadata without losing quality; anything
+    // else is encoded from the decoded pixels. Thumbnail and full image use one core each.
+    let lossless = (source == Sniffed::Jpeg && !rotated && !oversized)
+        .then(|| strip_jpeg(bytes))
+        .flatten();
     let (full, thumb) = std::thread::scope(|scope| {
         let thumb = scope.spawn(|| {
-            let small = DynamicImage::ImageRgb8(rgb.clone())
-                .thumbnail(THUMB_SIDE, THUMB_SIDE)
-                .to_rgb8();
-            encode_jpeg(&small, THUMB_QUALITY)
+            let (tw, th) = fit(width, height, THUMB_SIDE);
+            encode_jpeg(&image::imageops::thumbnail(&rgb, tw, th), THUMB_QUALITY)
         });
-        let full = encode_jpeg(&rgb, FULL_QUALITY);
+        let full = match lossless {
+            Some(stripped) => Ok(stripped),
+            None => encode_jpeg(&rgb, FULL_QUALITY),
+        };
         (full, thumb.join().unwrap_or(Err(ImageError::Corrupt)))
     });
     Ok(Processed {
@@ -80,11 +87,30 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     })
 }
 
+/// The size that fits `side` keeping the aspect ratio (never enlarging).
+fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
+    if width.max(height) <= side {
+        return (width, height);
+    }
+    if width >= height {
+        (
+            side,
+            ((u64::from(height) * u64::from(side)) / u64::from(width)).max(1) as u32,
+        )
+    } else {
+        (
+            ((u64::from(width) * u64::from(side)) / u64::from(height)).max(1) as u32,
+            side,
+        )
+    }
+}
+
 fn has_end_of_image(bytes: &[u8]) -> bool {
     bytes.windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
-fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<DynamicImage, ImageError> {
+/// The decoded image turned upright, and whether turning was needed.
+fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, bool), ImageError> {
     let format = match source {
         Sniffed::Jpeg => image::ImageFormat::Jpeg,
         Sniffed::Png => image::ImageFormat::Png,
@@ -98,8 +124,9 @@ fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<DynamicImage, ImageEr
     let mut decoder = reader.into_decoder().map_err(map_decode_error)?;
     let orientation = decoder.orientation().map_err(map_decode_error)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(map_decode_error)?;
+    let rotated = orientation != image::metadata::Orientation::NoTransforms;
     image.apply_orientation(orientation);
-    Ok(image)
+    Ok((image, rotated))
 }
 
 fn map_decode_error(error: image::ImageError) -> ImageError {
@@ -112,7 +139,7 @@ fn map_decode_error(error: image::ImageError) -> ImageError {
 /// Transparent PNG areas become white, as on paper.
 fn flatten_on_white(image: DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
-        return image.to_rgb8();
+        return image.into_rgb8();
     }
     let rgba = image.to_rgba8();
     let (w, h) = rgba.dimensions();
@@ -124,14 +151,17 @@ fn flatten_on_white(image: DynamicImage) -> RgbImage {
     })
 }
 
-fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
+pub(crate) fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
     let (w, h) = image.dimensions();
     let (w, h) = (
         u16::try_from(w).map_err(|_| ImageError::TooManyPixels)?,
         u16::try_from(h).map_err(|_| ImageError::TooManyPixels)?,
     );
     let mut out = Vec::with_capacity(image.len() / 8);
-    let encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    // 4:2:0 chroma: at this quality the encoder would pick 4:4:4, twice the work for colour
+    // detail that handbook text does not need (the letters live in luma).
+    encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
     encoder
         .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|_| ImageError::Corrupt)?;

@@ -29,6 +29,13 @@ impl ImageStore {
         }
     }
 
+    pub fn from_settings(settings: &crate::settings::Settings) -> Self {
+        Self::new(
+            &settings.data_dir,
+            Keyring::new(&settings.image_key, &settings.old_image_keys),
+        )
+    }
+
     pub fn key_id(&self) -> String {
         self.keyring.current_id()
     }

@@ -10,6 +10,7 @@ mod helpers;
 mod audit_chain;
 mod auth;
 mod cli;
+mod demo_data;
 mod intake;
 mod routes;
 mod staff_admin;

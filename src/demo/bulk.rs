@@ -1,0 +1,198 @@
+//! `handbook-admin seed --holders N`: bulk synthetic data for benchmarks. Rows are inserted
+//! in large multi-row batches inside transactions; every photo row points at one shared,
+//! really encrypted placeholder, so queue and photo paths behave as in production.
+
+use diesel::prelude::*;
+use time::{Duration, OffsetDateTime};
+
+use crate::clock::to_db;
+use crate::db::schema::{handbook_images, handbooks, holders};
+use crate::db::{DbConnection, write_tx};
+use crate::images::ImageStore;
+
+const BATCH: usize = 2_000;
+
+/// Multi-row INSERTs are backend-specific in diesel (the MultiConnection cannot express them),
+/// so this is the one place that matches on the backend.
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(200) {
+            match $conn {
+                DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+                DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
+            };
+        }
+    };
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = holders)]
+struct BulkHolder {
+    id: i64,
+    public_id: String,
+    email: Option<String>,
+    status: &'static str,
+    created_at: time::PrimitiveDateTime,
+    updated_at: time::PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = handbooks)]
+struct BulkHandbook {
+    id: i64,
+    holder_id: i64,
+    kind: &'static str,
+    status: &'static str,
+    channel: &'static str,
+    proxy: bool,
+    submitted_at: time::PrimitiveDateTime,
+    created_at: time::PrimitiveDateTime,
+    updated_at: time::PrimitiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = handbook_images)]
+struct BulkImage<'a> {
+    handbook_id: i64,
+    page: i32,
+    storage_key: &'a str,
+    thumb_key: &'a str,
+    key_id: &'a str,
+    original_sha256: String,
+    original_bytes: i64,
+    original_mime: &'static str,
+    stored_bytes: i64,
+    width: i32,
+    height: i32,
+    created_at: time::PrimitiveDateTime,
+}
+
+pub struct BulkStats {
+    pub holders: usize,
+    pub handbooks: usize,
+    pub images: usize,
+}
+
+const KINDS: [&str; 3] = ["physical", "mental", "intellectual"];
+
+/// Each holder gets an approved handbook and a second registration: most decided, about one
+/// in twenty waiting in the queue.
+pub fn seed(
+    conn: &mut DbConnection,
+    store: &ImageStore,
+    count: usize,
+    now: OffsetDateTime,
+) -> anyhow::Result<BulkStats> {
+    let placeholder =
+        crate::images::process(&placeholder_jpeg()?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let full_key = store.put(&placeholder.full_jpeg)?;
+    let thumb_key = store.put(&placeholder.thumb_jpeg)?;
+    let key_id = store.key_id();
+    let first_holder: i64 = holders::table
+        .select(diesel::dsl::max(holders::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0)
+        + 1;
+    let first_handbook: i64 = handbooks::table
+        .select(diesel::dsl::max(handbooks::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0)
+        + 1;
+    let mut stats = BulkStats {
+        holders: 0,
+        handbooks: 0,
+        images: 0,
+    };
+    let statuses = ["approved", "approved", "corrected", "returned", "rejected"];
+    for start in (0..count).step_by(BATCH) {
+        let end = (start + BATCH).min(count);
+        let mut new_holders = Vec::with_capacity(end - start);
+        let mut new_handbooks = Vec::with_capacity(2 * (end - start));
+        let mut new_images = Vec::with_capacity(2 * (end - start));
+        for i in start..end {
+            let holder_id = first_holder + i as i64;
+            let created = to_db(now - Duration::minutes((i as i64 * 13) % (60 * 24 * 900)));
+            new_holders.push(BulkHolder {
+                id: holder_id,
+                public_id: format!("BK-{:08}", holder_id),
+                email: Some(format!("bk{holder_id}@example.invalid")),
+                status: "active",
+                created_at: created,
+                updated_at: created,
+            });
+            for n in 0..2 {
+                let handbook_id = first_handbook + 2 * i as i64 + n;
+                let waiting = n == 1 && i % 20 == 0;
+                let status = if n == 0 {
+                    "approved"
+                } else if waiting {
+                    "submitted"
+                } else {
+                    statuses[i % statuses.len()]
+                };
+                let submitted = if waiting {
+                    to_db(now - Duration::minutes((i as i64 * 7) % (60 * 24 * 5)))
+                } else {
+                    created
+                };
+                new_handbooks.push(BulkHandbook {
+                    id: handbook_id,
+                    holder_id,
+                    kind: KINDS[(i + n as usize) % 3],
+                    status,
+                    channel: "app",
+                    proxy: false,
+                    submitted_at: submitted,
+                    created_at: submitted,
+                    updated_at: submitted,
+                });
+                new_images.push(BulkImage {
+                    handbook_id,
+                    page: 1,
+                    storage_key: &full_key,
+                    thumb_key: &thumb_key,
+                    key_id: &key_id,
+                    original_sha256: format!("{handbook_id:064x}"),
+                    original_bytes: placeholder.original_bytes as i64,
+                    original_mime: "image/jpeg",
+                    stored_bytes: placeholder.full_jpeg.len() as i64,
+                    width: placeholder.width as i32,
+                    height: placeholder.height as i32,
+                    created_at: submitted,
+                });
+            }
+        }
+        write_tx(conn, |c| {
+            insert_all!(c, holders::table, new_holders);
+            insert_all!(c, handbooks::table, new_handbooks);
+            insert_all!(c, handbook_images::table, new_images);
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        stats.holders += new_holders.len();
+        stats.handbooks += new_handbooks.len();
+        stats.images += new_images.len();
+    }
+    if let DbConnection::Pg(_) = conn {
+        // Explicit ids bypassed the identity sequences; move them past the new rows.
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(
+            "SELECT setval(pg_get_serial_sequence('holders', 'id'), (SELECT MAX(id) FROM holders));
+             SELECT setval(pg_get_serial_sequence('handbooks', 'id'), (SELECT MAX(id) FROM handbooks));",
+        )?;
+    }
+    Ok(stats)
+}
+
+fn placeholder_jpeg() -> anyhow::Result<Vec<u8>> {
+    let image = image::RgbImage::from_fn(320, 200, |x, y| {
+        image::Rgb([200, (x % 256) as u8, (y % 256) as u8])
+    });
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 80).encode(
+        image.as_raw(),
+        320,
+        200,
+        jpeg_encoder::ColorType::Rgb,
+    )?;
+    Ok(out)
+}
