@@ -674,3 +674,89 @@ dual_test!(
         assert_nothing_stored(&app, "oversized");
     }
 );
+
+async fn post_multipart(
+    browser: &crate::helpers::Browser,
+    path: &str,
+    form: Form,
+) -> (StatusCode, String, Option<String>) {
+    let response = browser
+        .client
+        .post(format!("{}{path}", browser.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, response.text().await.unwrap_or_default(), location)
+}
+
+dual_test!(
+    reviewers_register_for_holders_by_proxy,
+    |db: TestDb| async move {
+        let app = spawn_app(db).await;
+        let mut reviewer = app.signed_in(Role::Reviewer).await;
+        let page = reviewer.get("/registrations/new").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let token = reviewer.csrf.clone().unwrap_or_default();
+
+        // The token must be the first part; without it nothing is read.
+        let form = Form::new()
+            .text("holder_public_id", "MR-808080")
+            .text("csrf_token", token.clone())
+            .text("kind", "physical");
+        let (status, _, _) = post_multipart(&reviewer, "/registrations", form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // A mistake comes back with what was typed.
+        let form = Form::new()
+            .text("csrf_token", token.clone())
+            .text("holder_public_id", "MR-808080")
+            .text("email", "")
+            .text("kind", "mental")
+            .text("note", "")
+            .part("images", image_part(fixtures::jpeg(300, 200), "scan.jpg"));
+        let (status, body, _) = post_multipart(&reviewer, "/registrations", form).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("value=\"MR-808080\""));
+        assert!(body.contains("value=\"mental\" checked"));
+        assert!(body.contains("代理登録の理由"));
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks"), 0);
+
+        let form = Form::new()
+            .text("csrf_token", token.clone())
+            .text("holder_public_id", "mr-808080")
+            .text("email", "family@example.jp")
+            .text("kind", "mental")
+            .text("note", "郵送で受け付けたため")
+            .part("images", image_part(fixtures::jpeg(300, 200), "scan1.jpg"))
+            .part("images", image_part(fixtures::png(300, 200), "scan2.png"));
+        let (status, _, location) = post_multipart(&reviewer, "/registrations", form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(location.as_deref(), Some("/registrations/new"));
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE channel = 'staff' AND proxy = TRUE AND kind = 'mental'"), 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-808080'"),
+            1
+        );
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_images"), 2);
+        assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.received' AND actor LIKE 'staff:%' AND reason = '郵送で受け付けたため'"),
+        1
+    );
+        let page = reviewer.get("/registrations/new").await;
+        assert!(page.body.contains("代理登録として受け付けました"));
+
+        // Support staff have no such form.
+        let mut support = app.signed_in(Role::Support).await;
+        assert_eq!(
+            support.get("/registrations/new").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+);
