@@ -4,5 +4,9 @@
 pub mod email;
 pub mod handbook;
 pub mod holder;
+pub mod normalize;
+pub mod notice;
+pub mod review;
 pub mod staff;
+pub mod transcription;
 pub mod wareki;

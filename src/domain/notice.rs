@@ -1,0 +1,113 @@
+//! What the holder reads after a decision (Japanese e-mail text). Staff notes never appear
+//! here; only the message written for the holder does.
+
+use super::handbook::HandbookKind;
+use super::review::Defect;
+
+/// One corrected field, as the holder is told (terms art. 2(3)).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Correction {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub subject: String,
+    pub body: String,
+}
+
+const SIGNATURE: &str = "\n\n――\n障害者手帳アプリ 事務局\nこのメールは送信専用です。お問い合わせはアプリの「お問い合わせ」からお願いします。";
+
+fn addendum(message: &str) -> String {
+    let message = message.trim();
+    if message.is_empty() { String::new() } else { format!("\n\n【担当者より】\n{message}") }
+}
+
+pub fn approved(kind: HandbookKind, message: &str) -> Notice {
+    Notice {
+        subject: format!("【登録完了】{}の登録が完了しました", kind.label()),
+        body: format!(
+            "{}の審査が完了し、アプリでご利用いただけるようになりました。駅・バス・タクシーなどの窓口で、アプリの画面をご提示ください。{}{}",
+            kind.label(),
+            addendum(message),
+            SIGNATURE
+        ),
+    }
+}
+
+pub fn corrected(kind: HandbookKind, corrections: &[Correction], message: &str) -> Notice {
+    let lines: Vec<String> =
+        corrections.iter().map(|c| format!("・{}：{} → {}", c.field, c.before, c.after)).collect();
+    Notice {
+        subject: format!("【登録完了】{}の登録が完了しました（登録内容を補正しました）", kind.label()),
+        body: format!(
+            "{}の審査が完了しました。お送りいただいた内容に不備があったため、事務局で次のとおり補正して登録しました（利用規約 第2条第3項）。\n\n{}\n\n内容に誤りがある場合は、アプリの「お問い合わせ」からご連絡ください。{}{}",
+            kind.label(),
+            lines.join("\n"),
+            addendum(message),
+            SIGNATURE
+        ),
+    }
+}
+
+pub fn returned(kind: HandbookKind, defects: &[Defect], message: &str) -> Notice {
+    let lines: Vec<String> = defects.iter().map(|d| format!("・{}", d.holder_text())).collect();
+    Notice {
+        subject: format!("【再登録のお願い】{}の写真をもう一度お送りください", kind.label()),
+        body: format!(
+            "{}の審査で、次の不備が見つかりました（利用規約 第2条第3項）。お手数ですが、アプリから写真を撮り直して、あらためて登録してください。\n\n{}{}{}",
+            kind.label(),
+            lines.join("\n"),
+            addendum(message),
+            SIGNATURE
+        ),
+    }
+}
+
+/// Deliberately neutral: a suspected fraud is not announced.
+pub fn rejected(kind: HandbookKind) -> Notice {
+    Notice {
+        subject: format!("【審査結果】{}の登録について", kind.label()),
+        body: format!(
+            "{}の登録を受け付けることができませんでした。詳しくは、アプリの「お問い合わせ」からサポートセンターへご連絡ください。{}",
+            kind.label(),
+            SIGNATURE
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_names_each_defect_and_what_to_photograph() {
+        let n = returned(HandbookKind::Physical, &[Defect::NoFacePhoto, Defect::Glare], "表紙の裏もお願いします。");
+        assert!(n.subject.contains("再登録"));
+        assert!(n.body.contains("顔写真のあるページを撮影"));
+        assert!(n.body.contains("照明が映り込まない"));
+        assert!(n.body.contains("【担当者より】\n表紙の裏もお願いします。"));
+    }
+
+    #[test]
+    fn correction_lists_before_and_after() {
+        let c = Correction { field: "有効期限".into(), before: "令和8年3月30日".into(), after: "令和8年3月31日".into() };
+        let n = corrected(HandbookKind::Mental, &[c], "");
+        assert!(n.body.contains("・有効期限：令和8年3月30日 → 令和8年3月31日"));
+        assert!(!n.body.contains("担当者より"), "no empty addendum");
+    }
+
+    #[test]
+    fn texts_use_the_company_wording() {
+        for n in [
+            approved(HandbookKind::Intellectual, ""),
+            rejected(HandbookKind::Mental),
+            returned(HandbookKind::Physical, &Defect::ALL, ""),
+        ] {
+            assert!(!n.body.contains("障がい") && !n.subject.contains("障がい"));
+        }
+        assert!(!rejected(HandbookKind::Mental).body.contains("不正"));
+    }
+}
