@@ -20,11 +20,7 @@ use crate::startup::Application;
 const DEMO_HOLDERS: usize = 240;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "handbook-admin",
-    version,
-    about = "Internal console for disability handbook registrations"
-)]
+#[command(name = "handbook-admin", version, about = "Internal console for disability handbook registrations")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -110,37 +106,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let clock: SharedClock = Arc::new(SystemClock);
     match cli.command {
         Command::Serve => {
-            let settings = Settings::from_env(Mode::Serve)
-                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            let settings = Settings::from_env(Mode::Serve).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let app = Application::build(settings, clock)?;
             tracing::info!(port = app.port(), "serving");
             app.run_until_stopped().await?;
         }
         Command::Demo { bind } => {
-            let mut settings = Settings::from_env(Mode::Demo)
-                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            let mut settings = Settings::from_env(Mode::Demo).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             if let Some(bind) = bind {
                 settings.bind = bind;
             }
-            let password = std::env::var("DEMO_PASSWORD")
-                .unwrap_or_else(|_| crate::demo::DEFAULT_PASSWORD.to_owned());
+            let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| crate::demo::DEFAULT_PASSWORD.to_owned());
             let pool = db::connect_pool(&settings.database_url, settings.db_pool_size)?;
             db::run_migrations(&mut *pool.get()?)?;
             let now = clock.now();
             let demo_pool = pool.clone();
             let demo_password = password.clone();
             let store = ImageStore::from_settings(&settings);
-            let holders = std::env::var("DEMO_HOLDERS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(DEMO_HOLDERS);
+            let holders = std::env::var("DEMO_HOLDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEMO_HOLDERS);
             actix_web::web::block(move || -> anyhow::Result<()> {
                 let mut conn = demo_pool.get()?;
                 crate::demo::seed_staff(&mut conn, &demo_password, now)?;
                 if crate::db::holders::count(&mut conn)? == 0 {
-                    println!(
-                        "generating {holders} demo holders with handbook photos (first run only)…"
-                    );
+                    println!("generating {holders} demo holders with handbook photos (first run only)…");
                     let created = crate::demo::holders::seed(&mut conn, &store, holders, now)?;
                     println!("{created} demo holders ready");
                 }
@@ -152,8 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             app.run_until_stopped().await?;
         }
         Command::Seed { holders } => {
-            let settings = Settings::from_env(Mode::Demo)
-                .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            let settings = Settings::from_env(Mode::Demo).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let pool = db::connect_pool(&settings.database_url, 2)?;
             db::run_migrations(&mut *pool.get()?)?;
             let store = ImageStore::from_settings(&settings);
@@ -167,13 +154,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Bench {
-            command:
-                BenchCommand::Intake {
-                    iterations,
-                    breakdown,
-                },
-        } => {
+        Command::Bench { command: BenchCommand::Intake { iterations, breakdown } } => {
             if breakdown {
                 println!("{}", crate::bench::intake::breakdown()?);
             }
@@ -185,35 +166,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let applied = db::run_migrations(&mut *pool.get()?)?;
             println!("{applied} migration(s) applied to {url}");
         }
-        Command::Staff {
-            command: StaffCommand::Add { email, name, role },
-        } => {
+        Command::Staff { command: StaffCommand::Add { email, name, role } } => {
             let email = StaffEmail::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let role = Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--role must be one of reviewer, supervisor, support, auditor, admin"
-                )
+                anyhow::anyhow!("--role must be one of reviewer, supervisor, support, auditor, admin")
             })?;
             let name = name.trim();
             anyhow::ensure!(!name.is_empty(), "--name must not be empty");
             let password = read_password()?;
-            let password = NewPassword::parse(&password, Some(&email))
-                .map_err(|e| anyhow::anyhow!("password: {e}"))?;
+            let password = NewPassword::parse(&password, Some(&email)).map_err(|e| anyhow::anyhow!("password: {e}"))?;
             let pool = pool()?;
-            let account = NewAccount {
-                email: &email,
-                display_name: name,
-                role,
-                password: &password,
-                temporary: false,
-            };
+            let account = NewAccount { email: &email, display_name: name, role, password: &password, temporary: false };
             let id = manage::create(&mut *pool.get()?, Actor::Cli, &account, clock.now(), None)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created staff #{id} ({role})");
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             let pool = pool()?;
             return Ok(match audit::verify(&mut *pool.get()?) {
                 Ok(report) => {

@@ -55,12 +55,10 @@ impl AppError {
                 title: "フォームを送信できませんでした",
                 message: "フォームの有効期限が切れたか、正しくない送信です。ページを再読み込みしてから、もう一度操作してください。",
             },
-            StatusCode::FORBIDDEN if matches!(self, AppError::PhotoReasonRequired(_)) => {
-                ErrorText {
-                    title: "閲覧理由の入力が必要です",
-                    message: "この登録の写真を開くには、先に登録画面で閲覧理由を入力してください。",
-                }
-            }
+            StatusCode::FORBIDDEN if matches!(self, AppError::PhotoReasonRequired(_)) => ErrorText {
+                title: "閲覧理由の入力が必要です",
+                message: "この登録の写真を開くには、先に登録画面で閲覧理由を入力してください。",
+            },
             StatusCode::FORBIDDEN => ErrorText {
                 title: "この画面を利用する権限がありません",
                 message: "担当業務に必要な権限が付与されていません。必要な場合は管理者に依頼してください。",
@@ -89,12 +87,8 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
-            AppError::Forbidden | AppError::Csrf | AppError::PhotoReasonRequired(_) => {
-                StatusCode::FORBIDDEN
-            }
-            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
-                StatusCode::NOT_FOUND
-            }
+            AppError::Forbidden | AppError::Csrf | AppError::PhotoReasonRequired(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -105,21 +99,17 @@ impl ResponseError for AppError {
     /// the request (request id, sign-in state).
     fn error_response(&self) -> HttpResponse {
         match self {
-            AppError::Unauthenticated => HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/login"))
-                .finish(),
-            AppError::PasswordChangeRequired => HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/account/password"))
-                .finish(),
+            AppError::Unauthenticated => HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish(),
+            AppError::PasswordChangeRequired => {
+                HttpResponse::SeeOther().insert_header((header::LOCATION, "/account/password")).finish()
+            }
             other => {
                 let status = other.status_code();
                 if status.is_server_error() {
                     let chain = anyhow_chain(other);
                     tracing::error!(error = %chain, "request failed");
                 }
-                HttpResponse::build(status)
-                    .content_type("text/plain; charset=utf-8")
-                    .body(other.text().title)
+                HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(other.text().title)
             }
         }
     }

@@ -54,9 +54,7 @@ impl Variant {
 fn holds_claim(staff_id: i64, role: Role, handbook: &HandbookRow, now: OffsetDateTime) -> bool {
     matches!(role, Role::Reviewer | Role::Supervisor)
         && handbook.claimed_by == Some(staff_id)
-        && handbook
-            .claim_expires_at
-            .is_some_and(|until| from_db(until) > now)
+        && handbook.claim_expires_at.is_some_and(|until| from_db(until) > now)
 }
 
 /// On what grounds `staff_id` may see this registration's photos now, if any.
@@ -73,10 +71,7 @@ pub fn basis(
     if holds_claim(staff_id, role, handbook, now) {
         return Ok(Some(Basis::Claim));
     }
-    Ok(
-        db::photo_access::current_reason(conn, staff_id, handbook.id, to_db(now))?
-            .map(Basis::Reason),
-    )
+    Ok(db::photo_access::current_reason(conn, staff_id, handbook.id, to_db(now))?.map(Basis::Reason))
 }
 
 /// A stated reason, checked: a code from `REASONS`, with text when the code is "other".
@@ -91,11 +86,7 @@ pub fn reason_text(code: &str, detail: &str) -> Result<String, &'static str> {
     if code == "other" && detail.chars().count() < 4 {
         return Err("「その他」を選んだ場合は、理由を4文字以上で記入してください。");
     }
-    Ok(if detail.is_empty() {
-        (*label).to_owned()
-    } else {
-        format!("{label}: {detail}")
-    })
+    Ok(if detail.is_empty() { (*label).to_owned() } else { format!("{label}: {detail}") })
 }
 
 pub fn grant(
@@ -111,26 +102,15 @@ pub fn grant(
         db::handbooks::find(c, handbook_id)?.ok_or(AppError::NotFound)?;
         db::photo_access::insert(
             c,
-            &NewGrant {
-                staff_id,
-                handbook_id,
-                reason,
-                granted_at: at,
-                expires_at: to_db(now + GRANT_FOR),
-            },
+            &NewGrant { staff_id, handbook_id, reason, granted_at: at, expires_at: to_db(now + GRANT_FOR) },
         )?;
         audit::append(
             c,
             at,
-            AuditEntry::new(
-                Actor::Staff(staff_id),
-                "photos.access_stated",
-                "handbook",
-                handbook_id,
-            )
-            .reason(reason)
-            .details(json!({"minutes": GRANT_FOR.whole_minutes()}))
-            .request_id(request_id),
+            AuditEntry::new(Actor::Staff(staff_id), "photos.access_stated", "handbook", handbook_id)
+                .reason(reason)
+                .details(json!({"minutes": GRANT_FOR.whole_minutes()}))
+                .request_id(request_id),
         )?;
         Ok(())
     })
@@ -152,16 +132,10 @@ pub fn view(
     image_id: i64,
     variant: Variant,
 ) -> Result<Vec<u8>, AppError> {
-    let Viewer {
-        staff_id,
-        role,
-        now,
-        request_id,
-    } = *viewer;
+    let Viewer { staff_id, role, now, request_id } = *viewer;
     let image = db::handbooks::find_image(conn, image_id)?.ok_or(AppError::NotFound)?;
     let handbook = db::handbooks::find(conn, image.handbook_id)?.ok_or(AppError::NotFound)?;
-    let basis = basis(conn, staff_id, role, &handbook, now)?
-        .ok_or(AppError::PhotoReasonRequired(handbook.id))?;
+    let basis = basis(conn, staff_id, role, &handbook, now)?.ok_or(AppError::PhotoReasonRequired(handbook.id))?;
     let key = match variant {
         Variant::Full => &image.storage_key,
         Variant::Thumb => &image.thumb_key,
@@ -169,18 +143,13 @@ pub fn view(
     let bytes = store.get(key).map_err(|e| AppError::Internal(e.into()))?;
     let at = to_db(now);
     write_tx(conn, |c| {
-        let mut entry = AuditEntry::new(
-            Actor::Staff(staff_id),
-            "image.viewed",
-            "handbook_image",
-            image_id,
-        )
-        .details(json!({
-            "handbook_id": handbook.id,
-            "variant": variant.as_str(),
-            "basis": if basis == Basis::Claim { "claim" } else { "reason" },
-        }))
-        .request_id(request_id);
+        let mut entry = AuditEntry::new(Actor::Staff(staff_id), "image.viewed", "handbook_image", image_id)
+            .details(json!({
+                "handbook_id": handbook.id,
+                "variant": variant.as_str(),
+                "basis": if basis == Basis::Claim { "claim" } else { "reason" },
+            }))
+            .request_id(request_id);
         if let Basis::Reason(reason) = &basis {
             entry = entry.reason(reason);
         }
@@ -202,10 +171,7 @@ mod tests {
             Ok("本人・事業者からの問い合わせ対応: 事業者から照会".to_owned())
         );
         assert!(reason_text("curious", "").is_err());
-        assert!(
-            reason_text("other", "なし").is_err(),
-            "other needs a real explanation"
-        );
+        assert!(reason_text("other", "なし").is_err(), "other needs a real explanation");
         assert!(reason_text("other", "別件の確認のため").is_ok());
         assert!(reason_text("audit", &"あ".repeat(201)).is_err());
     }

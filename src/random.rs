@@ -18,7 +18,5 @@ pub fn token(n: usize) -> String {
 /// `n` characters drawn uniformly (no modulo bias) from an ASCII `alphabet`.
 pub fn pick(alphabet: &[u8], n: usize) -> String {
     let mut rng = rand::rng();
-    (0..n)
-        .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-        .collect()
+    (0..n).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }

@@ -34,6 +34,20 @@ pub struct Settings {
     /// Hours after which a waiting registration is highlighted in the queue.
     pub queue_sla_hours: u32,
     pub db_pool_size: u32,
+    pub mail: MailSettings,
+    /// How long background workers sleep when there is nothing to do.
+    pub jobs_idle: std::time::Duration,
+}
+
+/// How notices to holders leave the system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailSettings {
+    /// One JSON line per notice in `<data dir>/outbox/notices.jsonl`.
+    File,
+    Smtp {
+        url: Secret<String>,
+        from: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -45,10 +59,7 @@ pub struct SettingsError {
 
 impl SettingsError {
     fn new(variable: &'static str, problem: impl Into<String>) -> Self {
-        Self {
-            variable,
-            problem: problem.into(),
-        }
+        Self { variable, problem: problem.into() }
     }
 }
 
@@ -67,46 +78,26 @@ struct DemoSecrets {
 impl Settings {
     /// Reads the settings through `lookup` (the process environment in production, a map in
     /// tests).
-    pub fn from_lookup(
-        mode: Mode,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, SettingsError> {
+    pub fn from_lookup(mode: Mode, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
 
-        let database_url = DatabaseUrl::parse(
-            &get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-        )
-        .map_err(|e| SettingsError::new("DATABASE_URL", e.to_string()))?;
+        let database_url = DatabaseUrl::parse(&get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()))
+            .map_err(|e| SettingsError::new("DATABASE_URL", e.to_string()))?;
         let bind = get("HANDBOOK_ADMIN_BIND")
             .unwrap_or_else(|| DEFAULT_BIND.to_owned())
             .parse::<SocketAddr>()
-            .map_err(|_| {
-                SettingsError::new(
-                    "HANDBOOK_ADMIN_BIND",
-                    "must be HOST:PORT, e.g. 127.0.0.1:8080",
-                )
-            })?;
-        let data_dir =
-            PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+            .map_err(|_| SettingsError::new("HANDBOOK_ADMIN_BIND", "must be HOST:PORT, e.g. 127.0.0.1:8080"))?;
+        let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         let secure_cookies = match get("HANDBOOK_ADMIN_SECURE_COOKIES") {
             None => mode == Mode::Serve,
-            Some(raw) => parse_bool(&raw).ok_or_else(|| {
-                SettingsError::new("HANDBOOK_ADMIN_SECURE_COOKIES", "must be true or false")
-            })?,
+            Some(raw) => parse_bool(&raw)
+                .ok_or_else(|| SettingsError::new("HANDBOOK_ADMIN_SECURE_COOKIES", "must be true or false"))?,
         };
         let queue_sla_hours = match get("HANDBOOK_ADMIN_QUEUE_SLA_HOURS") {
             None => 48,
-            Some(raw) => raw
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|h| (1..=24 * 30).contains(h))
-                .ok_or_else(|| {
-                    SettingsError::new(
-                        "HANDBOOK_ADMIN_QUEUE_SLA_HOURS",
-                        "must be whole hours between 1 and 720",
-                    )
-                })?,
+            Some(raw) => raw.trim().parse::<u32>().ok().filter(|h| (1..=24 * 30).contains(h)).ok_or_else(|| {
+                SettingsError::new("HANDBOOK_ADMIN_QUEUE_SLA_HOURS", "must be whole hours between 1 and 720")
+            })?,
         };
         let db_pool_size = match get("HANDBOOK_ADMIN_DB_POOL_SIZE") {
             None => 16,
@@ -115,35 +106,45 @@ impl Settings {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=256).contains(n))
-                .ok_or_else(|| {
-                    SettingsError::new("HANDBOOK_ADMIN_DB_POOL_SIZE", "must be between 1 and 256")
-                })?,
+                .ok_or_else(|| SettingsError::new("HANDBOOK_ADMIN_DB_POOL_SIZE", "must be between 1 and 256"))?,
         };
 
+        let mail =
+            match get("HANDBOOK_ADMIN_MAIL_TRANSPORT").as_deref().map(str::trim) {
+                None | Some("file") => MailSettings::File,
+                Some("smtp") => MailSettings::Smtp {
+                    url: Secret::new(get("HANDBOOK_ADMIN_SMTP_URL").ok_or_else(|| {
+                        missing("HANDBOOK_ADMIN_SMTP_URL", "smtp://user:password@host:587 or smtps://…")
+                    })?),
+                    from: get("HANDBOOK_ADMIN_MAIL_FROM")
+                        .ok_or_else(|| missing("HANDBOOK_ADMIN_MAIL_FROM", "the sender address of notices"))?,
+                },
+                Some(_) => return Err(SettingsError::new("HANDBOOK_ADMIN_MAIL_TRANSPORT", "must be file or smtp")),
+            };
+        let jobs_idle = match get("HANDBOOK_ADMIN_JOBS_IDLE_MS") {
+            None => std::time::Duration::from_secs(2),
+            Some(raw) => std::time::Duration::from_millis(
+                raw.trim().parse::<u64>().ok().filter(|ms| (10..=600_000).contains(ms)).ok_or_else(|| {
+                    SettingsError::new("HANDBOOK_ADMIN_JOBS_IDLE_MS", "must be milliseconds between 10 and 600000")
+                })?,
+            ),
+        };
         let demo_secrets = match mode {
             Mode::Demo => Some(load_or_create_demo_secrets(&data_dir)?),
             Mode::Serve => None,
         };
         let session_key = match (get("HANDBOOK_ADMIN_SESSION_KEY"), &demo_secrets) {
             (Some(raw), _) => parse_hex_key::<64>("HANDBOOK_ADMIN_SESSION_KEY", &raw)?.to_vec(),
-            (None, Some(demo)) => {
-                parse_hex_key::<64>("HANDBOOK_ADMIN_SESSION_KEY", &demo.session_key)?.to_vec()
-            }
+            (None, Some(demo)) => parse_hex_key::<64>("HANDBOOK_ADMIN_SESSION_KEY", &demo.session_key)?.to_vec(),
             (None, None) => {
-                return Err(missing(
-                    "HANDBOOK_ADMIN_SESSION_KEY",
-                    "64 bytes as 128 hex characters",
-                ));
+                return Err(missing("HANDBOOK_ADMIN_SESSION_KEY", "64 bytes as 128 hex characters"));
             }
         };
         let image_key = match (get("HANDBOOK_ADMIN_IMAGE_KEY"), &demo_secrets) {
             (Some(raw), _) => parse_hex_key::<32>("HANDBOOK_ADMIN_IMAGE_KEY", &raw)?,
             (None, Some(demo)) => parse_hex_key::<32>("HANDBOOK_ADMIN_IMAGE_KEY", &demo.image_key)?,
             (None, None) => {
-                return Err(missing(
-                    "HANDBOOK_ADMIN_IMAGE_KEY",
-                    "32 bytes as 64 hex characters",
-                ));
+                return Err(missing("HANDBOOK_ADMIN_IMAGE_KEY", "32 bytes as 64 hex characters"));
             }
         };
         let old_image_keys = match get("HANDBOOK_ADMIN_OLD_IMAGE_KEYS") {
@@ -159,26 +160,17 @@ impl Settings {
             (Some(raw), _) => raw,
             (None, Mode::Demo) => DEMO_INTAKE_TOKEN.to_owned(),
             (None, Mode::Serve) => {
-                return Err(missing(
-                    "HANDBOOK_ADMIN_INTAKE_TOKEN",
-                    "the bearer token of the app's intake calls",
-                ));
+                return Err(missing("HANDBOOK_ADMIN_INTAKE_TOKEN", "the bearer token of the app's intake calls"));
             }
         };
         if mode == Mode::Serve && intake_token.len() < 24 {
-            return Err(SettingsError::new(
-                "HANDBOOK_ADMIN_INTAKE_TOKEN",
-                "must be at least 24 characters",
-            ));
+            return Err(SettingsError::new("HANDBOOK_ADMIN_INTAKE_TOKEN", "must be at least 24 characters"));
         }
         let myna_callback_secret = match (get("MYNA_CALLBACK_SECRET"), mode) {
             (Some(raw), _) => raw,
             (None, Mode::Demo) => DEMO_MYNA_SECRET.to_owned(),
             (None, Mode::Serve) => {
-                return Err(missing(
-                    "MYNA_CALLBACK_SECRET",
-                    "the HMAC key of Myna Portal callbacks",
-                ));
+                return Err(missing("MYNA_CALLBACK_SECRET", "the HMAC key of Myna Portal callbacks"));
             }
         };
 
@@ -196,6 +188,8 @@ impl Settings {
             require_totp: mode == Mode::Serve,
             queue_sla_hours,
             db_pool_size,
+            mail,
+            jobs_idle,
         })
     }
 
@@ -224,29 +218,15 @@ fn parse_bool(raw: &str) -> Option<bool> {
     }
 }
 
-fn parse_hex_key<const N: usize>(
-    variable: &'static str,
-    raw: &str,
-) -> Result<[u8; N], SettingsError> {
-    let bytes = hex::decode(raw.trim()).map_err(|_| {
-        SettingsError::new(
-            variable,
-            format!("must be {N} bytes as {} hex characters", N * 2),
-        )
-    })?;
-    bytes.try_into().map_err(|_| {
-        SettingsError::new(
-            variable,
-            format!("must be {N} bytes as {} hex characters", N * 2),
-        )
-    })
+fn parse_hex_key<const N: usize>(variable: &'static str, raw: &str) -> Result<[u8; N], SettingsError> {
+    let bytes = hex::decode(raw.trim())
+        .map_err(|_| SettingsError::new(variable, format!("must be {N} bytes as {} hex characters", N * 2)))?;
+    bytes.try_into().map_err(|_| SettingsError::new(variable, format!("must be {N} bytes as {} hex characters", N * 2)))
 }
 
 fn load_or_create_demo_secrets(data_dir: &Path) -> Result<DemoSecrets, SettingsError> {
     let path = data_dir.join("demo-secrets.json");
-    let fail = |e: &dyn std::fmt::Display| {
-        SettingsError::new("HANDBOOK_ADMIN_DATA_DIR", format!("demo secrets: {e}"))
-    };
+    let fail = |e: &dyn std::fmt::Display| SettingsError::new("HANDBOOK_ADMIN_DATA_DIR", format!("demo secrets: {e}"));
     if let Ok(text) = std::fs::read_to_string(&path) {
         return serde_json::from_str(&text).map_err(|e| fail(&e));
     }
@@ -288,10 +268,7 @@ mod tests {
             assert!(s.secure_cookies);
             assert!(s.require_totp);
             assert_eq!(s.queue_sla_hours, 48);
-            assert_eq!(
-                s.database_url.to_string(),
-                "sqlite://./data/handbook-admin.db"
-            );
+            assert_eq!(s.database_url.to_string(), "sqlite://./data/handbook-admin.db");
         }
     }
 
@@ -330,10 +307,7 @@ mod tests {
     #[test]
     fn errors_never_echo_the_value() {
         let mut env = serve_env();
-        env.insert(
-            "HANDBOOK_ADMIN_SESSION_KEY",
-            "secret-looking-value".to_owned(),
-        );
+        env.insert("HANDBOOK_ADMIN_SESSION_KEY", "secret-looking-value".to_owned());
         let message = load(&env).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(!message.contains("secret-looking-value"));
     }
@@ -344,12 +318,8 @@ mod tests {
         let Ok(dir) = dir else { panic!("tempdir") };
         let data = dir.path().to_string_lossy().into_owned();
         let lookup = |k: &str| (k == "HANDBOOK_ADMIN_DATA_DIR").then(|| data.clone());
-        let first = Settings::from_lookup(Mode::Demo, lookup)
-            .ok()
-            .map(|s| s.image_key_id());
-        let second = Settings::from_lookup(Mode::Demo, lookup)
-            .ok()
-            .map(|s| s.image_key_id());
+        let first = Settings::from_lookup(Mode::Demo, lookup).ok().map(|s| s.image_key_id());
+        let second = Settings::from_lookup(Mode::Demo, lookup).ok().map(|s| s.image_key_id());
         assert!(first.is_some());
         assert_eq!(first, second);
         let demo = Settings::from_lookup(Mode::Demo, lookup).ok();

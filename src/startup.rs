@@ -15,6 +15,8 @@ use tracing_actix_web::TracingLogger;
 use crate::clock::SharedClock;
 use crate::db::{self, Pool};
 use crate::images::ImageStore;
+use crate::jobs::transport::{FileTransport, SmtpMail, Transport};
+use crate::settings::MailSettings;
 use crate::settings::Settings;
 use crate::telemetry::RequestSpan;
 use crate::web::state::AppState;
@@ -36,23 +38,19 @@ impl Application {
         Self::build_with_pool(settings, clock, pool)
     }
 
-    pub fn build_with_pool(
-        settings: Settings,
-        clock: SharedClock,
-        pool: Pool,
-    ) -> anyhow::Result<Self> {
+    pub fn build_with_pool(settings: Settings, clock: SharedClock, pool: Pool) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
         let images = Arc::new(ImageStore::from_settings(&settings));
-        let state = AppState {
-            pool,
-            clock,
-            settings: settings.clone(),
-            images,
-        };
+        let state = AppState { pool, clock, settings: settings.clone(), images };
         let key = Key::from(settings.session_key.expose());
         let secure = settings.secure_cookies;
+        let transport: Arc<dyn Transport> = match &settings.mail {
+            MailSettings::File => Arc::new(FileTransport::new(&settings.data_dir)),
+            MailSettings::Smtp { url, from } => Arc::new(SmtpMail::new(url.expose(), from)?),
+        };
+        actix_web::rt::spawn(crate::jobs::notify::run(state.clone(), transport, settings.jobs_idle));
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
@@ -79,11 +77,7 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self {
-            port,
-            server,
-            state,
-        })
+        Ok(Self { port, server, state })
     }
 
     pub fn port(&self) -> u16 {

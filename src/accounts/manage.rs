@@ -49,8 +49,7 @@ pub fn create(
     now: OffsetDateTime,
     request_id: Option<&str>,
 ) -> Result<i64, ManageError> {
-    let hash =
-        password::hash(account.password.expose()).map_err(|e| AppError::Internal(e.into()))?;
+    let hash = password::hash(account.password.expose()).map_err(|e| AppError::Internal(e.into()))?;
     let at = to_db(now);
     write_tx(conn, |c| {
         if db::staff::find_by_email(c, account.email.as_str())?.is_some() {
@@ -148,14 +147,9 @@ pub fn administer(
         audit::append(
             c,
             at,
-            AuditEntry::new(
-                Actor::Staff(admin_id),
-                action.audit_action(),
-                "staff",
-                target_id,
-            )
-            .details(details)
-            .request_id(request_id),
+            AuditEntry::new(Actor::Staff(admin_id), action.audit_action(), "staff", target_id)
+                .details(details)
+                .request_id(request_id),
         )?;
         Ok(())
     })
@@ -181,13 +175,7 @@ pub fn reset_password(
         audit::append(
             c,
             at,
-            AuditEntry::new(
-                Actor::Staff(admin_id),
-                "staff.password_reset",
-                "staff",
-                target_id,
-            )
-            .request_id(request_id),
+            AuditEntry::new(Actor::Staff(admin_id), "staff.password_reset", "staff", target_id).request_id(request_id),
         )?;
         Ok::<_, ManageError>(())
     })?;
@@ -217,19 +205,11 @@ pub fn change_own_password(
         audit::append(
             c,
             at,
-            AuditEntry::new(
-                Actor::Staff(staff_id),
-                "staff.password_changed",
-                "staff",
-                staff_id,
-            )
-            .request_id(request_id),
+            AuditEntry::new(Actor::Staff(staff_id), "staff.password_changed", "staff", staff_id).request_id(request_id),
         )?;
         Ok::<_, ManageError>(())
     })?;
-    Ok(db::staff::find(conn, staff_id)?
-        .map(|r| r.session_epoch)
-        .unwrap_or_default())
+    Ok(db::staff::find(conn, staff_id)?.map(|r| r.session_epoch).unwrap_or_default())
 }
 
 /// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I): read aloud or typed

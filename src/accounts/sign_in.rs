@@ -46,16 +46,7 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
         // Same work as for a real account, so timing does not tell the e-mail is unknown.
         let _ = password::verify(input.password, password::dummy_hash());
         write_tx(conn, |c| {
-            audit::append(
-                c,
-                at,
-                failure(
-                    Actor::Anonymous,
-                    "none",
-                    "unknown_account",
-                    input.request_id,
-                ),
-            )
+            audit::append(c, at, failure(Actor::Anonymous, "none", "unknown_account", input.request_id))
         })?;
         return Ok(Outcome::Failed);
     };
@@ -65,61 +56,38 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
     if !row.active || LOCKOUT.is_locked(locked_until, input.now) {
         let _ = password::verify(input.password, password::dummy_hash());
         let reason = if row.active { "locked" } else { "inactive" };
-        write_tx(conn, |c| {
-            audit::append(
-                c,
-                at,
-                failure(actor.clone(), &target, reason, input.request_id),
-            )
-        })?;
+        write_tx(conn, |c| audit::append(c, at, failure(actor.clone(), &target, reason, input.request_id)))?;
         return Ok(Outcome::Failed);
     }
 
     let password_ok = password::verify(input.password, &row.password_hash);
-    let (second_factor_ok, step) =
-        match (password_ok, input.require_totp, row.totp_secret.as_deref()) {
-            (false, _, _) => (false, None),
-            (true, false, _) | (true, true, None) => (true, None),
-            (true, true, Some(secret)) => {
-                let step = totp::verify(secret, input.totp, input.now, row.totp_last_step)
-                    .map_err(|e| AppError::Internal(e.into()))?;
-                (step.is_some(), step)
-            }
-        };
+    let (second_factor_ok, step) = match (password_ok, input.require_totp, row.totp_secret.as_deref()) {
+        (false, _, _) => (false, None),
+        (true, false, _) | (true, true, None) => (true, None),
+        (true, true, Some(secret)) => {
+            let step = totp::verify(secret, input.totp, input.now, row.totp_last_step)
+                .map_err(|e| AppError::Internal(e.into()))?;
+            (step.is_some(), step)
+        }
+    };
 
     if !password_ok || !second_factor_ok {
-        let reason = if password_ok {
-            "wrong_totp"
-        } else {
-            "wrong_password"
-        };
+        let reason = if password_ok { "wrong_totp" } else { "wrong_password" };
         write_tx(conn, |c| {
             // Count on the row as it is now, under its lock: concurrent failures must not
             // overwrite each other's count.
             let fresh = db::staff::lock_and_find(c, row.id)?;
-            let after = LOCKOUT.after_failure(
-                fresh.failed_logins,
-                fresh.locked_until.map(from_db),
-                input.now,
-            );
-            db::staff::record_failure(
-                c,
-                row.id,
-                after.failed_logins,
-                after.locked_until.map(to_db),
-                at,
-            )?;
-            audit::append(
-                c,
-                at,
-                failure(actor.clone(), &target, reason, input.request_id),
-            )?;
+            let after = LOCKOUT.after_failure(fresh.failed_logins, fresh.locked_until.map(from_db), input.now);
+            db::staff::record_failure(c, row.id, after.failed_logins, after.locked_until.map(to_db), at)?;
+            audit::append(c, at, failure(actor.clone(), &target, reason, input.request_id))?;
             if after.just_locked {
                 audit::append(
                     c,
                     at,
                     AuditEntry::new(actor.clone(), "staff.locked_out", "staff", &target)
-                        .details(json!({"failed_logins": after.failed_logins, "minutes": LOCKOUT.lock_for.whole_minutes()}))
+                        .details(
+                            json!({"failed_logins": after.failed_logins, "minutes": LOCKOUT.lock_for.whole_minutes()}),
+                        )
                         .request_id(input.request_id),
                 )?;
             }
@@ -129,10 +97,7 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
     }
 
     if input.require_totp && row.totp_secret.is_none() {
-        return Ok(Outcome::MustEnrolTotp {
-            staff_id: row.id,
-            epoch: row.session_epoch,
-        });
+        return Ok(Outcome::MustEnrolTotp { staff_id: row.id, epoch: row.session_epoch });
     }
     write_tx(conn, |c| {
         db::staff::record_success(c, row.id, step, at)?;
@@ -145,18 +110,10 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
         )?;
         Ok::<_, AppError>(())
     })?;
-    Ok(Outcome::SignedIn {
-        staff_id: row.id,
-        epoch: row.session_epoch,
-    })
+    Ok(Outcome::SignedIn { staff_id: row.id, epoch: row.session_epoch })
 }
 
-fn failure<'a>(
-    actor: Actor,
-    target: &str,
-    reason: &'static str,
-    request_id: Option<&'a str>,
-) -> AuditEntry<'a> {
+fn failure<'a>(actor: Actor, target: &str, reason: &'static str, request_id: Option<&'a str>) -> AuditEntry<'a> {
     AuditEntry::new(actor, "staff.login_failed", "staff", target)
         .details(json!({ "reason": reason }))
         .request_id(request_id)
@@ -173,9 +130,7 @@ pub fn complete_enrolment(
     now: OffsetDateTime,
     request_id: Option<&str>,
 ) -> Result<bool, AppError> {
-    let Some(step) =
-        totp::verify(secret, code, now, None).map_err(|e| AppError::Internal(e.into()))?
-    else {
+    let Some(step) = totp::verify(secret, code, now, None).map_err(|e| AppError::Internal(e.into()))? else {
         return Ok(false);
     };
     let at = to_db(now);
@@ -190,8 +145,7 @@ pub fn complete_enrolment(
         audit::append(
             c,
             at,
-            AuditEntry::new(actor.clone(), "staff.totp_enrolled", "staff", staff_id)
-                .request_id(request_id),
+            AuditEntry::new(actor.clone(), "staff.totp_enrolled", "staff", staff_id).request_id(request_id),
         )?;
         audit::append(
             c,
@@ -219,8 +173,7 @@ pub fn sign_out(
         audit::append(
             c,
             at,
-            AuditEntry::new(Actor::Staff(staff_id), "staff.logout", "staff", staff_id)
-                .request_id(request_id),
+            AuditEntry::new(Actor::Staff(staff_id), "staff.logout", "staff", staff_id).request_id(request_id),
         )?;
         Ok(())
     })

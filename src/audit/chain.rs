@@ -61,11 +61,7 @@ impl Content<'_> {
     /// A JSON array: unambiguous (strings are quoted and escaped) and stable across serde
     /// versions for these primitive types.
     fn canonical(&self) -> String {
-        let at = self
-            .occurred_at
-            .assume_utc()
-            .format(&Rfc3339)
-            .unwrap_or_default();
+        let at = self.occurred_at.assume_utc().format(&Rfc3339).unwrap_or_default();
         serde_json::json!([
             self.seq,
             at,
@@ -124,42 +120,15 @@ mod tests {
         assert_ne!(base, sample().hash(&"1".repeat(64)));
         let variants = [
             Content { seq: 2, ..sample() },
-            Content {
-                occurred_at: datetime!(2026-11-23 10:00:00.123457),
-                ..sample()
-            },
-            Content {
-                actor_staff_id: None,
-                ..sample()
-            },
-            Content {
-                actor: "staff:8",
-                ..sample()
-            },
-            Content {
-                action: "logout",
-                ..sample()
-            },
-            Content {
-                target_type: "holder",
-                ..sample()
-            },
-            Content {
-                target_id: "8",
-                ..sample()
-            },
-            Content {
-                reason: Some("check"),
-                ..sample()
-            },
-            Content {
-                details: "{\"a\":1}",
-                ..sample()
-            },
-            Content {
-                request_id: None,
-                ..sample()
-            },
+            Content { occurred_at: datetime!(2026-11-23 10:00:00.123457), ..sample() },
+            Content { actor_staff_id: None, ..sample() },
+            Content { actor: "staff:8", ..sample() },
+            Content { action: "logout", ..sample() },
+            Content { target_type: "holder", ..sample() },
+            Content { target_id: "8", ..sample() },
+            Content { reason: Some("check"), ..sample() },
+            Content { details: "{\"a\":1}", ..sample() },
+            Content { request_id: None, ..sample() },
         ];
         for v in variants {
             assert_ne!(v.hash(GENESIS_HASH), base);
@@ -169,16 +138,8 @@ mod tests {
     #[test]
     fn field_boundaries_cannot_be_shifted() {
         // "ab" + "c" must not hash like "a" + "bc".
-        let one = Content {
-            action: "ab",
-            target_type: "c",
-            ..sample()
-        };
-        let two = Content {
-            action: "a",
-            target_type: "bc",
-            ..sample()
-        };
+        let one = Content { action: "ab", target_type: "c", ..sample() };
+        let two = Content { action: "a", target_type: "bc", ..sample() };
         assert_ne!(one.hash(GENESIS_HASH), two.hash(GENESIS_HASH));
     }
 }

@@ -21,12 +21,7 @@ pub struct AuditEntry<'a> {
 }
 
 impl<'a> AuditEntry<'a> {
-    pub fn new(
-        actor: Actor,
-        action: &'a str,
-        target_type: &'a str,
-        target_id: impl ToString,
-    ) -> Self {
+    pub fn new(actor: Actor, action: &'a str, target_type: &'a str, target_id: impl ToString) -> Self {
         Self {
             actor,
             action,
@@ -93,11 +88,7 @@ impl AuditEventRow {
 /// The head row is updated first: on PostgreSQL that takes its row lock, on SQLite the
 /// transaction already holds the write lock, so concurrent writers line up and the chain
 /// never forks. Call it last in a transaction to hold the lock briefly.
-pub fn append(
-    conn: &mut DbConnection,
-    at: PrimitiveDateTime,
-    entry: AuditEntry<'_>,
-) -> QueryResult<i64> {
+pub fn append(conn: &mut DbConnection, at: PrimitiveDateTime, entry: AuditEntry<'_>) -> QueryResult<i64> {
     let (seq, prev_hash): (i64, String) = diesel::update(audit_head::table.find(1))
         .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
         .returning((audit_head::last_seq, audit_head::last_hash))
@@ -118,12 +109,8 @@ pub fn append(
         hash: String::new(),
     };
     row.hash = row.content().hash(&row.prev_hash);
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)?;
-    diesel::update(audit_head::table.find(1))
-        .set(audit_head::last_hash.eq(&row.hash))
-        .execute(conn)?;
+    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
+    diesel::update(audit_head::table.find(1)).set(audit_head::last_hash.eq(&row.hash)).execute(conn)?;
     Ok(seq)
 }
 
@@ -136,15 +123,11 @@ pub struct VerifyReport {
 pub enum VerifyError {
     #[error("audit event #{seq}: its hash does not match its content (edited)")]
     ContentMismatch { seq: i64 },
-    #[error(
-        "audit event #{seq}: it does not follow the previous event's hash (inserted or reordered)"
-    )]
+    #[error("audit event #{seq}: it does not follow the previous event's hash (inserted or reordered)")]
     BrokenLink { seq: i64 },
     #[error("audit event #{seq}: expected #{expected} here (events removed)")]
     Gap { seq: i64, expected: i64 },
-    #[error(
-        "the chain ends at #{last_seen} but its head records #{head} (events removed from the end)"
-    )]
+    #[error("the chain ends at #{last_seen} but its head records #{head} (events removed from the end)")]
     Truncated { last_seen: i64, head: i64 },
     #[error("database error while verifying: {0}")]
     Database(String),
@@ -167,10 +150,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
         let done = (page.len() as i64) < PAGE;
         for row in page {
             if row.seq != expected_seq {
-                return Err(VerifyError::Gap {
-                    seq: row.seq,
-                    expected: expected_seq,
-                });
+                return Err(VerifyError::Gap { seq: row.seq, expected: expected_seq });
             }
             if row.prev_hash != prev_hash {
                 return Err(VerifyError::BrokenLink { seq: row.seq });
@@ -185,17 +165,11 @@ pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
             break;
         }
     }
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .find(1)
-        .select((audit_head::last_seq, audit_head::last_hash))
-        .first(conn)
-        .map_err(db)?;
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.find(1).select((audit_head::last_seq, audit_head::last_hash)).first(conn).map_err(db)?;
     let last_seen = expected_seq - 1;
     if head_seq != last_seen || head_hash != prev_hash {
-        return Err(VerifyError::Truncated {
-            last_seen,
-            head: head_seq,
-        });
+        return Err(VerifyError::Truncated { last_seen, head: head_seq });
     }
     Ok(VerifyReport { events: last_seen })
 }

@@ -40,9 +40,7 @@ pub fn verify(
         return Ok(None);
     }
     let at = u64::try_from(now.unix_timestamp()).unwrap_or(0);
-    let matched = totp(secret_base32, "staff")?
-        .check(&code, at)
-        .and_then(|s| i64::try_from(s).ok());
+    let matched = totp(secret_base32, "staff")?.check(&code, at).and_then(|s| i64::try_from(s).ok());
     Ok(matched.filter(|step| last_step.is_none_or(|last| *step > last)))
 }
 
@@ -87,17 +85,10 @@ mod tests {
     fn full_width_digits_and_spaces_are_read() {
         let now = datetime!(2026-11-23 10:00:00 UTC);
         let code = code_at(RFC_SECRET, now).unwrap_or_default();
-        let typed: String = code
-            .chars()
-            .map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c))
-            .collect();
+        let typed: String =
+            code.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c)).collect();
         let typed = format!("{} {}", &typed[..9], &typed[9..]);
-        assert!(
-            verify(RFC_SECRET, &typed, now, None)
-                .ok()
-                .flatten()
-                .is_some()
-        );
+        assert!(verify(RFC_SECRET, &typed, now, None).ok().flatten().is_some());
     }
 
     #[test]

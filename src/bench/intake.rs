@@ -14,11 +14,7 @@ pub fn phone_photo() -> anyhow::Result<Vec<u8>> {
     let mut rng = StdRng::seed_from_u64(7);
     let image = image::RgbImage::from_fn(w, h, |x, y| {
         let n: u8 = rng.random_range(0..24);
-        image::Rgb([
-            ((x / 9) % 200) as u8 + n,
-            ((y / 7) % 180) as u8 + n,
-            (((x + y) / 13) % 160) as u8 + n,
-        ])
+        image::Rgb([((x / 9) % 200) as u8 + n, ((y / 7) % 180) as u8 + n, (((x + y) / 13) % 160) as u8 + n])
     });
     let mut out = Vec::new();
     jpeg_encoder::Encoder::new(&mut out, 88).encode(
@@ -33,10 +29,7 @@ pub fn phone_photo() -> anyhow::Result<Vec<u8>> {
 pub fn run(iterations: usize) -> anyhow::Result<String> {
     let photo = phone_photo()?;
     let dir = tempfile::tempdir()?;
-    let store = ImageStore::new(
-        dir.path(),
-        Keyring::new(&Secret::new(crate::random::bytes::<32>()), &[]),
-    );
+    let store = ImageStore::new(dir.path(), Keyring::new(&Secret::new(crate::random::bytes::<32>()), &[]));
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
@@ -71,10 +64,7 @@ fn time<T>(label: &str, mut step: impl FnMut() -> anyhow::Result<T>) -> anyhow::
     step()?;
     let started = Instant::now();
     let _ = step()?;
-    Ok(format!(
-        "  {label:<28} {:>7.1} ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    ))
+    Ok(format!("  {label:<28} {:>7.1} ms", started.elapsed().as_secs_f64() * 1000.0))
 }
 
 /// Where the time goes, step by step.
@@ -84,12 +74,8 @@ pub fn breakdown() -> anyhow::Result<String> {
     let decoded = image::load_from_memory(&photo)?;
     let rgb = decoded.to_rgb8();
     let dir = tempfile::tempdir()?;
-    let store = ImageStore::new(
-        dir.path(),
-        Keyring::new(&Secret::new(crate::random::bytes::<32>()), &[]),
-    );
-    let encode =
-        || crate::images::process::encode_jpeg(&rgb, 90).map_err(|e| anyhow::anyhow!("{e}"));
+    let store = ImageStore::new(dir.path(), Keyring::new(&Secret::new(crate::random::bytes::<32>()), &[]));
+    let encode = || crate::images::process::encode_jpeg(&rgb, 90).map_err(|e| anyhow::anyhow!("{e}"));
     let encoded = encode()?;
     let process = |bytes: &[u8]| crate::images::process(bytes).map_err(|e| anyhow::anyhow!("{e}"));
     let lines = [

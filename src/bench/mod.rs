@@ -8,10 +8,7 @@ pub fn summary(mut samples: Vec<std::time::Duration>) -> String {
     samples.sort();
     let at = |q: f64| {
         let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
-        samples
-            .get(index)
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0)
+        samples.get(index).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
     };
     format!(
         "n={} p50={:.1} ms p95={:.1} ms p99={:.1} ms max={:.1} ms",

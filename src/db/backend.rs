@@ -28,10 +28,7 @@ pub enum DatabaseUrlError {
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, DatabaseUrlError> {
         let raw = raw.trim();
-        if let Some(path) = raw
-            .strip_prefix("sqlite://")
-            .or_else(|| raw.strip_prefix("sqlite:"))
-        {
+        if let Some(path) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
             if path.is_empty() {
                 return Err(DatabaseUrlError::EmptyPath);
             }
@@ -78,41 +75,22 @@ mod tests {
 
     #[test]
     fn scheme_decides_the_backend() {
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://./data/x.db").map(|u| u.backend()),
-            Ok(Backend::Sqlite)
-        );
-        assert_eq!(
-            DatabaseUrl::parse("postgres://u:p@localhost/db").map(|u| u.backend()),
-            Ok(Backend::Postgres)
-        );
-        assert_eq!(
-            DatabaseUrl::parse("postgresql://localhost/db").map(|u| u.backend()),
-            Ok(Backend::Postgres)
-        );
+        assert_eq!(DatabaseUrl::parse("sqlite://./data/x.db").map(|u| u.backend()), Ok(Backend::Sqlite));
+        assert_eq!(DatabaseUrl::parse("postgres://u:p@localhost/db").map(|u| u.backend()), Ok(Backend::Postgres));
+        assert_eq!(DatabaseUrl::parse("postgresql://localhost/db").map(|u| u.backend()), Ok(Backend::Postgres));
     }
 
     #[test]
     fn unknown_scheme_or_bare_path_is_refused() {
-        assert_eq!(
-            DatabaseUrl::parse("mysql://x"),
-            Err(DatabaseUrlError::UnknownScheme)
-        );
-        assert_eq!(
-            DatabaseUrl::parse("./data/x.db"),
-            Err(DatabaseUrlError::UnknownScheme)
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://"),
-            Err(DatabaseUrlError::EmptyPath)
-        );
+        assert_eq!(DatabaseUrl::parse("mysql://x"), Err(DatabaseUrlError::UnknownScheme));
+        assert_eq!(DatabaseUrl::parse("./data/x.db"), Err(DatabaseUrlError::UnknownScheme));
+        assert_eq!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::EmptyPath));
     }
 
     #[test]
     fn display_hides_credentials() {
         let url =
-            DatabaseUrl::parse("postgres://admin:hunter2@db.internal:5432/app?sslmode=require")
-                .map(|u| u.to_string());
+            DatabaseUrl::parse("postgres://admin:hunter2@db.internal:5432/app?sslmode=require").map(|u| u.to_string());
         assert_eq!(url, Ok("postgres://…@db.internal:5432/app".to_owned()));
     }
 }

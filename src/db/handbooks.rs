@@ -77,36 +77,28 @@ pub struct NewImage {
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<HandbookRow>> {
-    handbooks::table
-        .find(id)
-        .select(HandbookRow::as_select())
-        .first(conn)
-        .optional()
+    handbooks::table.find(id).select(HandbookRow::as_select()).first(conn).optional()
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewHandbook<'_>) -> QueryResult<i64> {
-    diesel::insert_into(handbooks::table)
-        .values(new)
+    let id = diesel::insert_into(handbooks::table)
+        .values((new, handbooks::submitted_kind.eq(new.kind)))
         .returning(handbooks::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    super::counts::moved(conn, new.kind, None, Some(new.status))?;
+    Ok(id)
 }
 
 pub fn insert_images(conn: &mut DbConnection, images: &[NewImage]) -> QueryResult<usize> {
     let mut n = 0;
     for image in images {
-        n += diesel::insert_into(handbook_images::table)
-            .values(image)
-            .execute(conn)?;
+        n += diesel::insert_into(handbook_images::table).values(image).execute(conn)?;
     }
     Ok(n)
 }
 
 /// The holder's open registrations of one kind (waiting, in review or returned).
-pub fn open_of_kind(
-    conn: &mut DbConnection,
-    holder_id: i64,
-    kind: &str,
-) -> QueryResult<Vec<HandbookRow>> {
+pub fn open_of_kind(conn: &mut DbConnection, holder_id: i64, kind: &str) -> QueryResult<Vec<HandbookRow>> {
     handbooks::table
         .filter(handbooks::holder_id.eq(holder_id))
         .filter(handbooks::kind.eq(kind))
@@ -116,19 +108,19 @@ pub fn open_of_kind(
         .load(conn)
 }
 
-pub fn set_status(
-    conn: &mut DbConnection,
-    id: i64,
-    status: &str,
-    now: PrimitiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(handbooks::table.find(id))
+/// Moves a registration to `status` (bumping its version) and keeps the counts in step.
+pub fn set_status(conn: &mut DbConnection, id: i64, status: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
+    let (old, kind): (String, String) =
+        handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
+    let n = diesel::update(handbooks::table.find(id))
         .set((
             handbooks::status.eq(status),
             handbooks::updated_at.eq(now),
             handbooks::version.eq(handbooks::version + 1),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    super::counts::moved(conn, &kind, Some(&old), Some(status))?;
+    Ok(n)
 }
 
 pub fn images_of(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Vec<ImageRow>> {
@@ -140,11 +132,7 @@ pub fn images_of(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Vec<I
 }
 
 pub fn find_image(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ImageRow>> {
-    handbook_images::table
-        .find(id)
-        .select(ImageRow::as_select())
-        .first(conn)
-        .optional()
+    handbook_images::table.find(id).select(ImageRow::as_select()).first(conn).optional()
 }
 
 /// The original photo hashes of a registration, in page order (to recognise a retried upload).

@@ -3,9 +3,13 @@
 //! Error policy: data-access functions return `diesel::QueryResult`; handlers map them into
 //! `AppError` (see `crate::error`). Nothing here swallows an error into an empty value.
 
+pub mod counts;
+pub mod decisions;
+pub mod fields;
 pub mod handbooks;
 pub mod holders;
 pub mod photo_access;
+pub mod queue;
 pub mod schema;
 pub mod staff;
 

@@ -17,10 +17,7 @@ pub struct NewGrant<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, grant: &NewGrant<'_>) -> QueryResult<i64> {
-    diesel::insert_into(photo_access_grants::table)
-        .values(grant)
-        .returning(photo_access_grants::id)
-        .get_result(conn)
+    diesel::insert_into(photo_access_grants::table).values(grant).returning(photo_access_grants::id).get_result(conn)
 }
 
 /// The reason of the newest grant still valid at `now`.

@@ -52,6 +52,34 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        submitted_kind -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    handbook_fields (handbook_id) {
+        handbook_id -> BigInt,
+        name -> Text,
+        name_kana -> Text,
+        birth_date -> Date,
+        disability_category -> Nullable<Text>,
+        grade -> Text,
+        fare_class -> Nullable<Text>,
+        care -> Bool,
+        municipality -> Text,
+        number -> Text,
+        issued_on -> Date,
+        renewed_on -> Nullable<Date>,
+        expires_on -> Nullable<Date>,
+        recert_on -> Nullable<Date>,
+        recert_month_only -> Bool,
+        medical_number -> Nullable<Text>,
+        name_key -> Text,
+        kana_key -> Text,
+        municipality_key -> Text,
+        number_key -> Text,
+        transcribed_by -> BigInt,
+        transcribed_at -> Timestamp,
     }
 }
 
@@ -80,7 +108,93 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    transcriptions (id) {
+        id -> BigInt,
+        handbook_id -> BigInt,
+        version -> Integer,
+        fields -> Text,
+        saved_by -> BigInt,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> BigInt,
+        handbook_id -> BigInt,
+        decision -> Text,
+        decided_by -> BigInt,
+        decided_at -> Timestamp,
+        holder_message -> Text,
+        internal_note -> Text,
+        defect_codes -> Text,
+        corrections -> Text,
+    }
+}
+
+diesel::table! {
+    defects (id) {
+        id -> BigInt,
+        handbook_id -> BigInt,
+        decision_id -> BigInt,
+        code -> Text,
+        field -> Nullable<Text>,
+        correctable -> Bool,
+        before_value -> Nullable<Text>,
+        after_value -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        handbook_id -> Nullable<BigInt>,
+        kind -> Text,
+        recipient -> Nullable<Text>,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sanctions (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        handbook_id -> Nullable<BigInt>,
+        action -> Text,
+        article -> Text,
+        note -> Text,
+        state -> Text,
+        requested_by -> Nullable<BigInt>,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        effective_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    handbook_counts (status, kind) {
+        status -> Text,
+        kind -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(handbooks -> holders (holder_id));
+diesel::joinable!(handbook_fields -> handbooks (handbook_id));
+diesel::joinable!(transcriptions -> handbooks (handbook_id));
+diesel::joinable!(decisions -> handbooks (handbook_id));
 diesel::joinable!(audit_events -> staff (actor_staff_id));
 
 diesel::table! {
@@ -119,8 +233,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff,
     holders,
     handbooks,
+    handbook_fields,
     handbook_images,
     photo_access_grants,
     audit_head,
     audit_events,
+    transcriptions,
+    decisions,
+    defects,
+    notifications,
+    sanctions,
+    handbook_counts,
 );

@@ -48,60 +48,33 @@ pub struct NewStaff<'a> {
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<StaffRow>> {
-    staff::table
-        .find(id)
-        .select(StaffRow::as_select())
-        .first(conn)
-        .optional()
+    staff::table.find(id).select(StaffRow::as_select()).first(conn).optional()
 }
 
 /// Locks the row for the rest of the write transaction (a no-op update: PostgreSQL takes the
 /// row lock; SQLite's write transaction already excludes other writers), then reads it.
 pub fn lock_and_find(conn: &mut DbConnection, id: i64) -> QueryResult<StaffRow> {
-    diesel::update(staff::table.find(id))
-        .set(staff::updated_at.eq(staff::updated_at))
-        .execute(conn)?;
-    staff::table
-        .find(id)
-        .select(StaffRow::as_select())
-        .first(conn)
+    diesel::update(staff::table.find(id)).set(staff::updated_at.eq(staff::updated_at)).execute(conn)?;
+    staff::table.find(id).select(StaffRow::as_select()).first(conn)
 }
 
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<StaffRow>> {
-    staff::table
-        .filter(staff::email.eq(email))
-        .select(StaffRow::as_select())
-        .first(conn)
-        .optional()
+    staff::table.filter(staff::email.eq(email)).select(StaffRow::as_select()).first(conn).optional()
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewStaff<'_>) -> QueryResult<i64> {
-    diesel::insert_into(staff::table)
-        .values(new)
-        .returning(staff::id)
-        .get_result(conn)
+    diesel::insert_into(staff::table).values(new).returning(staff::id).get_result(conn)
 }
 
 /// One page of the staff list, ordered by name then id; `after` is the last (name, id) shown.
-pub fn list_page(
-    conn: &mut DbConnection,
-    after: Option<(&str, i64)>,
-    limit: i64,
-) -> QueryResult<Vec<StaffRow>> {
+pub fn list_page(conn: &mut DbConnection, after: Option<(&str, i64)>, limit: i64) -> QueryResult<Vec<StaffRow>> {
     let mut query = staff::table.select(StaffRow::as_select()).into_boxed();
     if let Some((name, id)) = after {
         query = query.filter(
-            staff::display_name
-                .gt(name.to_owned())
-                .or(staff::display_name
-                    .eq(name.to_owned())
-                    .and(staff::id.gt(id))),
+            staff::display_name.gt(name.to_owned()).or(staff::display_name.eq(name.to_owned()).and(staff::id.gt(id))),
         );
     }
-    query
-        .order((staff::display_name.asc(), staff::id.asc()))
-        .limit(limit)
-        .load(conn)
+    query.order((staff::display_name.asc(), staff::id.asc())).limit(limit).load(conn)
 }
 
 pub fn record_failure(
@@ -112,11 +85,7 @@ pub fn record_failure(
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(staff::table.find(id))
-        .set((
-            staff::failed_logins.eq(failed_logins),
-            staff::locked_until.eq(locked_until),
-            staff::updated_at.eq(now),
-        ))
+        .set((staff::failed_logins.eq(failed_logins), staff::locked_until.eq(locked_until), staff::updated_at.eq(now)))
         .execute(conn)
         .map(drop)
 }
@@ -156,11 +125,7 @@ pub fn set_totp(
     now: PrimitiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(staff::table.find(id))
-        .set((
-            staff::totp_secret.eq(secret),
-            staff::totp_last_step.eq(step),
-            staff::updated_at.eq(now),
-        ))
+        .set((staff::totp_secret.eq(secret), staff::totp_last_step.eq(step), staff::updated_at.eq(now)))
         .execute(conn)
         .map(drop)
 }
@@ -191,42 +156,21 @@ pub fn set_password(
 /// under with the row's.
 pub fn bump_epoch(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(staff::table.find(id))
-        .set((
-            staff::session_epoch.eq(staff::session_epoch + 1),
-            staff::updated_at.eq(now),
-        ))
+        .set((staff::session_epoch.eq(staff::session_epoch + 1), staff::updated_at.eq(now)))
         .execute(conn)
 }
 
-pub fn set_active(
-    conn: &mut DbConnection,
-    id: i64,
-    active: bool,
-    now: PrimitiveDateTime,
-) -> QueryResult<usize> {
+pub fn set_active(conn: &mut DbConnection, id: i64, active: bool, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(staff::table.find(id))
-        .set((
-            staff::active.eq(active),
-            staff::session_epoch.eq(staff::session_epoch + 1),
-            staff::updated_at.eq(now),
-        ))
+        .set((staff::active.eq(active), staff::session_epoch.eq(staff::session_epoch + 1), staff::updated_at.eq(now)))
         .execute(conn)
 }
 
 pub fn count_active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
-    staff::table
-        .filter(staff::role.eq(Role::Admin.as_str()))
-        .filter(staff::active.eq(true))
-        .count()
-        .get_result(conn)
+    staff::table.filter(staff::role.eq(Role::Admin.as_str())).filter(staff::active.eq(true)).count().get_result(conn)
 }
 
-pub fn set_role(
-    conn: &mut DbConnection,
-    id: i64,
-    role: Role,
-    now: PrimitiveDateTime,
-) -> QueryResult<usize> {
+pub fn set_role(conn: &mut DbConnection, id: i64, role: Role, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(staff::table.find(id))
         .set((
             staff::role.eq(role.as_str()),

@@ -110,11 +110,7 @@ fn era(date: Date) -> String {
 fn recert_text(facts: &Facts, date: Date) -> String {
     if facts.recert_in_old_era && date.year() >= 2020 {
         // Heisei kept counting on documents printed before the era changed.
-        return fw(&format!(
-            "平成{}年{}月",
-            date.year() - 1988,
-            u8::from(date.month())
-        ));
+        return fw(&format!("平成{}年{}月", date.year() - 1988, u8::from(date.month())));
     }
     fw(&wareki::format_year_month(date))
 }
@@ -127,13 +123,7 @@ fn fare_text(class: u8) -> String {
     fw(&format!("第{class}種"))
 }
 
-pub fn render(
-    facts: &Facts,
-    page: Page,
-    sans: &FontRef<'_>,
-    serif: &FontRef<'_>,
-    rng: &mut impl Rng,
-) -> RgbImage {
+pub fn render(facts: &Facts, page: Page, sans: &FontRef<'_>, serif: &FontRef<'_>, rng: &mut impl Rng) -> RgbImage {
     let (paper, accent) = facts.design.theme();
     if facts.design.is_card() {
         let mut p = Painter::new(1280, 810, paper, sans, serif);
@@ -152,15 +142,7 @@ pub fn render(
     p.img
 }
 
-fn label_value(
-    p: &mut Painter<'_>,
-    face: Face,
-    x: f32,
-    y: f32,
-    label: &str,
-    value: &str,
-    size: f32,
-) {
+fn label_value(p: &mut Painter<'_>, face: Face, x: f32, y: f32, label: &str, value: &str, size: f32) {
     p.text(Face::Sans, 22.0, x, y, MUTED, label);
     p.text(face, size, x, y + 30.0, INK, value);
 }
@@ -168,39 +150,11 @@ fn label_value(
 fn fare_stamp(p: &mut Painter<'_>, x: i32, y: i32, class: u8, care: bool) {
     let red: Color = [185, 35, 45];
     p.frame(x, y, 380, 150, 4, red);
-    p.text(
-        Face::Serif,
-        26.0,
-        x as f32 + 20.0,
-        y as f32 + 14.0,
-        red,
-        "旅客鉄道株式会社",
-    );
-    p.text(
-        Face::Serif,
-        34.0,
-        x as f32 + 20.0,
-        y as f32 + 52.0,
-        red,
-        "旅客運賃減額",
-    );
-    p.text(
-        Face::Serif,
-        44.0,
-        x as f32 + 240.0,
-        y as f32 + 46.0,
-        red,
-        &fare_text(class),
-    );
+    p.text(Face::Serif, 26.0, x as f32 + 20.0, y as f32 + 14.0, red, "旅客鉄道株式会社");
+    p.text(Face::Serif, 34.0, x as f32 + 20.0, y as f32 + 52.0, red, "旅客運賃減額");
+    p.text(Face::Serif, 44.0, x as f32 + 240.0, y as f32 + 46.0, red, &fare_text(class));
     if care {
-        p.text(
-            Face::Serif,
-            26.0,
-            x as f32 + 20.0,
-            y as f32 + 104.0,
-            red,
-            "介護",
-        );
+        p.text(Face::Serif, 26.0, x as f32 + 20.0, y as f32 + 104.0, red, "介護");
     }
 }
 
@@ -211,57 +165,22 @@ fn issuer_block(p: &mut Painter<'_>, facts: &Facts, x: f32, y: f32) {
 }
 
 fn booklet_face(p: &mut Painter<'_>, facts: &Facts, accent: Color, rng: &mut impl Rng) {
-    let title_face = if matches!(facts.design, Design::AiNoTecho | Design::MidoriNoTecho) {
-        Face::Sans
-    } else {
-        Face::Serif
-    };
+    let title_face =
+        if matches!(facts.design, Design::AiNoTecho | Design::MidoriNoTecho) { Face::Sans } else { Face::Serif };
     p.fill(0, 0, 900, 170, accent);
     p.spaced(title_face, 66.0, 70.0, 48.0, 760.0, facts.design.title());
     if matches!(facts.design, Design::AiNoTecho | Design::MidoriNoTecho) {
         p.text(Face::Sans, 28.0, 70.0, 190.0, accent, "療育手帳");
     }
     p.frame(24, 24, 852, 1212, 3, accent);
-    label_value(
-        p,
-        Face::Serif,
-        70.0,
-        240.0,
-        "番号",
-        &number_text(facts.number),
-        44.0,
-    );
+    label_value(p, Face::Serif, 70.0, 240.0, "番号", &number_text(facts.number), 44.0);
     p.text(Face::Sans, 24.0, 70.0, 360.0, MUTED, &facts.name_kana);
     label_value(p, Face::Serif, 70.0, 330.0, "氏名", "", 20.0);
     p.text(Face::Serif, 58.0, 70.0, 392.0, INK, &facts.name);
-    label_value(
-        p,
-        Face::Serif,
-        70.0,
-        500.0,
-        "生年月日",
-        &format!("{}生", era(facts.birth)),
-        36.0,
-    );
-    label_value(
-        p,
-        Face::Serif,
-        70.0,
-        600.0,
-        "住所",
-        &format!("{}{}", facts.municipality, fw(&facts.address)),
-        30.0,
-    );
+    label_value(p, Face::Serif, 70.0, 500.0, "生年月日", &format!("{}生", era(facts.birth)), 36.0);
+    label_value(p, Face::Serif, 70.0, 600.0, "住所", &format!("{}{}", facts.municipality, fw(&facts.address)), 30.0);
     p.face_photo(560, 250, 270, 340, facts.face_photo, rng);
-    label_value(
-        p,
-        Face::Serif,
-        70.0,
-        720.0,
-        "交付年月日",
-        &format!("{}交付", era(facts.issued)),
-        36.0,
-    );
+    label_value(p, Face::Serif, 70.0, 720.0, "交付年月日", &format!("{}交付", era(facts.issued)), 36.0);
     if let Some(class) = facts.fare_class {
         fare_stamp(p, 70, 860, class, facts.care);
     }
@@ -278,88 +197,28 @@ fn booklet_details(p: &mut Painter<'_>, facts: &Facts, accent: Color) {
     };
     p.text(Face::Serif, 40.0, 60.0, 44.0, [255, 255, 255], heading);
     let number = facts.details_number.unwrap_or(facts.number);
-    label_value(
-        p,
-        Face::Serif,
-        60.0,
-        150.0,
-        "手帳番号",
-        &number_text(number),
-        38.0,
-    );
+    label_value(p, Face::Serif, 60.0, 150.0, "手帳番号", &number_text(number), 38.0);
     let (category_label, grade_label) = match facts.kind {
         HandbookKind::Physical => ("障害名", "等級"),
         HandbookKind::Mental => ("障害の種別", "障害等級"),
         HandbookKind::Intellectual => ("判定機関", "障害の程度"),
     };
-    label_value(
-        p,
-        Face::Serif,
-        60.0,
-        260.0,
-        category_label,
-        &facts.category,
-        36.0,
-    );
-    label_value(
-        p,
-        Face::Serif,
-        60.0,
-        370.0,
-        grade_label,
-        &fw(&facts.grade),
-        48.0,
-    );
+    label_value(p, Face::Serif, 60.0, 260.0, category_label, &facts.category, 36.0);
+    label_value(p, Face::Serif, 60.0, 370.0, grade_label, &fw(&facts.grade), 48.0);
     let mut y = 500.0;
     if let Some(expires) = facts.expires {
-        label_value(
-            p,
-            Face::Serif,
-            60.0,
-            y,
-            "有効期限",
-            &format!("{}まで", era(expires)),
-            40.0,
-        );
+        label_value(p, Face::Serif, 60.0, y, "有効期限", &format!("{}まで", era(expires)), 40.0);
         y += 120.0;
     }
     if let Some(recert) = facts.recert {
-        let label = if facts.kind == HandbookKind::Intellectual {
-            "次回判定年月"
-        } else {
-            "再認定年月"
-        };
-        label_value(
-            p,
-            Face::Serif,
-            60.0,
-            y,
-            label,
-            &recert_text(facts, recert),
-            40.0,
-        );
+        let label = if facts.kind == HandbookKind::Intellectual { "次回判定年月" } else { "再認定年月" };
+        label_value(p, Face::Serif, 60.0, y, label, &recert_text(facts, recert), 40.0);
         y += 120.0;
     }
-    label_value(
-        p,
-        Face::Serif,
-        60.0,
-        y,
-        "交付年月日",
-        &era(facts.issued),
-        36.0,
-    );
+    label_value(p, Face::Serif, 60.0, y, "交付年月日", &era(facts.issued), 36.0);
     y += 110.0;
     if let Some(renewed) = facts.renewed {
-        label_value(
-            p,
-            Face::Serif,
-            60.0,
-            y,
-            "更新（再交付）年月日",
-            &era(renewed),
-            36.0,
-        );
+        label_value(p, Face::Serif, 60.0, y, "更新（再交付）年月日", &era(renewed), 36.0);
     }
     if facts.kind == HandbookKind::Mental
         && let Some(class) = facts.fare_class
@@ -370,68 +229,25 @@ fn booklet_details(p: &mut Painter<'_>, facts: &Facts, accent: Color) {
 
 fn card(p: &mut Painter<'_>, facts: &Facts, accent: Color, rng: &mut impl Rng) {
     p.fill(0, 0, 1280, 110, accent);
-    p.text(
-        Face::Sans,
-        54.0,
-        48.0,
-        24.0,
-        [255, 255, 255],
-        facts.design.title(),
-    );
+    p.text(Face::Sans, 54.0, 48.0, 24.0, [255, 255, 255], facts.design.title());
     p.frame(10, 10, 1260, 790, 3, accent);
     p.face_photo(940, 150, 270, 340, facts.face_photo, rng);
     p.text(Face::Sans, 22.0, 48.0, 140.0, MUTED, &facts.name_kana);
     p.text(Face::Sans, 50.0, 48.0, 170.0, INK, &facts.name);
-    label_value(
-        p,
-        Face::Sans,
-        48.0,
-        260.0,
-        "生年月日",
-        &era(facts.birth),
-        32.0,
-    );
-    label_value(
-        p,
-        Face::Sans,
-        48.0,
-        350.0,
-        "番号",
-        &facts.number.to_string(),
-        36.0,
-    );
-    let grade_label = if facts.kind == HandbookKind::Mental {
-        "障害等級"
-    } else {
-        "障害名・等級"
-    };
+    label_value(p, Face::Sans, 48.0, 260.0, "生年月日", &era(facts.birth), 32.0);
+    label_value(p, Face::Sans, 48.0, 350.0, "番号", &facts.number.to_string(), 36.0);
+    let grade_label = if facts.kind == HandbookKind::Mental { "障害等級" } else { "障害名・等級" };
     let grade = if facts.kind == HandbookKind::Mental {
         fw(&facts.grade)
     } else {
         format!("{} {}", facts.category, fw(&facts.grade))
     };
     label_value(p, Face::Sans, 48.0, 440.0, grade_label, &grade, 32.0);
-    label_value(
-        p,
-        Face::Sans,
-        48.0,
-        530.0,
-        "交付日",
-        &era(facts.issued),
-        30.0,
-    );
+    label_value(p, Face::Sans, 48.0, 530.0, "交付日", &era(facts.issued), 30.0);
     if let Some(expires) = facts.expires {
         label_value(p, Face::Sans, 460.0, 530.0, "有効期限", &era(expires), 30.0);
     } else if let Some(recert) = facts.recert {
-        label_value(
-            p,
-            Face::Sans,
-            460.0,
-            530.0,
-            "再認定",
-            &recert_text(facts, recert),
-            30.0,
-        );
+        label_value(p, Face::Sans, 460.0, 530.0, "再認定", &recert_text(facts, recert), 30.0);
     }
     if let Some(class) = facts.fare_class {
         fare_stamp(p, 48, 625, class, facts.care);

@@ -42,6 +42,7 @@ struct BulkHandbook {
     id: i64,
     holder_id: i64,
     kind: &'static str,
+    submitted_kind: &'static str,
     status: &'static str,
     channel: &'static str,
     proxy: bool,
@@ -83,26 +84,15 @@ pub fn seed(
     count: usize,
     now: OffsetDateTime,
 ) -> anyhow::Result<BulkStats> {
-    let placeholder =
-        crate::images::process(&placeholder_jpeg()?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let placeholder = crate::images::process(&placeholder_jpeg()?).map_err(|e| anyhow::anyhow!("{e}"))?;
     let full_key = store.put(&placeholder.full_jpeg)?;
     let thumb_key = store.put(&placeholder.thumb_jpeg)?;
     let key_id = store.key_id();
-    let first_holder: i64 = holders::table
-        .select(diesel::dsl::max(holders::id))
-        .first::<Option<i64>>(conn)?
-        .unwrap_or(0)
-        + 1;
-    let first_handbook: i64 = handbooks::table
-        .select(diesel::dsl::max(handbooks::id))
-        .first::<Option<i64>>(conn)?
-        .unwrap_or(0)
-        + 1;
-    let mut stats = BulkStats {
-        holders: 0,
-        handbooks: 0,
-        images: 0,
-    };
+    let first_holder: i64 =
+        holders::table.select(diesel::dsl::max(holders::id)).first::<Option<i64>>(conn)?.unwrap_or(0) + 1;
+    let first_handbook: i64 =
+        handbooks::table.select(diesel::dsl::max(handbooks::id)).first::<Option<i64>>(conn)?.unwrap_or(0) + 1;
+    let mut stats = BulkStats { holders: 0, handbooks: 0, images: 0 };
     let statuses = ["approved", "approved", "corrected", "returned", "rejected"];
     for start in (0..count).step_by(BATCH) {
         let end = (start + BATCH).min(count);
@@ -130,15 +120,13 @@ pub fn seed(
                 } else {
                     statuses[i % statuses.len()]
                 };
-                let submitted = if waiting {
-                    to_db(now - Duration::minutes((i as i64 * 7) % (60 * 24 * 5)))
-                } else {
-                    created
-                };
+                let submitted =
+                    if waiting { to_db(now - Duration::minutes((i as i64 * 7) % (60 * 24 * 5))) } else { created };
                 new_handbooks.push(BulkHandbook {
                     id: handbook_id,
                     holder_id,
                     kind: KINDS[(i + n as usize) % 3],
+                    submitted_kind: KINDS[(i + n as usize) % 3],
                     status,
                     channel: "app",
                     proxy: false,
@@ -172,6 +160,7 @@ pub fn seed(
         stats.handbooks += new_handbooks.len();
         stats.images += new_images.len();
     }
+    crate::db::counts::recount(conn)?;
     if let DbConnection::Pg(_) = conn {
         // Explicit ids bypassed the identity sequences; move them past the new rows.
         use diesel::connection::SimpleConnection;
@@ -184,15 +173,8 @@ pub fn seed(
 }
 
 fn placeholder_jpeg() -> anyhow::Result<Vec<u8>> {
-    let image = image::RgbImage::from_fn(320, 200, |x, y| {
-        image::Rgb([200, (x % 256) as u8, (y % 256) as u8])
-    });
+    let image = image::RgbImage::from_fn(320, 200, |x, y| image::Rgb([200, (x % 256) as u8, (y % 256) as u8]));
     let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 80).encode(
-        image.as_raw(),
-        320,
-        200,
-        jpeg_encoder::ColorType::Rgb,
-    )?;
+    jpeg_encoder::Encoder::new(&mut out, 80).encode(image.as_raw(), 320, 200, jpeg_encoder::ColorType::Rgb)?;
     Ok(out)
 }

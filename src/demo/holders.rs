@@ -50,14 +50,8 @@ fn date_between(rng: &mut StdRng, from: Date, to: Date) -> Date {
 }
 
 fn end_of_month(year: i32, month: Month) -> Date {
-    let next = if month == Month::December {
-        (year + 1, Month::January)
-    } else {
-        (year, month.next())
-    };
-    Date::from_calendar_date(next.0, next.1, 1)
-        .map(|d| d - Duration::days(1))
-        .unwrap_or(Date::MIN)
+    let next = if month == Month::December { (year + 1, Month::January) } else { (year, month.next()) };
+    Date::from_calendar_date(next.0, next.1, 1).map(|d| d - Duration::days(1)).unwrap_or(Date::MIN)
 }
 
 /// The `index`-th demo holder. Deterministic: the same index always gives the same person.
@@ -77,21 +71,13 @@ pub fn holder(index: usize, today: Date) -> DemoHolder {
         Date::from_calendar_date(1941, Month::April, 1).unwrap_or(Date::MIN),
         today - Duration::days(365 * 6),
     );
-    let mut issued = date_between(
-        &mut rng,
-        today - Duration::days(365 * 9),
-        today - Duration::days(30),
-    );
+    let mut issued = date_between(&mut rng, today - Duration::days(365 * 9), today - Duration::days(30));
     let (category, grade, fare_class, expires, recert) = match kind {
         HandbookKind::Physical => {
             let grade = rng.random_range(1..=6u8);
-            let recert = rng.random_bool(0.3).then(|| {
-                date_between(
-                    &mut rng,
-                    today + Duration::days(200),
-                    today + Duration::days(1000),
-                )
-            });
+            let recert = rng
+                .random_bool(0.3)
+                .then(|| date_between(&mut rng, today + Duration::days(200), today + Duration::days(1000)));
             (
                 pick(&mut rng, &PHYSICAL_CATEGORIES).to_owned(),
                 format!("{grade}級"),
@@ -101,41 +87,23 @@ pub fn holder(index: usize, today: Date) -> DemoHolder {
             )
         }
         HandbookKind::Mental => {
-            issued = date_between(
-                &mut rng,
-                today - Duration::days(700),
-                today - Duration::days(20),
-            );
+            issued = date_between(&mut rng, today - Duration::days(700), today - Duration::days(20));
             let grade = rng.random_range(1..=3u8);
             let end = issued + Duration::days(730);
             let expires = end_of_month(end.year(), end.month());
             // The class stamp exists only on handbooks issued since the 2025 change, and not on all.
-            let stamped = issued
-                >= Date::from_calendar_date(2025, Month::April, 1).unwrap_or(Date::MAX)
-                && rng.random_bool(0.7);
+            let stamped =
+                issued >= Date::from_calendar_date(2025, Month::April, 1).unwrap_or(Date::MAX) && rng.random_bool(0.7);
             let class = stamped.then_some(if grade == 1 { 1 } else { 2 });
-            (
-                pick(&mut rng, &MENTAL_CATEGORIES).to_owned(),
-                format!("{grade}級"),
-                class,
-                Some(expires),
-                None,
-            )
+            (pick(&mut rng, &MENTAL_CATEGORIES).to_owned(), format!("{grade}級"), class, Some(expires), None)
         }
         HandbookKind::Intellectual => {
-            let (_, grades) = if design == Design::AiNoTecho {
-                INTELLECTUAL_DESIGNS[0]
-            } else {
-                INTELLECTUAL_DESIGNS[1]
-            };
+            let (_, grades) =
+                if design == Design::AiNoTecho { INTELLECTUAL_DESIGNS[0] } else { INTELLECTUAL_DESIGNS[1] };
             let step = rng.random_range(0..4usize);
-            let recert = rng.random_bool(0.5).then(|| {
-                date_between(
-                    &mut rng,
-                    today + Duration::days(100),
-                    today + Duration::days(1500),
-                )
-            });
+            let recert = rng
+                .random_bool(0.5)
+                .then(|| date_between(&mut rng, today + Duration::days(100), today + Duration::days(1500)));
             (
                 format!("{municipality}児童相談所"),
                 grades[step].to_owned(),
@@ -145,9 +113,7 @@ pub fn holder(index: usize, today: Date) -> DemoHolder {
             )
         }
     };
-    let renewed = rng
-        .random_bool(0.3)
-        .then(|| date_between(&mut rng, issued + Duration::days(1), today));
+    let renewed = rng.random_bool(0.3).then(|| date_between(&mut rng, issued + Duration::days(1), today));
     let mut facts = Facts {
         kind,
         design,
@@ -241,9 +207,7 @@ pub fn plant_duplicates(holders: &mut [DemoHolder]) {
 pub fn photos(holder: &DemoHolder) -> anyhow::Result<Vec<Processed>> {
     let sans = FontRef::try_from_slice(SANS)?;
     let serif = FontRef::try_from_slice(SERIF)?;
-    let mut rng = StdRng::seed_from_u64(
-        0x5048_4F54 + holder.public_id.len() as u64 + u64::from(holder.facts.number),
-    );
+    let mut rng = StdRng::seed_from_u64(0x5048_4F54 + holder.public_id.len() as u64 + u64::from(holder.facts.number));
     let pages: Vec<Page> = match (holder.facts.design.is_card(), holder.defect) {
         (true, Defect::WrongPage) => vec![Page::Notes],
         (true, _) => vec![Page::Face],
@@ -281,12 +245,7 @@ fn pages_len_last(holder: &DemoHolder) -> usize {
 }
 
 /// Seeds `count` demo holders unless holders exist already. Returns how many were created.
-pub fn seed(
-    conn: &mut DbConnection,
-    store: &ImageStore,
-    count: usize,
-    now: OffsetDateTime,
-) -> anyhow::Result<usize> {
+pub fn seed(conn: &mut DbConnection, store: &ImageStore, count: usize, now: OffsetDateTime) -> anyhow::Result<usize> {
     if crate::db::holders::count(conn)? > 0 {
         return Ok(0);
     }
@@ -301,42 +260,27 @@ pub fn seed(
                 .chunks(batch.len().div_ceil(2).max(1))
                 .map(|part| scope.spawn(move || part.iter().map(photos).collect::<Vec<_>>()))
                 .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
         });
         for (holder, images) in batch.iter().zip(photos) {
             let images = images?;
             let metadata = Metadata {
-                holder_public_id: PublicId::parse(&holder.public_id)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
-                email: EmailAddress::parse(&format!(
-                    "{}@example.invalid",
-                    holder.public_id.to_lowercase()
-                ))
-                .ok(),
+                holder_public_id: PublicId::parse(&holder.public_id).map_err(|e| anyhow::anyhow!("{e}"))?,
+                email: EmailAddress::parse(&format!("{}@example.invalid", holder.public_id.to_lowercase())).ok(),
                 kind: holder.facts.kind,
                 proxy: holder.proxy,
             };
-            let submitted = now
-                - Duration::hours(holder.hours_waiting)
-                - Duration::minutes((created * 7 % 60) as i64);
+            let submitted = now - Duration::hours(holder.hours_waiting) - Duration::minutes((created * 7 % 60) as i64);
             let submission = Submission {
                 metadata: &metadata,
                 images: &images,
-                channel: if holder.proxy {
-                    Channel::Staff
-                } else {
-                    Channel::App
-                },
+                channel: if holder.proxy { Channel::Staff } else { Channel::App },
                 actor: Actor::App,
                 note: holder.proxy.then_some("郵送で受け付けたため（デモ）"),
                 now: submitted,
                 request_id: None,
             };
-            intake::register(conn, store, &submission)
-                .map_err(|e| anyhow::anyhow!("demo registration: {e}"))?;
+            intake::register(conn, store, &submission).map_err(|e| anyhow::anyhow!("demo registration: {e}"))?;
             created += 1;
         }
     }
@@ -361,16 +305,8 @@ mod tests {
         for font in [SANS, SERIF] {
             let font = FontRef::try_from_slice(font).map_err(|e| e.to_string());
             let Ok(font) = font else { panic!("font") };
-            for c in sources
-                .iter()
-                .flat_map(|s| s.chars())
-                .filter(|c| !c.is_ascii() && !c.is_whitespace())
-            {
-                assert_ne!(
-                    font.glyph_id(c).0,
-                    0,
-                    "{c} missing: run src/demo/fonts/subset.py"
-                );
+            for c in sources.iter().flat_map(|s| s.chars()).filter(|c| !c.is_ascii() && !c.is_whitespace()) {
+                assert_ne!(font.glyph_id(c).0, 0, "{c} missing: run src/demo/fonts/subset.py");
             }
             for c in "０１２３４５６７８９第号年月日\u{3000}".chars() {
                 assert_ne!(font.glyph_id(c).0, 0, "{c}");
@@ -383,25 +319,14 @@ mod tests {
         let today = date!(2026 - 11 - 24);
         assert_eq!(holder(12, today).facts.name, holder(12, today).facts.name);
         let all: Vec<DemoHolder> = (0..240).map(|i| holder(i, today)).collect();
-        let designs: std::collections::HashSet<_> = all
-            .iter()
-            .map(|h| format!("{:?}", h.facts.design))
-            .collect();
+        let designs: std::collections::HashSet<_> = all.iter().map(|h| format!("{:?}", h.facts.design)).collect();
         assert_eq!(designs.len(), 6);
-        for defect in [
-            Defect::NoFacePhoto,
-            Defect::WrongPage,
-            Defect::Unreadable,
-            Defect::Expired,
-            Defect::NumberMismatch,
-        ] {
+        for defect in
+            [Defect::NoFacePhoto, Defect::WrongPage, Defect::Unreadable, Defect::Expired, Defect::NumberMismatch]
+        {
             assert!(all.iter().any(|h| h.defect == defect), "{defect:?} planted");
         }
-        assert!(
-            all.iter()
-                .filter(|h| h.defect == Defect::Expired)
-                .all(|h| h.facts.expires.is_some_and(|e| e < today))
-        );
+        assert!(all.iter().filter(|h| h.defect == Defect::Expired).all(|h| h.facts.expires.is_some_and(|e| e < today)));
         assert!(all.iter().any(|h| h.facts.recert_in_old_era));
     }
 

@@ -26,28 +26,16 @@ pub const STAFF: [(&str, &str, Role); 6] = [
 ];
 
 /// Creates the demo staff that do not exist yet. Returns how many were created.
-pub fn seed_staff(
-    conn: &mut DbConnection,
-    password: &str,
-    now: OffsetDateTime,
-) -> anyhow::Result<usize> {
-    let password =
-        NewPassword::parse(password, None).map_err(|e| anyhow::anyhow!("DEMO_PASSWORD: {e}"))?;
+pub fn seed_staff(conn: &mut DbConnection, password: &str, now: OffsetDateTime) -> anyhow::Result<usize> {
+    let password = NewPassword::parse(password, None).map_err(|e| anyhow::anyhow!("DEMO_PASSWORD: {e}"))?;
     let mut created = 0;
     for (email, name, role) in STAFF {
         let email = StaffEmail::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
         if db::staff::find_by_email(conn, email.as_str())?.is_some() {
             continue;
         }
-        let account = NewAccount {
-            email: &email,
-            display_name: name,
-            role,
-            password: &password,
-            temporary: false,
-        };
-        manage::create(conn, Actor::Cli, &account, now, None)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let account = NewAccount { email: &email, display_name: name, role, password: &password, temporary: false };
+        manage::create(conn, Actor::Cli, &account, now, None).map_err(|e| anyhow::anyhow!("{e}"))?;
         created += 1;
     }
     Ok(created)

@@ -96,10 +96,8 @@ pub const PHYSICAL_CATEGORIES: [&str; 6] = [
 pub const MENTAL_CATEGORIES: [&str; 1] = ["精神障害"];
 
 /// Intellectual handbooks: local name, and the grades its prefecture uses.
-pub const INTELLECTUAL_DESIGNS: [(&str, [&str; 4]); 2] = [
-    ("愛の手帳", ["1度", "2度", "3度", "4度"]),
-    ("みどりの手帳", ["A1", "A2", "B1", "B2"]),
-];
+pub const INTELLECTUAL_DESIGNS: [(&str, [&str; 4]); 2] =
+    [("愛の手帳", ["1度", "2度", "3度", "4度"]), ("みどりの手帳", ["A1", "A2", "B1", "B2"])];
 
 pub const ADDRESSES: [&str; 6] = [
     "中央区本町一丁目2番3号",

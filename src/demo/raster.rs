@@ -27,18 +27,8 @@ fn blend(p: &mut Rgb<u8>, color: Color, alpha: f32) {
 }
 
 impl<'a> Painter<'a> {
-    pub fn new(
-        w: u32,
-        h: u32,
-        paper: Color,
-        sans: &'a FontRef<'a>,
-        serif: &'a FontRef<'a>,
-    ) -> Self {
-        Self {
-            img: RgbImage::from_pixel(w, h, Rgb(paper)),
-            sans,
-            serif,
-        }
+    pub fn new(w: u32, h: u32, paper: Color, sans: &'a FontRef<'a>, serif: &'a FontRef<'a>) -> Self {
+        Self { img: RgbImage::from_pixel(w, h, Rgb(paper)), sans, serif }
     }
 
     pub fn fill(&mut self, x: i32, y: i32, w: i32, h: i32, color: Color) {
@@ -77,8 +67,7 @@ impl<'a> Painter<'a> {
         let mut caret = x;
         for c in text.chars() {
             let id = scaled.glyph_id(c);
-            let glyph =
-                id.with_scale_and_position(PxScale::from(size), ab_glyph::point(caret, baseline));
+            let glyph = id.with_scale_and_position(PxScale::from(size), ab_glyph::point(caret, baseline));
             if let Some(outlined) = font.outline_glyph(glyph) {
                 let bounds = outlined.px_bounds();
                 let (w, h) = (self.img.width() as i32, self.img.height() as i32);
@@ -86,11 +75,7 @@ impl<'a> Painter<'a> {
                     let px = bounds.min.x as i32 + gx as i32;
                     let py = bounds.min.y as i32 + gy as i32;
                     if (0..w).contains(&px) && (0..h).contains(&py) {
-                        blend(
-                            self.img.get_pixel_mut(px as u32, py as u32),
-                            color,
-                            coverage,
-                        );
+                        blend(self.img.get_pixel_mut(px as u32, py as u32), color, coverage);
                     }
                 });
             }
@@ -104,11 +89,7 @@ impl<'a> Painter<'a> {
         let color = [255, 255, 255];
         let chars: Vec<char> = text.chars().collect();
         let natural = self.measure(face, size, text);
-        let gap = if chars.len() > 1 {
-            ((width - natural) / (chars.len() - 1) as f32).max(0.0)
-        } else {
-            0.0
-        };
+        let gap = if chars.len() > 1 { ((width - natural) / (chars.len() - 1) as f32).max(0.0) } else { 0.0 };
         let mut caret = x;
         for c in chars {
             let s = c.to_string();
@@ -131,82 +112,27 @@ impl<'a> Painter<'a> {
     }
 
     /// A passport-style face photo, or the empty box with 「写真」 when `present` is false.
-    pub fn face_photo(
-        &mut self,
-        x: i32,
-        y: i32,
-        w: i32,
-        h: i32,
-        present: bool,
-        rng: &mut impl Rng,
-    ) {
+    pub fn face_photo(&mut self, x: i32, y: i32, w: i32, h: i32, present: bool, rng: &mut impl Rng) {
         self.frame(x - 2, y - 2, w + 4, h + 4, 2, [60, 60, 60]);
         if !present {
             let size = w as f32 / 5.0;
             let tx = x as f32 + (w as f32 - self.measure(Face::Serif, size, "写真")) / 2.0;
-            self.text(
-                Face::Serif,
-                size,
-                tx,
-                y as f32 + h as f32 / 2.0 - size / 2.0,
-                [150, 150, 150],
-                "写真",
-            );
+            self.text(Face::Serif, size, tx, y as f32 + h as f32 / 2.0 - size / 2.0, [150, 150, 150], "写真");
             return;
         }
-        let backdrop = [
-            rng.random_range(170..215),
-            rng.random_range(190..225),
-            rng.random_range(205..240),
-        ];
+        let backdrop = [rng.random_range(170..215), rng.random_range(190..225), rng.random_range(205..240)];
         self.fill(x, y, w, h, backdrop);
         let (fx, fw, fh) = (x as f32 + w as f32 / 2.0, w as f32, h as f32);
-        let skin: Color = [
-            rng.random_range(215..245),
-            rng.random_range(175..205),
-            rng.random_range(150..180),
-        ];
-        let hair: Color = [
-            rng.random_range(20..70),
-            rng.random_range(15..50),
-            rng.random_range(10..40),
-        ];
-        let cloth: Color = [
-            rng.random_range(20..90),
-            rng.random_range(30..90),
-            rng.random_range(40..120),
-        ];
+        let skin: Color = [rng.random_range(215..245), rng.random_range(175..205), rng.random_range(150..180)];
+        let hair: Color = [rng.random_range(20..70), rng.random_range(15..50), rng.random_range(10..40)];
+        let cloth: Color = [rng.random_range(20..90), rng.random_range(30..90), rng.random_range(40..120)];
         self.ellipse(fx, y as f32 + fh * 0.98, fw * 0.46, fh * 0.30, cloth);
-        self.fill(
-            (fx - fw * 0.08) as i32,
-            (y as f32 + fh * 0.58) as i32,
-            (fw * 0.16) as i32,
-            (fh * 0.14) as i32,
-            skin,
-        );
+        self.fill((fx - fw * 0.08) as i32, (y as f32 + fh * 0.58) as i32, (fw * 0.16) as i32, (fh * 0.14) as i32, skin);
         self.ellipse(fx, y as f32 + fh * 0.34, fw * 0.27, fh * 0.25, hair);
         self.ellipse(fx, y as f32 + fh * 0.42, fw * 0.22, fh * 0.23, skin);
-        self.ellipse(
-            fx - fw * 0.08,
-            y as f32 + fh * 0.40,
-            fw * 0.025,
-            fh * 0.015,
-            [40, 30, 30],
-        );
-        self.ellipse(
-            fx + fw * 0.08,
-            y as f32 + fh * 0.40,
-            fw * 0.025,
-            fh * 0.015,
-            [40, 30, 30],
-        );
-        self.ellipse(
-            fx,
-            y as f32 + fh * 0.54,
-            fw * 0.06,
-            fh * 0.012,
-            [170, 90, 90],
-        );
+        self.ellipse(fx - fw * 0.08, y as f32 + fh * 0.40, fw * 0.025, fh * 0.015, [40, 30, 30]);
+        self.ellipse(fx + fw * 0.08, y as f32 + fh * 0.40, fw * 0.025, fh * 0.015, [40, 30, 30]);
+        self.ellipse(fx, y as f32 + fh * 0.54, fw * 0.06, fh * 0.012, [170, 90, 90]);
     }
 
     /// A square red official seal with up to four characters in a 2×2 grid.
@@ -241,17 +167,10 @@ pub fn photograph(doc: &RgbImage, look: &Photographed, rng: &mut impl Rng) -> Rg
     let (dw, dh) = (doc.width() as f32, doc.height() as f32);
     let margin = dw.max(dh) * 0.08;
     let (w, h) = ((dw + 2.0 * margin) as u32, (dh + 2.0 * margin) as u32);
-    let table: Color = [
-        rng.random_range(90..150),
-        rng.random_range(70..110),
-        rng.random_range(45..80),
-    ];
+    let table: Color = [rng.random_range(90..150), rng.random_range(70..110), rng.random_range(45..80)];
     let (cx, cy) = (w as f32 / 2.0, h as f32 / 2.0);
     let (sin, cos) = look.angle_degrees.to_radians().sin_cos();
-    let glare_at = (
-        rng.random_range(0.2..0.8) * w as f32,
-        rng.random_range(0.15..0.6) * h as f32,
-    );
+    let glare_at = (rng.random_range(0.2..0.8) * w as f32, rng.random_range(0.15..0.6) * h as f32);
     let glare_radius = w.min(h) as f32 * rng.random_range(0.18..0.35);
     let mut out = RgbImage::new(w, h);
     for (x, y, pixel) in out.enumerate_pixels_mut() {
@@ -263,28 +182,18 @@ pub fn photograph(doc: &RgbImage, look: &Photographed, rng: &mut impl Rng) -> Rg
             sample(doc, sx, sy)
         } else {
             let grain = ((x / 3 + y * 7) % 11) as f32 * 1.5;
-            [
-                f32::from(table[0]) + grain,
-                f32::from(table[1]) + grain,
-                f32::from(table[2]) + grain,
-            ]
+            [f32::from(table[0]) + grain, f32::from(table[1]) + grain, f32::from(table[2]) + grain]
         };
         // Uneven room light: darker towards the corners.
-        let vignette =
-            1.0 - 0.25 * (((x as f32 - cx) / cx).powi(2) + ((y as f32 - cy) / cy).powi(2)) / 2.0;
-        let d = ((x as f32 - glare_at.0).powi(2) + (y as f32 - glare_at.1).powi(2)).sqrt()
-            / glare_radius;
+        let vignette = 1.0 - 0.25 * (((x as f32 - cx) / cx).powi(2) + ((y as f32 - cy) / cy).powi(2)) / 2.0;
+        let d = ((x as f32 - glare_at.0).powi(2) + (y as f32 - glare_at.1).powi(2)).sqrt() / glare_radius;
         let glare = look.glare * (1.0 - d).max(0.0).powi(2) * 255.0;
         for c in &mut rgb {
             *c = *c * vignette + glare;
         }
         *pixel = Rgb(rgb.map(|c| c.clamp(0.0, 255.0) as u8));
     }
-    let mut out = if look.blur_sigma > 0.0 {
-        image::imageops::fast_blur(&out, look.blur_sigma)
-    } else {
-        out
-    };
+    let mut out = if look.blur_sigma > 0.0 { image::imageops::fast_blur(&out, look.blur_sigma) } else { out };
     if look.noise > 0 {
         let n = i16::from(look.noise);
         for p in out.pixels_mut() {
@@ -304,10 +213,7 @@ fn sample(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
     let (a, b, c, d) = (p(x0, y0), p(x0 + 1, y0), p(x0, y0 + 1), p(x0 + 1, y0 + 1));
     let mut out = [0.0; 3];
     for i in 0..3 {
-        out[i] = a[i] * (1.0 - fx) * (1.0 - fy)
-            + b[i] * fx * (1.0 - fy)
-            + c[i] * (1.0 - fx) * fy
-            + d[i] * fx * fy;
+        out[i] = a[i] * (1.0 - fx) * (1.0 - fy) + b[i] * fx * (1.0 - fy) + c[i] * (1.0 - fx) * fy + d[i] * fx * fy;
     }
     out
 }

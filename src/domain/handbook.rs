@@ -12,11 +12,7 @@ pub enum HandbookKind {
 }
 
 impl HandbookKind {
-    pub const ALL: [HandbookKind; 3] = [
-        HandbookKind::Physical,
-        HandbookKind::Mental,
-        HandbookKind::Intellectual,
-    ];
+    pub const ALL: [HandbookKind; 3] = [HandbookKind::Physical, HandbookKind::Mental, HandbookKind::Intellectual];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -122,10 +118,7 @@ mod tests {
 
     #[test]
     fn only_waiting_or_returned_registrations_are_replaced() {
-        let replaced: Vec<_> = ReviewStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_replaced_by_resubmission())
-            .collect();
+        let replaced: Vec<_> = ReviewStatus::ALL.into_iter().filter(|s| s.is_replaced_by_resubmission()).collect();
         assert_eq!(replaced, [ReviewStatus::Submitted, ReviewStatus::Returned]);
     }
 }

@@ -19,11 +19,7 @@ impl PublicId {
             && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             && !value.starts_with('-')
             && !value.ends_with('-');
-        if ok {
-            Ok(Self(value))
-        } else {
-            Err(PublicIdError)
-        }
+        if ok { Ok(Self(value)) } else { Err(PublicIdError) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -91,46 +87,20 @@ mod tests {
 
     #[test]
     fn public_ids_are_normalised() {
-        assert_eq!(
-            PublicId::parse(" mr-000123 ").map(|p| p.0),
-            Ok("MR-000123".into())
-        );
-        assert_eq!(
-            PublicId::parse("ＭＲ－０００１２３").map(|p| p.0),
-            Ok("MR-000123".into()),
-            "full width"
-        );
+        assert_eq!(PublicId::parse(" mr-000123 ").map(|p| p.0), Ok("MR-000123".into()));
+        assert_eq!(PublicId::parse("ＭＲ－０００１２３").map(|p| p.0), Ok("MR-000123".into()), "full width");
     }
 
     #[test]
     fn malformed_public_ids_are_refused() {
-        for bad in [
-            "",
-            "abc",
-            "MR 000123",
-            "MR_000123",
-            "-MR0001",
-            "MR0001-",
-            &"A".repeat(41),
-            "山田000123",
-        ] {
+        for bad in ["", "abc", "MR 000123", "MR_000123", "-MR0001", "MR0001-", &"A".repeat(41), "山田000123"] {
             assert_eq!(PublicId::parse(bad), Err(PublicIdError), "{bad}");
         }
     }
 
     #[test]
     fn revoked_or_withdrawn_holders_cannot_register() {
-        let allowed: Vec<_> = HolderStatus::ALL
-            .into_iter()
-            .filter(|s| s.may_register())
-            .collect();
-        assert_eq!(
-            allowed,
-            [
-                HolderStatus::Pending,
-                HolderStatus::Active,
-                HolderStatus::Suspended
-            ]
-        );
+        let allowed: Vec<_> = HolderStatus::ALL.into_iter().filter(|s| s.may_register()).collect();
+        assert_eq!(allowed, [HolderStatus::Pending, HolderStatus::Active, HolderStatus::Suspended]);
     }
 }

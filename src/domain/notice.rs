@@ -22,11 +22,7 @@ const SIGNATURE: &str = "\n\n――\n障害者手帳アプリ 事務局\nこの�
 
 fn addendum(message: &str) -> String {
     let message = message.trim();
-    if message.is_empty() {
-        String::new()
-    } else {
-        format!("\n\n【担当者より】\n{message}")
-    }
+    if message.is_empty() { String::new() } else { format!("\n\n【担当者より】\n{message}") }
 }
 
 pub fn approved(kind: HandbookKind, message: &str) -> Notice {
@@ -42,15 +38,9 @@ pub fn approved(kind: HandbookKind, message: &str) -> Notice {
 }
 
 pub fn corrected(kind: HandbookKind, corrections: &[Correction], message: &str) -> Notice {
-    let lines: Vec<String> = corrections
-        .iter()
-        .map(|c| format!("・{}：{} → {}", c.field, c.before, c.after))
-        .collect();
+    let lines: Vec<String> = corrections.iter().map(|c| format!("・{}：{} → {}", c.field, c.before, c.after)).collect();
     Notice {
-        subject: format!(
-            "【登録完了】{}の登録が完了しました（登録内容を補正しました）",
-            kind.label()
-        ),
+        subject: format!("【登録完了】{}の登録が完了しました（登録内容を補正しました）", kind.label()),
         body: format!(
             "{}の審査が完了しました。お送りいただいた内容に不備があったため、事務局で次のとおり補正して登録しました（利用規約 第2条第3項）。\n\n{}\n\n内容に誤りがある場合は、アプリの「お問い合わせ」からご連絡ください。{}{}",
             kind.label(),
@@ -62,15 +52,9 @@ pub fn corrected(kind: HandbookKind, corrections: &[Correction], message: &str) 
 }
 
 pub fn returned(kind: HandbookKind, defects: &[Defect], message: &str) -> Notice {
-    let lines: Vec<String> = defects
-        .iter()
-        .map(|d| format!("・{}", d.holder_text()))
-        .collect();
+    let lines: Vec<String> = defects.iter().map(|d| format!("・{}", d.holder_text())).collect();
     Notice {
-        subject: format!(
-            "【再登録のお願い】{}の写真をもう一度お送りください",
-            kind.label()
-        ),
+        subject: format!("【再登録のお願い】{}の写真をもう一度お送りください", kind.label()),
         body: format!(
             "{}の審査で、次の不備が見つかりました（利用規約 第2条第3項）。お手数ですが、アプリから写真を撮り直して、あらためて登録してください。\n\n{}{}{}",
             kind.label(),
@@ -99,11 +83,7 @@ mod tests {
 
     #[test]
     fn return_names_each_defect_and_what_to_photograph() {
-        let n = returned(
-            HandbookKind::Physical,
-            &[Defect::NoFacePhoto, Defect::Glare],
-            "表紙の裏もお願いします。",
-        );
+        let n = returned(HandbookKind::Physical, &[Defect::NoFacePhoto, Defect::Glare], "表紙の裏もお願いします。");
         assert!(n.subject.contains("再登録"));
         assert!(n.body.contains("顔写真のあるページを撮影"));
         assert!(n.body.contains("照明が映り込まない"));
@@ -112,16 +92,12 @@ mod tests {
 
     #[test]
     fn correction_lists_before_and_after() {
-        let c = Correction {
-            field: "有効期限".into(),
-            before: "令和8年3月30日".into(),
-            after: "令和8年3月31日".into(),
-        };
+        let c =
+            Correction {
+                field: "有効期限".into(), before: "令和8年3月30日".into(), after: "令和8年3月31日".into()
+            };
         let n = corrected(HandbookKind::Mental, &[c], "");
-        assert!(
-            n.body
-                .contains("・有効期限：令和8年3月30日 → 令和8年3月31日")
-        );
+        assert!(n.body.contains("・有効期限：令和8年3月30日 → 令和8年3月31日"));
         assert!(!n.body.contains("担当者より"), "no empty addendum");
     }
 

@@ -78,21 +78,13 @@ impl Defect {
             Defect::Unreadable => {
                 "写真がぼやけていて文字が読み取れませんでした。明るい場所で、手帳を平らに置き、ピントを合わせて撮影してください。"
             }
-            Defect::CutOff => {
-                "手帳の一部が写真の外に切れていました。ページ全体が枠に収まるように撮影してください。"
-            }
-            Defect::Glare => {
-                "光の反射で読み取れない部分がありました。照明が映り込まない角度で撮影してください。"
-            }
-            Defect::Expired => {
-                "手帳の有効期限が切れていました。更新後の手帳を撮影して、あらためて登録してください。"
-            }
+            Defect::CutOff => "手帳の一部が写真の外に切れていました。ページ全体が枠に収まるように撮影してください。",
+            Defect::Glare => "光の反射で読み取れない部分がありました。照明が映り込まない角度で撮影してください。",
+            Defect::Expired => "手帳の有効期限が切れていました。更新後の手帳を撮影して、あらためて登録してください。",
             Defect::DataMismatch => {
                 "手帳のページ間、またはマイナポータルの情報と記載内容が一致しませんでした。最新の手帳の該当ページを撮影してください。"
             }
-            Defect::Other => {
-                "登録内容に不備がありました。下記の説明をご確認のうえ、あらためて登録してください。"
-            }
+            Defect::Other => "登録内容に不備がありました。下記の説明をご確認のうえ、あらためて登録してください。",
         }
     }
 
@@ -115,12 +107,8 @@ pub enum Decision {
 }
 
 impl Decision {
-    pub const ALL: [Decision; 4] = [
-        Decision::Approve,
-        Decision::ApproveWithCorrections,
-        Decision::Return,
-        Decision::Reject,
-    ];
+    pub const ALL: [Decision; 4] =
+        [Decision::Approve, Decision::ApproveWithCorrections, Decision::Return, Decision::Reject];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -179,8 +167,7 @@ impl ClaimState {
 
     /// Anyone with review rights may take it: waiting, or a lease that lapsed.
     pub fn takeable(&self, now: OffsetDateTime) -> bool {
-        self.status == ReviewStatus::Submitted
-            || (self.status == ReviewStatus::InReview && !self.lease_live(now))
+        self.status == ReviewStatus::Submitted || (self.status == ReviewStatus::InReview && !self.lease_live(now))
     }
 }
 
@@ -198,42 +185,22 @@ pub enum ReviewError {
 }
 
 /// May `staff_id` claim (or renew their claim on) this registration?
-pub fn may_claim(
-    state: &ClaimState,
-    staff_id: i64,
-    role: Role,
-    now: OffsetDateTime,
-) -> Result<(), ReviewError> {
+pub fn may_claim(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTime) -> Result<(), ReviewError> {
     if !matches!(role, Role::Reviewer | Role::Supervisor) {
         return Err(ReviewError::NotAllowed);
     }
-    if !matches!(
-        state.status,
-        ReviewStatus::Submitted | ReviewStatus::InReview
-    ) {
+    if !matches!(state.status, ReviewStatus::Submitted | ReviewStatus::InReview) {
         return Err(ReviewError::AlreadyDecided);
     }
-    if state.takeable(now) || state.held_by(staff_id, now) {
-        Ok(())
-    } else {
-        Err(ReviewError::ClaimedByOther)
-    }
+    if state.takeable(now) || state.held_by(staff_id, now) { Ok(()) } else { Err(ReviewError::ClaimedByOther) }
 }
 
 /// May `staff_id` change the transcription or decide? Only the live claim holder.
-pub fn may_work(
-    state: &ClaimState,
-    staff_id: i64,
-    role: Role,
-    now: OffsetDateTime,
-) -> Result<(), ReviewError> {
+pub fn may_work(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTime) -> Result<(), ReviewError> {
     if !matches!(role, Role::Reviewer | Role::Supervisor) {
         return Err(ReviewError::NotAllowed);
     }
-    if !matches!(
-        state.status,
-        ReviewStatus::Submitted | ReviewStatus::InReview
-    ) {
+    if !matches!(state.status, ReviewStatus::Submitted | ReviewStatus::InReview) {
         return Err(ReviewError::AlreadyDecided);
     }
     if state.held_by(staff_id, now) {
@@ -250,10 +217,7 @@ pub fn may_reassign(state: &ClaimState, role: Role) -> Result<(), ReviewError> {
     if role != Role::Supervisor {
         return Err(ReviewError::NotAllowed);
     }
-    if !matches!(
-        state.status,
-        ReviewStatus::Submitted | ReviewStatus::InReview
-    ) {
+    if !matches!(state.status, ReviewStatus::Submitted | ReviewStatus::InReview) {
         return Err(ReviewError::AlreadyDecided);
     }
     Ok(())
@@ -267,38 +231,24 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2026-11-24 10:00 UTC);
 
     fn claimed(by: i64, until: OffsetDateTime) -> ClaimState {
-        ClaimState {
-            status: ReviewStatus::InReview,
-            claimed_by: Some(by),
-            claim_expires_at: Some(until),
-        }
+        ClaimState { status: ReviewStatus::InReview, claimed_by: Some(by), claim_expires_at: Some(until) }
     }
 
     #[test]
     fn defect_codes_are_stable_and_round_trip() {
         let codes: Vec<&str> = Defect::ALL.iter().map(|d| d.code()).collect();
-        assert_eq!(
-            codes,
-            ["D01", "D02", "D03", "D04", "D05", "D06", "D07", "D99"]
-        );
+        assert_eq!(codes, ["D01", "D02", "D03", "D04", "D05", "D06", "D07", "D99"]);
         for d in Defect::ALL {
             assert_eq!(Defect::parse(d.code()), Some(d));
             assert!(!d.holder_text().is_empty());
         }
-        assert!(
-            Defect::ALL
-                .iter()
-                .all(|d| !d.holder_text().contains("障がい"))
-        );
+        assert!(Defect::ALL.iter().all(|d| !d.holder_text().contains("障がい")));
     }
 
     #[test]
     fn decisions_lead_to_their_states() {
         assert_eq!(Decision::Approve.resulting_status(), ReviewStatus::Approved);
-        assert_eq!(
-            Decision::ApproveWithCorrections.resulting_status(),
-            ReviewStatus::Corrected
-        );
+        assert_eq!(Decision::ApproveWithCorrections.resulting_status(), ReviewStatus::Corrected);
         assert_eq!(Decision::Return.resulting_status(), ReviewStatus::Returned);
         assert_eq!(Decision::Reject.resulting_status(), ReviewStatus::Rejected);
         for d in Decision::ALL {
@@ -308,79 +258,40 @@ mod tests {
 
     #[test]
     fn waiting_or_lapsed_registrations_can_be_claimed() {
-        let waiting = ClaimState {
-            status: ReviewStatus::Submitted,
-            claimed_by: None,
-            claim_expires_at: None,
-        };
+        let waiting = ClaimState { status: ReviewStatus::Submitted, claimed_by: None, claim_expires_at: None };
         assert_eq!(may_claim(&waiting, 1, Role::Reviewer, NOW), Ok(()));
         let live = claimed(2, NOW + LEASE);
-        assert_eq!(
-            may_claim(&live, 1, Role::Reviewer, NOW),
-            Err(ReviewError::ClaimedByOther)
-        );
+        assert_eq!(may_claim(&live, 1, Role::Reviewer, NOW), Err(ReviewError::ClaimedByOther));
         assert_eq!(may_claim(&live, 2, Role::Reviewer, NOW), Ok(()), "renewal");
         let lapsed = claimed(2, NOW - Duration::seconds(1));
         assert_eq!(may_claim(&lapsed, 1, Role::Reviewer, NOW), Ok(()));
-        assert_eq!(
-            may_claim(&waiting, 1, Role::Support, NOW),
-            Err(ReviewError::NotAllowed)
-        );
-        let done = ClaimState {
-            status: ReviewStatus::Approved,
-            claimed_by: Some(1),
-            claim_expires_at: None,
-        };
-        assert_eq!(
-            may_claim(&done, 1, Role::Reviewer, NOW),
-            Err(ReviewError::AlreadyDecided)
-        );
+        assert_eq!(may_claim(&waiting, 1, Role::Support, NOW), Err(ReviewError::NotAllowed));
+        let done = ClaimState { status: ReviewStatus::Approved, claimed_by: Some(1), claim_expires_at: None };
+        assert_eq!(may_claim(&done, 1, Role::Reviewer, NOW), Err(ReviewError::AlreadyDecided));
     }
 
     #[test]
     fn only_the_live_claim_holder_works() {
         let live = claimed(2, NOW + LEASE);
         assert_eq!(may_work(&live, 2, Role::Reviewer, NOW), Ok(()));
-        assert_eq!(
-            may_work(&live, 1, Role::Supervisor, NOW),
-            Err(ReviewError::ClaimedByOther)
-        );
+        assert_eq!(may_work(&live, 1, Role::Supervisor, NOW), Err(ReviewError::ClaimedByOther));
         let lapsed = claimed(2, NOW - Duration::seconds(1));
-        assert_eq!(
-            may_work(&lapsed, 2, Role::Reviewer, NOW),
-            Err(ReviewError::NotClaimed)
-        );
-        let waiting = ClaimState {
-            status: ReviewStatus::Submitted,
-            claimed_by: None,
-            claim_expires_at: None,
-        };
-        assert_eq!(
-            may_work(&waiting, 2, Role::Reviewer, NOW),
-            Err(ReviewError::NotClaimed)
-        );
-        assert_eq!(
-            may_work(&live, 2, Role::Auditor, NOW),
-            Err(ReviewError::NotAllowed)
-        );
+        assert_eq!(may_work(&lapsed, 2, Role::Reviewer, NOW), Err(ReviewError::NotClaimed));
+        let waiting = ClaimState { status: ReviewStatus::Submitted, claimed_by: None, claim_expires_at: None };
+        assert_eq!(may_work(&waiting, 2, Role::Reviewer, NOW), Err(ReviewError::NotClaimed));
+        assert_eq!(may_work(&live, 2, Role::Auditor, NOW), Err(ReviewError::NotAllowed));
     }
 
     #[test]
     fn only_supervisors_reassign() {
         let live = claimed(2, NOW + LEASE);
         assert_eq!(may_reassign(&live, Role::Supervisor), Ok(()));
-        assert_eq!(
-            may_reassign(&live, Role::Reviewer),
-            Err(ReviewError::NotAllowed)
-        );
+        assert_eq!(may_reassign(&live, Role::Reviewer), Err(ReviewError::NotAllowed));
     }
 
     #[test]
     fn only_data_defects_are_correctable() {
-        let correctable: Vec<Defect> = Defect::ALL
-            .into_iter()
-            .filter(|d| d.correctable())
-            .collect();
+        let correctable: Vec<Defect> = Defect::ALL.into_iter().filter(|d| d.correctable()).collect();
         assert_eq!(correctable, [Defect::DataMismatch, Defect::Other]);
     }
 }

@@ -17,13 +17,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Reviewer,
-        Role::Supervisor,
-        Role::Support,
-        Role::Auditor,
-        Role::Admin,
-    ];
+    pub const ALL: [Role; 5] = [Role::Reviewer, Role::Supervisor, Role::Support, Role::Auditor, Role::Admin];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -111,10 +105,7 @@ pub struct LockoutPolicy {
     pub lock_for: Duration,
 }
 
-pub const LOCKOUT: LockoutPolicy = LockoutPolicy {
-    max_failures: 5,
-    lock_for: Duration::minutes(15),
-};
+pub const LOCKOUT: LockoutPolicy = LockoutPolicy { max_failures: 5, lock_for: Duration::minutes(15) };
 
 /// What a failed attempt does to the account.
 #[derive(Debug, PartialEq, Eq)]
@@ -138,30 +129,14 @@ impl LockoutPolicy {
         now: OffsetDateTime,
     ) -> AfterFailure {
         if self.is_locked(locked_until, now) {
-            return AfterFailure {
-                failed_logins,
-                locked_until,
-                just_locked: false,
-            };
+            return AfterFailure { failed_logins, locked_until, just_locked: false };
         }
-        let base = if locked_until.is_some() {
-            0
-        } else {
-            failed_logins
-        };
+        let base = if locked_until.is_some() { 0 } else { failed_logins };
         let count = base.saturating_add(1);
         if count >= self.max_failures {
-            AfterFailure {
-                failed_logins: count,
-                locked_until: Some(now + self.lock_for),
-                just_locked: true,
-            }
+            AfterFailure { failed_logins: count, locked_until: Some(now + self.lock_for), just_locked: true }
         } else {
-            AfterFailure {
-                failed_logins: count,
-                locked_until: None,
-                just_locked: false,
-            }
+            AfterFailure { failed_logins: count, locked_until: None, just_locked: false }
         }
     }
 }
@@ -182,24 +157,12 @@ mod tests {
 
     #[test]
     fn password_length_rules() {
-        assert_eq!(
-            NewPassword::parse("short", None).err(),
-            Some(PasswordError::TooShort)
-        );
+        assert_eq!(NewPassword::parse("short", None).err(), Some(PasswordError::TooShort));
         assert!(NewPassword::parse("correct horse battery", None).is_ok());
-        assert!(
-            NewPassword::parse("１２３４５６７８９０ab", None).is_ok(),
-            "counts characters, not bytes"
-        );
-        assert_eq!(
-            NewPassword::parse(&"x".repeat(129), None).err(),
-            Some(PasswordError::TooLong)
-        );
+        assert!(NewPassword::parse("１２３４５６７８９０ab", None).is_ok(), "counts characters, not bytes");
+        assert_eq!(NewPassword::parse(&"x".repeat(129), None).err(), Some(PasswordError::TooLong));
         let email = StaffEmail::parse("tanaka@example.jp").ok();
-        assert_eq!(
-            NewPassword::parse("my-Tanaka-password", email.as_ref()).err(),
-            Some(PasswordError::ContainsEmail)
-        );
+        assert_eq!(NewPassword::parse("my-Tanaka-password", email.as_ref()).err(), Some(PasswordError::ContainsEmail));
     }
 
     #[test]
@@ -231,13 +194,6 @@ mod tests {
     fn an_expired_lock_starts_a_fresh_count() {
         let now = datetime!(2026-11-23 10:00 UTC);
         let after = LOCKOUT.after_failure(5, Some(now - Duration::minutes(1)), now);
-        assert_eq!(
-            after,
-            AfterFailure {
-                failed_logins: 1,
-                locked_until: None,
-                just_locked: false
-            }
-        );
+        assert_eq!(after, AfterFailure { failed_logins: 1, locked_until: None, just_locked: false });
     }
 }

@@ -51,30 +51,12 @@ impl FareClass {
 }
 
 /// Intellectual handbooks name their grade by prefecture; these are the vocabularies in use.
-pub const INTELLECTUAL_GRADES: [&str; 15] = [
-    "A",
-    "A1",
-    "A2",
-    "B",
-    "B1",
-    "B2",
-    "マルA",
-    "1度",
-    "2度",
-    "3度",
-    "4度",
-    "最重度",
-    "重度",
-    "中度",
-    "軽度",
-];
+pub const INTELLECTUAL_GRADES: [&str; 15] =
+    ["A", "A1", "A2", "B", "B1", "B2", "マルA", "1度", "2度", "3度", "4度", "最重度", "重度", "中度", "軽度"];
 
 /// The grade, in the handbook's own vocabulary, checked against its kind.
 pub fn parse_grade(kind: HandbookKind, raw: &str) -> Result<String, String> {
-    let text: String = normalize::clean_text(raw)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text: String = normalize::clean_text(raw).chars().filter(|c| !c.is_whitespace()).collect();
     if text.is_empty() {
         return Err("等級を入力してください。".into());
     }
@@ -89,16 +71,9 @@ pub fn parse_grade(kind: HandbookKind, raw: &str) -> Result<String, String> {
         }
         HandbookKind::Intellectual => {
             let upper = text.to_uppercase();
-            INTELLECTUAL_GRADES
-                .iter()
-                .find(|g| g.to_uppercase() == upper)
-                .map(|g| (*g).to_owned())
-                .ok_or_else(|| {
-                    format!(
-                        "障害の程度は次のいずれかで入力してください: {}",
-                        INTELLECTUAL_GRADES.join("、")
-                    )
-                })
+            INTELLECTUAL_GRADES.iter().find(|g| g.to_uppercase() == upper).map(|g| (*g).to_owned()).ok_or_else(|| {
+                format!("障害の程度は次のいずれかで入力してください: {}", INTELLECTUAL_GRADES.join("、"))
+            })
         }
     }
 }
@@ -169,8 +144,7 @@ pub struct Parsed {
 }
 
 fn is_kana(c: char) -> bool {
-    matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '・' | 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ')
-        || c.is_whitespace()
+    matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '・' | 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ') || c.is_whitespace()
 }
 
 struct Reader<'a> {
@@ -179,26 +153,14 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn error(&mut self, field: &'static str, message: impl Into<String>) {
-        self.out.errors.push(FieldNote {
-            field,
-            message: message.into(),
-        });
+        self.out.errors.push(FieldNote { field, message: message.into() });
     }
 
     fn warn(&mut self, field: &'static str, message: impl Into<String>) {
-        self.out.warnings.push(FieldNote {
-            field,
-            message: message.into(),
-        });
+        self.out.warnings.push(FieldNote { field, message: message.into() });
     }
 
-    fn required_text(
-        &mut self,
-        field: &'static str,
-        raw: &str,
-        label: &str,
-        max: usize,
-    ) -> Option<String> {
+    fn required_text(&mut self, field: &'static str, raw: &str, label: &str, max: usize) -> Option<String> {
         let text = clean_text(raw);
         if text.is_empty() {
             self.error(field, format!("{label}を入力してください。"));
@@ -211,13 +173,7 @@ impl Reader<'_> {
         Some(text)
     }
 
-    fn optional_text(
-        &mut self,
-        field: &'static str,
-        raw: &str,
-        label: &str,
-        max: usize,
-    ) -> Option<String> {
+    fn optional_text(&mut self, field: &'static str, raw: &str, label: &str, max: usize) -> Option<String> {
         let text = clean_text(raw);
         if text.chars().count() > max {
             self.error(field, format!("{label}は{max}文字以内で入力してください。"));
@@ -242,11 +198,7 @@ impl Reader<'_> {
         }
         match wareki::parse(raw, accept) {
             Ok(read) => {
-                self.out.understood.push(Understood {
-                    field,
-                    display: read.display(),
-                    iso: read.iso(),
-                });
+                self.out.understood.push(Understood { field, display: read.display(), iso: read.iso() });
                 if let Some(warning) = &read.warning {
                     self.warn(field, format!("{label}: {warning}"));
                 }
@@ -274,36 +226,15 @@ impl Transcription {
         if let Some(kana) = &name_kana
             && !kana.chars().all(is_kana)
         {
-            r.error(
-                "name_kana",
-                "ふりがなは、ひらがなかカタカナで入力してください。",
-            );
+            r.error("name_kana", "ふりがなは、ひらがなかカタカナで入力してください。");
         }
-        let birth = r.date(
-            "birth_date",
-            &input.birth_date,
-            "生年月日",
-            Accept::Day,
-            true,
-        );
-        let category = r.optional_text(
-            "disability_category",
-            &input.disability_category,
-            "障害名・種別",
-            80,
-        );
+        let birth = r.date("birth_date", &input.birth_date, "生年月日", Accept::Day, true);
+        let category = r.optional_text("disability_category", &input.disability_category, "障害名・種別", 80);
         if kind == Some(HandbookKind::Physical)
             && category.is_none()
-            && !r
-                .out
-                .errors
-                .iter()
-                .any(|e| e.field == "disability_category")
+            && !r.out.errors.iter().any(|e| e.field == "disability_category")
         {
-            r.error(
-                "disability_category",
-                "身体障害者手帳の障害名を入力してください。",
-            );
+            r.error("disability_category", "身体障害者手帳の障害名を入力してください。");
         }
         let grade = match kind {
             Some(kind) => match parse_grade(kind, &input.grade) {
@@ -323,13 +254,13 @@ impl Transcription {
             }
         };
         if fare_class.is_none()
-            && matches!(
-                kind,
-                Some(HandbookKind::Physical | HandbookKind::Intellectual)
-            )
+            && matches!(kind, Some(HandbookKind::Physical | HandbookKind::Intellectual))
             && !r.out.errors.iter().any(|e| e.field == "fare_class")
         {
-            r.error("fare_class", "身体障害者手帳・療育手帳には旅客運賃減額（第1種・第2種）が記載されています。選んでください。");
+            r.error(
+                "fare_class",
+                "身体障害者手帳・療育手帳には旅客運賃減額（第1種・第2種）が記載されています。選んでください。",
+            );
         }
         let municipality = r.required_text("municipality", &input.municipality, "発行元自治体", 40);
         let number = r.required_text("number", &input.number, "手帳番号", 30);
@@ -339,33 +270,11 @@ impl Transcription {
             r.error("number", "手帳番号に数字がありません。");
         }
         let issued = r.date("issued_on", &input.issued_on, "交付日", Accept::Day, true);
-        let renewed = r.date(
-            "renewed_on",
-            &input.renewed_on,
-            "更新日・再交付日",
-            Accept::Day,
-            false,
-        );
-        let expires = r.date(
-            "expires_on",
-            &input.expires_on,
-            "有効期限",
-            Accept::Day,
-            kind == Some(HandbookKind::Mental),
-        );
-        let recert = r.date(
-            "recert_on",
-            &input.recert_on,
-            "再認定年月",
-            Accept::DayOrMonth,
-            false,
-        );
-        let medical_number = r.optional_text(
-            "medical_number",
-            &input.medical_number,
-            "自立支援医療受給者番号",
-            30,
-        );
+        let renewed = r.date("renewed_on", &input.renewed_on, "更新日・再交付日", Accept::Day, false);
+        let expires =
+            r.date("expires_on", &input.expires_on, "有効期限", Accept::Day, kind == Some(HandbookKind::Mental));
+        let recert = r.date("recert_on", &input.recert_on, "再認定年月", Accept::DayOrMonth, false);
+        let medical_number = r.optional_text("medical_number", &input.medical_number, "自立支援医療受給者番号", 30);
         let care = input.care.as_deref().is_some_and(|v| !v.is_empty());
 
         let (
@@ -377,16 +286,7 @@ impl Transcription {
             Some(municipality),
             Some(number),
             Some(issued),
-        ) = (
-            kind,
-            name,
-            name_kana,
-            birth,
-            grade,
-            municipality,
-            number,
-            issued,
-        )
+        ) = (kind, name, name_kana, birth, grade, municipality, number, issued)
         else {
             return out;
         };
@@ -418,16 +318,11 @@ impl Transcription {
     /// Consistency checks between fields (DOMAIN.md "Handbook kinds").
     pub fn warnings(&self, today: Date) -> Vec<FieldNote> {
         let mut notes = Vec::new();
-        let mut warn =
-            |field: &'static str, message: String| notes.push(FieldNote { field, message });
+        let mut warn = |field: &'static str, message: String| notes.push(FieldNote { field, message });
         if self.kind == HandbookKind::Mental
             && let Some(class) = self.fare_class
         {
-            let expected = if self.grade == "1級" {
-                FareClass::First
-            } else {
-                FareClass::Second
-            };
+            let expected = if self.grade == "1級" { FareClass::First } else { FareClass::Second };
             if class != expected {
                 warn(
                     "fare_class",
@@ -443,42 +338,27 @@ impl Transcription {
         if let Some(expires) = self.expires_on
             && expires < today
         {
-            warn(
-                "expires_on",
-                format!("有効期限（{}）が切れています。", wareki::format(expires)),
-            );
+            warn("expires_on", format!("有効期限（{}）が切れています。", wareki::format(expires)));
         }
         if let Some(recert) = &self.recert_on {
             let last_day = match recert.precision {
                 Precision::Month => recert
                     .date
-                    .replace_day(time::util::days_in_month(
-                        recert.date.month(),
-                        recert.date.year(),
-                    ))
+                    .replace_day(time::util::days_in_month(recert.date.month(), recert.date.year()))
                     .unwrap_or(recert.date),
                 Precision::Day => recert.date,
             };
             if last_day < today {
-                warn(
-                    "recert_on",
-                    format!("再認定の時期（{}）を過ぎています。", recert.display()),
-                );
+                warn("recert_on", format!("再認定の時期（{}）を過ぎています。", recert.display()));
             }
         }
         if let Some(renewed) = self.renewed_on
             && self.issued_on > renewed
         {
-            warn(
-                "issued_on",
-                "交付日が更新日・再交付日より後になっています。".into(),
-            );
+            warn("issued_on", "交付日が更新日・再交付日より後になっています。".into());
         }
         if self.birth_date > self.issued_on {
-            warn(
-                "birth_date",
-                "生年月日が交付日より後になっています。".into(),
-            );
+            warn("birth_date", "生年月日が交付日より後になっています。".into());
         }
         if self.issued_on > today {
             warn("issued_on", "交付日が未来の日付です。".into());
@@ -544,12 +424,7 @@ mod tests {
         assert_eq!(t.name_key(), "高橋太郎");
         assert_eq!(t.kana_key(), "タカハシタロウ");
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
-        assert!(
-            parsed
-                .understood
-                .iter()
-                .any(|u| u.field == "recert_on" && u.display == "令和9年3月")
-        );
+        assert!(parsed.understood.iter().any(|u| u.field == "recert_on" && u.display == "令和9年3月"));
     }
 
     #[test]
@@ -587,14 +462,8 @@ mod tests {
         assert!(parse_grade(HandbookKind::Physical, "7級").is_err());
         assert_eq!(parse_grade(HandbookKind::Mental, "3級"), Ok("3級".into()));
         assert!(parse_grade(HandbookKind::Mental, "4級").is_err());
-        assert_eq!(
-            parse_grade(HandbookKind::Intellectual, "ａ１"),
-            Ok("A1".into())
-        );
-        assert_eq!(
-            parse_grade(HandbookKind::Intellectual, "２度"),
-            Ok("2度".into())
-        );
+        assert_eq!(parse_grade(HandbookKind::Intellectual, "ａ１"), Ok("A1".into()));
+        assert_eq!(parse_grade(HandbookKind::Intellectual, "２度"), Ok("2度".into()));
         assert!(parse_grade(HandbookKind::Intellectual, "5度").is_err());
         assert!(parse_grade(HandbookKind::Physical, "").is_err());
     }
@@ -623,12 +492,7 @@ mod tests {
         let unstamped = Transcription::parse(&mental("2級", "なし", "令和9年4月30日"), TODAY);
         assert!(unstamped.warnings.is_empty(), "no stamp is allowed");
         let wrong = Transcription::parse(&mental("1級", "2", "令和9年4月30日"), TODAY);
-        assert!(
-            wrong
-                .warnings
-                .iter()
-                .any(|w| w.field == "fare_class" && w.message.contains("第1種"))
-        );
+        assert!(wrong.warnings.iter().any(|w| w.field == "fare_class" && w.message.contains("第1種")));
         let wrong = Transcription::parse(&mental("3級", "1", "令和9年4月30日"), TODAY);
         assert!(wrong.warnings.iter().any(|w| w.field == "fare_class"));
     }
@@ -639,12 +503,7 @@ mod tests {
         assert!(missing.errors.iter().any(|e| e.field == "expires_on"));
         let expired = Transcription::parse(&mental("2級", "", "令和6年3月31日"), TODAY);
         assert!(expired.errors.is_empty());
-        assert!(
-            expired
-                .warnings
-                .iter()
-                .any(|w| w.field == "expires_on" && w.message.contains("切れて"))
-        );
+        assert!(expired.warnings.iter().any(|w| w.field == "expires_on" && w.message.contains("切れて")));
     }
 
     #[test]
@@ -666,11 +525,6 @@ mod tests {
         input.recert_on = "平成33年3月".into();
         let parsed = Transcription::parse(&input, date!(2020 - 01 - 01));
         assert!(parsed.errors.is_empty());
-        assert!(
-            parsed
-                .warnings
-                .iter()
-                .any(|w| w.field == "recert_on" && w.message.contains("令和3年3月"))
-        );
+        assert!(parsed.warnings.iter().any(|w| w.field == "recert_on" && w.message.contains("令和3年3月")));
     }
 }

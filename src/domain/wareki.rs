@@ -33,36 +33,11 @@ const fn day(year: i32, month: Month, day: u8) -> Date {
 
 /// Oldest first.
 pub const ERAS: [Era; 5] = [
-    Era {
-        name: "明治",
-        initial: 'M',
-        ligature: '㍾',
-        start: day(1868, Month::October, 23),
-    },
-    Era {
-        name: "大正",
-        initial: 'T',
-        ligature: '㍽',
-        start: day(1912, Month::July, 30),
-    },
-    Era {
-        name: "昭和",
-        initial: 'S',
-        ligature: '㍼',
-        start: day(1926, Month::December, 25),
-    },
-    Era {
-        name: "平成",
-        initial: 'H',
-        ligature: '㍻',
-        start: day(1989, Month::January, 8),
-    },
-    Era {
-        name: "令和",
-        initial: 'R',
-        ligature: '㋿',
-        start: day(2019, Month::May, 1),
-    },
+    Era { name: "明治", initial: 'M', ligature: '㍾', start: day(1868, Month::October, 23) },
+    Era { name: "大正", initial: 'T', ligature: '㍽', start: day(1912, Month::July, 30) },
+    Era { name: "昭和", initial: 'S', ligature: '㍼', start: day(1926, Month::December, 25) },
+    Era { name: "平成", initial: 'H', ligature: '㍻', start: day(1989, Month::January, 8) },
+    Era { name: "令和", initial: 'R', ligature: '㋿', start: day(2019, Month::May, 1) },
 ];
 
 impl Era {
@@ -78,8 +53,7 @@ impl Era {
 
     pub fn end(&self) -> Option<Date> {
         let index = ERAS.iter().position(|e| e == self)?;
-        ERAS.get(index + 1)
-            .and_then(|next| next.start.previous_day())
+        ERAS.get(index + 1).and_then(|next| next.start.previous_day())
     }
 }
 
@@ -151,18 +125,13 @@ pub fn parse(input: &str, accept: Accept) -> Result<WarekiDate, WarekiError> {
     }
     let (era, rest) = split_era(&text);
     let numbers = numbers(rest).ok_or_else(|| {
-        error(format!(
-            "「{}」を日付として読めません。例: 平成6年3月1日、H6.3.1、1994-03-01",
-            input.trim()
-        ))
+        error(format!("「{}」を日付として読めません。例: 平成6年3月1日、H6.3.1、1994-03-01", input.trim()))
     })?;
     let (year, month, day) = match numbers.as_slice() {
         [y, m, d] => (*y, *m, Some(*d)),
         [y, m] => (*y, *m, None),
         _ => {
-            return Err(error(
-                "年・月・日をそろえて入力してください。例: 平成6年3月1日",
-            ));
+            return Err(error("年・月・日をそろえて入力してください。例: 平成6年3月1日"));
         }
     };
     if day.is_none() && accept == Accept::Day {
@@ -171,18 +140,13 @@ pub fn parse(input: &str, accept: Accept) -> Result<WarekiDate, WarekiError> {
     let (gregorian_year, warning) = match era {
         Some(era) => {
             if year == 0 {
-                return Err(error(format!(
-                    "{}0年はありません（最初の年は元年）。",
-                    era.name
-                )));
+                return Err(error(format!("{}0年はありません（最初の年は元年）。", era.name)));
             }
             (era.start.year() + year - 1, None::<String>)
         }
         None if year >= 1000 => (year, None),
         None => {
-            return Err(error(
-                "元号（昭和・平成・令和など）を付けるか、西暦4桁で入力してください。",
-            ));
+            return Err(error("元号（昭和・平成・令和など）を付けるか、西暦4桁で入力してください。"));
         }
     };
     let month_enum = u8::try_from(month)
@@ -196,54 +160,28 @@ pub fn parse(input: &str, accept: Accept) -> Result<WarekiDate, WarekiError> {
         .ok_or_else(|| {
             let last = time::util::days_in_month(month_enum, gregorian_year);
             if month == 2 && day_number == 29 {
-                error(format!(
-                    "{gregorian_year}年はうるう年ではないため、2月29日はありません。"
-                ))
+                error(format!("{gregorian_year}年はうるう年ではないため、2月29日はありません。"))
             } else {
-                error(format!(
-                    "{month}月{day_number}日はありません（{month}月は{last}日まで）。"
-                ))
+                error(format!("{month}月{day_number}日はありません（{month}月は{last}日まで）。"))
             }
         })?;
-    let precision = if day.is_some() {
-        Precision::Day
-    } else {
-        Precision::Month
-    };
-    let mut result = WarekiDate {
-        date,
-        precision,
-        warning,
-    };
+    let precision = if day.is_some() { Precision::Day } else { Precision::Month };
+    let mut result = WarekiDate { date, precision, warning };
     if let Some(era) = era {
-        let month_end = Date::from_calendar_date(
-            gregorian_year,
-            month_enum,
-            time::util::days_in_month(month_enum, gregorian_year),
-        )
-        .unwrap_or(date);
-        let covers_start = if precision == Precision::Month {
-            month_end >= era.start
-        } else {
-            date >= era.start
-        };
+        let month_end =
+            Date::from_calendar_date(gregorian_year, month_enum, time::util::days_in_month(month_enum, gregorian_year))
+                .unwrap_or(date);
+        let covers_start = if precision == Precision::Month { month_end >= era.start } else { date >= era.start };
         if !covers_start {
-            let previous = if precision == Precision::Day && Era::of(date).is_some() {
-                format(date)
-            } else {
-                String::new()
-            };
+            let previous =
+                if precision == Precision::Day && Era::of(date).is_some() { format(date) } else { String::new() };
             return Err(error(format!(
                 "{}は{}が始まる前の日付です（{}は{}から）。{}",
                 shown(&era, year, month, day),
                 era.name,
                 era.name,
                 format(era.start),
-                if previous.is_empty() {
-                    String::new()
-                } else {
-                    format!("この日は{previous}です。")
-                }
+                if previous.is_empty() { String::new() } else { format!("この日は{previous}です。") }
             )));
         }
         if let Some(end) = era.end()
@@ -263,11 +201,7 @@ pub fn parse(input: &str, accept: Accept) -> Result<WarekiDate, WarekiError> {
 }
 
 fn shown(era: &Era, year: i32, month: i32, day: Option<i32>) -> String {
-    let year = if year == 1 {
-        "元".to_owned()
-    } else {
-        year.to_string()
-    };
+    let year = if year == 1 { "元".to_owned() } else { year.to_string() };
     match day {
         Some(d) => format!("{}{}年{}月{}日", era.name, year, month, d),
         None => format!("{}{}年{}月", era.name, year, month),
@@ -283,10 +217,7 @@ fn split_era(text: &str) -> (Option<Era>, &str) {
         let mut chars = text.chars();
         if let Some(first) = chars.next()
             && first.to_ascii_uppercase() == era.initial
-            && chars
-                .clone()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit() || c == '元')
+            && chars.clone().next().is_some_and(|c| c.is_ascii_digit() || c == '元')
         {
             return (Some(era), chars.as_str());
         }
@@ -304,11 +235,7 @@ fn numbers(text: &str) -> Option<Vec<i32>> {
         if part.is_empty() {
             continue;
         }
-        let value = if part == "元" {
-            1
-        } else {
-            part.parse::<i32>().ok()?
-        };
+        let value = if part == "元" { 1 } else { part.parse::<i32>().ok()? };
         if !part.chars().all(|c| c.is_ascii_digit() || c == '元') || part.len() > 4 {
             return None;
         }
@@ -322,18 +249,8 @@ pub fn format(date: Date) -> String {
     match Era::of(date) {
         Some(era) => {
             let year = era.year_of(date.year());
-            let year = if year == 1 {
-                "元".to_owned()
-            } else {
-                year.to_string()
-            };
-            format!(
-                "{}{}年{}月{}日",
-                era.name,
-                year,
-                u8::from(date.month()),
-                date.day()
-            )
+            let year = if year == 1 { "元".to_owned() } else { year.to_string() };
+            format!("{}{}年{}月{}日", era.name, year, u8::from(date.month()), date.day())
         }
         None => date.to_string(),
     }
@@ -351,13 +268,7 @@ pub fn format_year_month(date: Date) -> String {
 /// ASCII digits as full-width (０-９), as handbooks print them.
 pub fn full_width_digits(text: &str) -> String {
     text.chars()
-        .map(|c| {
-            if c.is_ascii_digit() {
-                char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c)
-            } else {
-                c
-            }
-        })
+        .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap_or(c) } else { c })
         .collect()
 }
 
@@ -380,10 +291,7 @@ mod tests {
     #[test]
     fn year_month_and_full_width() {
         assert_eq!(format_year_month(date!(2027 - 03 - 01)), "令和9年3月");
-        assert_eq!(
-            full_width_digits("第1000001号 令和4年"),
-            "第１０００００１号 令和４年"
-        );
+        assert_eq!(full_width_digits("第1000001号 令和4年"), "第１０００００１号 令和４年");
     }
 
     fn day(input: &str) -> Result<Date, String> {
@@ -436,59 +344,26 @@ mod tests {
         let may = parse("平成31年5月7日", Accept::Day).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(may.date, date!(2019 - 05 - 07));
         assert!(may.warning.is_some());
-        assert_eq!(
-            parse("平成31年4月30日", Accept::Day)
-                .ok()
-                .and_then(|d| d.warning),
-            None
-        );
+        assert_eq!(parse("平成31年4月30日", Accept::Day).ok().and_then(|d| d.warning), None);
     }
 
     #[test]
     fn impossible_dates_are_refused_with_the_reason() {
-        assert!(
-            day("平成6年13月1日")
-                .err()
-                .unwrap_or_default()
-                .contains("13月はありません")
-        );
-        assert!(
-            day("令和4年4月31日")
-                .err()
-                .unwrap_or_default()
-                .contains("4月は30日まで")
-        );
-        assert!(
-            day("令和5年2月29日")
-                .err()
-                .unwrap_or_default()
-                .contains("うるう年ではない")
-        );
+        assert!(day("平成6年13月1日").err().unwrap_or_default().contains("13月はありません"));
+        assert!(day("令和4年4月31日").err().unwrap_or_default().contains("4月は30日まで"));
+        assert!(day("令和5年2月29日").err().unwrap_or_default().contains("うるう年ではない"));
         assert_eq!(day("令和6年2月29日"), Ok(date!(2024 - 02 - 29)));
-        assert!(
-            day("平成0年1月1日")
-                .err()
-                .unwrap_or_default()
-                .contains("0年はありません")
-        );
+        assert!(day("平成0年1月1日").err().unwrap_or_default().contains("0年はありません"));
         assert!(day("6年3月1日").err().unwrap_or_default().contains("元号"));
         assert!(day("きのう").is_err());
         assert!(day("").is_err());
-        assert!(
-            day("平成6年3月")
-                .err()
-                .unwrap_or_default()
-                .contains("日まで")
-        );
+        assert!(day("平成6年3月").err().unwrap_or_default().contains("日まで"));
     }
 
     #[test]
     fn year_and_month_where_allowed() {
         let read = parse("令和9年3月", Accept::DayOrMonth).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            (read.date, read.precision),
-            (date!(2027 - 03 - 01), Precision::Month)
-        );
+        assert_eq!((read.date, read.precision), (date!(2027 - 03 - 01), Precision::Month));
         assert_eq!(read.display(), "令和9年3月");
         assert_eq!(read.iso(), "2027-03");
         // 平成31年4月 still had Heisei days; 令和元年4月 had none.

@@ -47,18 +47,12 @@ fn key_id(key: &[u8; 32]) -> [u8; 4] {
 fn make_key(bytes: &[u8; 32]) -> Key {
     // A 32-byte slice always makes an AES-256 key.
     let cipher = Aes256Gcm::new_from_slice(bytes).unwrap_or_else(|_| unreachable!("32-byte key"));
-    Key {
-        id: key_id(bytes),
-        cipher,
-    }
+    Key { id: key_id(bytes), cipher }
 }
 
 impl Keyring {
     pub fn new(current: &Secret<[u8; 32]>, retired: &[Secret<[u8; 32]>]) -> Self {
-        Self {
-            current: make_key(current.expose()),
-            retired: retired.iter().map(|k| make_key(k.expose())).collect(),
-        }
+        Self { current: make_key(current.expose()), retired: retired.iter().map(|k| make_key(k.expose())).collect() }
     }
 
     /// The current key's id in hex (first 8 hex digits of its SHA-256).
@@ -79,13 +73,7 @@ impl Keyring {
         let sealed = self
             .current
             .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: &aad,
-                },
-            )
+            .encrypt(&nonce, Payload { msg: plaintext, aad: &aad })
             .unwrap_or_else(|_| unreachable!("AES-GCM encryption of a bounded message"));
         out.extend_from_slice(&sealed);
         out
@@ -107,13 +95,7 @@ impl Keyring {
         nonce_bytes.copy_from_slice(&file[9..HEADER_LEN]);
         let aad = [&file[..HEADER_LEN], name.as_bytes()].concat();
         key.cipher
-            .decrypt(
-                &Nonce::from(nonce_bytes),
-                Payload {
-                    msg: &file[HEADER_LEN..],
-                    aad: &aad,
-                },
-            )
+            .decrypt(&Nonce::from(nonce_bytes), Payload { msg: &file[HEADER_LEN..], aad: &aad })
             .map_err(|_| CryptoError::Authentication)
     }
 }
@@ -135,26 +117,17 @@ mod tests {
         assert_eq!(&a[..4], b"HBAI");
         assert_eq!(a[4], 1);
         assert_eq!(hex::encode(&a[5..9]), ring.current_id());
-        assert_eq!(
-            ring.decrypt(&a, "ab/cd/x").as_deref(),
-            Ok(&b"photo bytes"[..])
-        );
+        assert_eq!(ring.decrypt(&a, "ab/cd/x").as_deref(), Ok(&b"photo bytes"[..]));
     }
 
     #[test]
     fn altered_files_or_names_are_refused() {
         let ring = ring(1);
         let mut file = ring.encrypt(b"photo bytes", "name");
-        assert_eq!(
-            ring.decrypt(&file, "other-name"),
-            Err(CryptoError::Authentication)
-        );
+        assert_eq!(ring.decrypt(&file, "other-name"), Err(CryptoError::Authentication));
         let last = file.len() - 1;
         file[last] ^= 1;
-        assert_eq!(
-            ring.decrypt(&file, "name"),
-            Err(CryptoError::Authentication)
-        );
+        assert_eq!(ring.decrypt(&file, "name"), Err(CryptoError::Authentication));
         assert_eq!(ring.decrypt(b"JPEG", "name"), Err(CryptoError::BadHeader));
     }
 
@@ -163,14 +136,8 @@ mod tests {
         let old = ring(1);
         let file = old.encrypt(b"old photo", "n");
         let rotated = Keyring::new(&Secret::new([2; 32]), &[Secret::new([1; 32])]);
-        assert_eq!(
-            rotated.decrypt(&file, "n").as_deref(),
-            Ok(&b"old photo"[..])
-        );
+        assert_eq!(rotated.decrypt(&file, "n").as_deref(), Ok(&b"old photo"[..]));
         let stranger = ring(3);
-        assert!(matches!(
-            stranger.decrypt(&file, "n"),
-            Err(CryptoError::UnknownKey(_))
-        ));
+        assert!(matches!(stranger.decrypt(&file, "n"), Err(CryptoError::UnknownKey(_))));
     }
 }

@@ -53,18 +53,12 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     }
     let (image, rotated) = decode_upright(bytes, source)?;
     let oversized = image.width().max(image.height()) > MAX_SIDE;
-    let image = if oversized {
-        image.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle)
-    } else {
-        image
-    };
+    let image = if oversized { image.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle) } else { image };
     let rgb = flatten_on_white(image);
     let (width, height) = rgb.dimensions();
     // An upright JPEG of a kept size loses its metadata without losing quality; anything
     // else is encoded from the decoded pixels. Thumbnail and full image use one core each.
-    let lossless = (source == Sniffed::Jpeg && !rotated && !oversized)
-        .then(|| strip_jpeg(bytes))
-        .flatten();
+    let lossless = (source == Sniffed::Jpeg && !rotated && !oversized).then(|| strip_jpeg(bytes)).flatten();
     let (full, thumb) = std::thread::scope(|scope| {
         let thumb = scope.spawn(|| {
             let (tw, th) = fit(width, height, THUMB_SIDE);
@@ -93,15 +87,9 @@ fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
         return (width, height);
     }
     if width >= height {
-        (
-            side,
-            ((u64::from(height) * u64::from(side)) / u64::from(width)).max(1) as u32,
-        )
+        (side, ((u64::from(height) * u64::from(side)) / u64::from(width)).max(1) as u32)
     } else {
-        (
-            ((u64::from(width) * u64::from(side)) / u64::from(height)).max(1) as u32,
-            side,
-        )
+        (((u64::from(width) * u64::from(side)) / u64::from(height)).max(1) as u32, side)
     }
 }
 
@@ -162,9 +150,7 @@ pub(crate) fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, Imag
     // 4:2:0 chroma: at this quality the encoder would pick 4:4:4, twice the work for colour
     // detail that handbook text does not need (the letters live in luma).
     encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
-    encoder
-        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
-        .map_err(|_| ImageError::Corrupt)?;
+    encoder.encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb).map_err(|_| ImageError::Corrupt)?;
     Ok(out)
 }
 
@@ -173,28 +159,21 @@ mod tests {
     use super::*;
 
     fn jpeg(w: u32, h: u32) -> Vec<u8> {
-        let img = RgbImage::from_fn(w, h, |x, y| {
-            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
-        });
+        let img = RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
         encode_jpeg(&img, 85).unwrap_or_default()
     }
 
     fn png_rgba(w: u32, h: u32) -> Vec<u8> {
-        let img = image::RgbaImage::from_fn(w, h, |x, _| {
-            image::Rgba([0, 0, 0, if x < w / 2 { 0 } else { 255 }])
-        });
+        let img = image::RgbaImage::from_fn(w, h, |x, _| image::Rgba([0, 0, 0, if x < w / 2 { 0 } else { 255 }]));
         let mut out = Vec::new();
-        let _ = DynamicImage::ImageRgba8(img)
-            .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png);
+        let _ = DynamicImage::ImageRgba8(img).write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png);
         out
     }
 
     #[test]
     fn a_jpeg_is_re_encoded_with_a_thumbnail() {
         let result = process(&jpeg(1200, 800));
-        let Ok(p) = result else {
-            panic!("processing failed")
-        };
+        let Ok(p) = result else { panic!("processing failed") };
         assert_eq!((p.width, p.height), (1200, 800));
         assert_eq!(p.source, Sniffed::Jpeg);
         let thumb = image::load_from_memory(&p.thumb_jpeg).map(|i| (i.width(), i.height()));
@@ -204,21 +183,13 @@ mod tests {
 
     #[test]
     fn transparent_png_becomes_white_jpeg() {
-        let Ok(p) = process(&png_rgba(100, 10)) else {
-            panic!("processing failed")
-        };
+        let Ok(p) = process(&png_rgba(100, 10)) else { panic!("processing failed") };
         assert_eq!(p.source, Sniffed::Png);
         assert!(p.full_jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
         let img = image::load_from_memory(&p.full_jpeg).map(|i| i.to_rgb8());
         let Ok(img) = img else { panic!("decode") };
-        assert!(
-            img.get_pixel(5, 5).0.iter().all(|c| *c > 240),
-            "transparent → white"
-        );
-        assert!(
-            img.get_pixel(95, 5).0.iter().all(|c| *c < 15),
-            "opaque black stays black"
-        );
+        assert!(img.get_pixel(5, 5).0.iter().all(|c| *c > 240), "transparent → white");
+        assert!(img.get_pixel(95, 5).0.iter().all(|c| *c < 15), "opaque black stays black");
     }
 
     #[test]
@@ -226,26 +197,15 @@ mod tests {
         assert_eq!(process(b"").err(), Some(ImageError::Empty));
         assert_eq!(process(b"GIF89a....").err(), Some(ImageError::Unsupported));
         let full = jpeg(300, 200);
-        assert_eq!(
-            process(&full[..full.len() / 2]).err(),
-            Some(ImageError::Corrupt)
-        );
-        assert_eq!(
-            process(&[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9]).err(),
-            Some(ImageError::Corrupt)
-        );
+        assert_eq!(process(&full[..full.len() / 2]).err(), Some(ImageError::Corrupt));
+        assert_eq!(process(&[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9]).err(), Some(ImageError::Corrupt));
         let png = png_rgba(50, 50);
-        assert_eq!(
-            process(&png[..png.len() - 20]).err(),
-            Some(ImageError::Corrupt)
-        );
+        assert_eq!(process(&png[..png.len() - 20]).err(), Some(ImageError::Corrupt));
     }
 
     #[test]
     fn huge_images_are_shrunk_to_the_kept_size() {
-        let Ok(p) = process(&jpeg(5000, 1000)) else {
-            panic!("processing failed")
-        };
+        let Ok(p) = process(&jpeg(5000, 1000)) else { panic!("processing failed") };
         assert_eq!((p.width, p.height), (MAX_SIDE, 819));
     }
 }

@@ -41,10 +41,7 @@ mod tests {
 
     #[test]
     fn recognises_jpeg_and_png_by_signature() {
-        assert_eq!(
-            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
-            Some(Sniffed::Jpeg)
-        );
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some(Sniffed::Jpeg));
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(Sniffed::Png));
     }
 

@@ -23,17 +23,11 @@ pub enum StoreError {
 
 impl ImageStore {
     pub fn new(data_dir: &Path, keyring: Keyring) -> Self {
-        Self {
-            root: data_dir.join("images"),
-            keyring,
-        }
+        Self { root: data_dir.join("images"), keyring }
     }
 
     pub fn from_settings(settings: &crate::settings::Settings) -> Self {
-        Self::new(
-            &settings.data_dir,
-            Keyring::new(&settings.image_key, &settings.old_image_keys),
-        )
+        Self::new(&settings.data_dir, Keyring::new(&settings.image_key, &settings.old_image_keys))
     }
 
     pub fn key_id(&self) -> String {
@@ -112,12 +106,7 @@ mod tests {
         let dir = tempfile::tempdir().map_err(|e| e.to_string());
         let Ok(dir) = dir else { return };
         let store = ImageStore::new(dir.path(), Keyring::new(&Secret::new([5; 32]), &[]));
-        for key in [
-            "../../etc/passwd",
-            "/etc/passwd",
-            "ab/cd/../../x.hbai",
-            "ab/cd/ef.txt",
-        ] {
+        for key in ["../../etc/passwd", "/etc/passwd", "ab/cd/../../x.hbai", "ab/cd/ef.txt"] {
             assert!(matches!(store.get(key), Err(StoreError::BadKey)), "{key}");
         }
     }

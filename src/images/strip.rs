@@ -82,15 +82,9 @@ mod tests {
     use super::*;
 
     fn jpeg() -> Vec<u8> {
-        let img =
-            image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
+        let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 5, 90]));
         let mut out = Vec::new();
-        let _ = jpeg_encoder::Encoder::new(&mut out, 85).encode(
-            img.as_raw(),
-            64,
-            48,
-            jpeg_encoder::ColorType::Rgb,
-        );
+        let _ = jpeg_encoder::Encoder::new(&mut out, 85).encode(img.as_raw(), 64, 48, jpeg_encoder::ColorType::Rgb);
         out
     }
 
@@ -114,20 +108,11 @@ mod tests {
         dirty = with_segment(&dirty, 0xE2, b"ICC_PROFILE\0....");
         dirty.extend_from_slice(b"PK\x03\x04appended archive");
         let clean = strip_jpeg(&dirty).unwrap_or_default();
-        for secret in [
-            &b"GPS-SECRET"[..],
-            b"taken at home",
-            b"ICC_PROFILE",
-            b"PK\x03\x04",
-        ] {
+        for secret in [&b"GPS-SECRET"[..], b"taken at home", b"ICC_PROFILE", b"PK\x03\x04"] {
             assert!(!contains(&clean, secret));
         }
-        let a = image::load_from_memory(&plain)
-            .map(|i| i.to_rgb8().into_raw())
-            .ok();
-        let b = image::load_from_memory(&clean)
-            .map(|i| i.to_rgb8().into_raw())
-            .ok();
+        let a = image::load_from_memory(&plain).map(|i| i.to_rgb8().into_raw()).ok();
+        let b = image::load_from_memory(&clean).map(|i| i.to_rgb8().into_raw()).ok();
         assert!(a.is_some());
         assert_eq!(a, b, "identical pixels");
     }
@@ -137,10 +122,6 @@ mod tests {
         assert_eq!(strip_jpeg(b""), None);
         assert_eq!(strip_jpeg(b"\xFF\xD8\xFF"), None);
         let plain = jpeg();
-        assert_eq!(
-            strip_jpeg(&plain[..plain.len() - 10]),
-            None,
-            "no end of image"
-        );
+        assert_eq!(strip_jpeg(&plain[..plain.len() - 10]), None, "no end of image");
     }
 }

@@ -75,17 +75,10 @@ pub enum MetadataError {
 
 impl Metadata {
     pub fn from_json(bytes: &[u8]) -> Result<Self, MetadataError> {
-        let raw: MetadataJson =
-            serde_json::from_slice(bytes).map_err(|_| MetadataError::Malformed)?;
+        let raw: MetadataJson = serde_json::from_slice(bytes).map_err(|_| MetadataError::Malformed)?;
         Ok(Self {
-            holder_public_id: PublicId::parse(&raw.holder_public_id)
-                .map_err(|_| MetadataError::PublicId)?,
-            email: match raw
-                .email
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-            {
+            holder_public_id: PublicId::parse(&raw.holder_public_id).map_err(|_| MetadataError::PublicId)?,
+            email: match raw.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
                 Some(e) => Some(EmailAddress::parse(e).map_err(|_| MetadataError::Email)?),
                 None => None,
             },
@@ -156,11 +149,7 @@ pub fn register(
     submission: &Submission<'_>,
 ) -> Result<Registered, IntakeError> {
     let at = to_db(submission.now);
-    let mut files = StoredFiles {
-        store,
-        keys: Vec::new(),
-        keep: false,
-    };
+    let mut files = StoredFiles { store, keys: Vec::new(), keep: false };
     let mut rows = Vec::with_capacity(submission.images.len());
     for (index, image) in submission.images.iter().enumerate() {
         let storage_key = store.put(&image.full_jpeg)?;
@@ -233,30 +222,18 @@ fn insert_rows(
     };
 
     let open = db::handbooks::open_of_kind(conn, holder_id, meta.kind.as_str())?;
-    if open
-        .iter()
-        .any(|h| h.status == ReviewStatus::InReview.as_str())
-    {
+    if open.iter().any(|h| h.status == ReviewStatus::InReview.as_str()) {
         return Err(IntakeError::InReview);
     }
     let hashes: Vec<&str> = images.iter().map(|i| i.original_sha256.as_str()).collect();
-    for waiting in open
-        .iter()
-        .filter(|h| h.status == ReviewStatus::Submitted.as_str())
-    {
+    for waiting in open.iter().filter(|h| h.status == ReviewStatus::Submitted.as_str()) {
         if db::handbooks::image_hashes(conn, waiting.id)? == hashes {
-            return Ok(Registered {
-                handbook_id: waiting.id,
-                holder_public_id: public_id.to_owned(),
-                duplicate: true,
-            });
+            return Ok(Registered { handbook_id: waiting.id, holder_public_id: public_id.to_owned(), duplicate: true });
         }
     }
     let replaced: Vec<i64> = open
         .iter()
-        .filter(|h| {
-            ReviewStatus::parse(&h.status).is_some_and(ReviewStatus::is_replaced_by_resubmission)
-        })
+        .filter(|h| ReviewStatus::parse(&h.status).is_some_and(ReviewStatus::is_replaced_by_resubmission))
         .map(|h| h.id)
         .collect();
     let handbook_id = db::handbooks::insert(
@@ -273,51 +250,33 @@ fn insert_rows(
             updated_at: at,
         },
     )?;
-    let rows: Vec<NewImage> = images
-        .iter()
-        .cloned()
-        .map(|i| NewImage { handbook_id, ..i })
-        .collect();
+    let rows: Vec<NewImage> = images.iter().cloned().map(|i| NewImage { handbook_id, ..i }).collect();
     db::handbooks::insert_images(conn, &rows)?;
     for old in &replaced {
         db::handbooks::set_status(conn, *old, ReviewStatus::Superseded.as_str(), at)?;
         audit::append(
             conn,
             at,
-            AuditEntry::new(
-                submission.actor.clone(),
-                "registration.superseded",
-                "handbook",
-                old,
-            )
-            .details(json!({"by": handbook_id}))
-            .request_id(submission.request_id),
+            AuditEntry::new(submission.actor.clone(), "registration.superseded", "handbook", old)
+                .details(json!({"by": handbook_id}))
+                .request_id(submission.request_id),
         )?;
     }
-    let mut entry = AuditEntry::new(
-        submission.actor.clone(),
-        "registration.received",
-        "handbook",
-        handbook_id,
-    )
-    .details(json!({
-        "holder_id": holder_id,
-        "kind": meta.kind.as_str(),
-        "channel": submission.channel.as_str(),
-        "proxy": meta.proxy,
-        "images": rows.len(),
-        "supersedes": replaced,
-    }))
-    .request_id(submission.request_id);
+    let mut entry = AuditEntry::new(submission.actor.clone(), "registration.received", "handbook", handbook_id)
+        .details(json!({
+            "holder_id": holder_id,
+            "kind": meta.kind.as_str(),
+            "channel": submission.channel.as_str(),
+            "proxy": meta.proxy,
+            "images": rows.len(),
+            "supersedes": replaced,
+        }))
+        .request_id(submission.request_id);
     if let Some(note) = submission.note {
         entry = entry.reason(note);
     }
     audit::append(conn, at, entry)?;
-    Ok(Registered {
-        handbook_id,
-        holder_public_id: public_id.to_owned(),
-        duplicate: false,
-    })
+    Ok(Registered { handbook_id, holder_public_id: public_id.to_owned(), duplicate: false })
 }
 
 #[cfg(test)]
@@ -326,17 +285,15 @@ mod tests {
 
     #[test]
     fn metadata_is_parsed_once() {
-        let meta = Metadata::from_json(br#"{"holder_public_id":"mr-0001234","email":"A@Example.jp","kind":"mental","proxy":true}"#);
+        let meta = Metadata::from_json(
+            br#"{"holder_public_id":"mr-0001234","email":"A@Example.jp","kind":"mental","proxy":true}"#,
+        );
         let Ok(meta) = meta else { panic!("parse") };
         assert_eq!(meta.holder_public_id.as_str(), "MR-0001234");
-        assert_eq!(
-            meta.email.as_ref().map(EmailAddress::as_str),
-            Some("a@example.jp")
-        );
+        assert_eq!(meta.email.as_ref().map(EmailAddress::as_str), Some("a@example.jp"));
         assert_eq!(meta.kind, HandbookKind::Mental);
         assert!(meta.proxy);
-        let minimal =
-            Metadata::from_json(br#"{"holder_public_id":"MR-0001234","kind":"physical"}"#);
+        let minimal = Metadata::from_json(br#"{"holder_public_id":"MR-0001234","kind":"physical"}"#);
         assert!(minimal.is_ok_and(|m| m.email.is_none() && !m.proxy));
     }
 
@@ -345,22 +302,10 @@ mod tests {
         let cases: [(&[u8], MetadataError); 6] = [
             (b"not json", MetadataError::Malformed),
             (br#"{"kind":"physical"}"#, MetadataError::Malformed),
-            (
-                br#"{"holder_public_id":"MR-0001234","kind":"physical","extra":1}"#,
-                MetadataError::Malformed,
-            ),
-            (
-                br#"{"holder_public_id":"x","kind":"physical"}"#,
-                MetadataError::PublicId,
-            ),
-            (
-                br#"{"holder_public_id":"MR-0001234","email":"nope","kind":"physical"}"#,
-                MetadataError::Email,
-            ),
-            (
-                br#"{"holder_public_id":"MR-0001234","kind":"passport"}"#,
-                MetadataError::Kind,
-            ),
+            (br#"{"holder_public_id":"MR-0001234","kind":"physical","extra":1}"#, MetadataError::Malformed),
+            (br#"{"holder_public_id":"x","kind":"physical"}"#, MetadataError::PublicId),
+            (br#"{"holder_public_id":"MR-0001234","email":"nope","kind":"physical"}"#, MetadataError::Email),
+            (br#"{"holder_public_id":"MR-0001234","kind":"passport"}"#, MetadataError::Kind),
         ];
         for (json, expected) in cases {
             assert_eq!(Metadata::from_json(json).err(), Some(expected));

@@ -48,18 +48,12 @@ pub struct Received {
 
 impl Received {
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.texts
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.texts.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
 pub async fn receive(mut multipart: Multipart) -> Result<Received, Refusal> {
-    let mut received = Received {
-        texts: Vec::new(),
-        images: Vec::new(),
-    };
+    let mut received = Received { texts: Vec::new(), images: Vec::new() };
     let mut total = 0usize;
     let mut parts = 0usize;
     while let Some(field) = multipart.next().await {
@@ -69,19 +63,12 @@ pub async fn receive(mut multipart: Multipart) -> Result<Received, Refusal> {
             return Err(Refusal::Malformed);
         }
         let name = field.name().unwrap_or_default().to_owned();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_owned);
+        let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
         let is_image = name == "image" || name == "images";
         if is_image && received.images.len() == MAX_IMAGES {
             return Err(Refusal::TooManyImages);
         }
-        let limit = if is_image {
-            MAX_IMAGE_BYTES
-        } else {
-            MAX_TEXT_BYTES
-        };
+        let limit = if is_image { MAX_IMAGE_BYTES } else { MAX_TEXT_BYTES };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| Refusal::Malformed)?;
@@ -90,11 +77,7 @@ pub async fn receive(mut multipart: Multipart) -> Result<Received, Refusal> {
                 return Err(Refusal::RequestTooLarge);
             }
             if bytes.len() + chunk.len() > limit {
-                return Err(if is_image {
-                    Refusal::ImageTooLarge
-                } else {
-                    Refusal::FieldTooLarge
-                });
+                return Err(if is_image { Refusal::ImageTooLarge } else { Refusal::FieldTooLarge });
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -103,9 +86,8 @@ pub async fn receive(mut multipart: Multipart) -> Result<Received, Refusal> {
             if bytes.is_empty() && filename.as_deref() == Some("") {
                 continue;
             }
-            let processed = actix_web::web::block(move || images::process(&bytes))
-                .await
-                .map_err(|_| Refusal::CorruptImage)??;
+            let processed =
+                actix_web::web::block(move || images::process(&bytes)).await.map_err(|_| Refusal::CorruptImage)??;
             received.images.push(processed);
         } else {
             let text = String::from_utf8(bytes).map_err(|_| Refusal::Malformed)?;

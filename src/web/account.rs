@@ -35,23 +35,16 @@ pub struct PasswordForm {
 }
 
 async fn must_change(state: &AppState, staff_id: i64) -> AppResult<bool> {
-    state
-        .db(move |conn| Ok(db::staff::find(conn, staff_id)?.is_some_and(|r| r.must_change_password)))
-        .await
+    state.db(move |conn| Ok(db::staff::find(conn, staff_id)?.is_some_and(|r| r.must_change_password))).await
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    staff: RequireRole<AnyStaff>,
-) -> AppResult<HttpResponse> {
+pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
     let page = PasswordPage {
         layout: Layout::for_staff(&staff, "パスワード変更", ""),
         errors: FormErrors::default(),
         required: must_change(&state, staff.id).await?,
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
 }
 
 pub async fn submit(
@@ -79,13 +72,10 @@ pub async fn submit(
         let now = state.clock.now();
         let (id, request_id, current) = (staff.id, staff.request_id.clone(), form.current_password);
         let result = state
-            .db(move |conn| {
-                match manage::change_own_password(conn, id, &current, &new, now, Some(&request_id))
-                {
-                    Ok(epoch) => Ok(Ok(epoch)),
-                    Err(ManageError::App(e)) => Err(e),
-                    Err(other) => Ok(Err(other)),
-                }
+            .db(move |conn| match manage::change_own_password(conn, id, &current, &new, now, Some(&request_id)) {
+                Ok(epoch) => Ok(Ok(epoch)),
+                Err(ManageError::App(e)) => Err(e),
+                Err(other) => Ok(Err(other)),
             })
             .await?;
         match result {
@@ -95,14 +85,11 @@ pub async fn submit(
                     &staff.session,
                     "パスワードを変更しました。ほかの端末のセッションは終了しました。",
                 )?;
-                return Ok(HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, "/"))
-                    .finish());
+                return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
             }
-            Err(ManageError::WrongCurrentPassword) => errors.add(
-                "current_password",
-                ManageError::WrongCurrentPassword.to_string(),
-            ),
+            Err(ManageError::WrongCurrentPassword) => {
+                errors.add("current_password", ManageError::WrongCurrentPassword.to_string())
+            }
             Err(other) => errors.add("new_password", other.to_string()),
         }
     }

@@ -19,19 +19,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-        }
+        Self { status, code, message: message.into() }
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or invalid credentials",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing or invalid credentials")
     }
 }
 
@@ -55,9 +47,7 @@ impl From<Refusal> for ApiError {
             Refusal::TooManyImages => (StatusCode::BAD_REQUEST, "too_many_images"),
             Refusal::ImageTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "image_too_large"),
             Refusal::RequestTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
-            Refusal::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-            }
+            Refusal::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Refusal::CorruptImage => (StatusCode::UNPROCESSABLE_ENTITY, "corrupt_image"),
             Refusal::FieldTooLarge => (StatusCode::BAD_REQUEST, "invalid_metadata"),
             Refusal::Malformed => (StatusCode::BAD_REQUEST, "malformed_request"),
@@ -68,11 +58,7 @@ impl From<Refusal> for ApiError {
 
 impl From<MetadataError> for ApiError {
     fn from(error: MetadataError) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_metadata",
-            error.to_string(),
-        )
+        Self::new(StatusCode::BAD_REQUEST, "invalid_metadata", error.to_string())
     }
 }
 
@@ -84,11 +70,7 @@ impl From<AppError> for ApiError {
             }
             other => {
                 tracing::error!(error = %other, "API request failed");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "internal error",
-                )
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
             }
         }
     }
@@ -109,11 +91,7 @@ impl From<IntakeError> for ApiError {
             ),
             IntakeError::Store(e) => {
                 tracing::error!(error = %e, "photo store failed");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "internal error",
-                )
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
             }
             IntakeError::App(e) => e.into(),
         }

@@ -39,14 +39,9 @@ impl FromRequest for CurrentStaff {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let path = req.path().to_owned();
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.to_string())
-            .unwrap_or_default();
+        let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
         Box::pin(async move {
-            let state = state
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
             let Some(auth) = session::auth(&session) else {
                 return Err(AppError::Unauthenticated);
             };
@@ -61,9 +56,7 @@ impl FromRequest for CurrentStaff {
                 return Err(AppError::Unauthenticated);
             }
             let staff_id = auth.staff_id;
-            let row = state
-                .db(move |conn| Ok(db::staff::find(conn, staff_id)?))
-                .await?;
+            let row = state.db(move |conn| Ok(db::staff::find(conn, staff_id)?)).await?;
             let Some(row) = row.filter(|r| r.active && r.session_epoch == auth.epoch) else {
                 session::sign_out(&session);
                 return Err(AppError::Unauthenticated);
@@ -111,10 +104,7 @@ impl<A: Access> FromRequest for RequireRole<A> {
         Box::pin(async move {
             let staff = staff.await?;
             if A::ROLES.contains(&staff.role) {
-                Ok(RequireRole {
-                    staff,
-                    _access: PhantomData,
-                })
+                Ok(RequireRole { staff, _access: PhantomData })
             } else {
                 tracing::warn!(staff_id = staff.id, role = %staff.role, "role denied");
                 Err(AppError::Forbidden)

@@ -34,18 +34,11 @@ pub async fn guard(
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || is_exempt(req.path()) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
     let expected = session::existing_csrf_token(&req.get_session());
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
     let payload = req.take_payload();
     let checked = if content_type.starts_with("application/x-www-form-urlencoded") {
         check_form(payload, expected.as_deref()).await
@@ -60,9 +53,7 @@ pub async fn guard(
     match checked {
         Ok(replay) => {
             req.set_payload(replay);
-            next.call(req)
-                .await
-                .map(ServiceResponse::map_into_boxed_body)
+            next.call(req).await.map(ServiceResponse::map_into_boxed_body)
         }
         Err(()) => {
             tracing::warn!(path = %req.match_pattern().unwrap_or_default(), "CSRF check refused a request");
@@ -80,8 +71,7 @@ fn token_ok(expected: Option<&str>, presented: Option<&str>) -> bool {
 
 fn replay_payload(head: Bytes, rest: Option<Payload>) -> Payload {
     let first = stream::once(async move { Ok::<Bytes, actix_web::error::PayloadError>(head) });
-    let stream: LocalBoxStream<'static, Result<Bytes, actix_web::error::PayloadError>> = match rest
-    {
+    let stream: LocalBoxStream<'static, Result<Bytes, actix_web::error::PayloadError>> = match rest {
         Some(rest) => first.chain(rest).boxed_local(),
         None => first.boxed_local(),
     };
@@ -99,30 +89,19 @@ async fn check_form(mut payload: Payload, expected: Option<&str>) -> Result<Payl
     }
     let body = body.freeze();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| ())?;
-    let presented = pairs
-        .iter()
-        .find(|(k, _)| k == FIELD)
-        .map(|(_, v)| v.as_str());
-    if token_ok(expected, presented) {
-        Ok(replay_payload(body, None))
-    } else {
-        Err(())
-    }
+    let presented = pairs.iter().find(|(k, _)| k == FIELD).map(|(_, v)| v.as_str());
+    if token_ok(expected, presented) { Ok(replay_payload(body, None)) } else { Err(()) }
 }
 
 fn boundary(content_type: &str) -> Option<String> {
-    content_type.split(';').map(str::trim).find_map(|part| {
-        part.strip_prefix("boundary=")
-            .map(|b| b.trim_matches('"').to_owned())
-    })
+    content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("boundary=").map(|b| b.trim_matches('"').to_owned()))
 }
 
 /// Reads just enough of a multipart body to see its first part, which must be `csrf_token`.
-async fn check_multipart(
-    mut payload: Payload,
-    boundary: &str,
-    expected: Option<&str>,
-) -> Result<Payload, ()> {
+async fn check_multipart(mut payload: Payload, boundary: &str, expected: Option<&str>) -> Result<Payload, ()> {
     let mut head = BytesMut::new();
     loop {
         if let Some(value) = first_part_value(&head, boundary)? {
@@ -190,22 +169,15 @@ mod tests {
 
     #[test]
     fn another_first_part_is_refused() {
-        let body =
-            b"--XyZ\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\nabc\r\n--XyZ\r\n";
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"image\"\r\n\r\nabc\r\n--XyZ\r\n";
         assert_eq!(first_part_value(body, "XyZ"), Err(()));
         assert_eq!(first_part_value(b"garbage-garbage-garbage", "XyZ"), Err(()));
     }
 
     #[test]
     fn boundary_is_found_in_the_content_type() {
-        assert_eq!(
-            boundary("multipart/form-data; boundary=----abc").as_deref(),
-            Some("----abc")
-        );
-        assert_eq!(
-            boundary("multipart/form-data; boundary=\"q\"").as_deref(),
-            Some("q")
-        );
+        assert_eq!(boundary("multipart/form-data; boundary=----abc").as_deref(), Some("----abc"));
+        assert_eq!(boundary("multipart/form-data; boundary=\"q\"").as_deref(), Some("q"));
         assert_eq!(boundary("multipart/form-data"), None);
     }
 

@@ -15,14 +15,7 @@ struct DashboardPage {
     layout: Layout,
 }
 
-pub async fn show(
-    _state: web::Data<AppState>,
-    staff: RequireRole<AnyStaff>,
-) -> AppResult<HttpResponse> {
-    let page = DashboardPage {
-        layout: Layout::for_staff(&staff, "ダッシュボード", "/"),
-    };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+pub async fn show(_state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
+    let page = DashboardPage { layout: Layout::for_staff(&staff, "ダッシュボード", "/") };
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
 }

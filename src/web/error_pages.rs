@@ -28,20 +28,10 @@ pub async fn render(
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res);
     }
-    let Some(text) = res
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<AppError>())
-        .map(AppError::text)
-    else {
+    let Some(text) = res.response().error().and_then(|e| e.as_error::<AppError>()).map(AppError::text) else {
         return Ok(res);
     };
-    let request_id = res
-        .request()
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.to_string())
-        .unwrap_or_default();
+    let request_id = res.request().extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
     let page = ErrorPage {
         layout: Layout::anonymous(text.title, String::new(), None),
         status: status.as_u16(),
@@ -50,8 +40,6 @@ pub async fn render(
     };
     let body = page.render().unwrap_or_else(|_| text.title.to_owned());
     let (req, _) = res.into_parts();
-    let response = HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body);
+    let response = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
     Ok(ServiceResponse::new(req, response))
 }

@@ -12,10 +12,7 @@ impl FormErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.entries.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {

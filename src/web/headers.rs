@@ -17,14 +17,7 @@ pub fn security_headers(https: bool) -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Cross-Origin-Resource-Policy", "same-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=(), payment=()",
-        ))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"))
         .add(("Cache-Control", "no-store"));
-    if https {
-        headers.add(("Strict-Transport-Security", "max-age=31536000"))
-    } else {
-        headers
-    }
+    if https { headers.add(("Strict-Transport-Security", "max-age=31536000")) } else { headers }
 }

@@ -34,11 +34,8 @@ pub async fn register(
         return Err(ApiError::unauthorized());
     }
     // An honest client says how much it sends: refuse before reading a byte.
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_REQUEST_BYTES + ENVELOPE_BYTES) {
         return Err(Refusal::RequestTooLarge.into());
     }
@@ -55,18 +52,10 @@ pub async fn register(
         ));
     }
     let received = multipart::receive(Multipart::new(req.headers(), payload)).await?;
-    let metadata = Metadata::from_json(
-        received
-            .text("metadata")
-            .ok_or(crate::intake::MetadataError::Malformed)?
-            .as_bytes(),
-    )?;
+    let metadata =
+        Metadata::from_json(received.text("metadata").ok_or(crate::intake::MetadataError::Malformed)?.as_bytes())?;
     if received.images.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "missing_image",
-            "at least one image part is required",
-        ));
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "missing_image", "at least one image part is required"));
     }
     let now = state.clock.now();
     let request_id = request_id.to_string();
@@ -85,11 +74,7 @@ pub async fn register(
             Ok(intake::register(conn, &images, &submission))
         })
         .await??;
-    let status = if registered.duplicate {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = if registered.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok(HttpResponse::build(status).json(json!({
         "registration_id": registered.handbook_id,
         "holder_public_id": registered.holder_public_id,

@@ -14,11 +14,8 @@ pub struct NavItem {
 /// The menu. Each entry lists the roles that see it; the routes behind them check the same.
 const MENU: &[(&str, &str, &[Role])] = &[
     ("ダッシュボード", "/", &Role::ALL),
-    (
-        "代理登録・郵送受付",
-        "/registrations/new",
-        &[Role::Reviewer, Role::Supervisor],
-    ),
+    ("審査キュー", "/queue", &[Role::Reviewer, Role::Supervisor]),
+    ("代理登録・郵送受付", "/registrations/new", &[Role::Reviewer, Role::Supervisor]),
     ("スタッフ管理", "/staff", &[Role::Admin]),
 ];
 
@@ -38,11 +35,7 @@ impl Layout {
         let nav = MENU
             .iter()
             .filter(|(_, _, roles)| roles.contains(&staff.role))
-            .map(|(label, href, _)| NavItem {
-                label,
-                href,
-                current: *href == current,
-            })
+            .map(|(label, href, _)| NavItem { label, href, current: *href == current })
             .collect();
         Self {
             title: title.into(),

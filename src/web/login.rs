@@ -52,15 +52,11 @@ pub struct TotpForm {
 }
 
 fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
 }
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
 }
 
 pub async fn show(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
@@ -68,11 +64,7 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> AppResult<Htt
         return Ok(see_other("/"));
     }
     let page = LoginPage {
-        layout: Layout::anonymous(
-            "サインイン",
-            session::csrf_token(&session)?,
-            session::take_notice(&session),
-        ),
+        layout: Layout::anonymous("サインイン", session::csrf_token(&session)?, session::take_notice(&session)),
         errors: FormErrors::default(),
         email: String::new(),
         failed: false,
@@ -115,12 +107,7 @@ pub async fn submit(
         Outcome::MustEnrolTotp { staff_id, epoch } => {
             session::start_enrolment(
                 &session,
-                PendingEnrolment {
-                    staff_id,
-                    epoch,
-                    secret: totp::new_secret(),
-                    started: now.unix_timestamp(),
-                },
+                PendingEnrolment { staff_id, epoch, secret: totp::new_secret(), started: now.unix_timestamp() },
             )?;
             Ok(see_other("/login/totp"))
         }
@@ -132,10 +119,7 @@ pub async fn submit(
                 failed: true,
                 totp_enabled: require_totp,
             };
-            Ok(html(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                page.render()?,
-            ))
+            Ok(html(actix_web::http::StatusCode::UNAUTHORIZED, page.render()?))
         }
     }
 }
@@ -146,11 +130,7 @@ fn live_enrolment(state: &AppState, session: &Session) -> Option<PendingEnrolmen
     (age <= session::ENROLMENT_WINDOW.whole_seconds()).then_some(pending)
 }
 
-fn enrol_page(
-    session: &Session,
-    pending: &PendingEnrolment,
-    errors: FormErrors,
-) -> AppResult<String> {
+fn enrol_page(session: &Session, pending: &PendingEnrolment, errors: FormErrors) -> AppResult<String> {
     let (_, qr) = totp::enrolment(&pending.secret, &format!("staff-{}", pending.staff_id))
         .map_err(|e| crate::error::AppError::Internal(e.into()))?;
     let page = EnrolPage {
@@ -167,10 +147,7 @@ pub async fn enrol_show(state: web::Data<AppState>, session: Session) -> AppResu
         session::sign_out(&session);
         return Ok(see_other("/login"));
     };
-    Ok(html(
-        actix_web::http::StatusCode::OK,
-        enrol_page(&session, &pending, FormErrors::default())?,
-    ))
+    Ok(html(actix_web::http::StatusCode::OK, enrol_page(&session, &pending, FormErrors::default())?))
 }
 
 pub async fn enrol_submit(
@@ -185,46 +162,24 @@ pub async fn enrol_submit(
     };
     let now = state.clock.now();
     let request_id = request_id.to_string();
-    let (staff_id, epoch, secret, code) = (
-        pending.staff_id,
-        pending.epoch,
-        pending.secret.clone(),
-        form.into_inner().totp,
-    );
+    let (staff_id, epoch, secret, code) =
+        (pending.staff_id, pending.epoch, pending.secret.clone(), form.into_inner().totp);
     let enrolled = state
-        .db(move |conn| {
-            sign_in::complete_enrolment(
-                conn,
-                staff_id,
-                epoch,
-                &secret,
-                &code,
-                now,
-                Some(&request_id),
-            )
-        })
+        .db(move |conn| sign_in::complete_enrolment(conn, staff_id, epoch, &secret, &code, now, Some(&request_id)))
         .await?;
     if enrolled {
         session::sign_in(&session, staff_id, epoch, now)?;
         return Ok(see_other("/"));
     }
     let mut errors = FormErrors::default();
-    errors.add(
-        "totp",
-        "確認コードが正しくありません。アプリに表示されている最新の6桁を入力してください。",
-    );
-    Ok(html(
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        enrol_page(&session, &pending, errors)?,
-    ))
+    errors.add("totp", "確認コードが正しくありません。アプリに表示されている最新の6桁を入力してください。");
+    Ok(html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, enrol_page(&session, &pending, errors)?))
 }
 
 pub async fn logout(state: web::Data<AppState>, staff: CurrentStaff) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (id, request_id) = (staff.id, staff.request_id.clone());
-    state
-        .db(move |conn| sign_in::sign_out(conn, id, now, Some(&request_id)))
-        .await?;
+    state.db(move |conn| sign_in::sign_out(conn, id, now, Some(&request_id))).await?;
     session::sign_out(&staff.session);
     Ok(see_other("/login"))
 }

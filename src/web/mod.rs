@@ -14,18 +14,21 @@ pub mod state;
 
 mod account;
 mod api_error;
+mod card_api;
 mod dashboard;
 mod health;
 mod intake_api;
 mod login;
 mod photos;
 mod proxy_upload;
+mod queue;
+mod review;
 mod staff_admin;
 
 use actix_web::web;
 
 use crate::error::AppError;
-use access::{AccessRule, Admins, AnyStaff, ImageViewers, Machine, Public, Reviewers, RouteAccess};
+use access::{AccessRule, Admins, AnyStaff, ImageViewers, Machine, Public, Reviewers, RouteAccess, Supervisors};
 
 /// One row of the route table, kept as data so a test can walk every route.
 #[derive(Clone, Copy, Debug)]
@@ -69,11 +72,20 @@ route_table! {
     post "/staff/{id}/role" => staff_admin::change_role, Admins;
     get  "/registrations/new" => proxy_upload::show, Reviewers;
     post "/registrations" => proxy_upload::submit, Reviewers;
+    get  "/queue" => queue::show, Reviewers;
+    post "/queue/take" => queue::take_next, Reviewers;
+    get  "/registrations/{id}" => review::show, ImageViewers;
+    post "/registrations/{id}/claim" => review::take, Reviewers;
+    post "/registrations/{id}/release" => review::release, Reviewers;
+    post "/registrations/{id}/reassign" => review::reassign, Supervisors;
+    post "/registrations/{id}/transcription" => review::save_transcription, Reviewers;
+    post "/registrations/{id}/decision" => review::decide, Reviewers;
     get  "/registrations/{id}/photos" => photos::show, ImageViewers;
     post "/registrations/{id}/photo-access" => photos::state_reason, ImageViewers;
     get  "/images/{id}" => photos::full, ImageViewers;
     get  "/images/{id}/thumb" => photos::thumb, ImageViewers;
     post "/api/v1/registrations" => intake_api::register, Machine;
+    get  "/api/v1/holders/{public_id}/card" => card_api::card, Machine;
 }
 
 /// Unknown paths get the same 404 page as a missing record.

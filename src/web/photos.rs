@@ -25,12 +25,7 @@ async fn serve(
     let store = state.images.clone();
     let bytes = state
         .db(move |conn| {
-            let viewer = Viewer {
-                staff_id,
-                role,
-                now,
-                request_id: Some(&request_id),
-            };
+            let viewer = Viewer { staff_id, role, now, request_id: Some(&request_id) };
             photos::view(conn, &store, &viewer, image_id, variant)
         })
         .await?;
@@ -64,6 +59,10 @@ pub struct PhotoLink {
     pub height: i32,
 }
 
+pub fn reason_options() -> Vec<ReasonOption> {
+    REASONS.iter().map(|(code, label)| ReasonOption { code, label }).collect()
+}
+
 pub struct ReasonOption {
     pub code: &'static str,
     pub label: &'static str,
@@ -77,9 +76,9 @@ struct PhotosPage {
     basis: Option<String>,
     photos: Vec<PhotoLink>,
     reasons: Vec<ReasonOption>,
-    errors: FormErrors,
-    chosen: String,
-    detail: String,
+    reason_errors: FormErrors,
+    reason_chosen: String,
+    reason_detail: String,
 }
 
 #[derive(Deserialize)]
@@ -103,11 +102,7 @@ async fn page(
         .db(move |conn| {
             let handbook = db::handbooks::find(conn, handbook_id)?.ok_or(AppError::NotFound)?;
             let basis = photos::basis(conn, staff_id, role, &handbook, now)?;
-            let images = if basis.is_some() {
-                db::handbooks::images_of(conn, handbook_id)?
-            } else {
-                Vec::new()
-            };
+            let images = if basis.is_some() { db::handbooks::images_of(conn, handbook_id)? } else { Vec::new() };
             Ok((basis, images))
         })
         .await?;
@@ -120,20 +115,12 @@ async fn page(
         }),
         photos: images
             .into_iter()
-            .map(|i| PhotoLink {
-                id: i.id,
-                page: i.page,
-                width: i.width,
-                height: i.height,
-            })
+            .map(|i| PhotoLink { id: i.id, page: i.page, width: i.width, height: i.height })
             .collect(),
-        reasons: REASONS
-            .iter()
-            .map(|(code, label)| ReasonOption { code, label })
-            .collect(),
-        errors,
-        chosen: form.reason,
-        detail: form.detail,
+        reasons: REASONS.iter().map(|(code, label)| ReasonOption { code, label }).collect(),
+        reason_errors: errors,
+        reason_chosen: form.reason,
+        reason_detail: form.detail,
     })
 }
 
@@ -142,21 +129,11 @@ pub async fn show(
     staff: RequireRole<ImageViewers>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let body = page(
-        &state,
-        &staff,
-        *id,
-        FormErrors::default(),
-        ReasonForm {
-            reason: String::new(),
-            detail: String::new(),
-        },
-    )
-    .await?
-    .render()?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    let body =
+        page(&state, &staff, *id, FormErrors::default(), ReasonForm { reason: String::new(), detail: String::new() })
+            .await?
+            .render()?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
 pub async fn state_reason(
@@ -171,29 +148,16 @@ pub async fn state_reason(
         Ok(reason) => {
             let now = state.clock.now();
             let (staff_id, request_id) = (staff.id, staff.request_id.clone());
-            state
-                .db(move |conn| {
-                    photos::grant(conn, staff_id, handbook_id, &reason, now, Some(&request_id))
-                })
-                .await?;
+            state.db(move |conn| photos::grant(conn, staff_id, handbook_id, &reason, now, Some(&request_id))).await?;
             Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/registrations/{handbook_id}/photos"),
-                ))
+                .insert_header((header::LOCATION, format!("/registrations/{handbook_id}/photos")))
                 .finish())
         }
         Err(message) => {
             let mut errors = FormErrors::default();
-            let field = if REASONS.iter().any(|(c, _)| *c == form.reason) {
-                "detail"
-            } else {
-                "reason"
-            };
+            let field = if REASONS.iter().any(|(c, _)| *c == form.reason) { "detail" } else { "reason" };
             errors.add(field, message);
-            let body = page(&state, &staff, handbook_id, errors, form)
-                .await?
-                .render()?;
+            let body = page(&state, &staff, handbook_id, errors, form).await?.render()?;
             Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
                 .content_type("text/html; charset=utf-8")
                 .body(body))

@@ -42,13 +42,7 @@ fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, values: [&str; 4
     NewPage {
         layout: Layout::for_staff(staff, "代理登録・郵送受付", "/registrations/new"),
         errors,
-        kinds: HandbookKind::ALL
-            .iter()
-            .map(|k| KindOption {
-                code: k.as_str(),
-                label: k.label(),
-            })
-            .collect(),
+        kinds: HandbookKind::ALL.iter().map(|k| KindOption { code: k.as_str(), label: k.label() }).collect(),
         holder_public_id: holder_public_id.to_owned(),
         email: email.to_owned(),
         kind: kind.to_owned(),
@@ -58,9 +52,7 @@ fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, values: [&str; 4
 
 pub async fn show(staff: RequireRole<Reviewers>) -> AppResult<HttpResponse> {
     let body = new_page(&staff, FormErrors::default(), [""; 4]).render()?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
 fn refusal_text(refusal: Refusal) -> &'static str {
@@ -69,12 +61,8 @@ fn refusal_text(refusal: Refusal) -> &'static str {
         Refusal::ImageTooLarge => "1枚10MBまでの写真を選んでください。",
         Refusal::RequestTooLarge => "写真の合計が40MBを超えています。",
         Refusal::UnsupportedMediaType => "JPEGまたはPNGの写真を選んでください。",
-        Refusal::CorruptImage => {
-            "写真が壊れているか、途中で切れています。撮り直したファイルを選んでください。"
-        }
-        Refusal::FieldTooLarge | Refusal::Malformed => {
-            "送信内容を読み取れませんでした。もう一度送信してください。"
-        }
+        Refusal::CorruptImage => "写真が壊れているか、途中で切れています。撮り直したファイルを選んでください。",
+        Refusal::FieldTooLarge | Refusal::Malformed => "送信内容を読み取れませんでした。もう一度送信してください。",
     }
 }
 
@@ -91,27 +79,13 @@ pub async fn submit(
             None
         }
     };
-    let text = |name: &str| {
-        received
-            .as_ref()
-            .and_then(|r| r.text(name))
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (public_id_raw, email_raw, kind_raw, note) = (
-        text("holder_public_id"),
-        text("email"),
-        text("kind"),
-        text("note"),
-    );
-    let public_id = PublicId::parse(&public_id_raw)
-        .map_err(|e| errors.add("holder_public_id", e.to_string()))
-        .ok();
+    let text = |name: &str| received.as_ref().and_then(|r| r.text(name)).unwrap_or_default().to_owned();
+    let (public_id_raw, email_raw, kind_raw, note) =
+        (text("holder_public_id"), text("email"), text("kind"), text("note"));
+    let public_id = PublicId::parse(&public_id_raw).map_err(|e| errors.add("holder_public_id", e.to_string())).ok();
     let email = match email_raw.trim() {
         "" => None,
-        raw => EmailAddress::parse(raw)
-            .map_err(|e| errors.add("email", e.to_string()))
-            .ok(),
+        raw => EmailAddress::parse(raw).map_err(|e| errors.add("email", e.to_string())).ok(),
     };
     let kind = HandbookKind::parse(&kind_raw);
     if kind.is_none() {
@@ -119,31 +93,16 @@ pub async fn submit(
     }
     let note = note.trim().to_owned();
     if note.chars().count() < 4 || note.chars().count() > 200 {
-        errors.add(
-            "note",
-            "代理登録の理由を4〜200文字で記入してください（例: 郵送で受け付けたため）。",
-        );
+        errors.add("note", "代理登録の理由を4〜200文字で記入してください（例: 郵送で受け付けたため）。");
     }
     if received.as_ref().is_some_and(|r| r.images.is_empty()) {
         errors.add("images", "手帳の写真を1〜4枚選んでください。");
     }
-    let values = [
-        public_id_raw.as_str(),
-        email_raw.as_str(),
-        kind_raw.as_str(),
-        note.as_str(),
-    ];
-    let (Some(received), Some(public_id), Some(kind), true) =
-        (received, public_id, kind, errors.is_empty())
-    else {
+    let values = [public_id_raw.as_str(), email_raw.as_str(), kind_raw.as_str(), note.as_str()];
+    let (Some(received), Some(public_id), Some(kind), true) = (received, public_id, kind, errors.is_empty()) else {
         return rerender(&staff, errors, values);
     };
-    let metadata = Metadata {
-        holder_public_id: public_id,
-        email,
-        kind,
-        proxy: true,
-    };
+    let metadata = Metadata { holder_public_id: public_id, email, kind, proxy: true };
     let now = state.clock.now();
     let (staff_id, request_id, note2) = (staff.id, staff.request_id.clone(), note.clone());
     let store = state.images.clone();
@@ -169,37 +128,22 @@ pub async fn submit(
         Ok(registered) => {
             session::set_notice(
                 &staff.session,
-                &format!(
-                    "登録 #{} を代理登録として受け付けました。",
-                    registered.handbook_id
-                ),
+                &format!("登録 #{} を代理登録として受け付けました。", registered.handbook_id),
             )?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/registrations/new"))
-                .finish())
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/registrations/new")).finish())
         }
         Err(IntakeError::HolderNotEligible) => {
-            errors.add(
-                "holder_public_id",
-                "この利用者は資格剥奪または退会のため、登録できません。",
-            );
+            errors.add("holder_public_id", "この利用者は資格剥奪または退会のため、登録できません。");
             rerender(&staff, errors, values)
         }
         Err(_) => {
-            errors.add(
-                "kind",
-                "この利用者の同じ種類の手帳は審査中です。審査の結果を待ってください。",
-            );
+            errors.add("kind", "この利用者の同じ種類の手帳は審査中です。審査の結果を待ってください。");
             rerender(&staff, errors, values)
         }
     }
 }
 
-fn rerender(
-    staff: &RequireRole<Reviewers>,
-    mut errors: FormErrors,
-    values: [&str; 4],
-) -> AppResult<HttpResponse> {
+fn rerender(staff: &RequireRole<Reviewers>, mut errors: FormErrors, values: [&str; 4]) -> AppResult<HttpResponse> {
     if !errors.has("images") {
         // Browsers cannot refill a file field; say so rather than let it pass unnoticed.
         errors.add("images", "安全のため、写真はもう一度選び直してください。");

@@ -45,37 +45,17 @@ pub fn is_idle(auth: &AuthSession, now: OffsetDateTime) -> bool {
     now.unix_timestamp() - auth.seen > IDLE_TIMEOUT.whole_seconds()
 }
 
-pub fn touch(
-    session: &Session,
-    mut auth: AuthSession,
-    now: OffsetDateTime,
-) -> Result<(), AppError> {
+pub fn touch(session: &Session, mut auth: AuthSession, now: OffsetDateTime) -> Result<(), AppError> {
     auth.seen = now.unix_timestamp();
     session.insert(AUTH_KEY, auth).map_err(session_error)
 }
 
 /// Starts a fresh session for `staff_id`: a new cookie (no fixation), a new CSRF token.
-pub fn sign_in(
-    session: &Session,
-    staff_id: i64,
-    epoch: i32,
-    now: OffsetDateTime,
-) -> Result<(), AppError> {
+pub fn sign_in(session: &Session, staff_id: i64, epoch: i32, now: OffsetDateTime) -> Result<(), AppError> {
     session.renew();
     session.remove(ENROL_KEY);
-    session
-        .insert(
-            AUTH_KEY,
-            AuthSession {
-                staff_id,
-                epoch,
-                seen: now.unix_timestamp(),
-            },
-        )
-        .map_err(session_error)?;
-    session
-        .insert(CSRF_KEY, crate::random::token(32))
-        .map_err(session_error)
+    session.insert(AUTH_KEY, AuthSession { staff_id, epoch, seen: now.unix_timestamp() }).map_err(session_error)?;
+    session.insert(CSRF_KEY, crate::random::token(32)).map_err(session_error)
 }
 
 pub fn sign_out(session: &Session) {

@@ -85,13 +85,7 @@ pub struct RoleForm {
 }
 
 fn roles() -> Vec<RoleOption> {
-    Role::ALL
-        .iter()
-        .map(|r| RoleOption {
-            code: r.as_str(),
-            label: r.label(),
-        })
-        .collect()
+    Role::ALL.iter().map(|r| RoleOption { code: r.as_str(), label: r.label() }).collect()
 }
 
 /// The keyset cursor: the last row's (name, id), hex-encoded so any name survives a URL.
@@ -101,10 +95,7 @@ fn encode_cursor(row: &StaffRow) -> String {
 
 fn decode_cursor(raw: &str) -> Option<(String, i64)> {
     let (name, id) = raw.rsplit_once('.')?;
-    Some((
-        String::from_utf8(hex::decode(name).ok()?).ok()?,
-        id.parse().ok()?,
-    ))
+    Some((String::from_utf8(hex::decode(name).ok()?).ok()?, id.parse().ok()?))
 }
 
 async fn list_page(
@@ -116,22 +107,12 @@ async fn list_page(
 ) -> AppResult<ListPage> {
     let cursor = after.as_deref().and_then(decode_cursor);
     let rows = state
-        .db(move |conn| {
-            Ok(db::staff::list_page(
-                conn,
-                cursor.as_ref().map(|(n, i)| (n.as_str(), *i)),
-                PAGE_SIZE + 1,
-            )?)
-        })
+        .db(move |conn| Ok(db::staff::list_page(conn, cursor.as_ref().map(|(n, i)| (n.as_str(), *i)), PAGE_SIZE + 1)?))
         .await?;
     let now = state.clock.now();
     let more = rows.len() as i64 > PAGE_SIZE;
     let shown: Vec<StaffRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
-    let next_cursor = if more {
-        shown.last().map(encode_cursor)
-    } else {
-        None
-    };
+    let next_cursor = if more { shown.last().map(encode_cursor) } else { None };
     let me = staff.id;
     let lines = shown
         .into_iter()
@@ -140,10 +121,7 @@ async fn list_page(
             StaffLine {
                 id: r.id,
                 locked: r.locked_until.is_some_and(|u| from_db(u) > now),
-                last_login: r
-                    .last_login_at
-                    .map(|t| datetime_jst(from_db(t)))
-                    .unwrap_or_else(|| "—".into()),
+                last_login: r.last_login_at.map(|t| datetime_jst(from_db(t))).unwrap_or_else(|| "—".into()),
                 email: r.email,
                 display_name: r.display_name,
                 role: role.map(Role::label).unwrap_or("（不明）"),
@@ -167,15 +145,11 @@ async fn list_page(
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
 }
 
 fn back_to_list() -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/staff"))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff")).finish()
 }
 
 pub async fn list(
@@ -183,14 +157,8 @@ pub async fn list(
     staff: RequireRole<Admins>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = list_page(
-        &state,
-        &staff,
-        query.into_inner().after,
-        FormErrors::default(),
-        CreateForm::default(),
-    )
-    .await?;
+    let page =
+        list_page(&state, &staff, query.into_inner().after, FormErrors::default(), CreateForm::default()).await?;
     Ok(html(StatusCode::OK, page.render()?))
 }
 
@@ -201,9 +169,7 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let mut errors = FormErrors::default();
-    let email = StaffEmail::parse(&form.email)
-        .map_err(|e| errors.add("email", e.to_string()))
-        .ok();
+    let email = StaffEmail::parse(&form.email).map_err(|e| errors.add("email", e.to_string())).ok();
     let name = form.display_name.trim().to_owned();
     if name.is_empty() {
         errors.add("display_name", "氏名を入力してください。");
@@ -221,16 +187,10 @@ pub async fn create(
         let (name2, email2, password2) = (name.clone(), email.clone(), password.clone());
         let created = state
             .db(move |conn| {
-                let new_password = NewPassword::parse(&password2, None).map_err(|_| {
-                    AppError::Internal(anyhow::anyhow!("temporary password rejected"))
-                })?;
-                let account = NewAccount {
-                    email: &email2,
-                    display_name: &name2,
-                    role,
-                    password: &new_password,
-                    temporary: true,
-                };
+                let new_password = NewPassword::parse(&password2, None)
+                    .map_err(|_| AppError::Internal(anyhow::anyhow!("temporary password rejected")))?;
+                let account =
+                    NewAccount { email: &email2, display_name: &name2, role, password: &new_password, temporary: true };
                 match manage::create(conn, Actor::Staff(admin), &account, now, Some(&request_id)) {
                     Ok(id) => Ok(Ok(id)),
                     Err(ManageError::App(e)) => Err(e),
@@ -266,12 +226,10 @@ async fn administer(
     let now = state.clock.now();
     let (admin, request_id) = (staff.id, staff.request_id.clone());
     let result = state
-        .db(move |conn| {
-            match manage::administer(conn, admin, target, action, now, Some(&request_id)) {
-                Ok(()) => Ok(Ok(())),
-                Err(ManageError::App(e)) => Err(e),
-                Err(other) => Ok(Err(other)),
-            }
+        .db(move |conn| match manage::administer(conn, admin, target, action, now, Some(&request_id)) {
+            Ok(()) => Ok(Ok(())),
+            Err(ManageError::App(e)) => Err(e),
+            Err(other) => Ok(Err(other)),
         })
         .await?;
     match result {
@@ -301,14 +259,7 @@ pub async fn activate(
     staff: RequireRole<Admins>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    administer(
-        &state,
-        &staff,
-        *id,
-        AdminAction::Activate,
-        "アカウントを有効にしました。",
-    )
-    .await
+    administer(&state, &staff, *id, AdminAction::Activate, "アカウントを有効にしました。").await
 }
 
 pub async fn end_sessions(
@@ -316,14 +267,7 @@ pub async fn end_sessions(
     staff: RequireRole<Admins>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    administer(
-        &state,
-        &staff,
-        *id,
-        AdminAction::EndSessions,
-        "この人のセッションをすべて終了しました。",
-    )
-    .await
+    administer(&state, &staff, *id, AdminAction::EndSessions, "この人のセッションをすべて終了しました。").await
 }
 
 pub async fn reset_totp(

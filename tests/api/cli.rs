@@ -11,28 +11,16 @@ use crate::helpers::{TestDb, spawn_app};
 
 fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_handbook-admin"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "error");
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RUST_LOG", "error");
     command
 }
 
 dual_test!(audit_verify_names_the_edited_row, |db: TestDb| async move {
     let app = spawn_app(db).await;
     app.signed_in(Role::Auditor).await;
-    let run = || {
-        binary()
-            .args(["audit", "verify"])
-            .env("DATABASE_URL", &app.database_url)
-            .output()
-    };
+    let run = || binary().args(["audit", "verify"]).env("DATABASE_URL", &app.database_url).output();
     let ok = run().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
 
     app.sql("UPDATE audit_events SET action = 'staff.nothing_happened' WHERE seq = 4");
@@ -42,65 +30,32 @@ dual_test!(audit_verify_names_the_edited_row, |db: TestDb| async move {
     assert!(stderr.contains("#4"), "{stderr}");
 });
 
-dual_test!(
-    staff_add_reads_the_password_from_stdin,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let mut child = binary()
-            .args([
-                "staff",
-                "add",
-                "--email",
-                "ops@example.jp",
-                "--name",
-                "運用 太郎",
-                "--role",
-                "supervisor",
-            ])
-            .env("DATABASE_URL", &app.database_url)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{e}"));
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(b"a sufficiently long password\n")
-                .unwrap_or_else(|e| panic!("{e}"));
-        }
-        let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let mut browser = app.browser();
-        assert_eq!(
-            browser
-                .login("ops@example.jp", "a sufficiently long password")
-                .await
-                .status,
-            StatusCode::SEE_OTHER
-        );
-        assert!(app.audit_actions().contains(&"staff.created".to_owned()));
+dual_test!(staff_add_reads_the_password_from_stdin, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut child = binary()
+        .args(["staff", "add", "--email", "ops@example.jp", "--name", "運用 太郎", "--role", "supervisor"])
+        .env("DATABASE_URL", &app.database_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(b"a sufficiently long password\n").unwrap_or_else(|e| panic!("{e}"));
     }
-);
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut browser = app.browser();
+    assert_eq!(browser.login("ops@example.jp", "a sufficiently long password").await.status, StatusCode::SEE_OTHER);
+    assert!(app.audit_actions().contains(&"staff.created".to_owned()));
+});
 
 #[test]
 fn staff_add_refuses_a_bad_role_or_short_password() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = format!("sqlite://{}", dir.path().join("x.db").display());
     let output = binary()
-        .args([
-            "staff",
-            "add",
-            "--email",
-            "a@example.jp",
-            "--name",
-            "A",
-            "--role",
-            "root",
-        ])
+        .args(["staff", "add", "--email", "a@example.jp", "--name", "A", "--role", "root"])
         .env("DATABASE_URL", &url)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -113,10 +68,7 @@ fn serve_names_the_missing_variable_in_one_line() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let output = binary()
         .arg("serve")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("x.db").display()),
-        )
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("x.db").display()))
         .env("HANDBOOK_ADMIN_SESSION_KEY", "ab".repeat(64))
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -124,10 +76,7 @@ fn serve_names_the_missing_variable_in_one_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("HANDBOOK_ADMIN_IMAGE_KEY"), "{stderr}");
-    assert!(
-        !dir.path().join("x.db").exists(),
-        "nothing is created before the settings are valid"
-    );
+    assert!(!dir.path().join("x.db").exists(), "nothing is created before the settings are valid");
 }
 
 #[test]

@@ -6,13 +6,7 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageFormat, RgbImage};
 
 fn pattern(w: u32, h: u32) -> RgbImage {
-    RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([
-            (x * 7 % 256) as u8,
-            (y * 3 % 256) as u8,
-            ((x + y) % 256) as u8,
-        ])
-    })
+    RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, ((x + y) % 256) as u8]))
 }
 
 pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
@@ -78,9 +72,7 @@ pub fn jpeg_with_exif_gps(w: u32, h: u32) -> Vec<u8> {
 /// A JPEG followed by a ZIP archive (a polyglot file).
 pub fn jpeg_with_zip(w: u32, h: u32) -> Vec<u8> {
     let mut out = jpeg(w, h);
-    out.extend_from_slice(
-        b"PK\x03\x04\x14\x00\x00\x00\x08\x00secret.txt hidden payload PK\x05\x06",
-    );
+    out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x08\x00secret.txt hidden payload PK\x05\x06");
     out
 }
 

@@ -52,9 +52,7 @@ macro_rules! dual_test {
 }
 
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
+    std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty())
 }
 
 /// A fresh, empty database URL for one test.
@@ -64,10 +62,8 @@ fn fresh_database(kind: TestDb, dir: &TempDir) -> String {
         TestDb::Postgres => {
             let admin = postgres_admin_url().unwrap_or_default();
             let name = format!("hba_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&admin)
-                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL: {e}"));
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .unwrap_or_else(|e| panic!("create database: {e}"));
+            let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| panic!("TEST_DATABASE_URL: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("create database: {e}"));
             let (base, _) = admin.rsplit_once('/').unwrap_or((&admin, ""));
             format!("{base}/{name}")
         }
@@ -100,6 +96,8 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         require_totp: false,
         queue_sla_hours: 48,
         db_pool_size: 8,
+        mail: handbook_admin::settings::MailSettings::File,
+        jobs_idle: std::time::Duration::from_millis(50),
     }
 }
 
@@ -116,15 +114,13 @@ pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> T
     adjust(&mut settings);
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 01:00 UTC)));
     let shared: SharedClock = clock.clone();
-    let app =
-        Application::build(settings.clone(), shared).unwrap_or_else(|e| panic!("build: {e:#}"));
+    let app = Application::build(settings.clone(), shared).unwrap_or_else(|e| panic!("build: {e:#}"));
     let pool = app.state.pool.clone();
     let now = clock.now();
     let seed_pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = seed_pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        handbook_admin::demo::seed_staff(&mut conn, PASSWORD, now)
-            .unwrap_or_else(|e| panic!("seed: {e:#}"));
+        handbook_admin::demo::seed_staff(&mut conn, PASSWORD, now).unwrap_or_else(|e| panic!("seed: {e:#}"));
     })
     .await
     .unwrap_or_else(|e| panic!("seed task: {e}"));
@@ -180,11 +176,7 @@ impl Page {
     pub fn input_value(&self, name: &str) -> Option<String> {
         let doc = scraper::Html::parse_document(&self.body);
         let selector = scraper::Selector::parse(&format!("input[name=\"{name}\"]")).ok()?;
-        doc.select(&selector)
-            .next()?
-            .value()
-            .attr("value")
-            .map(str::to_owned)
+        doc.select(&selector).next()?.value().attr("value").map(str::to_owned)
     }
 
     pub fn select_texts(&self, css: &str) -> Vec<String> {
@@ -192,9 +184,7 @@ impl Page {
         let Ok(selector) = scraper::Selector::parse(css) else {
             return Vec::new();
         };
-        doc.select(&selector)
-            .map(|e| e.text().collect::<String>().trim().to_owned())
-            .collect()
+        doc.select(&selector).map(|e| e.text().collect::<String>().trim().to_owned()).collect()
     }
 }
 
@@ -206,32 +196,21 @@ impl TestApp {
             .redirect(Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
-        Browser {
-            client,
-            jar,
-            base: self.address.clone(),
-            csrf: None,
-        }
+        Browser { client, jar, base: self.address.clone(), csrf: None }
     }
 
     /// A browser signed in as the demo account of `role`.
     pub async fn signed_in(&self, role: Role) -> Browser {
         let mut browser = self.browser();
         let page = browser.login(demo_email(role), PASSWORD).await;
-        assert_eq!(
-            page.status,
-            StatusCode::SEE_OTHER,
-            "sign-in as {role} failed: {}",
-            page.body
-        );
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "sign-in as {role} failed: {}", page.body);
         browser.get("/").await;
         browser
     }
 
     pub fn sql(&self, sql: &str) {
         let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        conn.batch_execute(sql)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     pub fn count(&self, sql: &str) -> i64 {
@@ -241,20 +220,13 @@ impl TestApp {
             n: i64,
         }
         let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        diesel::sql_query(sql)
-            .get_result::<Count>(&mut *conn)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .n
+        diesel::sql_query(sql).get_result::<Count>(&mut *conn).unwrap_or_else(|e| panic!("{sql}: {e}")).n
     }
 
     pub fn audit_actions(&self) -> Vec<String> {
         use handbook_admin::db::schema::audit_events::dsl::*;
         let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        audit_events
-            .order(seq.asc())
-            .select(action)
-            .load(&mut *conn)
-            .unwrap_or_else(|e| panic!("{e}"))
+        audit_events.order(seq.asc()).select(action).load(&mut *conn).unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -263,21 +235,14 @@ impl Browser {
     pub fn cookie_header(&self) -> String {
         use reqwest::cookie::CookieStore;
         let url = self.base.parse().unwrap_or_else(|e| panic!("{e}"));
-        self.jar
-            .cookies(&url)
-            .and_then(|v| v.to_str().ok().map(str::to_owned))
-            .unwrap_or_default()
+        self.jar.cookies(&url).and_then(|v| v.to_str().ok().map(str::to_owned)).unwrap_or_default()
     }
 
     async fn finish(&mut self, response: reqwest::Response) -> Page {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
-        let page = Page {
-            status,
-            headers,
-            body,
-        };
+        let page = Page { status, headers, body };
         if let Some(token) = page.input_value("csrf_token") {
             self.csrf = Some(token);
         }
@@ -285,12 +250,8 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let response =
+            self.client.get(format!("{}{path}", self.base)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
         self.finish(response).await
     }
 
@@ -322,10 +283,6 @@ impl Browser {
         if self.csrf.is_none() {
             self.get("/login").await;
         }
-        self.post(
-            "/login",
-            &[("email", email), ("password", password), ("totp", totp)],
-        )
-        .await
+        self.post("/login", &[("email", email), ("password", password), ("totp", totp)]).await
     }
 }

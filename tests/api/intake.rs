@@ -19,23 +19,15 @@ pub fn metadata(public_id: &str, kind: &str) -> String {
 }
 
 pub fn image_part(bytes: Vec<u8>, name: &str) -> Part {
-    Part::bytes(bytes)
-        .file_name(name.to_owned())
-        .mime_str("image/jpeg")
-        .unwrap_or_else(|e| panic!("{e}"))
+    Part::bytes(bytes).file_name(name.to_owned()).mime_str("image/jpeg").unwrap_or_else(|e| panic!("{e}"))
 }
 
 pub async fn upload(app: &TestApp, token: Option<&str>, form: Form) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/api/v1/registrations", app.address))
-        .multipart(form);
+    let mut request = reqwest::Client::new().post(format!("{}/api/v1/registrations", app.address)).multipart(form);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("upload: {e}"));
+    let response = request.send().await.unwrap_or_else(|e| panic!("upload: {e}"));
     let status = response.status();
     let body = response.json::<Value>().await.unwrap_or(Value::Null);
     (status, body)
@@ -49,9 +41,7 @@ pub async fn register(app: &TestApp, public_id: &str, kind: &str, photos: Vec<Ve
     }
     let (status, body) = upload(app, Some(TOKEN), form).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["registration_id"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no id in {body}"))
+    body["registration_id"].as_i64().unwrap_or_else(|| panic!("no id in {body}"))
 }
 
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -70,523 +60,324 @@ fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 fn assert_nothing_stored(app: &TestApp, what: &str) {
-    assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM holders"),
-        0,
-        "{what}: holder row"
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM handbooks"),
-        0,
-        "{what}: handbook row"
-    );
-    assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM handbook_images"),
-        0,
-        "{what}: image row"
-    );
-    assert_eq!(
-        files_under(&app.data_dir.join("images")),
-        Vec::<std::path::PathBuf>::new(),
-        "{what}: files"
-    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders"), 0, "{what}: holder row");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks"), 0, "{what}: handbook row");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_images"), 0, "{what}: image row");
+    assert_eq!(files_under(&app.data_dir.join("images")), Vec::<std::path::PathBuf>::new(), "{what}: files");
 }
 
-dual_test!(
-    each_kind_is_registered_with_encrypted_photos,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        for (i, kind) in ["physical", "mental", "intellectual"]
-            .into_iter()
-            .enumerate()
-        {
-            let id = register(
-                &app,
-                &format!("MR-00000{i}"),
-                kind,
-                vec![fixtures::jpeg(800, 600), fixtures::png(600, 800)],
-            )
+dual_test!(each_kind_is_registered_with_encrypted_photos, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    for (i, kind) in ["physical", "mental", "intellectual"].into_iter().enumerate() {
+        let id = register(&app, &format!("MR-00000{i}"), kind, vec![fixtures::jpeg(800, 600), fixtures::png(600, 800)])
             .await;
-            assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM handbooks WHERE id = {id} AND status = 'submitted' AND kind = '{kind}' AND channel = 'app'")), 1);
-            assert_eq!(
-                app.count(&format!(
-                    "SELECT COUNT(*) AS n FROM handbook_images WHERE handbook_id = {id}"
-                )),
-                2
-            );
-        }
-        assert_eq!(
-            app.count("SELECT COUNT(*) AS n FROM holders WHERE status = 'pending'"),
-            3
-        );
-        assert_eq!(
-            app.count(
-                "SELECT COUNT(*) AS n FROM handbook_images WHERE original_mime = 'image/png'"
-            ),
-            3
-        );
-        let files = files_under(&app.data_dir.join("images"));
-        assert_eq!(files.len(), 12, "a photo and a thumbnail per image");
-        for file in files {
-            let bytes = std::fs::read(&file).unwrap_or_default();
-            assert!(bytes.starts_with(b"HBAI\x01"), "encrypted header");
-            assert!(
-                !bytes.starts_with(&[0xFF, 0xD8, 0xFF])
-                    && !contains(&bytes, b"JFIF")
-                    && !contains(&bytes, b"\x89PNG")
-            );
-        }
-        assert_eq!(
-            app.audit_actions()
-                .iter()
-                .filter(|a| *a == "registration.received")
-                .count(),
-            3
-        );
+        assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM handbooks WHERE id = {id} AND status = 'submitted' AND kind = '{kind}' AND channel = 'app'")), 1);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM handbook_images WHERE handbook_id = {id}")), 2);
     }
-);
-
-dual_test!(
-    every_refusal_has_its_code_and_stores_nothing,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let ok_meta = || metadata("MR-123456", "physical");
-        let cases: Vec<(&str, Option<&str>, Form, StatusCode, &str)> = vec![
-            (
-                "no token",
-                None,
-                Form::new()
-                    .text("metadata", ok_meta())
-                    .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-            ),
-            (
-                "wrong token",
-                Some("test-intake-tokem"),
-                Form::new()
-                    .text("metadata", ok_meta())
-                    .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-            ),
-            (
-                "no metadata",
-                Some(TOKEN),
-                Form::new().part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
-                StatusCode::BAD_REQUEST,
-                "invalid_metadata",
-            ),
-            (
-                "broken metadata",
-                Some(TOKEN),
-                Form::new()
-                    .text("metadata", "{\"holder_public_id\":")
-                    .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
-                StatusCode::BAD_REQUEST,
-                "invalid_metadata",
-            ),
-            (
-                "unknown kind",
-                Some(TOKEN),
-                Form::new()
-                    .text("metadata", metadata("MR-123456", "passport"))
-                    .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
-                StatusCode::BAD_REQUEST,
-                "invalid_metadata",
-            ),
-            (
-                "a GIF",
-                Some(TOKEN),
-                Form::new().text("metadata", ok_meta()).part(
-                    "image",
-                    image_part(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), "a.jpg"),
-                ),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-            ),
-            (
-                "0 bytes",
-                Some(TOKEN),
-                Form::new()
-                    .text("metadata", ok_meta())
-                    .part("image", image_part(Vec::new(), "a.jpg")),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "corrupt_image",
-            ),
-            (
-                "truncated JPEG",
-                Some(TOKEN),
-                Form::new().text("metadata", ok_meta()).part(
-                    "image",
-                    image_part(
-                        {
-                            let j = fixtures::jpeg(400, 300);
-                            j[..j.len() / 2].to_vec()
-                        },
-                        "a.jpg",
-                    ),
-                ),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "corrupt_image",
-            ),
-            (
-                "11 MiB",
-                Some(TOKEN),
-                Form::new()
-                    .text("metadata", ok_meta())
-                    .part("image", image_part(vec![0xFF; 11 * 1024 * 1024], "a.jpg")),
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "image_too_large",
-            ),
-            (
-                "five images",
-                Some(TOKEN),
-                (0..5).fold(Form::new().text("metadata", ok_meta()), |f, _| {
-                    f.part("image", image_part(fixtures::jpeg(64, 64), "a.jpg"))
-                }),
-                StatusCode::BAD_REQUEST,
-                "too_many_images",
-            ),
-            (
-                "no image",
-                Some(TOKEN),
-                Form::new().text("metadata", ok_meta()),
-                StatusCode::BAD_REQUEST,
-                "missing_image",
-            ),
-            (
-                "good then bad",
-                Some(TOKEN),
-                Form::new()
-                    .text("metadata", ok_meta())
-                    .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg"))
-                    .part("image", image_part(b"not an image".to_vec(), "b.jpg")),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-            ),
-        ];
-        for (what, token, form, status, code) in cases {
-            let (got, body) = upload(&app, token, form).await;
-            assert_eq!(got, status, "{what}: {body}");
-            assert_eq!(body["error"]["code"], code, "{what}: {body}");
-            assert!(
-                body["error"]["message"]
-                    .as_str()
-                    .is_some_and(|m| !m.is_empty())
-            );
-            assert_nothing_stored(&app, what);
-        }
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE status = 'pending'"), 3);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_images WHERE original_mime = 'image/png'"), 3);
+    let files = files_under(&app.data_dir.join("images"));
+    assert_eq!(files.len(), 12, "a photo and a thumbnail per image");
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(bytes.starts_with(b"HBAI\x01"), "encrypted header");
+        assert!(!bytes.starts_with(&[0xFF, 0xD8, 0xFF]) && !contains(&bytes, b"JFIF") && !contains(&bytes, b"\x89PNG"));
     }
-);
+    assert_eq!(app.audit_actions().iter().filter(|a| *a == "registration.received").count(), 3);
+});
 
-dual_test!(
-    bytes_decide_the_type_and_names_are_ignored,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let form = Form::new()
-            .text("metadata", metadata("MR-777777", "mental"))
-            .part("image", image_part(fixtures::png(320, 200), "photo.jpg"))
-            .part(
+dual_test!(every_refusal_has_its_code_and_stores_nothing, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let ok_meta = || metadata("MR-123456", "physical");
+    let cases: Vec<(&str, Option<&str>, Form, StatusCode, &str)> = vec![
+        (
+            "no token",
+            None,
+            Form::new().text("metadata", ok_meta()).part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "wrong token",
+            Some("test-intake-tokem"),
+            Form::new().text("metadata", ok_meta()).part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "no metadata",
+            Some(TOKEN),
+            Form::new().part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
+            StatusCode::BAD_REQUEST,
+            "invalid_metadata",
+        ),
+        (
+            "broken metadata",
+            Some(TOKEN),
+            Form::new()
+                .text("metadata", "{\"holder_public_id\":")
+                .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
+            StatusCode::BAD_REQUEST,
+            "invalid_metadata",
+        ),
+        (
+            "unknown kind",
+            Some(TOKEN),
+            Form::new()
+                .text("metadata", metadata("MR-123456", "passport"))
+                .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg")),
+            StatusCode::BAD_REQUEST,
+            "invalid_metadata",
+        ),
+        (
+            "a GIF",
+            Some(TOKEN),
+            Form::new()
+                .text("metadata", ok_meta())
+                .part("image", image_part(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), "a.jpg")),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "0 bytes",
+            Some(TOKEN),
+            Form::new().text("metadata", ok_meta()).part("image", image_part(Vec::new(), "a.jpg")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "corrupt_image",
+        ),
+        (
+            "truncated JPEG",
+            Some(TOKEN),
+            Form::new().text("metadata", ok_meta()).part(
                 "image",
-                image_part(fixtures::jpeg_with_zip(320, 200), "../../etc/passwd"),
-            );
-        let (status, body) = upload(&app, Some(TOKEN), form).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_images WHERE original_mime = 'image/png' AND page = 1"), 1);
-        for file in files_under(&app.data_dir.join("images")) {
-            assert!(file.starts_with(app.data_dir.join("images")));
-            assert!(!file.to_string_lossy().contains("passwd"));
-        }
-        // The appended archive does not survive: the stored photo is re-encoded pixels only.
-        let id = body["registration_id"].as_i64().unwrap_or_default();
-        let mut reviewer = app.signed_in(Role::Reviewer).await;
-        let image_id = app.count(&format!(
-            "SELECT id AS n FROM handbook_images WHERE handbook_id = {id} AND page = 2"
-        ));
-        claim(&app, id, "reviewer@demo.invalid");
-        let photo = reviewer
-            .client
-            .get(format!("{}/images/{image_id}", app.address))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let bytes = photo.bytes().await.unwrap_or_default();
-        assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
-        assert!(!contains(&bytes, b"PK\x03\x04") && !contains(&bytes, b"hidden payload"));
-        reviewer.get("/").await;
+                image_part(
+                    {
+                        let j = fixtures::jpeg(400, 300);
+                        j[..j.len() / 2].to_vec()
+                    },
+                    "a.jpg",
+                ),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "corrupt_image",
+        ),
+        (
+            "11 MiB",
+            Some(TOKEN),
+            Form::new().text("metadata", ok_meta()).part("image", image_part(vec![0xFF; 11 * 1024 * 1024], "a.jpg")),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "image_too_large",
+        ),
+        (
+            "five images",
+            Some(TOKEN),
+            (0..5).fold(Form::new().text("metadata", ok_meta()), |f, _| {
+                f.part("image", image_part(fixtures::jpeg(64, 64), "a.jpg"))
+            }),
+            StatusCode::BAD_REQUEST,
+            "too_many_images",
+        ),
+        ("no image", Some(TOKEN), Form::new().text("metadata", ok_meta()), StatusCode::BAD_REQUEST, "missing_image"),
+        (
+            "good then bad",
+            Some(TOKEN),
+            Form::new()
+                .text("metadata", ok_meta())
+                .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg"))
+                .part("image", image_part(b"not an image".to_vec(), "b.jpg")),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+    ];
+    for (what, token, form, status, code) in cases {
+        let (got, body) = upload(&app, token, form).await;
+        assert_eq!(got, status, "{what}: {body}");
+        assert_eq!(body["error"]["code"], code, "{what}: {body}");
+        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_nothing_stored(&app, what);
     }
-);
+});
+
+dual_test!(bytes_decide_the_type_and_names_are_ignored, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let form = Form::new()
+        .text("metadata", metadata("MR-777777", "mental"))
+        .part("image", image_part(fixtures::png(320, 200), "photo.jpg"))
+        .part("image", image_part(fixtures::jpeg_with_zip(320, 200), "../../etc/passwd"));
+    let (status, body) = upload(&app, Some(TOKEN), form).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM handbook_images WHERE original_mime = 'image/png' AND page = 1"),
+        1
+    );
+    for file in files_under(&app.data_dir.join("images")) {
+        assert!(file.starts_with(app.data_dir.join("images")));
+        assert!(!file.to_string_lossy().contains("passwd"));
+    }
+    // The appended archive does not survive: the stored photo is re-encoded pixels only.
+    let id = body["registration_id"].as_i64().unwrap_or_default();
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let image_id = app.count(&format!("SELECT id AS n FROM handbook_images WHERE handbook_id = {id} AND page = 2"));
+    claim(&app, id, "reviewer@demo.invalid");
+    let photo = reviewer
+        .client
+        .get(format!("{}/images/{image_id}", app.address))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bytes = photo.bytes().await.unwrap_or_default();
+    assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
+    assert!(!contains(&bytes, b"PK\x03\x04") && !contains(&bytes, b"hidden payload"));
+    reviewer.get("/").await;
+});
 
 /// Gives `email` a live claim on the registration (the queue issue adds the real "take").
 pub fn claim(app: &TestApp, handbook_id: i64, email: &str) {
-    let staff_id = app.count(&format!(
-        "SELECT id AS n FROM staff WHERE email = '{email}'"
-    ));
+    let staff_id = app.count(&format!("SELECT id AS n FROM staff WHERE email = '{email}'"));
     app.sql(&format!(
         "UPDATE handbooks SET status = 'in_review', claimed_by = {staff_id}, claim_expires_at = '2099-01-01 00:00:00' WHERE id = {handbook_id}"
     ));
 }
 
-dual_test!(
-    metadata_is_gone_and_the_photo_is_upright,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let original = fixtures::jpeg_with_exif_gps(400, 300);
-        assert!(contains(&original, GPS_MARKER) && contains(&original, b"Exif"));
-        let id = register(&app, "MR-424242", "physical", vec![original]).await;
-        claim(&app, id, "reviewer@demo.invalid");
-        let image_id = app.count(&format!(
-            "SELECT id AS n FROM handbook_images WHERE handbook_id = {id}"
-        ));
-        let reviewer = app.signed_in(Role::Reviewer).await;
-        for path in [
-            format!("/images/{image_id}"),
-            format!("/images/{image_id}/thumb"),
-        ] {
-            let response = reviewer
-                .client
-                .get(format!("{}{path}", app.address))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(response.status(), StatusCode::OK);
-            assert_eq!(
-                response
-                    .headers()
-                    .get("cache-control")
-                    .and_then(|v| v.to_str().ok()),
-                Some("no-store")
-            );
-            assert_eq!(
-                response
-                    .headers()
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok()),
-                Some("image/jpeg")
-            );
-            let bytes = response.bytes().await.unwrap_or_default();
-            assert!(!contains(&bytes, GPS_MARKER), "{path}: GPS data survived");
-            assert!(!contains(&bytes, b"Exif"), "{path}: EXIF survived");
-            let decoded = image::load_from_memory(&bytes).unwrap_or_else(|e| panic!("{e}"));
-            assert!(
-                decoded.height() > decoded.width(),
-                "{path}: orientation 6 applied (400×300 → 300×400)"
-            );
-        }
-        assert_eq!(
-            app.count(&format!(
-                "SELECT CAST(width AS BIGINT) AS n FROM handbook_images WHERE id = {image_id}"
-            )),
-            300
-        );
+dual_test!(metadata_is_gone_and_the_photo_is_upright, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let original = fixtures::jpeg_with_exif_gps(400, 300);
+    assert!(contains(&original, GPS_MARKER) && contains(&original, b"Exif"));
+    let id = register(&app, "MR-424242", "physical", vec![original]).await;
+    claim(&app, id, "reviewer@demo.invalid");
+    let image_id = app.count(&format!("SELECT id AS n FROM handbook_images WHERE handbook_id = {id}"));
+    let reviewer = app.signed_in(Role::Reviewer).await;
+    for path in [format!("/images/{image_id}"), format!("/images/{image_id}/thumb")] {
+        let response =
+            reviewer.client.get(format!("{}{path}", app.address)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+        assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/jpeg"));
+        let bytes = response.bytes().await.unwrap_or_default();
+        assert!(!contains(&bytes, GPS_MARKER), "{path}: GPS data survived");
+        assert!(!contains(&bytes, b"Exif"), "{path}: EXIF survived");
+        let decoded = image::load_from_memory(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert!(decoded.height() > decoded.width(), "{path}: orientation 6 applied (400×300 → 300×400)");
     }
-);
+    assert_eq!(
+        app.count(&format!("SELECT CAST(width AS BIGINT) AS n FROM handbook_images WHERE id = {image_id}")),
+        300
+    );
+});
 
-dual_test!(
-    photos_open_by_claim_or_stated_reason_and_every_view_is_audited,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let id = register(
-            &app,
-            "MR-555555",
-            "physical",
-            vec![fixtures::jpeg(320, 240)],
-        )
+dual_test!(photos_open_by_claim_or_stated_reason_and_every_view_is_audited, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-555555", "physical", vec![fixtures::jpeg(320, 240)]).await;
+    let image_id = app.count(&format!("SELECT id AS n FROM handbook_images WHERE handbook_id = {id}"));
+    let views = || app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'image.viewed'");
+
+    // Support and admin: refused outright, and the refusal writes nothing.
+    for role in [Role::Support, Role::Admin] {
+        let events = app.audit_actions().len();
+        let mut browser = app.signed_in(role).await;
+        let events = events + 1; // the sign-in itself
+        assert_eq!(browser.get(&format!("/images/{image_id}")).await.status, StatusCode::FORBIDDEN, "{role}");
+        assert_eq!(browser.get(&format!("/images/{image_id}/thumb")).await.status, StatusCode::FORBIDDEN, "{role}");
+        assert_eq!(app.audit_actions().len(), events, "{role}: refusal is audit-free");
+    }
+
+    // An auditor must state a reason first.
+    let mut auditor = app.signed_in(Role::Auditor).await;
+    let page = auditor.get(&format!("/images/{image_id}")).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(views(), 0);
+    let page = auditor.get(&format!("/registrations/{id}/photos")).await;
+    assert!(page.body.contains("閲覧理由"));
+    let page = auditor.post(&format!("/registrations/{id}/photo-access"), &[("reason", "other"), ("detail", "")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("4文字以上"));
+    assert!(page.body.contains("value=\"other\" checked"), "the choice is kept");
+    let page = auditor
+        .post(&format!("/registrations/{id}/photo-access"), &[("reason", "audit"), ("detail", "定期監査")])
         .await;
-        let image_id = app.count(&format!(
-            "SELECT id AS n FROM handbook_images WHERE handbook_id = {id}"
-        ));
-        let views =
-            || app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'image.viewed'");
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = auditor.get(&format!("/registrations/{id}/photos")).await;
+    assert!(page.body.contains(&format!("/images/{image_id}/thumb")));
+    assert_eq!(auditor.get(&format!("/images/{image_id}")).await.status, StatusCode::OK);
+    assert_eq!(views(), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'image.viewed' AND reason LIKE '監査%'"),
+        1
+    );
 
-        // Support and admin: refused outright, and the refusal writes nothing.
-        for role in [Role::Support, Role::Admin] {
-            let events = app.audit_actions().len();
-            let mut browser = app.signed_in(role).await;
-            let events = events + 1; // the sign-in itself
-            assert_eq!(
-                browser.get(&format!("/images/{image_id}")).await.status,
-                StatusCode::FORBIDDEN,
-                "{role}"
-            );
-            assert_eq!(
-                browser
-                    .get(&format!("/images/{image_id}/thumb"))
-                    .await
-                    .status,
-                StatusCode::FORBIDDEN,
-                "{role}"
-            );
-            assert_eq!(
-                app.audit_actions().len(),
-                events,
-                "{role}: refusal is audit-free"
-            );
-        }
+    // The reason expires after thirty minutes.
+    app.clock.advance(time::Duration::minutes(31));
+    let mut auditor = app.signed_in(Role::Auditor).await;
+    assert_eq!(auditor.get(&format!("/images/{image_id}")).await.status, StatusCode::FORBIDDEN);
 
-        // An auditor must state a reason first.
-        let mut auditor = app.signed_in(Role::Auditor).await;
-        let page = auditor.get(&format!("/images/{image_id}")).await;
-        assert_eq!(page.status, StatusCode::FORBIDDEN);
-        assert_eq!(views(), 0);
-        let page = auditor.get(&format!("/registrations/{id}/photos")).await;
-        assert!(page.body.contains("閲覧理由"));
-        let page = auditor
-            .post(
-                &format!("/registrations/{id}/photo-access"),
-                &[("reason", "other"), ("detail", "")],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.body.contains("4文字以上"));
-        assert!(
-            page.body.contains("value=\"other\" checked"),
-            "the choice is kept"
-        );
-        let page = auditor
-            .post(
-                &format!("/registrations/{id}/photo-access"),
-                &[("reason", "audit"), ("detail", "定期監査")],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER);
-        let page = auditor.get(&format!("/registrations/{id}/photos")).await;
-        assert!(page.body.contains(&format!("/images/{image_id}/thumb")));
-        assert_eq!(
-            auditor.get(&format!("/images/{image_id}")).await.status,
-            StatusCode::OK
-        );
-        assert_eq!(views(), 1);
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'image.viewed' AND reason LIKE '監査%'"), 1);
+    // A reviewer holding the claim needs no reason.
+    claim(&app, id, "reviewer@demo.invalid");
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(reviewer.get(&format!("/images/{image_id}/thumb")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'image.viewed' AND details LIKE '%claim%'"),
+        1
+    );
+    // Another reviewer does not hold it.
+    let mut other = app.browser();
+    other.login("reviewer2@demo.invalid", crate::helpers::PASSWORD).await;
+    assert_eq!(other.get(&format!("/images/{image_id}/thumb")).await.status, StatusCode::FORBIDDEN);
+});
 
-        // The reason expires after thirty minutes.
-        app.clock.advance(time::Duration::minutes(31));
-        let mut auditor = app.signed_in(Role::Auditor).await;
-        assert_eq!(
-            auditor.get(&format!("/images/{image_id}")).await.status,
-            StatusCode::FORBIDDEN
-        );
-
-        // A reviewer holding the claim needs no reason.
-        claim(&app, id, "reviewer@demo.invalid");
-        let mut reviewer = app.signed_in(Role::Reviewer).await;
-        assert_eq!(
-            reviewer
-                .get(&format!("/images/{image_id}/thumb"))
-                .await
-                .status,
-            StatusCode::OK
-        );
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'image.viewed' AND details LIKE '%claim%'"), 1);
-        // Another reviewer does not hold it.
-        let mut other = app.browser();
-        other
-            .login("reviewer2@demo.invalid", crate::helpers::PASSWORD)
-            .await;
-        assert_eq!(
-            other.get(&format!("/images/{image_id}/thumb")).await.status,
-            StatusCode::FORBIDDEN
-        );
+dual_test!(concurrent_uploads_for_one_holder_make_one_holder, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let photo = fixtures::jpeg(200, 150);
+    let kinds = ["physical", "mental", "intellectual", "physical", "mental", "intellectual"];
+    let tasks = kinds.iter().enumerate().map(|(i, kind)| {
+        let mut bytes = photo.clone();
+        bytes.extend_from_slice(&[0xFF, 0xD9, i as u8]); // different hashes, same picture
+        let form = Form::new().text("metadata", metadata("MR-999999", kind)).part("image", image_part(bytes, "p.jpg"));
+        upload(&app, Some(TOKEN), form)
+    });
+    let results = futures_util::future::join_all(tasks).await;
+    for (status, body) in &results {
+        assert_eq!(*status, StatusCode::CREATED, "{body}");
     }
-);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks"), 6);
+    // Per kind, the later upload replaced the earlier one while both waited.
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'submitted'"), 3);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'superseded'"), 3);
+});
 
-dual_test!(
-    concurrent_uploads_for_one_holder_make_one_holder,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let photo = fixtures::jpeg(200, 150);
-        let kinds = [
-            "physical",
-            "mental",
-            "intellectual",
-            "physical",
-            "mental",
-            "intellectual",
-        ];
-        let tasks = kinds.iter().enumerate().map(|(i, kind)| {
-            let mut bytes = photo.clone();
-            bytes.extend_from_slice(&[0xFF, 0xD9, i as u8]); // different hashes, same picture
-            let form = Form::new()
-                .text("metadata", metadata("MR-999999", kind))
-                .part("image", image_part(bytes, "p.jpg"));
-            upload(&app, Some(TOKEN), form)
-        });
-        let results = futures_util::future::join_all(tasks).await;
-        for (status, body) in &results {
-            assert_eq!(*status, StatusCode::CREATED, "{body}");
-        }
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders"), 1);
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks"), 6);
-        // Per kind, the later upload replaced the earlier one while both waited.
-        assert_eq!(
-            app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'submitted'"),
-            3
-        );
-        assert_eq!(
-            app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'superseded'"),
-            3
-        );
-    }
-);
+dual_test!(resubmission_replaces_a_returned_registration_and_retries_are_idempotent, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let first = register(&app, "MR-313131", "mental", vec![fixtures::jpeg(200, 100)]).await;
+    // The same photos again (a retry after a lost response): the same registration.
+    let form = Form::new()
+        .text("metadata", metadata("MR-313131", "mental"))
+        .part("image", image_part(fixtures::jpeg(200, 100), "a.jpg"));
+    let (status, body) = upload(&app, Some(TOKEN), form).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["registration_id"].as_i64(), Some(first));
+    assert_eq!(files_under(&app.data_dir.join("images")).len(), 2, "the retry left no extra files");
 
-dual_test!(
-    resubmission_replaces_a_returned_registration_and_retries_are_idempotent,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let first = register(&app, "MR-313131", "mental", vec![fixtures::jpeg(200, 100)]).await;
-        // The same photos again (a retry after a lost response): the same registration.
-        let form = Form::new()
-            .text("metadata", metadata("MR-313131", "mental"))
-            .part("image", image_part(fixtures::jpeg(200, 100), "a.jpg"));
-        let (status, body) = upload(&app, Some(TOKEN), form).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["registration_id"].as_i64(), Some(first));
-        assert_eq!(
-            files_under(&app.data_dir.join("images")).len(),
-            2,
-            "the retry left no extra files"
-        );
+    app.sql(&format!("UPDATE handbooks SET status = 'returned' WHERE id = {first}"));
+    let second = register(&app, "MR-313131", "mental", vec![fixtures::jpeg(300, 100)]).await;
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) AS n FROM handbooks WHERE id = {first} AND status = 'superseded'")),
+        1
+    );
+    assert_eq!(app.count(&format!("SELECT supersedes_id AS n FROM handbooks WHERE id = {second}")), first);
 
-        app.sql(&format!(
-            "UPDATE handbooks SET status = 'returned' WHERE id = {first}"
-        ));
-        let second = register(&app, "MR-313131", "mental", vec![fixtures::jpeg(300, 100)]).await;
-        assert_eq!(
-            app.count(&format!(
-                "SELECT COUNT(*) AS n FROM handbooks WHERE id = {first} AND status = 'superseded'"
-            )),
-            1
-        );
-        assert_eq!(
-            app.count(&format!(
-                "SELECT supersedes_id AS n FROM handbooks WHERE id = {second}"
-            )),
-            first
-        );
-
-        // While someone reviews it, a new upload waits.
-        app.sql(&format!(
-            "UPDATE handbooks SET status = 'in_review' WHERE id = {second}"
-        ));
-        let form = Form::new()
-            .text("metadata", metadata("MR-313131", "mental"))
-            .part("image", image_part(fixtures::jpeg(400, 100), "a.jpg"));
-        let (status, body) = upload(&app, Some(TOKEN), form).await;
-        assert_eq!(status, StatusCode::CONFLICT);
-        assert_eq!(body["error"]["code"], "registration_in_review");
-    }
-);
+    // While someone reviews it, a new upload waits.
+    app.sql(&format!("UPDATE handbooks SET status = 'in_review' WHERE id = {second}"));
+    let form = Form::new()
+        .text("metadata", metadata("MR-313131", "mental"))
+        .part("image", image_part(fixtures::jpeg(400, 100), "a.jpg"));
+    let (status, body) = upload(&app, Some(TOKEN), form).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "registration_in_review");
+});
 
 dual_test!(revoked_holders_cannot_register, |db: TestDb| async move {
     let app = spawn_app(db).await;
-    register(
-        &app,
-        "MR-666666",
-        "physical",
-        vec![fixtures::jpeg(100, 100)],
-    )
-    .await;
+    register(&app, "MR-666666", "physical", vec![fixtures::jpeg(100, 100)]).await;
     app.sql("UPDATE holders SET status = 'revoked'");
     let form = Form::new()
         .text("metadata", metadata("MR-666666", "mental"))
@@ -599,11 +390,8 @@ dual_test!(revoked_holders_cannot_register, |db: TestDb| async move {
 /// Sends an upload by hand over TCP, chunked, with an endless photo part; returns the status
 /// line and how many body bytes went out before the server answered.
 fn endless_upload(port: u16, content_length: Option<usize>) -> (String, usize) {
-    let mut stream =
-        std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
-    stream
-        .set_write_timeout(Some(std::time::Duration::from_secs(10)))
-        .ok();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
+    stream.set_write_timeout(Some(std::time::Duration::from_secs(10))).ok();
     let framing = match content_length {
         Some(n) => format!("Content-Length: {n}\r\n"),
         None => "Transfer-Encoding: chunked\r\n".to_owned(),
@@ -611,19 +399,13 @@ fn endless_upload(port: u16, content_length: Option<usize>) -> (String, usize) {
     let head = format!(
         "POST /api/v1/registrations HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: multipart/form-data; boundary=XBOUNDARYX\r\n{framing}\r\n"
     );
-    stream
-        .write_all(head.as_bytes())
-        .unwrap_or_else(|e| panic!("{e}"));
+    stream.write_all(head.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
     let reader = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
     let answer = std::thread::spawn(move || {
         let mut reader = reader;
         let mut buf = [0u8; 512];
         let n = reader.read(&mut buf).unwrap_or(0);
-        String::from_utf8_lossy(&buf[..n])
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+        String::from_utf8_lossy(&buf[..n]).lines().next().unwrap_or_default().to_owned()
     });
     let preamble = b"--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"image\"; filename=\"big.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n\xFF\xD8\xFF";
     let chunk = vec![0xABu8; 64 * 1024];
@@ -647,33 +429,20 @@ fn endless_upload(port: u16, content_length: Option<usize>) -> (String, usize) {
     (status, sent)
 }
 
-dual_test!(
-    oversized_uploads_are_refused_before_they_are_read,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let port = app.port;
-        // Declared too large: refused on the headers.
-        let (status, sent) =
-            actix_web::web::block(move || endless_upload(port, Some(500 * 1024 * 1024)))
-                .await
-                .unwrap_or_default();
-        assert!(status.contains("413"), "{status}");
-        assert!(
-            sent < 16 * 1024 * 1024,
-            "server answered after {sent} bytes"
-        );
-        // Chunked, no length: refused once the photo passes 10 MiB, long before 200 MiB.
-        let (status, sent) = actix_web::web::block(move || endless_upload(port, None))
-            .await
-            .unwrap_or_default();
-        assert!(status.contains("413"), "{status}");
-        assert!(
-            sent < 24 * 1024 * 1024,
-            "server answered after {sent} bytes"
-        );
-        assert_nothing_stored(&app, "oversized");
-    }
-);
+dual_test!(oversized_uploads_are_refused_before_they_are_read, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let port = app.port;
+    // Declared too large: refused on the headers.
+    let (status, sent) =
+        actix_web::web::block(move || endless_upload(port, Some(500 * 1024 * 1024))).await.unwrap_or_default();
+    assert!(status.contains("413"), "{status}");
+    assert!(sent < 16 * 1024 * 1024, "server answered after {sent} bytes");
+    // Chunked, no length: refused once the photo passes 10 MiB, long before 200 MiB.
+    let (status, sent) = actix_web::web::block(move || endless_upload(port, None)).await.unwrap_or_default();
+    assert!(status.contains("413"), "{status}");
+    assert!(sent < 24 * 1024 * 1024, "server answered after {sent} bytes");
+    assert_nothing_stored(&app, "oversized");
+});
 
 async fn post_multipart(
     browser: &crate::helpers::Browser,
@@ -688,75 +457,63 @@ async fn post_multipart(
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let status = response.status();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
     (status, response.text().await.unwrap_or_default(), location)
 }
 
-dual_test!(
-    reviewers_register_for_holders_by_proxy,
-    |db: TestDb| async move {
-        let app = spawn_app(db).await;
-        let mut reviewer = app.signed_in(Role::Reviewer).await;
-        let page = reviewer.get("/registrations/new").await;
-        assert_eq!(page.status, StatusCode::OK);
-        let token = reviewer.csrf.clone().unwrap_or_default();
+dual_test!(reviewers_register_for_holders_by_proxy, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let page = reviewer.get("/registrations/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let token = reviewer.csrf.clone().unwrap_or_default();
 
-        // The token must be the first part; without it nothing is read.
-        let form = Form::new()
-            .text("holder_public_id", "MR-808080")
-            .text("csrf_token", token.clone())
-            .text("kind", "physical");
-        let (status, _, _) = post_multipart(&reviewer, "/registrations", form).await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
+    // The token must be the first part; without it nothing is read.
+    let form =
+        Form::new().text("holder_public_id", "MR-808080").text("csrf_token", token.clone()).text("kind", "physical");
+    let (status, _, _) = post_multipart(&reviewer, "/registrations", form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 
-        // A mistake comes back with what was typed.
-        let form = Form::new()
-            .text("csrf_token", token.clone())
-            .text("holder_public_id", "MR-808080")
-            .text("email", "")
-            .text("kind", "mental")
-            .text("note", "")
-            .part("images", image_part(fixtures::jpeg(300, 200), "scan.jpg"));
-        let (status, body, _) = post_multipart(&reviewer, "/registrations", form).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("value=\"MR-808080\""));
-        assert!(body.contains("value=\"mental\" checked"));
-        assert!(body.contains("代理登録の理由"));
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks"), 0);
+    // A mistake comes back with what was typed.
+    let form = Form::new()
+        .text("csrf_token", token.clone())
+        .text("holder_public_id", "MR-808080")
+        .text("email", "")
+        .text("kind", "mental")
+        .text("note", "")
+        .part("images", image_part(fixtures::jpeg(300, 200), "scan.jpg"));
+    let (status, body, _) = post_multipart(&reviewer, "/registrations", form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("value=\"MR-808080\""));
+    assert!(body.contains("value=\"mental\" checked"));
+    assert!(body.contains("代理登録の理由"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks"), 0);
 
-        let form = Form::new()
-            .text("csrf_token", token.clone())
-            .text("holder_public_id", "mr-808080")
-            .text("email", "family@example.jp")
-            .text("kind", "mental")
-            .text("note", "郵送で受け付けたため")
-            .part("images", image_part(fixtures::jpeg(300, 200), "scan1.jpg"))
-            .part("images", image_part(fixtures::png(300, 200), "scan2.png"));
-        let (status, _, location) = post_multipart(&reviewer, "/registrations", form).await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        assert_eq!(location.as_deref(), Some("/registrations/new"));
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE channel = 'staff' AND proxy = TRUE AND kind = 'mental'"), 1);
-        assert_eq!(
-            app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-808080'"),
-            1
-        );
-        assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_images"), 2);
-        assert_eq!(
+    let form = Form::new()
+        .text("csrf_token", token.clone())
+        .text("holder_public_id", "mr-808080")
+        .text("email", "family@example.jp")
+        .text("kind", "mental")
+        .text("note", "郵送で受け付けたため")
+        .part("images", image_part(fixtures::jpeg(300, 200), "scan1.jpg"))
+        .part("images", image_part(fixtures::png(300, 200), "scan2.png"));
+    let (status, _, location) = post_multipart(&reviewer, "/registrations", form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/registrations/new"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM handbooks WHERE channel = 'staff' AND proxy = TRUE AND kind = 'mental'"),
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-808080'"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_images"), 2);
+    assert_eq!(
         app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.received' AND actor LIKE 'staff:%' AND reason = '郵送で受け付けたため'"),
         1
     );
-        let page = reviewer.get("/registrations/new").await;
-        assert!(page.body.contains("代理登録として受け付けました"));
+    let page = reviewer.get("/registrations/new").await;
+    assert!(page.body.contains("代理登録として受け付けました"));
 
-        // Support staff have no such form.
-        let mut support = app.signed_in(Role::Support).await;
-        assert_eq!(
-            support.get("/registrations/new").await.status,
-            StatusCode::FORBIDDEN
-        );
-    }
-);
+    // Support staff have no such form.
+    let mut support = app.signed_in(Role::Support).await;
+    assert_eq!(support.get("/registrations/new").await.status, StatusCode::FORBIDDEN);
+});

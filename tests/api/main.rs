@@ -12,5 +12,6 @@ mod auth;
 mod cli;
 mod demo_data;
 mod intake;
+mod review;
 mod routes;
 mod staff_admin;

@@ -1,0 +1,11 @@
+DROP TABLE handbook_counts;
+DROP TABLE sanctions;
+DROP TABLE notifications;
+DROP TABLE defects;
+DROP TABLE decisions;
+DROP TABLE transcriptions;
+DROP INDEX handbooks_decided;
+DROP INDEX handbooks_claims;
+DROP INDEX handbooks_submitted;
+ALTER TABLE handbooks DROP COLUMN submitted_kind;
+DROP TABLE handbook_fields;

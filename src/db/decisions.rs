@@ -1,0 +1,106 @@
+//! Decisions, their defects, the notification outbox and sanction proposals.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{decisions, defects, notifications, sanctions, staff};
+
+#[derive(Insertable)]
+#[diesel(table_name = decisions)]
+pub struct NewDecision<'a> {
+    pub handbook_id: i64,
+    pub decision: &'a str,
+    pub decided_by: i64,
+    pub decided_at: PrimitiveDateTime,
+    pub holder_message: &'a str,
+    pub internal_note: &'a str,
+    pub defect_codes: &'a str,
+    pub corrections: &'a str,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewDecision<'_>) -> QueryResult<i64> {
+    diesel::insert_into(decisions::table).values(new).returning(decisions::id).get_result(conn)
+}
+
+#[derive(Queryable, Debug, Clone)]
+pub struct DecisionLine {
+    pub id: i64,
+    pub decision: String,
+    pub decided_by_name: String,
+    pub decided_at: PrimitiveDateTime,
+    pub holder_message: String,
+    pub internal_note: String,
+    pub defect_codes: String,
+    pub corrections: String,
+}
+
+pub fn of_handbook(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Vec<DecisionLine>> {
+    decisions::table
+        .inner_join(staff::table.on(staff::id.eq(decisions::decided_by)))
+        .filter(decisions::handbook_id.eq(handbook_id))
+        .order(decisions::id.asc())
+        .select((
+            decisions::id,
+            decisions::decision,
+            staff::display_name,
+            decisions::decided_at,
+            decisions::holder_message,
+            decisions::internal_note,
+            decisions::defect_codes,
+            decisions::corrections,
+        ))
+        .load(conn)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = defects)]
+pub struct NewDefect<'a> {
+    pub handbook_id: i64,
+    pub decision_id: i64,
+    pub code: &'a str,
+    pub field: Option<&'a str>,
+    pub correctable: bool,
+    pub before_value: Option<&'a str>,
+    pub after_value: Option<&'a str>,
+    pub created_at: PrimitiveDateTime,
+}
+
+pub fn insert_defect(conn: &mut DbConnection, new: &NewDefect<'_>) -> QueryResult<()> {
+    diesel::insert_into(defects::table).values(new).execute(conn).map(drop)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications)]
+pub struct NewNotification<'a> {
+    pub holder_id: i64,
+    pub handbook_id: Option<i64>,
+    pub kind: &'a str,
+    pub recipient: Option<&'a str>,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub status: &'a str,
+    pub next_attempt_at: PrimitiveDateTime,
+    pub created_at: PrimitiveDateTime,
+}
+
+pub fn enqueue(conn: &mut DbConnection, new: &NewNotification<'_>) -> QueryResult<i64> {
+    diesel::insert_into(notifications::table).values(new).returning(notifications::id).get_result(conn)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = sanctions)]
+pub struct NewSanction<'a> {
+    pub holder_id: i64,
+    pub handbook_id: Option<i64>,
+    pub action: &'a str,
+    pub article: &'a str,
+    pub note: &'a str,
+    pub state: &'a str,
+    pub requested_by: Option<i64>,
+    pub requested_at: PrimitiveDateTime,
+}
+
+pub fn propose_sanction(conn: &mut DbConnection, new: &NewSanction<'_>) -> QueryResult<i64> {
+    diesel::insert_into(sanctions::table).values(new).returning(sanctions::id).get_result(conn)
+}

@@ -1,0 +1,196 @@
+//! The review queue: one page at a time by keyset, and "take next" as one atomic claim.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{handbook_fields, handbooks, holders, staff};
+
+#[derive(Queryable, Debug, Clone)]
+pub struct QueueRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub channel: String,
+    pub proxy: bool,
+    pub submitted_at: PrimitiveDateTime,
+    pub claimed_by: Option<i64>,
+    pub claim_expires_at: Option<PrimitiveDateTime>,
+    pub public_id: String,
+    pub claimer: Option<String>,
+}
+
+/// What the search box asked for, already classified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Search {
+    None,
+    PublicId(String),
+    /// A handbook number key, or a registration id when it parses as one.
+    Number {
+        key: String,
+        id: Option<i64>,
+    },
+    KanaPrefix(String),
+    NamePrefix(String),
+}
+
+pub struct QueueFilter<'a> {
+    pub status: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub search: &'a Search,
+    /// The last row of the previous page: (submitted_at, id).
+    pub after: Option<(PrimitiveDateTime, i64)>,
+    pub limit: i64,
+}
+
+/// The smallest string greater than every string starting with `prefix`.
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Vec<QueueRow>> {
+    let mut query = handbooks::table
+        .inner_join(holders::table)
+        .left_join(staff::table.on(staff::id.nullable().eq(handbooks::claimed_by)))
+        .left_join(handbook_fields::table)
+        .select((
+            handbooks::id,
+            handbooks::kind,
+            handbooks::status,
+            handbooks::channel,
+            handbooks::proxy,
+            handbooks::submitted_at,
+            handbooks::claimed_by,
+            handbooks::claim_expires_at,
+            holders::public_id,
+            staff::display_name.nullable(),
+        ))
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(handbooks::status.eq(status.to_owned()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(handbooks::kind.eq(kind.to_owned()));
+    }
+    match filter.search {
+        Search::None => {}
+        Search::PublicId(public_id) => query = query.filter(holders::public_id.eq(public_id.clone())),
+        Search::Number { key, id: Some(id) } => {
+            query = query.filter(handbook_fields::number_key.nullable().eq(key.clone()).or(handbooks::id.eq(*id)))
+        }
+        Search::Number { key, id: None } => {
+            query = query.filter(handbook_fields::number_key.nullable().eq(key.clone()))
+        }
+        Search::KanaPrefix(prefix) => {
+            query = query.filter(
+                handbook_fields::kana_key
+                    .nullable()
+                    .ge(prefix.clone())
+                    .and(handbook_fields::kana_key.nullable().lt(prefix_end(prefix))),
+            )
+        }
+        Search::NamePrefix(prefix) => {
+            query = query.filter(
+                handbook_fields::name_key
+                    .nullable()
+                    .ge(prefix.clone())
+                    .and(handbook_fields::name_key.nullable().lt(prefix_end(prefix))),
+            )
+        }
+    }
+    if let Some((at, id)) = filter.after {
+        query =
+            query.filter(handbooks::submitted_at.gt(at).or(handbooks::submitted_at.eq(at).and(handbooks::id.gt(id))));
+    }
+    query.order((handbooks::submitted_at.asc(), handbooks::id.asc())).limit(filter.limit).load(conn)
+}
+
+/// The oldest registration of one sort, locked for this transaction on PostgreSQL and skipped
+/// by anyone else looking at the same time.
+macro_rules! oldest {
+    ($conn:expr, $base:expr) => {
+        match $conn {
+            DbConnection::Sqlite(c) => $base.first::<(i64, PrimitiveDateTime)>(c).optional(),
+            DbConnection::Pg(c) => $base.for_update().skip_locked().first::<(i64, PrimitiveDateTime)>(c).optional(),
+        }
+    };
+}
+
+/// Claims the oldest registration nobody holds (waiting, or a lapsed lease) for `staff_id`
+/// until `until`, in one step: two reviewers pressing "take next" together never get the same
+/// one. Must run inside a write transaction. Returns the id and the status it had.
+pub fn take_next(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    kind: Option<&str>,
+    now: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+) -> QueryResult<Option<(i64, String)>> {
+    let kinds: Vec<String> = match kind {
+        Some(k) => vec![k.to_owned()],
+        None => vec!["physical".into(), "mental".into(), "intellectual".into()],
+    };
+    let waiting = oldest!(
+        conn,
+        handbooks::table
+            .filter(handbooks::status.eq("submitted"))
+            .filter(handbooks::kind.eq_any(kinds.clone()))
+            .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
+            .select((handbooks::id, handbooks::submitted_at))
+    )?;
+    let lapsed = oldest!(
+        conn,
+        handbooks::table
+            .filter(handbooks::status.eq("in_review"))
+            .filter(handbooks::claim_expires_at.lt(now))
+            .filter(handbooks::kind.eq_any(kinds))
+            .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
+            .select((handbooks::id, handbooks::submitted_at))
+    )?;
+    let chosen = match (waiting, lapsed) {
+        (Some(w), Some(l)) => Some(if (l.1, l.0) < (w.1, w.0) { (l.0, "in_review") } else { (w.0, "submitted") }),
+        (Some(w), None) => Some((w.0, "submitted")),
+        (None, Some(l)) => Some((l.0, "in_review")),
+        (None, None) => None,
+    };
+    let Some((id, from)) = chosen else { return Ok(None) };
+    claim(conn, id, staff_id, now, until)?;
+    Ok(Some((id, from.to_owned())))
+}
+
+/// Sets the claim (status `in_review`) without touching the row's version: a claim says who
+/// works on it, not what it says.
+pub fn claim(
+    conn: &mut DbConnection,
+    id: i64,
+    staff_id: i64,
+    now: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+) -> QueryResult<()> {
+    let (old, kind): (String, String) =
+        handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
+    diesel::update(handbooks::table.find(id))
+        .set((
+            handbooks::status.eq("in_review"),
+            handbooks::claimed_by.eq(staff_id),
+            handbooks::claim_expires_at.eq(until),
+            handbooks::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    super::counts::moved(conn, &kind, Some(&old), Some("in_review"))
+}
+
+/// Gives the registration back to the queue.
+pub fn release(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
+    let (old, kind): (String, String) =
+        handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
+    diesel::update(handbooks::table.find(id))
+        .set((
+            handbooks::status.eq("submitted"),
+            handbooks::claimed_by.eq(None::<i64>),
+            handbooks::claim_expires_at.eq(None::<PrimitiveDateTime>),
+            handbooks::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    super::counts::moved(conn, &kind, Some(&old), Some("submitted"))
+}

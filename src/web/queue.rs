@@ -1,0 +1,269 @@
+//! `/queue`: registrations to review, oldest first, one keyset page at a time; and "take
+//! next", which claims the oldest one nobody holds.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use super::access::Reviewers;
+use super::auth::RequireRole;
+use super::format::{datetime_jst, waiting};
+use super::layout::Layout;
+use super::session;
+use super::state::AppState;
+use crate::clock::{from_db, to_db};
+use crate::db::queue::{QueueFilter, QueueRow, Search};
+use crate::db::{self};
+use crate::domain::handbook::{HandbookKind, ReviewStatus};
+use crate::domain::holder::PublicId;
+use crate::domain::normalize;
+use crate::error::AppResult;
+use crate::review::{Acting, ReviewFailure, claim};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    status: Option<String>,
+    kind: Option<String>,
+    q: Option<String>,
+    after: Option<String>,
+}
+
+pub struct Tab {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    pub current: bool,
+}
+
+pub struct Line {
+    pub id: i64,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub public_id: String,
+    pub submitted: String,
+    pub waiting: String,
+    pub overdue: bool,
+    pub channel: &'static str,
+    pub claimer: Option<String>,
+}
+
+pub struct KindOption {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    layout: Layout,
+    tabs: Vec<Tab>,
+    kinds: Vec<KindOption>,
+    status: String,
+    kind: String,
+    q: String,
+    lines: Vec<Line>,
+    next: Option<String>,
+    sla_hours: u32,
+}
+
+fn encode_cursor(row: &QueueRow) -> String {
+    format!("{}_{}", row.submitted_at.assume_utc().unix_timestamp_nanos() / 1000, row.id)
+}
+
+fn decode_cursor(raw: &str) -> Option<(PrimitiveDateTime, i64)> {
+    let (micros, id) = raw.split_once('_')?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(micros.parse::<i128>().ok()? * 1000).ok()?;
+    Some((to_db(at), id.parse().ok()?))
+}
+
+/// What the search box holds: a holder ID, a handbook or registration number, a reading, or
+/// a name.
+pub fn classify(q: &str) -> Search {
+    let q = normalize::clean_text(q);
+    if q.is_empty() {
+        return Search::None;
+    }
+    let number = normalize::handbook_number_key(&q);
+    let digits_only =
+        q.trim_start_matches('#').trim_start_matches('第').trim_end_matches('号').chars().all(|c| c.is_ascii_digit());
+    if digits_only && !number.is_empty() {
+        return Search::Number { id: q.trim_start_matches('#').parse().ok(), key: number };
+    }
+    if let Ok(public_id) = PublicId::parse(&q)
+        && q.chars().any(|c| c.is_ascii_digit())
+    {
+        return Search::PublicId(public_id.as_str().to_owned());
+    }
+    let kana = normalize::kana_key(&q);
+    if kana.chars().all(|c| matches!(c, 'ァ'..='ヺ' | 'ー' | '・')) {
+        return Search::KanaPrefix(kana);
+    }
+    Search::NamePrefix(normalize::name_key(&q))
+}
+
+const TABS: [(&str, &str); 6] = [
+    ("submitted", "審査待ち"),
+    ("in_review", "審査中"),
+    ("returned", "差し戻し"),
+    ("approved", "承認済"),
+    ("rejected", "却下"),
+    ("all", "すべて"),
+];
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: RequireRole<Reviewers>,
+    query: web::Query<QueueQuery>,
+) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
+    let status = query.status.filter(|s| TABS.iter().any(|(c, _)| c == s)).unwrap_or_else(|| "submitted".into());
+    let kind = query.kind.as_deref().and_then(HandbookKind::parse);
+    let q = query.q.unwrap_or_default();
+    let search = classify(&q);
+    let after = query.after.as_deref().and_then(decode_cursor);
+    let status_filter = (status != "all").then(|| status.clone());
+    let (rows, counts) = state
+        .db(move |conn| {
+            let rows = db::queue::page(
+                conn,
+                &QueueFilter {
+                    status: status_filter.as_deref(),
+                    kind: kind.map(HandbookKind::as_str),
+                    search: &search,
+                    after,
+                    limit: PAGE_SIZE + 1,
+                },
+            )?;
+            Ok((rows, db::counts::all(conn)?))
+        })
+        .await?;
+    let now = state.clock.now();
+    let sla = time::Duration::hours(i64::from(state.settings.queue_sla_hours));
+    let count_of = |code: &str| -> i64 {
+        counts
+            .iter()
+            .filter(|(s, k, _)| (code == "all" || s == code) && kind.is_none_or(|kd| kd.as_str() == k))
+            .map(|(_, _, n)| *n)
+            .sum()
+    };
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let rows: Vec<QueueRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
+    let next = if more { rows.last().map(encode_cursor) } else { None };
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            let submitted = from_db(r.submitted_at);
+            let waiting_for = now - submitted;
+            let open = matches!(r.status.as_str(), "submitted" | "in_review");
+            Line {
+                id: r.id,
+                kind: HandbookKind::parse(&r.kind).map(HandbookKind::label).unwrap_or("不明"),
+                status: ReviewStatus::parse(&r.status).map(ReviewStatus::label).unwrap_or("不明"),
+                public_id: r.public_id,
+                submitted: datetime_jst(submitted),
+                waiting: if open { waiting(waiting_for) } else { "—".into() },
+                overdue: open && waiting_for > sla,
+                channel: if r.proxy {
+                    "代理登録"
+                } else if r.channel == "staff" {
+                    "窓口"
+                } else {
+                    "アプリ"
+                },
+                claimer: r.claimer.filter(|_| r.claim_expires_at.is_some_and(|t| from_db(t) > now)),
+            }
+        })
+        .collect();
+    let page = QueuePage {
+        layout: Layout::for_staff(&staff, "審査キュー", "/queue"),
+        tabs: TABS
+            .iter()
+            .map(|(code, label)| Tab { code, label, count: count_of(code), current: *code == status })
+            .collect(),
+        kinds: HandbookKind::ALL
+            .iter()
+            .map(|k| KindOption { code: k.as_str(), label: k.label(), selected: Some(*k) == kind })
+            .collect(),
+        status,
+        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        q,
+        lines,
+        next,
+        sla_hours: state.settings.queue_sla_hours,
+    };
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+#[derive(Deserialize)]
+pub struct TakeForm {
+    #[serde(default)]
+    kind: String,
+}
+
+pub async fn take_next(
+    state: web::Data<AppState>,
+    staff: RequireRole<Reviewers>,
+    form: web::Form<TakeForm>,
+) -> AppResult<HttpResponse> {
+    let kind = HandbookKind::parse(&form.kind);
+    let now = state.clock.now();
+    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
+    let taken = state
+        .db(move |conn| {
+            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+            match claim::take_next(conn, &acting, kind.map(HandbookKind::as_str)) {
+                Ok(id) => Ok(id),
+                Err(ReviewFailure::App(e)) => Err(e),
+                Err(ReviewFailure::Rule(_)) => Err(crate::error::AppError::Forbidden),
+            }
+        })
+        .await?;
+    let location = match taken {
+        Some(id) => format!("/registrations/{id}"),
+        None => {
+            session::set_notice(&staff.session, "審査待ちの登録はありません。")?;
+            "/queue".to_owned()
+        }
+    };
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_box_is_classified() {
+        assert_eq!(classify(""), Search::None);
+        assert_eq!(classify("MR-2600001"), Search::PublicId("MR-2600001".into()));
+        assert_eq!(classify("第１０００００１号"), Search::Number { key: "1000001".into(), id: None });
+        assert_eq!(classify("123"), Search::Number { key: "123".into(), id: Some(123) });
+        assert_eq!(classify("たかはし"), Search::KanaPrefix("タカハシ".into()));
+        assert_eq!(classify("ﾀｶﾊｼ"), Search::KanaPrefix("タカハシ".into()));
+        assert_eq!(classify("髙橋"), Search::NamePrefix("高橋".into()));
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        let at = to_db(time::macros::datetime!(2026-11-24 01:02:03.456789 UTC));
+        let row = QueueRow {
+            id: 42,
+            kind: "physical".into(),
+            status: "submitted".into(),
+            channel: "app".into(),
+            proxy: false,
+            submitted_at: at,
+            claimed_by: None,
+            claim_expires_at: None,
+            public_id: "MR-000001".into(),
+            claimer: None,
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&row)), Some((at, 42)));
+        assert_eq!(decode_cursor("garbage"), None);
+    }
+}

@@ -1,0 +1,427 @@
+//! The review workflow through the real server: queue, claims, transcription in the
+//! handbook's own notation, optimistic locking, decisions, notices and the card API.
+
+use handbook_admin::clock::Clock;
+use handbook_admin::domain::staff::Role;
+use reqwest::StatusCode;
+use serde_json::Value;
+use time::Duration;
+
+use crate::dual_test;
+use crate::fixtures;
+use crate::helpers::{Browser, PASSWORD, TestApp, TestDb, spawn_app};
+use crate::intake::{TOKEN, register};
+
+async fn second_reviewer(app: &TestApp) -> Browser {
+    let mut b = app.browser();
+    assert_eq!(b.login("reviewer2@demo.invalid", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    b.get("/queue").await;
+    b
+}
+
+/// Presses "take next" and returns the registration it opened, if any.
+async fn take_next(browser: &mut Browser) -> Option<i64> {
+    browser.get("/queue").await;
+    let page = browser.post("/queue/take", &[("kind", "")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    page.location()?.strip_prefix("/registrations/")?.parse().ok()
+}
+
+/// The transcription of a physical handbook typed as printed: era dates, full-width digits.
+fn printed_physical() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("kind", "physical"),
+        ("name", "髙橋　太郎"),
+        ("name_kana", "たかはし　たろう"),
+        ("birth_date", "平成６年３月１日"),
+        ("disability_category", "肢体不自由（下肢機能障害）"),
+        ("grade", "２級"),
+        ("fare_class", "1"),
+        ("care", "on"),
+        ("municipality", "未来県知事"),
+        ("number", "第１０００００１号"),
+        ("issued_on", "令和４年１月３１日"),
+        ("renewed_on", ""),
+        ("expires_on", ""),
+        ("recert_on", "令和9年3月"),
+        ("medical_number", ""),
+    ]
+}
+
+async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
+    let page = browser.get(&format!("/registrations/{id}")).await;
+    let version = page.input_value("version").unwrap_or_default();
+    let mut all = vec![("version", version.as_str())];
+    all.extend_from_slice(fields);
+    browser.post(&format!("/registrations/{id}/transcription"), &all).await
+}
+
+async fn decide(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
+    let page = browser.get(&format!("/registrations/{id}")).await;
+    let version = page.input_value("version").unwrap_or_default();
+    let mut all = vec![("version", version.as_str())];
+    all.extend_from_slice(fields);
+    browser.post(&format!("/registrations/{id}/decision"), &all).await
+}
+
+const CHECKED: [(&str, &str); 4] =
+    [("face_photo", "on"), ("right_pages", "on"), ("legible", "on"), ("no_tampering", "on")];
+
+async fn wait_for_sent(app: &TestApp, id: i64) {
+    for _ in 0..100 {
+        if app.count(&format!("SELECT COUNT(*) AS n FROM notifications WHERE handbook_id = {id} AND status = 'sent'"))
+            == 1
+        {
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("notice for {id} was not sent");
+}
+
+async fn card(app: &TestApp, public_id: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (response.status(), response.json().await.unwrap_or(Value::Null))
+}
+
+dual_test!(two_reviewers_taking_next_at_once_get_different_registrations, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    for i in 0..4 {
+        register(&app, &format!("MR-10000{i}"), "physical", vec![fixtures::jpeg(120, 80)]).await;
+    }
+    let mut a = app.signed_in(Role::Reviewer).await;
+    let mut b = second_reviewer(&app).await;
+    let mut c = app.signed_in(Role::Supervisor).await;
+    let (x, y, z) = futures_util::join!(take_next(&mut a), take_next(&mut b), take_next(&mut c));
+    let taken: Vec<i64> = [x, y, z].into_iter().flatten().collect();
+    assert_eq!(taken.len(), 3);
+    let mut unique = taken.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "{taken:?}");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'in_review'"), 3);
+    assert_eq!(app.count("SELECT n FROM handbook_counts WHERE status = 'in_review' AND kind = 'physical'"), 3);
+    assert_eq!(app.count("SELECT n FROM handbook_counts WHERE status = 'submitted' AND kind = 'physical'"), 1);
+});
+
+dual_test!(an_expired_lease_can_be_taken_by_someone_else, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-200001", "mental", vec![fixtures::jpeg(120, 80)]).await;
+    let mut a = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut a).await, Some(id));
+    let mut b = second_reviewer(&app).await;
+    assert_eq!(take_next(&mut b).await, None, "held by the first reviewer");
+    let page = b.get(&format!("/registrations/{id}")).await;
+    assert!(page.body.contains("審査 花子"), "the holder of the claim is shown");
+    app.clock.advance(Duration::minutes(31));
+    let mut b = second_reviewer(&app).await;
+    assert_eq!(take_next(&mut b).await, Some(id));
+    // The first reviewer's lease is gone: their save is refused and their typing kept.
+    let mut a = app.signed_in(Role::Reviewer).await;
+    let page = save(&mut a, id, &printed_physical()).await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert_eq!(page.input_value("name").as_deref(), Some("髙橋　太郎"));
+    assert!(page.body.contains("ほかの担当者が審査中"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_fields"), 0);
+});
+
+dual_test!(a_reviewer_cannot_decide_what_someone_else_holds, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-300001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut a = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut a).await, Some(id));
+    let mut b = second_reviewer(&app).await;
+    let mut fields = vec![("decision", "return"), ("defects", "D02")];
+    fields.extend_from_slice(&CHECKED);
+    let page = decide(&mut b, id, &fields).await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert!(page.body.contains("ほかの担当者が審査中"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM decisions"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM notifications"), 0);
+    // Nor take it over by claiming.
+    b.get(&format!("/registrations/{id}")).await;
+    b.post(&format!("/registrations/{id}/claim"), &[]).await;
+    assert_eq!(
+        app.count(&format!("SELECT claimed_by AS n FROM handbooks WHERE id = {id}")),
+        app.count("SELECT id AS n FROM staff WHERE email = 'reviewer@demo.invalid'")
+    );
+    // A supervisor can reassign it.
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    sup.get(&format!("/registrations/{id}")).await;
+    let reviewer2 = app.count("SELECT id AS n FROM staff WHERE email = 'reviewer2@demo.invalid'");
+    let page = sup.post(&format!("/registrations/{id}/reassign"), &[("staff_id", &reviewer2.to_string())]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count(&format!("SELECT claimed_by AS n FROM handbooks WHERE id = {id}")), reviewer2);
+    assert!(app.audit_actions().contains(&"registration.reassigned".to_owned()));
+});
+
+dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-400001", "physical", vec![fixtures::jpeg(320, 200), fixtures::jpeg(320, 200)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(page.body.contains("data-viewer"), "photos open for the claim holder");
+    assert!(page.body.contains("写真ビューアのキー操作"), "keys are listed");
+
+    // A mistake first: the form comes back with everything typed and the problem named.
+    let mut wrong = printed_physical();
+    wrong[3] = ("birth_date", "平成元年1月7日");
+    let page = save(&mut reviewer, id, &wrong).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("birth_date").as_deref(), Some("平成元年1月7日"));
+    assert_eq!(page.input_value("number").as_deref(), Some("第１０００００１号"));
+    assert!(page.body.contains("平成が始まる前"));
+    assert!(page.body.contains("aria-invalid=\"true\""));
+
+    let page = save(&mut reviewer, id, &printed_physical()).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    assert!(page.body.contains("読み取り結果: 平成6年3月1日（1994-03-01）"));
+    assert!(page.body.contains("読み取り結果: 令和9年3月（2027-03）"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_fields WHERE number_key = '1000001' AND municipality_key = '未来県' AND name_key = '高橋太郎'"), 1);
+
+    // Approval needs the checklist.
+    let page = decide(&mut reviewer, id, &[("decision", "approve")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("顔写真のない手帳は登録できません"));
+    assert!(page.body.contains("value=\"approve\" checked"), "the choice is kept");
+    let mut fields = vec![
+        ("decision", "approve"),
+        ("holder_message", "ご利用ありがとうございます。"),
+        ("internal_note", "写真良好"),
+    ];
+    fields.extend_from_slice(&CHECKED);
+    let page = decide(&mut reviewer, id, &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM handbooks WHERE id = {id} AND status = 'approved' AND claimed_by IS NULL"
+        )),
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-400001' AND status = 'active'"), 1);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) AS n FROM notifications WHERE handbook_id = {id}")),
+        1,
+        "exactly one notice"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.decided'"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM decisions WHERE internal_note = '写真良好' AND holder_message = 'ご利用ありがとうございます。'"), 1);
+
+    // The notice goes out through the file transport; the internal note never does.
+    wait_for_sent(&app, id).await;
+    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).unwrap_or_default();
+    assert!(sent.contains("登録が完了しました"));
+    assert!(sent.contains("ご利用ありがとうございます。"));
+    assert!(!sent.contains("写真良好"));
+    assert!(sent.contains("holder@example.jp"));
+
+    let (status, body) = card(&app, "MR-400001").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "active");
+    assert_eq!(body["myna_link_label"], "未連携");
+    assert_eq!(body["handbooks"][0]["kind"], "physical");
+    assert_eq!(body["handbooks"][0]["fare_class_label"], "第1種");
+    assert_eq!(body["handbooks"][0]["care"], true);
+    assert_eq!(body["handbooks"][0]["recertification"], "2027-03");
+    assert_eq!(body["handbooks"].as_array().map(Vec::len), Some(1));
+});
+
+dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-500001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    let old_version = page.input_value("version").unwrap_or_default();
+    // Saved meanwhile (another tab).
+    assert_eq!(save(&mut reviewer, id, &printed_physical()).await.status, StatusCode::SEE_OTHER);
+    let mut mine = printed_physical();
+    mine[1] = ("name", "高橋　太郎");
+    mine[9] = ("number", "第１０００００２号");
+    let mut form = vec![("version", old_version.as_str())];
+    form.extend_from_slice(&mine);
+    reviewer.get(&format!("/registrations/{id}")).await;
+    let page = reviewer.post(&format!("/registrations/{id}/transcription"), &form).await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert!(page.body.contains("第１０００００１号"), "what is saved");
+    assert!(page.body.contains("第１０００００２号"), "what I typed");
+    assert!(page.body.contains("違い"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM handbook_fields WHERE number_key = '1000001'"),
+        1,
+        "nothing overwritten"
+    );
+    // Keeping mine is an explicit second step, against the current version.
+    let version = page.input_value("version").unwrap_or_default();
+    let mut keep = vec![("version", version.as_str())];
+    keep.extend_from_slice(&mine);
+    let page = reviewer.post(&format!("/registrations/{id}/transcription"), &keep).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_fields WHERE number_key = '1000002'"), 1);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) AS n FROM transcriptions WHERE handbook_id = {id}")),
+        2,
+        "both versions are kept"
+    );
+});
+
+dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let returned = register(&app, "MR-600001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let rejected = register(&app, "MR-600002", "intellectual", vec![fixtures::jpeg(120, 80)]).await;
+    let corrected = register(&app, "MR-600003", "mental", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+
+    // Return: defects from the code list, "other" needs words for the holder.
+    assert_eq!(take_next(&mut reviewer).await, Some(returned));
+    let page = decide(&mut reviewer, returned, &[("decision", "return"), ("defects", "D02"), ("defects", "D99")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("value=\"D02\" checked"));
+    let page = decide(
+        &mut reviewer,
+        returned,
+        &[
+            ("decision", "return"),
+            ("defects", "D02"),
+            ("defects", "D99"),
+            ("other_text", "裏表紙の写真も添えてください。"),
+            ("internal_note", "顔写真欄が空白"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM defects WHERE handbook_id = {returned}")), 2);
+    wait_for_sent(&app, returned).await;
+    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).unwrap_or_default();
+    assert!(sent.contains("顔写真のあるページを撮影"));
+    assert!(sent.contains("裏表紙の写真も添えてください。"));
+    assert!(!sent.contains("顔写真欄が空白"), "internal note stays inside");
+
+    // Reject: a sanction proposal under art. 2(4), and a neutral notice.
+    assert_eq!(take_next(&mut reviewer).await, Some(rejected));
+    let page = decide(&mut reviewer, rejected, &[("decision", "reject"), ("internal_note", "短い")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = decide(
+        &mut reviewer,
+        rejected,
+        &[("decision", "reject"), ("internal_note", "他人の手帳の写真の疑い。顔写真が別人。")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM sanctions WHERE handbook_id = {rejected} AND state = 'proposed' AND article = '2(4)'")), 1);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM notifications WHERE handbook_id = {rejected}")), 1);
+
+    // Correct: what changed between the first and the last transcription is told.
+    assert_eq!(take_next(&mut reviewer).await, Some(corrected));
+    let mental = |expires: &'static str| {
+        vec![
+            ("kind", "mental"),
+            ("name", "佐藤 花子"),
+            ("name_kana", "サトウ ハナコ"),
+            ("birth_date", "S60.5.5"),
+            ("disability_category", "精神障害"),
+            ("grade", "2級"),
+            ("fare_class", ""),
+            ("municipality", "若葉市"),
+            ("number", "88001"),
+            ("issued_on", "令和7年4月1日"),
+            ("renewed_on", ""),
+            ("expires_on", expires),
+            ("recert_on", ""),
+            ("medical_number", ""),
+        ]
+    };
+    assert_eq!(save(&mut reviewer, corrected, &mental("令和9年3月30日")).await.status, StatusCode::SEE_OTHER);
+    let mut fields = vec![("decision", "correct")];
+    fields.extend_from_slice(&CHECKED);
+    let page = decide(&mut reviewer, corrected, &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "nothing corrected yet");
+    assert_eq!(save(&mut reviewer, corrected, &mental("令和9年3月31日")).await.status, StatusCode::SEE_OTHER);
+    let page = decide(&mut reviewer, corrected, &fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM defects WHERE handbook_id = {corrected} AND correctable = TRUE AND field = '有効期限' AND before_value = '令和9年3月30日' AND after_value = '令和9年3月31日'")), 1);
+    wait_for_sent(&app, corrected).await;
+    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).unwrap_or_default();
+    assert!(sent.contains("有効期限：令和9年3月30日 → 令和9年3月31日"));
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM notifications"), 3, "one notice per decision");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.decided'"), 3);
+});
+
+dual_test!(duplicates_are_flagged_and_must_be_acknowledged, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let first = register(&app, "MR-700001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let second = register(&app, "MR-700002", "physical", vec![fixtures::jpeg(130, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(first));
+    assert_eq!(save(&mut reviewer, first, &printed_physical()).await.status, StatusCode::SEE_OTHER);
+    let mut fields = vec![("decision", "approve")];
+    fields.extend_from_slice(&CHECKED);
+    assert_eq!(decide(&mut reviewer, first, &fields).await.status, StatusCode::SEE_OTHER);
+
+    assert_eq!(take_next(&mut reviewer).await, Some(second));
+    let mut same = printed_physical();
+    same[1] = ("name", "高橋 太郎"); // the common form of 髙
+    same[8] = ("municipality", "未来県");
+    same[9] = ("number", "1000001");
+    assert_eq!(save(&mut reviewer, second, &same).await.status, StatusCode::SEE_OTHER);
+    let page = reviewer.get(&format!("/registrations/{second}")).await;
+    assert!(page.body.contains("同じ発行元・手帳番号"));
+    assert!(page.body.contains("同じ氏名・生年月日"));
+    assert!(page.body.contains("MR-700001"));
+    let page = decide(&mut reviewer, second, &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("重複の可能性"));
+});
+
+dual_test!(the_queue_pages_by_keyset_and_highlights_waiting, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let store = handbook_admin::images::ImageStore::from_settings(&app.settings);
+    let (pool, now) = (app.pool.clone(), app.clock.now());
+    actix_web::web::block(move || {
+        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
+        handbook_admin::demo::bulk::seed(&mut conn, &store, 1_200, now).unwrap_or_else(|e| panic!("{e:#}"));
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let page = reviewer.get("/queue").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("審査待ち <span class=\"count\">60件</span>"), "counts from the counter table");
+    let first_page: Vec<String> = page.select_texts("table.queue tbody th a");
+    assert_eq!(first_page.len(), 50);
+    assert!(page.body.contains("期限超過"), "waiting over 48 hours is flagged");
+    let next = page.body.split("&amp;after=").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default().to_owned();
+    let page = reviewer.get(&format!("/queue?status=submitted&after={next}")).await;
+    let second_page = page.select_texts("table.queue tbody th a");
+    assert_eq!(second_page.len(), 10);
+    assert!(second_page.iter().all(|id| !first_page.contains(id)), "no overlap between pages");
+    // Search by holder ID.
+    let page = reviewer.get("/queue?status=all&q=bk-00000001").await;
+    assert_eq!(page.select_texts("table.queue tbody th a").len(), 2);
+});
+
+dual_test!(auditors_read_the_review_screen_but_cannot_act, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-800001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut auditor = app.signed_in(Role::Auditor).await;
+    let page = auditor.get(&format!("/registrations/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("/decision\""), "no decision form");
+    assert!(page.body.contains("閲覧理由"), "photos need a stated reason");
+    assert_eq!(auditor.post(&format!("/registrations/{id}/claim"), &[]).await.status, StatusCode::FORBIDDEN);
+    let (status, body) = card(&app, "MR-800001").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["handbooks"].as_array().map(Vec::len), Some(0), "nothing approved yet");
+    let (status, body) = card(&app, "MR-NOBODY1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+});
