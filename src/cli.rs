@@ -74,6 +74,20 @@ pub enum StaffCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
+    /// Queue page, filtered queue page and take next under concurrent load on a running console.
+    Http {
+        /// HOST:PORT of the running console.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        target: String,
+        #[arg(long, default_value = "reviewer@demo.invalid")]
+        email: String,
+        #[arg(long, env = "BENCH_PASSWORD", default_value = "demo-pass-2026")]
+        password: String,
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+    },
     /// Photo intake of a 4 MB phone JPEG.
     Intake {
         #[arg(long, default_value_t = 30)]
@@ -117,7 +131,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 settings.bind = bind;
             }
             let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| crate::demo::DEFAULT_PASSWORD.to_owned());
-            let pool = db::connect_pool(&settings.database_url, settings.db_pool_size)?;
+            let pool = db::connect_server_pool(&settings.database_url, settings.db_pool_size)?;
             db::run_migrations(&mut *pool.get()?)?;
             let now = clock.now();
             let demo_pool = pool.clone();
@@ -153,6 +167,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 stats.images,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Bench { command: BenchCommand::Http { target, email, password, clients, seconds } } => {
+            let options = crate::bench::http::Options {
+                host: target,
+                email,
+                password,
+                clients: clients.max(1),
+                seconds: seconds.max(1),
+            };
+            println!("{}", actix_web::web::block(move || crate::bench::http::run(&options)).await??);
         }
         Command::Bench { command: BenchCommand::Intake { iterations, breakdown } } => {
             if breakdown {

@@ -100,7 +100,7 @@ impl Settings {
             })?,
         };
         let db_pool_size = match get("HANDBOOK_ADMIN_DB_POOL_SIZE") {
-            None => 16,
+            None => 8,
             Some(raw) => raw
                 .trim()
                 .parse::<u32>()

@@ -33,7 +33,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds. The returned server runs when awaited.
     pub fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
-        let pool = db::connect_pool(&settings.database_url, settings.db_pool_size)?;
+        let pool = db::connect_server_pool(&settings.database_url, settings.db_pool_size)?;
         db::run_migrations(&mut *pool.get()?)?;
         Self::build_with_pool(settings, clock, pool)
     }
@@ -43,7 +43,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
         let images = Arc::new(ImageStore::from_settings(&settings));
-        let state = AppState { pool, clock, settings: settings.clone(), images };
+        let db_permits = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
+        let state = AppState { pool, clock, settings: settings.clone(), images, db_permits };
         let key = Key::from(settings.session_key.expose());
         let secure = settings.secure_cookies;
         let transport: Arc<dyn Transport> = match &settings.mail {
@@ -51,6 +52,9 @@ impl Application {
             MailSettings::Smtp { url, from } => Arc::new(SmtpMail::new(url.expose(), from)?),
         };
         actix_web::rt::spawn(crate::jobs::notify::run(state.clone(), transport, settings.jobs_idle));
+        if settings.database_url.backend() == db::Backend::Sqlite {
+            actix_web::rt::spawn(crate::jobs::checkpoint(state.pool.clone()));
+        }
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())

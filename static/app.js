@@ -95,6 +95,10 @@
       });
     });
     document.querySelectorAll("[data-viewer]").forEach(setupViewer);
+    // Exact bar lengths (the CSS classes give a coarse length without script).
+    document.querySelectorAll(".bar[data-percent]").forEach(function (bar) {
+      bar.style.width = Math.max(Number(bar.getAttribute("data-percent")) * 0.14, 0.125) + "rem";
+    });
     document.querySelectorAll("[data-heartbeat]").forEach(setupHeartbeat);
   });
 })();

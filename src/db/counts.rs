@@ -8,18 +8,34 @@ use super::schema::handbook_counts;
 
 /// One registration of `kind` moved from `from` to `to` (either may be `None`: created).
 pub fn moved(conn: &mut DbConnection, kind: &str, from: Option<&str>, to: Option<&str>) -> QueryResult<()> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
     if from == to {
         return Ok(());
     }
-    if let Some(from) = from {
-        diesel::update(handbook_counts::table.find((from, kind)))
-            .set(handbook_counts::n.eq(handbook_counts::n - 1))
-            .execute(conn)?;
-    }
-    if let Some(to) = to {
-        diesel::update(handbook_counts::table.find((to, kind)))
-            .set(handbook_counts::n.eq(handbook_counts::n + 1))
-            .execute(conn)?;
+    match (from, to) {
+        (Some(from), Some(to)) => {
+            // One statement for both rows: the writer's time is what "take next" waits on.
+            let delta =
+                diesel::dsl::case_when(handbook_counts::status.eq(to), sql::<BigInt>("1"))
+                    .otherwise(sql::<BigInt>("-1"));
+            diesel::update(handbook_counts::table)
+                .filter(handbook_counts::kind.eq(kind))
+                .filter(handbook_counts::status.eq_any([from, to]))
+                .set(handbook_counts::n.eq(handbook_counts::n + delta))
+                .execute(conn)?;
+        }
+        (Some(from), None) => {
+            diesel::update(handbook_counts::table.find((from, kind)))
+                .set(handbook_counts::n.eq(handbook_counts::n - 1))
+                .execute(conn)?;
+        }
+        (None, Some(to)) => {
+            diesel::update(handbook_counts::table.find((to, kind)))
+                .set(handbook_counts::n.eq(handbook_counts::n + 1))
+                .execute(conn)?;
+        }
+        (None, None) => {}
     }
     Ok(())
 }

@@ -17,4 +17,4 @@ mod backend;
 mod pool;
 
 pub use backend::{Backend, DatabaseUrl};
-pub use pool::{DbConnection, Pool, connect_pool, run_migrations, write_tx};
+pub use pool::{DbConnection, Pool, checkpoint, connect_pool, connect_server_pool, run_migrations, write_tx};

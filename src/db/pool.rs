@@ -12,6 +12,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::backend::DatabaseUrl;
 
+/// One SQLite writer at a time in this process (see `write_tx`).
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
@@ -28,6 +31,9 @@ pub type Pool = r2d2::Pool<Manager>;
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// Leave WAL checkpoints to a background task (the server) instead of whichever writer
+    /// happens to commit past the threshold (see `checkpoint`).
+    background_checkpoints: bool,
 }
 
 /// WAL lets readers run beside the one writer; the busy timeout makes writers queue instead of
@@ -37,7 +43,10 @@ pub struct Manager {
 const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA foreign_keys = ON;";
+PRAGMA foreign_keys = ON;
+PRAGMA temp_store = MEMORY;
+PRAGMA cache_size = -16000;
+PRAGMA mmap_size = 268435456;";
 
 impl r2d2::ManageConnection for Manager {
     type Connection = DbConnection;
@@ -53,6 +62,9 @@ impl r2d2::ManageConnection for Manager {
                 })?;
                 let mut conn = SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_SETUP).map_err(r2d2::Error::QueryError)?;
+                if self.background_checkpoints {
+                    conn.batch_execute("PRAGMA wal_autocheckpoint = 0").map_err(r2d2::Error::QueryError)?;
+                }
                 Ok(DbConnection::Sqlite(conn))
             }
             DatabaseUrl::Postgres(url) => {
@@ -75,17 +87,30 @@ impl r2d2::ManageConnection for Manager {
 /// Builds the pool. For SQLite the parent folder is created; the file itself is created by
 /// SQLite on first open.
 pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
+    build_pool(url, max_size, false)
+}
+
+/// The server's pool: SQLite checkpoints run in the background (`checkpoint`), so no request
+/// pays for one.
+pub fn connect_server_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
+    build_pool(url, max_size, true)
+}
+
+fn build_pool(url: &DatabaseUrl, max_size: u32, background_checkpoints: bool) -> anyhow::Result<Pool> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
         // Switch a new file to WAL once, alone: the pool opens its connections in parallel.
-        Manager { url: url.clone() }.connect()?;
+        Manager { url: url.clone(), background_checkpoints: false }.connect()?;
     }
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
+        // A SQLite connection is a file handle: checking it with a query on every checkout only
+        // costs time. PostgreSQL connections can die with the network, so they are checked.
+        .test_on_check_out(url.backend() == super::Backend::Postgres)
         .connection_timeout(Duration::from_secs(10))
-        .build(Manager { url: url.clone() })?;
+        .build(Manager { url: url.clone(), background_checkpoints })?;
     Ok(pool)
 }
 
@@ -107,6 +132,12 @@ pub fn write_tx<T, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection)
 where
     E: From<diesel::result::Error>,
 {
+    // SQLite admits one writer; left to itself, a waiting writer polls with sleeps of up to
+    // 100 ms (the busy handler), which shows as long tails under load. Writers of this process
+    // queue on a mutex instead and start the moment the previous one commits. (PostgreSQL
+    // needs nothing of the kind.)
+    let _turn = matches!(conn, DbConnection::Sqlite(_))
+        .then(|| SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
@@ -124,5 +155,14 @@ where
             let _ = DbConnection::rollback_transaction(conn);
             Err(error)
         }
+    }
+}
+
+/// Copies the SQLite write-ahead log back into the database without blocking readers or the
+/// writer (PASSIVE). The server runs it every fraction of a second. No-op on PostgreSQL.
+pub fn checkpoint(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)"),
+        DbConnection::Pg(_) => Ok(()),
     }
 }

@@ -110,8 +110,10 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
 macro_rules! oldest {
     ($conn:expr, $base:expr) => {
         match $conn {
-            DbConnection::Sqlite(c) => $base.first::<(i64, PrimitiveDateTime)>(c).optional(),
-            DbConnection::Pg(c) => $base.for_update().skip_locked().first::<(i64, PrimitiveDateTime)>(c).optional(),
+            DbConnection::Sqlite(c) => $base.first::<(i64, PrimitiveDateTime, String)>(c).optional(),
+            DbConnection::Pg(c) => {
+                $base.for_update().skip_locked().first::<(i64, PrimitiveDateTime, String)>(c).optional()
+            }
         }
     };
 }
@@ -136,7 +138,7 @@ pub fn take_next(
             .filter(handbooks::status.eq("submitted"))
             .filter(handbooks::kind.eq_any(kinds.clone()))
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
-            .select((handbooks::id, handbooks::submitted_at))
+            .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
     let lapsed = oldest!(
         conn,
@@ -145,16 +147,16 @@ pub fn take_next(
             .filter(handbooks::claim_expires_at.lt(now))
             .filter(handbooks::kind.eq_any(kinds))
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
-            .select((handbooks::id, handbooks::submitted_at))
+            .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
     let chosen = match (waiting, lapsed) {
-        (Some(w), Some(l)) => Some(if (l.1, l.0) < (w.1, w.0) { (l.0, "in_review") } else { (w.0, "submitted") }),
-        (Some(w), None) => Some((w.0, "submitted")),
-        (None, Some(l)) => Some((l.0, "in_review")),
+        (Some(w), Some(l)) => Some(if (l.1, l.0) < (w.1, w.0) { (l, "in_review") } else { (w, "submitted") }),
+        (Some(w), None) => Some((w, "submitted")),
+        (None, Some(l)) => Some((l, "in_review")),
         (None, None) => None,
     };
-    let Some((id, from)) = chosen else { return Ok(None) };
-    claim(conn, id, staff_id, now, until)?;
+    let Some(((id, _, kind), from)) = chosen else { return Ok(None) };
+    set_claim(conn, id, &kind, from, staff_id, now, until)?;
     Ok(Some((id, from.to_owned())))
 }
 
@@ -169,6 +171,18 @@ pub fn claim(
 ) -> QueryResult<()> {
     let (old, kind): (String, String) =
         handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
+    set_claim(conn, id, &kind, &old, staff_id, now, until)
+}
+
+fn set_claim(
+    conn: &mut DbConnection,
+    id: i64,
+    kind: &str,
+    old_status: &str,
+    staff_id: i64,
+    now: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+) -> QueryResult<()> {
     diesel::update(handbooks::table.find(id))
         .set((
             handbooks::status.eq("in_review"),
@@ -177,7 +191,7 @@ pub fn claim(
             handbooks::updated_at.eq(now),
         ))
         .execute(conn)?;
-    super::counts::moved(conn, &kind, Some(&old), Some("in_review"))
+    super::counts::moved(conn, kind, Some(old_status), Some("in_review"))
 }
 
 /// Gives the registration back to the queue.

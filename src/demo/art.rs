@@ -107,7 +107,7 @@ fn era(date: Date) -> String {
     fw(&wareki::format(date))
 }
 
-fn recert_text(facts: &Facts, date: Date) -> String {
+pub(crate) fn recert_text(facts: &Facts, date: Date) -> String {
     if facts.recert_in_old_era && date.year() >= 2020 {
         // Heisei kept counting on documents printed before the era changed.
         return fw(&format!("平成{}年{}月", date.year() - 1988, u8::from(date.month())));

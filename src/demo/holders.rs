@@ -15,8 +15,14 @@ use crate::db::DbConnection;
 use crate::domain::email::EmailAddress;
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::PublicId;
+use crate::domain::staff::Role;
+use crate::domain::transcription::TranscriptionInput;
+use crate::domain::wareki;
 use crate::images::{ImageStore, Processed};
 use crate::intake::{self, Channel, Metadata, Submission};
+use crate::review::decide::{self, DecideResult, DecisionInput};
+use crate::review::transcribe::{self, SaveResult};
+use crate::review::{Acting, claim};
 
 const SANS: &[u8] = include_bytes!("fonts/NotoSansJP-demo.otf");
 const SERIF: &[u8] = include_bytes!("fonts/NotoSerifJP-demo.otf");
@@ -38,6 +44,8 @@ pub struct DemoHolder {
     pub defect: Defect,
     pub proxy: bool,
     pub hours_waiting: i64,
+    /// Already reviewed and approved when the demo starts (history, cards, duplicates to find).
+    pub approved: bool,
 }
 
 fn pick<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {
@@ -168,12 +176,29 @@ pub fn holder(index: usize, today: Date) -> DemoHolder {
         defect,
         proxy: index % 20 == 9,
         hours_waiting: ((index * 37) % 110) as i64 + 1,
+        approved: index % 6 == 1,
     }
 }
 
 /// Makes the planted duplicates: the same person registered under two IDs, and two holders
 /// with one municipality and number.
 pub fn plant_duplicates(holders: &mut [DemoHolder]) {
+    // The copies wait longest, so "take next" meets them first; the originals are approved.
+    for (index, hours) in [(7usize, 140i64), (15, 138), (46, 136), (30, 134)] {
+        if let Some(h) = holders.get_mut(index) {
+            h.hours_waiting = hours;
+            h.defect = Defect::None;
+            h.approved = false;
+        }
+    }
+    for index in [3usize, 40, 5, 20] {
+        if let Some(h) = holders.get_mut(index) {
+            h.approved = true;
+            h.defect = Defect::None;
+            h.facts.face_photo = true;
+            h.facts.details_number = None;
+        }
+    }
     let pairs = [(3usize, 7usize), (40, 46)];
     for (original, copy) in pairs {
         if copy < holders.len() {
@@ -186,6 +211,23 @@ pub fn plant_duplicates(holders: &mut [DemoHolder]) {
             facts.name = name;
             facts.name_kana = kana;
             facts.birth = birth;
+        }
+    }
+    // Consistency warnings to meet early: a mental handbook whose fare stamp does not match its
+    // grade, the expired ones, and a re-certification printed in Heisei past its end.
+    if let Some(h) = holders.get_mut(25).filter(|h| h.facts.kind == HandbookKind::Mental) {
+        h.facts.issued = Date::from_calendar_date(2025, Month::June, 2).unwrap_or(h.facts.issued);
+        let end = h.facts.issued + Duration::days(730);
+        h.facts.expires = Some(end_of_month(end.year(), end.month()));
+        h.facts.fare_class = Some(if h.facts.grade == "1級" { 2 } else { 1 });
+        h.hours_waiting = 132;
+        h.defect = Defect::None;
+        h.approved = false;
+    }
+    for h in holders.iter_mut() {
+        if h.defect == Defect::Expired || h.facts.recert_in_old_era {
+            h.hours_waiting = h.hours_waiting.max(120);
+            h.approved = false;
         }
     }
     for (original, copy) in [(5usize, 15usize), (20, 30)] {
@@ -249,6 +291,7 @@ pub fn seed(conn: &mut DbConnection, store: &ImageStore, count: usize, now: Offs
     if crate::db::holders::count(conn)? > 0 {
         return Ok(0);
     }
+    let approver = crate::db::staff::find_by_email(conn, "reviewer2@demo.invalid")?.map(|s| s.id);
     let today = now.date();
     let mut holders: Vec<DemoHolder> = (0..count).map(|i| holder(i, today)).collect();
     plant_duplicates(&mut holders);
@@ -280,11 +323,77 @@ pub fn seed(conn: &mut DbConnection, store: &ImageStore, count: usize, now: Offs
                 now: submitted,
                 request_id: None,
             };
-            intake::register(conn, store, &submission).map_err(|e| anyhow::anyhow!("demo registration: {e}"))?;
+            let registered =
+                intake::register(conn, store, &submission).map_err(|e| anyhow::anyhow!("demo registration: {e}"))?;
+            if holder.approved
+                && holder.defect == Defect::None
+                && let Some(reviewer) = approver
+            {
+                approve(conn, registered.handbook_id, holder, reviewer, submitted + Duration::minutes(45))?;
+            }
             created += 1;
         }
     }
     Ok(created)
+}
+
+/// What a reviewer types for this handbook: the printed values, era dates as printed.
+pub fn typed(facts: &Facts) -> TranscriptionInput {
+    let era = |d: Date| wareki::format(d);
+    TranscriptionInput {
+        kind: facts.kind.as_str().to_owned(),
+        name: facts.name.clone(),
+        name_kana: facts.name_kana.clone(),
+        birth_date: era(facts.birth),
+        disability_category: facts.category.clone(),
+        grade: facts.grade.clone(),
+        fare_class: facts.fare_class.map(|c| c.to_string()).unwrap_or_default(),
+        care: facts.care.then(|| "on".to_owned()),
+        municipality: facts.issuer.clone(),
+        number: wareki::full_width_digits(&format!("第{}号", facts.number)),
+        issued_on: era(facts.issued),
+        renewed_on: facts.renewed.map(era).unwrap_or_default(),
+        expires_on: facts.expires.map(era).unwrap_or_default(),
+        recert_on: facts.recert.map(|d| art::recert_text(facts, d)).unwrap_or_default(),
+        medical_number: String::new(),
+    }
+}
+
+/// Reviews and approves a demo registration through the real workflow (claim, transcribe,
+/// decide), so its history, notice and card look like the real thing.
+fn approve(
+    conn: &mut DbConnection,
+    id: i64,
+    holder: &DemoHolder,
+    reviewer: i64,
+    at: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("demo approval of {id}: {e}");
+    let acting = Acting { staff_id: reviewer, role: Role::Reviewer, now: at, request_id: None };
+    claim::claim(conn, id, &acting).map_err(|e| fail(&e))?;
+    let version = crate::db::handbooks::find(conn, id)?.map(|h| h.version).unwrap_or_default();
+    match transcribe::save(conn, id, &acting, version, &typed(&holder.facts)).map_err(|e| fail(&e))? {
+        SaveResult::Saved { version } => {
+            let input = DecisionInput {
+                version,
+                decision: "approve".into(),
+                face_photo: true,
+                right_pages: true,
+                legible: true,
+                no_tampering: true,
+                proxy_confirmed: true,
+                duplicates_checked: true,
+                ..Default::default()
+            };
+            match decide::decide(conn, id, &acting, &input).map_err(|e| fail(&e))? {
+                DecideResult::Decided { .. } => Ok(()),
+                DecideResult::Invalid(errors) => Err(fail(&format!("{errors:?}"))),
+                DecideResult::Stale => Err(fail(&"stale")),
+            }
+        }
+        SaveResult::Invalid(parsed) => Err(fail(&format!("{:?}", parsed.errors))),
+        SaveResult::Conflict(_) => Err(fail(&"conflict")),
+    }
 }
 
 #[cfg(test)]
@@ -328,6 +437,29 @@ mod tests {
         }
         assert!(all.iter().filter(|h| h.defect == Defect::Expired).all(|h| h.facts.expires.is_some_and(|e| e < today)));
         assert!(all.iter().any(|h| h.facts.recert_in_old_era));
+    }
+
+    #[test]
+    fn every_demo_handbook_typed_as_printed_parses_and_planted_warnings_appear() {
+        let today = date!(2026 - 11 - 24);
+        let mut all: Vec<DemoHolder> = (0..240).map(|i| holder(i, today)).collect();
+        plant_duplicates(&mut all);
+        for h in &all {
+            let parsed = crate::domain::transcription::Transcription::parse(&typed(&h.facts), today);
+            assert!(parsed.errors.is_empty(), "{}: {:?}", h.public_id, parsed.errors);
+        }
+        let warned = |index: usize, field: &str| {
+            crate::domain::transcription::Transcription::parse(&typed(&all[index].facts), today)
+                .warnings
+                .iter()
+                .any(|w| w.field == field)
+        };
+        assert!(warned(25, "fare_class"), "mental fare class against grade");
+        assert!(warned(12, "recert_on"), "Heisei past its end");
+        let expired = all.iter().position(|h| h.defect == Defect::Expired).unwrap_or_default();
+        assert!(warned(expired, "expires_on"));
+        let oldest = all.iter().filter(|h| !h.approved).max_by_key(|h| h.hours_waiting).map(|h| h.public_id.clone());
+        assert_eq!(oldest.as_deref(), Some("MR-2600007"), "take next meets a planted duplicate first");
     }
 
     #[test]

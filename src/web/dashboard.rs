@@ -1,21 +1,127 @@
-//! `GET /`: where every role starts.
+//! `GET /`: where every role starts. Review roles see the queue at a glance: depth, the
+//! oldest wait, what is past the SLA, and the decisions of today and the last week.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use diesel::prelude::*;
+use time::{Duration, OffsetDateTime, Time};
 
 use super::access::AnyStaff;
 use super::auth::RequireRole;
+use super::format::{JST, datetime_jst, waiting};
 use super::layout::Layout;
 use super::state::AppState;
+use crate::clock::{from_db, to_db};
+use crate::db::schema::{decisions, handbooks};
+use crate::domain::review::Decision;
+use crate::domain::staff::Role;
 use crate::error::AppResult;
+
+pub struct DayBar {
+    pub label: String,
+    pub total: i64,
+    /// Width in percent of the busiest day, for the bar.
+    pub percent: i64,
+    pub class: &'static str,
+}
+
+pub struct Figures {
+    pub waiting: i64,
+    pub in_review: i64,
+    pub overdue: i64,
+    pub oldest: Option<String>,
+    pub oldest_wait: Option<String>,
+    pub today: Vec<(&'static str, i64)>,
+    pub week: Vec<DayBar>,
+}
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     layout: Layout,
+    figures: Option<Figures>,
+    sla_hours: u32,
 }
 
-pub async fn show(_state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
-    let page = DashboardPage { layout: Layout::for_staff(&staff, "ダッシュボード", "/") };
+/// Midnight in Japan, `days_ago` days back, as stored.
+fn jst_midnight(now: OffsetDateTime, days_ago: i64) -> time::PrimitiveDateTime {
+    let local = now.to_offset(JST);
+    let midnight = local.replace_time(Time::MIDNIGHT) - Duration::days(days_ago);
+    to_db(midnight)
+}
+
+async fn figures(state: &AppState) -> AppResult<Figures> {
+    let now = state.clock.now();
+    let cutoff = to_db(now - Duration::hours(i64::from(state.settings.queue_sla_hours)));
+    let (today_start, week_start) = (jst_midnight(now, 0), jst_midnight(now, 6));
+    let (counts, overdue, oldest, recent) = state
+        .db(move |conn| {
+            let counts = crate::db::counts::all(conn)?;
+            let overdue: i64 = handbooks::table
+                .filter(handbooks::status.eq("submitted"))
+                .filter(handbooks::submitted_at.lt(cutoff))
+                .count()
+                .get_result(conn)?;
+            let oldest: Option<time::PrimitiveDateTime> = handbooks::table
+                .filter(handbooks::status.eq("submitted"))
+                .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
+                .select(handbooks::submitted_at)
+                .first(conn)
+                .optional()?;
+            let recent: Vec<(String, time::PrimitiveDateTime)> = decisions::table
+                .filter(decisions::decided_at.ge(week_start))
+                .select((decisions::decision, decisions::decided_at))
+                .load(conn)?;
+            Ok((counts, overdue, oldest, recent))
+        })
+        .await?;
+    let count = |status: &str| counts.iter().filter(|(s, _, _)| s == status).map(|(_, _, n)| *n).sum::<i64>();
+    let today: Vec<(&'static str, i64)> = Decision::ALL
+        .iter()
+        .map(|d| (d.label(), recent.iter().filter(|(k, at)| k == d.as_str() && *at >= today_start).count() as i64))
+        .collect();
+    let mut days: Vec<(String, i64)> = (0..7)
+        .rev()
+        .map(|ago| {
+            let start = jst_midnight(now, ago);
+            let end = start + Duration::days(1);
+            let label = from_db(start).to_offset(JST);
+            let n = recent.iter().filter(|(_, at)| *at >= start && *at < end).count() as i64;
+            (format!("{}月{}日", u8::from(label.month()), label.day()), n)
+        })
+        .collect();
+    let busiest = days.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    Ok(Figures {
+        waiting: count("submitted"),
+        in_review: count("in_review"),
+        overdue,
+        oldest: oldest.map(|t| datetime_jst(from_db(t))),
+        oldest_wait: oldest.map(|t| waiting(now - from_db(t))),
+        today,
+        week: days
+            .drain(..)
+            .map(|(label, total)| DayBar {
+                label,
+                total,
+                percent: total * 100 / busiest,
+                class: match total * 10 / busiest {
+                    0 => "bar--0",
+                    1..=3 => "bar--low",
+                    4..=7 => "bar--mid",
+                    _ => "bar--high",
+                },
+            })
+            .collect(),
+    })
+}
+
+pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
+    let figures =
+        if matches!(staff.role, Role::Reviewer | Role::Supervisor) { Some(figures(&state).await?) } else { None };
+    let page = DashboardPage {
+        layout: Layout::for_staff(&staff, "ダッシュボード", "/"),
+        figures,
+        sla_hours: state.settings.queue_sla_hours,
+    };
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
 }

@@ -45,7 +45,12 @@ pub fn is_idle(auth: &AuthSession, now: OffsetDateTime) -> bool {
     now.unix_timestamp() - auth.seen > IDLE_TIMEOUT.whole_seconds()
 }
 
+/// Records activity for the idle timeout. The cookie is rewritten at most once a minute:
+/// re-encrypting it on every request costs more than a minute of precision is worth.
 pub fn touch(session: &Session, mut auth: AuthSession, now: OffsetDateTime) -> Result<(), AppError> {
+    if now.unix_timestamp() - auth.seen < 60 {
+        return Ok(());
+    }
     auth.seen = now.unix_timestamp();
     session.insert(AUTH_KEY, auth).map_err(session_error)
 }

@@ -14,6 +14,9 @@ pub struct AppState {
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
     pub images: Arc<ImageStore>,
+    /// One permit per pooled connection: requests wait for a connection as parked tasks, not
+    /// as blocked threads (which cost context switches on a small machine).
+    pub db_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -23,6 +26,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
     {
+        let _permit = self.db_permits.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         actix_web::web::block(move || {

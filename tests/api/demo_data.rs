@@ -19,7 +19,13 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     .await
     .unwrap_or_default();
     assert_eq!(created, 4);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'submitted'"), 4);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'submitted'"), 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'approved'"),
+        2,
+        "reviewed through the real workflow"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM notifications"), 2);
     assert!(app.count("SELECT COUNT(*) AS n FROM handbook_images") >= 4);
     assert_eq!(app.count("SELECT COUNT(DISTINCT kind) AS n FROM handbooks"), 1, "indices 0-4 are physical");
     // A second run adds nothing.

@@ -425,3 +425,24 @@ dual_test!(auditors_read_the_review_screen_but_cannot_act, |db: TestDb| async mo
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
 });
+
+dual_test!(the_dashboard_shows_the_queue_to_review_roles_only, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-900001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    register(&app, "MR-900002", "mental", vec![fixtures::jpeg(120, 80)]).await;
+    app.clock.advance(Duration::hours(50));
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    let mut fields = vec![("decision", "return"), ("defects", "D03")];
+    fields.extend_from_slice(&CHECKED);
+    assert_eq!(decide(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+    let page = reviewer.get("/").await;
+    let stats = page.select_texts(".stat__value");
+    assert_eq!(stats.first().map(String::as_str), Some("1件"), "{stats:?}");
+    assert_eq!(stats.get(2).map(String::as_str), Some("1件"), "one past 48 hours: {stats:?}");
+    assert!(page.body.contains("2日2時間前"));
+    assert!(page.select_texts("table.compact td").contains(&"1件".to_owned()));
+    let mut support = app.signed_in(Role::Support).await;
+    let page = support.get("/").await;
+    assert!(!page.body.contains("審査の状況"));
+});
