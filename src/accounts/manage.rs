@@ -27,6 +27,15 @@ pub enum ManageError {
     App(#[from] AppError),
 }
 
+/// Separates a refusal the screen explains (e-mail taken, own account …) from a fault.
+pub fn refusal<T>(result: Result<T, ManageError>) -> Result<Result<T, ManageError>, AppError> {
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(ManageError::App(e)) => Err(e),
+        Err(other) => Ok(Err(other)),
+    }
+}
+
 impl From<diesel::result::Error> for ManageError {
     fn from(e: diesel::result::Error) -> Self {
         ManageError::App(AppError::from(e))

@@ -72,10 +72,8 @@ pub async fn submit(
         let now = state.clock.now();
         let (id, request_id, current) = (staff.id, staff.request_id.clone(), form.current_password);
         let result = state
-            .db(move |conn| match manage::change_own_password(conn, id, &current, &new, now, Some(&request_id)) {
-                Ok(epoch) => Ok(Ok(epoch)),
-                Err(ManageError::App(e)) => Err(e),
-                Err(other) => Ok(Err(other)),
+            .db(move |conn| {
+                manage::refusal(manage::change_own_password(conn, id, &current, &new, now, Some(&request_id)))
             })
             .await?;
         match result {

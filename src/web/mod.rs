@@ -22,7 +22,7 @@ mod login;
 mod photos;
 mod proxy_upload;
 mod queue;
-mod review;
+pub(crate) mod review;
 mod staff_admin;
 
 use actix_web::web;

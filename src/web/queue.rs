@@ -20,7 +20,7 @@ use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::domain::holder::PublicId;
 use crate::domain::normalize;
 use crate::error::AppResult;
-use crate::review::{Acting, ReviewFailure, claim};
+use crate::review::claim;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -211,18 +211,11 @@ pub async fn take_next(
     form: web::Form<TakeForm>,
 ) -> AppResult<HttpResponse> {
     let kind = HandbookKind::parse(&form.kind);
-    let now = state.clock.now();
-    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
-    let taken = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match claim::take_next(conn, &acting, kind.map(HandbookKind::as_str)) {
-                Ok(id) => Ok(id),
-                Err(ReviewFailure::App(e)) => Err(e),
-                Err(ReviewFailure::Rule(_)) => Err(crate::error::AppError::Forbidden),
-            }
-        })
-        .await?;
+    let taken = super::review::act(&state, &staff, move |conn, acting| {
+        claim::take_next(conn, acting, kind.map(HandbookKind::as_str))
+    })
+    .await?
+    .map_err(|_| crate::error::AppError::Forbidden)?;
     let location = match taken {
         Some(id) => format!("/registrations/{id}"),
         None => {

@@ -17,7 +17,7 @@ use super::state::AppState;
 use crate::clock::from_db;
 use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::domain::holder::HolderStatus;
-use crate::domain::review::{Decision, Defect};
+use crate::domain::review::{Decision, Defect, ReviewError};
 use crate::domain::staff::Role;
 use crate::domain::transcription::{FieldNote, Transcription, TranscriptionInput, Understood};
 use crate::error::{AppError, AppResult};
@@ -352,6 +352,27 @@ fn back(id: i64) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/registrations/{id}"))).finish()
 }
 
+/// Runs a review action for this member of staff on the blocking pool. Rule refusals (someone
+/// else holds it, already decided) come back as values for the screen; faults as errors.
+pub async fn act<T, F>(state: &AppState, staff: &CurrentStaff, action: F) -> AppResult<Result<T, ReviewError>>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection, &Acting<'_>) -> Result<T, ReviewFailure> + Send + 'static,
+{
+    let now = state.clock.now();
+    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
+    state
+        .db(move |conn| {
+            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+            match action(conn, &acting) {
+                Ok(value) => Ok(Ok(value)),
+                Err(ReviewFailure::Rule(rule)) => Ok(Err(rule)),
+                Err(ReviewFailure::App(e)) => Err(e),
+            }
+        })
+        .await
+}
+
 /// Runs a claim action; rule refusals become a notice on the review screen.
 async fn claim_action<F>(
     state: &AppState,
@@ -363,19 +384,7 @@ async fn claim_action<F>(
 where
     F: FnOnce(&mut crate::db::DbConnection, &Acting<'_>) -> Result<(), ReviewFailure> + Send + 'static,
 {
-    let now = state.clock.now();
-    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
-    let result = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match action(conn, &acting) {
-                Ok(()) => Ok(Ok(())),
-                Err(ReviewFailure::Rule(rule)) => Ok(Err(rule)),
-                Err(ReviewFailure::App(e)) => Err(e),
-            }
-        })
-        .await?;
-    match result {
+    match act(state, staff, action).await? {
         Ok(()) if !done.is_empty() => session::set_notice(&staff.session, done)?,
         Ok(()) => {}
         Err(rule) => session::set_notice(&staff.session, &rule.to_string())?,
@@ -446,20 +455,8 @@ pub async fn save_transcription(
     let id = *id;
     let TranscriptionForm { version, input } = form.into_inner();
     let version: i32 = version.parse().map_err(|_| AppError::BadRequest("version"))?;
-    let now = state.clock.now();
-    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
     let posted = input.clone();
-    let result = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match transcribe::save(conn, id, &acting, version, &posted) {
-                Ok(r) => Ok(Ok(r)),
-                Err(ReviewFailure::Rule(rule)) => Ok(Err(rule)),
-                Err(ReviewFailure::App(e)) => Err(e),
-            }
-        })
-        .await?;
-    match result {
+    match act(&state, &staff, move |conn, acting| transcribe::save(conn, id, acting, version, &posted)).await? {
         Ok(SaveResult::Saved { .. }) => {
             session::set_notice(&staff.session, "転記を保存しました。")?;
             Ok(HttpResponse::SeeOther()
@@ -567,20 +564,8 @@ pub async fn decide(
         proxy_confirmed: checked("proxy_confirmed"),
         duplicates_checked: checked("duplicates_checked"),
     };
-    let now = state.clock.now();
-    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
     let posted = input.clone();
-    let result = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match decide::decide(conn, id, &acting, &posted) {
-                Ok(r) => Ok(Ok(r)),
-                Err(ReviewFailure::Rule(rule)) => Ok(Err(rule)),
-                Err(ReviewFailure::App(e)) => Err(e),
-            }
-        })
-        .await?;
-    match result {
+    match act(&state, &staff, move |conn, acting| decide::decide(conn, id, acting, &posted)).await? {
         Ok(DecideResult::Decided { decision, .. }) => {
             session::set_notice(&staff.session, &format!("登録 #{id} を判定しました: {}", decision.label()))?;
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/queue")).finish())

@@ -12,7 +12,7 @@ use super::forms::FormErrors;
 use super::layout::Layout;
 use super::session;
 use super::state::AppState;
-use crate::accounts::manage::{self, AdminAction, ManageError, NewAccount};
+use crate::accounts::manage::{self, AdminAction, NewAccount};
 use crate::audit::Actor;
 use crate::clock::from_db;
 use crate::db::{self, staff::StaffRow};
@@ -191,11 +191,7 @@ pub async fn create(
                     .map_err(|_| AppError::Internal(anyhow::anyhow!("temporary password rejected")))?;
                 let account =
                     NewAccount { email: &email2, display_name: &name2, role, password: &new_password, temporary: true };
-                match manage::create(conn, Actor::Staff(admin), &account, now, Some(&request_id)) {
-                    Ok(id) => Ok(Ok(id)),
-                    Err(ManageError::App(e)) => Err(e),
-                    Err(other) => Ok(Err(other)),
-                }
+                manage::refusal(manage::create(conn, Actor::Staff(admin), &account, now, Some(&request_id)))
             })
             .await?;
         match created {
@@ -226,11 +222,7 @@ async fn administer(
     let now = state.clock.now();
     let (admin, request_id) = (staff.id, staff.request_id.clone());
     let result = state
-        .db(move |conn| match manage::administer(conn, admin, target, action, now, Some(&request_id)) {
-            Ok(()) => Ok(Ok(())),
-            Err(ManageError::App(e)) => Err(e),
-            Err(other) => Ok(Err(other)),
-        })
+        .db(move |conn| manage::refusal(manage::administer(conn, admin, target, action, now, Some(&request_id))))
         .await?;
     match result {
         Ok(()) => session::set_notice(&staff.session, done)?,
@@ -312,11 +304,8 @@ pub async fn reset_password(
     let result = state
         .db(move |conn| {
             let row = db::staff::find(conn, target)?.ok_or(AppError::NotFound)?;
-            match manage::reset_password(conn, admin, target, now, Some(&request_id)) {
-                Ok(password) => Ok(Ok((row, password))),
-                Err(ManageError::App(e)) => Err(e),
-                Err(other) => Ok(Err(other)),
-            }
+            Ok(manage::refusal(manage::reset_password(conn, admin, target, now, Some(&request_id)))?
+                .map(|password| (row, password)))
         })
         .await?;
     match result {
