@@ -9,6 +9,7 @@ mod helpers;
 
 mod audit_chain;
 mod auth;
+mod browser;
 mod cli;
 mod demo_data;
 mod intake;
