@@ -56,7 +56,7 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// A fresh, empty database URL for one test.
-fn fresh_database(kind: TestDb, dir: &TempDir) -> String {
+pub fn fresh_database(kind: TestDb, dir: &TempDir) -> String {
     match kind {
         TestDb::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
         TestDb::Postgres => {

@@ -13,6 +13,7 @@ mod browser;
 mod cli;
 mod demo_data;
 mod intake;
+mod notices;
 mod review;
 mod routes;
 mod staff_admin;

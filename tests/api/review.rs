@@ -446,3 +446,24 @@ dual_test!(the_dashboard_shows_the_queue_to_review_roles_only, |db: TestDb| asyn
     let page = support.get("/").await;
     assert!(!page.body.contains("審査の状況"));
 });
+
+dual_test!(working_on_a_registration_renews_its_lease, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-950001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    let claims = app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.claimed'");
+    for _ in 0..3 {
+        app.clock.advance(Duration::minutes(20));
+        reviewer.get(&format!("/registrations/{id}")).await;
+        // What the review screen's heartbeat posts.
+        assert_eq!(reviewer.post(&format!("/registrations/{id}/claim"), &[]).await.status, StatusCode::SEE_OTHER);
+    }
+    let mut other = second_reviewer(&app).await;
+    assert_eq!(take_next(&mut other).await, None, "an hour later the lease still holds");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.claimed'"),
+        claims,
+        "renewals are not audited as new claims"
+    );
+});
