@@ -37,12 +37,13 @@ pub async fn guard(
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
     let expected = session::existing_csrf_token(&req.get_session());
-    let content_type =
-        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    // The media type is case-insensitive, the boundary is not (browsers send mixed case).
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let media_type = content_type.to_ascii_lowercase();
     let payload = req.take_payload();
-    let checked = if content_type.starts_with("application/x-www-form-urlencoded") {
+    let checked = if media_type.starts_with("application/x-www-form-urlencoded") {
         check_form(payload, expected.as_deref()).await
-    } else if content_type.starts_with("multipart/form-data") {
+    } else if media_type.starts_with("multipart/form-data") {
         match boundary(&content_type) {
             Some(boundary) => check_multipart(payload, &boundary, expected.as_deref()).await,
             None => Err(()),
@@ -94,10 +95,10 @@ async fn check_form(mut payload: Payload, expected: Option<&str>) -> Result<Payl
 }
 
 fn boundary(content_type: &str) -> Option<String> {
-    content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|part| part.strip_prefix("boundary=").map(|b| b.trim_matches('"').to_owned()))
+    content_type.split(';').map(str::trim).find_map(|part| {
+        let (name, value) = part.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("boundary").then(|| value.trim().trim_matches('"').to_owned())
+    })
 }
 
 /// Reads just enough of a multipart body to see its first part, which must be `csrf_token`.
@@ -179,6 +180,11 @@ mod tests {
         assert_eq!(boundary("multipart/form-data; boundary=----abc").as_deref(), Some("----abc"));
         assert_eq!(boundary("multipart/form-data; boundary=\"q\"").as_deref(), Some("q"));
         assert_eq!(boundary("multipart/form-data"), None);
+        // Chromium and Safari: mixed case, kept exactly.
+        assert_eq!(
+            boundary("Multipart/Form-Data; Boundary=----WebKitFormBoundaryAbCdEf").as_deref(),
+            Some("----WebKitFormBoundaryAbCdEf")
+        );
     }
 
     #[test]

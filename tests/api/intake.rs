@@ -517,3 +517,37 @@ dual_test!(reviewers_register_for_holders_by_proxy, |db: TestDb| async move {
     let mut support = app.signed_in(Role::Support).await;
     assert_eq!(support.get("/registrations/new").await.status, StatusCode::FORBIDDEN);
 });
+
+dual_test!(browser_style_mixed_case_boundaries_pass_the_csrf_check, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    reviewer.get("/registrations/new").await;
+    let token = reviewer.csrf.clone().unwrap_or_default();
+    // As Chromium writes it: a mixed-case boundary the server must keep exactly.
+    let boundary = "----WebKitFormBoundaryAbCdEfGh12";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("csrf_token", token.as_str()),
+        ("holder_public_id", "MR-WEBKIT1"),
+        ("email", ""),
+        ("kind", "physical"),
+        ("note", "郵送で受け付けたため"),
+    ] {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(&fixtures::jpeg(200, 120));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = reviewer
+        .client
+        .post(format!("{}/registrations", app.address))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-WEBKIT1'"), 1);
+});
