@@ -116,6 +116,28 @@ pub fn grant(
     })
 }
 
+/// Records that someone read a registration's transcribed data (on the review screen).
+pub fn record_data_view(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    handbook_id: i64,
+    basis: &Basis,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<(), AppError> {
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        let mut entry = AuditEntry::new(Actor::Staff(staff_id), "registration.viewed", "handbook", handbook_id)
+            .details(json!({"basis": if *basis == Basis::Claim { "claim" } else { "reason" }}))
+            .request_id(request_id);
+        if let Basis::Reason(reason) = basis {
+            entry = entry.reason(reason);
+        }
+        audit::append(c, at, entry)?;
+        Ok(())
+    })
+}
+
 /// Who is looking, and when.
 pub struct Viewer<'a> {
     pub staff_id: i64,

@@ -38,7 +38,8 @@ pub async fn guard(
     }
     let expected = session::existing_csrf_token(&req.get_session());
     // The media type is case-insensitive, the boundary is not (browsers send mixed case).
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let media_type = content_type.to_ascii_lowercase();
     let payload = req.take_payload();
     let checked = if media_type.starts_with("application/x-www-form-urlencoded") {

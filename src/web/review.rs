@@ -114,6 +114,7 @@ pub struct ReviewPage {
     history: Vec<HistoryLine>,
     others: Vec<OtherRegistration>,
     banner: Option<String>,
+    visible: bool,
 }
 
 impl ReviewPage {
@@ -132,6 +133,7 @@ fn action_label(action: &str) -> &'static str {
         "registration.transcribed" => "転記を保存",
         "registration.decided" => "判定",
         "photos.access_stated" => "閲覧理由を記録",
+        "registration.viewed" => "閲覧",
         _ => "操作",
     }
 }
@@ -162,20 +164,26 @@ pub fn build(
     kept: Kept,
 ) -> ReviewPage {
     let h = &data.handbook;
+    // The transcribed data is special-care personal information, shown on the same grounds
+    // as the photos (a claim or a stated reason) and audited like them.
+    let visible = basis.is_some();
     let state = crate::review::claim_state(h);
     let kind = HandbookKind::parse(&h.kind);
     let status = ReviewStatus::parse(&h.status);
     let open = matches!(status, Some(ReviewStatus::Submitted | ReviewStatus::InReview));
     let mine = state.held_by(staff.id, now);
     let may_act = matches!(staff.role, Role::Reviewer | Role::Supervisor);
-    let input = kept
-        .input
-        .clone()
-        .or(data.input.clone())
-        .unwrap_or_else(|| TranscriptionInput { kind: h.kind.clone(), ..Default::default() });
+    let blank = TranscriptionInput { kind: h.kind.clone(), ..Default::default() };
+    // What the person just typed always comes back to them, whatever else is hidden.
+    let form_visible = visible || kept.input.is_some();
+    let input = match (&kept.input, visible) {
+        (Some(typed), _) => typed.clone(),
+        (None, true) => data.input.clone().unwrap_or(blank),
+        (None, false) => blank,
+    };
     let today = now.to_offset(JST).date();
     let parsed = Transcription::parse(&input, today);
-    let mut warnings: Vec<String> = if data.input.is_some() || kept.input.is_some() {
+    let mut warnings: Vec<String> = if visible && (data.input.is_some() || kept.input.is_some()) {
         parsed.warnings.iter().map(|w| w.message.clone()).collect()
     } else {
         Vec::new()
@@ -184,8 +192,9 @@ pub fn build(
         warnings
             .push("代理登録です（利用規約 第3条第1項第1号）。本人による登録が難しい事情を確認してください。".into());
     }
-    let mut lookalikes: Vec<Lookalike> = data
-        .same_number
+    let (same_number, same_person) =
+        if visible { (data.same_number.as_slice(), data.same_person.as_slice()) } else { (&[][..], &[][..]) };
+    let mut lookalikes: Vec<Lookalike> = same_number
         .iter()
         .map(|l| Lookalike {
             handbook_id: l.handbook_id,
@@ -194,7 +203,7 @@ pub fn build(
             why: "同じ発行元・手帳番号",
         })
         .collect();
-    lookalikes.extend(data.same_person.iter().map(|l| Lookalike {
+    lookalikes.extend(same_person.iter().map(|l| Lookalike {
         handbook_id: l.handbook_id,
         public_id: l.public_id.clone(),
         status: ReviewStatus::parse(&l.status).map(ReviewStatus::label).unwrap_or(""),
@@ -283,6 +292,7 @@ pub fn build(
         decided: data
             .decisions
             .iter()
+            .filter(|_| visible)
             .map(|d| DecisionLine {
                 at: datetime_jst(from_db(d.decided_at)),
                 who: d.decided_by_name.clone(),
@@ -309,6 +319,7 @@ pub fn build(
         others: data
             .other_registrations
             .iter()
+            .filter(|_| visible)
             .map(|(id, kind, status, at)| OtherRegistration {
                 id: *id,
                 kind: HandbookKind::parse(kind).map(HandbookKind::label).unwrap_or(""),
@@ -317,6 +328,7 @@ pub fn build(
             })
             .collect(),
         banner: kept.banner,
+        visible: form_visible,
     }
 }
 
@@ -329,10 +341,14 @@ async fn render(
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (staff_id, role) = (staff.id, staff.role);
+    let request_id = staff.request_id.clone();
     let (data, basis) = state
         .db(move |conn| {
             let data = view::load(conn, id)?;
             let basis = photos::basis(conn, staff_id, role, &data.handbook, now)?;
+            if let Some(basis) = &basis {
+                photos::record_data_view(conn, staff_id, id, basis, now, Some(&request_id))?;
+            }
             Ok((data, basis))
         })
         .await?;

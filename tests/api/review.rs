@@ -48,6 +48,18 @@ fn printed_physical() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// The row's version, for posts from someone whose screen shows no form.
+fn version_of(app: &TestApp, id: i64) -> String {
+    app.count(&format!("SELECT CAST(version AS BIGINT) AS n FROM handbooks WHERE id = {id}")).to_string()
+}
+
+async fn post_as(browser: &mut Browser, path: &str, version: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
+    let mut all = vec![("version", version)];
+    all.extend_from_slice(fields);
+    browser.get("/").await;
+    browser.post(path, &all).await
+}
+
 async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
     let page = browser.get(&format!("/registrations/{id}")).await;
     let version = page.input_value("version").unwrap_or_default();
@@ -123,7 +135,9 @@ dual_test!(an_expired_lease_can_be_taken_by_someone_else, |db: TestDb| async mov
     assert_eq!(take_next(&mut b).await, Some(id));
     // The first reviewer's lease is gone: their save is refused and their typing kept.
     let mut a = app.signed_in(Role::Reviewer).await;
-    let page = save(&mut a, id, &printed_physical()).await;
+    let page =
+        post_as(&mut a, &format!("/registrations/{id}/transcription"), &version_of(&app, id), &printed_physical())
+            .await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert_eq!(page.input_value("name").as_deref(), Some("髙橋　太郎"));
     assert!(page.body.contains("ほかの担当者が審査中"));
@@ -138,9 +152,10 @@ dual_test!(a_reviewer_cannot_decide_what_someone_else_holds, |db: TestDb| async 
     let mut b = second_reviewer(&app).await;
     let mut fields = vec![("decision", "return"), ("defects", "D02")];
     fields.extend_from_slice(&CHECKED);
-    let page = decide(&mut b, id, &fields).await;
+    let page = post_as(&mut b, &format!("/registrations/{id}/decision"), &version_of(&app, id), &fields).await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.body.contains("ほかの担当者が審査中"));
+    assert!(!page.body.contains("value=\"MR-300001\""), "nothing of the registration beyond its summary");
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM decisions"), 0);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM notifications"), 0);
     // Nor take it over by claiming.
@@ -412,11 +427,29 @@ dual_test!(the_queue_pages_by_keyset_and_highlights_waiting, |db: TestDb| async 
 dual_test!(auditors_read_the_review_screen_but_cannot_act, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let id = register(&app, "MR-800001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    assert_eq!(save(&mut reviewer, id, &printed_physical()).await.status, StatusCode::SEE_OTHER);
+    let viewed = || {
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.viewed' AND actor_staff_id = (SELECT id FROM staff WHERE email = 'auditor@demo.invalid')")
+    };
+
     let mut auditor = app.signed_in(Role::Auditor).await;
     let page = auditor.get(&format!("/registrations/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("/decision\""), "no decision form");
-    assert!(page.body.contains("閲覧理由"), "photos need a stated reason");
+    assert!(page.body.contains("閲覧理由"), "photos and data need a stated reason");
+    assert!(!page.body.contains("髙橋"), "transcribed data stays hidden without a reason");
+    assert_eq!(viewed(), 0);
+    let page = auditor.post(&format!("/registrations/{id}/photo-access"), &[("reason", "audit"), ("detail", "")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = auditor.get(&format!("/registrations/{id}")).await;
+    assert!(page.body.contains("髙橋"));
+    assert_eq!(viewed(), 1, "reading the data is audited");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.viewed' AND reason = '監査'"),
+        1
+    );
     assert_eq!(auditor.post(&format!("/registrations/{id}/claim"), &[]).await.status, StatusCode::FORBIDDEN);
     let (status, body) = card(&app, "MR-800001").await;
     assert_eq!(status, StatusCode::OK);
