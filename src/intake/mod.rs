@@ -202,10 +202,21 @@ fn insert_rows(
             if !status.may_register() {
                 return Err(IntakeError::HolderNotEligible);
             }
+            // The app speaks for the holder and may update the address; staff registering by
+            // proxy may only fill in a missing one, so notices cannot be redirected quietly.
+            let may_replace = submission.channel == Channel::App || holder.email.is_none();
             if let Some(email) = &meta.email
                 && holder.email.as_deref() != Some(email.as_str())
+                && may_replace
             {
                 db::holders::set_email(conn, holder.id, email.as_str(), at)?;
+                audit::append(
+                    conn,
+                    at,
+                    AuditEntry::new(submission.actor.clone(), "holder.email_changed", "holder", holder.id)
+                        .details(json!({"had_address": holder.email.is_some(), "channel": submission.channel.as_str()}))
+                        .request_id(submission.request_id),
+                )?;
             }
             holder.id
         }

@@ -52,8 +52,20 @@ impl Received {
     }
 }
 
-pub async fn receive(mut multipart: Multipart) -> Result<Received, Refusal> {
+pub async fn receive(multipart: Multipart) -> Result<Received, Refusal> {
     let mut received = Received { texts: Vec::new(), images: Vec::new() };
+    read_into(multipart, &mut received).await?;
+    Ok(received)
+}
+
+/// For forms: what was read before a refusal is kept, so the form can come back filled in.
+pub async fn receive_keeping_texts(multipart: Multipart) -> (Received, Option<Refusal>) {
+    let mut received = Received { texts: Vec::new(), images: Vec::new() };
+    let refusal = read_into(multipart, &mut received).await.err();
+    (received, refusal)
+}
+
+async fn read_into(mut multipart: Multipart, received: &mut Received) -> Result<(), Refusal> {
     let mut total = 0usize;
     let mut parts = 0usize;
     while let Some(field) = multipart.next().await {
@@ -94,5 +106,5 @@ pub async fn receive(mut multipart: Multipart) -> Result<Received, Refusal> {
             received.texts.push((name, text));
         }
     }
-    Ok(received)
+    Ok(())
 }

@@ -72,14 +72,11 @@ pub async fn submit(
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
     let mut errors = FormErrors::default();
-    let received = match multipart::receive(payload).await {
-        Ok(received) => Some(received),
-        Err(refusal) => {
-            errors.add("images", refusal_text(refusal));
-            None
-        }
-    };
-    let text = |name: &str| received.as_ref().and_then(|r| r.text(name)).unwrap_or_default().to_owned();
+    let (all, refusal) = multipart::receive_keeping_texts(payload).await;
+    if let Some(refusal) = refusal {
+        errors.add("images", refusal_text(refusal));
+    }
+    let text = |name: &str| all.text(name).unwrap_or_default().to_owned();
     let (public_id_raw, email_raw, kind_raw, note) =
         (text("holder_public_id"), text("email"), text("kind"), text("note"));
     let public_id = PublicId::parse(&public_id_raw).map_err(|e| errors.add("holder_public_id", e.to_string())).ok();
@@ -95,6 +92,7 @@ pub async fn submit(
     if note.chars().count() < 4 || note.chars().count() > 200 {
         errors.add("note", "代理登録の理由を4〜200文字で記入してください（例: 郵送で受け付けたため）。");
     }
+    let received = refusal.is_none().then_some(all);
     if received.as_ref().is_some_and(|r| r.images.is_empty()) {
         errors.add("images", "手帳の写真を1〜4枚選んでください。");
     }

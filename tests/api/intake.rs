@@ -553,3 +553,54 @@ dual_test!(browser_style_mixed_case_boundaries_pass_the_csrf_check, |db: TestDb|
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-WEBKIT1'"), 1);
 });
+
+dual_test!(a_refused_photo_keeps_the_rest_of_the_proxy_form, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    reviewer.get("/registrations/new").await;
+    let token = reviewer.csrf.clone().unwrap_or_default();
+    let form = Form::new()
+        .text("csrf_token", token)
+        .text("holder_public_id", "MR-KEEP01")
+        .text("email", "family@example.jp")
+        .text("kind", "intellectual")
+        .text("note", "本人の依頼により家族が来所")
+        .part("images", image_part(b"not a photo at all".to_vec(), "scan.jpg"));
+    let (status, body, _) = post_multipart(&reviewer, "/registrations", form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("JPEGまたはPNG"));
+    assert!(body.contains("value=\"MR-KEEP01\""));
+    assert!(body.contains("value=\"family@example.jp\""));
+    assert!(body.contains("value=\"intellectual\" checked"));
+    assert!(body.contains("本人の依頼により家族が来所"));
+    assert!(!body.contains("利用者IDは6〜40文字"), "no false errors for fields that were filled in");
+    assert_nothing_stored(&app, "refused proxy photo");
+});
+
+dual_test!(staff_cannot_redirect_a_holders_notices, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    register(&app, "MR-MAIL001", "physical", vec![fixtures::jpeg(100, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    reviewer.get("/registrations/new").await;
+    let form = Form::new()
+        .text("csrf_token", reviewer.csrf.clone().unwrap_or_default())
+        .text("holder_public_id", "MR-MAIL001")
+        .text("email", "someone-else@example.jp")
+        .text("kind", "mental")
+        .text("note", "郵送で受け付けたため")
+        .part("images", image_part(fixtures::jpeg(120, 80), "a.jpg"));
+    let (status, _, _) = post_multipart(&reviewer, "/registrations", form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE email = 'holder@example.jp'"), 1, "kept");
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'holder.email_changed'"), 0);
+    // The app itself may change it, and that is recorded.
+    let form = Form::new()
+        .text(
+            "metadata",
+            json!({"holder_public_id": "MR-MAIL001", "email": "new@example.jp", "kind": "intellectual"}).to_string(),
+        )
+        .part("image", image_part(fixtures::jpeg(130, 80), "b.jpg"));
+    assert_eq!(upload(&app, Some(TOKEN), form).await.0, StatusCode::CREATED);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE email = 'new@example.jp'"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'holder.email_changed'"), 1);
+});
