@@ -80,7 +80,8 @@
       if (document.visibilityState !== "visible") { return; }
       var body = new URLSearchParams();
       body.set("csrf_token", tokenInput.value);
-      window.fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual" });
+      window.fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "manual",
+        headers: { "X-Claim-Heartbeat": "1" } });
     }, 5 * 60 * 1000);
   }
 

@@ -99,7 +99,15 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
     if input.require_totp && row.totp_secret.is_none() {
         return Ok(Outcome::MustEnrolTotp { staff_id: row.id, epoch: row.session_epoch });
     }
-    write_tx(conn, |c| {
+    let signed_in = write_tx(conn, |c| {
+        // Decide again under the row lock: a parallel attempt may have locked the account or
+        // used this code meanwhile.
+        let fresh = db::staff::lock_and_find(c, row.id)?;
+        let replayed = step.is_some_and(|s| fresh.totp_last_step.is_some_and(|last| s <= last));
+        if !fresh.active || LOCKOUT.is_locked(fresh.locked_until.map(from_db), input.now) || replayed {
+            audit::append(c, at, failure(actor.clone(), &target, "raced", input.request_id))?;
+            return Ok::<_, AppError>(None);
+        }
         db::staff::record_success(c, row.id, step, at)?;
         audit::append(
             c,
@@ -108,9 +116,12 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
                 .details(json!({"second_factor": step.is_some()}))
                 .request_id(input.request_id),
         )?;
-        Ok::<_, AppError>(())
+        Ok(Some(fresh.session_epoch))
     })?;
-    Ok(Outcome::SignedIn { staff_id: row.id, epoch: row.session_epoch })
+    Ok(match signed_in {
+        Some(epoch) => Outcome::SignedIn { staff_id: row.id, epoch },
+        None => Outcome::Failed,
+    })
 }
 
 fn failure<'a>(actor: Actor, target: &str, reason: &'static str, request_id: Option<&'a str>) -> AuditEntry<'a> {

@@ -97,6 +97,19 @@ pub fn insert_images(conn: &mut DbConnection, images: &[NewImage]) -> QueryResul
     Ok(n)
 }
 
+/// Row locks on the holder's open registrations of one kind (PostgreSQL; SQLite's write
+/// transaction already excludes other writers).
+pub fn lock_open_of_kind(conn: &mut DbConnection, holder_id: i64, kind: &str) -> QueryResult<usize> {
+    diesel::update(
+        handbooks::table
+            .filter(handbooks::holder_id.eq(holder_id))
+            .filter(handbooks::kind.eq(kind))
+            .filter(handbooks::status.eq_any(["submitted", "in_review", "returned"])),
+    )
+    .set(handbooks::id.eq(handbooks::id))
+    .execute(conn)
+}
+
 /// The holder's open registrations of one kind (waiting, in review or returned).
 pub fn open_of_kind(conn: &mut DbConnection, holder_id: i64, kind: &str) -> QueryResult<Vec<HandbookRow>> {
     handbooks::table

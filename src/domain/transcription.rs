@@ -56,7 +56,15 @@ pub const INTELLECTUAL_GRADES: [&str; 15] =
 
 /// The grade, in the handbook's own vocabulary, checked against its kind.
 pub fn parse_grade(kind: HandbookKind, raw: &str) -> Result<String, String> {
-    let text: String = normalize::clean_text(raw).chars().filter(|c| !c.is_whitespace()).collect();
+    // The circled Ⓐ of some prefectures must not become a plain A under NFKC.
+    let raw = raw
+        .trim()
+        .replace('Ⓐ', "マルA")
+        .replace("(A)", "マルA")
+        .replace("（Ａ）", "マルA")
+        .replace("○A", "マルA")
+        .replace("〇A", "マルA");
+    let text: String = normalize::clean_text(&raw).chars().filter(|c| !c.is_whitespace()).collect();
     if text.is_empty() {
         return Err("等級を入力してください。".into());
     }
@@ -464,6 +472,9 @@ mod tests {
         assert!(parse_grade(HandbookKind::Mental, "4級").is_err());
         assert_eq!(parse_grade(HandbookKind::Intellectual, "ａ１"), Ok("A1".into()));
         assert_eq!(parse_grade(HandbookKind::Intellectual, "２度"), Ok("2度".into()));
+        assert_eq!(parse_grade(HandbookKind::Intellectual, "Ⓐ"), Ok("マルA".into()), "not a plain A");
+        assert_eq!(parse_grade(HandbookKind::Intellectual, "○A"), Ok("マルA".into()));
+        assert_eq!(parse_grade(HandbookKind::Intellectual, "A"), Ok("A".into()));
         assert!(parse_grade(HandbookKind::Intellectual, "5度").is_err());
         assert!(parse_grade(HandbookKind::Physical, "").is_err());
     }

@@ -142,12 +142,17 @@ pub fn parse(input: &str, accept: Accept) -> Result<WarekiDate, WarekiError> {
             if year == 0 {
                 return Err(error(format!("{}0年はありません（最初の年は元年）。", era.name)));
             }
+            if year > 99 {
+                return Err(error(format!(
+                    "{}{}年は大きすぎます。年を確かめてください（西暦なら元号を付けずに入力）。",
+                    era.name, year
+                )));
+            }
             (era.start.year() + year - 1, None::<String>)
         }
-        None if year >= 1000 => (year, None),
-        None => {
-            return Err(error("元号（昭和・平成・令和など）を付けるか、西暦4桁で入力してください。"));
-        }
+        None if (1868..=2200).contains(&year) => (year, None),
+        None if year >= 1000 => return Err(error(format!("西暦{year}年は手帳の日付としてありえません。"))),
+        None => return Err(error("元号（昭和・平成・令和など）を付けるか、西暦4桁で入力してください。")),
     };
     let month_enum = u8::try_from(month)
         .ok()
@@ -166,6 +171,19 @@ pub fn parse(input: &str, accept: Accept) -> Result<WarekiDate, WarekiError> {
             }
         })?;
     let precision = if day.is_some() { Precision::Day } else { Precision::Month };
+    // 「平成元年1月」 means the part of January that was Heisei: keep the era's first day, so
+    // the month reads back in the era it was written in.
+    let date = match era {
+        Some(era)
+            if precision == Precision::Month
+                && date < era.start
+                && era.start.month() == date.month()
+                && era.start.year() == date.year() =>
+        {
+            era.start
+        }
+        _ => date,
+    };
     let mut result = WarekiDate { date, precision, warning };
     if let Some(era) = era {
         let month_end =
@@ -356,6 +374,11 @@ mod tests {
         assert!(day("平成0年1月1日").err().unwrap_or_default().contains("0年はありません"));
         assert!(day("6年3月1日").err().unwrap_or_default().contains("元号"));
         assert!(day("きのう").is_err());
+        assert!(
+            day("令和2027年3月31日").err().unwrap_or_default().contains("大きすぎます"),
+            "a Gregorian year typed after an era"
+        );
+        assert!(day("1066-10-14").err().unwrap_or_default().contains("ありえません"));
         assert!(day("").is_err());
         assert!(day("平成6年3月").err().unwrap_or_default().contains("日まで"));
     }
@@ -369,6 +392,8 @@ mod tests {
         // 平成31年4月 still had Heisei days; 令和元年4月 had none.
         assert!(parse("平成31年4月", Accept::DayOrMonth).is_ok_and(|d| d.warning.is_none()));
         assert!(parse("令和元年4月", Accept::DayOrMonth).is_err());
+        let first = parse("平成元年1月", Accept::DayOrMonth).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(first.display(), "平成元年1月", "reads back in the era it was written in");
         let old = parse("平成33年3月", Accept::DayOrMonth).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(old.date, date!(2021 - 03 - 01));
         assert!(old.warning.is_some_and(|w| w.contains("令和3年3月")));

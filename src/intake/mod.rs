@@ -232,6 +232,9 @@ fn insert_rows(
         )?,
     };
 
+    // Lock the open registrations too: a reviewer claiming one right now must either finish
+    // first (and be seen as in review) or wait.
+    db::handbooks::lock_open_of_kind(conn, holder_id, meta.kind.as_str())?;
     let open = db::handbooks::open_of_kind(conn, holder_id, meta.kind.as_str())?;
     if open.iter().any(|h| h.status == ReviewStatus::InReview.as_str()) {
         return Err(IntakeError::InReview);

@@ -175,6 +175,10 @@ pub fn decide(
     let now = to_db(acting.now);
     let today = acting.now.to_offset(JST).date();
     write_tx(conn, |c| {
+        // Lock order: holder, then registration (as intake does), so the two never deadlock;
+        // the holder lock also keeps two approvals of one kind from both standing.
+        let holder_id: i64 = handbooks::table.find(id).select(handbooks::holder_id).first(c)?;
+        db::holders::lock(c, holder_id)?;
         diesel::update(handbooks::table.find(id)).set(handbooks::id.eq(handbooks::id)).execute(c)?;
         let row = db::handbooks::find(c, id)?.ok_or(AppError::NotFound)?;
         review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;

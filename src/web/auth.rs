@@ -17,6 +17,9 @@ use crate::db;
 use crate::domain::staff::Role;
 use crate::error::AppError;
 
+/// Sent by the review screen's script when it renews a claim on its own.
+pub const HEARTBEAT_HEADER: &str = "x-claim-heartbeat";
+
 /// Paths a person with a temporary password may still use.
 const PASSWORD_CHANGE_PATHS: [&str; 2] = ["/account/password", "/logout"];
 
@@ -39,6 +42,9 @@ impl FromRequest for CurrentStaff {
         let session = req.get_session();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let path = req.path().to_owned();
+        // The review screen's lease heartbeat is not a person at work: it must not keep an
+        // unattended screen signed in past the idle timeout.
+        let heartbeat = req.headers().contains_key(HEARTBEAT_HEADER);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
@@ -67,7 +73,9 @@ impl FromRequest for CurrentStaff {
             if row.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
                 return Err(AppError::PasswordChangeRequired);
             }
-            session::touch(&session, auth, now)?;
+            if !heartbeat {
+                session::touch(&session, auth, now)?;
+            }
             let csrf_token = session::csrf_token(&session)?;
             Ok(CurrentStaff {
                 id: row.id,

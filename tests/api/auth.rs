@@ -228,3 +228,18 @@ dual_test!(error_pages_leak_nothing_and_name_the_request, |db: TestDb| async mov
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("権限がありません"));
 });
+
+dual_test!(the_claim_heartbeat_does_not_keep_an_idle_screen_signed_in, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let browser = app.signed_in(Role::Reviewer).await;
+    let heartbeat = |b: &crate::helpers::Browser| {
+        let request = b.client.get(format!("{}/", app.address)).header("x-claim-heartbeat", "1");
+        async move { request.send().await.map(|r| r.status()).ok() }
+    };
+    for _ in 0..6 {
+        app.clock.advance(Duration::minutes(5));
+        assert_eq!(heartbeat(&browser).await, Some(StatusCode::OK));
+    }
+    app.clock.advance(Duration::minutes(1));
+    assert_eq!(heartbeat(&browser).await, Some(StatusCode::SEE_OTHER), "31 minutes without a person: signed out");
+});
