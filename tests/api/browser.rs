@@ -28,10 +28,10 @@ impl Browser {
             .json(&caps)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("webdriver: {e}"))
+            .expect("webdriver")
             .json()
             .await
-            .unwrap_or_else(|e| panic!("webdriver: {e}"));
+            .expect("webdriver");
         let id = value["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {value}"));
         Self { http, session: format!("{webdriver}/session/{id}") }
     }
@@ -43,7 +43,7 @@ impl Browser {
             .json(&body)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("webdriver {path}: {e}"));
+            .expect("webdriver request");
         let value: Value = response.json().await.unwrap_or(Value::Null);
         value["value"].clone()
     }

@@ -19,12 +19,12 @@ dual_test!(audit_verify_names_the_edited_row, |db: TestDb| async move {
     let app = spawn_app(db).await;
     app.signed_in(Role::Auditor).await;
     let run = || binary().args(["audit", "verify"]).env("DATABASE_URL", &app.database_url).output();
-    let ok = run().unwrap_or_else(|e| panic!("{e}"));
+    let ok = run().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
 
     app.sql("UPDATE audit_events SET action = 'staff.nothing_happened' WHERE seq = 4");
-    let broken = run().unwrap_or_else(|e| panic!("{e}"));
+    let broken = run().unwrap();
     assert_eq!(broken.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(stderr.contains("#4"), "{stderr}");
@@ -39,11 +39,11 @@ dual_test!(staff_add_reads_the_password_from_stdin, |db: TestDb| async move {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(b"a sufficiently long password\n").unwrap_or_else(|e| panic!("{e}"));
+        stdin.write_all(b"a sufficiently long password\n").unwrap();
     }
-    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let mut browser = app.browser();
     assert_eq!(browser.login("ops@example.jp", "a sufficiently long password").await.status, StatusCode::SEE_OTHER);
@@ -52,26 +52,26 @@ dual_test!(staff_add_reads_the_password_from_stdin, |db: TestDb| async move {
 
 #[test]
 fn staff_add_refuses_a_bad_role_or_short_password() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("x.db").display());
     let output = binary()
         .args(["staff", "add", "--email", "a@example.jp", "--name", "A", "--role", "root"])
         .env("DATABASE_URL", &url)
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--role"));
 }
 
 #[test]
 fn serve_names_the_missing_variable_in_one_line() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
     let output = binary()
         .arg("serve")
         .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("x.db").display()))
         .env("HANDBOOK_ADMIN_SESSION_KEY", "ab".repeat(64))
         .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
@@ -81,11 +81,7 @@ fn serve_names_the_missing_variable_in_one_line() {
 
 #[test]
 fn an_unknown_database_scheme_is_refused() {
-    let output = binary()
-        .args(["migrate"])
-        .env("DATABASE_URL", "mysql://localhost/db")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let output = binary().args(["migrate"]).env("DATABASE_URL", "mysql://localhost/db").output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
 }

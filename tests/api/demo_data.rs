@@ -13,8 +13,8 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     let now = app.clock.now();
     let pool = app.pool.clone();
     let created = actix_web::web::block(move || {
-        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
-        handbook_admin::demo::holders::seed(&mut conn, &store, 4, now).unwrap_or_else(|e| panic!("{e:#}"))
+        let mut conn = pool.get().unwrap();
+        handbook_admin::demo::holders::seed(&mut conn, &store, 4, now).unwrap()
     })
     .await
     .unwrap_or_default();
@@ -32,8 +32,8 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     let store = ImageStore::from_settings(&app.settings);
     let pool = app.pool.clone();
     let again = actix_web::web::block(move || {
-        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
-        handbook_admin::demo::holders::seed(&mut conn, &store, 4, now).unwrap_or_else(|e| panic!("{e:#}"))
+        let mut conn = pool.get().unwrap();
+        handbook_admin::demo::holders::seed(&mut conn, &store, 4, now).unwrap()
     })
     .await
     .unwrap_or_default();
@@ -43,14 +43,9 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     crate::intake::claim(&app, id, "reviewer@demo.invalid");
     let reviewer = app.signed_in(handbook_admin::domain::staff::Role::Reviewer).await;
     let image_id = app.count(&format!("SELECT MIN(id) AS n FROM handbook_images WHERE handbook_id = {id}"));
-    let response = reviewer
-        .client
-        .get(format!("{}/images/{image_id}", app.address))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = reviewer.client.get(format!("{}/images/{image_id}", app.address)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let photo = image::load_from_memory(&response.bytes().await.unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let photo = image::load_from_memory(&response.bytes().await.unwrap_or_default()).unwrap();
     assert!(photo.width() > 800);
 });
 
@@ -60,11 +55,11 @@ dual_test!(bulk_seed_fills_the_tables, |db: TestDb| async move {
     let now = app.clock.now();
     let pool = app.pool.clone();
     let stats = actix_web::web::block(move || {
-        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
-        handbook_admin::demo::bulk::seed(&mut conn, &store, 2_500, now).unwrap_or_else(|e| panic!("{e:#}"))
+        let mut conn = pool.get().unwrap();
+        handbook_admin::demo::bulk::seed(&mut conn, &store, 2_500, now).unwrap()
     })
     .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert_eq!((stats.holders, stats.handbooks, stats.images), (2_500, 5_000, 5_000));
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'submitted'"), 125);
     // Ids keep working after the explicit ones (PostgreSQL sequences moved on).

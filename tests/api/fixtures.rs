@@ -11,17 +11,13 @@ fn pattern(w: u32, h: u32) -> RgbImage {
 
 pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let mut out = Vec::new();
-    DynamicImage::ImageRgb8(pattern(w, h))
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
-        .unwrap_or_else(|e| panic!("{e}"));
+    DynamicImage::ImageRgb8(pattern(w, h)).write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg).unwrap();
     out
 }
 
 pub fn png(w: u32, h: u32) -> Vec<u8> {
     let mut out = Vec::new();
-    DynamicImage::ImageRgb8(pattern(w, h))
-        .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
-        .unwrap_or_else(|e| panic!("{e}"));
+    DynamicImage::ImageRgb8(pattern(w, h)).write_to(&mut Cursor::new(&mut out), ImageFormat::Png).unwrap();
     out
 }
 

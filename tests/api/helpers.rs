@@ -62,8 +62,8 @@ pub fn fresh_database(kind: TestDb, dir: &TempDir) -> String {
         TestDb::Postgres => {
             let admin = postgres_admin_url().unwrap_or_default();
             let name = format!("hba_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| panic!("TEST_DATABASE_URL: {e}"));
-            conn.batch_execute(&format!("CREATE DATABASE {name}")).unwrap_or_else(|e| panic!("create database: {e}"));
+            let mut conn = diesel::PgConnection::establish(&admin).expect("TEST_DATABASE_URL");
+            conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
             let (base, _) = admin.rsplit_once('/').unwrap_or((&admin, ""));
             format!("{base}/{name}")
         }
@@ -84,8 +84,8 @@ pub struct TestApp {
 pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
     Settings {
         mode: Mode::Demo,
-        database_url: DatabaseUrl::parse(database_url).unwrap_or_else(|e| panic!("{e}")),
-        bind: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+        database_url: DatabaseUrl::parse(database_url).unwrap(),
+        bind: "127.0.0.1:0".parse().unwrap(),
         data_dir,
         session_key: Secret::new(vec![7u8; 64]),
         image_key: Secret::new([9u8; 32]),
@@ -107,23 +107,23 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
 
 /// Starts the real application with demo staff seeded; `adjust` changes settings first.
 pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = tempfile::tempdir().expect("tempdir");
     let database_url = fresh_database(db, &dir);
     let data_dir = dir.path().join("data");
     let mut settings = test_settings(&database_url, data_dir.clone());
     adjust(&mut settings);
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-24 01:00 UTC)));
     let shared: SharedClock = clock.clone();
-    let app = Application::build(settings.clone(), shared).unwrap_or_else(|e| panic!("build: {e:#}"));
+    let app = Application::build(settings.clone(), shared).expect("build");
     let pool = app.state.pool.clone();
     let now = clock.now();
     let seed_pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = seed_pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        handbook_admin::demo::seed_staff(&mut conn, PASSWORD, now).unwrap_or_else(|e| panic!("seed: {e:#}"));
+        let mut conn = seed_pool.get().expect("pool");
+        handbook_admin::demo::seed_staff(&mut conn, PASSWORD, now).expect("seed");
     })
     .await
-    .unwrap_or_else(|e| panic!("seed task: {e}"));
+    .expect("seed task");
     let port = app.port();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
@@ -191,11 +191,8 @@ impl Page {
 impl TestApp {
     pub fn browser(&self) -> Browser {
         let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::none())
-            .build()
-            .unwrap_or_else(|e| panic!("client: {e}"));
+        let client =
+            reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().expect("client");
         Browser { client, jar, base: self.address.clone(), csrf: None }
     }
 
@@ -209,8 +206,8 @@ impl TestApp {
     }
 
     pub fn sql(&self, sql: &str) {
-        let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        conn.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let mut conn = self.pool.get().expect("pool");
+        conn.batch_execute(sql).expect("SQL");
     }
 
     pub fn count(&self, sql: &str) -> i64 {
@@ -219,14 +216,14 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        diesel::sql_query(sql).get_result::<Count>(&mut *conn).unwrap_or_else(|e| panic!("{sql}: {e}")).n
+        let mut conn = self.pool.get().expect("pool");
+        diesel::sql_query(sql).get_result::<Count>(&mut *conn).expect("SQL").n
     }
 
     pub fn audit_actions(&self) -> Vec<String> {
         use handbook_admin::db::schema::audit_events::dsl::*;
-        let mut conn = self.pool.get().unwrap_or_else(|e| panic!("pool: {e}"));
-        audit_events.order(seq.asc()).select(action).load(&mut *conn).unwrap_or_else(|e| panic!("{e}"))
+        let mut conn = self.pool.get().expect("pool");
+        audit_events.order(seq.asc()).select(action).load(&mut *conn).unwrap()
     }
 }
 
@@ -234,7 +231,7 @@ impl Browser {
     /// The `Cookie` header this browser would send now (to replay it later, as a thief would).
     pub fn cookie_header(&self) -> String {
         use reqwest::cookie::CookieStore;
-        let url = self.base.parse().unwrap_or_else(|e| panic!("{e}"));
+        let url = self.base.parse().unwrap();
         self.jar.cookies(&url).and_then(|v| v.to_str().ok().map(str::to_owned)).unwrap_or_default()
     }
 
@@ -250,8 +247,7 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let response =
-            self.client.get(format!("{}{path}", self.base)).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET request");
         self.finish(response).await
     }
 
@@ -265,13 +261,8 @@ impl Browser {
 
     /// Posts exactly these fields (no CSRF token added).
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .form(fields)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let response =
+            self.client.post(format!("{}{path}", self.base)).form(fields).send().await.expect("POST request");
         self.finish(response).await
     }
 

@@ -19,7 +19,7 @@ pub fn metadata(public_id: &str, kind: &str) -> String {
 }
 
 pub fn image_part(bytes: Vec<u8>, name: &str) -> Part {
-    Part::bytes(bytes).file_name(name.to_owned()).mime_str("image/jpeg").unwrap_or_else(|e| panic!("{e}"))
+    Part::bytes(bytes).file_name(name.to_owned()).mime_str("image/jpeg").unwrap()
 }
 
 pub async fn upload(app: &TestApp, token: Option<&str>, form: Form) -> (StatusCode, Value) {
@@ -27,7 +27,7 @@ pub async fn upload(app: &TestApp, token: Option<&str>, form: Form) -> (StatusCo
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    let response = request.send().await.unwrap_or_else(|e| panic!("upload: {e}"));
+    let response = request.send().await.expect("upload");
     let status = response.status();
     let body = response.json::<Value>().await.unwrap_or(Value::Null);
     (status, body)
@@ -219,12 +219,7 @@ dual_test!(bytes_decide_the_type_and_names_are_ignored, |db: TestDb| async move 
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     let image_id = app.count(&format!("SELECT id AS n FROM handbook_images WHERE handbook_id = {id} AND page = 2"));
     claim(&app, id, "reviewer@demo.invalid");
-    let photo = reviewer
-        .client
-        .get(format!("{}/images/{image_id}", app.address))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let photo = reviewer.client.get(format!("{}/images/{image_id}", app.address)).send().await.unwrap();
     let bytes = photo.bytes().await.unwrap_or_default();
     assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]));
     assert!(!contains(&bytes, b"PK\x03\x04") && !contains(&bytes, b"hidden payload"));
@@ -248,15 +243,14 @@ dual_test!(metadata_is_gone_and_the_photo_is_upright, |db: TestDb| async move {
     let image_id = app.count(&format!("SELECT id AS n FROM handbook_images WHERE handbook_id = {id}"));
     let reviewer = app.signed_in(Role::Reviewer).await;
     for path in [format!("/images/{image_id}"), format!("/images/{image_id}/thumb")] {
-        let response =
-            reviewer.client.get(format!("{}{path}", app.address)).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let response = reviewer.client.get(format!("{}{path}", app.address)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
         assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/jpeg"));
         let bytes = response.bytes().await.unwrap_or_default();
         assert!(!contains(&bytes, GPS_MARKER), "{path}: GPS data survived");
         assert!(!contains(&bytes, b"Exif"), "{path}: EXIF survived");
-        let decoded = image::load_from_memory(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let decoded = image::load_from_memory(&bytes).unwrap();
         assert!(decoded.height() > decoded.width(), "{path}: orientation 6 applied (400×300 → 300×400)");
     }
     assert_eq!(
@@ -390,7 +384,7 @@ dual_test!(revoked_holders_cannot_register, |db: TestDb| async move {
 /// Sends an upload by hand over TCP, chunked, with an endless photo part; returns the status
 /// line and how many body bytes went out before the server answered.
 fn endless_upload(port: u16, content_length: Option<usize>) -> (String, usize) {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_write_timeout(Some(std::time::Duration::from_secs(10))).ok();
     let framing = match content_length {
         Some(n) => format!("Content-Length: {n}\r\n"),
@@ -399,8 +393,8 @@ fn endless_upload(port: u16, content_length: Option<usize>) -> (String, usize) {
     let head = format!(
         "POST /api/v1/registrations HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: multipart/form-data; boundary=XBOUNDARYX\r\n{framing}\r\n"
     );
-    stream.write_all(head.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    let reader = stream.try_clone().unwrap_or_else(|e| panic!("{e}"));
+    stream.write_all(head.as_bytes()).unwrap();
+    let reader = stream.try_clone().unwrap();
     let answer = std::thread::spawn(move || {
         let mut reader = reader;
         let mut buf = [0u8; 512];
@@ -449,13 +443,7 @@ async fn post_multipart(
     path: &str,
     form: Form,
 ) -> (StatusCode, String, Option<String>) {
-    let response = browser
-        .client
-        .post(format!("{}{path}", browser.base))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = browser.client.post(format!("{}{path}", browser.base)).multipart(form).send().await.unwrap();
     let status = response.status();
     let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
     (status, response.text().await.unwrap_or_default(), location)
@@ -549,7 +537,7 @@ dual_test!(browser_style_mixed_case_boundaries_pass_the_csrf_check, |db: TestDb|
         .body(body)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-WEBKIT1'"), 1);
 });

@@ -39,18 +39,18 @@ fn count(conn: &mut handbook_admin::db::DbConnection, sql: &str) -> i64 {
 }
 
 dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async move {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let url = handbook_admin::db::DatabaseUrl::parse(&fresh_database(db, &dir)).unwrap_or_else(|e| panic!("{e}"));
-    let pool = handbook_admin::db::connect_pool(&url, 2).unwrap_or_else(|e| panic!("{e}"));
-    let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
-    handbook_admin::db::run_migrations(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let url = handbook_admin::db::DatabaseUrl::parse(&fresh_database(db, &dir)).unwrap();
+    let pool = handbook_admin::db::connect_pool(&url, 2).unwrap();
+    let mut conn = pool.get().unwrap();
+    handbook_admin::db::run_migrations(&mut conn).unwrap();
     conn.batch_execute(
         "INSERT INTO holders (public_id, email, status, created_at, updated_at) VALUES ('MR-NOTICE1', 'a@example.jp', 'active', '2026-11-24 00:00:00', '2026-11-24 00:00:00');
          INSERT INTO holders (public_id, email, status, created_at, updated_at) VALUES ('MR-NOTICE2', NULL, 'active', '2026-11-24 00:00:00', '2026-11-24 00:00:00');
          INSERT INTO notifications (holder_id, kind, recipient, subject, body, status, next_attempt_at, created_at)
            SELECT id, 'approve', email, '件名', '本文', 'pending', '2026-11-24 00:00:00', '2026-11-24 00:00:00' FROM holders;",
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let mut now = datetime!(2026-11-24 00:00:01 UTC);
     // Attempt 1 fails for a moment; the address-less notice fails for good.
     let transport =

@@ -97,7 +97,7 @@ async fn card(app: &TestApp, public_id: &str) -> (StatusCode, Value) {
         .bearer_auth(TOKEN)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     (response.status(), response.json().await.unwrap_or(Value::Null))
 }
 
@@ -402,11 +402,11 @@ dual_test!(the_queue_pages_by_keyset_and_highlights_waiting, |db: TestDb| async 
     let store = handbook_admin::images::ImageStore::from_settings(&app.settings);
     let (pool, now) = (app.pool.clone(), app.clock.now());
     actix_web::web::block(move || {
-        let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
-        handbook_admin::demo::bulk::seed(&mut conn, &store, 1_200, now).unwrap_or_else(|e| panic!("{e:#}"));
+        let mut conn = pool.get().unwrap();
+        handbook_admin::demo::bulk::seed(&mut conn, &store, 1_200, now).unwrap();
     })
     .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     let page = reviewer.get("/queue").await;
     assert_eq!(page.status, StatusCode::OK);
