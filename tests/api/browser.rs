@@ -1,6 +1,7 @@
 //! A reviewer's day without a mouse, in a real browser: sign in, take next, work the photo
 //! viewer by keys, transcribe as printed, decide. Runs when WEBDRIVER_URL points at a
-//! chromedriver (`.ci/run` starts one); skipped otherwise.
+//! chromedriver (`.ci/run` starts one); skipped otherwise, except under CI where a missing
+//! WEBDRIVER_URL fails the test (see `helpers::skip_or_fail`).
 //!
 //! The WebDriver protocol is a little JSON over HTTP, spoken here with the test's HTTP client.
 
@@ -117,7 +118,7 @@ const ARROW_UP: &str = "\u{E013}";
 #[actix_web::test]
 async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
     let Some(webdriver) = std::env::var("WEBDRIVER_URL").ok().filter(|v| !v.is_empty()) else {
-        eprintln!("WEBDRIVER_URL not set: browser test skipped");
+        crate::helpers::skip_or_fail("WEBDRIVER_URL not set: browser test");
         return;
     };
     let app = spawn_app(TestDb::Sqlite).await;
