@@ -4,6 +4,10 @@
 //!
 //! All integration tests live in this one binary: each extra test binary costs a full link.
 
+// clippy.toml's allow-*-in-tests covers only `#[test]` functions; the helpers and fixtures
+// here are test code too, where a failed step should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod fixtures;
 mod helpers;
 
