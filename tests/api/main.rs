@@ -10,6 +10,7 @@
 
 mod fixtures;
 mod helpers;
+mod inspect;
 
 mod audit_chain;
 mod auth;

@@ -2,6 +2,9 @@
 //! handbook's own notation, optimistic locking, decisions, notices and the card API.
 
 use handbook_admin::clock::Clock;
+use handbook_admin::domain::handbook::{HandbookKind, ReviewStatus};
+use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::review::Defect;
 use handbook_admin::domain::staff::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -9,7 +12,8 @@ use time::Duration;
 
 use crate::dual_test;
 use crate::fixtures;
-use crate::helpers::{Browser, PASSWORD, TestApp, TestDb, spawn_app};
+use crate::helpers::{Browser, PASSWORD, TestApp, TestDb, demo_email, spawn_app};
+use crate::inspect::NoticeState;
 use crate::intake::{TOKEN, register};
 
 async fn second_reviewer(app: &TestApp) -> Browser {
@@ -50,7 +54,7 @@ fn printed_physical() -> Vec<(&'static str, &'static str)> {
 
 /// The row's version, for posts from someone whose screen shows no form.
 fn version_of(app: &TestApp, id: i64) -> String {
-    app.count(&format!("SELECT CAST(version AS BIGINT) AS n FROM handbooks WHERE id = {id}")).to_string()
+    app.handbook(id).version.to_string()
 }
 
 async fn post_as(browser: &mut Browser, path: &str, version: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
@@ -81,9 +85,7 @@ const CHECKED: [(&str, &str); 4] =
 
 async fn wait_for_sent(app: &TestApp, id: i64) {
     for _ in 0..100 {
-        if app.count(&format!("SELECT COUNT(*) AS n FROM notifications WHERE handbook_id = {id} AND status = 'sent'"))
-            == 1
-        {
+        if app.notifications_of_in(id, NoticeState::Sent) == 1 {
             return;
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -116,9 +118,9 @@ dual_test!(two_reviewers_taking_next_at_once_get_different_registrations, |db: T
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), 3, "{taken:?}");
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbooks WHERE status = 'in_review'"), 3);
-    assert_eq!(app.count("SELECT n FROM handbook_counts WHERE status = 'in_review' AND kind = 'physical'"), 3);
-    assert_eq!(app.count("SELECT n FROM handbook_counts WHERE status = 'submitted' AND kind = 'physical'"), 1);
+    assert_eq!(app.handbooks_with_status(ReviewStatus::InReview), 3);
+    assert_eq!(app.counted(ReviewStatus::InReview, HandbookKind::Physical), 3);
+    assert_eq!(app.counted(ReviewStatus::Submitted, HandbookKind::Physical), 1);
 });
 
 dual_test!(an_expired_lease_can_be_taken_by_someone_else, |db: TestDb| async move {
@@ -141,7 +143,7 @@ dual_test!(an_expired_lease_can_be_taken_by_someone_else, |db: TestDb| async mov
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert_eq!(page.input_value("name").as_deref(), Some("髙橋　太郎"));
     assert!(page.body.contains("ほかの担当者が審査中"));
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_fields"), 0);
+    assert_eq!(app.transcribed_count(), 0);
 });
 
 dual_test!(a_reviewer_cannot_decide_what_someone_else_holds, |db: TestDb| async move {
@@ -156,22 +158,19 @@ dual_test!(a_reviewer_cannot_decide_what_someone_else_holds, |db: TestDb| async 
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.body.contains("ほかの担当者が審査中"));
     assert!(!page.body.contains("value=\"MR-300001\""), "nothing of the registration beyond its summary");
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM decisions"), 0);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM notifications"), 0);
+    assert_eq!(app.decision_count(), 0);
+    assert_eq!(app.notification_count(), 0);
     // Nor take it over by claiming.
     b.get(&format!("/registrations/{id}")).await;
     b.post(&format!("/registrations/{id}/claim"), &[]).await;
-    assert_eq!(
-        app.count(&format!("SELECT claimed_by AS n FROM handbooks WHERE id = {id}")),
-        app.count("SELECT id AS n FROM staff WHERE email = 'reviewer@demo.invalid'")
-    );
+    assert_eq!(app.handbook(id).claimed_by, Some(app.staff_id(demo_email(Role::Reviewer))));
     // A supervisor can reassign it.
     let mut sup = app.signed_in(Role::Supervisor).await;
     sup.get(&format!("/registrations/{id}")).await;
-    let reviewer2 = app.count("SELECT id AS n FROM staff WHERE email = 'reviewer2@demo.invalid'");
+    let reviewer2 = app.staff_id("reviewer2@demo.invalid");
     let page = sup.post(&format!("/registrations/{id}/reassign"), &[("staff_id", &reviewer2.to_string())]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.count(&format!("SELECT claimed_by AS n FROM handbooks WHERE id = {id}")), reviewer2);
+    assert_eq!(app.handbook(id).claimed_by, Some(reviewer2));
     assert!(app.audit_actions().contains(&"registration.reassigned".to_owned()));
 });
 
@@ -201,7 +200,12 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     let page = reviewer.get(&format!("/registrations/{id}")).await;
     assert!(page.body.contains("読み取り結果: 平成6年3月1日（1994-03-01）"));
     assert!(page.body.contains("読み取り結果: 令和9年3月（2027-03）"));
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_fields WHERE number_key = '1000001' AND municipality_key = '未来県' AND name_key = '高橋太郎'"), 1);
+    let fields = app.fields_of(id).expect("the transcription is saved");
+    assert_eq!(
+        (fields.number_key.as_str(), fields.municipality_key.as_str(), fields.name_key.as_str()),
+        ("1000001", "未来県", "高橋太郎")
+    );
+    assert_eq!(app.transcribed_count(), 1);
 
     // Approval needs the checklist.
     let page = decide(&mut reviewer, id, &[("decision", "approve")]).await;
@@ -216,24 +220,20 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     fields.extend_from_slice(&CHECKED);
     let page = decide(&mut reviewer, id, &fields).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert_eq!(
-        app.count(&format!(
-            "SELECT COUNT(*) AS n FROM handbooks WHERE id = {id} AND status = 'approved' AND claimed_by IS NULL"
-        )),
-        1
-    );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM holders WHERE public_id = 'MR-400001' AND status = 'active'"), 1);
-    assert_eq!(
-        app.count(&format!("SELECT COUNT(*) AS n FROM notifications WHERE handbook_id = {id}")),
-        1,
-        "exactly one notice"
-    );
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.decided'"), 1);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM decisions WHERE internal_note = '写真良好' AND holder_message = 'ご利用ありがとうございます。'"), 1);
+    assert_eq!(app.status_of(id), ReviewStatus::Approved);
+    assert_eq!(app.handbook(id).claimed_by, None, "the claim ends with the decision");
+    assert_eq!(app.holder_status("MR-400001"), HolderStatus::Active);
+    assert_eq!(app.notifications_of(id), 1, "exactly one notice");
+    assert_eq!(app.audit_count("registration.decided"), 1);
+    let decisions = app.decisions_of(id);
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].internal_note, "写真良好");
+    assert_eq!(decisions[0].holder_message, "ご利用ありがとうございます。");
+    assert_eq!(app.decision_count(), 1);
 
     // The notice goes out through the file transport; the internal note never does.
     wait_for_sent(&app, id).await;
-    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).unwrap_or_default();
+    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).expect("the outbox file");
     assert!(sent.contains("登録が完了しました"));
     assert!(sent.contains("ご利用ありがとうございます。"));
     assert!(!sent.contains("写真良好"));
@@ -270,23 +270,15 @@ dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| asyn
     assert!(page.body.contains("第１０００００１号"), "what is saved");
     assert!(page.body.contains("第１０００００２号"), "what I typed");
     assert!(page.body.contains("違い"));
-    assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM handbook_fields WHERE number_key = '1000001'"),
-        1,
-        "nothing overwritten"
-    );
+    assert_eq!(app.fields_of(id).map(|f| f.number_key).as_deref(), Some("1000001"), "nothing overwritten");
     // Keeping mine is an explicit second step, against the current version.
     let version = page.input_value("version").unwrap_or_default();
     let mut keep = vec![("version", version.as_str())];
     keep.extend_from_slice(&mine);
     let page = reviewer.post(&format!("/registrations/{id}/transcription"), &keep).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM handbook_fields WHERE number_key = '1000002'"), 1);
-    assert_eq!(
-        app.count(&format!("SELECT COUNT(*) AS n FROM transcriptions WHERE handbook_id = {id}")),
-        2,
-        "both versions are kept"
-    );
+    assert_eq!(app.fields_of(id).map(|f| f.number_key).as_deref(), Some("1000002"));
+    assert_eq!(app.transcriptions_of(id), 2, "both versions are kept");
 });
 
 dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| async move {
@@ -314,9 +306,11 @@ dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| asyn
     )
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM defects WHERE handbook_id = {returned}")), 2);
+    let codes: Vec<Defect> = app.defects_of(returned).iter().map(|d| d.code).collect();
+    assert_eq!(codes.len(), 2, "{codes:?}");
+    assert!(codes.contains(&Defect::NoFacePhoto) && codes.contains(&Defect::Other), "{codes:?}");
     wait_for_sent(&app, returned).await;
-    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).unwrap_or_default();
+    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).expect("the outbox file");
     assert!(sent.contains("顔写真のあるページを撮影"));
     assert!(sent.contains("裏表紙の写真も添えてください。"));
     assert!(!sent.contains("顔写真欄が空白"), "internal note stays inside");
@@ -332,8 +326,10 @@ dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| asyn
     )
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM sanctions WHERE handbook_id = {rejected} AND state = 'proposed' AND article = '2(4)'")), 1);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM notifications WHERE handbook_id = {rejected}")), 1);
+    let sanctions = app.sanctions_of(rejected);
+    assert_eq!(sanctions.len(), 1, "{sanctions:?}");
+    assert_eq!((sanctions[0].state.as_str(), sanctions[0].article.as_str()), ("proposed", "2(4)"));
+    assert_eq!(app.notifications_of(rejected), 1);
 
     // Correct: what changed between the first and the last transcription is told.
     assert_eq!(take_next(&mut reviewer).await, Some(corrected));
@@ -363,12 +359,22 @@ dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| asyn
     assert_eq!(save(&mut reviewer, corrected, &mental("令和9年3月31日")).await.status, StatusCode::SEE_OTHER);
     let page = decide(&mut reviewer, corrected, &fields).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert_eq!(app.count(&format!("SELECT COUNT(*) AS n FROM defects WHERE handbook_id = {corrected} AND correctable = TRUE AND field = '有効期限' AND before_value = '令和9年3月30日' AND after_value = '令和9年3月31日'")), 1);
+    let corrections = app
+        .defects_of(corrected)
+        .into_iter()
+        .filter(|d| {
+            d.correctable
+                && d.field.as_deref() == Some("有効期限")
+                && d.before_value.as_deref() == Some("令和9年3月30日")
+                && d.after_value.as_deref() == Some("令和9年3月31日")
+        })
+        .count();
+    assert_eq!(corrections, 1);
     wait_for_sent(&app, corrected).await;
-    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).unwrap_or_default();
+    let sent = std::fs::read_to_string(app.data_dir.join("outbox/notices.jsonl")).expect("the outbox file");
     assert!(sent.contains("有効期限：令和9年3月30日 → 令和9年3月31日"));
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM notifications"), 3, "one notice per decision");
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.decided'"), 3);
+    assert_eq!(app.notification_count(), 3, "one notice per decision");
+    assert_eq!(app.audit_count("registration.decided"), 3);
 });
 
 dual_test!(duplicates_are_flagged_and_must_be_acknowledged, |db: TestDb| async move {
@@ -430,9 +436,9 @@ dual_test!(auditors_read_the_review_screen_but_cannot_act, |db: TestDb| async mo
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     assert_eq!(take_next(&mut reviewer).await, Some(id));
     assert_eq!(save(&mut reviewer, id, &printed_physical()).await.status, StatusCode::SEE_OTHER);
-    let viewed = || {
-        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.viewed' AND actor_staff_id = (SELECT id FROM staff WHERE email = 'auditor@demo.invalid')")
-    };
+    let auditor_id = app.staff_id(demo_email(Role::Auditor));
+    let viewed =
+        || app.audit_events("registration.viewed").iter().filter(|e| e.actor_staff_id == Some(auditor_id)).count();
 
     let mut auditor = app.signed_in(Role::Auditor).await;
     let page = auditor.get(&format!("/registrations/{id}")).await;
@@ -447,7 +453,7 @@ dual_test!(auditors_read_the_review_screen_but_cannot_act, |db: TestDb| async mo
     assert!(page.body.contains("髙橋"));
     assert_eq!(viewed(), 1, "reading the data is audited");
     assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.viewed' AND reason = '監査'"),
+        app.audit_events("registration.viewed").iter().filter(|e| e.reason.as_deref() == Some("監査")).count(),
         1
     );
     assert_eq!(auditor.post(&format!("/registrations/{id}/claim"), &[]).await.status, StatusCode::FORBIDDEN);
@@ -485,7 +491,7 @@ dual_test!(working_on_a_registration_renews_its_lease, |db: TestDb| async move {
     let id = register(&app, "MR-950001", "physical", vec![fixtures::jpeg(120, 80)]).await;
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     assert_eq!(take_next(&mut reviewer).await, Some(id));
-    let claims = app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.claimed'");
+    let claims = app.audit_count("registration.claimed");
     for _ in 0..3 {
         app.clock.advance(Duration::minutes(20));
         reviewer.get(&format!("/registrations/{id}")).await;
@@ -494,9 +500,5 @@ dual_test!(working_on_a_registration_renews_its_lease, |db: TestDb| async move {
     }
     let mut other = second_reviewer(&app).await;
     assert_eq!(take_next(&mut other).await, None, "an hour later the lease still holds");
-    assert_eq!(
-        app.count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'registration.claimed'"),
-        claims,
-        "renewals are not audited as new claims"
-    );
+    assert_eq!(app.audit_count("registration.claimed"), claims, "renewals are not audited as new claims");
 });

@@ -1,0 +1,404 @@
+//! What tests read back from the database, in the domain's words.
+//!
+//! Every read goes through the crate's own data-access functions or diesel's typed DSL over
+//! `handbook_admin::db::schema`, never through SQL strings: renaming a table or column breaks
+//! these helpers at compile time instead of failing a test at run time. Statuses, kinds and
+//! roles are passed as the domain's enums and filtered in SQL, so the text stored for them is
+//! spelled in one place. Each helper panics on a database error: a query that fails must never
+//! read as "0 rows" and let an assertion pass.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use handbook_admin::db::handbooks::{HandbookRow, ImageRow};
+use handbook_admin::db::holders::HolderRow;
+use handbook_admin::db::schema::{
+    audit_events, defects, handbook_counts, handbook_fields, handbook_images, handbooks, holders, notifications,
+    sanctions, staff,
+};
+use handbook_admin::db::{self, DbConnection};
+use handbook_admin::domain::handbook::{HandbookKind, ReviewStatus};
+use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::review::Defect;
+use handbook_admin::domain::staff::Role;
+
+use crate::helpers::TestApp;
+
+/// Where a notice in the outbox stands. The crate spells these only inside the notice worker;
+/// naming them once here keeps the text out of the tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeState {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl NoticeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeState::Pending => "pending",
+            NoticeState::Sent => "sent",
+            NoticeState::Failed => "failed",
+        }
+    }
+}
+
+/// One audit event, as far as tests look at it.
+#[derive(Queryable, Debug, Clone)]
+pub struct AuditLine {
+    pub actor_staff_id: Option<i64>,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub details: String,
+}
+
+/// One defect recorded with a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefectLine {
+    pub code: Defect,
+    pub field: Option<String>,
+    pub correctable: bool,
+    pub before_value: Option<String>,
+    pub after_value: Option<String>,
+}
+
+/// One sanction proposal.
+#[derive(Queryable, Debug, Clone, PartialEq, Eq)]
+pub struct SanctionLine {
+    pub action: String,
+    pub article: String,
+    pub state: String,
+}
+
+/// One notice in the outbox.
+#[derive(Queryable, Debug, Clone)]
+pub struct NoticeLine {
+    pub recipient: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+impl NoticeLine {
+    pub fn is(&self, state: NoticeState) -> bool {
+        self.status == state.as_str()
+    }
+}
+
+/// Runs one read on its own pooled connection; `what` names it in the panic message.
+fn read<T>(app: &TestApp, what: &str, f: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> T {
+    let mut conn = app.pool.get().expect("database pool");
+    f(&mut conn).expect(what)
+}
+
+/// Every notice in the outbox, oldest first (for tests that hold a connection of their own).
+pub fn notices(conn: &mut DbConnection) -> Vec<NoticeLine> {
+    notifications::table
+        .order(notifications::id.asc())
+        .select((notifications::recipient, notifications::status, notifications::attempts, notifications::last_error))
+        .load(conn)
+        .expect("notices")
+}
+
+/// How many audit events have one of these actions (for tests that hold a connection).
+pub fn audit_count_in(conn: &mut DbConnection, actions: &[&str]) -> i64 {
+    audit_events::table
+        .filter(audit_events::action.eq_any(actions))
+        .count()
+        .get_result(conn)
+        .expect("audit events by action")
+}
+
+impl TestApp {
+    // Registrations.
+
+    /// The registration's row; panics if there is none.
+    pub fn handbook(&self, id: i64) -> HandbookRow {
+        read(self, "handbook", |c| db::handbooks::find(c, id)).unwrap_or_else(|| panic!("no registration {id}"))
+    }
+
+    /// Where the registration stands.
+    pub fn status_of(&self, id: i64) -> ReviewStatus {
+        let raw: String =
+            read(self, "handbook status", |c| handbooks::table.find(id).select(handbooks::status).first(c));
+        ReviewStatus::parse(&raw).unwrap_or_else(|| panic!("registration {id} has unknown status {raw:?}"))
+    }
+
+    /// Which kind of handbook the registration is for.
+    pub fn kind_of(&self, id: i64) -> HandbookKind {
+        let raw: String = read(self, "handbook kind", |c| handbooks::table.find(id).select(handbooks::kind).first(c));
+        HandbookKind::parse(&raw).unwrap_or_else(|| panic!("registration {id} has unknown kind {raw:?}"))
+    }
+
+    /// All registrations, whatever their state.
+    pub fn handbook_count(&self) -> i64 {
+        read(self, "handbook count", |c| handbooks::table.count().get_result(c))
+    }
+
+    pub fn handbooks_with_status(&self, status: ReviewStatus) -> i64 {
+        read(self, "handbooks by status", |c| {
+            handbooks::table.filter(handbooks::status.eq(status.as_str())).count().get_result(c)
+        })
+    }
+
+    /// Ids of the registrations in this state, oldest first.
+    pub fn handbook_ids_with_status(&self, status: ReviewStatus) -> Vec<i64> {
+        read(self, "handbook ids by status", |c| {
+            handbooks::table
+                .filter(handbooks::status.eq(status.as_str()))
+                .order(handbooks::id.asc())
+                .select(handbooks::id)
+                .load(c)
+        })
+    }
+
+    /// Ids of the registrations of the holder with this public id, oldest first.
+    pub fn handbook_ids_of_holder(&self, public_id: &str) -> Vec<i64> {
+        read(self, "handbook ids by holder", |c| {
+            handbooks::table
+                .inner_join(holders::table)
+                .filter(holders::public_id.eq(public_id))
+                .order(handbooks::id.asc())
+                .select(handbooks::id)
+                .load(c)
+        })
+    }
+
+    /// The distinct handbook kinds registered so far.
+    pub fn handbook_kinds(&self) -> Vec<HandbookKind> {
+        let raw: Vec<String> =
+            read(self, "handbook kinds", |c| handbooks::table.select(handbooks::kind).distinct().load(c));
+        raw.iter().map(|k| HandbookKind::parse(k).unwrap_or_else(|| panic!("unknown kind {k:?}"))).collect()
+    }
+
+    /// The counter the queue shows for this status and kind (the `handbook_counts` table).
+    pub fn counted(&self, status: ReviewStatus, kind: HandbookKind) -> i64 {
+        read(self, "handbook counter", |c| {
+            handbook_counts::table.find((status.as_str(), kind.as_str())).select(handbook_counts::n).first(c)
+        })
+    }
+
+    /// Asserts that every status/kind counter equals the number of registrations it counts:
+    /// fixtures that bypass the workflow would leave the queue's numbers wrong.
+    pub fn assert_counters_agree(&self) {
+        let rows: Vec<(String, String)> =
+            read(self, "handbook statuses", |c| handbooks::table.select((handbooks::status, handbooks::kind)).load(c));
+        let mut actual: HashMap<(String, String), i64> = HashMap::new();
+        for row in rows {
+            *actual.entry(row).or_default() += 1;
+        }
+        let counters: Vec<(String, String, i64)> = read(self, "handbook counters", db::counts::all);
+        for (status, kind, n) in &counters {
+            let real = actual.remove(&(status.clone(), kind.clone())).unwrap_or(0);
+            assert_eq!(*n, real, "counter for {status}/{kind}");
+        }
+        assert!(actual.is_empty(), "registrations without a counter: {actual:?}");
+    }
+
+    /// Moves a registration to `status` through the crate's own `set_status`, which keeps the
+    /// counters in step. For set-ups whose subject is what happens *after* that state.
+    pub fn set_status(&self, id: i64, status: ReviewStatus) {
+        let now = handbook_admin::clock::to_db(handbook_admin::clock::Clock::now(&*self.clock));
+        read(self, "set handbook status", |c| db::handbooks::set_status(c, id, status.as_str(), now));
+    }
+
+    // Transcription.
+
+    /// The transcribed fields, if any were saved.
+    pub fn fields_of(&self, handbook_id: i64) -> Option<db::fields::FieldsRow> {
+        read(self, "handbook fields", |c| db::fields::find(c, handbook_id))
+    }
+
+    /// How many registrations have transcribed fields.
+    pub fn transcribed_count(&self) -> i64 {
+        read(self, "handbook fields count", |c| handbook_fields::table.count().get_result(c))
+    }
+
+    /// How many revisions of the transcription were saved.
+    pub fn transcriptions_of(&self, handbook_id: i64) -> usize {
+        read(self, "transcriptions", |c| db::fields::revisions(c, handbook_id)).len()
+    }
+
+    // Photos.
+
+    /// The registration's photos in page order.
+    pub fn images_of(&self, handbook_id: i64) -> Vec<ImageRow> {
+        read(self, "images", |c| db::handbooks::images_of(c, handbook_id))
+    }
+
+    pub fn image(&self, id: i64) -> ImageRow {
+        read(self, "image", |c| db::handbooks::find_image(c, id)).unwrap_or_else(|| panic!("no image {id}"))
+    }
+
+    pub fn image_count(&self) -> i64 {
+        read(self, "image count", |c| handbook_images::table.count().get_result(c))
+    }
+
+    /// Photos whose upload was of this type.
+    pub fn images_with_mime(&self, mime: &str) -> i64 {
+        read(self, "images by type", |c| {
+            handbook_images::table.filter(handbook_images::original_mime.eq(mime)).count().get_result(c)
+        })
+    }
+
+    // Holders.
+
+    pub fn holder(&self, public_id: &str) -> Option<HolderRow> {
+        read(self, "holder", |c| db::holders::find_by_public_id(c, public_id))
+    }
+
+    pub fn holder_status(&self, public_id: &str) -> HolderStatus {
+        let raw: Option<String> = read(self, "holder status", |c| {
+            holders::table.filter(holders::public_id.eq(public_id)).select(holders::status).first(c).optional()
+        });
+        let raw = raw.unwrap_or_else(|| panic!("no holder {public_id}"));
+        HolderStatus::parse(&raw).unwrap_or_else(|| panic!("holder {public_id} has unknown status {raw:?}"))
+    }
+
+    pub fn holder_count(&self) -> i64 {
+        read(self, "holder count", db::holders::count)
+    }
+
+    pub fn holders_with_status(&self, status: HolderStatus) -> i64 {
+        read(self, "holders by status", |c| {
+            holders::table.filter(holders::status.eq(status.as_str())).count().get_result(c)
+        })
+    }
+
+    /// Changes the holder's standing directly: the crate has no workflow for it yet.
+    pub fn set_holder_status(&self, public_id: &str, status: HolderStatus) {
+        let n = read(self, "set holder status", |c| {
+            diesel::update(holders::table.filter(holders::public_id.eq(public_id)))
+                .set(holders::status.eq(status.as_str()))
+                .execute(c)
+        });
+        assert_eq!(n, 1, "no holder {public_id}");
+    }
+
+    // Staff.
+
+    pub fn staff_id(&self, email: &str) -> i64 {
+        read(self, "staff", |c| db::staff::find_by_email(c, email)).unwrap_or_else(|| panic!("no staff {email}")).id
+    }
+
+    pub fn staff_count(&self) -> i64 {
+        read(self, "staff count", |c| staff::table.count().get_result(c))
+    }
+
+    pub fn staff_with_role(&self, role: Role) -> i64 {
+        read(self, "staff by role", |c| staff::table.filter(staff::role.eq(role.as_str())).count().get_result(c))
+    }
+
+    pub fn active_staff_with_role(&self, role: Role) -> i64 {
+        read(self, "active staff by role", |c| {
+            staff::table.filter(staff::role.eq(role.as_str())).filter(staff::active.eq(true)).count().get_result(c)
+        })
+    }
+
+    // Decisions and what follows them.
+
+    pub fn decision_count(&self) -> i64 {
+        read(self, "decision count", |c| handbook_admin::db::schema::decisions::table.count().get_result(c))
+    }
+
+    pub fn decisions_of(&self, handbook_id: i64) -> Vec<db::decisions::DecisionLine> {
+        read(self, "decisions", |c| db::decisions::of_handbook(c, handbook_id))
+    }
+
+    pub fn defects_of(&self, handbook_id: i64) -> Vec<DefectLine> {
+        type Raw = (String, Option<String>, bool, Option<String>, Option<String>);
+        let raw: Vec<Raw> = read(self, "defects", |c| {
+            defects::table
+                .filter(defects::handbook_id.eq(handbook_id))
+                .order(defects::id.asc())
+                .select((
+                    defects::code,
+                    defects::field,
+                    defects::correctable,
+                    defects::before_value,
+                    defects::after_value,
+                ))
+                .load(c)
+        });
+        raw.into_iter()
+            .map(|(code, field, correctable, before_value, after_value)| DefectLine {
+                code: Defect::parse(&code).unwrap_or_else(|| panic!("unknown defect code {code:?}")),
+                field,
+                correctable,
+                before_value,
+                after_value,
+            })
+            .collect()
+    }
+
+    pub fn sanctions_of(&self, handbook_id: i64) -> Vec<SanctionLine> {
+        read(self, "sanctions", |c| {
+            sanctions::table
+                .filter(sanctions::handbook_id.eq(handbook_id))
+                .order(sanctions::id.asc())
+                .select((sanctions::action, sanctions::article, sanctions::state))
+                .load(c)
+        })
+    }
+
+    /// Every notice in the outbox.
+    pub fn notification_count(&self) -> i64 {
+        read(self, "notification count", |c| notifications::table.count().get_result(c))
+    }
+
+    /// Notices about one registration.
+    pub fn notifications_of(&self, handbook_id: i64) -> i64 {
+        read(self, "notifications of a registration", |c| {
+            notifications::table.filter(notifications::handbook_id.eq(handbook_id)).count().get_result(c)
+        })
+    }
+
+    /// Notices about one registration that are in this state.
+    pub fn notifications_of_in(&self, handbook_id: i64, state: NoticeState) -> i64 {
+        read(self, "notifications of a registration by state", |c| {
+            notifications::table
+                .filter(notifications::handbook_id.eq(handbook_id))
+                .filter(notifications::status.eq(state.as_str()))
+                .count()
+                .get_result(c)
+        })
+    }
+
+    // The audit trail.
+
+    /// The events of this action, in order.
+    pub fn audit_events(&self, action: &str) -> Vec<AuditLine> {
+        read(self, "audit events", |c| {
+            audit_events::table
+                .filter(audit_events::action.eq(action))
+                .order(audit_events::seq.asc())
+                .select((
+                    audit_events::actor_staff_id,
+                    audit_events::actor,
+                    audit_events::reason,
+                    audit_events::details,
+                ))
+                .load(c)
+        })
+    }
+
+    pub fn audit_count(&self, action: &str) -> usize {
+        self.audit_events(action).len()
+    }
+
+    /// How many different parents the chain's rows name (a fork shows as fewer than rows).
+    pub fn audit_parent_count(&self) -> i64 {
+        read(self, "audit parents", |c| {
+            audit_events::table.select(diesel::dsl::count(audit_events::prev_hash).aggregate_distinct()).first(c)
+        })
+    }
+
+    /// Runs SQL against the database as a rogue administrator with direct access would.
+    /// Deliberately raw and untyped: the tests using it show that the audit chain exposes edits
+    /// made outside the application, so they must bypass everything the application offers.
+    /// Not for setting up state; use the typed helpers above or the real workflow for that.
+    pub fn tamper_sql(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        read(self, "tampering SQL", |c| c.batch_execute(sql));
+    }
+}
