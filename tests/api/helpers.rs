@@ -215,6 +215,16 @@ impl TestApp {
         browser
     }
 
+    /// `browser`, signed in as `email`, takes the registration the way the review screen does:
+    /// opens it and posts the claim with the page's CSRF token. Refusals also answer 303 (with
+    /// a notice), so the claim is checked in the database.
+    pub async fn claim_as(&self, browser: &mut Browser, id: i64, email: &str) {
+        browser.get(&format!("/registrations/{id}")).await;
+        let page = browser.post(&format!("/registrations/{id}/claim"), &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "claim {id}: {}", page.body);
+        assert_eq!(self.handbook(id).claimed_by, Some(self.staff_id(email)), "{email} holds {id}");
+    }
+
     pub fn sql(&self, sql: &str) {
         let mut conn = self.pool.get().expect("pool");
         conn.batch_execute(sql).expect("SQL");
