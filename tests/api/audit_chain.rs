@@ -28,11 +28,7 @@ dual_test!(concurrent_writers_never_fork_the_chain, |db: TestDb| async move {
     assert!(statuses.iter().all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::UNAUTHORIZED));
     let after = verify(&app).unwrap();
     assert_eq!(after, before + 24, "one event per attempt, chain intact");
-    assert_eq!(
-        app.count("SELECT COUNT(DISTINCT prev_hash) AS n FROM audit_events"),
-        after,
-        "no two rows share a parent"
-    );
+    assert_eq!(app.audit_parent_count(), after, "no two rows share a parent");
 });
 
 dual_test!(editing_a_row_by_hand_is_found, |db: TestDb| async move {
@@ -41,7 +37,7 @@ dual_test!(editing_a_row_by_hand_is_found, |db: TestDb| async move {
     app.signed_in(Role::Admin).await;
     let events = verify(&app).unwrap();
     assert!(events >= 8);
-    app.sql("UPDATE audit_events SET details = '{\"role\":\"admin\"}' WHERE seq = 3");
+    app.tamper_sql("UPDATE audit_events SET details = '{\"role\":\"admin\"}' WHERE seq = 3");
     assert_eq!(verify(&app), Err(VerifyError::ContentMismatch { seq: 3 }));
 });
 
@@ -49,8 +45,8 @@ dual_test!(removing_or_relinking_rows_is_found, |db: TestDb| async move {
     let app = spawn_app(db).await;
     app.signed_in(Role::Reviewer).await;
     let last = verify(&app).unwrap();
-    app.sql(&format!("DELETE FROM audit_events WHERE seq = {last}"));
+    app.tamper_sql(&format!("DELETE FROM audit_events WHERE seq = {last}"));
     assert_eq!(verify(&app), Err(VerifyError::Truncated { last_seen: last - 1, head: last }));
-    app.sql("DELETE FROM audit_events WHERE seq = 2");
+    app.tamper_sql("DELETE FROM audit_events WHERE seq = 2");
     assert_eq!(verify(&app), Err(VerifyError::Gap { seq: 3, expected: 2 }));
 });

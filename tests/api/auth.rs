@@ -79,7 +79,7 @@ dual_test!(post_without_csrf_token_is_refused_and_changes_nothing, |db: TestDb| 
 
     // A signed-in admin creating an account with a wrong token.
     let mut admin = app.signed_in(Role::Admin).await;
-    let before = app.count("SELECT COUNT(*) AS n FROM staff");
+    let before = app.staff_count();
     let page = admin
         .post_raw(
             "/staff",
@@ -90,7 +90,7 @@ dual_test!(post_without_csrf_token_is_refused_and_changes_nothing, |db: TestDb| 
     let page =
         admin.post_raw("/staff", &[("email", "new@example.jp"), ("display_name", "新人"), ("role", "reviewer")]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM staff"), before);
+    assert_eq!(app.staff_count(), before);
 });
 
 dual_test!(sixth_attempt_is_refused_even_with_the_right_password, |db: TestDb| async move {
@@ -168,7 +168,7 @@ dual_test!(deactivation_and_ended_sessions_apply_at_once, |db: TestDb| async mov
     let app = spawn_app(db).await;
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     let mut admin = app.signed_in(Role::Admin).await;
-    let reviewer_id = app.count("SELECT id AS n FROM staff WHERE email = 'reviewer@demo.invalid'");
+    let reviewer_id = app.staff_id(demo_email(Role::Reviewer));
 
     admin.get("/staff").await;
     let page = admin.post(&format!("/staff/{reviewer_id}/end-sessions"), &[]).await;

@@ -23,7 +23,7 @@ dual_test!(audit_verify_names_the_edited_row, |db: TestDb| async move {
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
 
-    app.sql("UPDATE audit_events SET action = 'staff.nothing_happened' WHERE seq = 4");
+    app.tamper_sql("UPDATE audit_events SET action = 'staff.nothing_happened' WHERE seq = 4");
     let broken = run().unwrap();
     assert_eq!(broken.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&broken.stderr);

@@ -224,27 +224,6 @@ impl TestApp {
         assert_eq!(page.status, StatusCode::SEE_OTHER, "claim {id}: {}", page.body);
         assert_eq!(self.handbook(id).claimed_by, Some(self.staff_id(email)), "{email} holds {id}");
     }
-
-    pub fn sql(&self, sql: &str) {
-        let mut conn = self.pool.get().expect("pool");
-        conn.batch_execute(sql).expect("SQL");
-    }
-
-    pub fn count(&self, sql: &str) -> i64 {
-        #[derive(QueryableByName)]
-        struct Count {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = self.pool.get().expect("pool");
-        diesel::sql_query(sql).get_result::<Count>(&mut *conn).expect("SQL").n
-    }
-
-    pub fn audit_actions(&self) -> Vec<String> {
-        use handbook_admin::db::schema::audit_events::dsl::*;
-        let mut conn = self.pool.get().expect("pool");
-        audit_events.order(seq.asc()).select(action).load(&mut *conn).unwrap()
-    }
 }
 
 impl Browser {

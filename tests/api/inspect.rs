@@ -393,6 +393,13 @@ impl TestApp {
         })
     }
 
+    /// Every action in the audit trail, in order.
+    pub fn audit_actions(&self) -> Vec<String> {
+        read(self, "audit actions", |c| {
+            audit_events::table.order(audit_events::seq.asc()).select(audit_events::action).load(c)
+        })
+    }
+
     /// Runs SQL against the database as a rogue administrator with direct access would.
     /// Deliberately raw and untyped: the tests using it show that the audit chain exposes edits
     /// made outside the application, so they must bypass everything the application offers.

@@ -4,7 +4,7 @@ use handbook_admin::domain::staff::Role;
 use reqwest::StatusCode;
 
 use crate::dual_test;
-use crate::helpers::{TestDb, spawn_app};
+use crate::helpers::{TestDb, demo_email, spawn_app};
 
 dual_test!(admin_creates_an_account_that_must_choose_its_password, |db: TestDb| async move {
     let app = spawn_app(db).await;
@@ -67,24 +67,24 @@ dual_test!(a_bad_form_comes_back_with_what_was_typed, |db: TestDb| async move {
 dual_test!(admin_cannot_lock_themselves_out, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let mut admin = app.signed_in(Role::Admin).await;
-    let admin_id = app.count("SELECT id AS n FROM staff WHERE email = 'admin@demo.invalid'");
+    let admin_id = app.staff_id(demo_email(Role::Admin));
     admin.get("/staff").await;
     admin.post(&format!("/staff/{admin_id}/deactivate"), &[]).await;
     let page = admin.get("/staff").await;
     assert!(page.body.contains("自分自身のアカウント"));
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM staff WHERE active = TRUE AND role = 'admin'"), 1);
+    assert_eq!(app.active_staff_with_role(Role::Admin), 1);
 });
 
 dual_test!(reset_password_and_role_change_end_sessions, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let mut admin = app.signed_in(Role::Admin).await;
     let mut support = app.signed_in(Role::Support).await;
-    let support_id = app.count("SELECT id AS n FROM staff WHERE email = 'support@demo.invalid'");
+    let support_id = app.staff_id(demo_email(Role::Support));
     admin.get("/staff").await;
     let page = admin.post(&format!("/staff/{support_id}/role"), &[("role", "auditor")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(support.get("/").await.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.count("SELECT COUNT(*) AS n FROM staff WHERE role = 'auditor'"), 2);
+    assert_eq!(app.staff_with_role(Role::Auditor), 2);
 
     admin.get("/staff").await;
     let page = admin.post(&format!("/staff/{support_id}/reset-password"), &[]).await;
