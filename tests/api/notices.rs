@@ -3,7 +3,11 @@
 
 use std::sync::Mutex;
 
-use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use handbook_admin::db::DbConnection;
+use handbook_admin::db::schema::{holders, notifications};
+use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::review::Decision;
 use handbook_admin::jobs::notify::run_once;
 use handbook_admin::jobs::transport::{SendError, Transport};
 use time::Duration;
@@ -11,6 +15,7 @@ use time::macros::datetime;
 
 use crate::dual_test;
 use crate::helpers::{TestDb, fresh_database};
+use crate::inspect::{NoticeLine, NoticeState, audit_count_in, notices};
 
 /// Fails as told, and remembers what it was asked to send.
 struct Scripted {
@@ -28,14 +33,36 @@ impl Transport for Scripted {
     }
 }
 
-fn count(conn: &mut handbook_admin::db::DbConnection, sql: &str) -> i64 {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
+/// Two active holders, one with an e-mail address and one without, each with a notice due
+/// now: written with the schema's typed DSL, as the decision step would leave them.
+fn seed(conn: &mut DbConnection) {
+    let at = datetime!(2026-11-24 00:00:00);
+    for (public_id, email) in [("MR-NOTICE1", Some("a@example.jp")), ("MR-NOTICE2", None)] {
+        let holder_id: i64 = diesel::insert_into(holders::table)
+            .values((
+                holders::public_id.eq(public_id),
+                holders::email.eq(email),
+                holders::status.eq(HolderStatus::Active.as_str()),
+                holders::created_at.eq(at),
+                holders::updated_at.eq(at),
+            ))
+            .returning(holders::id)
+            .get_result(conn)
+            .expect("insert holder");
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::holder_id.eq(holder_id),
+                notifications::kind.eq(Decision::Approve.as_str()),
+                notifications::recipient.eq(email),
+                notifications::subject.eq("件名"),
+                notifications::body.eq("本文"),
+                notifications::status.eq(NoticeState::Pending.as_str()),
+                notifications::next_attempt_at.eq(at),
+                notifications::created_at.eq(at),
+            ))
+            .execute(conn)
+            .expect("insert notification");
     }
-    diesel::sql_query(sql).get_result::<N>(conn).map(|r| r.n).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async move {
@@ -44,39 +71,31 @@ dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async m
     let pool = handbook_admin::db::connect_pool(&url, 2).unwrap();
     let mut conn = pool.get().unwrap();
     handbook_admin::db::run_migrations(&mut conn).unwrap();
-    conn.batch_execute(
-        "INSERT INTO holders (public_id, email, status, created_at, updated_at) VALUES ('MR-NOTICE1', 'a@example.jp', 'active', '2026-11-24 00:00:00', '2026-11-24 00:00:00');
-         INSERT INTO holders (public_id, email, status, created_at, updated_at) VALUES ('MR-NOTICE2', NULL, 'active', '2026-11-24 00:00:00', '2026-11-24 00:00:00');
-         INSERT INTO notifications (holder_id, kind, recipient, subject, body, status, next_attempt_at, created_at)
-           SELECT id, 'approve', email, '件名', '本文', 'pending', '2026-11-24 00:00:00', '2026-11-24 00:00:00' FROM holders;",
-    )
-    .unwrap();
+    seed(&mut conn);
     let mut now = datetime!(2026-11-24 00:00:01 UTC);
     // Attempt 1 fails for a moment; the address-less notice fails for good.
     let transport =
         Scripted { outcomes: Mutex::new(vec![Err(SendError::Temporary("busy".into()))]), sent: Mutex::new(Vec::new()) };
-    assert_eq!(run_once(&mut conn, &transport, now).unwrap_or_default(), 2);
-    assert_eq!(
-        count(
-            &mut conn,
-            "SELECT COUNT(*) AS n FROM notifications WHERE status = 'pending' AND attempts = 1 AND last_error LIKE 'temporary%'"
-        ),
-        1
-    );
-    assert_eq!(
-        count(&mut conn, "SELECT COUNT(*) AS n FROM notifications WHERE status = 'failed' AND recipient IS NULL"),
-        1
-    );
+    // A database error must fail the test, never read as "nothing was due".
+    assert_eq!(run_once(&mut conn, &transport, now).expect("worker run"), 2);
+    let retrying = |n: &NoticeLine| {
+        n.is(NoticeState::Pending)
+            && n.attempts == 1
+            && n.last_error.as_deref().is_some_and(|e| e.starts_with("temporary"))
+    };
+    let given_up = |n: &NoticeLine| n.is(NoticeState::Failed) && n.recipient.is_none();
+    let after_first = notices(&mut conn);
+    assert_eq!(after_first.iter().filter(|n| retrying(n)).count(), 1, "{after_first:?}");
+    assert_eq!(after_first.iter().filter(|n| given_up(n)).count(), 1, "{after_first:?}");
     // Not due again before its back-off ends.
-    assert_eq!(run_once(&mut conn, &transport, now + Duration::seconds(30)).unwrap_or_default(), 0);
+    assert_eq!(run_once(&mut conn, &transport, now + Duration::seconds(30)).expect("worker run"), 0);
     now += Duration::minutes(1);
-    assert_eq!(run_once(&mut conn, &transport, now).unwrap_or_default(), 1);
-    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM notifications WHERE status = 'sent' AND attempts = 2"), 1);
-    assert_eq!(transport.sent.lock().map(|s| s.len()).unwrap_or_default(), 2);
-    let actions = count(
-        &mut conn,
-        "SELECT COUNT(*) AS n FROM audit_events WHERE action IN ('notification.retry_scheduled', 'notification.failed', 'notification.sent')",
-    );
+    assert_eq!(run_once(&mut conn, &transport, now).expect("worker run"), 1);
+    let after_retry = notices(&mut conn);
+    assert_eq!(after_retry.iter().filter(|n| n.is(NoticeState::Sent) && n.attempts == 2).count(), 1, "{after_retry:?}");
+    assert_eq!(transport.sent.lock().expect("transport log").len(), 2);
+    let actions =
+        audit_count_in(&mut conn, &["notification.retry_scheduled", "notification.failed", "notification.sent"]);
     assert_eq!(actions, 3);
     let report = handbook_admin::audit::verify(&mut conn).map(|r| r.events);
     assert_eq!(report, Ok(3));
