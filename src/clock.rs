@@ -3,7 +3,19 @@
 
 use std::sync::{Arc, Mutex};
 
-use time::{Duration, OffsetDateTime, PrimitiveDateTime};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// Japan Standard Time. Dates the rules speak of (expiry, "today", operating hours) are
+/// Japanese calendar days, whatever zone the server runs in.
+pub const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// The calendar day in Japan at `at`.
+pub fn today_jst(at: OffsetDateTime) -> Date {
+    at.to_offset(JST).date()
+}
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> OffsetDateTime;
@@ -74,6 +86,12 @@ mod tests {
         let at = datetime!(2026-11-23 19:00:00.123456789 +09:00);
         let stored = to_db(at);
         assert_eq!(stored, time::macros::datetime!(2026-11-23 10:00:00.123456));
+    }
+
+    #[test]
+    fn today_is_the_day_in_japan() {
+        assert_eq!(today_jst(datetime!(2026-11-23 14:59 UTC)), time::macros::date!(2026 - 11 - 23));
+        assert_eq!(today_jst(datetime!(2026-11-23 15:00 UTC)), time::macros::date!(2026 - 11 - 24));
     }
 
     #[test]

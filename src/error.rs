@@ -1,122 +1,56 @@
-//! Error policy.
+//! Error policy, and the one fault type below the web layer.
 //!
-//! - Data access returns `diesel::QueryResult`; domain parsing returns its own small errors.
-//! - Screens return `AppError`, turned into a page here and nowhere else: diesel `NotFound` is a
-//!   404, anything unexpected is logged with its cause chain and the person sees an opaque 500
-//!   page with the request id (see `web::error_pages`). Messages never carry personal data.
-//! - The JSON API uses `web::api_error::ApiError` with stable codes.
-//! - `anyhow` only in the CLI and start-up.
+//! - Data access (`db/`) returns `diesel::QueryResult`; domain parsing returns its own small
+//!   errors that name the problem in words for the person who typed it.
+//! - Each service (`accounts`, `intake`, `review`, `photos`, `card`) returns its own error
+//!   enum: the refusals its callers must tell apart (not found, a rule said no…) plus
+//!   `Fault` for everything nobody asked for.
+//! - Only `web/` turns errors into responses (`web::error::AppError`, `web::api_error`).
+//! - `anyhow` only in the CLI, start-up and tools.
+//!
+//! Messages never carry personal data: a fault names the column or file kind, never a value.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header;
-use actix_web::{HttpResponse, ResponseError};
+use crate::auth::password::HashError;
+use crate::auth::totp::TotpSecretError;
+use crate::images::store::StoreError;
 
+/// Something broke that no caller can fix by asking differently: the database, the pool, the
+/// photo store, or stored data that does not read back. It is logged with its cause chain
+/// and shown as an opaque error with a request id.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error("not signed in")]
-    Unauthenticated,
-    #[error("password change required")]
-    PasswordChangeRequired,
-    #[error("forbidden for this role")]
-    Forbidden,
-    #[error("missing or invalid CSRF token")]
-    Csrf,
-    #[error("not found")]
-    NotFound,
-    /// The photos of this registration open only after a reason is stated.
-    #[error("a reason must be stated before these photos open")]
-    PhotoReasonRequired(i64),
-    #[error("bad request: {0}")]
-    BadRequest(&'static str),
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
-    #[error("database error")]
-    Database(#[from] diesel::result::Error),
-    #[error("database pool error")]
+pub enum Fault {
+    #[error("database")]
+    Db(#[from] diesel::result::Error),
+    #[error("database pool")]
     Pool(#[from] diesel::r2d2::PoolError),
-    #[error("blocking task failed")]
-    Blocking(#[from] actix_web::error::BlockingError),
-    #[error("template rendering failed")]
-    Template(#[from] askama::Error),
-    #[error("internal error")]
-    Internal(#[from] anyhow::Error),
+    #[error("photo store")]
+    Store(#[from] StoreError),
+    /// Stored data that does not parse (a JSON column, an unknown code in an enum column).
+    #[error("stored data does not read back: {0}")]
+    Corrupt(&'static str),
+    /// Serialising one of our own values failed.
+    #[error("serialising {0}")]
+    Serialize(&'static str, #[source] serde_json::Error),
+    #[error("password hashing")]
+    Hash(#[from] HashError),
+    #[error("stored authenticator secret")]
+    Totp(#[from] TotpSecretError),
 }
 
-/// What a person is told, in Japanese, for each kind of failure.
-pub struct ErrorText {
-    pub title: &'static str,
-    pub message: &'static str,
-}
-
-impl AppError {
-    pub fn text(&self) -> ErrorText {
-        match self.status_code() {
-            StatusCode::FORBIDDEN if matches!(self, AppError::Csrf) => ErrorText {
-                title: "フォームを送信できませんでした",
-                message: "フォームの有効期限が切れたか、正しくない送信です。ページを再読み込みしてから、もう一度操作してください。",
-            },
-            StatusCode::FORBIDDEN if matches!(self, AppError::PhotoReasonRequired(_)) => ErrorText {
-                title: "閲覧理由の入力が必要です",
-                message: "この登録の写真を開くには、先に登録画面で閲覧理由を入力してください。",
-            },
-            StatusCode::FORBIDDEN => ErrorText {
-                title: "この画面を利用する権限がありません",
-                message: "担当業務に必要な権限が付与されていません。必要な場合は管理者に依頼してください。",
-            },
-            StatusCode::NOT_FOUND => ErrorText {
-                title: "ページが見つかりません",
-                message: "URLが正しいか確認してください。データが削除された可能性もあります。",
-            },
-            StatusCode::BAD_REQUEST => ErrorText {
-                title: "リクエストが正しくありません",
-                message: "入力内容を確認して、もう一度操作してください。",
-            },
-            StatusCode::CONFLICT => ErrorText {
-                title: "ほかの操作と競合しました",
-                message: "ほかの担当者が同じデータを更新しました。画面を再読み込みして最新の内容を確認してください。",
-            },
-            _ => ErrorText {
-                title: "システムエラーが発生しました",
-                message: "しばらくしてから、もう一度操作してください。解決しない場合は、下のリクエストIDを添えてシステム管理者に連絡してください。",
-            },
-        }
-    }
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::Unauthenticated | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
-            AppError::Forbidden | AppError::Csrf | AppError::PhotoReasonRequired(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+impl Fault {
+    /// Reads a JSON column, naming the column when it does not parse.
+    pub fn parse_json<T: serde::de::DeserializeOwned>(column: &'static str, raw: &str) -> Result<T, Fault> {
+        serde_json::from_str(raw).map_err(|_| Fault::Corrupt(column))
     }
 
-    /// The bare response; `web::error_pages` replaces the body with the full page, which needs
-    /// the request (request id, sign-in state).
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            AppError::Unauthenticated => HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish(),
-            AppError::PasswordChangeRequired => {
-                HttpResponse::SeeOther().insert_header((header::LOCATION, "/account/password")).finish()
-            }
-            other => {
-                let status = other.status_code();
-                if status.is_server_error() {
-                    let chain = anyhow_chain(other);
-                    tracing::error!(error = %chain, "request failed");
-                }
-                HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(other.text().title)
-            }
-        }
+    /// Writes one of our values as JSON for a column.
+    pub fn to_json<T: serde::Serialize>(what: &'static str, value: &T) -> Result<String, Fault> {
+        serde_json::to_string(value).map_err(|e| Fault::Serialize(what, e))
     }
 }
 
 /// The error and its sources on one line, for the log.
-fn anyhow_chain(error: &dyn std::error::Error) -> String {
+pub fn chain(error: &dyn std::error::Error) -> String {
     let mut out = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -126,5 +60,3 @@ fn anyhow_chain(error: &dyn std::error::Error) -> String {
     }
     out
 }
-
-pub type AppResult<T> = Result<T, AppError>;

@@ -1,26 +1,37 @@
 //! handbook-admin: the internal console where staff review disability handbook registrations,
-//! handle lost phones, apply sanctions and audit what happened. See DESIGN.md for the layout.
+//! handle lost phones, apply sanctions and audit what happened.
+//!
+//! The modules in layers, inner to outer (README "Layout"; imports only point inwards):
 
+// Domain: rules that decide, types that parse once. No I/O, no diesel, no actix.
+pub mod domain;
+
+// Services: one module per family of use cases. Each takes a connection, runs its
+// transaction with the audit event, and returns its own error (refusals + `error::Fault`).
 pub mod accounts;
+pub mod card;
+pub mod intake;
+pub mod photos;
+pub mod review;
+
+// Adapters: storage, time, secrets, mail and the background jobs.
+pub mod atomic_file;
 pub mod audit;
 pub mod auth;
-pub mod bench;
-pub mod cli;
 pub mod clock;
 pub mod db;
-pub mod demo;
-pub mod domain;
 pub mod error;
-pub mod fsutil;
 pub mod images;
-pub mod intake;
 pub mod jobs;
-pub mod photos;
-pub mod random;
-pub mod review;
-pub mod secret;
+pub mod secrets;
 pub mod settings;
-pub mod startup;
 pub mod telemetry;
-pub mod text;
+
+// Web: the HTTP edge (routes, screens, machine APIs) and the server's assembly.
+pub mod startup;
 pub mod web;
+
+// Tools: the command line, demo data, benchmarks.
+pub mod bench;
+pub mod cli;
+pub mod demo;

@@ -8,13 +8,32 @@ use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{self, Actor, AuditEntry};
-use crate::clock::{from_db, to_db};
+use crate::clock::to_db;
 use crate::db::handbooks::HandbookRow;
 use crate::db::photo_access::NewGrant;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::staff::Role;
-use crate::error::AppError;
+use crate::error::Fault;
 use crate::images::ImageStore;
+use crate::review::claim_state;
+
+/// Why photos were not shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PhotoError {
+    #[error("no such registration or photo")]
+    NotFound,
+    /// The photos of this registration open only after a reason is stated.
+    #[error("a reason must be stated before these photos open")]
+    ReasonRequired(i64),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for PhotoError {
+    fn from(e: diesel::result::Error) -> Self {
+        PhotoError::Fault(e.into())
+    }
+}
 
 /// How long a stated reason keeps the photos open.
 pub const GRANT_FOR: Duration = Duration::minutes(30);
@@ -51,10 +70,9 @@ impl Variant {
     }
 }
 
+/// The viewer works on this registration now: the domain's claim rule, for a review role.
 fn holds_claim(staff_id: i64, role: Role, handbook: &HandbookRow, now: OffsetDateTime) -> bool {
-    matches!(role, Role::Reviewer | Role::Supervisor)
-        && handbook.claimed_by == Some(staff_id)
-        && handbook.claim_expires_at.is_some_and(|until| from_db(until) > now)
+    role.may_review() && claim_state(handbook).held_by(staff_id, now)
 }
 
 /// On what grounds `staff_id` may see this registration's photos now, if any.
@@ -64,8 +82,8 @@ pub fn basis(
     role: Role,
     handbook: &HandbookRow,
     now: OffsetDateTime,
-) -> Result<Option<Basis>, AppError> {
-    if !matches!(role, Role::Reviewer | Role::Supervisor | Role::Auditor) {
+) -> Result<Option<Basis>, Fault> {
+    if !role.may_view_photos() {
         return Ok(None);
     }
     if holds_claim(staff_id, role, handbook, now) {
@@ -96,10 +114,10 @@ pub fn grant(
     reason: &str,
     now: OffsetDateTime,
     request_id: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<(), PhotoError> {
     let at = to_db(now);
     write_tx(conn, |c| {
-        db::handbooks::find(c, handbook_id)?.ok_or(AppError::NotFound)?;
+        db::handbooks::find(c, handbook_id)?.ok_or(PhotoError::NotFound)?;
         db::photo_access::insert(
             c,
             &NewGrant { staff_id, handbook_id, reason, granted_at: at, expires_at: to_db(now + GRANT_FOR) },
@@ -124,7 +142,7 @@ pub fn record_data_view(
     basis: &Basis,
     now: OffsetDateTime,
     request_id: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<(), Fault> {
     let at = to_db(now);
     write_tx(conn, |c| {
         let mut entry = AuditEntry::new(Actor::Staff(staff_id), "registration.viewed", "handbook", handbook_id)
@@ -153,16 +171,16 @@ pub fn view(
     viewer: &Viewer<'_>,
     image_id: i64,
     variant: Variant,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<Vec<u8>, PhotoError> {
     let Viewer { staff_id, role, now, request_id } = *viewer;
-    let image = db::handbooks::find_image(conn, image_id)?.ok_or(AppError::NotFound)?;
-    let handbook = db::handbooks::find(conn, image.handbook_id)?.ok_or(AppError::NotFound)?;
-    let basis = basis(conn, staff_id, role, &handbook, now)?.ok_or(AppError::PhotoReasonRequired(handbook.id))?;
+    let image = db::handbooks::find_image(conn, image_id)?.ok_or(PhotoError::NotFound)?;
+    let handbook = db::handbooks::find(conn, image.handbook_id)?.ok_or(PhotoError::NotFound)?;
+    let basis = basis(conn, staff_id, role, &handbook, now)?.ok_or(PhotoError::ReasonRequired(handbook.id))?;
     let key = match variant {
         Variant::Full => &image.storage_key,
         Variant::Thumb => &image.thumb_key,
     };
-    let bytes = store.get(key).map_err(|e| AppError::Internal(e.into()))?;
+    let bytes = store.get(key).map_err(Fault::from)?;
     let at = to_db(now);
     write_tx(conn, |c| {
         let mut entry = AuditEntry::new(Actor::Staff(staff_id), "image.viewed", "handbook_image", image_id)
@@ -176,7 +194,7 @@ pub fn view(
             entry = entry.reason(reason);
         }
         audit::append(c, at, entry)?;
-        Ok::<_, AppError>(())
+        Ok::<_, Fault>(())
     })?;
     Ok(bytes)
 }

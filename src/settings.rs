@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::db::DatabaseUrl;
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -232,11 +232,11 @@ fn load_or_create_demo_secrets(data_dir: &Path) -> Result<DemoSecrets, SettingsE
     }
     std::fs::create_dir_all(data_dir).map_err(|e| fail(&e))?;
     let secrets = DemoSecrets {
-        session_key: hex::encode(crate::random::bytes::<64>()),
-        image_key: hex::encode(crate::random::bytes::<32>()),
+        session_key: hex::encode(crate::secrets::random::bytes::<64>()),
+        image_key: hex::encode(crate::secrets::random::bytes::<32>()),
     };
     let text = serde_json::to_string_pretty(&secrets).map_err(|e| fail(&e))?;
-    crate::fsutil::write_atomic(&path, text.as_bytes(), true).map_err(|e| fail(&e))?;
+    crate::atomic_file::write(&path, text.as_bytes(), true).map_err(|e| fail(&e))?;
     Ok(secrets)
 }
 

@@ -51,7 +51,12 @@ impl Application {
             MailSettings::File => Arc::new(FileTransport::new(&settings.data_dir)),
             MailSettings::Smtp { url, from } => Arc::new(SmtpMail::new(url.expose(), from)?),
         };
-        actix_web::rt::spawn(crate::jobs::notify::run(state.clone(), transport, settings.jobs_idle));
+        actix_web::rt::spawn(crate::jobs::notify::run(
+            state.pool.clone(),
+            state.clock.clone(),
+            transport,
+            settings.jobs_idle,
+        ));
         if settings.database_url.backend() == db::Backend::Sqlite {
             actix_web::rt::spawn(crate::jobs::checkpoint(state.pool.clone()));
         }

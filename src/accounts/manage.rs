@@ -9,7 +9,7 @@ use crate::clock::to_db;
 use crate::db::staff::NewStaff;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
-use crate::error::AppError;
+use crate::error::Fault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManageError {
@@ -23,22 +23,21 @@ pub enum ManageError {
     WrongCurrentPassword,
     #[error("新しいパスワードは現在のものと違うものにしてください。")]
     SamePassword,
+    #[error("no such account")]
+    NotFound,
     #[error(transparent)]
-    App(#[from] AppError),
-}
-
-/// Separates a refusal the screen explains (e-mail taken, own account …) from a fault.
-pub fn refusal<T>(result: Result<T, ManageError>) -> Result<Result<T, ManageError>, AppError> {
-    match result {
-        Ok(value) => Ok(Ok(value)),
-        Err(ManageError::App(e)) => Err(e),
-        Err(other) => Ok(Err(other)),
-    }
+    Fault(#[from] Fault),
 }
 
 impl From<diesel::result::Error> for ManageError {
     fn from(e: diesel::result::Error) -> Self {
-        ManageError::App(AppError::from(e))
+        ManageError::Fault(e.into())
+    }
+}
+
+impl From<crate::auth::password::HashError> for ManageError {
+    fn from(e: crate::auth::password::HashError) -> Self {
+        ManageError::Fault(e.into())
     }
 }
 
@@ -58,7 +57,7 @@ pub fn create(
     now: OffsetDateTime,
     request_id: Option<&str>,
 ) -> Result<i64, ManageError> {
-    let hash = password::hash(account.password.expose()).map_err(|e| AppError::Internal(e.into()))?;
+    let hash = password::hash(account.password.expose())?;
     let at = to_db(now);
     write_tx(conn, |c| {
         if db::staff::find_by_email(c, account.email.as_str())?.is_some() {
@@ -69,7 +68,7 @@ pub fn create(
             &NewStaff {
                 email: account.email.as_str(),
                 display_name: account.display_name,
-                role: account.role.as_str(),
+                role: account.role,
                 password_hash: &hash,
                 must_change_password: account.temporary,
                 created_at: at,
@@ -122,9 +121,9 @@ pub fn administer(
         return Err(ManageError::OwnAccount);
     }
     write_tx(conn, |c| {
-        let target = db::staff::lock_and_find(c, target_id)?;
+        let target = db::staff::lock(c, target_id)?.ok_or(ManageError::NotFound)?;
         let removes_admin = target.active
-            && target.role() == Some(Role::Admin)
+            && target.role == Role::Admin
             && match action {
                 AdminAction::Deactivate => true,
                 AdminAction::ChangeRole(role) => role != Role::Admin,
@@ -149,7 +148,7 @@ pub fn administer(
                 db::staff::bump_epoch(c, target_id, at)?;
             }
             AdminAction::ChangeRole(role) => {
-                details = json!({"from": target.role, "to": role.as_str()});
+                details = json!({"from": target.role.as_str(), "to": role.as_str()});
                 db::staff::set_role(c, target_id, role, at)?;
             }
         }
@@ -176,10 +175,10 @@ pub fn reset_password(
         return Err(ManageError::OwnAccount);
     }
     let temporary = temporary_password();
-    let hash = password::hash(&temporary).map_err(|e| AppError::Internal(e.into()))?;
+    let hash = password::hash(&temporary)?;
     let at = to_db(now);
     write_tx(conn, |c| {
-        db::staff::lock_and_find(c, target_id)?;
+        db::staff::lock(c, target_id)?.ok_or(ManageError::NotFound)?;
         db::staff::set_password(c, target_id, &hash, true, at)?;
         audit::append(
             c,
@@ -200,14 +199,14 @@ pub fn change_own_password(
     now: OffsetDateTime,
     request_id: Option<&str>,
 ) -> Result<i32, ManageError> {
-    let row = db::staff::find(conn, staff_id)?.ok_or(AppError::Unauthenticated)?;
+    let row = db::staff::find(conn, staff_id)?.ok_or(ManageError::NotFound)?;
     if !password::verify(current, &row.password_hash) {
         return Err(ManageError::WrongCurrentPassword);
     }
     if current == new.expose() {
         return Err(ManageError::SamePassword);
     }
-    let hash = password::hash(new.expose()).map_err(|e| AppError::Internal(e.into()))?;
+    let hash = password::hash(new.expose())?;
     let at = to_db(now);
     write_tx(conn, |c| {
         db::staff::set_password(c, staff_id, &hash, false, at)?;
@@ -218,14 +217,14 @@ pub fn change_own_password(
         )?;
         Ok::<_, ManageError>(())
     })?;
-    Ok(db::staff::find(conn, staff_id)?.map(|r| r.session_epoch).unwrap_or_default())
+    Ok(db::staff::find(conn, staff_id)?.ok_or(ManageError::NotFound)?.session_epoch)
 }
 
 /// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I): read aloud or typed
 /// from a screen without mistakes, about 90 bits.
 pub fn temporary_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    crate::random::pick(ALPHABET, 16)
+    crate::secrets::random::pick(ALPHABET, 16)
 }
 
 #[cfg(test)]

@@ -10,7 +10,23 @@ use crate::auth::{password, totp};
 use crate::clock::{from_db, to_db};
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::staff::{LOCKOUT, StaffEmail};
-use crate::error::AppError;
+use crate::error::Fault;
+
+/// Enrolment could not finish: the account changed since the password was checked (ended
+/// sessions, deactivated, or an authenticator already set).
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolError {
+    #[error("the account changed since sign-in began")]
+    Stale,
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for EnrolError {
+    fn from(e: diesel::result::Error) -> Self {
+        EnrolError::Fault(e.into())
+    }
+}
 
 pub struct Attempt<'a> {
     pub email: &'a str,
@@ -35,7 +51,7 @@ pub enum Outcome {
     Failed,
 }
 
-pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, AppError> {
+pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, Fault> {
     let at = to_db(input.now);
     let email = StaffEmail::parse(input.email).ok();
     let row = match &email {
@@ -65,8 +81,7 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
         (false, _, _) => (false, None),
         (true, false, _) | (true, true, None) => (true, None),
         (true, true, Some(secret)) => {
-            let step = totp::verify(secret, input.totp, input.now, row.totp_last_step)
-                .map_err(|e| AppError::Internal(e.into()))?;
+            let step = totp::verify(secret, input.totp, input.now, row.totp_last_step)?;
             (step.is_some(), step)
         }
     };
@@ -76,7 +91,7 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
         write_tx(conn, |c| {
             // Count on the row as it is now, under its lock: concurrent failures must not
             // overwrite each other's count.
-            let fresh = db::staff::lock_and_find(c, row.id)?;
+            let fresh = db::staff::lock(c, row.id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
             let after = LOCKOUT.after_failure(fresh.failed_logins, fresh.locked_until.map(from_db), input.now);
             db::staff::record_failure(c, row.id, after.failed_logins, after.locked_until.map(to_db), at)?;
             audit::append(c, at, failure(actor.clone(), &target, reason, input.request_id))?;
@@ -91,7 +106,7 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
                         .request_id(input.request_id),
                 )?;
             }
-            Ok::<_, AppError>(())
+            Ok::<_, Fault>(())
         })?;
         return Ok(Outcome::Failed);
     }
@@ -102,11 +117,11 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
     let signed_in = write_tx(conn, |c| {
         // Decide again under the row lock: a parallel attempt may have locked the account or
         // used this code meanwhile.
-        let fresh = db::staff::lock_and_find(c, row.id)?;
+        let fresh = db::staff::lock(c, row.id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
         let replayed = step.is_some_and(|s| fresh.totp_last_step.is_some_and(|last| s <= last));
         if !fresh.active || LOCKOUT.is_locked(fresh.locked_until.map(from_db), input.now) || replayed {
             audit::append(c, at, failure(actor.clone(), &target, "raced", input.request_id))?;
-            return Ok::<_, AppError>(None);
+            return Ok::<_, Fault>(None);
         }
         db::staff::record_success(c, row.id, step, at)?;
         audit::append(
@@ -140,14 +155,14 @@ pub fn complete_enrolment(
     code: &str,
     now: OffsetDateTime,
     request_id: Option<&str>,
-) -> Result<bool, AppError> {
-    let Some(step) = totp::verify(secret, code, now, None).map_err(|e| AppError::Internal(e.into()))? else {
+) -> Result<bool, EnrolError> {
+    let Some(step) = totp::verify(secret, code, now, None).map_err(Fault::from)? else {
         return Ok(false);
     };
     let at = to_db(now);
     let row = db::staff::find(conn, staff_id)?;
     if !row.is_some_and(|r| r.active && r.session_epoch == epoch && r.totp_secret.is_none()) {
-        return Err(AppError::Unauthenticated);
+        return Err(EnrolError::Stale);
     }
     write_tx(conn, |c| {
         db::staff::set_totp(c, staff_id, Some(secret), Some(step), at)?;
@@ -165,7 +180,7 @@ pub fn complete_enrolment(
                 .details(json!({"second_factor": true}))
                 .request_id(request_id),
         )?;
-        Ok::<_, AppError>(())
+        Ok::<_, Fault>(())
     })?;
     Ok(true)
 }
@@ -177,7 +192,7 @@ pub fn sign_out(
     staff_id: i64,
     now: OffsetDateTime,
     request_id: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<(), Fault> {
     let at = to_db(now);
     write_tx(conn, |c| {
         db::staff::bump_epoch(c, staff_id, at)?;

@@ -60,9 +60,9 @@ pub struct Content<'a> {
 impl Content<'_> {
     /// A JSON array: unambiguous (strings are quoted and escaped) and stable across serde
     /// versions for these primitive types.
-    fn canonical(&self) -> String {
-        let at = self.occurred_at.assume_utc().format(&Rfc3339).unwrap_or_default();
-        serde_json::json!([
+    fn canonical(&self) -> Result<String, time::error::Format> {
+        let at = self.occurred_at.assume_utc().format(&Rfc3339)?;
+        Ok(serde_json::json!([
             self.seq,
             at,
             self.actor_staff_id,
@@ -74,15 +74,17 @@ impl Content<'_> {
             self.details,
             self.request_id,
         ])
-        .to_string()
+        .to_string())
     }
 
-    pub fn hash(&self, prev_hash: &str) -> String {
+    /// The row's hash; fails (rather than hashing an empty time) when the time cannot be
+    /// written as RFC 3339 (a year outside 0 to 9999).
+    pub fn hash(&self, prev_hash: &str) -> Result<String, time::error::Format> {
         let mut hasher = Sha256::new();
         hasher.update(prev_hash.as_bytes());
         hasher.update(b"\n");
-        hasher.update(self.canonical().as_bytes());
-        hex::encode(hasher.finalize())
+        hasher.update(self.canonical()?.as_bytes());
+        Ok(hex::encode(hasher.finalize()))
     }
 }
 
@@ -108,16 +110,16 @@ mod tests {
 
     #[test]
     fn hash_is_deterministic_and_hex() {
-        let a = sample().hash(GENESIS_HASH);
-        assert_eq!(a, sample().hash(GENESIS_HASH));
+        let a = sample().hash(GENESIS_HASH).unwrap();
+        assert_eq!(a, sample().hash(GENESIS_HASH).unwrap());
         assert_eq!(a.len(), 64);
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
     }
 
     #[test]
     fn every_field_and_the_previous_hash_matter() {
-        let base = sample().hash(GENESIS_HASH);
-        assert_ne!(base, sample().hash(&"1".repeat(64)));
+        let base = sample().hash(GENESIS_HASH).unwrap();
+        assert_ne!(base, sample().hash(&"1".repeat(64)).unwrap());
         let variants = [
             Content { seq: 2, ..sample() },
             Content { occurred_at: datetime!(2026-11-23 10:00:00.123457), ..sample() },
@@ -131,7 +133,7 @@ mod tests {
             Content { request_id: None, ..sample() },
         ];
         for v in variants {
-            assert_ne!(v.hash(GENESIS_HASH), base);
+            assert_ne!(v.hash(GENESIS_HASH).unwrap(), base);
         }
     }
 
@@ -140,6 +142,12 @@ mod tests {
         // "ab" + "c" must not hash like "a" + "bc".
         let one = Content { action: "ab", target_type: "c", ..sample() };
         let two = Content { action: "a", target_type: "bc", ..sample() };
-        assert_ne!(one.hash(GENESIS_HASH), two.hash(GENESIS_HASH));
+        assert_ne!(one.hash(GENESIS_HASH).unwrap(), two.hash(GENESIS_HASH).unwrap());
+    }
+
+    #[test]
+    fn a_time_that_cannot_be_written_is_an_error_not_an_empty_string() {
+        let far = Content { occurred_at: datetime!(-0001-01-01 00:00), ..sample() };
+        assert!(far.hash(GENESIS_HASH).is_err());
     }
 }

@@ -4,5 +4,6 @@
 pub mod chain;
 mod store;
 
+pub use crate::db::audit::AuditEventRow;
 pub use chain::{Actor, GENESIS_HASH};
-pub use store::{AuditEntry, AuditEventRow, VerifyError, VerifyReport, append, verify};
+pub use store::{AuditEntry, VerifyError, VerifyReport, append, verify};

@@ -1,12 +1,12 @@
 //! Appending to and verifying the chain in the database.
 
-use diesel::prelude::*;
+use diesel::QueryResult;
 use serde_json::Value;
 use time::PrimitiveDateTime;
 
 use super::chain::{Actor, Content, GENESIS_HASH};
 use crate::db::DbConnection;
-use crate::db::schema::{audit_events, audit_head};
+use crate::db::audit::{self as store, AuditEventRow};
 
 /// One event to record. Details must not carry personal data (names, numbers, e-mails):
 /// ids and codes only.
@@ -49,37 +49,19 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = audit_events)]
-pub struct AuditEventRow {
-    pub seq: i64,
-    pub occurred_at: PrimitiveDateTime,
-    pub actor_staff_id: Option<i64>,
-    pub actor: String,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: String,
-    pub reason: Option<String>,
-    pub details: String,
-    pub request_id: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl AuditEventRow {
-    fn content(&self) -> Content<'_> {
-        Content {
-            seq: self.seq,
-            occurred_at: self.occurred_at,
-            actor_staff_id: self.actor_staff_id,
-            actor: &self.actor,
-            action: &self.action,
-            target_type: &self.target_type,
-            target_id: &self.target_id,
-            reason: self.reason.as_deref(),
-            details: &self.details,
-            request_id: self.request_id.as_deref(),
-        }
+/// The hashed fields of a stored row.
+fn content(row: &AuditEventRow) -> Content<'_> {
+    Content {
+        seq: row.seq,
+        occurred_at: row.occurred_at,
+        actor_staff_id: row.actor_staff_id,
+        actor: &row.actor,
+        action: &row.action,
+        target_type: &row.target_type,
+        target_id: &row.target_id,
+        reason: row.reason.as_deref(),
+        details: &row.details,
+        request_id: row.request_id.as_deref(),
     }
 }
 
@@ -89,10 +71,7 @@ impl AuditEventRow {
 /// transaction already holds the write lock, so concurrent writers line up and the chain
 /// never forks. Call it last in a transaction to hold the lock briefly.
 pub fn append(conn: &mut DbConnection, at: PrimitiveDateTime, entry: AuditEntry<'_>) -> QueryResult<i64> {
-    let (seq, prev_hash): (i64, String) = diesel::update(audit_head::table.find(1))
-        .set(audit_head::last_seq.eq(audit_head::last_seq + 1))
-        .returning((audit_head::last_seq, audit_head::last_hash))
-        .get_result(conn)?;
+    let (seq, prev_hash) = store::advance_head(conn)?;
     let actor = entry.actor.label();
     let mut row = AuditEventRow {
         seq,
@@ -108,9 +87,10 @@ pub fn append(conn: &mut DbConnection, at: PrimitiveDateTime, entry: AuditEntry<
         prev_hash,
         hash: String::new(),
     };
-    row.hash = row.content().hash(&row.prev_hash);
-    diesel::insert_into(audit_events::table).values(&row).execute(conn)?;
-    diesel::update(audit_head::table.find(1)).set(audit_head::last_hash.eq(&row.hash)).execute(conn)?;
+    // A time that cannot be written as RFC 3339 cannot be hashed: the write fails, loudly.
+    row.hash =
+        content(&row).hash(&row.prev_hash).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    store::insert(conn, &row)?;
     Ok(seq)
 }
 
@@ -140,13 +120,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
     let mut expected_seq = 1_i64;
     let mut prev_hash = GENESIS_HASH.to_owned();
     loop {
-        let page: Vec<AuditEventRow> = audit_events::table
-            .filter(audit_events::seq.ge(expected_seq))
-            .order(audit_events::seq.asc())
-            .limit(PAGE)
-            .select(AuditEventRow::as_select())
-            .load(conn)
-            .map_err(db)?;
+        let page = store::page_from(conn, expected_seq, PAGE).map_err(db)?;
         let done = (page.len() as i64) < PAGE;
         for row in page {
             if row.seq != expected_seq {
@@ -155,7 +129,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
             if row.prev_hash != prev_hash {
                 return Err(VerifyError::BrokenLink { seq: row.seq });
             }
-            if row.content().hash(&row.prev_hash) != row.hash {
+            if content(&row).hash(&row.prev_hash).ok().as_ref() != Some(&row.hash) {
                 return Err(VerifyError::ContentMismatch { seq: row.seq });
             }
             prev_hash = row.hash;
@@ -165,8 +139,7 @@ pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
             break;
         }
     }
-    let (head_seq, head_hash): (i64, String) =
-        audit_head::table.find(1).select((audit_head::last_seq, audit_head::last_hash)).first(conn).map_err(db)?;
+    let (head_seq, head_hash) = store::head(conn).map_err(db)?;
     let last_seen = expected_seq - 1;
     if head_seq != last_seen || head_hash != prev_hash {
         return Err(VerifyError::Truncated { last_seen, head: head_seq });

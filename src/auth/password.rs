@@ -25,7 +25,7 @@ pub fn verify(password: &str, phc: &str) -> bool {
 /// sign-in for a missing account take as long as one for a real account.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash(&crate::random::token(16)).unwrap_or_default())
+    DUMMY.get_or_init(|| hash(&crate::secrets::random::token(16)).unwrap_or_default())
 }
 
 #[cfg(test)]

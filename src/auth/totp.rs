@@ -13,7 +13,7 @@ pub struct TotpSecretError;
 
 /// A new random secret, base32 encoded (what is stored and what a person may type by hand).
 pub fn new_secret() -> String {
-    Secret::new_stack(crate::random::bytes::<20>()).to_base32()
+    Secret::new_stack(crate::secrets::random::bytes::<20>()).to_base32()
 }
 
 fn totp(secret_base32: &str, account: &str) -> Result<Totp, TotpSecretError> {
@@ -35,7 +35,7 @@ pub fn verify(
     last_step: Option<i64>,
 ) -> Result<Option<i64>, TotpSecretError> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let code = crate::text::ascii_digits(&code);
+    let code = crate::domain::normalize::ascii_digits(&code);
     if code.len() != 6 {
         return Ok(None);
     }

@@ -6,7 +6,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::images::{ImageStore, Keyring};
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 /// A 12-megapixel photo with fine detail, encoded near 4 MB like a phone's.
 pub fn phone_photo() -> anyhow::Result<Vec<u8>> {
@@ -29,7 +29,7 @@ pub fn phone_photo() -> anyhow::Result<Vec<u8>> {
 pub fn run(iterations: usize) -> anyhow::Result<String> {
     let photo = phone_photo()?;
     let dir = tempfile::tempdir()?;
-    let store = ImageStore::new(dir.path(), Keyring::new(&Secret::new(crate::random::bytes::<32>()), &[]));
+    let store = ImageStore::new(dir.path(), Keyring::new(&Secret::new(crate::secrets::random::bytes::<32>()), &[]));
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();
@@ -74,7 +74,7 @@ pub fn breakdown() -> anyhow::Result<String> {
     let decoded = image::load_from_memory(&photo)?;
     let rgb = decoded.to_rgb8();
     let dir = tempfile::tempdir()?;
-    let store = ImageStore::new(dir.path(), Keyring::new(&Secret::new(crate::random::bytes::<32>()), &[]));
+    let store = ImageStore::new(dir.path(), Keyring::new(&Secret::new(crate::secrets::random::bytes::<32>()), &[]));
     let encode = || crate::images::process::encode_jpeg(&rgb, 90).map_err(|e| anyhow::anyhow!("{e}"));
     let encoded = encode()?;
     let process = |bytes: &[u8]| crate::images::process(bytes).map_err(|e| anyhow::anyhow!("{e}"));

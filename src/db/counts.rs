@@ -5,15 +5,24 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::handbook_counts;
+use crate::domain::handbook::{HandbookKind, ReviewStatus};
 
-/// One registration of `kind` moved from `from` to `to` (either may be `None`: created).
-pub fn moved(conn: &mut DbConnection, kind: &str, from: Option<&str>, to: Option<&str>) -> QueryResult<()> {
+/// One registration of `kind` moved from `from` to `to` (either may be `None`: created or
+/// removed). Private to `db/`: the functions that change a registration's status or kind call
+/// it, so no service can forget it.
+pub(super) fn moved(
+    conn: &mut DbConnection,
+    kind: HandbookKind,
+    from: Option<ReviewStatus>,
+    to: Option<ReviewStatus>,
+) -> QueryResult<()> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     if from == to {
         return Ok(());
     }
-    match (from, to) {
+    let kind = kind.as_str();
+    match (from.map(ReviewStatus::as_str), to.map(ReviewStatus::as_str)) {
         (Some(from), Some(to)) => {
             // One statement for both rows: the writer's time is what "take next" waits on.
             let delta =
@@ -41,8 +50,17 @@ pub fn moved(conn: &mut DbConnection, kind: &str, from: Option<&str>, to: Option
 }
 
 /// (status, kind, count) for every pair.
-pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(ReviewStatus, HandbookKind, i64)>> {
     handbook_counts::table.select((handbook_counts::status, handbook_counts::kind, handbook_counts::n)).load(conn)
+}
+
+/// Registrations in `status`, over every kind.
+pub fn in_status(conn: &mut DbConnection, status: ReviewStatus) -> QueryResult<i64> {
+    let counts: Vec<i64> = handbook_counts::table
+        .filter(handbook_counts::status.eq(status.as_str()))
+        .select(handbook_counts::n)
+        .load(conn)?;
+    Ok(counts.into_iter().sum())
 }
 
 /// Recounts from the table (after bulk loads that bypass `moved`).

@@ -5,12 +5,11 @@ use time::PrimitiveDateTime;
 
 use super::DbConnection;
 use super::schema::{decisions, defects, notifications, sanctions, staff};
+use crate::domain::review::Decision;
 
-#[derive(Insertable)]
-#[diesel(table_name = decisions)]
 pub struct NewDecision<'a> {
     pub handbook_id: i64,
-    pub decision: &'a str,
+    pub decision: Decision,
     pub decided_by: i64,
     pub decided_at: PrimitiveDateTime,
     pub holder_message: &'a str,
@@ -20,13 +19,33 @@ pub struct NewDecision<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewDecision<'_>) -> QueryResult<i64> {
-    diesel::insert_into(decisions::table).values(new).returning(decisions::id).get_result(conn)
+    diesel::insert_into(decisions::table)
+        .values((
+            decisions::handbook_id.eq(new.handbook_id),
+            decisions::decision.eq(new.decision.as_str()),
+            decisions::decided_by.eq(new.decided_by),
+            decisions::decided_at.eq(new.decided_at),
+            decisions::holder_message.eq(new.holder_message),
+            decisions::internal_note.eq(new.internal_note),
+            decisions::defect_codes.eq(new.defect_codes),
+            decisions::corrections.eq(new.corrections),
+        ))
+        .returning(decisions::id)
+        .get_result(conn)
+}
+
+/// Decisions taken since `from`, with when (the dashboard's figures).
+pub fn since(conn: &mut DbConnection, from: PrimitiveDateTime) -> QueryResult<Vec<(Decision, PrimitiveDateTime)>> {
+    decisions::table
+        .filter(decisions::decided_at.ge(from))
+        .select((decisions::decision, decisions::decided_at))
+        .load(conn)
 }
 
 #[derive(Queryable, Debug, Clone)]
 pub struct DecisionLine {
     pub id: i64,
-    pub decision: String,
+    pub decision: Decision,
     pub decided_by_name: String,
     pub decided_at: PrimitiveDateTime,
     pub holder_message: String,
@@ -64,6 +83,22 @@ pub struct NewDefect<'a> {
     pub before_value: Option<&'a str>,
     pub after_value: Option<&'a str>,
     pub created_at: PrimitiveDateTime,
+}
+
+impl<'a> NewDefect<'a> {
+    /// A defect the holder must fix by registering again (no field, nothing corrected).
+    pub fn uncorrectable(handbook_id: i64, decision_id: i64, code: &'a str, created_at: PrimitiveDateTime) -> Self {
+        Self {
+            handbook_id,
+            decision_id,
+            code,
+            field: None,
+            correctable: false,
+            before_value: None,
+            after_value: None,
+            created_at,
+        }
+    }
 }
 
 pub fn insert_defect(conn: &mut DbConnection, new: &NewDefect<'_>) -> QueryResult<()> {

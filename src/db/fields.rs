@@ -5,6 +5,7 @@ use time::{Date, PrimitiveDateTime};
 
 use super::DbConnection;
 use super::schema::{handbook_fields, handbooks, holders, staff, transcriptions};
+use crate::domain::handbook::ReviewStatus;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone, PartialEq, Eq)]
 #[diesel(table_name = handbook_fields, treat_none_as_null = true)]
@@ -95,10 +96,11 @@ pub fn revisions(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Vec<R
 #[derive(Queryable, Debug, Clone)]
 pub struct Lookalike {
     pub handbook_id: i64,
-    pub status: String,
+    pub status: ReviewStatus,
     pub public_id: String,
 }
 
+/// Registrations that still stand for a handbook (not rejected or replaced).
 const LIVE: [&str; 5] = ["submitted", "in_review", "approved", "corrected", "returned"];
 
 /// The same municipality and number registered by another holder (terms art. 3(1)(vi)).

@@ -4,16 +4,18 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::{handbook_images, handbooks};
+use super::counts::moved;
+use super::schema::{handbook_fields, handbook_images, handbooks};
+use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = handbooks)]
 pub struct HandbookRow {
     pub id: i64,
     pub holder_id: i64,
-    pub kind: String,
-    pub status: String,
-    pub channel: String,
+    pub kind: HandbookKind,
+    pub status: ReviewStatus,
+    pub channel: Channel,
     pub proxy: bool,
     pub submitted_at: PrimitiveDateTime,
     pub claimed_by: Option<i64>,
@@ -26,13 +28,11 @@ pub struct HandbookRow {
     pub updated_at: PrimitiveDateTime,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = handbooks)]
-pub struct NewHandbook<'a> {
+pub struct NewHandbook {
     pub holder_id: i64,
-    pub kind: &'a str,
-    pub status: &'a str,
-    pub channel: &'a str,
+    pub kind: HandbookKind,
+    pub status: ReviewStatus,
+    pub channel: Channel,
     pub proxy: bool,
     pub submitted_at: PrimitiveDateTime,
     pub supersedes_id: Option<i64>,
@@ -80,13 +80,39 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<HandbookRow>
     handbooks::table.find(id).select(HandbookRow::as_select()).first(conn).optional()
 }
 
-pub fn insert(conn: &mut DbConnection, new: &NewHandbook<'_>) -> QueryResult<i64> {
+/// The registration's row, locked for the rest of the write transaction, read as it is now.
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<Option<HandbookRow>> {
+    select_for_update!(conn, handbooks::table.find(id).select(HandbookRow::as_select()), first).optional()
+}
+
+/// The holder a registration belongs to.
+pub fn holder_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64>> {
+    handbooks::table.find(id).select(handbooks::holder_id).first(conn).optional()
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewHandbook) -> QueryResult<i64> {
     let id = diesel::insert_into(handbooks::table)
-        .values((new, handbooks::submitted_kind.eq(new.kind)))
+        .values((
+            handbooks::holder_id.eq(new.holder_id),
+            handbooks::kind.eq(new.kind.as_str()),
+            handbooks::submitted_kind.eq(new.kind.as_str()),
+            handbooks::status.eq(new.status.as_str()),
+            handbooks::channel.eq(new.channel.as_str()),
+            handbooks::proxy.eq(new.proxy),
+            handbooks::submitted_at.eq(new.submitted_at),
+            handbooks::supersedes_id.eq(new.supersedes_id),
+            handbooks::created_at.eq(new.created_at),
+            handbooks::updated_at.eq(new.updated_at),
+        ))
         .returning(handbooks::id)
         .get_result(conn)?;
-    super::counts::moved(conn, new.kind, None, Some(new.status))?;
+    moved(conn, new.kind, None, Some(new.status))?;
     Ok(id)
+}
+
+/// The kind the holder said they sent (before any correction by staff).
+pub fn submitted_kind(conn: &mut DbConnection, id: i64) -> QueryResult<Option<HandbookKind>> {
+    handbooks::table.find(id).select(handbooks::submitted_kind).first(conn)
 }
 
 pub fn insert_images(conn: &mut DbConnection, images: &[NewImage]) -> QueryResult<usize> {
@@ -97,43 +123,177 @@ pub fn insert_images(conn: &mut DbConnection, images: &[NewImage]) -> QueryResul
     Ok(n)
 }
 
-/// Row locks on the holder's open registrations of one kind (PostgreSQL; SQLite's write
-/// transaction already excludes other writers).
-pub fn lock_open_of_kind(conn: &mut DbConnection, holder_id: i64, kind: &str) -> QueryResult<usize> {
-    diesel::update(
+/// The holder's open registrations of one kind (waiting, in review or returned), oldest
+/// first, locked for the rest of the transaction: a reviewer claiming one right now either
+/// finishes first or waits.
+pub fn lock_open_of_kind(conn: &mut DbConnection, holder_id: i64, kind: HandbookKind) -> QueryResult<Vec<HandbookRow>> {
+    select_for_update!(
+        conn,
         handbooks::table
             .filter(handbooks::holder_id.eq(holder_id))
-            .filter(handbooks::kind.eq(kind))
-            .filter(handbooks::status.eq_any(["submitted", "in_review", "returned"])),
+            .filter(handbooks::kind.eq(kind.as_str()))
+            .filter(handbooks::status.eq_any(ReviewStatus::OPEN.map(ReviewStatus::as_str)))
+            .select(HandbookRow::as_select())
+            .order(handbooks::id.asc()),
+        load
     )
-    .set(handbooks::id.eq(handbooks::id))
-    .execute(conn)
-}
-
-/// The holder's open registrations of one kind (waiting, in review or returned).
-pub fn open_of_kind(conn: &mut DbConnection, holder_id: i64, kind: &str) -> QueryResult<Vec<HandbookRow>> {
-    handbooks::table
-        .filter(handbooks::holder_id.eq(holder_id))
-        .filter(handbooks::kind.eq(kind))
-        .filter(handbooks::status.eq_any(["submitted", "in_review", "returned"]))
-        .select(HandbookRow::as_select())
-        .order(handbooks::id.asc())
-        .load(conn)
 }
 
 /// Moves a registration to `status` (bumping its version) and keeps the counts in step.
-pub fn set_status(conn: &mut DbConnection, id: i64, status: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
-    let (old, kind): (String, String) =
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: i64,
+    status: ReviewStatus,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    let (old, kind): (ReviewStatus, HandbookKind) =
         handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
     let n = diesel::update(handbooks::table.find(id))
         .set((
-            handbooks::status.eq(status),
+            handbooks::status.eq(status.as_str()),
             handbooks::updated_at.eq(now),
             handbooks::version.eq(handbooks::version + 1),
         ))
         .execute(conn)?;
-    super::counts::moved(conn, &kind, Some(&old), Some(status))?;
+    moved(conn, kind, Some(old), Some(status))?;
     Ok(n)
+}
+
+/// Staff found the handbook is of another kind than the holder said; counts follow.
+pub fn change_kind(conn: &mut DbConnection, row: &HandbookRow, to: HandbookKind) -> QueryResult<()> {
+    if row.kind == to {
+        return Ok(());
+    }
+    diesel::update(handbooks::table.find(row.id)).set(handbooks::kind.eq(to.as_str())).execute(conn)?;
+    moved(conn, row.kind, Some(row.status), None)?;
+    moved(conn, to, None, Some(row.status))
+}
+
+/// A transcription was saved as `version`: the row's version moves and the saver's lease is
+/// renewed until `lease_until`.
+pub fn transcribed(
+    conn: &mut DbConnection,
+    id: i64,
+    version: i32,
+    now: PrimitiveDateTime,
+    lease_until: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(handbooks::table.find(id))
+        .set((
+            handbooks::version.eq(version),
+            handbooks::updated_at.eq(now),
+            handbooks::claim_expires_at.eq(lease_until),
+        ))
+        .execute(conn)
+}
+
+/// Records the decision on the registration: its new status, who decided and when, and the
+/// claim let go.
+pub fn decided(
+    conn: &mut DbConnection,
+    id: i64,
+    status: ReviewStatus,
+    by: i64,
+    at: PrimitiveDateTime,
+) -> QueryResult<()> {
+    set_status(conn, id, status, at)?;
+    diesel::update(handbooks::table.find(id))
+        .set((
+            handbooks::decided_by.eq(by),
+            handbooks::decided_at.eq(at),
+            handbooks::claimed_by.eq(None::<i64>),
+            handbooks::claim_expires_at.eq(None::<PrimitiveDateTime>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The holder's approved registrations of one kind other than `except`.
+pub fn approved_of_kind(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    kind: HandbookKind,
+    except: i64,
+) -> QueryResult<Vec<i64>> {
+    handbooks::table
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::kind.eq(kind.as_str()))
+        .filter(handbooks::status.eq_any(ReviewStatus::APPROVED.map(ReviewStatus::as_str)))
+        .filter(handbooks::id.ne(except))
+        .select(handbooks::id)
+        .load(conn)
+}
+
+#[derive(Queryable, Debug, Clone)]
+pub struct OtherRegistration {
+    pub id: i64,
+    pub kind: HandbookKind,
+    pub status: ReviewStatus,
+    pub submitted_at: PrimitiveDateTime,
+}
+
+/// The holder's other registrations, newest first.
+pub fn others_of_holder(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    except: i64,
+    limit: i64,
+) -> QueryResult<Vec<OtherRegistration>> {
+    handbooks::table
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::id.ne(except))
+        .order(handbooks::id.desc())
+        .limit(limit)
+        .select((handbooks::id, handbooks::kind, handbooks::status, handbooks::submitted_at))
+        .load(conn)
+}
+
+/// Waiting registrations submitted before `cutoff` (past the SLA).
+pub fn waiting_since_before(conn: &mut DbConnection, cutoff: PrimitiveDateTime) -> QueryResult<i64> {
+    handbooks::table
+        .filter(handbooks::status.eq(ReviewStatus::Submitted.as_str()))
+        .filter(handbooks::submitted_at.lt(cutoff))
+        .count()
+        .get_result(conn)
+}
+
+/// When the longest-waiting registration was submitted.
+pub fn oldest_waiting(conn: &mut DbConnection) -> QueryResult<Option<PrimitiveDateTime>> {
+    handbooks::table
+        .filter(handbooks::status.eq(ReviewStatus::Submitted.as_str()))
+        .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
+        .select(handbooks::submitted_at)
+        .first(conn)
+        .optional()
+}
+
+/// What a counter may be shown of one approved handbook.
+#[derive(Queryable, Debug, Clone)]
+pub struct ApprovedHandbook {
+    pub kind: HandbookKind,
+    pub fare_class: Option<String>,
+    pub care: bool,
+    pub expires_on: Option<time::Date>,
+    pub recert_on: Option<time::Date>,
+    pub recert_month_only: bool,
+}
+
+/// The holder's approved handbooks with their transcribed facts, by kind.
+pub fn approved_of_holder(conn: &mut DbConnection, holder_id: i64) -> QueryResult<Vec<ApprovedHandbook>> {
+    handbooks::table
+        .inner_join(handbook_fields::table)
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::status.eq_any(ReviewStatus::APPROVED.map(ReviewStatus::as_str)))
+        .order(handbooks::kind.asc())
+        .select((
+            handbooks::kind,
+            handbook_fields::fare_class,
+            handbook_fields::care,
+            handbook_fields::expires_on,
+            handbook_fields::recert_on,
+            handbook_fields::recert_month_only,
+        ))
+        .load(conn)
 }
 
 pub fn images_of(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Vec<ImageRow>> {

@@ -5,6 +5,7 @@ use time::PrimitiveDateTime;
 
 use super::DbConnection;
 use super::schema::holders;
+use crate::domain::holder::HolderStatus;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = holders)]
@@ -12,7 +13,7 @@ pub struct HolderRow {
     pub id: i64,
     pub public_id: String,
     pub email: Option<String>,
-    pub status: String,
+    pub status: HolderStatus,
     pub myna_link: String,
     pub last_contact_at: Option<PrimitiveDateTime>,
     pub created_at: PrimitiveDateTime,
@@ -20,12 +21,10 @@ pub struct HolderRow {
     pub version: i32,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = holders)]
 pub struct NewHolder<'a> {
     pub public_id: &'a str,
     pub email: Option<&'a str>,
-    pub status: &'a str,
+    pub status: HolderStatus,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
 }
@@ -38,14 +37,39 @@ pub fn find_by_public_id(conn: &mut DbConnection, public_id: &str) -> QueryResul
     holders::table.filter(holders::public_id.eq(public_id)).select(HolderRow::as_select()).first(conn).optional()
 }
 
-/// Takes the holder's row lock for the rest of the write transaction, so registrations of one
-/// holder decide one after another (PostgreSQL; SQLite's write transaction already does).
-pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::update(holders::table.find(id)).set(holders::version.eq(holders::version)).execute(conn)
+/// The holder's row, locked for the rest of the write transaction and read as it is now, so
+/// registrations of one holder are decided one after another (lock order: holder first, then
+/// registration).
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<Option<HolderRow>> {
+    select_for_update!(conn, holders::table.find(id).select(HolderRow::as_select()), first).optional()
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewHolder<'_>) -> QueryResult<i64> {
-    diesel::insert_into(holders::table).values(new).returning(holders::id).get_result(conn)
+    diesel::insert_into(holders::table)
+        .values((
+            holders::public_id.eq(new.public_id),
+            holders::email.eq(new.email),
+            holders::status.eq(new.status.as_str()),
+            holders::created_at.eq(new.created_at),
+            holders::updated_at.eq(new.updated_at),
+        ))
+        .returning(holders::id)
+        .get_result(conn)
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: i64,
+    status: HolderStatus,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(holders::table.find(id))
+        .set((
+            holders::status.eq(status.as_str()),
+            holders::updated_at.eq(now),
+            holders::version.eq(holders::version + 1),
+        ))
+        .execute(conn)
 }
 
 pub fn set_email(conn: &mut DbConnection, id: i64, email: &str, now: PrimitiveDateTime) -> QueryResult<usize> {

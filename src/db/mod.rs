@@ -1,19 +1,38 @@
-//! Database access: one connection type over SQLite and PostgreSQL, its pool, migrations.
+//! Database access: one connection type over SQLite and PostgreSQL, its pool, migrations,
+//! and one module per table family. All SQL of the application lives here: services call
+//! these functions and never see `schema`.
 //!
-//! Error policy: data-access functions return `diesel::QueryResult`; handlers map them into
-//! `AppError` (see `crate::error`). Nothing here swallows an error into an empty value.
+//! Error policy: functions return `diesel::QueryResult`; services wrap it in their `Fault`
+//! (see `crate::error`). Nothing here swallows an error into an empty value. Enum columns
+//! read as their domain types (`codes`): an unknown code is an error, not a default.
 
+/// A `SELECT … FOR UPDATE` on PostgreSQL, which takes the rows' locks for the rest of the
+/// transaction; on SQLite the plain `SELECT`, since `write_tx` already holds the database's
+/// one write lock. `$run` is the loading method (`first`, `load`, `get_result`…).
+macro_rules! select_for_update {
+    ($conn:expr, $query:expr, $run:ident) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => $query.$run(c),
+            $crate::db::DbConnection::Pg(c) => $query.for_update().$run(c),
+        }
+    };
+}
+
+pub mod audit;
+pub mod bulk;
 pub mod counts;
 pub mod decisions;
 pub mod fields;
 pub mod handbooks;
 pub mod holders;
+pub mod notifications;
 pub mod photo_access;
 pub mod queue;
 pub mod schema;
 pub mod staff;
 
 mod backend;
+mod codes;
 mod pool;
 
 pub use backend::{Backend, DatabaseUrl};

@@ -4,14 +4,17 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
+use super::counts::moved;
 use super::schema::{handbook_fields, handbooks, holders, staff};
+use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
+pub use crate::domain::search::Search;
 
 #[derive(Queryable, Debug, Clone)]
 pub struct QueueRow {
     pub id: i64,
-    pub kind: String,
-    pub status: String,
-    pub channel: String,
+    pub kind: HandbookKind,
+    pub status: ReviewStatus,
+    pub channel: Channel,
     pub proxy: bool,
     pub submitted_at: PrimitiveDateTime,
     pub claimed_by: Option<i64>,
@@ -20,23 +23,9 @@ pub struct QueueRow {
     pub claimer: Option<String>,
 }
 
-/// What the search box asked for, already classified.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Search {
-    None,
-    PublicId(String),
-    /// A handbook number key, or a registration id when it parses as one.
-    Number {
-        key: String,
-        id: Option<i64>,
-    },
-    KanaPrefix(String),
-    NamePrefix(String),
-}
-
 pub struct QueueFilter<'a> {
-    pub status: Option<&'a str>,
-    pub kind: Option<&'a str>,
+    pub status: Option<ReviewStatus>,
+    pub kind: Option<HandbookKind>,
     pub search: &'a Search,
     /// The last row of the previous page: (submitted_at, id).
     pub after: Option<(PrimitiveDateTime, i64)>,
@@ -67,10 +56,10 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
         ))
         .into_boxed();
     if let Some(status) = filter.status {
-        query = query.filter(handbooks::status.eq(status.to_owned()));
+        query = query.filter(handbooks::status.eq(status.as_str()));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(handbooks::kind.eq(kind.to_owned()));
+        query = query.filter(handbooks::kind.eq(kind.as_str()));
     }
     match filter.search {
         Search::None => {}
@@ -110,9 +99,9 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
 macro_rules! oldest {
     ($conn:expr, $base:expr) => {
         match $conn {
-            DbConnection::Sqlite(c) => $base.first::<(i64, PrimitiveDateTime, String)>(c).optional(),
+            DbConnection::Sqlite(c) => $base.first::<(i64, PrimitiveDateTime, HandbookKind)>(c).optional(),
             DbConnection::Pg(c) => {
-                $base.for_update().skip_locked().first::<(i64, PrimitiveDateTime, String)>(c).optional()
+                $base.for_update().skip_locked().first::<(i64, PrimitiveDateTime, HandbookKind)>(c).optional()
             }
         }
     };
@@ -124,18 +113,18 @@ macro_rules! oldest {
 pub fn take_next(
     conn: &mut DbConnection,
     staff_id: i64,
-    kind: Option<&str>,
+    kind: Option<HandbookKind>,
     now: PrimitiveDateTime,
     until: PrimitiveDateTime,
-) -> QueryResult<Option<(i64, String)>> {
-    let kinds: Vec<String> = match kind {
-        Some(k) => vec![k.to_owned()],
-        None => vec!["physical".into(), "mental".into(), "intellectual".into()],
+) -> QueryResult<Option<(i64, ReviewStatus)>> {
+    let kinds: Vec<&str> = match kind {
+        Some(k) => vec![k.as_str()],
+        None => HandbookKind::ALL.map(HandbookKind::as_str).to_vec(),
     };
     let waiting = oldest!(
         conn,
         handbooks::table
-            .filter(handbooks::status.eq("submitted"))
+            .filter(handbooks::status.eq(ReviewStatus::Submitted.as_str()))
             .filter(handbooks::kind.eq_any(kinds.clone()))
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
@@ -143,21 +132,23 @@ pub fn take_next(
     let lapsed = oldest!(
         conn,
         handbooks::table
-            .filter(handbooks::status.eq("in_review"))
+            .filter(handbooks::status.eq(ReviewStatus::InReview.as_str()))
             .filter(handbooks::claim_expires_at.lt(now))
             .filter(handbooks::kind.eq_any(kinds))
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
     let chosen = match (waiting, lapsed) {
-        (Some(w), Some(l)) => Some(if (l.1, l.0) < (w.1, w.0) { (l, "in_review") } else { (w, "submitted") }),
-        (Some(w), None) => Some((w, "submitted")),
-        (None, Some(l)) => Some((l, "in_review")),
+        (Some(w), Some(l)) => {
+            Some(if (l.1, l.0) < (w.1, w.0) { (l, ReviewStatus::InReview) } else { (w, ReviewStatus::Submitted) })
+        }
+        (Some(w), None) => Some((w, ReviewStatus::Submitted)),
+        (None, Some(l)) => Some((l, ReviewStatus::InReview)),
         (None, None) => None,
     };
     let Some(((id, _, kind), from)) = chosen else { return Ok(None) };
-    set_claim(conn, id, &kind, from, staff_id, now, until)?;
-    Ok(Some((id, from.to_owned())))
+    set_claim(conn, id, kind, from, staff_id, now, until)?;
+    Ok(Some((id, from)))
 }
 
 /// Sets the claim (status `in_review`) without touching the row's version: a claim says who
@@ -169,42 +160,42 @@ pub fn claim(
     now: PrimitiveDateTime,
     until: PrimitiveDateTime,
 ) -> QueryResult<()> {
-    let (old, kind): (String, String) =
+    let (old, kind): (ReviewStatus, HandbookKind) =
         handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
-    set_claim(conn, id, &kind, &old, staff_id, now, until)
+    set_claim(conn, id, kind, old, staff_id, now, until)
 }
 
 fn set_claim(
     conn: &mut DbConnection,
     id: i64,
-    kind: &str,
-    old_status: &str,
+    kind: HandbookKind,
+    old_status: ReviewStatus,
     staff_id: i64,
     now: PrimitiveDateTime,
     until: PrimitiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(handbooks::table.find(id))
         .set((
-            handbooks::status.eq("in_review"),
+            handbooks::status.eq(ReviewStatus::InReview.as_str()),
             handbooks::claimed_by.eq(staff_id),
             handbooks::claim_expires_at.eq(until),
             handbooks::updated_at.eq(now),
         ))
         .execute(conn)?;
-    super::counts::moved(conn, kind, Some(old_status), Some("in_review"))
+    moved(conn, kind, Some(old_status), Some(ReviewStatus::InReview))
 }
 
 /// Gives the registration back to the queue.
 pub fn release(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
-    let (old, kind): (String, String) =
+    let (old, kind): (ReviewStatus, HandbookKind) =
         handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
     diesel::update(handbooks::table.find(id))
         .set((
-            handbooks::status.eq("submitted"),
+            handbooks::status.eq(ReviewStatus::Submitted.as_str()),
             handbooks::claimed_by.eq(None::<i64>),
             handbooks::claim_expires_at.eq(None::<PrimitiveDateTime>),
             handbooks::updated_at.eq(now),
         ))
         .execute(conn)?;
-    super::counts::moved(conn, &kind, Some(&old), Some("submitted"))
+    moved(conn, kind, Some(old), Some(ReviewStatus::Submitted))
 }

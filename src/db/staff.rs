@@ -13,7 +13,7 @@ pub struct StaffRow {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub must_change_password: bool,
     pub totp_secret: Option<String>,
@@ -27,20 +27,10 @@ pub struct StaffRow {
     pub updated_at: PrimitiveDateTime,
 }
 
-impl StaffRow {
-    /// The role, or `None` for a value the CHECK constraint should have refused; callers treat
-    /// `None` as "no permissions".
-    pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = staff)]
 pub struct NewStaff<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: &'a str,
     pub must_change_password: bool,
     pub created_at: PrimitiveDateTime,
@@ -51,11 +41,9 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<StaffRow>> {
     staff::table.find(id).select(StaffRow::as_select()).first(conn).optional()
 }
 
-/// Locks the row for the rest of the write transaction (a no-op update: PostgreSQL takes the
-/// row lock; SQLite's write transaction already excludes other writers), then reads it.
-pub fn lock_and_find(conn: &mut DbConnection, id: i64) -> QueryResult<StaffRow> {
-    diesel::update(staff::table.find(id)).set(staff::updated_at.eq(staff::updated_at)).execute(conn)?;
-    staff::table.find(id).select(StaffRow::as_select()).first(conn)
+/// Locks the row for the rest of the write transaction, then reads it as it is now.
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<Option<StaffRow>> {
+    select_for_update!(conn, staff::table.find(id).select(StaffRow::as_select()), first).optional()
 }
 
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<StaffRow>> {
@@ -63,7 +51,29 @@ pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewStaff<'_>) -> QueryResult<i64> {
-    diesel::insert_into(staff::table).values(new).returning(staff::id).get_result(conn)
+    diesel::insert_into(staff::table)
+        .values((
+            staff::email.eq(new.email),
+            staff::display_name.eq(new.display_name),
+            staff::role.eq(new.role.as_str()),
+            staff::password_hash.eq(new.password_hash),
+            staff::must_change_password.eq(new.must_change_password),
+            staff::created_at.eq(new.created_at),
+            staff::updated_at.eq(new.updated_at),
+        ))
+        .returning(staff::id)
+        .get_result(conn)
+}
+
+/// Active members of staff who may take review work, by name (the reassign list).
+pub fn reviewers(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    staff::table
+        .filter(staff::active.eq(true))
+        .filter(staff::role.eq_any(Role::REVIEWERS.map(Role::as_str)))
+        .order(staff::display_name.asc())
+        .select((staff::id, staff::display_name))
+        .limit(limit)
+        .load(conn)
 }
 
 /// One page of the staff list, ordered by name then id; `after` is the last (name, id) shown.

@@ -2,71 +2,14 @@
 //! in large multi-row batches inside transactions; every photo row points at one shared,
 //! really encrypted placeholder, so queue and photo paths behave as in production.
 
-use diesel::prelude::*;
 use time::{Duration, OffsetDateTime};
 
 use crate::clock::to_db;
-use crate::db::schema::{handbook_images, handbooks, holders};
-use crate::db::{DbConnection, write_tx};
+use crate::db::DbConnection;
+use crate::db::bulk::{self, BulkHandbook, BulkHolder, BulkImage};
 use crate::images::ImageStore;
 
 const BATCH: usize = 2_000;
-
-/// Multi-row INSERTs are backend-specific in diesel (the MultiConnection cannot express them),
-/// so this is the one place that matches on the backend.
-macro_rules! insert_all {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        for chunk in $rows.chunks(200) {
-            match $conn {
-                DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-            };
-        }
-    };
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = holders)]
-struct BulkHolder {
-    id: i64,
-    public_id: String,
-    email: Option<String>,
-    status: &'static str,
-    created_at: time::PrimitiveDateTime,
-    updated_at: time::PrimitiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = handbooks)]
-struct BulkHandbook {
-    id: i64,
-    holder_id: i64,
-    kind: &'static str,
-    submitted_kind: &'static str,
-    status: &'static str,
-    channel: &'static str,
-    proxy: bool,
-    submitted_at: time::PrimitiveDateTime,
-    created_at: time::PrimitiveDateTime,
-    updated_at: time::PrimitiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = handbook_images)]
-struct BulkImage<'a> {
-    handbook_id: i64,
-    page: i32,
-    storage_key: &'a str,
-    thumb_key: &'a str,
-    key_id: &'a str,
-    original_sha256: String,
-    original_bytes: i64,
-    original_mime: &'static str,
-    stored_bytes: i64,
-    width: i32,
-    height: i32,
-    created_at: time::PrimitiveDateTime,
-}
 
 pub struct BulkStats {
     pub holders: usize,
@@ -88,10 +31,7 @@ pub fn seed(
     let full_key = store.put(&placeholder.full_jpeg)?;
     let thumb_key = store.put(&placeholder.thumb_jpeg)?;
     let key_id = store.key_id();
-    let first_holder: i64 =
-        holders::table.select(diesel::dsl::max(holders::id)).first::<Option<i64>>(conn)?.unwrap_or(0) + 1;
-    let first_handbook: i64 =
-        handbooks::table.select(diesel::dsl::max(handbooks::id)).first::<Option<i64>>(conn)?.unwrap_or(0) + 1;
+    let (first_holder, first_handbook) = bulk::next_ids(conn)?;
     let mut stats = BulkStats { holders: 0, handbooks: 0, images: 0 };
     let statuses = ["approved", "approved", "corrected", "returned", "rejected"];
     for start in (0..count).step_by(BATCH) {
@@ -150,25 +90,12 @@ pub fn seed(
                 });
             }
         }
-        write_tx(conn, |c| {
-            insert_all!(c, holders::table, new_holders);
-            insert_all!(c, handbooks::table, new_handbooks);
-            insert_all!(c, handbook_images::table, new_images);
-            Ok::<_, diesel::result::Error>(())
-        })?;
+        bulk::insert_batch(conn, &new_holders, &new_handbooks, &new_images)?;
         stats.holders += new_holders.len();
         stats.handbooks += new_handbooks.len();
         stats.images += new_images.len();
     }
-    crate::db::counts::recount(conn)?;
-    if let DbConnection::Pg(_) = conn {
-        // Explicit ids bypassed the identity sequences; move them past the new rows.
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute(
-            "SELECT setval(pg_get_serial_sequence('holders', 'id'), (SELECT MAX(id) FROM holders));
-             SELECT setval(pg_get_serial_sequence('handbooks', 'id'), (SELECT MAX(id) FROM handbooks));",
-        )?;
-    }
+    bulk::finish(conn)?;
     Ok(stats)
 }
 

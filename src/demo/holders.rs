@@ -12,15 +12,17 @@ use super::people::*;
 use super::raster::{Photographed, photograph};
 use crate::audit::Actor;
 use crate::db::DbConnection;
+use crate::domain::decision::{Checklist, DecisionInput};
 use crate::domain::email::EmailAddress;
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::PublicId;
+use crate::domain::review::Decision;
 use crate::domain::staff::Role;
 use crate::domain::transcription::TranscriptionInput;
 use crate::domain::wareki;
 use crate::images::{ImageStore, Processed};
 use crate::intake::{self, Channel, Metadata, Submission};
-use crate::review::decide::{self, DecideResult, DecisionInput};
+use crate::review::decide::{self, DecideResult};
 use crate::review::transcribe::{self, SaveResult};
 use crate::review::{Acting, claim};
 
@@ -371,18 +373,20 @@ fn approve(
     let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("demo approval of {id}: {e}");
     let acting = Acting { staff_id: reviewer, role: Role::Reviewer, now: at, request_id: None };
     claim::claim(conn, id, &acting).map_err(|e| fail(&e))?;
-    let version = crate::db::handbooks::find(conn, id)?.map(|h| h.version).unwrap_or_default();
+    let version = crate::db::handbooks::find(conn, id)?.ok_or_else(|| fail(&"registration vanished"))?.version;
     match transcribe::save(conn, id, &acting, version, &typed(&holder.facts)).map_err(|e| fail(&e))? {
         SaveResult::Saved { version } => {
             let input = DecisionInput {
                 version,
-                decision: "approve".into(),
-                face_photo: true,
-                right_pages: true,
-                legible: true,
-                no_tampering: true,
-                proxy_confirmed: true,
-                duplicates_checked: true,
+                decision: Some(Decision::Approve),
+                checks: Checklist {
+                    face_photo: true,
+                    right_pages: true,
+                    legible: true,
+                    no_tampering: true,
+                    proxy_confirmed: true,
+                    duplicates_checked: true,
+                },
                 ..Default::default()
             };
             match decide::decide(conn, id, &acting, &input).map_err(|e| fail(&e))? {

@@ -94,10 +94,44 @@ impl ReviewStatus {
         }
     }
 
+    /// Registrations a new submission of the same kind must look at: waiting, being
+    /// reviewed, or returned to the holder.
+    pub const OPEN: [ReviewStatus; 3] = [ReviewStatus::Submitted, ReviewStatus::InReview, ReviewStatus::Returned];
+
+    /// Approved, with or without staff corrections: what counters may see.
+    pub const APPROVED: [ReviewStatus; 2] = [ReviewStatus::Approved, ReviewStatus::Corrected];
+
+    /// Still before a decision: waiting or being reviewed.
+    pub fn is_undecided(self) -> bool {
+        matches!(self, ReviewStatus::Submitted | ReviewStatus::InReview)
+    }
+
     /// A new submission of the same kind replaces this one (the holder sent the handbook
     /// again before anyone started, or after it was returned).
     pub fn is_replaced_by_resubmission(self) -> bool {
         matches!(self, ReviewStatus::Submitted | ReviewStatus::Returned)
+    }
+}
+
+/// Who sent a registration in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// The holder, through the app.
+    App,
+    /// A reviewer uploaded it for the holder (mail-in or proxy, terms art. 3(1)(i)).
+    Staff,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::App => "app",
+            Channel::Staff => "staff",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Channel::App, Channel::Staff].into_iter().find(|c| c.as_str() == raw)
     }
 }
 
@@ -113,6 +147,10 @@ mod tests {
         assert_eq!(HandbookKind::parse("passport"), None);
         for status in ReviewStatus::ALL {
             assert_eq!(ReviewStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(ReviewStatus::parse("Approved"), None, "codes are exact");
+        for channel in [Channel::App, Channel::Staff] {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
         }
     }
 

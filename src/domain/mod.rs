@@ -1,12 +1,14 @@
 //! Domain rules: types that parse input once and rules that decide. No I/O, no diesel, no
 //! actix here, so every rule is unit-tested directly.
 
+pub mod decision;
 pub mod email;
 pub mod handbook;
 pub mod holder;
 pub mod normalize;
 pub mod notice;
 pub mod review;
+pub mod search;
 pub mod staff;
 pub mod transcription;
 pub mod wareki;

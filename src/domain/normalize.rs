@@ -194,9 +194,25 @@ pub fn clean_text(raw: &str) -> String {
     raw.nfkc().collect::<String>().trim().to_owned()
 }
 
+/// Full-width digits (０-９, typed with a Japanese IME) as ASCII; other characters kept.
+pub fn ascii_digits(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_width_digits_become_ascii() {
+        assert_eq!(ascii_digits("１２３abc４"), "123abc4");
+    }
 
     #[test]
     fn handbook_numbers() {

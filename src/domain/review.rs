@@ -182,14 +182,16 @@ pub enum ReviewError {
     AlreadyDecided,
     #[error("この操作の権限がありません。")]
     NotAllowed,
+    #[error("指定した職員は審査を担当できません（審査担当・審査責任者の有効なアカウントのみ）。")]
+    AssigneeCannotReview,
 }
 
 /// May `staff_id` claim (or renew their claim on) this registration?
 pub fn may_claim(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTime) -> Result<(), ReviewError> {
-    if !matches!(role, Role::Reviewer | Role::Supervisor) {
+    if !role.may_review() {
         return Err(ReviewError::NotAllowed);
     }
-    if !matches!(state.status, ReviewStatus::Submitted | ReviewStatus::InReview) {
+    if !state.status.is_undecided() {
         return Err(ReviewError::AlreadyDecided);
     }
     if state.takeable(now) || state.held_by(staff_id, now) { Ok(()) } else { Err(ReviewError::ClaimedByOther) }
@@ -197,10 +199,10 @@ pub fn may_claim(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateT
 
 /// May `staff_id` change the transcription or decide? Only the live claim holder.
 pub fn may_work(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTime) -> Result<(), ReviewError> {
-    if !matches!(role, Role::Reviewer | Role::Supervisor) {
+    if !role.may_review() {
         return Err(ReviewError::NotAllowed);
     }
-    if !matches!(state.status, ReviewStatus::Submitted | ReviewStatus::InReview) {
+    if !state.status.is_undecided() {
         return Err(ReviewError::AlreadyDecided);
     }
     if state.held_by(staff_id, now) {
@@ -212,15 +214,19 @@ pub fn may_work(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTi
     }
 }
 
-/// A supervisor hands a registration in review to another reviewer.
-pub fn may_reassign(state: &ClaimState, role: Role) -> Result<(), ReviewError> {
+/// A supervisor hands a registration in review to another reviewer, who must be an active
+/// member of staff of a review role.
+pub fn may_reassign(state: &ClaimState, role: Role, assignee: Option<(Role, bool)>) -> Result<(), ReviewError> {
     if role != Role::Supervisor {
         return Err(ReviewError::NotAllowed);
     }
-    if !matches!(state.status, ReviewStatus::Submitted | ReviewStatus::InReview) {
+    if !state.status.is_undecided() {
         return Err(ReviewError::AlreadyDecided);
     }
-    Ok(())
+    match assignee {
+        Some((role, true)) if role.may_review() => Ok(()),
+        _ => Err(ReviewError::AssigneeCannotReview),
+    }
 }
 
 #[cfg(test)]
@@ -285,8 +291,19 @@ mod tests {
     #[test]
     fn only_supervisors_reassign() {
         let live = claimed(2, NOW + LEASE);
-        assert_eq!(may_reassign(&live, Role::Supervisor), Ok(()));
-        assert_eq!(may_reassign(&live, Role::Reviewer), Err(ReviewError::NotAllowed));
+        let reviewer = Some((Role::Reviewer, true));
+        assert_eq!(may_reassign(&live, Role::Supervisor, reviewer), Ok(()));
+        assert_eq!(may_reassign(&live, Role::Reviewer, reviewer), Err(ReviewError::NotAllowed));
+    }
+
+    #[test]
+    fn only_active_review_staff_take_a_reassigned_registration() {
+        let live = claimed(2, NOW + LEASE);
+        assert_eq!(may_reassign(&live, Role::Supervisor, Some((Role::Supervisor, true))), Ok(()));
+        for assignee in [None, Some((Role::Reviewer, false)), Some((Role::Support, true)), Some((Role::Auditor, true))]
+        {
+            assert_eq!(may_reassign(&live, Role::Supervisor, assignee), Err(ReviewError::AssigneeCannotReview));
+        }
     }
 
     #[test]

@@ -33,6 +33,20 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == raw.trim())
     }
 
+    /// Review work (claim, transcribe, decide); supervisors may do all a reviewer may.
+    pub const REVIEWERS: [Role; 2] = [Role::Reviewer, Role::Supervisor];
+
+    /// Who may open handbook photos and transcribed data (special-care personal data).
+    pub const PHOTO_VIEWERS: [Role; 3] = [Role::Reviewer, Role::Supervisor, Role::Auditor];
+
+    pub fn may_review(self) -> bool {
+        Self::REVIEWERS.contains(&self)
+    }
+
+    pub fn may_view_photos(self) -> bool {
+        Self::PHOTO_VIEWERS.contains(&self)
+    }
+
     /// The role's name on screen.
     pub fn label(self) -> &'static str {
         match self {

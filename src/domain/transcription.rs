@@ -86,6 +86,113 @@ pub fn parse_grade(kind: HandbookKind, raw: &str) -> Result<String, String> {
     }
 }
 
+/// One field of the unified transcription: its form name and its label, said once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    Kind,
+    Name,
+    NameKana,
+    BirthDate,
+    DisabilityCategory,
+    Grade,
+    FareClass,
+    Care,
+    Municipality,
+    Number,
+    IssuedOn,
+    RenewedOn,
+    ExpiresOn,
+    RecertOn,
+    MedicalNumber,
+}
+
+impl Field {
+    pub const ALL: [Field; 15] = [
+        Field::Kind,
+        Field::Name,
+        Field::NameKana,
+        Field::BirthDate,
+        Field::DisabilityCategory,
+        Field::Grade,
+        Field::FareClass,
+        Field::Care,
+        Field::Municipality,
+        Field::Number,
+        Field::IssuedOn,
+        Field::RenewedOn,
+        Field::ExpiresOn,
+        Field::RecertOn,
+        Field::MedicalNumber,
+    ];
+
+    /// The form's field name (and `TranscriptionInput`'s member).
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Kind => "kind",
+            Field::Name => "name",
+            Field::NameKana => "name_kana",
+            Field::BirthDate => "birth_date",
+            Field::DisabilityCategory => "disability_category",
+            Field::Grade => "grade",
+            Field::FareClass => "fare_class",
+            Field::Care => "care",
+            Field::Municipality => "municipality",
+            Field::Number => "number",
+            Field::IssuedOn => "issued_on",
+            Field::RenewedOn => "renewed_on",
+            Field::ExpiresOn => "expires_on",
+            Field::RecertOn => "recert_on",
+            Field::MedicalNumber => "medical_number",
+        }
+    }
+
+    /// The label staff and holders read (form, conflict page, correction notices).
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Kind => "手帳の種類",
+            Field::Name => "氏名",
+            Field::NameKana => "ふりがな",
+            Field::BirthDate => "生年月日",
+            Field::DisabilityCategory => "障害名・障害の種別",
+            Field::Grade => "等級・障害の程度",
+            Field::FareClass => "旅客運賃減額",
+            Field::Care => "介護",
+            Field::Municipality => "発行元自治体",
+            Field::Number => "手帳番号",
+            Field::IssuedOn => "交付日",
+            Field::RenewedOn => "更新日・再交付日",
+            Field::ExpiresOn => "有効期限",
+            Field::RecertOn => "再認定年月・次回判定年月",
+            Field::MedicalNumber => "自立支援医療受給者番号",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// What was typed in this field of a form, as typed (the conflict page shows both).
+    pub fn typed(self, input: &TranscriptionInput) -> String {
+        match self {
+            Field::Kind => HandbookKind::parse(&input.kind).map(HandbookKind::label).unwrap_or_default().to_owned(),
+            Field::Name => input.name.clone(),
+            Field::NameKana => input.name_kana.clone(),
+            Field::BirthDate => input.birth_date.clone(),
+            Field::DisabilityCategory => input.disability_category.clone(),
+            Field::Grade => input.grade.clone(),
+            Field::FareClass => input.fare_class.clone(),
+            Field::Care => if input.care.as_deref().is_some_and(|c| !c.is_empty()) { "あり" } else { "なし" }.into(),
+            Field::Municipality => input.municipality.clone(),
+            Field::Number => input.number.clone(),
+            Field::IssuedOn => input.issued_on.clone(),
+            Field::RenewedOn => input.renewed_on.clone(),
+            Field::ExpiresOn => input.expires_on.clone(),
+            Field::RecertOn => input.recert_on.clone(),
+            Field::MedicalNumber => input.medical_number.clone(),
+        }
+    }
+}
+
 /// The raw form, as posted.
 #[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize, PartialEq, Eq)]
 #[serde(default)]
@@ -168,7 +275,8 @@ impl Reader<'_> {
         self.out.warnings.push(FieldNote { field, message: message.into() });
     }
 
-    fn required_text(&mut self, field: &'static str, raw: &str, label: &str, max: usize) -> Option<String> {
+    fn required_text(&mut self, field: Field, raw: &str, max: usize) -> Option<String> {
+        let (label, field) = (field.label(), field.name());
         let text = clean_text(raw);
         if text.is_empty() {
             self.error(field, format!("{label}を入力してください。"));
@@ -181,7 +289,8 @@ impl Reader<'_> {
         Some(text)
     }
 
-    fn optional_text(&mut self, field: &'static str, raw: &str, label: &str, max: usize) -> Option<String> {
+    fn optional_text(&mut self, field: Field, raw: &str, max: usize) -> Option<String> {
+        let (label, field) = (field.label(), field.name());
         let text = clean_text(raw);
         if text.chars().count() > max {
             self.error(field, format!("{label}は{max}文字以内で入力してください。"));
@@ -190,14 +299,8 @@ impl Reader<'_> {
         (!text.is_empty()).then_some(text)
     }
 
-    fn date(
-        &mut self,
-        field: &'static str,
-        raw: &str,
-        label: &str,
-        accept: Accept,
-        required: bool,
-    ) -> Option<WarekiDate> {
+    fn date(&mut self, field: Field, raw: &str, accept: Accept, required: bool) -> Option<WarekiDate> {
+        let (label, field) = (field.label(), field.name());
         if raw.trim().is_empty() {
             if required {
                 self.error(field, format!("{label}を入力してください。"));
@@ -229,15 +332,15 @@ impl Transcription {
         if kind.is_none() {
             r.error("kind", "手帳の種類を選んでください。");
         }
-        let name = r.required_text("name", &input.name, "氏名", 60);
-        let name_kana = r.required_text("name_kana", &input.name_kana, "ふりがな", 80);
+        let name = r.required_text(Field::Name, &input.name, 60);
+        let name_kana = r.required_text(Field::NameKana, &input.name_kana, 80);
         if let Some(kana) = &name_kana
             && !kana.chars().all(is_kana)
         {
             r.error("name_kana", "ふりがなは、ひらがなかカタカナで入力してください。");
         }
-        let birth = r.date("birth_date", &input.birth_date, "生年月日", Accept::Day, true);
-        let category = r.optional_text("disability_category", &input.disability_category, "障害名・種別", 80);
+        let birth = r.date(Field::BirthDate, &input.birth_date, Accept::Day, true);
+        let category = r.optional_text(Field::DisabilityCategory, &input.disability_category, 80);
         if kind == Some(HandbookKind::Physical)
             && category.is_none()
             && !r.out.errors.iter().any(|e| e.field == "disability_category")
@@ -270,19 +373,18 @@ impl Transcription {
                 "身体障害者手帳・療育手帳には旅客運賃減額（第1種・第2種）が記載されています。選んでください。",
             );
         }
-        let municipality = r.required_text("municipality", &input.municipality, "発行元自治体", 40);
-        let number = r.required_text("number", &input.number, "手帳番号", 30);
+        let municipality = r.required_text(Field::Municipality, &input.municipality, 40);
+        let number = r.required_text(Field::Number, &input.number, 30);
         if let Some(n) = &number
             && normalize::handbook_number_key(n).is_empty()
         {
             r.error("number", "手帳番号に数字がありません。");
         }
-        let issued = r.date("issued_on", &input.issued_on, "交付日", Accept::Day, true);
-        let renewed = r.date("renewed_on", &input.renewed_on, "更新日・再交付日", Accept::Day, false);
-        let expires =
-            r.date("expires_on", &input.expires_on, "有効期限", Accept::Day, kind == Some(HandbookKind::Mental));
-        let recert = r.date("recert_on", &input.recert_on, "再認定年月", Accept::DayOrMonth, false);
-        let medical_number = r.optional_text("medical_number", &input.medical_number, "自立支援医療受給者番号", 30);
+        let issued = r.date(Field::IssuedOn, &input.issued_on, Accept::Day, true);
+        let renewed = r.date(Field::RenewedOn, &input.renewed_on, Accept::Day, false);
+        let expires = r.date(Field::ExpiresOn, &input.expires_on, Accept::Day, kind == Some(HandbookKind::Mental));
+        let recert = r.date(Field::RecertOn, &input.recert_on, Accept::DayOrMonth, false);
+        let medical_number = r.optional_text(Field::MedicalNumber, &input.medical_number, 30);
         let care = input.care.as_deref().is_some_and(|v| !v.is_empty());
 
         let (
@@ -389,6 +491,54 @@ impl Transcription {
     pub fn number_key(&self) -> String {
         normalize::handbook_number_key(&self.number)
     }
+
+    /// Each field's value as the holder would read it on a notice.
+    pub fn shown(&self) -> [(Field, String); 15] {
+        let date = |d: Option<Date>| d.map(wareki::format).unwrap_or_else(|| "（なし）".into());
+        [
+            (Field::Kind, self.kind.label().to_owned()),
+            (Field::Name, self.name.clone()),
+            (Field::NameKana, self.name_kana.clone()),
+            (Field::BirthDate, wareki::format(self.birth_date)),
+            (Field::DisabilityCategory, self.disability_category.clone().unwrap_or_default()),
+            (Field::Grade, self.grade.clone()),
+            (Field::FareClass, self.fare_class.map(FareClass::label).unwrap_or("なし").to_owned()),
+            (Field::Care, if self.care { "あり" } else { "なし" }.to_owned()),
+            (Field::Municipality, self.municipality.clone()),
+            (Field::Number, self.number.clone()),
+            (Field::IssuedOn, wareki::format(self.issued_on)),
+            (Field::RenewedOn, date(self.renewed_on)),
+            (Field::ExpiresOn, date(self.expires_on)),
+            (Field::RecertOn, self.recert_on.as_ref().map(WarekiDate::display).unwrap_or_else(|| "（なし）".into())),
+            (Field::MedicalNumber, self.medical_number.clone().unwrap_or_default()),
+        ]
+    }
+}
+
+/// A field staff changed between the first transcription (what the photos showed) and the
+/// last, as the holder reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Changed {
+    pub field: Field,
+    pub before: String,
+    pub after: String,
+}
+
+/// What staff corrected: the fields whose value, as the holder reads it, differs between two
+/// saved forms. Different typing of the same value (spaces, full-width digits, era) is not a
+/// correction. Forms that do not parse compare as no change.
+pub fn changes(first: &TranscriptionInput, last: &TranscriptionInput, today: Date) -> Vec<Changed> {
+    let (Some(a), Some(b)) =
+        (Transcription::parse(first, today).transcription, Transcription::parse(last, today).transcription)
+    else {
+        return Vec::new();
+    };
+    a.shown()
+        .into_iter()
+        .zip(b.shown())
+        .filter(|((_, before), (_, after))| before != after)
+        .map(|((field, before), (_, after))| Changed { field, before, after })
+        .collect()
 }
 
 #[cfg(test)]
@@ -528,6 +678,34 @@ mod tests {
         assert!(fields.contains(&"issued_on"), "issued after renewal");
         assert!(fields.contains(&"birth_date"), "born after issue");
         assert!(fields.contains(&"recert_on"), "re-certification passed");
+    }
+
+    #[test]
+    fn every_field_has_one_name_and_label() {
+        for field in Field::ALL {
+            assert_eq!(Field::from_name(field.name()), Some(field));
+            assert!(!field.label().is_empty());
+        }
+        let parsed = Transcription::parse(&TranscriptionInput::default(), TODAY);
+        assert!(parsed.errors.iter().any(|e| e.field == "name" && e.message.starts_with(Field::Name.label())));
+    }
+
+    #[test]
+    fn changes_list_fields_as_the_holder_reads_them() {
+        let first = mental("2級", "", "令和9年3月30日");
+        let mut last = first.clone();
+        last.expires_on = "R9.3.31".into();
+        last.name = "佐藤　花子".into();
+        let found = changes(&first, &last, TODAY);
+        assert_eq!(
+            found,
+            [Changed {
+                field: Field::ExpiresOn, before: "令和9年3月30日".into(), after: "令和9年3月31日".into()
+            }],
+            "a different space is not a correction"
+        );
+        assert!(changes(&first, &first.clone(), TODAY).is_empty());
+        assert!(changes(&TranscriptionInput::default(), &last, TODAY).is_empty(), "unparsable forms compare as none");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use sha2::{Digest, Sha256};
 
-use crate::secret::Secret;
+use crate::secrets::Secret;
 
 const MAGIC: &[u8; 4] = b"HBAI";
 const VERSION: u8 = 1;
@@ -61,7 +61,7 @@ impl Keyring {
     }
 
     pub fn encrypt(&self, plaintext: &[u8], name: &str) -> Vec<u8> {
-        let nonce_bytes = crate::random::bytes::<12>();
+        let nonce_bytes = crate::secrets::random::bytes::<12>();
         let mut out = Vec::with_capacity(HEADER_LEN + plaintext.len() + 16);
         out.extend_from_slice(MAGIC);
         out.push(VERSION);

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::crypto::{CryptoError, Keyring};
-use crate::fsutil;
+use crate::atomic_file;
 
 pub struct ImageStore {
     root: PathBuf,
@@ -36,7 +36,7 @@ impl ImageStore {
 
     /// Random, meaningless names, two levels of fan-out: `3f/a9/3fa9…c1.hbai`.
     fn new_key() -> String {
-        let token = crate::random::token(16);
+        let token = crate::secrets::random::token(16);
         format!("{}/{}/{token}.hbai", &token[..2], &token[2..4])
     }
 
@@ -59,7 +59,7 @@ impl ImageStore {
             std::fs::create_dir_all(dir)?;
         }
         let sealed = self.keyring.encrypt(plaintext, &key);
-        fsutil::write_atomic(&path, &sealed, true)?;
+        atomic_file::write(&path, &sealed, true)?;
         Ok(key)
     }
 
@@ -85,7 +85,7 @@ impl ImageStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+    use crate::secrets::Secret;
 
     #[test]
     fn put_get_remove() -> Result<(), StoreError> {

@@ -2,7 +2,7 @@
 //! reviewer's proxy upload. Photos are processed and written to the store first; the rows
 //! follow in one transaction; if that fails, the files are removed again.
 
-pub mod multipart;
+pub mod limits;
 
 use serde_json::json;
 use time::OffsetDateTime;
@@ -13,31 +13,13 @@ use crate::db::handbooks::{NewHandbook, NewImage};
 use crate::db::holders::NewHolder;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::email::EmailAddress;
+pub use crate::domain::handbook::Channel;
 use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::domain::holder::{HolderStatus, PublicId};
-use crate::error::AppError;
+use crate::error::Fault;
 use crate::images::{ImageStore, Processed};
 
-pub const MAX_IMAGES: usize = 4;
-pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
-pub const MAX_REQUEST_BYTES: usize = 40 * 1024 * 1024;
-
-/// Who sent the registration in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    App,
-    /// A reviewer uploaded it for the holder (mail-in or proxy, terms art. 3(1)(i)).
-    Staff,
-}
-
-impl Channel {
-    fn as_str(self) -> &'static str {
-        match self {
-            Channel::App => "app",
-            Channel::Staff => "staff",
-        }
-    }
-}
+pub use limits::{MAX_IMAGE_BYTES, MAX_IMAGES, MAX_REQUEST_BYTES, Refusal};
 
 /// The registration's facts, parsed.
 #[derive(Debug, Clone)]
@@ -94,15 +76,32 @@ pub enum IntakeError {
     HolderNotEligible,
     #[error("a registration of this kind is being reviewed")]
     InReview,
-    #[error("photo store: {0}")]
-    Store(#[from] crate::images::store::StoreError),
     #[error(transparent)]
-    App(#[from] AppError),
+    Fault(#[from] Fault),
 }
 
 impl From<diesel::result::Error> for IntakeError {
     fn from(e: diesel::result::Error) -> Self {
-        IntakeError::App(e.into())
+        IntakeError::Fault(e.into())
+    }
+}
+
+impl From<crate::images::store::StoreError> for IntakeError {
+    fn from(e: crate::images::store::StoreError) -> Self {
+        IntakeError::Fault(e.into())
+    }
+}
+
+impl IntakeError {
+    /// Two first uploads of one holder raced to create it.
+    fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            IntakeError::Fault(Fault::Db(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )))
+        )
     }
 }
 
@@ -174,10 +173,7 @@ pub fn register(
     // Two first uploads of one holder may race to create it; the loser retries once and finds
     // the winner's row.
     let result = match write_tx(conn, |c| insert_rows(c, submission, &rows, at)) {
-        Err(IntakeError::App(AppError::Database(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )))) => write_tx(conn, |c| insert_rows(c, submission, &rows, at)),
+        Err(e) if e.is_unique_violation() => write_tx(conn, |c| insert_rows(c, submission, &rows, at)),
         other => other,
     }?;
     files.keep = !result.duplicate;
@@ -192,14 +188,79 @@ fn insert_rows(
 ) -> Result<Registered, IntakeError> {
     let meta = submission.metadata;
     let public_id = meta.holder_public_id.as_str();
+    let holder_id = holder_for(conn, submission, at)?;
+
+    // Lock the open registrations too: a reviewer claiming one right now must either finish
+    // first (and be seen as in review) or wait.
+    let open = db::handbooks::lock_open_of_kind(conn, holder_id, meta.kind)?;
+    if open.iter().any(|h| h.status == ReviewStatus::InReview) {
+        return Err(IntakeError::InReview);
+    }
+    let hashes: Vec<&str> = images.iter().map(|i| i.original_sha256.as_str()).collect();
+    for waiting in open.iter().filter(|h| h.status == ReviewStatus::Submitted) {
+        if db::handbooks::image_hashes(conn, waiting.id)? == hashes {
+            return Ok(Registered { handbook_id: waiting.id, holder_public_id: public_id.to_owned(), duplicate: true });
+        }
+    }
+    let replaced: Vec<i64> = open.iter().filter(|h| h.status.is_replaced_by_resubmission()).map(|h| h.id).collect();
+    let handbook_id = db::handbooks::insert(
+        conn,
+        &NewHandbook {
+            holder_id,
+            kind: meta.kind,
+            status: ReviewStatus::Submitted,
+            channel: submission.channel,
+            proxy: meta.proxy,
+            submitted_at: at,
+            supersedes_id: replaced.last().copied(),
+            created_at: at,
+            updated_at: at,
+        },
+    )?;
+    let rows: Vec<NewImage> = images.iter().cloned().map(|i| NewImage { handbook_id, ..i }).collect();
+    db::handbooks::insert_images(conn, &rows)?;
+    for old in &replaced {
+        db::handbooks::set_status(conn, *old, ReviewStatus::Superseded, at)?;
+        audit::append(
+            conn,
+            at,
+            AuditEntry::new(submission.actor.clone(), "registration.superseded", "handbook", old)
+                .details(json!({"by": handbook_id}))
+                .request_id(submission.request_id),
+        )?;
+    }
+    let mut entry = AuditEntry::new(submission.actor.clone(), "registration.received", "handbook", handbook_id)
+        .details(json!({
+            "holder_id": holder_id,
+            "kind": meta.kind.as_str(),
+            "channel": submission.channel.as_str(),
+            "proxy": meta.proxy,
+            "images": rows.len(),
+            "supersedes": replaced,
+        }))
+        .request_id(submission.request_id);
+    if let Some(note) = submission.note {
+        entry = entry.reason(note);
+    }
+    audit::append(conn, at, entry)?;
+    Ok(Registered { handbook_id, holder_public_id: public_id.to_owned(), duplicate: false })
+}
+
+/// The holder's row (locked, and eligible to register) or a new pending one. The app may
+/// update the holder's e-mail address; staff may only fill in a missing one.
+fn holder_for(
+    conn: &mut DbConnection,
+    submission: &Submission<'_>,
+    at: time::PrimitiveDateTime,
+) -> Result<i64, IntakeError> {
+    let meta = submission.metadata;
+    let public_id = meta.holder_public_id.as_str();
     let holder = db::holders::find_by_public_id(conn, public_id)?;
     let holder_id = match holder {
         Some(found) => {
             // Read again under the lock: status and email as they are now.
-            db::holders::lock(conn, found.id)?;
-            let holder = db::holders::find(conn, found.id)?.unwrap_or(found);
-            let status = HolderStatus::parse(&holder.status).unwrap_or(HolderStatus::Revoked);
-            if !status.may_register() {
+            let holder = db::holders::lock(conn, found.id)?.unwrap_or(found);
+            if !holder.status.may_register() {
                 return Err(IntakeError::HolderNotEligible);
             }
             // The app speaks for the holder and may update the address; staff registering by
@@ -225,72 +286,13 @@ fn insert_rows(
             &NewHolder {
                 public_id,
                 email: meta.email.as_ref().map(EmailAddress::as_str),
-                status: HolderStatus::Pending.as_str(),
+                status: HolderStatus::Pending,
                 created_at: at,
                 updated_at: at,
             },
         )?,
     };
-
-    // Lock the open registrations too: a reviewer claiming one right now must either finish
-    // first (and be seen as in review) or wait.
-    db::handbooks::lock_open_of_kind(conn, holder_id, meta.kind.as_str())?;
-    let open = db::handbooks::open_of_kind(conn, holder_id, meta.kind.as_str())?;
-    if open.iter().any(|h| h.status == ReviewStatus::InReview.as_str()) {
-        return Err(IntakeError::InReview);
-    }
-    let hashes: Vec<&str> = images.iter().map(|i| i.original_sha256.as_str()).collect();
-    for waiting in open.iter().filter(|h| h.status == ReviewStatus::Submitted.as_str()) {
-        if db::handbooks::image_hashes(conn, waiting.id)? == hashes {
-            return Ok(Registered { handbook_id: waiting.id, holder_public_id: public_id.to_owned(), duplicate: true });
-        }
-    }
-    let replaced: Vec<i64> = open
-        .iter()
-        .filter(|h| ReviewStatus::parse(&h.status).is_some_and(ReviewStatus::is_replaced_by_resubmission))
-        .map(|h| h.id)
-        .collect();
-    let handbook_id = db::handbooks::insert(
-        conn,
-        &NewHandbook {
-            holder_id,
-            kind: meta.kind.as_str(),
-            status: ReviewStatus::Submitted.as_str(),
-            channel: submission.channel.as_str(),
-            proxy: meta.proxy,
-            submitted_at: at,
-            supersedes_id: replaced.last().copied(),
-            created_at: at,
-            updated_at: at,
-        },
-    )?;
-    let rows: Vec<NewImage> = images.iter().cloned().map(|i| NewImage { handbook_id, ..i }).collect();
-    db::handbooks::insert_images(conn, &rows)?;
-    for old in &replaced {
-        db::handbooks::set_status(conn, *old, ReviewStatus::Superseded.as_str(), at)?;
-        audit::append(
-            conn,
-            at,
-            AuditEntry::new(submission.actor.clone(), "registration.superseded", "handbook", old)
-                .details(json!({"by": handbook_id}))
-                .request_id(submission.request_id),
-        )?;
-    }
-    let mut entry = AuditEntry::new(submission.actor.clone(), "registration.received", "handbook", handbook_id)
-        .details(json!({
-            "holder_id": holder_id,
-            "kind": meta.kind.as_str(),
-            "channel": submission.channel.as_str(),
-            "proxy": meta.proxy,
-            "images": rows.len(),
-            "supersedes": replaced,
-        }))
-        .request_id(submission.request_id);
-    if let Some(note) = submission.note {
-        entry = entry.reason(note);
-    }
-    audit::append(conn, at, entry)?;
-    Ok(Registered { handbook_id, holder_public_id: public_id.to_owned(), duplicate: false })
+    Ok(holder_id)
 }
 
 #[cfg(test)]

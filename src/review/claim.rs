@@ -6,28 +6,16 @@ use super::{Acting, ReviewFailure, claim_state};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
 use crate::db::{self, DbConnection, write_tx};
+use crate::domain::handbook::HandbookKind;
 use crate::domain::review::{self, LEASE, ReviewError};
-use crate::domain::staff::Role;
-use crate::error::AppError;
-
-fn lock(conn: &mut DbConnection, id: i64) -> Result<db::handbooks::HandbookRow, ReviewFailure> {
-    // A no-op update takes the row lock on PostgreSQL before the row is read.
-    use crate::db::schema::handbooks;
-    use diesel::prelude::*;
-    let n = diesel::update(handbooks::table.find(id)).set(handbooks::id.eq(handbooks::id)).execute(conn)?;
-    if n == 0 {
-        return Err(AppError::NotFound.into());
-    }
-    Ok(db::handbooks::find(conn, id)?.ok_or(AppError::NotFound)?)
-}
 
 /// The oldest registration nobody holds, claimed for the acting reviewer.
 pub fn take_next(
     conn: &mut DbConnection,
     acting: &Acting<'_>,
-    kind: Option<&str>,
+    kind: Option<HandbookKind>,
 ) -> Result<Option<i64>, ReviewFailure> {
-    if !matches!(acting.role, Role::Reviewer | Role::Supervisor) {
+    if !acting.role.may_review() {
         return Err(ReviewError::NotAllowed.into());
     }
     let (now, until) = (to_db(acting.now), to_db(acting.now + LEASE));
@@ -39,18 +27,19 @@ pub fn take_next(
             c,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "registration.claimed", "handbook", id)
-                .details(json!({"via": "take_next", "from": from}))
+                .details(json!({"via": "take_next", "from": from.as_str()}))
                 .request_id(acting.request_id),
         )?;
         Ok(Some(id))
     })
 }
 
-/// Claims one registration, or renews the acting reviewer's own lease on it.
+/// Claims one registration, or renews the acting reviewer's own lease on it. Returns whether
+/// it was a renewal.
 pub fn claim(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<bool, ReviewFailure> {
     let (now, until) = (to_db(acting.now), to_db(acting.now + LEASE));
     write_tx(conn, |c| {
-        let row = lock(c, id)?;
+        let row = db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
         let state = claim_state(&row);
         review::may_claim(&state, acting.staff_id, acting.role, acting.now)?;
         let renewal = state.held_by(acting.staff_id, acting.now);
@@ -73,7 +62,7 @@ pub fn claim(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<bo
 pub fn release(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<(), ReviewFailure> {
     let now = to_db(acting.now);
     write_tx(conn, |c| {
-        let row = lock(c, id)?;
+        let row = db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
         review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
         db::queue::release(c, id, now)?;
         audit::append(
@@ -90,12 +79,9 @@ pub fn release(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<
 pub fn reassign(conn: &mut DbConnection, id: i64, to_staff: i64, acting: &Acting<'_>) -> Result<(), ReviewFailure> {
     let (now, until) = (to_db(acting.now), to_db(acting.now + LEASE));
     write_tx(conn, |c| {
-        let row = lock(c, id)?;
-        review::may_reassign(&claim_state(&row), acting.role)?;
-        let target = db::staff::find(c, to_staff)?.ok_or(AppError::BadRequest("unknown staff"))?;
-        if !target.active || !matches!(target.role(), Some(Role::Reviewer | Role::Supervisor)) {
-            return Err(AppError::BadRequest("assignee cannot review").into());
-        }
+        let row = db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
+        let assignee = db::staff::find(c, to_staff)?.map(|s| (s.role, s.active));
+        review::may_reassign(&claim_state(&row), acting.role, assignee)?;
         db::queue::claim(c, id, to_staff, now, until)?;
         audit::append(
             c,

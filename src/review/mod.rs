@@ -10,10 +10,10 @@ pub mod view;
 use time::OffsetDateTime;
 
 use crate::db::handbooks::HandbookRow;
-use crate::domain::handbook::ReviewStatus;
+use crate::db::{self, DbConnection};
 use crate::domain::review::{ClaimState, ReviewError};
 use crate::domain::staff::Role;
-use crate::error::AppError;
+use crate::error::Fault;
 
 /// Who acts, and when.
 #[derive(Clone, Copy)]
@@ -24,24 +24,36 @@ pub struct Acting<'a> {
     pub request_id: Option<&'a str>,
 }
 
+/// Why a review action did not happen: a rule said no (the screen explains it), the
+/// registration does not exist, or something broke.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewFailure {
     #[error(transparent)]
     Rule(#[from] ReviewError),
+    #[error("no such registration")]
+    NotFound,
     #[error(transparent)]
-    App(#[from] AppError),
+    Fault(#[from] Fault),
 }
 
 impl From<diesel::result::Error> for ReviewFailure {
     fn from(e: diesel::result::Error) -> Self {
-        ReviewFailure::App(e.into())
+        ReviewFailure::Fault(e.into())
     }
 }
 
 pub fn claim_state(row: &HandbookRow) -> ClaimState {
     ClaimState {
-        status: ReviewStatus::parse(&row.status).unwrap_or(ReviewStatus::Rejected),
+        status: row.status,
         claimed_by: row.claimed_by,
         claim_expires_at: row.claim_expires_at.map(crate::clock::from_db),
     }
+}
+
+/// Locks the registration (and first its holder: the lock order of every writer, so two never
+/// deadlock) and reads it as it is now.
+fn lock_registration(conn: &mut DbConnection, id: i64) -> Result<HandbookRow, ReviewFailure> {
+    let holder_id = db::handbooks::holder_of(conn, id)?.ok_or(ReviewFailure::NotFound)?;
+    db::holders::lock(conn, holder_id)?;
+    db::handbooks::lock(conn, id)?.ok_or(ReviewFailure::NotFound)
 }

@@ -1,21 +1,18 @@
 //! Saving a transcription, with optimistic locking: a save made from a stale form is refused
 //! and both versions are handed back, so nobody's typing is lost or silently overwritten.
 
-use diesel::prelude::*;
 use serde_json::json;
 use time::PrimitiveDateTime;
 
 use super::{Acting, ReviewFailure, claim_state};
 use crate::audit::{self, Actor, AuditEntry};
-use crate::clock::to_db;
-use crate::db::fields::FieldsRow;
-use crate::db::schema::handbooks;
+use crate::clock::{to_db, today_jst};
+use crate::db::fields::{FieldsRow, Revision};
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::review::{self, LEASE};
 use crate::domain::transcription::{Parsed, Transcription, TranscriptionInput};
 use crate::domain::wareki::Precision;
-use crate::error::AppError;
-use crate::web::format::JST;
+use crate::error::Fault;
 
 /// Someone saved since the form was loaded.
 #[derive(Debug, Clone)]
@@ -59,13 +56,21 @@ pub fn fields_row(handbook_id: i64, t: &Transcription, staff_id: i64, at: Primit
     }
 }
 
+/// A saved revision's form, as typed. A revision that does not read back is a fault.
+pub fn input_of(revision: &Revision) -> Result<TranscriptionInput, Fault> {
+    Fault::parse_json("transcriptions.fields", &revision.fields)
+}
+
 /// The latest saved form of a registration, if any.
 pub fn latest_input(
     conn: &mut DbConnection,
     handbook_id: i64,
-) -> QueryResult<Option<(TranscriptionInput, db::fields::Revision)>> {
+) -> Result<Option<(TranscriptionInput, Revision)>, Fault> {
     let revisions = db::fields::revisions(conn, handbook_id)?;
-    Ok(revisions.into_iter().last().map(|r| (serde_json::from_str(&r.fields).unwrap_or_default(), r)))
+    match revisions.into_iter().last() {
+        Some(revision) => Ok(Some((input_of(&revision)?, revision))),
+        None => Ok(None),
+    }
 }
 
 pub fn save(
@@ -75,21 +80,21 @@ pub fn save(
     form_version: i32,
     input: &TranscriptionInput,
 ) -> Result<SaveResult, ReviewFailure> {
-    let today = acting.now.to_offset(JST).date();
-    let parsed = Transcription::parse(input, today);
+    let parsed = Transcription::parse(input, today_jst(acting.now));
     let Some(transcription) = parsed.transcription.clone() else {
         return Ok(SaveResult::Invalid(parsed));
     };
     let now = to_db(acting.now);
-    let fields_json = serde_json::to_string(input).map_err(|e| AppError::Internal(e.into()))?;
+    let fields_json = Fault::to_json("transcription form", input)?;
     let warned: Vec<&str> = parsed.warnings.iter().map(|w| w.field).collect();
     write_tx(conn, |c| {
-        diesel::update(handbooks::table.find(id)).set(handbooks::id.eq(handbooks::id)).execute(c)?;
-        let row = db::handbooks::find(c, id)?.ok_or(AppError::NotFound)?;
+        let row = db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
         review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
         if row.version != form_version {
+            // The version only moves with a saved revision or a decision, and a decision ends
+            // the claim (refused above); no revision here means the data is not what we wrote.
             let (theirs, revision) =
-                latest_input(c, id)?.ok_or(AppError::Conflict("version moved without a saved transcription"))?;
+                latest_input(c, id)?.ok_or(Fault::Corrupt("handbooks.version moved without a transcription"))?;
             return Ok(SaveResult::Conflict(Conflict {
                 theirs,
                 saved_by: revision.saved_by_name,
@@ -97,22 +102,11 @@ pub fn save(
                 current_version: row.version,
             }));
         }
-        let kind = transcription.kind.as_str();
-        let kind_changed = kind != row.kind;
-        if kind_changed {
-            diesel::update(handbooks::table.find(id)).set(handbooks::kind.eq(kind)).execute(c)?;
-            db::counts::moved(c, &row.kind, Some(&row.status), None)?;
-            db::counts::moved(c, kind, None, Some(&row.status))?;
-        }
+        let kind_changed = transcription.kind != row.kind;
+        db::handbooks::change_kind(c, &row, transcription.kind)?;
         db::fields::save(c, &fields_row(id, &transcription, acting.staff_id, now))?;
         let version = row.version + 1;
-        diesel::update(handbooks::table.find(id))
-            .set((
-                handbooks::version.eq(version),
-                handbooks::updated_at.eq(now),
-                handbooks::claim_expires_at.eq(to_db(acting.now + LEASE)),
-            ))
-            .execute(c)?;
+        db::handbooks::transcribed(c, id, version, now, to_db(acting.now + LEASE))?;
         db::fields::add_revision(c, id, version, &fields_json, acting.staff_id, now)?;
         audit::append(
             c,

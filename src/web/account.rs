@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::access::AnyStaff;
 use super::auth::RequireRole;
+use super::error::{AppResult, account_refusal};
 use super::forms::FormErrors;
 use super::layout::Layout;
 use super::session;
@@ -14,7 +15,6 @@ use super::state::AppState;
 use crate::accounts::manage::{self, ManageError};
 use crate::db;
 use crate::domain::staff::{NewPassword, StaffEmail};
-use crate::error::AppResult;
 
 #[derive(Template)]
 #[template(path = "account/password.html")]
@@ -73,7 +73,7 @@ pub async fn submit(
         let (id, request_id, current) = (staff.id, staff.request_id.clone(), form.current_password);
         let result = state
             .db(move |conn| {
-                manage::refusal(manage::change_own_password(conn, id, &current, &new, now, Some(&request_id)))
+                account_refusal(manage::change_own_password(conn, id, &current, &new, now, Some(&request_id)))
             })
             .await?;
         match result {

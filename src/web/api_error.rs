@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
-use crate::error::AppError;
-use crate::intake::multipart::Refusal;
+use super::error::AppError;
+use crate::intake::Refusal;
 use crate::intake::{IntakeError, MetadataError};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,11 +65,9 @@ impl From<MetadataError> for ApiError {
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::NotFound | AppError::Database(diesel::result::Error::NotFound) => {
-                Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
-            }
+            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource"),
             other => {
-                tracing::error!(error = %other, "API request failed");
+                tracing::error!(error = %crate::error::chain(&other), "API request failed");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
             }
         }
@@ -89,11 +87,7 @@ impl From<IntakeError> for ApiError {
                 "registration_in_review",
                 "a registration of this kind is being reviewed; wait for its result",
             ),
-            IntakeError::Store(e) => {
-                tracing::error!(error = %e, "photo store failed");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
-            }
-            IntakeError::App(e) => e.into(),
+            IntakeError::Fault(fault) => AppError::Fault(fault).into(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use actix_web::{HttpResponse, web};
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
+use super::error::AppError;
 
 struct Asset {
     /// The name templates ask for, e.g. `app.css`.

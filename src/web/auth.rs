@@ -11,11 +11,11 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use tracing_actix_web::RequestId;
 
 use super::access::Access;
+use super::error::AppError;
 use super::session;
 use super::state::AppState;
 use crate::db;
 use crate::domain::staff::Role;
-use crate::error::AppError;
 
 /// Sent by the review screen's script when it renews a claim on its own.
 pub const HEARTBEAT_HEADER: &str = "x-claim-heartbeat";
@@ -47,7 +47,7 @@ impl FromRequest for CurrentStaff {
         let heartbeat = req.headers().contains_key(HEARTBEAT_HEADER);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+            let state = state.ok_or_else(|| AppError::Internal("application state missing"))?;
             let Some(auth) = session::auth(&session) else {
                 return Err(AppError::Unauthenticated);
             };
@@ -67,9 +67,7 @@ impl FromRequest for CurrentStaff {
                 session::sign_out(&session);
                 return Err(AppError::Unauthenticated);
             };
-            let Some(role) = row.role() else {
-                return Err(AppError::Forbidden);
-            };
+            let role = row.role;
             if row.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
                 return Err(AppError::PasswordChangeRequired);
             }

@@ -16,9 +16,9 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use futures_util::stream::{self, LocalBoxStream};
 
+use super::error::AppError;
 use super::session;
-use crate::error::AppError;
-use crate::secret::constant_time_eq;
+use crate::secrets::constant_time_eq;
 
 pub const FIELD: &str = "csrf_token";
 const FORM_LIMIT: usize = 256 * 1024;

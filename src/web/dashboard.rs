@@ -3,19 +3,18 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::prelude::*;
 use time::{Duration, OffsetDateTime, Time};
 
 use super::access::AnyStaff;
 use super::auth::RequireRole;
+use super::error::AppResult;
 use super::format::{JST, datetime_jst, waiting};
 use super::layout::Layout;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
-use crate::db::schema::{decisions, handbooks};
+use crate::db;
+use crate::domain::handbook::ReviewStatus;
 use crate::domain::review::Decision;
-use crate::domain::staff::Role;
-use crate::error::AppResult;
 
 pub struct DayBar {
     pub label: String,
@@ -54,31 +53,20 @@ async fn figures(state: &AppState) -> AppResult<Figures> {
     let now = state.clock.now();
     let cutoff = to_db(now - Duration::hours(i64::from(state.settings.queue_sla_hours)));
     let (today_start, week_start) = (jst_midnight(now, 0), jst_midnight(now, 6));
-    let (counts, overdue, oldest, recent) = state
+    let (waiting_now, in_review, overdue, oldest, recent) = state
         .db(move |conn| {
-            let counts = crate::db::counts::all(conn)?;
-            let overdue: i64 = handbooks::table
-                .filter(handbooks::status.eq("submitted"))
-                .filter(handbooks::submitted_at.lt(cutoff))
-                .count()
-                .get_result(conn)?;
-            let oldest: Option<time::PrimitiveDateTime> = handbooks::table
-                .filter(handbooks::status.eq("submitted"))
-                .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
-                .select(handbooks::submitted_at)
-                .first(conn)
-                .optional()?;
-            let recent: Vec<(String, time::PrimitiveDateTime)> = decisions::table
-                .filter(decisions::decided_at.ge(week_start))
-                .select((decisions::decision, decisions::decided_at))
-                .load(conn)?;
-            Ok((counts, overdue, oldest, recent))
+            Ok((
+                db::counts::in_status(conn, ReviewStatus::Submitted)?,
+                db::counts::in_status(conn, ReviewStatus::InReview)?,
+                db::handbooks::waiting_since_before(conn, cutoff)?,
+                db::handbooks::oldest_waiting(conn)?,
+                db::decisions::since(conn, week_start)?,
+            ))
         })
         .await?;
-    let count = |status: &str| counts.iter().filter(|(s, _, _)| s == status).map(|(_, _, n)| *n).sum::<i64>();
     let today: Vec<(&'static str, i64)> = Decision::ALL
         .iter()
-        .map(|d| (d.label(), recent.iter().filter(|(k, at)| k == d.as_str() && *at >= today_start).count() as i64))
+        .map(|d| (d.label(), recent.iter().filter(|(k, at)| k == d && *at >= today_start).count() as i64))
         .collect();
     let mut days: Vec<(String, i64)> = (0..7)
         .rev()
@@ -92,8 +80,8 @@ async fn figures(state: &AppState) -> AppResult<Figures> {
         .collect();
     let busiest = days.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
     Ok(Figures {
-        waiting: count("submitted"),
-        in_review: count("in_review"),
+        waiting: waiting_now,
+        in_review,
         overdue,
         oldest: oldest.map(|t| datetime_jst(from_db(t))),
         oldest_wait: oldest.map(|t| waiting(now - from_db(t))),
@@ -116,8 +104,7 @@ async fn figures(state: &AppState) -> AppResult<Figures> {
 }
 
 pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
-    let figures =
-        if matches!(staff.role, Role::Reviewer | Role::Supervisor) { Some(figures(&state).await?) } else { None };
+    let figures = if staff.role.may_review() { Some(figures(&state).await?) } else { None };
     let page = DashboardPage {
         layout: Layout::for_staff(&staff, "ダッシュボード", "/"),
         figures,

@@ -7,8 +7,8 @@ use actix_web::{Error, HttpMessage, HttpResponse};
 use askama::Template;
 use tracing_actix_web::RequestId;
 
+use super::error::AppError;
 use super::layout::Layout;
-use crate::error::AppError;
 
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -1,11 +1,8 @@
 //! How times and dates read on screen: Japan Standard Time, Japanese order.
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
-pub const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => UtcOffset::UTC,
-};
+pub use crate::clock::JST;
 
 pub fn datetime_jst(at: OffsetDateTime) -> String {
     let t = at.to_offset(JST);

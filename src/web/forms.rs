@@ -1,5 +1,47 @@
-//! Form errors: each problem is named next to its field and listed in a summary at the top
-//! that links to the field (Digital Agency design system pattern).
+//! Forms: an extractor for posted forms with repeated fields, and form errors (each problem
+//! named next to its field and listed in a summary at the top that links to the field, the
+//! Digital Agency design system pattern).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use serde::de::DeserializeOwned;
+
+use super::error::AppError;
+
+/// Largest form body accepted (the longest form has a few kilobytes of text).
+const FORM_LIMIT: usize = 64 * 1024;
+
+/// A URL-encoded form whose repeated names (`defects=D01&defects=D02`) read into a `Vec`,
+/// which actix's `web::Form` cannot do. A body that does not deserialise is a 400.
+pub struct HtmlForm<T>(pub T);
+
+impl<T> HtmlForm<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        let is_form = req.content_type().eq_ignore_ascii_case("application/x-www-form-urlencoded");
+        Box::pin(async move {
+            if !is_form {
+                return Err(AppError::BadRequest("not a form"));
+            }
+            let body = body.await.map_err(|_| AppError::BadRequest("form body"))?;
+            if body.len() > FORM_LIMIT {
+                return Err(AppError::BadRequest("form too large"));
+            }
+            serde_html_form::from_bytes(&body).map(HtmlForm).map_err(|_| AppError::BadRequest("form fields"))
+        })
+    }
+}
 
 #[derive(Default, Debug)]
 pub struct FormErrors {

@@ -7,9 +7,10 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use super::api_error::ApiError;
+use super::multipart;
 use super::state::AppState;
 use crate::audit::Actor;
-use crate::intake::multipart::{self, Refusal};
+use crate::intake::Refusal;
 use crate::intake::{self, Channel, MAX_REQUEST_BYTES, Metadata, Submission};
 
 /// Room for multipart boundaries and part headers on top of the photo bytes.

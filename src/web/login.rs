@@ -8,13 +8,13 @@ use serde::Deserialize;
 use tracing_actix_web::RequestId;
 
 use super::auth::CurrentStaff;
+use super::error::{AppError, AppResult};
 use super::forms::FormErrors;
 use super::layout::Layout;
 use super::session::{self, PendingEnrolment};
 use super::state::AppState;
 use crate::accounts::sign_in::{self, Attempt, Outcome};
 use crate::auth::totp;
-use crate::error::AppResult;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -97,6 +97,7 @@ pub async fn submit(
                     request_id: Some(&request_id),
                 },
             )
+            .map_err(AppError::from)
         })
         .await?;
     match outcome {
@@ -132,7 +133,7 @@ fn live_enrolment(state: &AppState, session: &Session) -> Option<PendingEnrolmen
 
 fn enrol_page(session: &Session, pending: &PendingEnrolment, errors: FormErrors) -> AppResult<String> {
     let (_, qr) = totp::enrolment(&pending.secret, &format!("staff-{}", pending.staff_id))
-        .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+        .map_err(|e| AppError::from(crate::error::Fault::from(e)))?;
     let page = EnrolPage {
         layout: Layout::anonymous("2段階認証の設定", session::csrf_token(session)?, None),
         errors,
@@ -165,7 +166,7 @@ pub async fn enrol_submit(
     let (staff_id, epoch, secret, code) =
         (pending.staff_id, pending.epoch, pending.secret.clone(), form.into_inner().totp);
     let enrolled = state
-        .db(move |conn| sign_in::complete_enrolment(conn, staff_id, epoch, &secret, &code, now, Some(&request_id)))
+        .db(move |conn| Ok(sign_in::complete_enrolment(conn, staff_id, epoch, &secret, &code, now, Some(&request_id))?))
         .await?;
     if enrolled {
         session::sign_in(&session, staff_id, epoch, now)?;
@@ -179,7 +180,7 @@ pub async fn enrol_submit(
 pub async fn logout(state: web::Data<AppState>, staff: CurrentStaff) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (id, request_id) = (staff.id, staff.request_id.clone());
-    state.db(move |conn| sign_in::sign_out(conn, id, now, Some(&request_id))).await?;
+    state.db(move |conn| Ok(sign_in::sign_out(conn, id, now, Some(&request_id))?)).await?;
     session::sign_out(&staff.session);
     Ok(see_other("/login"))
 }

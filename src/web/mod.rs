@@ -4,6 +4,7 @@ pub mod access;
 pub mod assets;
 pub mod auth;
 pub mod csrf;
+pub mod error;
 pub mod error_pages;
 pub mod format;
 pub mod forms;
@@ -19,7 +20,8 @@ mod dashboard;
 mod health;
 mod intake_api;
 mod login;
-mod photos;
+mod multipart;
+pub(crate) mod photos;
 mod proxy_upload;
 mod queue;
 pub(crate) mod review;
@@ -27,7 +29,7 @@ mod staff_admin;
 
 use actix_web::web;
 
-use crate::error::AppError;
+use self::error::AppError;
 use access::{AccessRule, Admins, AnyStaff, ImageViewers, Machine, Public, Reviewers, RouteAccess, Supervisors};
 
 /// One row of the route table, kept as data so a test can walk every route.

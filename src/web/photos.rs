@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use super::access::ImageViewers;
 use super::auth::RequireRole;
+use super::error::{AppError, AppResult};
 use super::forms::FormErrors;
 use super::layout::Layout;
 use super::state::AppState;
 use crate::db;
-use crate::error::{AppError, AppResult};
 use crate::photos::{self, Basis, REASONS, Variant, Viewer};
 
 async fn serve(
@@ -26,7 +26,7 @@ async fn serve(
     let bytes = state
         .db(move |conn| {
             let viewer = Viewer { staff_id, role, now, request_id: Some(&request_id) };
-            photos::view(conn, &store, &viewer, image_id, variant)
+            Ok(photos::view(conn, &store, &viewer, image_id, variant)?)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -148,7 +148,9 @@ pub async fn state_reason(
         Ok(reason) => {
             let now = state.clock.now();
             let (staff_id, request_id) = (staff.id, staff.request_id.clone());
-            state.db(move |conn| photos::grant(conn, staff_id, handbook_id, &reason, now, Some(&request_id))).await?;
+            state
+                .db(move |conn| Ok(photos::grant(conn, staff_id, handbook_id, &reason, now, Some(&request_id))?))
+                .await?;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/registrations/{handbook_id}/photos")))
                 .finish())

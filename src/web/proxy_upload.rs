@@ -8,16 +8,17 @@ use askama::Template;
 
 use super::access::Reviewers;
 use super::auth::RequireRole;
+use super::error::AppResult;
 use super::forms::FormErrors;
 use super::layout::Layout;
+use super::multipart;
 use super::session;
 use super::state::AppState;
 use crate::audit::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::PublicId;
-use crate::error::AppResult;
-use crate::intake::multipart::{self, Refusal};
+use crate::intake::Refusal;
 use crate::intake::{self, Channel, IntakeError, Metadata, Submission};
 
 pub struct KindOption {
@@ -116,8 +117,7 @@ pub async fn submit(
                 request_id: Some(&request_id),
             };
             match intake::register(conn, &store, &submission) {
-                Err(IntakeError::App(e)) => Err(e),
-                Err(IntakeError::Store(e)) => Err(crate::error::AppError::Internal(e.into())),
+                Err(IntakeError::Fault(fault)) => Err(fault.into()),
                 other => Ok(other),
             }
         })

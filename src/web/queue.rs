@@ -9,17 +9,16 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::access::Reviewers;
 use super::auth::RequireRole;
+use super::error::AppResult;
 use super::format::{datetime_jst, waiting};
 use super::layout::Layout;
 use super::session;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
-use crate::db::queue::{QueueFilter, QueueRow, Search};
+use crate::db::queue::{QueueFilter, QueueRow};
 use crate::db::{self};
-use crate::domain::handbook::{HandbookKind, ReviewStatus};
-use crate::domain::holder::PublicId;
-use crate::domain::normalize;
-use crate::error::AppResult;
+use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
+use crate::domain::search::Search;
 use crate::review::claim;
 
 const PAGE_SIZE: i64 = 50;
@@ -81,38 +80,14 @@ fn decode_cursor(raw: &str) -> Option<(PrimitiveDateTime, i64)> {
     Some((to_db(at), id.parse().ok()?))
 }
 
-/// What the search box holds: a holder ID, a handbook or registration number, a reading, or
-/// a name.
-pub fn classify(q: &str) -> Search {
-    let q = normalize::clean_text(q);
-    if q.is_empty() {
-        return Search::None;
-    }
-    let number = normalize::handbook_number_key(&q);
-    let digits_only =
-        q.trim_start_matches('#').trim_start_matches('第').trim_end_matches('号').chars().all(|c| c.is_ascii_digit());
-    if digits_only && !number.is_empty() {
-        return Search::Number { id: q.trim_start_matches('#').parse().ok(), key: number };
-    }
-    if let Ok(public_id) = PublicId::parse(&q)
-        && q.chars().any(|c| c.is_ascii_digit())
-    {
-        return Search::PublicId(public_id.as_str().to_owned());
-    }
-    let kana = normalize::kana_key(&q);
-    if kana.chars().all(|c| matches!(c, 'ァ'..='ヺ' | 'ー' | '・')) {
-        return Search::KanaPrefix(kana);
-    }
-    Search::NamePrefix(normalize::name_key(&q))
-}
-
-const TABS: [(&str, &str); 6] = [
-    ("submitted", "審査待ち"),
-    ("in_review", "審査中"),
-    ("returned", "差し戻し"),
-    ("approved", "承認済"),
-    ("rejected", "却下"),
-    ("all", "すべて"),
+/// The tabs: a status each (its code in the URL), and "all".
+const TABS: [(&str, Option<ReviewStatus>, &str); 6] = [
+    ("submitted", Some(ReviewStatus::Submitted), "審査待ち"),
+    ("in_review", Some(ReviewStatus::InReview), "審査中"),
+    ("returned", Some(ReviewStatus::Returned), "差し戻し"),
+    ("approved", Some(ReviewStatus::Approved), "承認済"),
+    ("rejected", Some(ReviewStatus::Rejected), "却下"),
+    ("all", None, "すべて"),
 ];
 
 pub async fn show(
@@ -121,33 +96,30 @@ pub async fn show(
     query: web::Query<QueueQuery>,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let status = query.status.filter(|s| TABS.iter().any(|(c, _)| c == s)).unwrap_or_else(|| "submitted".into());
+    let (status, status_filter) = TABS
+        .iter()
+        .find(|(code, _, _)| query.status.as_deref() == Some(*code))
+        .map(|(code, filter, _)| ((*code).to_owned(), *filter))
+        .unwrap_or_else(|| ("submitted".into(), Some(ReviewStatus::Submitted)));
     let kind = query.kind.as_deref().and_then(HandbookKind::parse);
     let q = query.q.unwrap_or_default();
-    let search = classify(&q);
+    let search = Search::classify(&q);
     let after = query.after.as_deref().and_then(decode_cursor);
-    let status_filter = (status != "all").then(|| status.clone());
     let (rows, counts) = state
         .db(move |conn| {
             let rows = db::queue::page(
                 conn,
-                &QueueFilter {
-                    status: status_filter.as_deref(),
-                    kind: kind.map(HandbookKind::as_str),
-                    search: &search,
-                    after,
-                    limit: PAGE_SIZE + 1,
-                },
+                &QueueFilter { status: status_filter, kind, search: &search, after, limit: PAGE_SIZE + 1 },
             )?;
             Ok((rows, db::counts::all(conn)?))
         })
         .await?;
     let now = state.clock.now();
     let sla = time::Duration::hours(i64::from(state.settings.queue_sla_hours));
-    let count_of = |code: &str| -> i64 {
+    let count_of = |tab: Option<ReviewStatus>| -> i64 {
         counts
             .iter()
-            .filter(|(s, k, _)| (code == "all" || s == code) && kind.is_none_or(|kd| kd.as_str() == k))
+            .filter(|(s, k, _)| tab.is_none_or(|t| t == *s) && kind.is_none_or(|kd| kd == *k))
             .map(|(_, _, n)| *n)
             .sum()
     };
@@ -159,18 +131,18 @@ pub async fn show(
         .map(|r| {
             let submitted = from_db(r.submitted_at);
             let waiting_for = now - submitted;
-            let open = matches!(r.status.as_str(), "submitted" | "in_review");
+            let open = r.status.is_undecided();
             Line {
                 id: r.id,
-                kind: HandbookKind::parse(&r.kind).map(HandbookKind::label).unwrap_or("不明"),
-                status: ReviewStatus::parse(&r.status).map(ReviewStatus::label).unwrap_or("不明"),
+                kind: r.kind.label(),
+                status: r.status.label(),
                 public_id: r.public_id,
                 submitted: datetime_jst(submitted),
                 waiting: if open { waiting(waiting_for) } else { "—".into() },
                 overdue: open && waiting_for > sla,
                 channel: if r.proxy {
                     "代理登録"
-                } else if r.channel == "staff" {
+                } else if r.channel == Channel::Staff {
                     "窓口"
                 } else {
                     "アプリ"
@@ -183,7 +155,7 @@ pub async fn show(
         layout: Layout::for_staff(&staff, "審査キュー", "/queue"),
         tabs: TABS
             .iter()
-            .map(|(code, label)| Tab { code, label, count: count_of(code), current: *code == status })
+            .map(|(code, filter, label)| Tab { code, label, count: count_of(*filter), current: *code == status })
             .collect(),
         kinds: HandbookKind::ALL
             .iter()
@@ -211,11 +183,9 @@ pub async fn take_next(
     form: web::Form<TakeForm>,
 ) -> AppResult<HttpResponse> {
     let kind = HandbookKind::parse(&form.kind);
-    let taken = super::review::act(&state, &staff, move |conn, acting| {
-        claim::take_next(conn, acting, kind.map(HandbookKind::as_str))
-    })
-    .await?
-    .map_err(|_| crate::error::AppError::Forbidden)?;
+    let taken = super::review::act(&state, &staff, move |conn, acting| claim::take_next(conn, acting, kind))
+        .await?
+        .map_err(|_| super::error::AppError::Forbidden)?;
     let location = match taken {
         Some(id) => format!("/registrations/{id}"),
         None => {
@@ -231,24 +201,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_search_box_is_classified() {
-        assert_eq!(classify(""), Search::None);
-        assert_eq!(classify("MR-2600001"), Search::PublicId("MR-2600001".into()));
-        assert_eq!(classify("第１０００００１号"), Search::Number { key: "1000001".into(), id: None });
-        assert_eq!(classify("123"), Search::Number { key: "123".into(), id: Some(123) });
-        assert_eq!(classify("たかはし"), Search::KanaPrefix("タカハシ".into()));
-        assert_eq!(classify("ﾀｶﾊｼ"), Search::KanaPrefix("タカハシ".into()));
-        assert_eq!(classify("髙橋"), Search::NamePrefix("高橋".into()));
-    }
-
-    #[test]
     fn cursors_round_trip() {
         let at = to_db(time::macros::datetime!(2026-11-24 01:02:03.456789 UTC));
         let row = QueueRow {
             id: 42,
-            kind: "physical".into(),
-            status: "submitted".into(),
-            channel: "app".into(),
+            kind: HandbookKind::Physical,
+            status: ReviewStatus::Submitted,
+            channel: Channel::App,
             proxy: false,
             submitted_at: at,
             claimed_by: None,

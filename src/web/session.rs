@@ -4,7 +4,7 @@ use actix_session::Session;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::error::AppError;
+use super::error::AppError;
 
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
 const AUTH_KEY: &str = "auth";
@@ -34,7 +34,7 @@ pub struct PendingEnrolment {
 pub const ENROLMENT_WINDOW: Duration = Duration::minutes(10);
 
 fn session_error(_: impl std::fmt::Debug) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session storage failed"))
+    AppError::Internal("session storage failed")
 }
 
 pub fn auth(session: &Session) -> Option<AuthSession> {
@@ -60,7 +60,7 @@ pub fn sign_in(session: &Session, staff_id: i64, epoch: i32, now: OffsetDateTime
     session.renew();
     session.remove(ENROL_KEY);
     session.insert(AUTH_KEY, AuthSession { staff_id, epoch, seen: now.unix_timestamp() }).map_err(session_error)?;
-    session.insert(CSRF_KEY, crate::random::token(32)).map_err(session_error)
+    session.insert(CSRF_KEY, crate::secrets::random::token(32)).map_err(session_error)
 }
 
 pub fn sign_out(session: &Session) {
@@ -72,7 +72,7 @@ pub fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(token) = session.get::<String>(CSRF_KEY).ok().flatten() {
         return Ok(token);
     }
-    let token = crate::random::token(32);
+    let token = crate::secrets::random::token(32);
     session.insert(CSRF_KEY, &token).map_err(session_error)?;
     Ok(token)
 }

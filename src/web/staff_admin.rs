@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::access::Admins;
 use super::auth::RequireRole;
+use super::error::{AppError, AppResult, account_refusal};
 use super::forms::FormErrors;
 use super::layout::Layout;
 use super::session;
@@ -17,7 +18,6 @@ use crate::audit::Actor;
 use crate::clock::from_db;
 use crate::db::{self, staff::StaffRow};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
-use crate::error::{AppError, AppResult};
 use crate::web::format::datetime_jst;
 
 const PAGE_SIZE: i64 = 50;
@@ -117,15 +117,15 @@ async fn list_page(
     let lines = shown
         .into_iter()
         .map(|r| {
-            let role = r.role();
+            let role = r.role;
             StaffLine {
                 id: r.id,
                 locked: r.locked_until.is_some_and(|u| from_db(u) > now),
                 last_login: r.last_login_at.map(|t| datetime_jst(from_db(t))).unwrap_or_else(|| "—".into()),
                 email: r.email,
                 display_name: r.display_name,
-                role: role.map(Role::label).unwrap_or("（不明）"),
-                role_code: role.map(Role::as_str).unwrap_or(""),
+                role: role.label(),
+                role_code: role.as_str(),
                 active: r.active,
                 totp: r.totp_secret.is_some(),
                 is_self: r.id == me,
@@ -188,10 +188,10 @@ pub async fn create(
         let created = state
             .db(move |conn| {
                 let new_password = NewPassword::parse(&password2, None)
-                    .map_err(|_| AppError::Internal(anyhow::anyhow!("temporary password rejected")))?;
+                    .map_err(|_| AppError::Internal("temporary password rejected"))?;
                 let account =
                     NewAccount { email: &email2, display_name: &name2, role, password: &new_password, temporary: true };
-                manage::refusal(manage::create(conn, Actor::Staff(admin), &account, now, Some(&request_id)))
+                account_refusal(manage::create(conn, Actor::Staff(admin), &account, now, Some(&request_id)))
             })
             .await?;
         match created {
@@ -222,7 +222,7 @@ async fn administer(
     let now = state.clock.now();
     let (admin, request_id) = (staff.id, staff.request_id.clone());
     let result = state
-        .db(move |conn| manage::refusal(manage::administer(conn, admin, target, action, now, Some(&request_id))))
+        .db(move |conn| account_refusal(manage::administer(conn, admin, target, action, now, Some(&request_id))))
         .await?;
     match result {
         Ok(()) => session::set_notice(&staff.session, done)?,
@@ -304,7 +304,7 @@ pub async fn reset_password(
     let result = state
         .db(move |conn| {
             let row = db::staff::find(conn, target)?.ok_or(AppError::NotFound)?;
-            Ok(manage::refusal(manage::reset_password(conn, admin, target, now, Some(&request_id)))?
+            Ok(account_refusal(manage::reset_password(conn, admin, target, now, Some(&request_id)))?
                 .map(|password| (row, password)))
         })
         .await?;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::error::{AppError, AppResult};
 use crate::clock::SharedClock;
 use crate::db::{DbConnection, Pool};
-use crate::error::{AppError, AppResult};
 use crate::images::ImageStore;
 use crate::settings::Settings;
 
@@ -26,7 +26,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
     {
-        let _permit = self.db_permits.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        let _permit = self.db_permits.acquire().await.map_err(|_| AppError::Internal("database permits closed"))?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         actix_web::web::block(move || {

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use handbook_admin::clock::{Clock, ManualClock, SharedClock};
 use handbook_admin::db::{DatabaseUrl, Pool};
 use handbook_admin::domain::staff::Role;
-use handbook_admin::secret::Secret;
+use handbook_admin::secrets::Secret;
 use handbook_admin::settings::{Mode, Settings};
 use handbook_admin::startup::Application;
 use reqwest::StatusCode;

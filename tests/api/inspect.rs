@@ -119,15 +119,12 @@ impl TestApp {
 
     /// Where the registration stands.
     pub fn status_of(&self, id: i64) -> ReviewStatus {
-        let raw: String =
-            read(self, "handbook status", |c| handbooks::table.find(id).select(handbooks::status).first(c));
-        ReviewStatus::parse(&raw).unwrap_or_else(|| panic!("registration {id} has unknown status {raw:?}"))
+        self.handbook(id).status
     }
 
     /// Which kind of handbook the registration is for.
     pub fn kind_of(&self, id: i64) -> HandbookKind {
-        let raw: String = read(self, "handbook kind", |c| handbooks::table.find(id).select(handbooks::kind).first(c));
-        HandbookKind::parse(&raw).unwrap_or_else(|| panic!("registration {id} has unknown kind {raw:?}"))
+        self.handbook(id).kind
     }
 
     /// All registrations, whatever their state.
@@ -166,9 +163,7 @@ impl TestApp {
 
     /// The distinct handbook kinds registered so far.
     pub fn handbook_kinds(&self) -> Vec<HandbookKind> {
-        let raw: Vec<String> =
-            read(self, "handbook kinds", |c| handbooks::table.select(handbooks::kind).distinct().load(c));
-        raw.iter().map(|k| HandbookKind::parse(k).unwrap_or_else(|| panic!("unknown kind {k:?}"))).collect()
+        read(self, "handbook kinds", |c| handbooks::table.select(handbooks::kind).distinct().load(c))
     }
 
     /// The counter the queue shows for this status and kind (the `handbook_counts` table).
@@ -181,16 +176,16 @@ impl TestApp {
     /// Asserts that every status/kind counter equals the number of registrations it counts:
     /// fixtures that bypass the workflow would leave the queue's numbers wrong.
     pub fn assert_counters_agree(&self) {
-        let rows: Vec<(String, String)> =
+        let rows: Vec<(ReviewStatus, HandbookKind)> =
             read(self, "handbook statuses", |c| handbooks::table.select((handbooks::status, handbooks::kind)).load(c));
-        let mut actual: HashMap<(String, String), i64> = HashMap::new();
+        let mut actual: HashMap<(ReviewStatus, HandbookKind), i64> = HashMap::new();
         for row in rows {
             *actual.entry(row).or_default() += 1;
         }
-        let counters: Vec<(String, String, i64)> = read(self, "handbook counters", db::counts::all);
+        let counters = read(self, "handbook counters", db::counts::all);
         for (status, kind, n) in &counters {
-            let real = actual.remove(&(status.clone(), kind.clone())).unwrap_or(0);
-            assert_eq!(*n, real, "counter for {status}/{kind}");
+            let real = actual.remove(&(*status, *kind)).unwrap_or(0);
+            assert_eq!(*n, real, "counter for {status:?}/{kind}");
         }
         assert!(actual.is_empty(), "registrations without a counter: {actual:?}");
     }
@@ -199,7 +194,7 @@ impl TestApp {
     /// counters in step. For set-ups whose subject is what happens *after* that state.
     pub fn set_status(&self, id: i64, status: ReviewStatus) {
         let now = handbook_admin::clock::to_db(handbook_admin::clock::Clock::now(&*self.clock));
-        read(self, "set handbook status", |c| db::handbooks::set_status(c, id, status.as_str(), now));
+        read(self, "set handbook status", |c| db::handbooks::set_status(c, id, status, now));
     }
 
     // Transcription.
@@ -248,11 +243,7 @@ impl TestApp {
     }
 
     pub fn holder_status(&self, public_id: &str) -> HolderStatus {
-        let raw: Option<String> = read(self, "holder status", |c| {
-            holders::table.filter(holders::public_id.eq(public_id)).select(holders::status).first(c).optional()
-        });
-        let raw = raw.unwrap_or_else(|| panic!("no holder {public_id}"));
-        HolderStatus::parse(&raw).unwrap_or_else(|| panic!("holder {public_id} has unknown status {raw:?}"))
+        self.holder(public_id).unwrap_or_else(|| panic!("no holder {public_id}")).status
     }
 
     pub fn holder_count(&self) -> i64 {

@@ -75,7 +75,7 @@ dual_test!(each_kind_is_registered_with_encrypted_photos, |db: TestDb| async mov
         let id = register(&app, &format!("MR-00000{i}"), kind.as_str(), photos).await;
         assert_eq!(app.status_of(id), ReviewStatus::Submitted);
         assert_eq!(app.kind_of(id), kind);
-        assert_eq!(app.handbook(id).channel, "app");
+        assert_eq!(app.handbook(id).channel, handbook_admin::domain::handbook::Channel::App);
         assert_eq!(app.images_of(id).len(), 2);
     }
     assert_eq!(app.holders_with_status(HolderStatus::Pending), 3);

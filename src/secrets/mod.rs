@@ -1,4 +1,7 @@
-//! Secrets that never print: `Debug` shows `[redacted]`, comparison is constant-time.
+//! Secrets: keys and tokens that never print (`Debug` shows `[redacted]`), compared in
+//! constant time, and generated from the operating system's random source (`random`).
+
+pub mod random;
 
 use std::fmt;
 

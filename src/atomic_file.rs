@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-pub fn write_atomic(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()> {
+pub fn write(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     if private {
@@ -45,8 +45,8 @@ mod tests {
     fn replaces_the_whole_file_and_leaves_no_temporary() -> std::io::Result<()> {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("x.json");
-        write_atomic(&path, b"first", true)?;
-        write_atomic(&path, b"second", true)?;
+        write(&path, b"first", true)?;
+        write(&path, b"second", true)?;
         assert_eq!(std::fs::read(&path)?, b"second");
         assert_eq!(std::fs::read_dir(dir.path())?.count(), 1);
         Ok(())

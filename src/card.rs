@@ -1,0 +1,116 @@
+//! What the app may show at a counter: the holder's ID status and, only while the ID is in
+//! use, the approved handbooks that have not expired. A suspended or revoked ID shows its
+//! status and no handbook.
+
+use time::Date;
+
+use crate::db::handbooks::ApprovedHandbook;
+use crate::db::{self, DbConnection};
+use crate::domain::handbook::HandbookKind;
+use crate::domain::holder::{HolderStatus, PublicId};
+use crate::domain::transcription::FareClass;
+use crate::error::Fault;
+
+pub struct Card {
+    pub public_id: String,
+    pub status: HolderStatus,
+    pub myna_link: String,
+    pub handbooks: Vec<CardHandbook>,
+}
+
+pub struct CardHandbook {
+    pub kind: HandbookKind,
+    pub fare_class: Option<FareClass>,
+    pub care: bool,
+    pub expires_on: Option<Date>,
+    /// 「2027-03」 for a year and month, or the full date.
+    pub recertification: Option<String>,
+}
+
+/// The holder's card as of `today` (a day in Japan), or `None` for an unknown ID.
+pub fn card(conn: &mut DbConnection, public_id: &PublicId, today: Date) -> Result<Option<Card>, Fault> {
+    let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else {
+        return Ok(None);
+    };
+    let approved = if holder.status == HolderStatus::Active {
+        db::handbooks::approved_of_holder(conn, holder.id)?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Card {
+        public_id: holder.public_id,
+        status: holder.status,
+        myna_link: holder.myna_link,
+        handbooks: shown_at_counter(holder.status, approved, today)?,
+    }))
+}
+
+/// The rule: nothing unless the ID is in use; then each approved handbook not past its expiry.
+fn shown_at_counter(
+    status: HolderStatus,
+    approved: Vec<ApprovedHandbook>,
+    today: Date,
+) -> Result<Vec<CardHandbook>, Fault> {
+    if status != HolderStatus::Active {
+        return Ok(Vec::new());
+    }
+    approved
+        .into_iter()
+        .filter(|h| h.expires_on.is_none_or(|e| e >= today))
+        .map(|h| {
+            let fare_class = match h.fare_class.as_deref() {
+                None => None,
+                Some(code) => Some(FareClass::from_code(code).ok_or(Fault::Corrupt("handbook_fields.fare_class"))?),
+            };
+            Ok(CardHandbook {
+                kind: h.kind,
+                fare_class,
+                care: h.care,
+                expires_on: h.expires_on,
+                recertification: h.recert_on.map(|d| {
+                    if h.recert_month_only {
+                        format!("{:04}-{:02}", d.year(), u8::from(d.month()))
+                    } else {
+                        d.to_string()
+                    }
+                }),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn handbook(expires_on: Option<Date>) -> ApprovedHandbook {
+        ApprovedHandbook {
+            kind: HandbookKind::Mental,
+            fare_class: Some("2".into()),
+            care: false,
+            expires_on,
+            recert_on: Some(date!(2027 - 03 - 01)),
+            recert_month_only: true,
+        }
+    }
+
+    #[test]
+    fn only_an_active_id_shows_its_unexpired_handbooks() {
+        let today = date!(2026 - 11 - 25);
+        let list = || vec![handbook(Some(today)), handbook(Some(date!(2026 - 11 - 24))), handbook(None)];
+        let shown = shown_at_counter(HolderStatus::Active, list(), today).unwrap();
+        assert_eq!(shown.len(), 2, "the handbook that expired yesterday is not shown; today's still is");
+        assert_eq!(shown[0].recertification.as_deref(), Some("2027-03"));
+        assert_eq!(shown[0].fare_class, Some(FareClass::Second));
+        for status in [HolderStatus::Suspended, HolderStatus::Revoked, HolderStatus::Pending] {
+            assert!(shown_at_counter(status, list(), today).unwrap().is_empty(), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_fare_class_code_is_a_fault() {
+        let bad = ApprovedHandbook { fare_class: Some("9".into()), ..handbook(None) };
+        assert!(shown_at_counter(HolderStatus::Active, vec![bad], date!(2026 - 11 - 25)).is_err());
+    }
+}

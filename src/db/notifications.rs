@@ -1,0 +1,87 @@
+//! The notification outbox: rows written by decisions in their own transaction, claimed by
+//! the worker with a short lease so two workers (or instances) never send one twice.
+
+use diesel::prelude::*;
+use time::{Duration, PrimitiveDateTime};
+
+use super::schema::notifications;
+use super::{DbConnection, write_tx};
+
+/// A notice due for sending, as claimed by one worker.
+#[derive(Queryable, Debug)]
+pub struct Due {
+    pub id: i64,
+    pub recipient: Option<String>,
+    pub subject: String,
+    pub body: String,
+    /// Counting this one.
+    pub attempts: i32,
+}
+
+/// Claims up to `batch` due notices until `now + lease`, counting the attempt. PostgreSQL
+/// skips rows another worker holds; SQLite has one writer anyway.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    now: PrimitiveDateTime,
+    lease: Duration,
+    batch: i64,
+) -> QueryResult<Vec<Due>> {
+    write_tx(conn, |c| {
+        let due = notifications::table
+            .filter(notifications::status.eq("pending"))
+            .filter(notifications::next_attempt_at.le(now))
+            .filter(notifications::locked_until.is_null().or(notifications::locked_until.lt(now)))
+            .order(notifications::id.asc())
+            .limit(batch)
+            .select(notifications::id);
+        let ids: Vec<i64> = match c {
+            DbConnection::Sqlite(c) => due.load(c)?,
+            DbConnection::Pg(c) => due.for_update().skip_locked().load(c)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
+            .set((notifications::locked_until.eq(now + lease), notifications::attempts.eq(notifications::attempts + 1)))
+            .execute(c)?;
+        notifications::table
+            .filter(notifications::id.eq_any(&ids))
+            .select((
+                notifications::id,
+                notifications::recipient,
+                notifications::subject,
+                notifications::body,
+                notifications::attempts,
+            ))
+            .load(c)
+    })
+}
+
+/// What became of one attempt.
+pub enum Outcome<'a> {
+    Sent,
+    RetryAt(PrimitiveDateTime, &'a str),
+    Failed(&'a str),
+}
+
+/// Records the outcome of an attempt (inside the caller's transaction, beside its audit event).
+pub fn record(conn: &mut DbConnection, id: i64, outcome: Outcome<'_>, now: PrimitiveDateTime) -> QueryResult<usize> {
+    let row = notifications::table.find(id);
+    let unlocked = notifications::locked_until.eq(None::<PrimitiveDateTime>);
+    match outcome {
+        Outcome::Sent => diesel::update(row)
+            .set((
+                notifications::status.eq("sent"),
+                notifications::sent_at.eq(now),
+                unlocked,
+                notifications::last_error.eq(None::<String>),
+            ))
+            .execute(conn),
+        Outcome::RetryAt(at, error) => diesel::update(row)
+            .set((notifications::next_attempt_at.eq(at), unlocked, notifications::last_error.eq(error)))
+            .execute(conn),
+        Outcome::Failed(error) => diesel::update(row)
+            .set((notifications::status.eq("failed"), unlocked, notifications::last_error.eq(error)))
+            .execute(conn),
+    }
+}

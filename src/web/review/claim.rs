@@ -1,0 +1,76 @@
+//! Taking, releasing and reassigning a registration from its screen.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::{act, back};
+use crate::review::{Acting, ReviewFailure, claim};
+use crate::web::access::{Reviewers, Supervisors};
+use crate::web::auth::{CurrentStaff, RequireRole};
+use crate::web::error::{AppError, AppResult};
+use crate::web::session;
+use crate::web::state::AppState;
+
+/// Runs a claim action; rule refusals become a notice on the review screen.
+async fn claim_action<F>(
+    state: &AppState,
+    staff: &CurrentStaff,
+    id: i64,
+    done: &str,
+    action: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &Acting<'_>) -> Result<(), ReviewFailure> + Send + 'static,
+{
+    match act(state, staff, action).await? {
+        Ok(()) if !done.is_empty() => session::set_notice(&staff.session, done)?,
+        Ok(()) => {}
+        Err(rule) => session::set_notice(&staff.session, &rule.to_string())?,
+    }
+    Ok(back(id))
+}
+
+pub async fn take(
+    state: web::Data<AppState>,
+    staff: RequireRole<Reviewers>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    claim_action(&state, &staff, id, "", move |conn, acting| claim::claim(conn, id, acting).map(drop)).await
+}
+
+pub async fn release(
+    state: web::Data<AppState>,
+    staff: RequireRole<Reviewers>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    claim_action(
+        &state,
+        &staff,
+        id,
+        "担当を外しました。審査待ちに戻りました。",
+        move |conn, acting| claim::release(conn, id, acting),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ReassignForm {
+    staff_id: i64,
+}
+
+pub async fn reassign(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: Result<web::Form<ReassignForm>, actix_web::Error>,
+) -> AppResult<HttpResponse> {
+    // The form is parsed after the role check: a refused role never learns what is expected.
+    let form = form.map_err(|_| AppError::BadRequest("reassign form"))?;
+    let (id, to) = (*id, form.staff_id);
+    claim_action(&state, &staff, id, "担当者を変更しました。", move |conn, acting| {
+        claim::reassign(conn, id, to, acting)
+    })
+    .await
+}

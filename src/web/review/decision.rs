@@ -1,0 +1,136 @@
+//! The decision form: deserialised (repeated `defects` included) into a raw form, turned into
+//! the domain's `DecisionInput` once, then decided. A form that comes back keeps everything
+//! typed, with each problem beside its field.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::page::Kept;
+use super::{act, render};
+use crate::domain::decision::{Checklist, DecisionInput};
+use crate::domain::review::{Decision, Defect};
+use crate::review::decide::{self, DecideResult};
+use crate::web::access::Reviewers;
+use crate::web::auth::RequireRole;
+use crate::web::error::{AppError, AppResult};
+use crate::web::forms::HtmlForm;
+use crate::web::session;
+use crate::web::state::AppState;
+
+/// The form as posted. Checkboxes are present ("on") or absent.
+#[derive(Deserialize, Debug, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    version: String,
+    decision: String,
+    defects: Vec<String>,
+    other_text: String,
+    holder_message: String,
+    internal_note: String,
+    face_photo: Option<String>,
+    right_pages: Option<String>,
+    legible: Option<String>,
+    no_tampering: Option<String>,
+    proxy_confirmed: Option<String>,
+    duplicates_checked: Option<String>,
+}
+
+fn ticked(value: &Option<String>) -> bool {
+    value.as_deref().is_some_and(|v| !v.is_empty())
+}
+
+impl TryFrom<DecisionForm> for DecisionInput {
+    /// What no form of ours sends (a tampered or broken post): a 400, not a message.
+    type Error = &'static str;
+
+    fn try_from(form: DecisionForm) -> Result<Self, Self::Error> {
+        let decision = match form.decision.as_str() {
+            "" => None,
+            code => Some(Decision::parse(code).ok_or("unknown decision")?),
+        };
+        let defects =
+            form.defects.iter().map(|c| Defect::parse(c).ok_or("unknown defect")).collect::<Result<_, _>>()?;
+        Ok(DecisionInput {
+            version: form.version.trim().parse().map_err(|_| "version")?,
+            decision,
+            defects,
+            checks: Checklist {
+                face_photo: ticked(&form.face_photo),
+                right_pages: ticked(&form.right_pages),
+                legible: ticked(&form.legible),
+                no_tampering: ticked(&form.no_tampering),
+                proxy_confirmed: ticked(&form.proxy_confirmed),
+                duplicates_checked: ticked(&form.duplicates_checked),
+            },
+            other_text: form.other_text,
+            holder_message: form.holder_message,
+            internal_note: form.internal_note,
+        })
+    }
+}
+
+pub async fn decide(
+    state: web::Data<AppState>,
+    staff: RequireRole<Reviewers>,
+    id: web::Path<i64>,
+    form: HtmlForm<DecisionForm>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let input = DecisionInput::try_from(form.into_inner()).map_err(AppError::BadRequest)?;
+    let posted = input.clone();
+    let kept = |banner: Option<String>, errors| Kept {
+        decision: Some(input.clone()),
+        decision_errors: errors,
+        banner,
+        ..Default::default()
+    };
+    match act(&state, &staff, move |conn, acting| decide::decide(conn, id, acting, &posted)).await? {
+        Ok(DecideResult::Decided { decision, .. }) => {
+            session::set_notice(&staff.session, &format!("登録 #{id} を判定しました: {}", decision.label()))?;
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/queue")).finish())
+        }
+        Ok(DecideResult::Invalid(errors)) => {
+            render(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept(None, errors)).await
+        }
+        Ok(DecideResult::Stale) => {
+            let banner = "判定の前に、ほかの担当者が内容を更新しました。最新の内容を確認して、もう一度判定してください。選んだ判定と入力は残しています。";
+            render(&state, &staff, id, StatusCode::CONFLICT, kept(Some(banner.into()), Vec::new())).await
+        }
+        Err(rule) => {
+            let banner = format!("判定できませんでした: {rule}");
+            render(&state, &staff, id, StatusCode::CONFLICT, kept(Some(banner), Vec::new())).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: &str) -> Result<DecisionInput, &'static str> {
+        let form: DecisionForm = serde_html_form::from_str(body).map_err(|_| "form")?;
+        DecisionInput::try_from(form)
+    }
+
+    #[test]
+    fn repeated_defects_and_ticked_boxes_are_read() {
+        let input = parse("version=3&decision=return&defects=D02&defects=D99&other_text=x&legible=on").unwrap();
+        assert_eq!(input.version, 3);
+        assert_eq!(input.decision, Some(Decision::Return));
+        assert_eq!(input.defects.iter().map(|d| d.code()).collect::<Vec<_>>(), ["D02", "D99"]);
+        assert!(input.checks.legible && !input.checks.face_photo);
+    }
+
+    #[test]
+    fn no_decision_chosen_is_a_question_not_an_error() {
+        assert_eq!(parse("version=1").unwrap().decision, None);
+    }
+
+    #[test]
+    fn what_no_form_sends_is_refused() {
+        assert_eq!(parse("version=1&decision=approve_all"), Err("unknown decision"));
+        assert_eq!(parse("version=1&decision=return&defects=D42"), Err("unknown defect"));
+        assert_eq!(parse("decision=approve"), Err("version"));
+    }
+}

@@ -1,0 +1,87 @@
+//! `/registrations/{id}`: the review screen (photos, transcription, warnings, decision,
+//! history) and its actions, one file each: the page's view model (`page`), claim actions
+//! (`claim`), the transcription save with its conflict page (`transcription`), and the
+//! decision (`decision`).
+
+mod claim;
+mod decision;
+mod page;
+mod transcription;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub use claim::{reassign, release, take};
+pub use decision::decide;
+pub use transcription::save_transcription;
+
+use super::access::ImageViewers;
+use super::auth::{CurrentStaff, RequireRole};
+use super::error::{AppError, AppResult};
+use super::state::AppState;
+use crate::domain::review::ReviewError;
+use crate::photos;
+use crate::review::view;
+use crate::review::{Acting, ReviewFailure};
+use page::Kept;
+
+/// Loads the registration, decides on what grounds this person sees its personal data,
+/// records that view, and renders the page with what a failed post kept.
+async fn render(
+    state: &AppState,
+    staff: &CurrentStaff,
+    id: i64,
+    status: StatusCode,
+    kept: Kept,
+) -> AppResult<HttpResponse> {
+    let now = state.clock.now();
+    let (staff_id, role) = (staff.id, staff.role);
+    let request_id = staff.request_id.clone();
+    let (data, basis) = state
+        .db(move |conn| {
+            let data = view::load(conn, id)?;
+            let basis = photos::basis(conn, staff_id, role, &data.handbook, now)?;
+            if let Some(basis) = &basis {
+                photos::record_data_view(conn, staff_id, id, basis, now, Some(&request_id))?;
+            }
+            Ok((data, basis))
+        })
+        .await?;
+    let page = page::build(data, staff, basis, now, kept);
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: RequireRole<ImageViewers>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    render(&state, &staff, *id, StatusCode::OK, Kept::default()).await
+}
+
+fn back(id: i64) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/registrations/{id}"))).finish()
+}
+
+/// Runs a review action for this member of staff on the blocking pool. Rule refusals (someone
+/// else holds it, already decided) come back as values for the screen; a missing
+/// registration and faults as errors.
+pub async fn act<T, F>(state: &AppState, staff: &CurrentStaff, action: F) -> AppResult<Result<T, ReviewError>>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection, &Acting<'_>) -> Result<T, ReviewFailure> + Send + 'static,
+{
+    let now = state.clock.now();
+    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
+    state
+        .db(move |conn| {
+            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+            match action(conn, &acting) {
+                Ok(value) => Ok(Ok(value)),
+                Err(ReviewFailure::Rule(rule)) => Ok(Err(rule)),
+                Err(other) => Err(AppError::from(other)),
+            }
+        })
+        .await
+}

@@ -1,0 +1,322 @@
+//! The review screen's view model: what the page shows, built from the loaded data, the
+//! viewer's grounds to see personal data, and what a failed post kept.
+
+use askama::Template;
+
+use crate::clock::{from_db, today_jst};
+use crate::domain::decision::DecisionInput;
+use crate::domain::handbook::{Channel, HandbookKind};
+use crate::domain::review::{Decision, Defect};
+use crate::domain::staff::Role;
+use crate::domain::transcription::{Field, FieldNote, Transcription, TranscriptionInput, Understood};
+use crate::photos::Basis;
+use crate::review::view::ReviewData;
+use crate::web::auth::CurrentStaff;
+use crate::web::format::{datetime_jst, waiting};
+use crate::web::forms::FormErrors;
+use crate::web::layout::Layout;
+use crate::web::photos::{ReasonOption, reason_options};
+
+pub struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+pub struct PhotoView {
+    pub id: i64,
+    pub page: i32,
+    pub width: i32,
+    pub height: i32,
+}
+
+pub struct Lookalike {
+    pub handbook_id: i64,
+    pub public_id: String,
+    pub status: &'static str,
+    pub why: &'static str,
+}
+
+pub struct HistoryLine {
+    pub at: String,
+    pub who: String,
+    pub what: &'static str,
+    pub reason: Option<String>,
+}
+
+pub struct DecisionLine {
+    pub at: String,
+    pub who: String,
+    pub decision: &'static str,
+    pub defects: Vec<&'static str>,
+    pub holder_message: String,
+    pub internal_note: String,
+}
+
+pub struct OtherRegistration {
+    pub id: i64,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub submitted: String,
+}
+
+#[derive(Template)]
+#[template(path = "registrations/review.html")]
+pub struct ReviewPage {
+    layout: Layout,
+    handbook_id: i64,
+    version: i32,
+    kind_label: &'static str,
+    status_label: &'static str,
+    open: bool,
+    public_id: String,
+    holder_status: &'static str,
+    submitted: String,
+    waited: String,
+    channel: &'static str,
+    proxy: bool,
+    claimer: Option<String>,
+    claim_until: String,
+    mine: bool,
+    takeable: bool,
+    may_act: bool,
+    is_supervisor: bool,
+    reviewers: Vec<(i64, String)>,
+    photos: Option<Vec<PhotoView>>,
+    basis_text: String,
+    reasons: Vec<ReasonOption>,
+    reason_errors: FormErrors,
+    reason_chosen: String,
+    reason_detail: String,
+    input: TranscriptionInput,
+    errors: FormErrors,
+    understood: Vec<Understood>,
+    kinds: Vec<Choice>,
+    fares: Vec<Choice>,
+    warnings: Vec<String>,
+    lookalikes: Vec<Lookalike>,
+    checks: Vec<Choice>,
+    decision_choices: Vec<Choice>,
+    defect_choices: Vec<Choice>,
+    decision: DecisionInput,
+    decision_errors: FormErrors,
+    decided: Vec<DecisionLine>,
+    history: Vec<HistoryLine>,
+    others: Vec<OtherRegistration>,
+    banner: Option<String>,
+    visible: bool,
+}
+
+impl ReviewPage {
+    fn understood_for(&self, field: &str) -> Option<&Understood> {
+        self.understood.iter().find(|u| u.field == field)
+    }
+
+    /// A transcription field's label, said once in `Field`.
+    fn label(&self, field: &str) -> &'static str {
+        Field::from_name(field).map(Field::label).unwrap_or_default()
+    }
+}
+
+fn action_label(action: &str) -> &'static str {
+    match action {
+        "registration.received" => "受付",
+        "registration.superseded" => "再提出により置換",
+        "registration.claimed" => "担当開始",
+        "registration.released" => "担当解除",
+        "registration.reassigned" => "担当変更",
+        "registration.transcribed" => "転記を保存",
+        "registration.decided" => "判定",
+        "photos.access_stated" => "閲覧理由を記録",
+        "registration.viewed" => "閲覧",
+        _ => "操作",
+    }
+}
+
+/// Overrides from a failed post: what was typed stays on screen.
+#[derive(Default)]
+pub struct Kept {
+    pub input: Option<TranscriptionInput>,
+    pub errors: Vec<FieldNote>,
+    pub decision: Option<DecisionInput>,
+    pub decision_errors: Vec<FieldNote>,
+    pub banner: Option<String>,
+}
+
+fn form_errors(notes: &[FieldNote]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for note in notes {
+        errors.add(note.field, note.message.clone());
+    }
+    errors
+}
+
+pub fn build(
+    data: ReviewData,
+    staff: &CurrentStaff,
+    basis: Option<Basis>,
+    now: time::OffsetDateTime,
+    kept: Kept,
+) -> ReviewPage {
+    let h = &data.handbook;
+    // The transcribed data is special-care personal information, shown on the same grounds
+    // as the photos (a claim or a stated reason) and audited like them.
+    let visible = basis.is_some();
+    let state = data.claim_state();
+    let open = h.status.is_undecided();
+    let mine = state.held_by(staff.id, now);
+    let may_act = staff.role.may_review();
+    let blank = TranscriptionInput { kind: h.kind.as_str().to_owned(), ..Default::default() };
+    // What the person just typed always comes back to them, whatever else is hidden.
+    let form_visible = visible || kept.input.is_some();
+    let input = match (&kept.input, visible) {
+        (Some(typed), _) => typed.clone(),
+        (None, true) => data.input.clone().unwrap_or(blank),
+        (None, false) => blank,
+    };
+    let parsed = Transcription::parse(&input, today_jst(now));
+    let mut warnings: Vec<String> = if visible && (data.input.is_some() || kept.input.is_some()) {
+        parsed.warnings.iter().map(|w| w.message.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    if h.proxy {
+        warnings
+            .push("代理登録です（利用規約 第3条第1項第1号）。本人による登録が難しい事情を確認してください。".into());
+    }
+    let (same_number, same_person) =
+        if visible { (data.same_number.as_slice(), data.same_person.as_slice()) } else { (&[][..], &[][..]) };
+    let mut lookalikes: Vec<Lookalike> = same_number
+        .iter()
+        .map(|l| Lookalike {
+            handbook_id: l.handbook_id,
+            public_id: l.public_id.clone(),
+            status: l.status.label(),
+            why: "同じ発行元・手帳番号",
+        })
+        .collect();
+    lookalikes.extend(same_person.iter().map(|l| Lookalike {
+        handbook_id: l.handbook_id,
+        public_id: l.public_id.clone(),
+        status: l.status.label(),
+        why: "同じ氏名・生年月日",
+    }));
+    let decision = DecisionInput { version: h.version, ..kept.decision.clone().unwrap_or_default() };
+    let submitted = from_db(h.submitted_at);
+    ReviewPage {
+        layout: Layout::for_staff(staff, format!("登録 #{} の審査", h.id), "/queue"),
+        handbook_id: h.id,
+        version: h.version,
+        kind_label: h.kind.label(),
+        status_label: h.status.label(),
+        open,
+        public_id: data.holder.public_id.clone(),
+        holder_status: data.holder.status.label(),
+        submitted: datetime_jst(submitted),
+        waited: if open { waiting(now - submitted) } else { "—".into() },
+        channel: if h.proxy {
+            "代理登録"
+        } else if h.channel == Channel::Staff {
+            "窓口・郵送"
+        } else {
+            "アプリ"
+        },
+        proxy: h.proxy,
+        claimer: data.claimer.clone().filter(|_| state.lease_live(now)),
+        claim_until: h.claim_expires_at.map(|t| datetime_jst(from_db(t))).unwrap_or_default(),
+        mine,
+        takeable: open && may_act && (state.takeable(now) || mine),
+        may_act,
+        is_supervisor: staff.role == Role::Supervisor,
+        reviewers: data.reviewers.clone(),
+        basis_text: match &basis {
+            Some(Basis::Claim) => "担当者として表示しています。閲覧は監査ログに記録されます。".into(),
+            Some(Basis::Reason(r)) => format!("閲覧理由「{r}」を記録して表示しています。"),
+            None => String::new(),
+        },
+        photos: basis.map(|_| {
+            data.images.iter().map(|i| PhotoView { id: i.id, page: i.page, width: i.width, height: i.height }).collect()
+        }),
+        reasons: reason_options(),
+        reason_errors: FormErrors::default(),
+        reason_chosen: String::new(),
+        reason_detail: String::new(),
+        understood: parsed.understood.clone(),
+        errors: form_errors(&kept.errors),
+        kinds: HandbookKind::ALL
+            .iter()
+            .map(|k| Choice { code: k.as_str(), label: k.label(), checked: input.kind == k.as_str() })
+            .collect(),
+        fares: [("1", "第1種"), ("2", "第2種"), ("", "なし（記載がない）")]
+            .into_iter()
+            .map(|(code, label)| Choice { code, label, checked: input.fare_class == code })
+            .collect(),
+        input,
+        warnings,
+        lookalikes,
+        checks: vec![
+            Choice {
+                code: "face_photo",
+                label: "顔写真がある（利用規約 第2条第1項）",
+                checked: decision.checks.face_photo,
+            },
+            Choice {
+                code: "right_pages", label: "必要なページがそろっている", checked: decision.checks.right_pages
+            },
+            Choice { code: "legible", label: "記載内容が読み取れる", checked: decision.checks.legible },
+            Choice {
+                code: "no_tampering", label: "改ざん・偽造の形跡がない", checked: decision.checks.no_tampering
+            },
+        ],
+        decision_choices: Decision::ALL
+            .iter()
+            .map(|d| Choice { code: d.as_str(), label: d.label(), checked: decision.decision == Some(*d) })
+            .collect(),
+        defect_choices: Defect::ALL
+            .iter()
+            .map(|d| Choice { code: d.code(), label: d.label(), checked: decision.defects.contains(d) })
+            .collect(),
+        decision,
+        decision_errors: form_errors(&kept.decision_errors),
+        decided: data
+            .decisions
+            .iter()
+            .filter(|_| visible)
+            .map(|d| DecisionLine {
+                at: datetime_jst(from_db(d.decided_at)),
+                who: d.decided_by_name.clone(),
+                decision: d.decision.label(),
+                defects: d.defect_codes.split(',').filter_map(Defect::parse).map(Defect::label).collect(),
+                holder_message: d.holder_message.clone(),
+                internal_note: d.internal_note.clone(),
+            })
+            .collect(),
+        history: data
+            .history
+            .iter()
+            .map(|(e, name)| HistoryLine {
+                at: datetime_jst(from_db(e.occurred_at)),
+                who: name.clone().unwrap_or_else(|| match e.actor.as_str() {
+                    "app" => "アプリ".into(),
+                    "system" => "システム".into(),
+                    other => other.to_owned(),
+                }),
+                what: action_label(&e.action),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        others: data
+            .other_registrations
+            .iter()
+            .filter(|_| visible)
+            .map(|o| OtherRegistration {
+                id: o.id,
+                kind: o.kind.label(),
+                status: o.status.label(),
+                submitted: datetime_jst(from_db(o.submitted_at)),
+            })
+            .collect(),
+        banner: kept.banner,
+        visible: form_visible,
+    }
+}

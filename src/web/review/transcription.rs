@@ -1,0 +1,106 @@
+//! Saving the transcription; a save from a stale form gets the conflict page with both
+//! versions side by side, and keeps what was typed.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::page::Kept;
+use super::{act, render};
+use crate::clock::from_db;
+use crate::domain::transcription::{Field, TranscriptionInput};
+use crate::review::transcribe::{self, Conflict, SaveResult};
+use crate::web::access::Reviewers;
+use crate::web::auth::{CurrentStaff, RequireRole};
+use crate::web::error::{AppError, AppResult};
+use crate::web::format::datetime_jst;
+use crate::web::layout::Layout;
+use crate::web::session;
+use crate::web::state::AppState;
+
+#[derive(Deserialize)]
+pub struct TranscriptionForm {
+    /// A string: numbers do not survive `flatten` with URL-encoded forms.
+    version: String,
+    #[serde(flatten)]
+    input: TranscriptionInput,
+}
+
+pub async fn save_transcription(
+    state: web::Data<AppState>,
+    staff: RequireRole<Reviewers>,
+    id: web::Path<i64>,
+    form: Result<web::Form<TranscriptionForm>, actix_web::Error>,
+) -> AppResult<HttpResponse> {
+    let form = form.map_err(|_| AppError::BadRequest("transcription form"))?;
+    let id = *id;
+    let TranscriptionForm { version, input } = form.into_inner();
+    let version: i32 = version.parse().map_err(|_| AppError::BadRequest("version"))?;
+    let posted = input.clone();
+    match act(&state, &staff, move |conn, acting| transcribe::save(conn, id, acting, version, &posted)).await? {
+        Ok(SaveResult::Saved { .. }) => {
+            session::set_notice(&staff.session, "転記を保存しました。")?;
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/registrations/{id}#transcription")))
+                .finish())
+        }
+        Ok(SaveResult::Invalid(parsed)) => {
+            let kept = Kept { input: Some(input), errors: parsed.errors, ..Default::default() };
+            render(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
+        }
+        Ok(SaveResult::Conflict(conflict)) => conflict_page(&staff, id, input, conflict),
+        Err(rule) => {
+            let kept = Kept {
+                input: Some(input),
+                banner: Some(format!("保存できませんでした: {rule} 入力内容はそのまま残しています。")),
+                ..Default::default()
+            };
+            render(&state, &staff, id, StatusCode::CONFLICT, kept).await
+        }
+    }
+}
+
+pub struct ConflictLine {
+    pub label: &'static str,
+    pub theirs: String,
+    pub mine: String,
+    pub differs: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registrations/conflict.html")]
+struct ConflictPage {
+    layout: Layout,
+    handbook_id: i64,
+    version: i32,
+    saved_by: String,
+    saved_at: String,
+    lines: Vec<ConflictLine>,
+    mine: TranscriptionInput,
+}
+
+fn conflict_page(
+    staff: &CurrentStaff,
+    id: i64,
+    mine: TranscriptionInput,
+    conflict: Conflict,
+) -> AppResult<HttpResponse> {
+    let lines = Field::ALL
+        .into_iter()
+        .map(|field| {
+            let (theirs, mine) = (field.typed(&conflict.theirs), field.typed(&mine));
+            ConflictLine { label: field.label(), differs: theirs != mine, theirs, mine }
+        })
+        .collect();
+    let page = ConflictPage {
+        layout: Layout::for_staff(staff, format!("登録 #{id}: 保存が競合しました"), "/queue"),
+        handbook_id: id,
+        version: conflict.current_version,
+        saved_by: conflict.saved_by,
+        saved_at: datetime_jst(from_db(conflict.saved_at)),
+        lines,
+        mine,
+    };
+    Ok(HttpResponse::build(StatusCode::CONFLICT).content_type("text/html; charset=utf-8").body(page.render()?))
+}
