@@ -419,7 +419,7 @@ mod tests {
             let font = FontRef::try_from_slice(font).map_err(|e| e.to_string());
             let Ok(font) = font else { panic!("font") };
             for c in sources.iter().flat_map(|s| s.chars()).filter(|c| !c.is_ascii() && !c.is_whitespace()) {
-                assert_ne!(font.glyph_id(c).0, 0, "{c} missing: run src/demo/fonts/subset.py");
+                assert_ne!(font.glyph_id(c).0, 0, "{c} missing: run .tools/subset-demo-fonts");
             }
             for c in "０１２３４５６７８９第号年月日\u{3000}".chars() {
                 assert_ne!(font.glyph_id(c).0, 0, "{c}");
