@@ -88,55 +88,65 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
 
     if !password_ok || !second_factor_ok {
         let reason = if password_ok { "wrong_totp" } else { "wrong_password" };
-        write_tx(conn, |c| {
-            // Count on the row as it is now, under its lock: concurrent failures must not
-            // overwrite each other's count.
-            let fresh = db::staff::lock(c, row.id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
-            let after = LOCKOUT.after_failure(fresh.failed_logins, fresh.locked_until.map(from_db), input.now);
-            db::staff::record_failure(c, row.id, after.failed_logins, after.locked_until.map(to_db), at)?;
-            audit::append(c, at, failure(actor.clone(), &target, reason, input.request_id))?;
-            if after.just_locked {
-                audit::append(
-                    c,
-                    at,
-                    AuditEntry::new(actor.clone(), "staff.locked_out", "staff", &target)
-                        .details(
-                            json!({"failed_logins": after.failed_logins, "minutes": LOCKOUT.lock_for.whole_minutes()}),
-                        )
-                        .request_id(input.request_id),
-                )?;
-            }
-            Ok::<_, Fault>(())
-        })?;
+        write_tx(conn, |c| count_failure(c, row.id, reason, input))?;
         return Ok(Outcome::Failed);
     }
-
     if input.require_totp && row.totp_secret.is_none() {
         return Ok(Outcome::MustEnrolTotp { staff_id: row.id, epoch: row.session_epoch });
     }
-    let signed_in = write_tx(conn, |c| {
-        // Decide again under the row lock: a parallel attempt may have locked the account or
-        // used this code meanwhile.
-        let fresh = db::staff::lock(c, row.id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
-        let replayed = step.is_some_and(|s| fresh.totp_last_step.is_some_and(|last| s <= last));
-        if !fresh.active || LOCKOUT.is_locked(fresh.locked_until.map(from_db), input.now) || replayed {
-            audit::append(c, at, failure(actor.clone(), &target, "raced", input.request_id))?;
-            return Ok::<_, Fault>(None);
-        }
-        db::staff::record_success(c, row.id, step, at)?;
-        audit::append(
-            c,
-            at,
-            AuditEntry::new(actor.clone(), "staff.login", "staff", &target)
-                .details(json!({"second_factor": step.is_some()}))
-                .request_id(input.request_id),
-        )?;
-        Ok(Some(fresh.session_epoch))
-    })?;
-    Ok(match signed_in {
+    Ok(match write_tx(conn, |c| confirm_success(c, row.id, step, input))? {
         Some(epoch) => Outcome::SignedIn { staff_id: row.id, epoch },
         None => Outcome::Failed,
     })
+}
+
+/// A wrong password or code: counted on the row as it is now, under its lock, so concurrent
+/// failures do not overwrite each other's count; the lock-out starts at the limit.
+fn count_failure(c: &mut DbConnection, staff_id: i64, reason: &'static str, input: &Attempt<'_>) -> Result<(), Fault> {
+    let at = to_db(input.now);
+    let (actor, target) = (Actor::Staff(staff_id), staff_id.to_string());
+    let fresh = db::staff::lock(c, staff_id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
+    let after = LOCKOUT.after_failure(fresh.failed_logins, fresh.locked_until.map(from_db), input.now);
+    db::staff::record_failure(c, staff_id, after.failed_logins, after.locked_until.map(to_db), at)?;
+    audit::append(c, at, failure(actor.clone(), &target, reason, input.request_id))?;
+    if after.just_locked {
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(actor, "staff.locked_out", "staff", &target)
+                .details(json!({"failed_logins": after.failed_logins, "minutes": LOCKOUT.lock_for.whole_minutes()}))
+                .request_id(input.request_id),
+        )?;
+    }
+    Ok(())
+}
+
+/// Password and code were right: decide again under the row lock (a parallel attempt may have
+/// locked the account or used this code meanwhile), then record the sign-in. Returns the
+/// session epoch, or `None` when the race was lost.
+fn confirm_success(
+    c: &mut DbConnection,
+    staff_id: i64,
+    step: Option<i64>,
+    input: &Attempt<'_>,
+) -> Result<Option<i32>, Fault> {
+    let at = to_db(input.now);
+    let (actor, target) = (Actor::Staff(staff_id), staff_id.to_string());
+    let fresh = db::staff::lock(c, staff_id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
+    let replayed = step.is_some_and(|s| fresh.totp_last_step.is_some_and(|last| s <= last));
+    if !fresh.active || LOCKOUT.is_locked(fresh.locked_until.map(from_db), input.now) || replayed {
+        audit::append(c, at, failure(actor, &target, "raced", input.request_id))?;
+        return Ok(None);
+    }
+    db::staff::record_success(c, staff_id, step, at)?;
+    audit::append(
+        c,
+        at,
+        AuditEntry::new(actor, "staff.login", "staff", &target)
+            .details(json!({"second_factor": step.is_some()}))
+            .request_id(input.request_id),
+    )?;
+    Ok(Some(fresh.session_epoch))
 }
 
 fn failure<'a>(actor: Actor, target: &str, reason: &'static str, request_id: Option<&'a str>) -> AuditEntry<'a> {

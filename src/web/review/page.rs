@@ -8,7 +8,7 @@ use crate::domain::decision::DecisionInput;
 use crate::domain::handbook::{Channel, HandbookKind};
 use crate::domain::review::{Decision, Defect};
 use crate::domain::staff::Role;
-use crate::domain::transcription::{Field, FieldNote, Transcription, TranscriptionInput, Understood};
+use crate::domain::transcription::{Field, FieldNote, Parsed, Transcription, TranscriptionInput, Understood};
 use crate::photos::Basis;
 use crate::review::view::ReviewData;
 use crate::web::auth::CurrentStaff;
@@ -151,6 +151,114 @@ fn form_errors(notes: &[FieldNote]) -> FormErrors {
     errors
 }
 
+/// The transcription form's values: what was just typed, else the saved form when the viewer
+/// may see it, else a blank of the registration's kind.
+fn form_input(data: &ReviewData, kept: &Kept, visible: bool) -> TranscriptionInput {
+    let blank = || TranscriptionInput { kind: data.handbook.kind.as_str().to_owned(), ..Default::default() };
+    match (&kept.input, visible) {
+        (Some(typed), _) => typed.clone(),
+        (None, true) => data.input.clone().unwrap_or_else(blank),
+        (None, false) => blank(),
+    }
+}
+
+fn warnings(data: &ReviewData, kept: &Kept, parsed: &Parsed, visible: bool) -> Vec<String> {
+    let mut warnings: Vec<String> = if visible && (data.input.is_some() || kept.input.is_some()) {
+        parsed.warnings.iter().map(|w| w.message.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    if data.handbook.proxy {
+        warnings
+            .push("代理登録です（利用規約 第3条第1項第1号）。本人による登録が難しい事情を確認してください。".into());
+    }
+    warnings
+}
+
+fn lookalikes(data: &ReviewData) -> Vec<Lookalike> {
+    let line = |l: &crate::db::fields::Lookalike, why| Lookalike {
+        handbook_id: l.handbook_id,
+        public_id: l.public_id.clone(),
+        status: l.status.label(),
+        why,
+    };
+    data.same_number
+        .iter()
+        .map(|l| line(l, "同じ発行元・手帳番号"))
+        .chain(data.same_person.iter().map(|l| line(l, "同じ氏名・生年月日")))
+        .collect()
+}
+
+fn checklist(decision: &DecisionInput) -> Vec<Choice> {
+    let c = decision.checks;
+    vec![
+        Choice {
+            code: "face_photo", label: "顔写真がある（利用規約 第2条第1項）", checked: c.face_photo
+        },
+        Choice { code: "right_pages", label: "必要なページがそろっている", checked: c.right_pages },
+        Choice { code: "legible", label: "記載内容が読み取れる", checked: c.legible },
+        Choice { code: "no_tampering", label: "改ざん・偽造の形跡がない", checked: c.no_tampering },
+    ]
+}
+
+fn decided(data: &ReviewData) -> Vec<DecisionLine> {
+    data.decisions
+        .iter()
+        .map(|d| DecisionLine {
+            at: datetime_jst(from_db(d.decided_at)),
+            who: d.decided_by_name.clone(),
+            decision: d.decision.label(),
+            defects: d.defect_codes.split(',').filter_map(Defect::parse).map(Defect::label).collect(),
+            holder_message: d.holder_message.clone(),
+            internal_note: d.internal_note.clone(),
+        })
+        .collect()
+}
+
+fn history(data: &ReviewData) -> Vec<HistoryLine> {
+    data.history
+        .iter()
+        .map(|(e, name)| HistoryLine {
+            at: datetime_jst(from_db(e.occurred_at)),
+            who: name.clone().unwrap_or_else(|| match e.actor.as_str() {
+                "app" => "アプリ".into(),
+                "system" => "システム".into(),
+                other => other.to_owned(),
+            }),
+            what: action_label(&e.action),
+            reason: e.reason.clone(),
+        })
+        .collect()
+}
+
+fn others(data: &ReviewData) -> Vec<OtherRegistration> {
+    data.other_registrations
+        .iter()
+        .map(|o| OtherRegistration {
+            id: o.id,
+            kind: o.kind.label(),
+            status: o.status.label(),
+            submitted: datetime_jst(from_db(o.submitted_at)),
+        })
+        .collect()
+}
+
+fn channel_label(h: &crate::db::handbooks::HandbookRow) -> &'static str {
+    match (h.proxy, h.channel) {
+        (true, _) => "代理登録",
+        (false, Channel::Staff) => "窓口・郵送",
+        (false, Channel::App) => "アプリ",
+    }
+}
+
+fn basis_text(basis: &Option<Basis>) -> String {
+    match basis {
+        Some(Basis::Claim) => "担当者として表示しています。閲覧は監査ログに記録されます。".into(),
+        Some(Basis::Reason(r)) => format!("閲覧理由「{r}」を記録して表示しています。"),
+        None => String::new(),
+    }
+}
+
 pub fn build(
     data: ReviewData,
     staff: &CurrentStaff,
@@ -163,44 +271,9 @@ pub fn build(
     // as the photos (a claim or a stated reason) and audited like them.
     let visible = basis.is_some();
     let state = data.claim_state();
-    let open = h.status.is_undecided();
-    let mine = state.held_by(staff.id, now);
-    let may_act = staff.role.may_review();
-    let blank = TranscriptionInput { kind: h.kind.as_str().to_owned(), ..Default::default() };
-    // What the person just typed always comes back to them, whatever else is hidden.
-    let form_visible = visible || kept.input.is_some();
-    let input = match (&kept.input, visible) {
-        (Some(typed), _) => typed.clone(),
-        (None, true) => data.input.clone().unwrap_or(blank),
-        (None, false) => blank,
-    };
+    let (open, mine, may_act) = (h.status.is_undecided(), state.held_by(staff.id, now), staff.role.may_review());
+    let input = form_input(&data, &kept, visible);
     let parsed = Transcription::parse(&input, today_jst(now));
-    let mut warnings: Vec<String> = if visible && (data.input.is_some() || kept.input.is_some()) {
-        parsed.warnings.iter().map(|w| w.message.clone()).collect()
-    } else {
-        Vec::new()
-    };
-    if h.proxy {
-        warnings
-            .push("代理登録です（利用規約 第3条第1項第1号）。本人による登録が難しい事情を確認してください。".into());
-    }
-    let (same_number, same_person) =
-        if visible { (data.same_number.as_slice(), data.same_person.as_slice()) } else { (&[][..], &[][..]) };
-    let mut lookalikes: Vec<Lookalike> = same_number
-        .iter()
-        .map(|l| Lookalike {
-            handbook_id: l.handbook_id,
-            public_id: l.public_id.clone(),
-            status: l.status.label(),
-            why: "同じ発行元・手帳番号",
-        })
-        .collect();
-    lookalikes.extend(same_person.iter().map(|l| Lookalike {
-        handbook_id: l.handbook_id,
-        public_id: l.public_id.clone(),
-        status: l.status.label(),
-        why: "同じ氏名・生年月日",
-    }));
     let decision = DecisionInput { version: h.version, ..kept.decision.clone().unwrap_or_default() };
     let submitted = from_db(h.submitted_at);
     ReviewPage {
@@ -214,13 +287,7 @@ pub fn build(
         holder_status: data.holder.status.label(),
         submitted: datetime_jst(submitted),
         waited: if open { waiting(now - submitted) } else { "—".into() },
-        channel: if h.proxy {
-            "代理登録"
-        } else if h.channel == Channel::Staff {
-            "窓口・郵送"
-        } else {
-            "アプリ"
-        },
+        channel: channel_label(h),
         proxy: h.proxy,
         claimer: data.claimer.clone().filter(|_| state.lease_live(now)),
         claim_until: h.claim_expires_at.map(|t| datetime_jst(from_db(t))).unwrap_or_default(),
@@ -229,11 +296,7 @@ pub fn build(
         may_act,
         is_supervisor: staff.role == Role::Supervisor,
         reviewers: data.reviewers.clone(),
-        basis_text: match &basis {
-            Some(Basis::Claim) => "担当者として表示しています。閲覧は監査ログに記録されます。".into(),
-            Some(Basis::Reason(r)) => format!("閲覧理由「{r}」を記録して表示しています。"),
-            None => String::new(),
-        },
+        basis_text: basis_text(&basis),
         photos: basis.map(|_| {
             data.images.iter().map(|i| PhotoView { id: i.id, page: i.page, width: i.width, height: i.height }).collect()
         }),
@@ -251,23 +314,10 @@ pub fn build(
             .into_iter()
             .map(|(code, label)| Choice { code, label, checked: input.fare_class == code })
             .collect(),
+        warnings: warnings(&data, &kept, &parsed, visible),
+        lookalikes: if visible { lookalikes(&data) } else { Vec::new() },
         input,
-        warnings,
-        lookalikes,
-        checks: vec![
-            Choice {
-                code: "face_photo",
-                label: "顔写真がある（利用規約 第2条第1項）",
-                checked: decision.checks.face_photo,
-            },
-            Choice {
-                code: "right_pages", label: "必要なページがそろっている", checked: decision.checks.right_pages
-            },
-            Choice { code: "legible", label: "記載内容が読み取れる", checked: decision.checks.legible },
-            Choice {
-                code: "no_tampering", label: "改ざん・偽造の形跡がない", checked: decision.checks.no_tampering
-            },
-        ],
+        checks: checklist(&decision),
         decision_choices: Decision::ALL
             .iter()
             .map(|d| Choice { code: d.as_str(), label: d.label(), checked: decision.decision == Some(*d) })
@@ -278,45 +328,11 @@ pub fn build(
             .collect(),
         decision,
         decision_errors: form_errors(&kept.decision_errors),
-        decided: data
-            .decisions
-            .iter()
-            .filter(|_| visible)
-            .map(|d| DecisionLine {
-                at: datetime_jst(from_db(d.decided_at)),
-                who: d.decided_by_name.clone(),
-                decision: d.decision.label(),
-                defects: d.defect_codes.split(',').filter_map(Defect::parse).map(Defect::label).collect(),
-                holder_message: d.holder_message.clone(),
-                internal_note: d.internal_note.clone(),
-            })
-            .collect(),
-        history: data
-            .history
-            .iter()
-            .map(|(e, name)| HistoryLine {
-                at: datetime_jst(from_db(e.occurred_at)),
-                who: name.clone().unwrap_or_else(|| match e.actor.as_str() {
-                    "app" => "アプリ".into(),
-                    "system" => "システム".into(),
-                    other => other.to_owned(),
-                }),
-                what: action_label(&e.action),
-                reason: e.reason.clone(),
-            })
-            .collect(),
-        others: data
-            .other_registrations
-            .iter()
-            .filter(|_| visible)
-            .map(|o| OtherRegistration {
-                id: o.id,
-                kind: o.kind.label(),
-                status: o.status.label(),
-                submitted: datetime_jst(from_db(o.submitted_at)),
-            })
-            .collect(),
+        decided: if visible { decided(&data) } else { Vec::new() },
+        history: history(&data),
+        others: if visible { others(&data) } else { Vec::new() },
+        // What the person just typed always comes back to them, whatever else is hidden.
+        visible: visible || kept.input.is_some(),
         banner: kept.banner,
-        visible: form_visible,
     }
 }
