@@ -10,6 +10,7 @@ use super::auth::RequireRole;
 use super::error::{AppResult, account_refusal};
 use super::forms::FormErrors;
 use super::layout::Layout;
+use super::render;
 use super::session;
 use super::state::AppState;
 use crate::accounts::manage::{self, ManageError};
@@ -44,7 +45,7 @@ pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> A
         errors: FormErrors::default(),
         required: must_change(&state, staff.id).await?,
     };
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+    render::page(StatusCode::OK, &page)
 }
 
 pub async fn submit(
@@ -96,7 +97,5 @@ pub async fn submit(
         errors,
         required: must_change(&state, staff.id).await?,
     };
-    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+    render::page(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }

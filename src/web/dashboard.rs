@@ -1,6 +1,7 @@
 //! `GET /`: where every role starts. Review roles see the queue at a glance: depth, the
 //! oldest wait, what is past the SLA, and the decisions of today and the last week.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use time::{Duration, OffsetDateTime, Time};
@@ -10,6 +11,7 @@ use super::auth::RequireRole;
 use super::error::AppResult;
 use super::format::{JST, datetime_jst, waiting};
 use super::layout::Layout;
+use super::render;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
 use crate::db;
@@ -110,5 +112,5 @@ pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> A
         figures,
         sla_hours: state.settings.queue_sla_hours,
     };
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+    render::page(StatusCode::OK, &page)
 }

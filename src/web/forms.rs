@@ -43,6 +43,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
     }
 }
 
+/// One option of a radio or checkbox group (`forms::choice_group`).
+pub struct Choice {
+    pub code: &'static str,
+    pub label: String,
+    pub checked: bool,
+}
+
 #[derive(Default, Debug)]
 pub struct FormErrors {
     entries: Vec<(&'static str, String)>,

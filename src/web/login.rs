@@ -1,6 +1,7 @@
 //! Sign-in, TOTP enrolment and sign-out.
 
 use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -11,6 +12,7 @@ use super::auth::CurrentStaff;
 use super::error::{AppError, AppResult};
 use super::forms::FormErrors;
 use super::layout::Layout;
+use super::render;
 use super::session::{self, PendingEnrolment};
 use super::state::AppState;
 use crate::accounts::sign_in::{self, Attempt, Outcome};
@@ -55,10 +57,6 @@ fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
 }
 
-fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
-}
-
 pub async fn show(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
     if session::auth(&session).is_some() {
         return Ok(see_other("/"));
@@ -70,7 +68,7 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> AppResult<Htt
         failed: false,
         totp_enabled: state.settings.require_totp,
     };
-    Ok(html(actix_web::http::StatusCode::OK, page.render()?))
+    render::page(StatusCode::OK, &page)
 }
 
 pub async fn submit(
@@ -120,7 +118,7 @@ pub async fn submit(
                 failed: true,
                 totp_enabled: require_totp,
             };
-            Ok(html(actix_web::http::StatusCode::UNAUTHORIZED, page.render()?))
+            render::page(StatusCode::UNAUTHORIZED, &page)
         }
     }
 }
@@ -131,7 +129,7 @@ fn live_enrolment(state: &AppState, session: &Session) -> Option<PendingEnrolmen
     (age <= session::ENROLMENT_WINDOW.whole_seconds()).then_some(pending)
 }
 
-fn enrol_page(session: &Session, pending: &PendingEnrolment, errors: FormErrors) -> AppResult<String> {
+fn enrol_page(session: &Session, pending: &PendingEnrolment, errors: FormErrors) -> AppResult<EnrolPage> {
     let (_, qr) = totp::enrolment(&pending.secret, &format!("staff-{}", pending.staff_id))
         .map_err(|e| AppError::from(crate::error::Fault::from(e)))?;
     let page = EnrolPage {
@@ -140,7 +138,7 @@ fn enrol_page(session: &Session, pending: &PendingEnrolment, errors: FormErrors)
         secret: pending.secret.clone(),
         qr_png_base64: qr,
     };
-    Ok(page.render()?)
+    Ok(page)
 }
 
 pub async fn enrol_show(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
@@ -148,7 +146,7 @@ pub async fn enrol_show(state: web::Data<AppState>, session: Session) -> AppResu
         session::sign_out(&session);
         return Ok(see_other("/login"));
     };
-    Ok(html(actix_web::http::StatusCode::OK, enrol_page(&session, &pending, FormErrors::default())?))
+    render::page(StatusCode::OK, &enrol_page(&session, &pending, FormErrors::default())?)
 }
 
 pub async fn enrol_submit(
@@ -174,7 +172,7 @@ pub async fn enrol_submit(
     }
     let mut errors = FormErrors::default();
     errors.add("totp", "確認コードが正しくありません。アプリに表示されている最新の6桁を入力してください。");
-    Ok(html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, enrol_page(&session, &pending, errors)?))
+    render::page(StatusCode::UNPROCESSABLE_ENTITY, &enrol_page(&session, &pending, errors)?)
 }
 
 pub async fn logout(state: web::Data<AppState>, staff: CurrentStaff) -> AppResult<HttpResponse> {

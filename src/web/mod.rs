@@ -10,6 +10,7 @@ pub mod format;
 pub mod forms;
 pub mod headers;
 pub mod layout;
+pub mod render;
 pub mod session;
 pub mod state;
 

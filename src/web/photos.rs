@@ -8,8 +8,9 @@ use serde::Deserialize;
 use super::access::ImageViewers;
 use super::auth::RequireRole;
 use super::error::{AppError, AppResult};
-use super::forms::FormErrors;
+use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
+use super::render;
 use super::state::AppState;
 use crate::db;
 use crate::photos::{self, Basis, REASONS, Variant, Viewer};
@@ -59,13 +60,9 @@ pub struct PhotoLink {
     pub height: i32,
 }
 
-pub fn reason_options() -> Vec<ReasonOption> {
-    REASONS.iter().map(|(code, label)| ReasonOption { code, label }).collect()
-}
-
-pub struct ReasonOption {
-    pub code: &'static str,
-    pub label: &'static str,
+/// The reasons to choose from, with `chosen` ticked.
+pub fn reason_choices(chosen: &str) -> Vec<Choice> {
+    REASONS.iter().map(|(code, label)| Choice { code, label: (*label).into(), checked: *code == chosen }).collect()
 }
 
 #[derive(Template)]
@@ -75,9 +72,8 @@ struct PhotosPage {
     handbook_id: i64,
     basis: Option<String>,
     photos: Vec<PhotoLink>,
-    reasons: Vec<ReasonOption>,
+    reasons: Vec<Choice>,
     reason_errors: FormErrors,
-    reason_chosen: String,
     reason_detail: String,
 }
 
@@ -117,9 +113,8 @@ async fn page(
             .into_iter()
             .map(|i| PhotoLink { id: i.id, page: i.page, width: i.width, height: i.height })
             .collect(),
-        reasons: REASONS.iter().map(|(code, label)| ReasonOption { code, label }).collect(),
+        reasons: reason_choices(&form.reason),
         reason_errors: errors,
-        reason_chosen: form.reason,
         reason_detail: form.detail,
     })
 }
@@ -129,11 +124,8 @@ pub async fn show(
     staff: RequireRole<ImageViewers>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let body =
-        page(&state, &staff, *id, FormErrors::default(), ReasonForm { reason: String::new(), detail: String::new() })
-            .await?
-            .render()?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    let empty = ReasonForm { reason: String::new(), detail: String::new() };
+    render::page(StatusCode::OK, &page(&state, &staff, *id, FormErrors::default(), empty).await?)
 }
 
 pub async fn state_reason(
@@ -159,10 +151,7 @@ pub async fn state_reason(
             let mut errors = FormErrors::default();
             let field = if REASONS.iter().any(|(c, _)| *c == form.reason) { "detail" } else { "reason" };
             errors.add(field, message);
-            let body = page(&state, &staff, handbook_id, errors, form).await?.render()?;
-            Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-                .content_type("text/html; charset=utf-8")
-                .body(body))
+            render::page(StatusCode::UNPROCESSABLE_ENTITY, &page(&state, &staff, handbook_id, errors, form).await?)
         }
     }
 }

@@ -9,9 +9,10 @@ use askama::Template;
 use super::access::Reviewers;
 use super::auth::RequireRole;
 use super::error::AppResult;
-use super::forms::FormErrors;
+use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
 use super::multipart;
+use super::render;
 use super::session;
 use super::state::AppState;
 use crate::audit::Actor;
@@ -21,20 +22,14 @@ use crate::domain::holder::PublicId;
 use crate::intake::Refusal;
 use crate::intake::{self, Channel, IntakeError, Metadata, Submission};
 
-pub struct KindOption {
-    pub code: &'static str,
-    pub label: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "registrations/new.html")]
 struct NewPage {
     layout: Layout,
     errors: FormErrors,
-    kinds: Vec<KindOption>,
+    kinds: Vec<Choice>,
     holder_public_id: String,
     email: String,
-    kind: String,
     note: String,
 }
 
@@ -43,17 +38,18 @@ fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, values: [&str; 4
     NewPage {
         layout: Layout::for_staff(staff, "代理登録・郵送受付", "/registrations/new"),
         errors,
-        kinds: HandbookKind::ALL.iter().map(|k| KindOption { code: k.as_str(), label: k.label() }).collect(),
+        kinds: HandbookKind::ALL
+            .iter()
+            .map(|k| Choice { code: k.as_str(), label: k.label().into(), checked: k.as_str() == kind })
+            .collect(),
         holder_public_id: holder_public_id.to_owned(),
         email: email.to_owned(),
-        kind: kind.to_owned(),
         note: note.to_owned(),
     }
 }
 
 pub async fn show(staff: RequireRole<Reviewers>) -> AppResult<HttpResponse> {
-    let body = new_page(&staff, FormErrors::default(), [""; 4]).render()?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    render::page(StatusCode::OK, &new_page(&staff, FormErrors::default(), [""; 4]))
 }
 
 fn refusal_text(refusal: Refusal) -> &'static str {
@@ -146,9 +142,5 @@ fn rerender(staff: &RequireRole<Reviewers>, mut errors: FormErrors, values: [&st
         // Browsers cannot refill a file field; say so rather than let it pass unnoticed.
         errors.add("images", "安全のため、写真はもう一度選び直してください。");
     }
-    let body = new_page(staff, errors, values).render()?;
-    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    render::page(StatusCode::UNPROCESSABLE_ENTITY, &new_page(staff, errors, values))
 }

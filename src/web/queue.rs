@@ -1,6 +1,7 @@
 //! `/queue`: registrations to review, oldest first, one keyset page at a time; and "take
 //! next", which claims the oldest one nobody holds.
 
+use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -12,6 +13,7 @@ use super::auth::RequireRole;
 use super::error::AppResult;
 use super::format::{datetime_jst, waiting};
 use super::layout::Layout;
+use super::render;
 use super::session;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
@@ -168,7 +170,7 @@ pub async fn show(
         next,
         sla_hours: state.settings.queue_sla_hours,
     };
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page.render()?))
+    render::page(StatusCode::OK, &page)
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@ use super::auth::RequireRole;
 use super::error::{AppError, AppResult, account_refusal};
 use super::forms::FormErrors;
 use super::layout::Layout;
+use super::render;
 use super::session;
 use super::state::AppState;
 use crate::accounts::manage::{self, AdminAction, NewAccount};
@@ -144,10 +145,6 @@ async fn list_page(
     })
 }
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
-}
-
 fn back_to_list() -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff")).finish()
 }
@@ -159,7 +156,7 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let page =
         list_page(&state, &staff, query.into_inner().after, FormErrors::default(), CreateForm::default()).await?;
-    Ok(html(StatusCode::OK, page.render()?))
+    render::page(StatusCode::OK, &page)
 }
 
 pub async fn create(
@@ -203,13 +200,13 @@ pub async fn create(
                     email: email.as_str().to_owned(),
                     password,
                 };
-                return Ok(html(StatusCode::OK, page.render()?));
+                return render::page(StatusCode::OK, &page);
             }
             Err(e) => errors.add("email", e.to_string()),
         }
     }
     let page = list_page(&state, &staff, None, errors, form).await?;
-    Ok(html(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
+    render::page(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
 async fn administer(
@@ -317,7 +314,7 @@ pub async fn reset_password(
                 email: row.email,
                 password,
             };
-            Ok(html(StatusCode::OK, page.render()?))
+            render::page(StatusCode::OK, &page)
         }
         Err(refused) => {
             session::set_notice(&staff.session, &refused.to_string())?;

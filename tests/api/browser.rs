@@ -186,7 +186,7 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
     b.wait_for("document.body.textContent.includes('読み取り結果: 平成6年3月1日（1994-03-01）')").await;
 
     // Decide: check the list with Space, choose "approve" with Space, submit with Enter.
-    for check in ["check-face_photo", "check-right_pages", "check-legible", "check-no_tampering"] {
+    for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
         b.tab_to(&format!("e.id === '{check}'")).await;
         b.press(SPACE).await;
     }

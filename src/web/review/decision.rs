@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::page::Kept;
-use super::{act, render};
+use super::{act, show_page};
 use crate::domain::decision::{Checklist, DecisionInput};
 use crate::domain::review::{Decision, Defect};
 use crate::review::decide::{self, DecideResult};
@@ -91,15 +91,15 @@ pub async fn decide(
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/queue")).finish())
         }
         Ok(DecideResult::Invalid(errors)) => {
-            render(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept(None, errors)).await
+            show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept(None, errors)).await
         }
         Ok(DecideResult::Stale) => {
             let banner = "判定の前に、ほかの担当者が内容を更新しました。最新の内容を確認して、もう一度判定してください。選んだ判定と入力は残しています。";
-            render(&state, &staff, id, StatusCode::CONFLICT, kept(Some(banner.into()), Vec::new())).await
+            show_page(&state, &staff, id, StatusCode::CONFLICT, kept(Some(banner.into()), Vec::new())).await
         }
         Err(rule) => {
             let banner = format!("判定できませんでした: {rule}");
-            render(&state, &staff, id, StatusCode::CONFLICT, kept(Some(banner), Vec::new())).await
+            show_page(&state, &staff, id, StatusCode::CONFLICT, kept(Some(banner), Vec::new())).await
         }
     }
 }

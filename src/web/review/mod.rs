@@ -10,7 +10,6 @@ mod transcription;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
-use askama::Template;
 
 pub use claim::{reassign, release, take};
 pub use decision::decide;
@@ -19,6 +18,7 @@ pub use transcription::save_transcription;
 use super::access::ImageViewers;
 use super::auth::{CurrentStaff, RequireRole};
 use super::error::{AppError, AppResult};
+use super::render;
 use super::state::AppState;
 use crate::domain::review::ReviewError;
 use crate::photos;
@@ -28,7 +28,7 @@ use page::Kept;
 
 /// Loads the registration, decides on what grounds this person sees its personal data,
 /// records that view, and renders the page with what a failed post kept.
-async fn render(
+async fn show_page(
     state: &AppState,
     staff: &CurrentStaff,
     id: i64,
@@ -49,7 +49,7 @@ async fn render(
         })
         .await?;
     let page = page::build(data, staff, basis, now, kept);
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(page.render()?))
+    render::page(status, &page)
 }
 
 pub async fn show(
@@ -57,7 +57,7 @@ pub async fn show(
     staff: RequireRole<ImageViewers>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    render(&state, &staff, *id, StatusCode::OK, Kept::default()).await
+    show_page(&state, &staff, *id, StatusCode::OK, Kept::default()).await
 }
 
 fn back(id: i64) -> HttpResponse {

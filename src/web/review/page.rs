@@ -13,15 +13,9 @@ use crate::photos::Basis;
 use crate::review::view::ReviewData;
 use crate::web::auth::CurrentStaff;
 use crate::web::format::{datetime_jst, waiting};
-use crate::web::forms::FormErrors;
+use crate::web::forms::{Choice, FormErrors};
 use crate::web::layout::Layout;
-use crate::web::photos::{ReasonOption, reason_options};
-
-pub struct Choice {
-    pub code: &'static str,
-    pub label: &'static str,
-    pub checked: bool,
-}
+use crate::web::photos::reason_choices;
 
 pub struct PhotoView {
     pub id: i64,
@@ -84,9 +78,8 @@ pub struct ReviewPage {
     reviewers: Vec<(i64, String)>,
     photos: Option<Vec<PhotoView>>,
     basis_text: String,
-    reasons: Vec<ReasonOption>,
+    reasons: Vec<Choice>,
     reason_errors: FormErrors,
-    reason_chosen: String,
     reason_detail: String,
     input: TranscriptionInput,
     errors: FormErrors,
@@ -193,11 +186,11 @@ fn checklist(decision: &DecisionInput) -> Vec<Choice> {
     let c = decision.checks;
     vec![
         Choice {
-            code: "face_photo", label: "顔写真がある（利用規約 第2条第1項）", checked: c.face_photo
+            code: "face_photo", label: "顔写真がある（利用規約 第2条第1項）".into(), checked: c.face_photo
         },
-        Choice { code: "right_pages", label: "必要なページがそろっている", checked: c.right_pages },
-        Choice { code: "legible", label: "記載内容が読み取れる", checked: c.legible },
-        Choice { code: "no_tampering", label: "改ざん・偽造の形跡がない", checked: c.no_tampering },
+        Choice { code: "right_pages", label: "必要なページがそろっている".into(), checked: c.right_pages },
+        Choice { code: "legible", label: "記載内容が読み取れる".into(), checked: c.legible },
+        Choice { code: "no_tampering", label: "改ざん・偽造の形跡がない".into(), checked: c.no_tampering },
     ]
 }
 
@@ -300,19 +293,18 @@ pub fn build(
         photos: basis.map(|_| {
             data.images.iter().map(|i| PhotoView { id: i.id, page: i.page, width: i.width, height: i.height }).collect()
         }),
-        reasons: reason_options(),
+        reasons: reason_choices(""),
         reason_errors: FormErrors::default(),
-        reason_chosen: String::new(),
         reason_detail: String::new(),
         understood: parsed.understood.clone(),
         errors: form_errors(&kept.errors),
         kinds: HandbookKind::ALL
             .iter()
-            .map(|k| Choice { code: k.as_str(), label: k.label(), checked: input.kind == k.as_str() })
+            .map(|k| Choice { code: k.as_str(), label: k.label().into(), checked: input.kind == k.as_str() })
             .collect(),
         fares: [("1", "第1種"), ("2", "第2種"), ("", "なし（記載がない）")]
             .into_iter()
-            .map(|(code, label)| Choice { code, label, checked: input.fare_class == code })
+            .map(|(code, label)| Choice { code, label: label.into(), checked: input.fare_class == code })
             .collect(),
         warnings: warnings(&data, &kept, &parsed, visible),
         lookalikes: if visible { lookalikes(&data) } else { Vec::new() },
@@ -320,11 +312,15 @@ pub fn build(
         checks: checklist(&decision),
         decision_choices: Decision::ALL
             .iter()
-            .map(|d| Choice { code: d.as_str(), label: d.label(), checked: decision.decision == Some(*d) })
+            .map(|d| Choice { code: d.as_str(), label: d.label().into(), checked: decision.decision == Some(*d) })
             .collect(),
         defect_choices: Defect::ALL
             .iter()
-            .map(|d| Choice { code: d.code(), label: d.label(), checked: decision.defects.contains(d) })
+            .map(|d| Choice {
+                code: d.code(),
+                label: format!("{} {}", d.code(), d.label()),
+                checked: decision.defects.contains(d),
+            })
             .collect(),
         decision,
         decision_errors: form_errors(&kept.decision_errors),

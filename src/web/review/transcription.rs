@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::page::Kept;
-use super::{act, render};
+use super::{act, show_page};
 use crate::clock::from_db;
 use crate::domain::transcription::{Field, TranscriptionInput};
 use crate::review::transcribe::{self, Conflict, SaveResult};
@@ -16,6 +16,7 @@ use crate::web::auth::{CurrentStaff, RequireRole};
 use crate::web::error::{AppError, AppResult};
 use crate::web::format::datetime_jst;
 use crate::web::layout::Layout;
+use crate::web::render;
 use crate::web::session;
 use crate::web::state::AppState;
 
@@ -47,7 +48,7 @@ pub async fn save_transcription(
         }
         Ok(SaveResult::Invalid(parsed)) => {
             let kept = Kept { input: Some(input), errors: parsed.errors, ..Default::default() };
-            render(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
+            show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
         }
         Ok(SaveResult::Conflict(conflict)) => conflict_page(&staff, id, input, conflict),
         Err(rule) => {
@@ -56,7 +57,7 @@ pub async fn save_transcription(
                 banner: Some(format!("保存できませんでした: {rule} 入力内容はそのまま残しています。")),
                 ..Default::default()
             };
-            render(&state, &staff, id, StatusCode::CONFLICT, kept).await
+            show_page(&state, &staff, id, StatusCode::CONFLICT, kept).await
         }
     }
 }
@@ -102,5 +103,5 @@ fn conflict_page(
         lines,
         mine,
     };
-    Ok(HttpResponse::build(StatusCode::CONFLICT).content_type("text/html; charset=utf-8").body(page.render()?))
+    render::page(StatusCode::CONFLICT, &page)
 }
