@@ -212,6 +212,14 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("顔写真のない手帳は登録できません"));
     assert!(page.body.contains("value=\"approve\" checked"), "the choice is kept");
+    // Each problem is tied to its control for screen readers, and the summary links to it.
+    let invalid =
+        page.select_texts("input#field-face_photo[aria-invalid=\"true\"][aria-describedby=\"error-face_photo\"]");
+    assert_eq!(invalid.len(), 1, "the unticked box is marked invalid and described by its error");
+    assert_eq!(page.select_texts("#error-face_photo").len(), 1);
+    assert!(page.body.contains("href=\"#field-face_photo\""), "the summary links to the checkbox");
+    assert!(page.select_texts("input#field-legible[aria-invalid]").len() == 1);
+    assert!(page.select_texts("fieldset#field-decision[aria-invalid]").is_empty(), "a chosen decision is fine");
     let mut fields = vec![
         ("decision", "approve"),
         ("holder_message", "ご利用ありがとうございます。"),
@@ -319,6 +327,13 @@ dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| asyn
     assert_eq!(take_next(&mut reviewer).await, Some(rejected));
     let page = decide(&mut reviewer, rejected, &[("decision", "reject"), ("internal_note", "短い")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        page.select_texts(
+            "textarea#field-internal_note[aria-invalid=\"true\"][aria-describedby=\"error-internal_note\"]"
+        ),
+        ["短い"],
+        "the note comes back as typed, marked invalid"
+    );
     let page = decide(
         &mut reviewer,
         rejected,
