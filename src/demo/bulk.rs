@@ -7,6 +7,9 @@ use time::{Duration, OffsetDateTime};
 use crate::clock::to_db;
 use crate::db::DbConnection;
 use crate::db::bulk::{self, BulkHandbook, BulkHolder, BulkImage};
+use crate::domain::handbook::ReviewStatus::{Approved, Corrected, Rejected, Returned, Submitted};
+use crate::domain::handbook::{Channel, HandbookKind};
+use crate::domain::holder::HolderStatus;
 use crate::images::ImageStore;
 
 const BATCH: usize = 2_000;
@@ -17,7 +20,7 @@ pub struct BulkStats {
     pub images: usize,
 }
 
-const KINDS: [&str; 3] = ["physical", "mental", "intellectual"];
+const KINDS: [HandbookKind; 3] = HandbookKind::ALL;
 
 /// Each holder gets an approved handbook and a second registration: most decided, about one
 /// in twenty waiting in the queue.
@@ -33,7 +36,7 @@ pub fn seed(
     let key_id = store.key_id();
     let (first_holder, first_handbook) = bulk::next_ids(conn)?;
     let mut stats = BulkStats { holders: 0, handbooks: 0, images: 0 };
-    let statuses = ["approved", "approved", "corrected", "returned", "rejected"];
+    let statuses = [Approved, Approved, Corrected, Returned, Rejected];
     for start in (0..count).step_by(BATCH) {
         let end = (start + BATCH).min(count);
         let mut new_holders = Vec::with_capacity(end - start);
@@ -46,7 +49,7 @@ pub fn seed(
                 id: holder_id,
                 public_id: format!("BK-{:08}", holder_id),
                 email: Some(format!("bk{holder_id}@example.invalid")),
-                status: "active",
+                status: HolderStatus::Active.as_str(),
                 created_at: created,
                 updated_at: created,
             });
@@ -54,9 +57,9 @@ pub fn seed(
                 let handbook_id = first_handbook + 2 * i as i64 + n;
                 let waiting = n == 1 && i % 20 == 0;
                 let status = if n == 0 {
-                    "approved"
+                    Approved
                 } else if waiting {
-                    "submitted"
+                    Submitted
                 } else {
                     statuses[i % statuses.len()]
                 };
@@ -65,10 +68,10 @@ pub fn seed(
                 new_handbooks.push(BulkHandbook {
                     id: handbook_id,
                     holder_id,
-                    kind: KINDS[(i + n as usize) % 3],
-                    submitted_kind: KINDS[(i + n as usize) % 3],
-                    status,
-                    channel: "app",
+                    kind: KINDS[(i + n as usize) % 3].as_str(),
+                    submitted_kind: KINDS[(i + n as usize) % 3].as_str(),
+                    status: status.as_str(),
+                    channel: Channel::App.as_str(),
                     proxy: false,
                     submitted_at: submitted,
                     created_at: submitted,

@@ -41,18 +41,21 @@ impl RouteAccess for Machine {
 
 macro_rules! role_set {
     ($(#[$doc:meta])* $name:ident => [$($role:ident),+]) => {
+        role_set!($(#[$doc])* $name => &[$(Role::$role),+]);
+    };
+    ($(#[$doc:meta])* $name:ident => $roles:expr) => {
         $(#[$doc])*
         pub struct $name;
         impl Access for $name {
-            const ROLES: &'static [Role] = &[$(Role::$role),+];
+            const ROLES: &'static [Role] = $roles;
         }
     };
 }
 
 role_set!(/// Every signed-in member of staff.
-    AnyStaff => [Reviewer, Supervisor, Support, Auditor, Admin]);
+    AnyStaff => &Role::ALL);
 role_set!(/// Review work; supervisors may do all a reviewer may.
-    Reviewers => [Reviewer, Supervisor]);
+    Reviewers => &Role::REVIEWERS);
 role_set!(/// Four-eyes decisions and reassigning claims.
     Supervisors => [Supervisor]);
 role_set!(/// The support center (lost phones).
@@ -62,4 +65,4 @@ role_set!(/// Read-only compliance work.
 role_set!(/// Staff accounts and settings; no handbook data.
     Admins => [Admin]);
 role_set!(/// Who may open handbook photos (special-care personal data).
-    ImageViewers => [Reviewer, Supervisor, Auditor]);
+    ImageViewers => &Role::PHOTO_VIEWERS);

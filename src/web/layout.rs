@@ -14,8 +14,8 @@ pub struct NavItem {
 /// The menu. Each entry lists the roles that see it; the routes behind them check the same.
 const MENU: &[(&str, &str, &[Role])] = &[
     ("ダッシュボード", "/", &Role::ALL),
-    ("審査キュー", "/queue", &[Role::Reviewer, Role::Supervisor]),
-    ("代理登録・郵送受付", "/registrations/new", &[Role::Reviewer, Role::Supervisor]),
+    ("審査キュー", "/queue", &Role::REVIEWERS),
+    ("代理登録・郵送受付", "/registrations/new", &Role::REVIEWERS),
     ("スタッフ管理", "/staff", &[Role::Admin]),
 ];
 
