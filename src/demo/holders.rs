@@ -396,7 +396,7 @@ fn approve(
             }
         }
         SaveResult::Invalid(parsed) => Err(fail(&format!("{:?}", parsed.errors))),
-        SaveResult::Conflict(_) => Err(fail(&"conflict")),
+        SaveResult::Conflict(_) | SaveResult::Stale => Err(fail(&"conflict")),
     }
 }
 

@@ -24,9 +24,14 @@ pub struct Conflict {
 }
 
 pub enum SaveResult {
-    Saved { version: i32 },
+    Saved {
+        version: i32,
+    },
     Invalid(Parsed),
     Conflict(Conflict),
+    /// The form's version is not the registration's, and no saved transcription explains
+    /// it (a form from before a status change, or an edited page): reload and look again.
+    Stale,
 }
 
 pub fn fields_row(handbook_id: i64, t: &Transcription, staff_id: i64, at: PrimitiveDateTime) -> FieldsRow {
@@ -91,10 +96,7 @@ pub fn save(
         let row = db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
         review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
         if row.version != form_version {
-            // The version only moves with a saved revision or a decision, and a decision ends
-            // the claim (refused above); no revision here means the data is not what we wrote.
-            let (theirs, revision) =
-                latest_input(c, id)?.ok_or(Fault::Corrupt("handbooks.version moved without a transcription"))?;
+            let Some((theirs, revision)) = latest_input(c, id)? else { return Ok(SaveResult::Stale) };
             return Ok(SaveResult::Conflict(Conflict {
                 theirs,
                 saved_by: revision.saved_by_name,

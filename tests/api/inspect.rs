@@ -268,6 +268,11 @@ impl TestApp {
 
     // Staff.
 
+    /// The staff row; panics if there is none.
+    pub fn staff_row(&self, id: i64) -> db::staff::StaffRow {
+        read(self, "staff row", |c| db::staff::find(c, id)).unwrap_or_else(|| panic!("no staff {id}"))
+    }
+
     pub fn staff_id(&self, email: &str) -> i64 {
         read(self, "staff", |c| db::staff::find_by_email(c, email)).unwrap_or_else(|| panic!("no staff {email}")).id
     }

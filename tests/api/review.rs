@@ -289,6 +289,23 @@ dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| asyn
     assert_eq!(app.transcriptions_of(id), 2, "both versions are kept");
 });
 
+dual_test!(a_save_from_a_form_older_than_any_transcription_comes_back_kept, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-500002", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    let current: i32 =
+        reviewer.get(&format!("/registrations/{id}")).await.input_value("version").unwrap().parse().unwrap();
+    let stale = (current - 1).to_string();
+    let mut form = vec![("version", stale.as_str())];
+    form.extend_from_slice(&printed_physical());
+    let page = reviewer.post(&format!("/registrations/{id}/transcription"), &form).await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "no saved transcription explains the version: reload, not a crash");
+    assert!(page.body.contains("最新の内容を確認してください"));
+    assert_eq!(page.input_value("number").as_deref(), Some("第１０００００１号"), "what was typed is kept");
+    assert_eq!(app.transcribed_count(), 0, "nothing saved");
+});
+
 dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let returned = register(&app, "MR-600001", "physical", vec![fixtures::jpeg(120, 80)]).await;

@@ -51,6 +51,14 @@ pub async fn save_transcription(
             show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
         }
         Ok(SaveResult::Conflict(conflict)) => conflict_page(&staff, id, input, conflict),
+        Ok(SaveResult::Stale) => {
+            let kept = Kept {
+                input: Some(input),
+                banner: Some("この画面を開いた後に登録が更新されました。最新の内容を確認してください。入力内容はそのまま残しています。".into()),
+                ..Default::default()
+            };
+            show_page(&state, &staff, id, StatusCode::CONFLICT, kept).await
+        }
         Err(rule) => {
             let kept = Kept {
                 input: Some(input),

@@ -1,0 +1,94 @@
+//! One journey per role, with the keyboard where a person would use it: a reviewer returns a
+//! registration with a defect; an admin creates an account, and the new person signs in with
+//! the temporary password and chooses their own. (The reviewer's approval is in `reviewer`.)
+
+use handbook_admin::domain::handbook::ReviewStatus;
+use handbook_admin::domain::review::Defect;
+use handbook_admin::domain::staff::Role;
+
+use super::driver::{ARROW_DOWN, Browser, ENTER, SPACE, TAB, with_browser};
+use crate::fixtures;
+use crate::helpers::{PASSWORD, TestDb, demo_email, spawn_app};
+use crate::intake::register;
+
+/// Signs in from the sign-in page with the keyboard alone.
+async fn sign_in_by_keys(b: &Browser, address: &str, email: &str, password: &str) {
+    b.go(&format!("{address}/login")).await;
+    b.type_into("field-email", email).await;
+    b.press(TAB).await;
+    b.keys(password).await;
+    b.press(ENTER).await;
+    b.wait_for("location.pathname !== '/login'").await;
+}
+
+#[actix_web::test]
+async fn a_reviewer_returns_a_registration_with_a_defect() {
+    with_browser("reviewer-returns", |b| async move {
+        let app = spawn_app(TestDb::Sqlite).await;
+        let id = register(&app, "MR-RETURN01", "mental", vec![fixtures::jpeg(640, 400)]).await;
+        sign_in_by_keys(&b, &app.address, demo_email(Role::Reviewer), PASSWORD).await;
+        b.wait_for_heading("ダッシュボード").await;
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
+        b.press(ENTER).await;
+        b.wait_for("document.querySelector('[data-viewer]')").await;
+
+        // The decision is one radio group: arrows move from 承認 to 差し戻し.
+        b.tab_to("e.name === 'decision'").await;
+        b.press(&format!("{ARROW_DOWN}{ARROW_DOWN}")).await;
+        let chosen = b.js("return document.querySelector('input[name=decision]:checked').value;").await;
+        assert_eq!(chosen.as_str(), Some("return"));
+        b.tab_to("e.id === 'defects-D03'").await;
+        b.press(SPACE).await;
+        b.type_into("field-holder_message", "お手数ですが、明るい場所で撮り直してください。").await;
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('判定を確定する')").await;
+        b.press(ENTER).await;
+        b.wait_for("location.pathname === '/queue'").await;
+        b.wait_for("document.body.textContent.includes('差し戻')").await;
+
+        assert_eq!(app.status_of(id), ReviewStatus::Returned);
+        let codes: Vec<Defect> = app.defects_of(id).iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Defect::Unreadable]);
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn an_admin_creates_an_account_and_the_new_person_chooses_a_password() {
+    with_browser("admin-creates-account", |b| async move {
+        let app = spawn_app(TestDb::Sqlite).await;
+        sign_in_by_keys(&b, &app.address, demo_email(Role::Admin), PASSWORD).await;
+        b.tab_to("e.tagName === 'A' && e.getAttribute('href') === '/staff'").await;
+        b.press(ENTER).await;
+        b.wait_for_heading("スタッフ管理").await;
+        b.type_into("field-email", "yamada.hanako@demo.invalid").await;
+        b.type_into("field-display_name", "山田 花子").await;
+        // A closed select takes arrow keys: the first role after the prompt.
+        b.tab_to("e.id === 'field-role'").await;
+        b.press(ARROW_DOWN).await;
+        let role = b.js("return document.getElementById('field-role').value;").await;
+        assert_eq!(role.as_str(), Some("reviewer"));
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('作成する')").await;
+        b.press(ENTER).await;
+        b.wait_for_heading("作成しました").await;
+        let temporary = b.js("return document.querySelector('.one-time-secret').textContent.trim();").await;
+        let temporary = temporary.as_str().expect("the temporary password is shown").to_owned();
+        b.tab_to("e.tagName === 'BUTTON' && e.closest('form[action=\"/logout\"]')").await;
+        b.press(ENTER).await;
+        b.wait_for("location.pathname === '/login'").await;
+
+        // The new person signs in and must choose their own password first.
+        sign_in_by_keys(&b, &app.address, "yamada.hanako@demo.invalid", &temporary).await;
+        b.wait_for_heading("パスワード変更").await;
+        b.type_into("field-current_password", &temporary).await;
+        b.type_into("field-new_password", "花子の新しい合言葉は春の海").await;
+        b.type_into("field-confirm_password", "花子の新しい合言葉は春の海").await;
+        b.press(ENTER).await;
+        b.wait_for_heading("ダッシュボード").await;
+
+        let id = app.staff_id("yamada.hanako@demo.invalid");
+        let row = app.staff_row(id);
+        assert!(!row.must_change_password, "the temporary password is gone");
+        assert_eq!(row.role, Role::Reviewer);
+    })
+    .await;
+}

@@ -1,0 +1,96 @@
+//! A reviewer's day without a mouse, in a real browser: sign in, take next, work the photo
+//! viewer by keys, transcribe as printed, decide.
+
+use handbook_admin::domain::handbook::ReviewStatus;
+use handbook_admin::domain::staff::Role;
+
+use super::driver::{ARROW_UP, ENTER, SPACE, TAB, with_browser};
+use crate::fixtures;
+use crate::helpers::{PASSWORD, TestDb, demo_email, spawn_app};
+use crate::intake::register;
+
+#[actix_web::test]
+async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
+    with_browser("reviewer-approves", |b| async move {
+        let app = spawn_app(TestDb::Sqlite).await;
+        let id =
+            register(&app, "MR-KEYBOARD1", "physical", vec![fixtures::jpeg(640, 400), fixtures::png(400, 640)]).await;
+
+        // Sign in: Tab to the e-mail field, type, Tab, type, Enter.
+        b.go(&format!("{}/login", app.address)).await;
+        b.tab_to("e.id === 'field-email'").await;
+        b.keys(demo_email(Role::Reviewer)).await;
+        b.press(TAB).await;
+        b.keys(PASSWORD).await;
+        b.press(ENTER).await;
+        b.wait_for(
+            "document.querySelector('h1') && document.querySelector('h1').textContent.includes('ダッシュボード')",
+        )
+        .await;
+
+        // Take next from the dashboard.
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
+        b.press(ENTER).await;
+        b.wait_for("document.querySelector('[data-viewer]')").await;
+        let url = b.url().await;
+        assert!(url.ends_with(&format!("/registrations/{id}")), "{url}");
+
+        // The photo viewer answers keys: zoom, rotate, brightness, next page.
+        b.tab_to("e.hasAttribute('data-viewer')").await;
+        b.keys("+r]").await;
+        let style = b
+        .js("const i = document.querySelector('[data-viewer-image]'); return i.style.transform + ' ' + i.style.filter;")
+        .await;
+        let style = style.as_str().unwrap_or_default().to_owned();
+        assert!(
+            style.contains("scale(1.25)") && style.contains("rotate(90deg)") && style.contains("brightness(110%)"),
+            "{style}"
+        );
+        b.press("2").await;
+        let alt = b.js("return document.querySelector('[data-viewer-image]').alt;").await;
+        assert_eq!(alt.as_str(), Some("2枚目の写真"));
+
+        // Transcribe as printed: era dates, full-width digits; Tab from field to field.
+        b.tab_to("e.id === 'field-name'").await;
+        for (field, text) in [
+            ("field-name", "髙橋　太郎"),
+            ("field-name_kana", "たかはし　たろう"),
+            ("field-birth_date", "平成６年３月１日"),
+            ("field-disability_category", "肢体不自由"),
+            ("field-grade", "２級"),
+        ] {
+            b.tab_to(&format!("e.id === '{field}'")).await;
+            b.keys(text).await;
+        }
+        // A radio group is one Tab stop; arrows choose within it ("なし" → 第2種 → 第1種).
+        b.tab_to("e.name === 'fare_class'").await;
+        b.keys(&format!("{ARROW_UP}{ARROW_UP}")).await;
+        for (field, text) in [
+            ("field-municipality", "未来県知事"),
+            ("field-number", "第１０００００１号"),
+            ("field-issued_on", "令和４年１月３１日"),
+        ] {
+            b.tab_to(&format!("e.id === '{field}'")).await;
+            b.keys(text).await;
+        }
+        b.press(ENTER).await;
+        b.wait_for("document.body.textContent.includes('転記を保存しました')").await;
+        b.wait_for("document.body.textContent.includes('読み取り結果: 平成6年3月1日（1994-03-01）')").await;
+
+        // Decide: check the list with Space, choose "approve" with Space, submit with Enter.
+        for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
+            b.tab_to(&format!("e.id === '{check}'")).await;
+            b.press(SPACE).await;
+        }
+        b.tab_to("e.name === 'decision'").await;
+        b.press(SPACE).await;
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('判定を確定する')").await;
+        b.press(ENTER).await;
+        b.wait_for("location.pathname === '/queue'").await;
+
+        assert_eq!(app.status_of(id), ReviewStatus::Approved);
+        let fields = app.fields_of(id).expect("the transcription is saved");
+        assert_eq!((fields.number_key.as_str(), fields.fare_class.as_deref()), ("1000001", Some("1")));
+    })
+    .await;
+}
