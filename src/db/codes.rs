@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 use crate::domain::holder::HolderStatus;
+use crate::domain::notice::Delivery;
 use crate::domain::review::Decision;
 use crate::domain::staff::Role;
 
@@ -49,5 +50,6 @@ text_code! {
     Channel => Channel::parse, "channel";
     HolderStatus => HolderStatus::parse, "holder status";
     Decision => Decision::parse, "decision";
+    Delivery => Delivery::parse, "notice delivery";
     Role => |code| Role::ALL.into_iter().find(|r| r.as_str() == code), "role";
 }

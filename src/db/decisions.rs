@@ -5,7 +5,8 @@ use time::PrimitiveDateTime;
 
 use super::DbConnection;
 use super::schema::{decisions, defects, notifications, sanctions, staff};
-use crate::domain::review::Decision;
+use crate::domain::notice::Delivery;
+use crate::domain::review::{Decision, Defect};
 
 pub struct NewDecision<'a> {
     pub handbook_id: i64,
@@ -72,12 +73,10 @@ pub fn of_handbook(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Vec
         .load(conn)
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = defects)]
 pub struct NewDefect<'a> {
     pub handbook_id: i64,
     pub decision_id: i64,
-    pub code: &'a str,
+    pub code: Defect,
     pub field: Option<&'a str>,
     pub correctable: bool,
     pub before_value: Option<&'a str>,
@@ -87,7 +86,7 @@ pub struct NewDefect<'a> {
 
 impl<'a> NewDefect<'a> {
     /// A defect the holder must fix by registering again (no field, nothing corrected).
-    pub fn uncorrectable(handbook_id: i64, decision_id: i64, code: &'a str, created_at: PrimitiveDateTime) -> Self {
+    pub fn uncorrectable(handbook_id: i64, decision_id: i64, code: Defect, created_at: PrimitiveDateTime) -> Self {
         Self {
             handbook_id,
             decision_id,
@@ -102,11 +101,22 @@ impl<'a> NewDefect<'a> {
 }
 
 pub fn insert_defect(conn: &mut DbConnection, new: &NewDefect<'_>) -> QueryResult<()> {
-    diesel::insert_into(defects::table).values(new).execute(conn).map(drop)
+    diesel::insert_into(defects::table)
+        .values((
+            defects::handbook_id.eq(new.handbook_id),
+            defects::decision_id.eq(new.decision_id),
+            defects::code.eq(new.code.code()),
+            defects::field.eq(new.field),
+            defects::correctable.eq(new.correctable),
+            defects::before_value.eq(new.before_value),
+            defects::after_value.eq(new.after_value),
+            defects::created_at.eq(new.created_at),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = notifications)]
+/// A notice for the outbox; it starts pending.
 pub struct NewNotification<'a> {
     pub holder_id: i64,
     pub handbook_id: Option<i64>,
@@ -114,13 +124,25 @@ pub struct NewNotification<'a> {
     pub recipient: Option<&'a str>,
     pub subject: &'a str,
     pub body: &'a str,
-    pub status: &'a str,
     pub next_attempt_at: PrimitiveDateTime,
     pub created_at: PrimitiveDateTime,
 }
 
 pub fn enqueue(conn: &mut DbConnection, new: &NewNotification<'_>) -> QueryResult<i64> {
-    diesel::insert_into(notifications::table).values(new).returning(notifications::id).get_result(conn)
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::holder_id.eq(new.holder_id),
+            notifications::handbook_id.eq(new.handbook_id),
+            notifications::kind.eq(new.kind),
+            notifications::recipient.eq(new.recipient),
+            notifications::subject.eq(new.subject),
+            notifications::body.eq(new.body),
+            notifications::status.eq(Delivery::Pending.as_str()),
+            notifications::next_attempt_at.eq(new.next_attempt_at),
+            notifications::created_at.eq(new.created_at),
+        ))
+        .returning(notifications::id)
+        .get_result(conn)
 }
 
 #[derive(Insertable)]

@@ -100,8 +100,10 @@ pub struct Lookalike {
     pub public_id: String,
 }
 
-/// Registrations that still stand for a handbook (not rejected or replaced).
-const LIVE: [&str; 5] = ["submitted", "in_review", "approved", "corrected", "returned"];
+/// Registrations that still stand for a handbook, as stored.
+fn live() -> [&'static str; 5] {
+    ReviewStatus::LIVE.map(ReviewStatus::as_str)
+}
 
 /// The same municipality and number registered by another holder (terms art. 3(1)(vi)).
 pub fn same_number(
@@ -115,7 +117,7 @@ pub fn same_number(
         .filter(handbook_fields::number_key.eq(number_key))
         .filter(handbook_fields::municipality_key.eq(municipality_key))
         .filter(handbooks::holder_id.ne(holder_id))
-        .filter(handbooks::status.eq_any(LIVE))
+        .filter(handbooks::status.eq_any(live()))
         .select((handbooks::id, handbooks::status, holders::public_id))
         .limit(20)
         .load(conn)
@@ -133,7 +135,7 @@ pub fn same_person(
         .filter(handbook_fields::name_key.eq(name_key))
         .filter(handbook_fields::birth_date.eq(birth_date))
         .filter(handbooks::holder_id.ne(holder_id))
-        .filter(handbooks::status.eq_any(LIVE))
+        .filter(handbooks::status.eq_any(live()))
         .select((handbooks::id, handbooks::status, holders::public_id))
         .limit(20)
         .load(conn)

@@ -6,14 +6,16 @@
 //! (see `crate::error`). Nothing here swallows an error into an empty value. Enum columns
 //! read as their domain types (`codes`): an unknown code is an error, not a default.
 
-/// A `SELECT … FOR UPDATE` on PostgreSQL, which takes the rows' locks for the rest of the
-/// transaction; on SQLite the plain `SELECT`, since `write_tx` already holds the database's
-/// one write lock. `$run` is the loading method (`first`, `load`, `get_result`…).
+/// A `SELECT … FOR NO KEY UPDATE` on PostgreSQL, which takes the rows' locks for the rest of
+/// the transaction (the strength an `UPDATE` of non-key columns takes, so inserts elsewhere
+/// that only reference the row are not held up); on SQLite the plain `SELECT`, since
+/// `write_tx` already holds the database's one write lock. `$run` is the loading method
+/// (`first`, `load`, `get_result`…).
 macro_rules! select_for_update {
     ($conn:expr, $query:expr, $run:ident) => {
         match $conn {
             $crate::db::DbConnection::Sqlite(c) => $query.$run(c),
-            $crate::db::DbConnection::Pg(c) => $query.for_update().$run(c),
+            $crate::db::DbConnection::Pg(c) => $query.for_no_key_update().$run(c),
         }
     };
 }

@@ -6,6 +6,7 @@ use time::{Duration, PrimitiveDateTime};
 
 use super::schema::notifications;
 use super::{DbConnection, write_tx};
+use crate::domain::notice::Delivery;
 
 /// A notice due for sending, as claimed by one worker.
 #[derive(Queryable, Debug)]
@@ -28,7 +29,7 @@ pub fn claim_due(
 ) -> QueryResult<Vec<Due>> {
     write_tx(conn, |c| {
         let due = notifications::table
-            .filter(notifications::status.eq("pending"))
+            .filter(notifications::status.eq(Delivery::Pending.as_str()))
             .filter(notifications::next_attempt_at.le(now))
             .filter(notifications::locked_until.is_null().or(notifications::locked_until.lt(now)))
             .order(notifications::id.asc())
@@ -71,7 +72,7 @@ pub fn record(conn: &mut DbConnection, id: i64, outcome: Outcome<'_>, now: Primi
     match outcome {
         Outcome::Sent => diesel::update(row)
             .set((
-                notifications::status.eq("sent"),
+                notifications::status.eq(Delivery::Sent.as_str()),
                 notifications::sent_at.eq(now),
                 unlocked,
                 notifications::last_error.eq(None::<String>),
@@ -81,7 +82,7 @@ pub fn record(conn: &mut DbConnection, id: i64, outcome: Outcome<'_>, now: Primi
             .set((notifications::next_attempt_at.eq(at), unlocked, notifications::last_error.eq(error)))
             .execute(conn),
         Outcome::Failed(error) => diesel::update(row)
-            .set((notifications::status.eq("failed"), unlocked, notifications::last_error.eq(error)))
+            .set((notifications::status.eq(Delivery::Failed.as_str()), unlocked, notifications::last_error.eq(error)))
             .execute(conn),
     }
 }

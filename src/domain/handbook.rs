@@ -98,6 +98,16 @@ impl ReviewStatus {
     /// reviewed, or returned to the holder.
     pub const OPEN: [ReviewStatus; 3] = [ReviewStatus::Submitted, ReviewStatus::InReview, ReviewStatus::Returned];
 
+    /// Registrations that still stand for a handbook (not rejected or replaced): what
+    /// duplicate checks compare against.
+    pub const LIVE: [ReviewStatus; 5] = [
+        ReviewStatus::Submitted,
+        ReviewStatus::InReview,
+        ReviewStatus::Approved,
+        ReviewStatus::Corrected,
+        ReviewStatus::Returned,
+    ];
+
     /// Approved, with or without staff corrections: what counters may see.
     pub const APPROVED: [ReviewStatus; 2] = [ReviewStatus::Approved, ReviewStatus::Corrected];
 

@@ -77,9 +77,43 @@ pub fn rejected(kind: HandbookKind) -> Notice {
     }
 }
 
+/// Where a notice in the outbox stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Waiting for its (next) attempt.
+    Pending,
+    Sent,
+    /// Given up: a permanent error, or the attempts ran out.
+    Failed,
+}
+
+impl Delivery {
+    pub const ALL: [Delivery; 3] = [Delivery::Pending, Delivery::Sent, Delivery::Failed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Sent => "sent",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Delivery> {
+        Delivery::ALL.into_iter().find(|d| d.as_str() == raw)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_states_round_trip() {
+        for d in Delivery::ALL {
+            assert_eq!(Delivery::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(Delivery::parse("Sent"), None);
+    }
 
     #[test]
     fn return_names_each_defect_and_what_to_photograph() {

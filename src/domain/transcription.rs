@@ -572,7 +572,7 @@ mod tests {
     fn a_physical_handbook_typed_as_printed() {
         let parsed = Transcription::parse(&physical(), TODAY);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        let t = parsed.transcription.unwrap_or_else(|| panic!("parsed"));
+        let t = parsed.transcription.expect("parsed");
         assert_eq!(t.birth_date, date!(1970 - 06 - 07));
         assert_eq!(t.grade, "2級");
         assert_eq!(t.fare_class, Some(FareClass::First));

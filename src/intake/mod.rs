@@ -188,11 +188,15 @@ fn insert_rows(
 ) -> Result<Registered, IntakeError> {
     let meta = submission.metadata;
     let public_id = meta.holder_public_id.as_str();
-    let holder_id = holder_for(conn, submission, at)?;
+    let (holder_id, email_changed) = holder_for(conn, submission, at)?;
 
     // Lock the open registrations too: a reviewer claiming one right now must either finish
-    // first (and be seen as in review) or wait.
+    // first (and be seen as in review) or wait. Lock order, as every writer: holder,
+    // registrations, and the audit head last.
     let open = db::handbooks::lock_open_of_kind(conn, holder_id, meta.kind)?;
+    if let Some(entry) = email_changed {
+        audit::append(conn, at, entry)?;
+    }
     if open.iter().any(|h| h.status == ReviewStatus::InReview) {
         return Err(IntakeError::InReview);
     }
@@ -247,19 +251,23 @@ fn insert_rows(
 }
 
 /// The holder's row (locked, and eligible to register) or a new pending one. The app may
-/// update the holder's e-mail address; staff may only fill in a missing one.
-fn holder_for(
+/// update the holder's e-mail address; staff may only fill in a missing one. Returns the
+/// holder and, when the address changed, its audit event for the caller to append once the
+/// registrations are locked too.
+fn holder_for<'a>(
     conn: &mut DbConnection,
-    submission: &Submission<'_>,
+    submission: &Submission<'a>,
     at: time::PrimitiveDateTime,
-) -> Result<i64, IntakeError> {
+) -> Result<(i64, Option<AuditEntry<'a>>), IntakeError> {
     let meta = submission.metadata;
     let public_id = meta.holder_public_id.as_str();
     let holder = db::holders::find_by_public_id(conn, public_id)?;
+    let mut email_changed = None;
     let holder_id = match holder {
         Some(found) => {
             // Read again under the lock: status and email as they are now.
-            let holder = db::holders::lock(conn, found.id)?.unwrap_or(found);
+            let holder =
+                db::holders::lock(conn, found.id)?.ok_or(Fault::Corrupt("holder row vanished during intake"))?;
             if !holder.status.may_register() {
                 return Err(IntakeError::HolderNotEligible);
             }
@@ -271,13 +279,11 @@ fn holder_for(
                 && may_replace
             {
                 db::holders::set_email(conn, holder.id, email.as_str(), at)?;
-                audit::append(
-                    conn,
-                    at,
+                email_changed = Some(
                     AuditEntry::new(submission.actor.clone(), "holder.email_changed", "holder", holder.id)
                         .details(json!({"had_address": holder.email.is_some(), "channel": submission.channel.as_str()}))
                         .request_id(submission.request_id),
-                )?;
+                );
             }
             holder.id
         }
@@ -292,7 +298,7 @@ fn holder_for(
             },
         )?,
     };
-    Ok(holder_id)
+    Ok((holder_id, email_changed))
 }
 
 #[cfg(test)]

@@ -189,7 +189,7 @@ fn record(
     )?;
     let defects = if decision == Decision::Return { input.defects.as_slice() } else { &[] };
     for defect in defects {
-        db::decisions::insert_defect(c, &NewDefect::uncorrectable(row.id, decision_id, defect.code(), now))?;
+        db::decisions::insert_defect(c, &NewDefect::uncorrectable(row.id, decision_id, *defect, now))?;
     }
     for correction in corrected {
         db::decisions::insert_defect(
@@ -197,7 +197,7 @@ fn record(
             &NewDefect {
                 handbook_id: row.id,
                 decision_id,
-                code: Defect::DataMismatch.code(),
+                code: Defect::DataMismatch,
                 field: Some(&correction.field),
                 correctable: true,
                 before_value: Some(&correction.before),
@@ -216,7 +216,6 @@ fn record(
             recipient: holder.email.as_deref(),
             subject: &message.subject,
             body: &message.body,
-            status: "pending",
             next_attempt_at: now,
             created_at: now,
         },

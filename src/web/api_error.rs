@@ -87,7 +87,7 @@ impl From<IntakeError> for ApiError {
                 "registration_in_review",
                 "a registration of this kind is being reviewed; wait for its result",
             ),
-            IntakeError::Fault(fault) => AppError::Fault(fault).into(),
+            IntakeError::Fault(fault) => AppError::from(fault).into(),
         }
     }
 }

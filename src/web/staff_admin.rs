@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::access::Admins;
 use super::auth::RequireRole;
 use super::error::{AppError, AppResult, account_refusal};
-use super::forms::FormErrors;
+use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
 use super::render;
 use super::session;
@@ -51,7 +51,8 @@ struct ListPage {
     errors: FormErrors,
     form_email: String,
     form_name: String,
-    form_role: String,
+    /// The roles of the create form, the one typed ticked.
+    form_roles: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -141,7 +142,10 @@ async fn list_page(
         errors,
         form_email: form.email,
         form_name: form.display_name,
-        form_role: form.role,
+        form_roles: Role::ALL
+            .iter()
+            .map(|r| Choice { code: r.as_str(), label: r.label().into(), checked: r.as_str() == form.role })
+            .collect(),
     })
 }
 

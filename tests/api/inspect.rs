@@ -19,29 +19,11 @@ use handbook_admin::db::schema::{
 use handbook_admin::db::{self, DbConnection};
 use handbook_admin::domain::handbook::{HandbookKind, ReviewStatus};
 use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::notice::Delivery;
 use handbook_admin::domain::review::Defect;
 use handbook_admin::domain::staff::Role;
 
 use crate::helpers::TestApp;
-
-/// Where a notice in the outbox stands. The crate spells these only inside the notice worker;
-/// naming them once here keeps the text out of the tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoticeState {
-    Pending,
-    Sent,
-    Failed,
-}
-
-impl NoticeState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeState::Pending => "pending",
-            NoticeState::Sent => "sent",
-            NoticeState::Failed => "failed",
-        }
-    }
-}
 
 /// One audit event, as far as tests look at it.
 #[derive(Queryable, Debug, Clone)]
@@ -80,7 +62,7 @@ pub struct NoticeLine {
 }
 
 impl NoticeLine {
-    pub fn is(&self, state: NoticeState) -> bool {
+    pub fn is(&self, state: Delivery) -> bool {
         self.status == state.as_str()
     }
 }
@@ -350,7 +332,7 @@ impl TestApp {
     }
 
     /// Notices about one registration that are in this state.
-    pub fn notifications_of_in(&self, handbook_id: i64, state: NoticeState) -> i64 {
+    pub fn notifications_of_in(&self, handbook_id: i64, state: Delivery) -> i64 {
         read(self, "notifications of a registration by state", |c| {
             notifications::table
                 .filter(notifications::handbook_id.eq(handbook_id))

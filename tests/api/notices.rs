@@ -3,9 +3,9 @@
 
 use std::sync::Mutex;
 
-use diesel::prelude::*;
-use handbook_admin::db::DbConnection;
-use handbook_admin::db::schema::{holders, notifications};
+use handbook_admin::db::decisions::NewNotification;
+use handbook_admin::db::holders::NewHolder;
+use handbook_admin::db::{self, DbConnection};
 use handbook_admin::domain::holder::HolderStatus;
 use handbook_admin::domain::review::Decision;
 use handbook_admin::jobs::notify::run_once;
@@ -15,7 +15,8 @@ use time::macros::datetime;
 
 use crate::dual_test;
 use crate::helpers::{TestDb, fresh_database};
-use crate::inspect::{NoticeLine, NoticeState, audit_count_in, notices};
+use crate::inspect::{NoticeLine, audit_count_in, notices};
+use handbook_admin::domain::notice::Delivery;
 
 /// Fails as told, and remembers what it was asked to send.
 struct Scripted {
@@ -34,34 +35,23 @@ impl Transport for Scripted {
 }
 
 /// Two active holders, one with an e-mail address and one without, each with a notice due
-/// now: written with the schema's typed DSL, as the decision step would leave them.
+/// now, written through the crate's own functions as the decision step would leave them.
 fn seed(conn: &mut DbConnection) {
     let at = datetime!(2026-11-24 00:00:00);
     for (public_id, email) in [("MR-NOTICE1", Some("a@example.jp")), ("MR-NOTICE2", None)] {
-        let holder_id: i64 = diesel::insert_into(holders::table)
-            .values((
-                holders::public_id.eq(public_id),
-                holders::email.eq(email),
-                holders::status.eq(HolderStatus::Active.as_str()),
-                holders::created_at.eq(at),
-                holders::updated_at.eq(at),
-            ))
-            .returning(holders::id)
-            .get_result(conn)
-            .expect("insert holder");
-        diesel::insert_into(notifications::table)
-            .values((
-                notifications::holder_id.eq(holder_id),
-                notifications::kind.eq(Decision::Approve.as_str()),
-                notifications::recipient.eq(email),
-                notifications::subject.eq("件名"),
-                notifications::body.eq("本文"),
-                notifications::status.eq(NoticeState::Pending.as_str()),
-                notifications::next_attempt_at.eq(at),
-                notifications::created_at.eq(at),
-            ))
-            .execute(conn)
-            .expect("insert notification");
+        let holder = NewHolder { public_id, email, status: HolderStatus::Active, created_at: at, updated_at: at };
+        let holder_id = db::holders::insert(conn, &holder).expect("insert holder");
+        let notice = NewNotification {
+            holder_id,
+            handbook_id: None,
+            kind: Decision::Approve.as_str(),
+            recipient: email,
+            subject: "件名",
+            body: "本文",
+            next_attempt_at: at,
+            created_at: at,
+        };
+        db::decisions::enqueue(conn, &notice).expect("insert notification");
     }
 }
 
@@ -79,11 +69,11 @@ dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async m
     // A database error must fail the test, never read as "nothing was due".
     assert_eq!(run_once(&mut conn, &transport, now).expect("worker run"), 2);
     let retrying = |n: &NoticeLine| {
-        n.is(NoticeState::Pending)
+        n.is(Delivery::Pending)
             && n.attempts == 1
             && n.last_error.as_deref().is_some_and(|e| e.starts_with("temporary"))
     };
-    let given_up = |n: &NoticeLine| n.is(NoticeState::Failed) && n.recipient.is_none();
+    let given_up = |n: &NoticeLine| n.is(Delivery::Failed) && n.recipient.is_none();
     let after_first = notices(&mut conn);
     assert_eq!(after_first.iter().filter(|n| retrying(n)).count(), 1, "{after_first:?}");
     assert_eq!(after_first.iter().filter(|n| given_up(n)).count(), 1, "{after_first:?}");
@@ -92,7 +82,7 @@ dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async m
     now += Duration::minutes(1);
     assert_eq!(run_once(&mut conn, &transport, now).expect("worker run"), 1);
     let after_retry = notices(&mut conn);
-    assert_eq!(after_retry.iter().filter(|n| n.is(NoticeState::Sent) && n.attempts == 2).count(), 1, "{after_retry:?}");
+    assert_eq!(after_retry.iter().filter(|n| n.is(Delivery::Sent) && n.attempts == 2).count(), 1, "{after_retry:?}");
     assert_eq!(transport.sent.lock().expect("transport log").len(), 2);
     let actions =
         audit_count_in(&mut conn, &["notification.retry_scheduled", "notification.failed", "notification.sent"]);

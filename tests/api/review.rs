@@ -13,8 +13,8 @@ use time::Duration;
 use crate::dual_test;
 use crate::fixtures;
 use crate::helpers::{Browser, PASSWORD, TestApp, TestDb, demo_email, spawn_app};
-use crate::inspect::NoticeState;
 use crate::intake::{TOKEN, register};
+use handbook_admin::domain::notice::Delivery;
 
 async fn second_reviewer(app: &TestApp) -> Browser {
     let mut b = app.browser();
@@ -66,7 +66,7 @@ async fn post_as(browser: &mut Browser, path: &str, version: &str, fields: &[(&s
 
 async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
     let page = browser.get(&format!("/registrations/{id}")).await;
-    let version = page.input_value("version").unwrap_or_default();
+    let version = page.input_value("version").expect("the form carries its version");
     let mut all = vec![("version", version.as_str())];
     all.extend_from_slice(fields);
     browser.post(&format!("/registrations/{id}/transcription"), &all).await
@@ -74,7 +74,7 @@ async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate:
 
 async fn decide(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
     let page = browser.get(&format!("/registrations/{id}")).await;
-    let version = page.input_value("version").unwrap_or_default();
+    let version = page.input_value("version").expect("the form carries its version");
     let mut all = vec![("version", version.as_str())];
     all.extend_from_slice(fields);
     browser.post(&format!("/registrations/{id}/decision"), &all).await
@@ -85,7 +85,7 @@ const CHECKED: [(&str, &str); 4] =
 
 async fn wait_for_sent(app: &TestApp, id: i64) {
     for _ in 0..100 {
-        if app.notifications_of_in(id, NoticeState::Sent) == 1 {
+        if app.notifications_of_in(id, Delivery::Sent) == 1 {
             return;
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -164,9 +164,15 @@ dual_test!(a_reviewer_cannot_decide_what_someone_else_holds, |db: TestDb| async 
     b.get(&format!("/registrations/{id}")).await;
     b.post(&format!("/registrations/{id}/claim"), &[]).await;
     assert_eq!(app.handbook(id).claimed_by, Some(app.staff_id(demo_email(Role::Reviewer))));
-    // A supervisor can reassign it.
+    // A supervisor can reassign it, but only to someone who may review.
     let mut sup = app.signed_in(Role::Supervisor).await;
     sup.get(&format!("/registrations/{id}")).await;
+    let support = app.staff_id(demo_email(Role::Support));
+    let page = sup.post(&format!("/registrations/{id}/reassign"), &[("staff_id", &support.to_string())]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "refused as a notice on the screen, not an error page");
+    let shown = sup.get(&format!("/registrations/{id}")).await;
+    assert!(shown.body.contains("審査を担当できません"), "the refusal is explained");
+    assert_eq!(app.handbook(id).claimed_by, Some(app.staff_id(demo_email(Role::Reviewer))), "unchanged");
     let reviewer2 = app.staff_id("reviewer2@demo.invalid");
     let page = sup.post(&format!("/registrations/{id}/reassign"), &[("staff_id", &reviewer2.to_string())]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -200,12 +206,24 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     let page = reviewer.get(&format!("/registrations/{id}")).await;
     assert!(page.body.contains("読み取り結果: 平成6年3月1日（1994-03-01）"));
     assert!(page.body.contains("読み取り結果: 令和9年3月（2027-03）"));
+    assert_eq!(
+        page.select_texts("input#field-birth_date[aria-describedby=\"hint-birth_date understood-birth_date\"]").len(),
+        1,
+        "what was understood is read out with the field"
+    );
     let fields = app.fields_of(id).expect("the transcription is saved");
     assert_eq!(
         (fields.number_key.as_str(), fields.municipality_key.as_str(), fields.name_key.as_str()),
         ("1000001", "未来県", "高橋太郎")
     );
     assert_eq!(app.transcribed_count(), 1);
+
+    // A code no form of ours sends is a bad request, not a message on the form.
+    let page = decide(&mut reviewer, id, &[("decision", "approve_everything")]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let page = decide(&mut reviewer, id, &[("decision", "return"), ("defects", "D42")]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.decision_count(), 0);
 
     // Approval needs the checklist.
     let page = decide(&mut reviewer, id, &[("decision", "approve")]).await;
@@ -264,7 +282,7 @@ dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| asyn
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     assert_eq!(take_next(&mut reviewer).await, Some(id));
     let page = reviewer.get(&format!("/registrations/{id}")).await;
-    let old_version = page.input_value("version").unwrap_or_default();
+    let old_version = page.input_value("version").expect("the form carries its version");
     // Saved meanwhile (another tab).
     assert_eq!(save(&mut reviewer, id, &printed_physical()).await.status, StatusCode::SEE_OTHER);
     let mut mine = printed_physical();
@@ -280,7 +298,7 @@ dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| asyn
     assert!(page.body.contains("違い"));
     assert_eq!(app.fields_of(id).map(|f| f.number_key).as_deref(), Some("1000001"), "nothing overwritten");
     // Keeping mine is an explicit second step, against the current version.
-    let version = page.input_value("version").unwrap_or_default();
+    let version = page.input_value("version").expect("the form carries its version");
     let mut keep = vec![("version", version.as_str())];
     keep.extend_from_slice(&mine);
     let page = reviewer.post(&format!("/registrations/{id}/transcription"), &keep).await;

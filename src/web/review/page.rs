@@ -42,7 +42,7 @@ pub struct DecisionLine {
     pub at: String,
     pub who: String,
     pub decision: &'static str,
-    pub defects: Vec<&'static str>,
+    pub defects: Vec<String>,
     pub holder_message: String,
     pub internal_note: String,
 }
@@ -201,7 +201,13 @@ fn decided(data: &ReviewData) -> Vec<DecisionLine> {
             at: datetime_jst(from_db(d.decided_at)),
             who: d.decided_by_name.clone(),
             decision: d.decision.label(),
-            defects: d.defect_codes.split(',').filter_map(Defect::parse).map(Defect::label).collect(),
+            // A code this version does not know is shown as stored, not dropped.
+            defects: d
+                .defect_codes
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(|c| Defect::parse(c).map(Defect::label).map(str::to_owned).unwrap_or_else(|| c.to_owned()))
+                .collect(),
             holder_message: d.holder_message.clone(),
             internal_note: d.internal_note.clone(),
         })
