@@ -14,6 +14,8 @@ use crate::error::Fault;
 pub struct Card {
     pub public_id: String,
     pub status: HolderStatus,
+    /// A coupon sanction (art. 15(1)): the ID stays usable, coupons do not.
+    pub coupon_suspended: bool,
     pub myna_link: String,
     pub handbooks: Vec<CardHandbook>,
 }
@@ -40,6 +42,7 @@ pub fn card(conn: &mut DbConnection, public_id: &PublicId, today: Date) -> Resul
     Ok(Some(Card {
         public_id: holder.public_id,
         status: holder.status,
+        coupon_suspended: holder.coupon_suspended,
         myna_link: holder.myna_link,
         handbooks: shown_at_counter(holder.status, approved, today)?,
     }))

@@ -9,10 +9,13 @@ pub mod domain;
 // Services: one module per family of use cases. Each takes a connection, runs its
 // transaction with the audit event, and returns its own error (refusals + `error::Fault`).
 pub mod accounts;
+pub mod acting;
 pub mod card;
+pub mod holders;
 pub mod intake;
 pub mod photos;
 pub mod review;
+pub mod sanctions;
 
 // Adapters: storage, time, secrets, mail and the background jobs.
 pub mod atomic_file;

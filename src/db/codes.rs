@@ -13,6 +13,7 @@ use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 use crate::domain::holder::HolderStatus;
 use crate::domain::notice::Delivery;
 use crate::domain::review::Decision;
+use crate::domain::sanctions::{Action, Article, SanctionState};
 use crate::domain::staff::Role;
 
 macro_rules! text_code {
@@ -51,5 +52,8 @@ text_code! {
     HolderStatus => HolderStatus::parse, "holder status";
     Decision => Decision::parse, "decision";
     Delivery => Delivery::parse, "notice delivery";
+    Article => Article::parse, "article";
+    Action => Action::parse, "sanction action";
+    SanctionState => SanctionState::parse, "sanction state";
     Role => |code| Role::ALL.into_iter().find(|r| r.as_str() == code), "role";
 }

@@ -1,10 +1,10 @@
-//! Decisions, their defects, the notification outbox and sanction proposals.
+//! Decisions, their defects, and the notification outbox.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::{decisions, defects, notifications, sanctions, staff};
+use super::schema::{decisions, defects, notifications, staff};
 use crate::domain::notice::Delivery;
 use crate::domain::review::{Decision, Defect};
 
@@ -143,21 +143,4 @@ pub fn enqueue(conn: &mut DbConnection, new: &NewNotification<'_>) -> QueryResul
         ))
         .returning(notifications::id)
         .get_result(conn)
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = sanctions)]
-pub struct NewSanction<'a> {
-    pub holder_id: i64,
-    pub handbook_id: Option<i64>,
-    pub action: &'a str,
-    pub article: &'a str,
-    pub note: &'a str,
-    pub state: &'a str,
-    pub requested_by: Option<i64>,
-    pub requested_at: PrimitiveDateTime,
-}
-
-pub fn propose_sanction(conn: &mut DbConnection, new: &NewSanction<'_>) -> QueryResult<i64> {
-    diesel::insert_into(sanctions::table).values(new).returning(sanctions::id).get_result(conn)
 }

@@ -316,3 +316,35 @@ pub fn image_hashes(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Ve
         .select(handbook_images::original_sha256)
         .load(conn)
 }
+
+/// A holder's registration as the profile lists it; the number only when asked for.
+#[derive(Queryable, Debug, Clone)]
+pub struct HolderHandbook {
+    pub id: i64,
+    pub kind: HandbookKind,
+    pub status: ReviewStatus,
+    pub submitted_at: PrimitiveDateTime,
+    pub municipality: Option<String>,
+    pub number: Option<String>,
+    pub expires_on: Option<time::Date>,
+}
+
+/// The holder's registrations, newest first, with their transcribed municipality, number and
+/// expiry where there is one.
+pub fn of_holder(conn: &mut DbConnection, holder_id: i64, limit: i64) -> QueryResult<Vec<HolderHandbook>> {
+    handbooks::table
+        .left_join(handbook_fields::table)
+        .filter(handbooks::holder_id.eq(holder_id))
+        .order(handbooks::id.desc())
+        .limit(limit)
+        .select((
+            handbooks::id,
+            handbooks::kind,
+            handbooks::status,
+            handbooks::submitted_at,
+            handbook_fields::municipality.nullable(),
+            handbook_fields::number.nullable(),
+            handbook_fields::expires_on.nullable(),
+        ))
+        .load(conn)
+}

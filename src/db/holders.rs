@@ -4,8 +4,9 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::holders;
+use super::schema::{handbook_fields, handbooks, holders};
 use crate::domain::holder::HolderStatus;
+use crate::domain::search::Search;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = holders)]
@@ -19,6 +20,7 @@ pub struct HolderRow {
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
     pub version: i32,
+    pub coupon_suspended: bool,
 }
 
 pub struct NewHolder<'a> {
@@ -57,6 +59,24 @@ pub fn insert(conn: &mut DbConnection, new: &NewHolder<'_>) -> QueryResult<i64> 
         .get_result(conn)
 }
 
+/// Writes what the holder-state gate decided: the summary status and the coupon flag.
+pub fn set_state(
+    conn: &mut DbConnection,
+    id: i64,
+    status: HolderStatus,
+    coupon_suspended: bool,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(holders::table.find(id))
+        .set((
+            holders::status.eq(status.as_str()),
+            holders::coupon_suspended.eq(coupon_suspended),
+            holders::updated_at.eq(now),
+            holders::version.eq(holders::version + 1),
+        ))
+        .execute(conn)
+}
+
 pub fn set_status(
     conn: &mut DbConnection,
     id: i64,
@@ -80,4 +100,43 @@ pub fn set_email(conn: &mut DbConnection, id: i64, email: &str, now: PrimitiveDa
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     holders::table.count().get_result(conn)
+}
+
+/// One holder found by a search.
+#[derive(Queryable, Debug, Clone)]
+pub struct HolderHit {
+    pub id: i64,
+    pub public_id: String,
+    pub status: HolderStatus,
+}
+
+/// Holders matching a classified search, each through its own index: public ID and e-mail on
+/// `holders`, handbook number, name and reading on `handbook_fields`.
+pub fn search(conn: &mut DbConnection, search: &Search, limit: i64) -> QueryResult<Vec<HolderHit>> {
+    let hit = (holders::id, holders::public_id, holders::status);
+    let by_fields = handbook_fields::table.inner_join(handbooks::table.inner_join(holders::table));
+    let mut hits: Vec<HolderHit> = match search {
+        Search::None => Vec::new(),
+        Search::PublicId(id) => holders::table.filter(holders::public_id.eq(id)).select(hit).limit(limit).load(conn)?,
+        Search::Email(email) => holders::table.filter(holders::email.eq(email)).select(hit).limit(limit).load(conn)?,
+        Search::Number { key, .. } => {
+            by_fields.filter(handbook_fields::number_key.eq(key)).select(hit).limit(limit).load(conn)?
+        }
+        Search::KanaPrefix(prefix) => by_fields
+            .filter(handbook_fields::kana_key.ge(prefix.as_str()))
+            .filter(handbook_fields::kana_key.lt(format!("{prefix}\u{10FFFF}")))
+            .select(hit)
+            .limit(limit)
+            .load(conn)?,
+        Search::NamePrefix(prefix) => by_fields
+            .filter(handbook_fields::name_key.ge(prefix.as_str()))
+            .filter(handbook_fields::name_key.lt(format!("{prefix}\u{10FFFF}")))
+            .select(hit)
+            .limit(limit)
+            .load(conn)?,
+    };
+    // One line per holder, whichever handbooks matched.
+    let mut seen = std::collections::HashSet::new();
+    hits.retain(|h| seen.insert(h.id));
+    Ok(hits)
 }

@@ -30,6 +30,7 @@ pub mod holders;
 pub mod notifications;
 pub mod photo_access;
 pub mod queue;
+pub mod sanctions;
 pub mod schema;
 pub mod staff;
 

@@ -86,3 +86,33 @@ pub fn record(conn: &mut DbConnection, id: i64, outcome: Outcome<'_>, now: Primi
             .execute(conn),
     }
 }
+
+/// A notice as the holder's profile lists it.
+#[derive(Queryable, Debug, Clone)]
+pub struct NoticeLine {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub status: Delivery,
+    pub attempts: i32,
+    pub created_at: PrimitiveDateTime,
+    pub sent_at: Option<PrimitiveDateTime>,
+}
+
+/// The holder's notices, newest first.
+pub fn of_holder(conn: &mut DbConnection, holder_id: i64, limit: i64) -> QueryResult<Vec<NoticeLine>> {
+    notifications::table
+        .filter(notifications::holder_id.eq(holder_id))
+        .order(notifications::id.desc())
+        .limit(limit)
+        .select((
+            notifications::id,
+            notifications::kind,
+            notifications::subject,
+            notifications::status,
+            notifications::attempts,
+            notifications::created_at,
+            notifications::sent_at,
+        ))
+        .load(conn)
+}

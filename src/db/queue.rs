@@ -64,6 +64,7 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     match filter.search {
         Search::None => {}
         Search::PublicId(public_id) => query = query.filter(holders::public_id.eq(public_id.clone())),
+        Search::Email(email) => query = query.filter(holders::email.eq(email.clone())),
         Search::Number { key, id: Some(id) } => {
             query = query.filter(handbook_fields::number_key.nullable().eq(key.clone()).or(handbooks::id.eq(*id)))
         }

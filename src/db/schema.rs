@@ -32,6 +32,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> Integer,
+        coupon_suspended -> Bool,
     }
 }
 
@@ -180,6 +181,22 @@ diesel::table! {
         decided_by -> Nullable<BigInt>,
         decided_at -> Nullable<Timestamp>,
         effective_at -> Nullable<Timestamp>,
+        without_notice -> Bool,
+        decision_note -> Nullable<Text>,
+        notification_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    holder_suspensions (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        article -> Text,
+        sanction_id -> Nullable<BigInt>,
+        started_at -> Timestamp,
+        lifted_at -> Nullable<Timestamp>,
+        lifted_by -> Nullable<BigInt>,
+        lift_reason -> Nullable<Text>,
     }
 }
 
@@ -229,6 +246,8 @@ diesel::table! {
 
 diesel::joinable!(handbook_images -> handbooks (handbook_id));
 diesel::joinable!(photo_access_grants -> handbooks (handbook_id));
+diesel::joinable!(sanctions -> holders (holder_id));
+diesel::joinable!(holder_suspensions -> holders (holder_id));
 diesel::allow_tables_to_appear_in_same_query!(
     staff,
     holders,
@@ -244,4 +263,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     sanctions,
     handbook_counts,
+    holder_suspensions,
 );

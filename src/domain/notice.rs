@@ -77,6 +77,44 @@ pub fn rejected(kind: HandbookKind) -> Notice {
     }
 }
 
+/// What the holder is told of a sanction taken with notice. Internal notes never appear;
+/// the article is cited so the holder can read the terms.
+pub fn sanction(action: super::sanctions::Action, article: super::sanctions::Article) -> Notice {
+    use super::sanctions::Action::*;
+    let cited = article.label();
+    let (subject, text) = match action {
+        Warning => {
+            ("【ご注意】利用規約に関するお知らせ", format!("利用規約（{cited}）に関して、ご注意をお願いいたします。"))
+        }
+        Suspend => (
+            "【利用停止】IDの利用を停止しました",
+            format!(
+                "利用規約（{cited}）により、IDの利用を停止しました。停止中は窓口でアプリの画面をご利用いただけません。"
+            ),
+        ),
+        Reinstate => {
+            ("【利用再開】IDの利用を再開しました", "IDの利用を再開しました。引き続きご利用ください。".to_owned())
+        }
+        Deprive => (
+            "【資格剥奪】IDの資格を剥奪しました",
+            format!("利用規約（{cited}）により、IDの資格を剥奪しました。このIDは今後ご利用いただけません。"),
+        ),
+        CouponSuspend => (
+            "【クーポン利用停止】クーポンサービスの利用を停止しました",
+            format!(
+                "利用規約（{cited}）により、クーポンサービスの利用を停止しました。IDは引き続きご利用いただけます。"
+            ),
+        ),
+        Delete | DeleteEmail | CancelRegistration | Disclose => {
+            ("【お知らせ】IDの取り扱いについて", format!("利用規約（{cited}）に基づく対応を行いました。"))
+        }
+    };
+    Notice {
+        subject: subject.to_owned(),
+        body: format!("{text}\n\nご不明な点は、アプリの「お問い合わせ」からご連絡ください。{SIGNATURE}"),
+    }
+}
+
 /// Where a notice in the outbox stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Delivery {
@@ -106,6 +144,16 @@ impl Delivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sanction_notices_cite_the_article_and_nothing_internal() {
+        use crate::domain::sanctions::{Action, Article};
+        let n = sanction(Action::Suspend, Article::LostPhone);
+        assert!(n.subject.contains("利用停止"));
+        assert!(n.body.contains("第3条第4項"));
+        let back = sanction(Action::Reinstate, Article::LostPhone);
+        assert!(back.subject.contains("利用再開"));
+    }
 
     #[test]
     fn delivery_states_round_trip() {

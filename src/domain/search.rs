@@ -9,6 +9,8 @@ use super::normalize;
 pub enum Search {
     None,
     PublicId(String),
+    /// An e-mail address, lower-cased.
+    Email(String),
     /// A handbook number key, or a registration id when it parses as one.
     Number {
         key: String,
@@ -23,6 +25,9 @@ impl Search {
         let q = normalize::clean_text(q);
         if q.is_empty() {
             return Search::None;
+        }
+        if q.contains('@') {
+            return Search::Email(q.to_lowercase());
         }
         let number = normalize::handbook_number_key(&q);
         let digits_only = q
@@ -61,5 +66,6 @@ mod tests {
         assert_eq!(Search::classify("たかはし"), Search::KanaPrefix("タカハシ".into()));
         assert_eq!(Search::classify("ﾀｶﾊｼ"), Search::KanaPrefix("タカハシ".into()));
         assert_eq!(Search::classify("髙橋"), Search::NamePrefix("高橋".into()));
+        assert_eq!(Search::classify(" Taro@Example.JP "), Search::Email("taro@example.jp".into()));
     }
 }

@@ -47,6 +47,15 @@ impl Role {
         Self::PHOTO_VIEWERS.contains(&self)
     }
 
+    /// Who looks holders up: review, the support center, and auditors (read only).
+    pub const HOLDER_VIEWERS: [Role; 4] = [Role::Reviewer, Role::Supervisor, Role::Support, Role::Auditor];
+
+    /// Handbook numbers and grades are shown to those who review them; the support center
+    /// and auditors see a holder's registrations without them.
+    pub fn sees_handbook_numbers(self) -> bool {
+        Self::REVIEWERS.contains(&self)
+    }
+
     /// The role's name on screen.
     pub fn label(self) -> &'static str {
         match self {

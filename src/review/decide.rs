@@ -9,12 +9,12 @@ use super::transcribe::{input_of, latest_input};
 use super::{Acting, ReviewFailure, claim_state, lock_registration};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::{to_db, today_jst};
-use crate::db::decisions::{NewDecision, NewDefect, NewNotification, NewSanction};
+use crate::db::decisions::{NewDecision, NewDefect, NewNotification};
 use crate::db::handbooks::HandbookRow;
 use crate::db::holders::HolderRow;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::decision::{DecisionInput, Registration};
-use crate::domain::holder::HolderStatus;
+use crate::domain::holder_state::Event;
 use crate::domain::notice::{self, Correction, Notice};
 use crate::domain::review::{self, Decision, Defect};
 use crate::domain::transcription::{self, Field, FieldNote};
@@ -154,8 +154,13 @@ fn approve(
     for older in db::handbooks::approved_of_kind(c, row.holder_id, row.kind, row.id)? {
         db::handbooks::set_status(c, older, crate::domain::handbook::ReviewStatus::Superseded, now)?;
     }
-    if holder.status == HolderStatus::Pending {
-        db::holders::set_status(c, holder.id, HolderStatus::Active, now)?;
+    // Through the gate: a pending ID comes into use; a suspension stays in force; an ended
+    // ID stays ended.
+    let state = db::sanctions::holder_state(c, holder)?;
+    if let Ok(next) = state.apply(Event::Approved)
+        && next.status() != holder.status
+    {
+        db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
     }
     Ok(())
 }
@@ -221,19 +226,7 @@ fn record(
         },
     )?;
     let sanction_id = match decision {
-        Decision::Reject => Some(db::decisions::propose_sanction(
-            c,
-            &NewSanction {
-                holder_id: holder.id,
-                handbook_id: Some(row.id),
-                action: "deprive",
-                article: "2(4)",
-                note: input.internal_note.trim(),
-                state: "proposed",
-                requested_by: Some(acting.staff_id),
-                requested_at: now,
-            },
-        )?),
+        Decision::Reject => crate::sanctions::hold_for_fraud(c, holder, row.id, input.internal_note.trim(), acting)?,
         _ => None,
     };
     Ok(Written { decision_id, notification_id, sanction_id })

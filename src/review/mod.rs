@@ -7,22 +7,12 @@ pub mod decide;
 pub mod transcribe;
 pub mod view;
 
-use time::OffsetDateTime;
-
 use crate::db::handbooks::HandbookRow;
 use crate::db::{self, DbConnection};
 use crate::domain::review::{ClaimState, ReviewError};
-use crate::domain::staff::Role;
 use crate::error::Fault;
 
-/// Who acts, and when.
-#[derive(Clone, Copy)]
-pub struct Acting<'a> {
-    pub staff_id: i64,
-    pub role: Role,
-    pub now: OffsetDateTime,
-    pub request_id: Option<&'a str>,
-}
+pub use crate::acting::Acting;
 
 /// Why a review action did not happen: a rule said no (the screen explains it), the
 /// registration does not exist, or something broke.

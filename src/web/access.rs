@@ -60,6 +60,8 @@ role_set!(/// Four-eyes decisions and reassigning claims.
     Supervisors => [Supervisor]);
 role_set!(/// The support center (lost phones).
     SupportDesk => [Support, Supervisor]);
+role_set!(/// Who looks holders up (support, review, auditors).
+    HolderViewers => &Role::HOLDER_VIEWERS);
 role_set!(/// Read-only compliance work.
     Auditors => [Auditor]);
 role_set!(/// Staff accounts and settings; no handbook data.

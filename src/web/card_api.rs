@@ -48,6 +48,7 @@ pub async fn card(
         "holder_public_id": card.public_id,
         "status": card.status.as_str(),
         "status_label": card.status.label(),
+        "coupon_suspended": card.coupon_suspended,
         "myna_link": card.myna_link,
         "myna_link_label": myna_label(&card.myna_link),
         "handbooks": card.handbooks.iter().map(handbook_json).collect::<Vec<_>>(),

@@ -16,6 +16,8 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("ダッシュボード", "/", &Role::ALL),
     ("審査キュー", "/queue", &Role::REVIEWERS),
     ("代理登録・郵送受付", "/registrations/new", &Role::REVIEWERS),
+    ("利用者検索", "/holders", &Role::HOLDER_VIEWERS),
+    ("処分の承認", "/sanctions", &[Role::Supervisor]),
     ("スタッフ管理", "/staff", &[Role::Admin]),
 ];
 

@@ -19,6 +19,7 @@ mod api_error;
 mod card_api;
 mod dashboard;
 mod health;
+mod holders;
 mod intake_api;
 mod login;
 mod multipart;
@@ -26,12 +27,16 @@ pub(crate) mod photos;
 mod proxy_upload;
 mod queue;
 pub(crate) mod review;
+mod sanctions;
 mod staff_admin;
 
 use actix_web::web;
 
 use self::error::AppError;
-use access::{AccessRule, Admins, AnyStaff, ImageViewers, Machine, Public, Reviewers, RouteAccess, Supervisors};
+use access::{
+    AccessRule, Admins, AnyStaff, HolderViewers, ImageViewers, Machine, Public, Reviewers, RouteAccess, Supervisors,
+    SupportDesk,
+};
 
 /// One row of the route table, kept as data so a test can walk every route.
 #[derive(Clone, Copy, Debug)]
@@ -87,6 +92,13 @@ route_table! {
     post "/registrations/{id}/photo-access" => photos::state_reason, ImageViewers;
     get  "/images/{id}" => photos::full, ImageViewers;
     get  "/images/{id}/thumb" => photos::thumb, ImageViewers;
+    get  "/holders" => holders::search, HolderViewers;
+    get  "/holders/{id}" => holders::profile, HolderViewers;
+    post "/holders/{id}/sanctions" => holders::sanction, SupportDesk;
+    post "/holders/{id}/reinstate" => holders::reinstate, SupportDesk;
+    get  "/sanctions" => sanctions::list, Supervisors;
+    post "/sanctions/{id}/approve" => sanctions::approve, Supervisors;
+    post "/sanctions/{id}/reject" => sanctions::reject, Supervisors;
     post "/api/v1/registrations" => intake_api::register, Machine;
     get  "/api/v1/holders/{public_id}/card" => card_api::card, Machine;
 }

@@ -248,6 +248,20 @@ impl TestApp {
         assert_eq!(n, 1, "no holder {public_id}");
     }
 
+    // Sanctions.
+
+    /// The holder's sanctions, newest first.
+    pub fn sanctions_of_holder(&self, holder_id: i64) -> Vec<i64> {
+        read(self, "sanctions of holder", |c| db::sanctions::of_holder(c, holder_id, 100))
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    }
+
+    pub fn sanction_state(&self, id: i64) -> handbook_admin::domain::sanctions::SanctionState {
+        read(self, "sanction", |c| db::sanctions::lock(c, id)).unwrap_or_else(|| panic!("no sanction {id}")).state
+    }
+
     // Staff.
 
     /// The staff row; panics if there is none.

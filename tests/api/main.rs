@@ -21,4 +21,5 @@ mod intake;
 mod notices;
 mod review;
 mod routes;
+mod sanctions;
 mod staff_admin;

@@ -376,9 +376,12 @@ dual_test!(return_reject_and_correct_each_write_their_records, |db: TestDb| asyn
     )
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
+    // Art. 2(4): the ID is held at once, and deprivation waits for a second supervisor.
     let sanctions = app.sanctions_of(rejected);
-    assert_eq!(sanctions.len(), 1, "{sanctions:?}");
-    assert_eq!((sanctions[0].state.as_str(), sanctions[0].article.as_str()), ("proposed", "2(4)"));
+    let seen: Vec<(&str, &str, &str)> =
+        sanctions.iter().map(|s| (s.action.as_str(), s.state.as_str(), s.article.as_str())).collect();
+    assert_eq!(seen, [("suspend", "applied", "2(4)"), ("deprive", "proposed", "2(4)")]);
+    assert_eq!(app.holder_status("MR-600002"), HolderStatus::Suspended);
     assert_eq!(app.notifications_of(rejected), 1);
 
     // Correct: what changed between the first and the last transcription is told.

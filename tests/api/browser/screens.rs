@@ -20,7 +20,8 @@ pub enum Who {
 }
 
 /// One screen in one state. `path` may name the fixtures `{waiting}` (a registration nobody
-/// holds) and `{mine}` (one the reviewer holds, with a saved transcription). `then` is a script
+/// holds), `{mine}` (one the reviewer holds, with a saved transcription) and `{holder}` (the
+/// holder of `{mine}`, with a deprivation proposed). `then` is a script
 /// run on that page to reach the state (submit a form as it stands, to show its errors or a
 /// conflict). `heading` is text of the `h1` to wait for.
 pub struct Screen {
@@ -86,7 +87,20 @@ pub const SCREENS: &[Screen] = &[
     screen("forbidden", REVIEWER, "/staff", "権限がありません"),
     screen("not found", REVIEWER, "/registrations/999999", "ページが見つかりません"),
     screen("review, supervisor", SUPERVISOR, "/registrations/{mine}", "審査"),
+    screen("holder search", SUPERVISOR, "/holders", "利用者検索"),
+    screen("holder search, results", SUPERVISOR, "/holders?q=%E3%81%9F%E3%81%8B%E3%81%AF%E3%81%97", "利用者検索"),
+    screen("holder profile, sanction form", SUPERVISOR, "/holders/{holder}?article=2(4)", "利用者"),
+    after(
+        "holder profile, sanction refused",
+        SUPERVISOR,
+        "/holders/{holder}?article=2(4)",
+        submit!("/sanctions"),
+        "利用者",
+    ),
+    screen("sanctions to approve", SUPERVISOR, "/sanctions", "処分の承認"),
     screen("dashboard, support", SUPPORT, "/", "ダッシュボード"),
+    screen("holder search, support", SUPPORT, "/holders", "利用者検索"),
+    screen("holder profile, support", SUPPORT, "/holders/{holder}?article=3(4)", "利用者"),
     screen("dashboard, auditor", AUDITOR, "/", "ダッシュボード"),
     screen("review, auditor", AUDITOR, "/registrations/{waiting}", "審査"),
     screen("photo reason", AUDITOR, "/registrations/{waiting}/photos", "写真"),
@@ -110,6 +124,7 @@ pub const SCREENS: &[Screen] = &[
 struct Fixtures {
     waiting: i64,
     mine: i64,
+    holder: i64,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -134,7 +149,18 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     ];
     let saved = reviewer.post(&format!("/registrations/{mine}/transcription"), &form).await;
     assert_eq!(saved.status, reqwest::StatusCode::SEE_OTHER, "{}", saved.body);
-    Fixtures { waiting, mine }
+    let holder = app.holder("MR-AXE0001").unwrap().id;
+    // A proposal waiting for a second supervisor (the list would be empty otherwise).
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    sup.get(&format!("/holders/{holder}")).await;
+    let proposed = sup
+        .post(
+            &format!("/holders/{holder}/sanctions"),
+            &[("article", "2(4)"), ("action", "deprive"), ("note", "写真の人物が別人である疑い")],
+        )
+        .await;
+    assert_eq!(proposed.status, reqwest::StatusCode::SEE_OTHER, "{}", proposed.body);
+    Fixtures { waiting, mine, holder }
 }
 
 pub async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
@@ -157,7 +183,11 @@ async fn sign_out(b: &Browser, app: &TestApp) {
 
 /// Opens the screen as it is listed and returns its violations.
 async fn visit(b: &Browser, app: &TestApp, f: &Fixtures, screen: &Screen, axe_js: &str) -> Vec<Violation> {
-    let path = screen.path.replace("{waiting}", &f.waiting.to_string()).replace("{mine}", &f.mine.to_string());
+    let path = screen
+        .path
+        .replace("{waiting}", &f.waiting.to_string())
+        .replace("{mine}", &f.mine.to_string())
+        .replace("{holder}", &f.holder.to_string());
     b.go(&format!("{}{path}", app.address)).await;
     if let Some(script) = screen.then {
         b.js("document.body.dataset.before = '1';").await;

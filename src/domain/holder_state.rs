@@ -1,0 +1,196 @@
+//! The one gate every change of a holder's state goes through, so no screen can bypass it.
+//!
+//! Suspensions are kept by cause (the article), not as one flag: lifting the lost-phone
+//! suspension leaves a fraud hold in force. Deprivation and withdrawal end an ID for good; it
+//! is never reinstated. A coupon suspension (art. 15(1)) is separate from the ID's status.
+
+use std::collections::BTreeSet;
+
+use super::holder::HolderStatus;
+use super::sanctions::Article;
+
+/// How an ID ended, if it did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Registered, nothing approved yet.
+    Pending,
+    /// In use (at least one handbook approved).
+    Active,
+    /// Deprived of status (資格剥奪): final.
+    Revoked,
+    /// Withdrawn by the holder (退会): final.
+    Withdrawn,
+}
+
+/// A holder's state as the rules see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HolderState {
+    pub standing: Standing,
+    /// The causes of suspensions in force.
+    pub suspensions: BTreeSet<Article>,
+    pub coupon_suspended: bool,
+}
+
+/// Something that happens to a holder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A handbook was approved.
+    Approved,
+    Suspend(Article),
+    /// Lifts the suspension of this cause only.
+    Reinstate(Article),
+    Deprive,
+    Withdraw,
+    CouponSuspend,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum GateRefusal {
+    #[error("このIDは資格剥奪または退会により終了しています。再開はできません。")]
+    Ended,
+    #[error("同じ理由の利用停止がすでに有効です。")]
+    AlreadySuspended,
+    #[error("この理由による利用停止はありません。")]
+    NotSuspended,
+    #[error("クーポンはすでに利用停止中です。")]
+    CouponAlreadySuspended,
+}
+
+impl HolderState {
+    pub fn new(standing: Standing) -> Self {
+        Self { standing, suspensions: BTreeSet::new(), coupon_suspended: false }
+    }
+
+    fn ended(&self) -> bool {
+        matches!(self.standing, Standing::Revoked | Standing::Withdrawn)
+    }
+
+    /// The state after `event`, or why it cannot happen.
+    pub fn apply(&self, event: Event) -> Result<HolderState, GateRefusal> {
+        let mut next = self.clone();
+        match event {
+            _ if self.ended() => return Err(GateRefusal::Ended),
+            Event::Approved => {
+                if next.standing == Standing::Pending {
+                    next.standing = Standing::Active;
+                }
+            }
+            Event::Suspend(cause) => {
+                if !next.suspensions.insert(cause) {
+                    return Err(GateRefusal::AlreadySuspended);
+                }
+            }
+            Event::Reinstate(cause) => {
+                if !next.suspensions.remove(&cause) {
+                    return Err(GateRefusal::NotSuspended);
+                }
+            }
+            Event::Deprive => next.standing = Standing::Revoked,
+            Event::Withdraw => next.standing = Standing::Withdrawn,
+            Event::CouponSuspend => {
+                if next.coupon_suspended {
+                    return Err(GateRefusal::CouponAlreadySuspended);
+                }
+                next.coupon_suspended = true;
+            }
+        }
+        Ok(next)
+    }
+
+    /// The one word the card, intake and lists use.
+    pub fn status(&self) -> HolderStatus {
+        match self.standing {
+            Standing::Revoked => HolderStatus::Revoked,
+            Standing::Withdrawn => HolderStatus::Withdrawn,
+            _ if !self.suspensions.is_empty() => HolderStatus::Suspended,
+            Standing::Pending => HolderStatus::Pending,
+            Standing::Active => HolderStatus::Active,
+        }
+    }
+}
+
+/// The standing a stored status and a record of approvals imply (suspended holders keep
+/// their suspensions in their own rows).
+pub fn standing_of(status: HolderStatus, has_approval: bool) -> Standing {
+    match status {
+        HolderStatus::Revoked => Standing::Revoked,
+        HolderStatus::Withdrawn => Standing::Withdrawn,
+        HolderStatus::Pending => Standing::Pending,
+        HolderStatus::Active => Standing::Active,
+        HolderStatus::Suspended if has_approval => Standing::Active,
+        HolderStatus::Suspended => Standing::Pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn active() -> HolderState {
+        HolderState::new(Standing::Active)
+    }
+
+    #[test]
+    fn lifting_one_suspension_leaves_another_in_force() {
+        let s = active().apply(Event::Suspend(Article::LostPhone)).unwrap();
+        let s = s.apply(Event::Suspend(Article::FraudAtReview)).unwrap();
+        assert_eq!(s.status(), HolderStatus::Suspended);
+        let s = s.apply(Event::Reinstate(Article::LostPhone)).unwrap();
+        assert_eq!(s.status(), HolderStatus::Suspended, "the fraud hold stays");
+        let s = s.apply(Event::Reinstate(Article::FraudAtReview)).unwrap();
+        assert_eq!(s.status(), HolderStatus::Active);
+    }
+
+    #[test]
+    fn a_cause_is_suspended_once_and_lifted_once() {
+        let s = active().apply(Event::Suspend(Article::LostPhone)).unwrap();
+        assert_eq!(s.apply(Event::Suspend(Article::LostPhone)), Err(GateRefusal::AlreadySuspended));
+        assert_eq!(active().apply(Event::Reinstate(Article::LostPhone)), Err(GateRefusal::NotSuspended));
+        assert_eq!(s.apply(Event::Reinstate(Article::FraudAtReview)), Err(GateRefusal::NotSuspended));
+    }
+
+    #[test]
+    fn an_ended_id_is_never_reinstated() {
+        let suspended = active().apply(Event::Suspend(Article::FraudAtReview)).unwrap();
+        let revoked = suspended.apply(Event::Deprive).unwrap();
+        assert_eq!(revoked.status(), HolderStatus::Revoked);
+        for event in [
+            Event::Reinstate(Article::FraudAtReview),
+            Event::Suspend(Article::LostPhone),
+            Event::Approved,
+            Event::Withdraw,
+            Event::Deprive,
+            Event::CouponSuspend,
+        ] {
+            assert_eq!(revoked.apply(event), Err(GateRefusal::Ended), "{event:?}");
+        }
+        let withdrawn = active().apply(Event::Withdraw).unwrap();
+        assert_eq!(withdrawn.status(), HolderStatus::Withdrawn);
+        assert_eq!(withdrawn.apply(Event::Approved), Err(GateRefusal::Ended));
+    }
+
+    #[test]
+    fn approval_activates_a_pending_holder_only() {
+        let pending = HolderState::new(Standing::Pending);
+        assert_eq!(pending.apply(Event::Approved).unwrap().status(), HolderStatus::Active);
+        let suspended = pending.apply(Event::Suspend(Article::LostPhone)).unwrap();
+        let approved = suspended.apply(Event::Approved).unwrap();
+        assert_eq!(approved.status(), HolderStatus::Suspended, "approval does not lift a suspension");
+        assert_eq!(approved.standing, Standing::Active);
+    }
+
+    #[test]
+    fn coupon_suspension_leaves_the_id_usable() {
+        let s = active().apply(Event::CouponSuspend).unwrap();
+        assert!(s.coupon_suspended);
+        assert_eq!(s.status(), HolderStatus::Active);
+        assert_eq!(s.apply(Event::CouponSuspend), Err(GateRefusal::CouponAlreadySuspended));
+    }
+
+    #[test]
+    fn stored_statuses_read_back_as_standings() {
+        assert_eq!(standing_of(HolderStatus::Suspended, true), Standing::Active);
+        assert_eq!(standing_of(HolderStatus::Suspended, false), Standing::Pending);
+        assert_eq!(standing_of(HolderStatus::Revoked, true), Standing::Revoked);
+    }
+}

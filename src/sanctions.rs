@@ -1,0 +1,259 @@
+//! Sanctions, as a service: taking one at once (warning, suspension, reinstatement, coupon
+//! suspension), proposing a final one (deprivation, deletion, e-mail deletion) and the second
+//! supervisor's decision on it. Every change of the holder's state goes through the gate
+//! (`domain::holder_state`), in one transaction with its records, its notice (unless the
+//! article acts without notice) and its audit event.
+
+use serde_json::json;
+use time::PrimitiveDateTime;
+
+use crate::acting::Acting;
+use crate::audit::{self, Actor, AuditEntry};
+use crate::clock::to_db;
+use crate::db::decisions::NewNotification;
+use crate::db::holders::HolderRow;
+use crate::db::sanctions::NewSanction;
+use crate::db::{self, DbConnection, write_tx};
+use crate::domain::holder_state::{Event, GateRefusal, HolderState};
+use crate::domain::notice;
+use crate::domain::sanctions::{self, Action, Article, SanctionError, SanctionState};
+use crate::error::Fault;
+
+/// Why a sanction did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SanctionFailure {
+    #[error(transparent)]
+    Rule(#[from] SanctionError),
+    #[error(transparent)]
+    Gate(#[from] GateRefusal),
+    #[error("no such holder or sanction")]
+    NotFound,
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for SanctionFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        SanctionFailure::Fault(e.into())
+    }
+}
+
+/// What was asked.
+pub struct Request<'a> {
+    pub article: Article,
+    pub action: Action,
+    pub note: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied { sanction_id: i64 },
+    Proposed { sanction_id: i64 },
+}
+
+/// The gate's event for an action, or `None` for one that changes no state (a warning).
+fn event(action: Action, article: Article) -> Result<Option<Event>, SanctionError> {
+    Ok(match action {
+        Action::Warning => None,
+        Action::Suspend => Some(Event::Suspend(article)),
+        Action::Reinstate => Some(Event::Reinstate(article)),
+        Action::Deprive => Some(Event::Deprive),
+        Action::CouponSuspend => Some(Event::CouponSuspend),
+        Action::Delete | Action::DeleteEmail | Action::CancelRegistration | Action::Disclose => {
+            return Err(SanctionError::NotYetSupported);
+        }
+    })
+}
+
+/// Takes a sanction at once, or proposes a final one for a second supervisor.
+pub fn request(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    req: &Request<'_>,
+    acting: &Acting<'_>,
+) -> Result<Outcome, SanctionFailure> {
+    if !sanctions::role_may_request(acting.role, req.article, req.action) {
+        return Err(SanctionError::NotAllowedForRole.into());
+    }
+    sanctions::check_request(req.article, req.action, req.note)?;
+    let event = event(req.action, req.article)?;
+    let now = to_db(acting.now);
+    write_tx(conn, |c| {
+        let holder = db::holders::lock(c, holder_id)?.ok_or(SanctionFailure::NotFound)?;
+        let state = db::sanctions::holder_state(c, &holder)?;
+        // Refused now if the gate would refuse it (an ended ID), even when only proposed.
+        let next = match event {
+            Some(e) => state.apply(e)?,
+            None => state.clone(),
+        };
+        let proposal = req.action.needs_second_supervisor();
+        let sanction_id = db::sanctions::insert(
+            c,
+            &NewSanction {
+                holder_id,
+                handbook_id: None,
+                action: req.action,
+                article: req.article,
+                note: req.note.trim(),
+                state: if proposal { SanctionState::Proposed } else { SanctionState::Applied },
+                requested_by: Some(acting.staff_id),
+                requested_at: now,
+                effective_at: (!proposal).then_some(now),
+                without_notice: req.article.without_notice(),
+            },
+        )?;
+        if proposal {
+            record(c, acting, "sanction.proposed", holder_id, sanction_id, req.action, req.article)?;
+            return Ok(Outcome::Proposed { sanction_id });
+        }
+        take_effect(c, &holder, &next, req.action, req.article, sanction_id, req.note.trim(), acting, now)?;
+        record(c, acting, "sanction.applied", holder_id, sanction_id, req.action, req.article)?;
+        Ok(Outcome::Applied { sanction_id })
+    })
+}
+
+/// The second supervisor's decision on a proposal: exactly one outcome, never by the proposer.
+pub fn decide(
+    conn: &mut DbConnection,
+    sanction_id: i64,
+    approve: bool,
+    note: &str,
+    acting: &Acting<'_>,
+) -> Result<SanctionState, SanctionFailure> {
+    if acting.role != crate::domain::staff::Role::Supervisor {
+        return Err(SanctionError::NotAllowedForRole.into());
+    }
+    let now = to_db(acting.now);
+    write_tx(conn, |c| {
+        // Lock order: holder, then sanction.
+        let holder_id = db::sanctions::lock(c, sanction_id)?.ok_or(SanctionFailure::NotFound)?.holder_id;
+        let holder = db::holders::lock(c, holder_id)?.ok_or(SanctionFailure::NotFound)?;
+        let proposal = db::sanctions::lock(c, sanction_id)?.ok_or(SanctionFailure::NotFound)?;
+        sanctions::may_decide(proposal.state, proposal.requested_by, acting.staff_id)?;
+        let outcome = if approve { SanctionState::Applied } else { SanctionState::Rejected };
+        if approve {
+            let state = db::sanctions::holder_state(c, &holder)?;
+            let next = match event(proposal.action, proposal.article)? {
+                Some(e) => state.apply(e)?,
+                None => state.clone(),
+            };
+            take_effect(c, &holder, &next, proposal.action, proposal.article, sanction_id, note.trim(), acting, now)?;
+        }
+        db::sanctions::decided(c, sanction_id, outcome, acting.staff_id, now, note.trim())?;
+        let action = if approve { "sanction.approved" } else { "sanction.rejected" };
+        record(c, acting, action, holder_id, sanction_id, proposal.action, proposal.article)?;
+        Ok(outcome)
+    })
+}
+
+/// Art. 2(4) at review: the holder's ID is held at once (a suspension under 2(4), recorded as
+/// an applied sanction tied to the registration) and deprivation is proposed for a second
+/// supervisor. Runs inside the decision's transaction, under the holder's lock, and sends no
+/// notice of its own: the decision's notice is the one the holder gets. Returns the proposal,
+/// or `None` when the ID has already ended.
+pub fn hold_for_fraud(
+    c: &mut DbConnection,
+    holder: &HolderRow,
+    handbook_id: i64,
+    note: &str,
+    acting: &Acting<'_>,
+) -> Result<Option<i64>, Fault> {
+    let now = to_db(acting.now);
+    let article = Article::FraudAtReview;
+    let state = db::sanctions::holder_state(c, holder)?;
+    let record_row = |c: &mut DbConnection, action: Action, state: SanctionState| {
+        db::sanctions::insert(
+            c,
+            &NewSanction {
+                holder_id: holder.id,
+                handbook_id: Some(handbook_id),
+                action,
+                article,
+                note,
+                state,
+                requested_by: Some(acting.staff_id),
+                requested_at: now,
+                effective_at: (state == SanctionState::Applied).then_some(now),
+                without_notice: article.without_notice(),
+            },
+        )
+    };
+    if state.apply(Event::Deprive).is_err() {
+        return Ok(None);
+    }
+    // Already held (another registration of the same holder): the hold stands as it is.
+    if let Ok(next) = state.apply(Event::Suspend(article)) {
+        let hold = record_row(c, Action::Suspend, SanctionState::Applied)?;
+        db::sanctions::start_suspension(c, holder.id, article, hold, now)?;
+        db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
+        record(c, acting, "sanction.applied", holder.id, hold, Action::Suspend, article)?;
+    }
+    let proposal = record_row(c, Action::Deprive, SanctionState::Proposed)?;
+    record(c, acting, "sanction.proposed", holder.id, proposal, Action::Deprive, article)?;
+    Ok(Some(proposal))
+}
+
+/// Writes what the gate decided, the suspension rows, and the notice to the holder.
+#[allow(clippy::too_many_arguments)]
+fn take_effect(
+    c: &mut DbConnection,
+    holder: &HolderRow,
+    next: &HolderState,
+    action: Action,
+    article: Article,
+    sanction_id: i64,
+    note: &str,
+    acting: &Acting<'_>,
+    now: PrimitiveDateTime,
+) -> Result<(), SanctionFailure> {
+    match action {
+        Action::Suspend => db::sanctions::start_suspension(c, holder.id, article, sanction_id, now)?,
+        Action::Reinstate => {
+            db::sanctions::lift_suspension(c, holder.id, article, acting.staff_id, note, now)?;
+        }
+        _ => {}
+    }
+    db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
+    if !article.without_notice() {
+        let message = notice::sanction(action, article);
+        let notification_id = db::decisions::enqueue(
+            c,
+            &NewNotification {
+                holder_id: holder.id,
+                handbook_id: None,
+                kind: action.code(),
+                recipient: holder.email.as_deref(),
+                subject: &message.subject,
+                body: &message.body,
+                next_attempt_at: now,
+                created_at: now,
+            },
+        )?;
+        db::sanctions::set_notification(c, sanction_id, notification_id)?;
+    }
+    Ok(())
+}
+
+fn record(
+    c: &mut DbConnection,
+    acting: &Acting<'_>,
+    action: &str,
+    holder_id: i64,
+    sanction_id: i64,
+    sanction: Action,
+    article: Article,
+) -> Result<(), Fault> {
+    audit::append(
+        c,
+        to_db(acting.now),
+        AuditEntry::new(Actor::Staff(acting.staff_id), action, "holder", holder_id)
+            .details(json!({
+                "sanction_id": sanction_id,
+                "action": sanction.code(),
+                "article": article.code(),
+                "without_notice": article.without_notice(),
+            }))
+            .request_id(acting.request_id),
+    )?;
+    Ok(())
+}

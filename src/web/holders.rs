@@ -1,0 +1,357 @@
+//! `/holders`: search and the holder's profile, with the sanction form (the support center
+//! sees only the lost-phone article) and the lifting of a suspension.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::access::{HolderViewers, SupportDesk};
+use super::auth::{CurrentStaff, RequireRole};
+use super::error::{AppError, AppResult};
+use super::format::datetime_jst;
+use super::forms::{Choice, FormErrors};
+use super::layout::Layout;
+use super::render;
+use super::session;
+use super::state::AppState;
+use crate::acting::Acting;
+use crate::clock::from_db;
+use crate::db::holders::HolderHit;
+use crate::domain::sanctions::{self, Action, Article, SanctionError};
+use crate::domain::search::Search;
+use crate::domain::staff::Role;
+use crate::holders::{self, Profile};
+use crate::sanctions::{Outcome, Request, SanctionFailure};
+
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "holders/search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    searched: bool,
+    hits: Vec<HolderHit>,
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    staff: RequireRole<HolderViewers>,
+    query: web::Query<SearchQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner().q;
+    let exact_id = matches!(Search::classify(&q), Search::PublicId(_));
+    let key = state.settings.session_key.expose().clone();
+    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
+    let q2 = q.clone();
+    let hits = state
+        .db(move |conn| {
+            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+            Ok(holders::search(conn, &q2, &key, &acting)?)
+        })
+        .await?;
+    if exact_id && hits.len() == 1 {
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/holders/{}", hits[0].id)))
+            .finish());
+    }
+    let page = SearchPage {
+        layout: Layout::for_staff(&staff, "利用者検索", "/holders"),
+        searched: !q.trim().is_empty(),
+        q,
+        hits,
+    };
+    render::page(StatusCode::OK, &page)
+}
+
+pub struct SuspensionLine {
+    pub article: &'static str,
+    pub code: &'static str,
+    pub started: String,
+    pub lifted: Option<String>,
+    pub lift_reason: Option<String>,
+}
+
+pub struct HandbookLine {
+    pub id: i64,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub submitted: String,
+    pub number: Option<String>,
+    pub expires: String,
+}
+
+pub struct SanctionView {
+    pub action: &'static str,
+    pub article: &'static str,
+    pub state: &'static str,
+    pub requested: String,
+    pub by: String,
+    pub note: String,
+    pub without_notice: bool,
+}
+
+pub struct NoticeView {
+    pub subject: String,
+    pub status: &'static str,
+    pub attempts: i32,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "holders/profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    id: i64,
+    public_id: String,
+    status: &'static str,
+    coupon_suspended: bool,
+    myna_link: String,
+    registered: String,
+    shows_numbers: bool,
+    in_force: Vec<SuspensionLine>,
+    history: Vec<SuspensionLine>,
+    handbooks: Vec<HandbookLine>,
+    sanctions: Vec<SanctionView>,
+    notices: Vec<NoticeView>,
+    /// Articles to choose from (the support center: 3(4) only).
+    articles: Vec<Choice>,
+    /// The article chosen, and the actions it allows.
+    article: Option<&'static str>,
+    actions: Vec<Choice>,
+    note: String,
+    errors: FormErrors,
+    may_sanction: bool,
+}
+
+fn suspension_line(s: &crate::db::sanctions::SuspensionRow) -> SuspensionLine {
+    SuspensionLine {
+        article: s.article.label(),
+        code: s.article.code(),
+        started: datetime_jst(from_db(s.started_at)),
+        lifted: s.lifted_at.map(|t| datetime_jst(from_db(t))),
+        lift_reason: s.lift_reason.clone(),
+    }
+}
+
+/// The articles this role may cite.
+fn articles_for(role: Role) -> Vec<Article> {
+    Article::ALL.into_iter().filter(|a| Action::ALL.iter().any(|x| sanctions::role_may_request(role, *a, *x))).collect()
+}
+
+/// What a failed sanction post keeps.
+#[derive(Default)]
+struct Kept {
+    article: Option<Article>,
+    action: Option<Action>,
+    note: String,
+    errors: FormErrors,
+}
+
+fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
+    let h = &p.holder;
+    let article = kept.article;
+    let allowed: Vec<Action> = article
+        .map(|a| a.allows().iter().copied().filter(|x| sanctions::role_may_request(staff.role, a, *x)).collect())
+        .unwrap_or_default();
+    ProfilePage {
+        layout: Layout::for_staff(staff, format!("利用者 {}", h.public_id), "/holders"),
+        id: h.id,
+        public_id: h.public_id.clone(),
+        status: h.status.label(),
+        coupon_suspended: h.coupon_suspended,
+        myna_link: h.myna_link.clone(),
+        registered: datetime_jst(from_db(h.created_at)),
+        shows_numbers: staff.role.sees_handbook_numbers(),
+        in_force: p.suspensions.iter().filter(|s| s.lifted_at.is_none()).map(suspension_line).collect(),
+        history: p.suspensions.iter().map(suspension_line).collect(),
+        handbooks: p
+            .handbooks
+            .iter()
+            .map(|b| HandbookLine {
+                id: b.id,
+                kind: b.kind.label(),
+                status: b.status.label(),
+                submitted: datetime_jst(from_db(b.submitted_at)),
+                number: b.number.as_ref().map(|n| format!("{} {n}", b.municipality.clone().unwrap_or_default())),
+                expires: b.expires_on.map(crate::domain::wareki::format).unwrap_or_else(|| "-".into()),
+            })
+            .collect(),
+        sanctions: p
+            .sanctions
+            .iter()
+            .map(|s| SanctionView {
+                action: s.action.label(),
+                article: s.article.label(),
+                state: s.state.label(),
+                requested: datetime_jst(from_db(s.requested_at)),
+                by: s.requested_by_name.clone().unwrap_or_else(|| "システム".into()),
+                note: s.note.clone(),
+                without_notice: s.without_notice,
+            })
+            .collect(),
+        notices: p
+            .notices
+            .iter()
+            .map(|n| NoticeView {
+                subject: n.subject.clone(),
+                status: match n.status {
+                    crate::domain::notice::Delivery::Pending => "送信待ち",
+                    crate::domain::notice::Delivery::Sent => "送信済",
+                    crate::domain::notice::Delivery::Failed => "送信できず",
+                },
+                attempts: n.attempts,
+                created: datetime_jst(from_db(n.created_at)),
+            })
+            .collect(),
+        articles: articles_for(staff.role)
+            .into_iter()
+            .map(|a| Choice { code: a.code(), label: a.label().into(), checked: Some(a) == article })
+            .collect(),
+        article: article.map(Article::code),
+        actions: allowed
+            .into_iter()
+            .map(|x| Choice { code: x.code(), label: x.label().into(), checked: Some(x) == kept.action })
+            .collect(),
+        note: kept.note,
+        errors: kept.errors,
+        may_sanction: matches!(staff.role, Role::Supervisor | Role::Support),
+    }
+}
+
+async fn show_profile(
+    state: &AppState,
+    staff: &CurrentStaff,
+    id: i64,
+    status: StatusCode,
+    kept: Kept,
+) -> AppResult<HttpResponse> {
+    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
+    let profile = state
+        .db(move |conn| {
+            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+            Ok(holders::profile(conn, id, &acting)?)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render::page(status, &profile_page(staff, profile, kept))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProfileQuery {
+    #[serde(default)]
+    article: String,
+}
+
+pub async fn profile(
+    state: web::Data<AppState>,
+    staff: RequireRole<HolderViewers>,
+    id: web::Path<i64>,
+    query: web::Query<ProfileQuery>,
+) -> AppResult<HttpResponse> {
+    let article = Article::parse(&query.article).filter(|a| articles_for(staff.role).contains(a));
+    show_profile(&state, &staff, *id, StatusCode::OK, Kept { article, ..Default::default() }).await
+}
+
+#[derive(Deserialize)]
+pub struct SanctionForm {
+    #[serde(default)]
+    article: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Runs a sanction request; refusals come back on the profile with what was typed.
+async fn sanction_request(
+    state: &AppState,
+    staff: &CurrentStaff,
+    holder_id: i64,
+    form: SanctionForm,
+) -> AppResult<HttpResponse> {
+    let article = Article::parse(&form.article);
+    let action = Action::parse(&form.action);
+    let mut errors = FormErrors::default();
+    if article.is_none() {
+        errors.add("article", "条項を選んでください。");
+    }
+    if action.is_none() {
+        errors.add("action", "処分を選んでください。");
+    }
+    let kept = |errors| Kept { article, action, note: form.note.clone(), errors };
+    let (Some(article), Some(action)) = (article, action) else {
+        return show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await;
+    };
+    let note = form.note.clone();
+    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
+    let result = state
+        .db(move |conn| {
+            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+            match crate::sanctions::request(conn, holder_id, &Request { article, action, note: &note }, &acting) {
+                Ok(outcome) => Ok(Ok(outcome)),
+                Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
+                Err(SanctionFailure::Fault(f)) => Err(f.into()),
+                Err(refused) => Ok(Err(refused.to_string())),
+            }
+        })
+        .await?;
+    match result {
+        Ok(Outcome::Applied { .. }) => {
+            session::set_notice(&staff.session, &format!("{}を実施しました（{}）。", action.label(), article.label()))?;
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{holder_id}"))).finish())
+        }
+        Ok(Outcome::Proposed { .. }) => {
+            session::set_notice(
+                &staff.session,
+                &format!("{}を起案しました。別の審査責任者の承認で実施されます。", action.label()),
+            )?;
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{holder_id}"))).finish())
+        }
+        Err(message) => {
+            let field = if message == SanctionError::NoteTooShort.to_string()
+                || message == SanctionError::NoteTooLong.to_string()
+            {
+                "note"
+            } else {
+                "action"
+            };
+            errors.add(field, message);
+            show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await
+        }
+    }
+}
+
+pub async fn sanction(
+    state: web::Data<AppState>,
+    staff: RequireRole<SupportDesk>,
+    id: web::Path<i64>,
+    form: web::Form<SanctionForm>,
+) -> AppResult<HttpResponse> {
+    sanction_request(&state, &staff, *id, form.into_inner()).await
+}
+
+#[derive(Deserialize)]
+pub struct ReinstateForm {
+    #[serde(default)]
+    article: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Lifts one suspension, its cause named (CONTRACT: `POST /holders/{id}/reinstate`).
+pub async fn reinstate(
+    state: web::Data<AppState>,
+    staff: RequireRole<SupportDesk>,
+    id: web::Path<i64>,
+    form: web::Form<ReinstateForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let request = SanctionForm { article: form.article, action: Action::Reinstate.code().into(), note: form.note };
+    sanction_request(&state, &staff, *id, request).await
+}

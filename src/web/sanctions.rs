@@ -1,0 +1,111 @@
+//! `/sanctions`: proposals waiting for a second supervisor, and their approval or rejection.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::access::Supervisors;
+use super::auth::RequireRole;
+use super::error::{AppError, AppResult};
+use super::format::datetime_jst;
+use super::layout::Layout;
+use super::render;
+use super::session;
+use super::state::AppState;
+use crate::acting::Acting;
+use crate::clock::from_db;
+use crate::db;
+use crate::domain::sanctions::SanctionState;
+use crate::sanctions::SanctionFailure;
+
+pub struct ProposalLine {
+    pub id: i64,
+    pub holder_id: i64,
+    pub public_id: String,
+    pub action: &'static str,
+    pub article: &'static str,
+    pub note: String,
+    pub by: String,
+    pub requested: String,
+    pub mine: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sanctions/list.html")]
+struct ListPage {
+    layout: Layout,
+    lines: Vec<ProposalLine>,
+}
+
+pub async fn list(state: web::Data<AppState>, staff: RequireRole<Supervisors>) -> AppResult<HttpResponse> {
+    let rows = state.db(move |conn| Ok(db::sanctions::waiting(conn, None, 100)?)).await?;
+    let lines = rows
+        .into_iter()
+        .map(|s| ProposalLine {
+            id: s.id,
+            holder_id: s.holder_id,
+            public_id: s.public_id,
+            action: s.action.label(),
+            article: s.article.label(),
+            note: s.note,
+            by: s.requested_by_name.unwrap_or_else(|| "システム".into()),
+            requested: datetime_jst(from_db(s.requested_at)),
+            mine: s.requested_by == Some(staff.id),
+        })
+        .collect();
+    let page = ListPage { layout: Layout::for_staff(&staff, "処分の承認", "/sanctions"), lines };
+    render::page(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    note: String,
+}
+
+async fn decide(
+    state: &AppState,
+    staff: &RequireRole<Supervisors>,
+    id: i64,
+    approve: bool,
+    note: String,
+) -> AppResult<HttpResponse> {
+    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
+    let result = state
+        .db(move |conn| {
+            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+            match crate::sanctions::decide(conn, id, approve, &note, &acting) {
+                Ok(outcome) => Ok(Ok(outcome)),
+                Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
+                Err(SanctionFailure::Fault(f)) => Err(f.into()),
+                Err(refused) => Ok(Err(refused.to_string())),
+            }
+        })
+        .await?;
+    let notice = match result {
+        Ok(SanctionState::Applied) => "処分を承認しました。実施されました。".to_owned(),
+        Ok(_) => "処分の起案を却下しました。".to_owned(),
+        Err(message) => format!("判断できませんでした: {message}"),
+    };
+    session::set_notice(&staff.session, &notice)?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/sanctions")).finish())
+}
+
+pub async fn approve(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<DecisionForm>,
+) -> AppResult<HttpResponse> {
+    decide(&state, &staff, *id, true, form.into_inner().note).await
+}
+
+pub async fn reject(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<DecisionForm>,
+) -> AppResult<HttpResponse> {
+    decide(&state, &staff, *id, false, form.into_inner().note).await
+}

@@ -1,0 +1,220 @@
+//! Sanctions through the real screens: taken at once or proposed, the second supervisor's
+//! decision, the support center's limits, suspensions by cause, and the card on the next call.
+
+use handbook_admin::accounts::manage::{self, NewAccount};
+use handbook_admin::audit::Actor;
+use handbook_admin::clock::Clock;
+use handbook_admin::domain::handbook::ReviewStatus;
+use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::sanctions::SanctionState;
+use handbook_admin::domain::staff::{NewPassword, Role, StaffEmail};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::dual_test;
+use crate::fixtures;
+use crate::helpers::{Browser, PASSWORD, TestApp, TestDb, spawn_app};
+use crate::intake::{TOKEN, register};
+
+/// An active holder with one approved registration; returns the holder's internal id.
+async fn active_holder(app: &TestApp, public_id: &str) -> i64 {
+    let id = register(app, public_id, "physical", vec![fixtures::jpeg(120, 80)]).await;
+    app.set_status(id, ReviewStatus::Approved);
+    app.set_holder_status(public_id, HolderStatus::Active);
+    app.holder(public_id).unwrap().id
+}
+
+async fn card_status(app: &TestApp, public_id: &str) -> String {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    body["status"].as_str().unwrap().to_owned()
+}
+
+async fn sanction(b: &mut Browser, holder: i64, article: &str, action: &str, note: &str) -> crate::helpers::Page {
+    b.get(&format!("/holders/{holder}?article={article}")).await;
+    b.post(&format!("/holders/{holder}/sanctions"), &[("article", article), ("action", action), ("note", note)]).await
+}
+
+/// A second supervisor, for four-eyes decisions.
+fn second_supervisor(app: &TestApp) -> &'static str {
+    let email = "supervisor2@demo.invalid";
+    let mut conn = app.pool.get().unwrap();
+    let address = StaffEmail::parse(email).unwrap();
+    let password = NewPassword::parse(PASSWORD, Some(&address)).unwrap();
+    let account = NewAccount {
+        email: &address,
+        display_name: "審査 次郎",
+        role: Role::Supervisor,
+        password: &password,
+        temporary: false,
+    };
+    manage::create(&mut conn, Actor::System, &account, app.clock.now(), None).unwrap();
+    email
+}
+
+dual_test!(a_suspension_shows_on_the_card_at_once_and_lifting_one_cause_leaves_another, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0001").await;
+    assert_eq!(card_status(&app, "MR-SANC0001").await, "active");
+    let mut sup = app.signed_in(Role::Supervisor).await;
+
+    let page = sanction(&mut sup, holder, "3(4)", "suspend", "本人から紛失の連絡（電話）").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-SANC0001").await, "suspended", "the very next card read");
+    let page = sanction(&mut sup, holder, "2(4)", "suspend", "登録写真に不正の疑いがあるため保留").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.audit_count("sanction.applied"), 2);
+
+    // The same cause twice is refused, and says why.
+    let page = sanction(&mut sup, holder, "3(4)", "suspend", "二重の紛失連絡があった").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("同じ理由の利用停止がすでに有効です"));
+
+    // Lifting the lost-phone suspension leaves the fraud hold in force.
+    sup.get(&format!("/holders/{holder}")).await;
+    let page = sup
+        .post(&format!("/holders/{holder}/reinstate"), &[("article", "3(4)"), ("note", "本人確認のうえ端末を再登録")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-SANC0001").await, "suspended");
+    let page = sup
+        .post(&format!("/holders/{holder}/reinstate"), &[("article", "2(4)"), ("note", "調査の結果、問題なしと判断")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-SANC0001").await, "active");
+    // Each sanction with notice queued one notice to the holder, listed on the profile.
+    let profile = sup.get(&format!("/holders/{holder}")).await;
+    assert!(
+        profile.body.contains("【利用停止】") && profile.body.contains("【利用再開】"),
+        "notices listed on the profile"
+    );
+});
+
+dual_test!(an_article_allows_only_its_actions_and_a_note_is_required, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0002").await;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "3(4)", "deprive", "紛失連絡だが剥奪を選んだ").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("この条項では、選んだ処分はできません"));
+    let page = sanction(&mut sup, holder, "3(4)", "suspend", "短い").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.select_texts("textarea#field-note[aria-invalid=\"true\"]"), ["短い"], "kept, marked invalid");
+    assert_eq!(app.audit_count("sanction.applied"), 0);
+    assert_eq!(card_status(&app, "MR-SANC0002").await, "active");
+    // The form offers only what the chosen article allows.
+    let page = sup.get(&format!("/holders/{holder}?article=3(4)")).await;
+    let offered = page.select_texts("input[name=action] + label");
+    assert_eq!(offered, ["利用停止", "利用再開"]);
+});
+
+dual_test!(the_support_center_suspends_lost_phones_only_and_never_sees_numbers, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0003").await;
+    let mut support = app.signed_in(Role::Support).await;
+    let page = sanction(&mut support, holder, "2(4)", "suspend", "サポートが不正を疑った").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("権限がありません"));
+    let page = sanction(&mut support, holder, "3(4)", "suspend", "本人から紛失の連絡（問い合わせフォーム）").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-SANC0003").await, "suspended");
+    let profile = support.get(&format!("/holders/{holder}")).await;
+    assert!(!profile.body.contains("発行元・番号"), "no number column for the support center");
+    assert_eq!(support.get("/sanctions").await.status, StatusCode::FORBIDDEN);
+});
+
+dual_test!(deprivation_needs_a_second_supervisor_and_ends_the_id, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0004").await;
+    let second = second_supervisor(&app);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "2(4)", "deprive", "他人の手帳の写真であることを確認").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-SANC0004").await, "active", "a proposal changes nothing yet");
+    let proposal = app.sanctions_of_holder(holder)[0];
+
+    // Nobody approves their own proposal.
+    sup.get("/sanctions").await;
+    sup.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    assert_eq!(app.sanction_state(proposal), SanctionState::Proposed);
+    assert!(sup.get("/sanctions").await.body.contains("自分の起案です"));
+
+    let mut other = app.browser();
+    other.login(second, PASSWORD).await;
+    other.get("/sanctions").await;
+    let page = other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "写真の照合結果を確認")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.sanction_state(proposal), SanctionState::Applied);
+    assert_eq!(card_status(&app, "MR-SANC0004").await, "revoked");
+    // Decided once: a second approval, or a reinstatement, is refused.
+    other.post(&format!("/sanctions/{proposal}/reject"), &[("note", "")]).await;
+    assert_eq!(app.sanction_state(proposal), SanctionState::Applied);
+    let page = sanction(&mut sup, holder, "2(4)", "reinstate", "剥奪後に再開を試みる").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("再開はできません"));
+    assert_eq!(app.audit_count("sanction.approved"), 1);
+});
+
+dual_test!(concurrent_approve_and_reject_end_in_one_outcome, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0005").await;
+    let second = second_supervisor(&app);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    sanction(&mut sup, holder, "2(4)", "deprive", "他人の手帳の写真であることを確認").await;
+    let proposal = app.sanctions_of_holder(holder)[0];
+    let second_id = app.staff_id(second);
+    let now = app.clock.now();
+    let decide = |approve: bool| {
+        let pool = app.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().unwrap();
+            let acting =
+                handbook_admin::acting::Acting { staff_id: second_id, role: Role::Supervisor, now, request_id: None };
+            handbook_admin::sanctions::decide(&mut conn, proposal, approve, "同時の判断", &acting).is_ok()
+        })
+    };
+    let (a, b) = futures_util::join!(decide(true), decide(false));
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "exactly one decision stands: {outcomes:?}");
+    let state = app.sanction_state(proposal);
+    let expected = if outcomes[0] { SanctionState::Applied } else { SanctionState::Rejected };
+    assert_eq!(state, expected);
+    let audited = app.audit_count("sanction.approved") + app.audit_count("sanction.rejected");
+    assert_eq!(audited, 1);
+});
+
+dual_test!(a_proposal_waits_in_the_list_for_another_supervisor, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0006").await;
+    let second = second_supervisor(&app);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    sanction(&mut sup, holder, "3(2)", "deprive", "第三者による利用の申告があったため").await;
+    let mut other = app.browser();
+    other.login(second, PASSWORD).await;
+    let list = other.get("/sanctions").await;
+    assert!(list.body.contains("MR-SANC0006") && list.body.contains("資格剥奪"));
+    assert!(list.body.contains("承認して実施する"));
+});
+
+dual_test!(holder_search_finds_by_public_id_and_records_no_query_in_clear, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0007").await;
+    let mut support = app.signed_in(Role::Support).await;
+    let page = support.get("/holders?q=mr-sanc0007").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), Some(format!("/holders/{holder}").as_str()));
+    let page = support.get("/holders?q=nobody%40example.jp").await;
+    assert!(page.body.contains("該当する利用者はいません"));
+    let searches = app.audit_events("holder.searched");
+    assert_eq!(searches.len(), 2);
+    assert!(searches.iter().all(|e| !e.details.contains("MR-SANC0007") && !e.details.contains("nobody")));
+    assert!(searches.iter().all(|e| e.details.contains("query_hmac")));
+    assert_eq!(app.audit_count("holder.viewed"), 0, "a search is not a view");
+    support.get(&format!("/holders/{holder}")).await;
+    assert_eq!(app.audit_count("holder.viewed"), 1);
+});
