@@ -2,10 +2,13 @@
 //! use, the approved handbooks that have not expired. A suspended or revoked ID shows its
 //! status and no handbook.
 
-use time::Date;
+use serde_json::json;
+use time::{Date, OffsetDateTime};
 
+use crate::audit::{self, Actor, AuditEntry};
+use crate::clock::{to_db, today_jst};
 use crate::db::handbooks::ApprovedHandbook;
-use crate::db::{self, DbConnection};
+use crate::db::{self, DbConnection, write_tx};
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::{HolderStatus, PublicId};
 use crate::domain::transcription::FareClass;
@@ -29,11 +32,27 @@ pub struct CardHandbook {
     pub recertification: Option<String>,
 }
 
-/// The holder's card as of `today` (a day in Japan), or `None` for an unknown ID.
-pub fn card(conn: &mut DbConnection, public_id: &PublicId, today: Date) -> Result<Option<Card>, Fault> {
+/// The holder's card at `now`, or `None` for an unknown ID. A read refused after a lost-phone
+/// suspension is the third time of that report (the company's liability ends there), kept
+/// with an audit event the first time.
+pub fn card(conn: &mut DbConnection, public_id: &PublicId, now: OffsetDateTime) -> Result<Option<Card>, Fault> {
+    let today = today_jst(now);
     let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else {
         return Ok(None);
     };
+    if holder.status != HolderStatus::Active && db::lost_device::awaits_refused_read(conn, holder.id)? {
+        let at = to_db(now);
+        write_tx(conn, |c| {
+            db::lost_device::note_refused_read(c, holder.id, at)?;
+            audit::append(
+                c,
+                at,
+                AuditEntry::new(Actor::App, "lost_device.card_refused", "holder", holder.id)
+                    .details(json!({"status": holder.status.as_str()})),
+            )?;
+            Ok::<_, Fault>(())
+        })?;
+    }
     let approved = if holder.status == HolderStatus::Active {
         db::handbooks::approved_of_holder(conn, holder.id)?
     } else {

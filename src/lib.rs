@@ -16,6 +16,7 @@ pub mod intake;
 pub mod photos;
 pub mod review;
 pub mod sanctions;
+pub mod support;
 
 // Adapters: storage, time, secrets, mail and the background jobs.
 pub mod atomic_file;

@@ -72,13 +72,24 @@ pub fn request(
     req: &Request<'_>,
     acting: &Acting<'_>,
 ) -> Result<Outcome, SanctionFailure> {
+    write_tx(conn, |c| request_in(c, holder_id, req, acting))
+}
+
+/// `request` inside the caller's write transaction (the support center's lost-phone report
+/// suspends in the same transaction as its own record).
+pub fn request_in(
+    c: &mut DbConnection,
+    holder_id: i64,
+    req: &Request<'_>,
+    acting: &Acting<'_>,
+) -> Result<Outcome, SanctionFailure> {
     if !sanctions::role_may_request(acting.role, req.article, req.action) {
         return Err(SanctionError::NotAllowedForRole.into());
     }
     sanctions::check_request(req.article, req.action, req.note)?;
     let event = event(req.action, req.article)?;
     let now = to_db(acting.now);
-    write_tx(conn, |c| {
+    {
         let holder = db::holders::lock(c, holder_id)?.ok_or(SanctionFailure::NotFound)?;
         let state = db::sanctions::holder_state(c, &holder)?;
         // Refused now if the gate would refuse it (an ended ID), even when only proposed.
@@ -109,7 +120,7 @@ pub fn request(
         take_effect(c, &holder, &next, req.action, req.article, sanction_id, req.note.trim(), acting, now)?;
         record(c, acting, "sanction.applied", holder_id, sanction_id, req.action, req.article)?;
         Ok(Outcome::Applied { sanction_id })
-    })
+    }
 }
 
 /// The second supervisor's decision on a proposal: exactly one outcome, never by the proposer.

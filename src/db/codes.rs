@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 use crate::domain::holder::HolderStatus;
+use crate::domain::lost_device::{Challenge, ReportChannel};
 use crate::domain::notice::Delivery;
 use crate::domain::review::Decision;
 use crate::domain::sanctions::{Action, Article, SanctionState};
@@ -55,5 +56,7 @@ text_code! {
     Article => Article::parse, "article";
     Action => Action::parse, "sanction action";
     SanctionState => SanctionState::parse, "sanction state";
+    ReportChannel => ReportChannel::parse, "report channel";
+    Challenge => Challenge::parse, "identity challenge";
     Role => |code| Role::ALL.into_iter().find(|r| r.as_str() == code), "role";
 }

@@ -27,6 +27,7 @@ pub mod decisions;
 pub mod fields;
 pub mod handbooks;
 pub mod holders;
+pub mod lost_device;
 pub mod notifications;
 pub mod photo_access;
 pub mod queue;

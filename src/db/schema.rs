@@ -208,6 +208,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lost_device_reports (id) {
+        id -> BigInt,
+        reference -> Text,
+        channel -> Text,
+        received_at -> Timestamp,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+        holder_id -> Nullable<BigInt>,
+        challenge -> Text,
+        failed_attempts -> Integer,
+        verified_at -> Nullable<Timestamp>,
+        suspended_at -> Nullable<Timestamp>,
+        sanction_id -> Nullable<BigInt>,
+        first_refused_at -> Nullable<Timestamp>,
+        reinstated_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(handbooks -> holders (holder_id));
 diesel::joinable!(handbook_fields -> handbooks (handbook_id));
 diesel::joinable!(transcriptions -> handbooks (handbook_id));
@@ -264,4 +283,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sanctions,
     handbook_counts,
     holder_suspensions,
+    lost_device_reports,
 );

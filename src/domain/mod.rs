@@ -6,6 +6,7 @@ pub mod email;
 pub mod handbook;
 pub mod holder;
 pub mod holder_state;
+pub mod lost_device;
 pub mod normalize;
 pub mod notice;
 pub mod review;

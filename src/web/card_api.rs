@@ -9,7 +9,6 @@ use super::error::AppError;
 use super::intake_api::bearer_ok;
 use super::state::AppState;
 use crate::card::{self, CardHandbook};
-use crate::clock::today_jst;
 use crate::domain::holder::PublicId;
 use crate::domain::transcription::FareClass;
 
@@ -42,8 +41,8 @@ pub async fn card(
         return Err(ApiError::unauthorized());
     }
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
-    let today = today_jst(state.clock.now());
-    let card = state.db(move |conn| Ok(card::card(conn, &public_id, today)?)).await?.ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let card = state.db(move |conn| Ok(card::card(conn, &public_id, now)?)).await?.ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok().json(json!({
         "holder_public_id": card.public_id,
         "status": card.status.as_str(),

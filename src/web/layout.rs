@@ -17,6 +17,7 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("審査キュー", "/queue", &Role::REVIEWERS),
     ("代理登録・郵送受付", "/registrations/new", &Role::REVIEWERS),
     ("利用者検索", "/holders", &Role::HOLDER_VIEWERS),
+    ("端末紛失の受付", "/support/lost-device", &[Role::Support, Role::Supervisor]),
     ("処分の承認", "/sanctions", &[Role::Supervisor]),
     ("スタッフ管理", "/staff", &[Role::Admin]),
 ];

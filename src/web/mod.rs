@@ -29,6 +29,7 @@ mod queue;
 pub(crate) mod review;
 mod sanctions;
 mod staff_admin;
+mod support;
 
 use actix_web::web;
 
@@ -99,6 +100,11 @@ route_table! {
     get  "/sanctions" => sanctions::list, Supervisors;
     post "/sanctions/{id}/approve" => sanctions::approve, Supervisors;
     post "/sanctions/{id}/reject" => sanctions::reject, Supervisors;
+    get  "/support/lost-device" => support::show, SupportDesk;
+    post "/support/lost-device" => support::open, SupportDesk;
+    get  "/support/lost-device/{id}" => support::report, SupportDesk;
+    post "/support/lost-device/{id}/verify" => support::verify, SupportDesk;
+    post "/support/lost-device/{id}/reinstate" => support::reinstate, SupportDesk;
     post "/api/v1/registrations" => intake_api::register, Machine;
     get  "/api/v1/holders/{public_id}/card" => card_api::card, Machine;
 }

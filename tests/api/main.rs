@@ -23,3 +23,4 @@ mod review;
 mod routes;
 mod sanctions;
 mod staff_admin;
+mod support;

@@ -24,7 +24,7 @@ async fn second_reviewer(app: &TestApp) -> Browser {
 }
 
 /// Presses "take next" and returns the registration it opened, if any.
-async fn take_next(browser: &mut Browser) -> Option<i64> {
+pub async fn take_next(browser: &mut Browser) -> Option<i64> {
     browser.get("/queue").await;
     let page = browser.post("/queue/take", &[("kind", "")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -32,7 +32,7 @@ async fn take_next(browser: &mut Browser) -> Option<i64> {
 }
 
 /// The transcription of a physical handbook typed as printed: era dates, full-width digits.
-fn printed_physical() -> Vec<(&'static str, &'static str)> {
+pub fn printed_physical() -> Vec<(&'static str, &'static str)> {
     vec![
         ("kind", "physical"),
         ("name", "髙橋　太郎"),
@@ -64,7 +64,7 @@ async fn post_as(browser: &mut Browser, path: &str, version: &str, fields: &[(&s
     browser.post(path, &all).await
 }
 
-async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
+pub async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
     let page = browser.get(&format!("/registrations/{id}")).await;
     let version = page.input_value("version").expect("the form carries its version");
     let mut all = vec![("version", version.as_str())];
@@ -72,7 +72,7 @@ async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate:
     browser.post(&format!("/registrations/{id}/transcription"), &all).await
 }
 
-async fn decide(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
+pub async fn decide(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
     let page = browser.get(&format!("/registrations/{id}")).await;
     let version = page.input_value("version").expect("the form carries its version");
     let mut all = vec![("version", version.as_str())];
@@ -80,7 +80,7 @@ async fn decide(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crat
     browser.post(&format!("/registrations/{id}/decision"), &all).await
 }
 
-const CHECKED: [(&str, &str); 4] =
+pub const CHECKED: [(&str, &str); 4] =
     [("face_photo", "on"), ("right_pages", "on"), ("legible", "on"), ("no_tampering", "on")];
 
 async fn wait_for_sent(app: &TestApp, id: i64) {

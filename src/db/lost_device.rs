@@ -1,0 +1,164 @@
+//! Lost-phone reports and what identifying a caller compares against.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{handbook_fields, handbooks, holders, lost_device_reports};
+use crate::domain::handbook::{HandbookKind, ReviewStatus};
+use crate::domain::lost_device::{Challenge, Registered, ReportChannel};
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = lost_device_reports)]
+pub struct ReportRow {
+    pub id: i64,
+    pub reference: String,
+    pub channel: ReportChannel,
+    pub received_at: PrimitiveDateTime,
+    pub recorded_by: i64,
+    pub recorded_at: PrimitiveDateTime,
+    pub holder_id: Option<i64>,
+    pub challenge: Challenge,
+    pub failed_attempts: i32,
+    pub verified_at: Option<PrimitiveDateTime>,
+    pub suspended_at: Option<PrimitiveDateTime>,
+    pub sanction_id: Option<i64>,
+    pub first_refused_at: Option<PrimitiveDateTime>,
+    pub reinstated_at: Option<PrimitiveDateTime>,
+}
+
+pub struct NewReport<'a> {
+    pub reference: &'a str,
+    pub channel: ReportChannel,
+    pub received_at: PrimitiveDateTime,
+    pub recorded_by: i64,
+    pub recorded_at: PrimitiveDateTime,
+    pub holder_id: Option<i64>,
+    pub challenge: Challenge,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewReport<'_>) -> QueryResult<i64> {
+    diesel::insert_into(lost_device_reports::table)
+        .values((
+            lost_device_reports::reference.eq(new.reference),
+            lost_device_reports::channel.eq(new.channel.code()),
+            lost_device_reports::received_at.eq(new.received_at),
+            lost_device_reports::recorded_by.eq(new.recorded_by),
+            lost_device_reports::recorded_at.eq(new.recorded_at),
+            lost_device_reports::holder_id.eq(new.holder_id),
+            lost_device_reports::challenge.eq(new.challenge.code()),
+        ))
+        .returning(lost_device_reports::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ReportRow>> {
+    lost_device_reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()
+}
+
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ReportRow>> {
+    select_for_update!(conn, lost_device_reports::table.find(id).select(ReportRow::as_select()), first).optional()
+}
+
+/// The newest reports, for the support center's list.
+pub fn recent(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<ReportRow>> {
+    lost_device_reports::table
+        .order(lost_device_reports::id.desc())
+        .limit(limit)
+        .select(ReportRow::as_select())
+        .load(conn)
+}
+
+pub fn failed(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(lost_device_reports::table.find(id))
+        .set(lost_device_reports::failed_attempts.eq(lost_device_reports::failed_attempts + 1))
+        .execute(conn)
+}
+
+/// Mismatches on this holder's reports recorded since `since`.
+pub fn failures_since(conn: &mut DbConnection, holder_id: i64, since: PrimitiveDateTime) -> QueryResult<i64> {
+    let counts: Vec<i32> = lost_device_reports::table
+        .filter(lost_device_reports::holder_id.eq(holder_id))
+        .filter(lost_device_reports::recorded_at.ge(since))
+        .select(lost_device_reports::failed_attempts)
+        .load(conn)?;
+    Ok(counts.into_iter().map(i64::from).sum())
+}
+
+pub fn suspended(
+    conn: &mut DbConnection,
+    id: i64,
+    at: PrimitiveDateTime,
+    sanction_id: Option<i64>,
+) -> QueryResult<usize> {
+    diesel::update(lost_device_reports::table.find(id))
+        .set((
+            lost_device_reports::verified_at.eq(at),
+            lost_device_reports::suspended_at.eq(at),
+            lost_device_reports::sanction_id.eq(sanction_id),
+        ))
+        .execute(conn)
+}
+
+pub fn reinstated(conn: &mut DbConnection, id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(lost_device_reports::table.find(id)).set(lost_device_reports::reinstated_at.eq(at)).execute(conn)
+}
+
+/// Whether a suspended holder has a report still waiting for its first refused card read.
+pub fn awaits_refused_read(conn: &mut DbConnection, holder_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        lost_device_reports::table
+            .filter(lost_device_reports::holder_id.eq(holder_id))
+            .filter(lost_device_reports::suspended_at.is_not_null())
+            .filter(lost_device_reports::reinstated_at.is_null())
+            .filter(lost_device_reports::first_refused_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// Records the first card read refused after a suspension (the third time of a report).
+pub fn note_refused_read(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        lost_device_reports::table
+            .filter(lost_device_reports::holder_id.eq(holder_id))
+            .filter(lost_device_reports::suspended_at.is_not_null())
+            .filter(lost_device_reports::reinstated_at.is_null())
+            .filter(lost_device_reports::first_refused_at.is_null()),
+    )
+    .set(lost_device_reports::first_refused_at.eq(at))
+    .execute(conn)
+}
+
+/// What is registered for the holder: the transcribed facts of registrations that stand.
+pub fn registered_facts(conn: &mut DbConnection, holder_id: i64) -> QueryResult<Registered> {
+    let rows: Vec<(HandbookKind, time::Date, String, String)> = handbook_fields::table
+        .inner_join(handbooks::table)
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::status.eq_any(ReviewStatus::LIVE.map(ReviewStatus::as_str)))
+        .select((
+            handbooks::kind,
+            handbook_fields::birth_date,
+            handbook_fields::municipality,
+            handbook_fields::name_kana,
+        ))
+        .load(conn)?;
+    let mut facts = Registered::default();
+    for (kind, birth, municipality, kana) in rows {
+        facts.kinds.push(kind);
+        facts.birth_dates.push(birth);
+        facts.municipalities.push(municipality);
+        facts.kanas.push(kana);
+    }
+    Ok(facts)
+}
+
+/// The holder a caller names by public ID or e-mail address.
+pub fn holder_named(conn: &mut DbConnection, public_id: Option<&str>, email: Option<&str>) -> QueryResult<Option<i64>> {
+    let mut query = holders::table.select(holders::id).into_boxed();
+    query = match (public_id, email) {
+        (Some(id), _) => query.filter(holders::public_id.eq(id.to_owned())),
+        (None, Some(email)) => query.filter(holders::email.eq(email.to_owned())),
+        (None, None) => return Ok(None),
+    };
+    query.first(conn).optional()
+}

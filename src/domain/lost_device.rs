@@ -1,0 +1,175 @@
+//! Identifying a caller who reports a lost phone (art. 3(4)), before the support center
+//! suspends the ID. The caller gives the public ID or e-mail; then the birth date and one more
+//! registered fact, which the system picks and keeps with the report (so reloading does not
+//! offer an easier question). A mismatch is only ever "not verified": the caller never learns
+//! which fact was wrong. Repeated mismatches on one holder are flagged.
+
+use time::Date;
+
+use super::handbook::HandbookKind;
+use super::normalize;
+
+/// Mismatches on one holder within a day after which the holder is flagged.
+pub const FLAG_AFTER: i64 = 3;
+
+/// How the report reached the support center.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportChannel {
+    /// The inquiry form the terms name.
+    Form,
+    Phone,
+}
+
+impl ReportChannel {
+    pub const ALL: [ReportChannel; 2] = [ReportChannel::Form, ReportChannel::Phone];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportChannel::Form => "form",
+            ReportChannel::Phone => "phone",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ReportChannel> {
+        ReportChannel::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportChannel::Form => "お問い合わせフォーム",
+            ReportChannel::Phone => "電話",
+        }
+    }
+}
+
+/// The second fact asked, besides the birth date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Challenge {
+    /// The issuing municipality of a registered handbook.
+    Municipality,
+    /// The reading of the registered name.
+    Kana,
+    /// The kind of a registered handbook.
+    Kind,
+}
+
+impl Challenge {
+    pub const ALL: [Challenge; 3] = [Challenge::Municipality, Challenge::Kana, Challenge::Kind];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Challenge::Municipality => "municipality",
+            Challenge::Kana => "kana",
+            Challenge::Kind => "kind",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Challenge> {
+        Challenge::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// What the agent asks the caller.
+    pub fn question(self) -> &'static str {
+        match self {
+            Challenge::Municipality => "登録している手帳の発行元（都道府県・市区町村）",
+            Challenge::Kana => "登録している氏名のふりがな",
+            Challenge::Kind => "登録している手帳の種類",
+        }
+    }
+
+    /// One of the three, from a random number.
+    pub fn pick(random: u8) -> Challenge {
+        Challenge::ALL[usize::from(random) % Challenge::ALL.len()]
+    }
+}
+
+/// What is registered for a holder, as the comparison needs it.
+#[derive(Clone, Debug, Default)]
+pub struct Registered {
+    pub birth_dates: Vec<Date>,
+    pub municipalities: Vec<String>,
+    pub kanas: Vec<String>,
+    pub kinds: Vec<HandbookKind>,
+}
+
+/// Whether the caller's answers match what is registered. Answers are compared as the
+/// duplicate check compares (normalised), so 「未来県知事」 and 「未来県」 or full-width kana
+/// match; anything unparsable is a mismatch.
+pub fn matches(registered: &Registered, birth_date: Option<Date>, challenge: Challenge, answer: &str) -> bool {
+    let Some(birth_date) = birth_date else { return false };
+    if !registered.birth_dates.contains(&birth_date) {
+        return false;
+    }
+    let answer = answer.trim();
+    if answer.is_empty() {
+        return false;
+    }
+    match challenge {
+        Challenge::Municipality => {
+            let key = normalize::municipality_key(answer);
+            registered.municipalities.iter().any(|m| normalize::municipality_key(m) == key)
+        }
+        Challenge::Kana => {
+            let key = normalize::kana_key(answer);
+            registered.kanas.iter().any(|k| normalize::kana_key(k) == key)
+        }
+        Challenge::Kind => HandbookKind::parse(answer).is_some_and(|k| registered.kinds.contains(&k)),
+    }
+}
+
+/// A short reference for the reply to the caller: letters and digits that cannot be misread
+/// on the phone (no 0/O, 1/I/L).
+pub fn reference(random: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let code: String = random.iter().take(6).map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    format!("LD-{code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn registered() -> Registered {
+        Registered {
+            birth_dates: vec![date!(1970 - 06 - 07)],
+            municipalities: vec!["未来県知事".into()],
+            kanas: vec!["たかはし　たろう".into()],
+            kinds: vec![HandbookKind::Physical],
+        }
+    }
+
+    #[test]
+    fn both_facts_must_match() {
+        let r = registered();
+        let born = Some(date!(1970 - 06 - 07));
+        assert!(matches(&r, born, Challenge::Municipality, "未来県"));
+        assert!(matches(&r, born, Challenge::Kana, "タカハシ タロウ"));
+        assert!(matches(&r, born, Challenge::Kind, "physical"));
+        assert!(!matches(&r, Some(date!(1970 - 06 - 08)), Challenge::Municipality, "未来県"), "wrong birth date");
+        assert!(!matches(&r, born, Challenge::Municipality, "若葉市"), "wrong fact");
+        assert!(!matches(&r, None, Challenge::Kana, "たかはしたろう"), "no birth date");
+        assert!(!matches(&r, born, Challenge::Kana, " "), "no answer");
+        assert!(!matches(&Registered::default(), born, Challenge::Kind, "physical"), "nobody registered");
+    }
+
+    #[test]
+    fn references_read_well_on_the_phone() {
+        let r = reference(&[0, 1, 2, 200, 255, 30, 99]);
+        assert_eq!(r.len(), 9);
+        assert!(r.starts_with("LD-"));
+        assert!(!r[3..].contains(['0', 'O', '1', 'I', 'L']));
+    }
+
+    #[test]
+    fn codes_round_trip_and_every_challenge_is_picked() {
+        for c in Challenge::ALL {
+            assert_eq!(Challenge::parse(c.code()), Some(c));
+        }
+        for c in ReportChannel::ALL {
+            assert_eq!(ReportChannel::parse(c.code()), Some(c));
+        }
+        let picked: Vec<Challenge> = (0..3u8).map(Challenge::pick).collect();
+        assert_eq!(picked, Challenge::ALL);
+    }
+}

@@ -1,0 +1,205 @@
+//! The support center's lost-phone flow (art. 3(4)): record the report, identify the caller,
+//! suspend at once on a match, and later reinstate after the caller is identified again.
+//! Every step is audited; the caller's identifier and answers never reach the trail.
+
+use serde_json::json;
+use time::{Date, Duration, PrimitiveDateTime};
+
+use crate::acting::Acting;
+use crate::audit::{self, Actor, AuditEntry};
+use crate::clock::to_db;
+use crate::db::lost_device::{NewReport, ReportRow};
+use crate::db::{self, DbConnection, write_tx};
+use crate::domain::holder_state::GateRefusal;
+use crate::domain::lost_device::{self, Challenge, ReportChannel};
+use crate::domain::sanctions::{Action, Article};
+use crate::error::Fault;
+use crate::sanctions::{Outcome, Request, SanctionFailure};
+
+/// Who called, as the agent typed it: a public ID or an e-mail address, already parsed.
+pub struct Caller<'a> {
+    pub public_id: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SupportFailure {
+    #[error("no such report")]
+    NotFound,
+    #[error(transparent)]
+    Refused(SanctionFailure),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for SupportFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        SupportFailure::Fault(e.into())
+    }
+}
+
+impl From<SanctionFailure> for SupportFailure {
+    fn from(e: SanctionFailure) -> Self {
+        match e {
+            SanctionFailure::Fault(f) => SupportFailure::Fault(f),
+            other => SupportFailure::Refused(other),
+        }
+    }
+}
+
+/// Records a report as it arrived; the challenge is picked now and kept with it.
+pub fn open_report(
+    conn: &mut DbConnection,
+    channel: ReportChannel,
+    received_at: PrimitiveDateTime,
+    caller: &Caller<'_>,
+    acting: &Acting<'_>,
+    random: [u8; 8],
+) -> Result<ReportRow, SupportFailure> {
+    let now = to_db(acting.now);
+    let reference = lost_device::reference(&random[1..]);
+    write_tx(conn, |c| {
+        let holder_id = db::lost_device::holder_named(c, caller.public_id, caller.email)?;
+        let id = db::lost_device::insert(
+            c,
+            &NewReport {
+                reference: &reference,
+                channel,
+                received_at,
+                recorded_by: acting.staff_id,
+                recorded_at: now,
+                holder_id,
+                challenge: Challenge::pick(random[0]),
+            },
+        )?;
+        audit::append(
+            c,
+            now,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.reported", "lost_device_report", id)
+                .details(json!({"channel": channel.code(), "holder_id": holder_id}))
+                .request_id(acting.request_id),
+        )?;
+        db::lost_device::find(c, id)?.ok_or(SupportFailure::NotFound)
+    })
+}
+
+/// The caller's answers to the report's questions.
+pub struct Answers<'a> {
+    pub birth_date: Option<Date>,
+    pub fact: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// Identified; the action took effect.
+    Done,
+    /// Not identified. `flagged` once mismatches on this holder pile up within a day.
+    NotVerified { flagged: bool },
+}
+
+/// Checks the answers under the report's lock; a mismatch is counted (and flagged when it
+/// repeats), a match returns the holder.
+fn identify(
+    c: &mut DbConnection,
+    report: &ReportRow,
+    answers: &Answers<'_>,
+    acting: &Acting<'_>,
+) -> Result<Result<i64, Verified>, SupportFailure> {
+    let now = to_db(acting.now);
+    let matched = match report.holder_id {
+        Some(holder) => {
+            let facts = db::lost_device::registered_facts(c, holder)?;
+            lost_device::matches(&facts, answers.birth_date, report.challenge, answers.fact).then_some(holder)
+        }
+        None => None,
+    };
+    if let Some(holder) = matched {
+        return Ok(Ok(holder));
+    }
+    db::lost_device::failed(c, report.id)?;
+    let failures = match report.holder_id {
+        Some(holder) => db::lost_device::failures_since(c, holder, now - Duration::days(1))?,
+        None => 0,
+    };
+    let flagged = failures >= lost_device::FLAG_AFTER;
+    let mut entry =
+        AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.not_verified", "lost_device_report", report.id)
+            .details(json!({"failures_today": failures, "flagged": flagged}))
+            .request_id(acting.request_id);
+    if flagged {
+        entry = entry.reason("同じ利用者の本人確認の失敗が続いています");
+    }
+    audit::append(c, now, entry)?;
+    Ok(Err(Verified::NotVerified { flagged }))
+}
+
+/// Identifies the caller and, on a match, suspends the ID under art. 3(4) in the same
+/// transaction, keeping when the suspension took effect.
+pub fn verify_and_suspend(
+    conn: &mut DbConnection,
+    report_id: i64,
+    answers: &Answers<'_>,
+    acting: &Acting<'_>,
+) -> Result<Verified, SupportFailure> {
+    let now = to_db(acting.now);
+    write_tx(conn, |c| {
+        let report = db::lost_device::lock(c, report_id)?.ok_or(SupportFailure::NotFound)?;
+        if report.suspended_at.is_some() {
+            return Ok(Verified::Done);
+        }
+        let holder = match identify(c, &report, answers, acting)? {
+            Ok(holder) => holder,
+            Err(not) => return Ok(not),
+        };
+        let note = format!("紛失の届出 {}（{}）", report.reference, report.channel.label());
+        let request = Request { article: Article::LostPhone, action: Action::Suspend, note: &note };
+        let sanction_id = match crate::sanctions::request_in(c, holder, &request, acting) {
+            Ok(Outcome::Applied { sanction_id } | Outcome::Proposed { sanction_id }) => Some(sanction_id),
+            // Suspended already by an earlier report: this one records the time it was found so.
+            Err(SanctionFailure::Gate(GateRefusal::AlreadySuspended)) => None,
+            Err(other) => return Err(other.into()),
+        };
+        db::lost_device::suspended(c, report.id, now, sanction_id)?;
+        audit::append(
+            c,
+            now,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.suspended", "lost_device_report", report.id)
+                .details(json!({"holder_id": holder, "sanction_id": sanction_id}))
+                .request_id(acting.request_id),
+        )?;
+        Ok(Verified::Done)
+    })
+}
+
+/// The holder, identified again, gets the ID back: the lost-phone suspension is lifted (any
+/// other suspension stays).
+pub fn verify_and_reinstate(
+    conn: &mut DbConnection,
+    report_id: i64,
+    answers: &Answers<'_>,
+    acting: &Acting<'_>,
+) -> Result<Verified, SupportFailure> {
+    let now = to_db(acting.now);
+    write_tx(conn, |c| {
+        let report = db::lost_device::lock(c, report_id)?.ok_or(SupportFailure::NotFound)?;
+        if report.suspended_at.is_none() || report.reinstated_at.is_some() {
+            return Err(SupportFailure::Refused(SanctionFailure::Gate(GateRefusal::NotSuspended)));
+        }
+        let holder = match identify(c, &report, answers, acting)? {
+            Ok(holder) => holder,
+            Err(not) => return Ok(not),
+        };
+        let note = format!("紛失の届出 {} の本人確認のうえ再開", report.reference);
+        let request = Request { article: Article::LostPhone, action: Action::Reinstate, note: &note };
+        crate::sanctions::request_in(c, holder, &request, acting)?;
+        db::lost_device::reinstated(c, report.id, now)?;
+        audit::append(
+            c,
+            now,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.reinstated", "lost_device_report", report.id)
+                .details(json!({"holder_id": holder}))
+                .request_id(acting.request_id),
+        )?;
+        Ok(Verified::Done)
+    })
+}

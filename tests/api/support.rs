@@ -1,0 +1,140 @@
+//! The support center's lost-phone flow over HTTP: report, identify, suspend with one action,
+//! the reference and the three times; mismatches say only "not verified" and repeated ones are
+//! flagged; reinstatement after identifying the holder again.
+
+use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::staff::Role;
+use reqwest::StatusCode;
+
+use crate::dual_test;
+use crate::fixtures;
+use crate::helpers::{Browser, TestApp, TestDb, spawn_app};
+use crate::intake::{TOKEN, register};
+use crate::review::{CHECKED, decide, printed_physical, save, take_next};
+
+/// A holder approved through the real review: born 平成6年3月1日, 未来県, たかはし たろう.
+pub async fn approved_holder(app: &TestApp, public_id: &str) {
+    register(app, public_id, "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let id = take_next(&mut reviewer).await.unwrap();
+    assert_eq!(save(&mut reviewer, id, &printed_physical()).await.status, StatusCode::SEE_OTHER);
+    let mut fields = vec![("decision", "approve")];
+    fields.extend_from_slice(&CHECKED);
+    assert_eq!(decide(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.holder_status(public_id), HolderStatus::Active);
+}
+
+async fn card_status(app: &TestApp, public_id: &str) -> String {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["status"].as_str().unwrap().to_owned()
+}
+
+/// Opens a report and returns its page path.
+async fn open_report(b: &mut Browser, identifier: &str) -> String {
+    b.get("/support/lost-device").await;
+    let page = b
+        .post(
+            "/support/lost-device",
+            &[("channel", "phone"), ("received_at", "2026-11-24 09:55"), ("identifier", identifier)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    page.location().unwrap().to_owned()
+}
+
+/// The right answer to whichever second fact the report asks.
+pub fn right_answer(page: &str) -> &'static str {
+    if page.contains("発行元") {
+        "未来県"
+    } else if page.contains("ふりがな") {
+        "タカハシ タロウ"
+    } else {
+        "physical"
+    }
+}
+
+dual_test!(a_support_agent_suspends_a_lost_phone_and_the_report_keeps_its_three_times, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    approved_holder(&app, "MR-LOST0001").await;
+    let mut agent = app.signed_in(Role::Support).await;
+    let report = open_report(&mut agent, "mr-lost0001").await;
+    let page = agent.get(&report).await;
+    assert!(page.body.contains("本人確認と利用停止"));
+    let fact = right_answer(&page.body);
+
+    // A wrong birth date: "not verified", never which fact.
+    let page = agent.post(&format!("{report}/verify"), &[("birth_date", "平成6年3月2日"), ("fact", fact)]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("本人確認ができませんでした"));
+    assert!(!page.body.contains("生年月日が違"), "which fact was wrong is not said");
+    assert_eq!(card_status(&app, "MR-LOST0001").await, "active");
+
+    // Right answers (the birth date as the caller says it): suspended at once.
+    let page = agent.post(&format!("{report}/verify"), &[("birth_date", "H6.3.1"), ("fact", fact)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = agent.get(&report).await;
+    let reference = page.select_texts(".one-time-secret").first().cloned().unwrap();
+    assert!(reference.starts_with("LD-"), "{reference}");
+    assert_eq!(app.holder_status("MR-LOST0001"), HolderStatus::Suspended);
+    assert!(page.body.contains("まだありません"), "no card read refused yet");
+
+    // The next card read is refused, and that time is kept once.
+    assert_eq!(card_status(&app, "MR-LOST0001").await, "suspended");
+    assert_eq!(card_status(&app, "MR-LOST0001").await, "suspended");
+    assert_eq!(app.audit_count("lost_device.card_refused"), 1);
+    let page = agent.get(&report).await;
+    assert!(!page.body.contains("まだありません"));
+    for action in ["lost_device.reported", "lost_device.not_verified", "lost_device.suspended", "sanction.applied"] {
+        assert_eq!(app.audit_count(action), 1, "{action}");
+    }
+
+    // Later: identified again, the ID comes back.
+    let page = agent.post(&format!("{report}/reinstate"), &[("birth_date", "1994-03-01"), ("fact", fact)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-LOST0001").await, "active");
+    assert_eq!(app.audit_count("lost_device.reinstated"), 1);
+});
+
+dual_test!(an_unknown_caller_reads_like_a_wrong_answer_and_repeats_are_flagged, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    approved_holder(&app, "MR-LOST0002").await;
+    let mut agent = app.signed_in(Role::Support).await;
+    // Nobody by that ID: the same questions, the same answer.
+    let unknown = open_report(&mut agent, "MR-NOBODY99").await;
+    let page = agent.post(&format!("{unknown}/verify"), &[("birth_date", "H6.3.1"), ("fact", "未来県")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("本人確認ができませんでした"));
+    // Three mismatches on one holder within a day are flagged.
+    let report = open_report(&mut agent, "MR-LOST0002").await;
+    for _ in 0..2 {
+        let page = agent.post(&format!("{report}/verify"), &[("birth_date", "H6.3.1"), ("fact", "違う答え")]).await;
+        assert!(!page.body.contains("失敗が続いています"));
+    }
+    let page = agent.post(&format!("{report}/verify"), &[("birth_date", "H6.3.1"), ("fact", "違う答え")]).await;
+    assert!(page.body.contains("失敗が続いています"), "flagged on the third");
+    assert_eq!(app.holder_status("MR-LOST0002"), HolderStatus::Active);
+    // Nothing typed by the caller reaches the audit trail.
+    let events = app.audit_events("lost_device.not_verified");
+    assert_eq!(events.len(), 4);
+    assert!(events.iter().all(|e| !e.details.contains("違う答え") && !e.details.contains("H6")));
+});
+
+dual_test!(a_report_form_with_mistakes_comes_back_filled_in, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut agent = app.signed_in(Role::Support).await;
+    agent.get("/support/lost-device").await;
+    let page = agent
+        .post("/support/lost-device", &[("channel", ""), ("received_at", "きのう"), ("identifier", "mr-lost0003")])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("identifier").as_deref(), Some("mr-lost0003"));
+    assert!(page.body.contains("受付の経路を選んでください") && page.body.contains("受付日時を"));
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(reviewer.get("/support/lost-device").await.status, StatusCode::FORBIDDEN);
+});
