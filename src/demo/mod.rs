@@ -16,10 +16,12 @@ use crate::domain::staff::{NewPassword, Role, StaffEmail};
 pub const DEFAULT_PASSWORD: &str = "demo-pass-2026";
 
 /// The demo accounts of CONTRACT.md, one or two per role.
-pub const STAFF: [(&str, &str, Role); 6] = [
+pub const STAFF: [(&str, &str, Role); 7] = [
     ("reviewer@demo.invalid", "審査 花子", Role::Reviewer),
     ("reviewer2@demo.invalid", "審査 次郎", Role::Reviewer),
     ("supervisor@demo.invalid", "責任者 一郎", Role::Supervisor),
+    // A second supervisor: deprivation and deletion need another supervisor's approval.
+    ("supervisor2@demo.invalid", "責任者 二郎", Role::Supervisor),
     ("support@demo.invalid", "窓口 さくら", Role::Support),
     ("auditor@demo.invalid", "監査 誠", Role::Auditor),
     ("admin@demo.invalid", "管理 直子", Role::Admin),

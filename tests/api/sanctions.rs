@@ -1,13 +1,11 @@
 //! Sanctions through the real screens: taken at once or proposed, the second supervisor's
 //! decision, the support center's limits, suspensions by cause, and the card on the next call.
 
-use handbook_admin::accounts::manage::{self, NewAccount};
-use handbook_admin::audit::Actor;
 use handbook_admin::clock::Clock;
 use handbook_admin::domain::handbook::ReviewStatus;
 use handbook_admin::domain::holder::HolderStatus;
 use handbook_admin::domain::sanctions::SanctionState;
-use handbook_admin::domain::staff::{NewPassword, Role, StaffEmail};
+use handbook_admin::domain::staff::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -40,21 +38,9 @@ async fn sanction(b: &mut Browser, holder: i64, article: &str, action: &str, not
     b.post(&format!("/holders/{holder}/sanctions"), &[("article", article), ("action", action), ("note", note)]).await
 }
 
-/// A second supervisor, for four-eyes decisions.
-fn second_supervisor(app: &TestApp) -> &'static str {
-    let email = "supervisor2@demo.invalid";
-    let mut conn = app.pool.get().unwrap();
-    let address = StaffEmail::parse(email).unwrap();
-    let password = NewPassword::parse(PASSWORD, Some(&address)).unwrap();
-    let account = NewAccount {
-        email: &address,
-        display_name: "審査 次郎",
-        role: Role::Supervisor,
-        password: &password,
-        temporary: false,
-    };
-    manage::create(&mut conn, Actor::System, &account, app.clock.now(), None).unwrap();
-    email
+/// The demo's second supervisor, for four-eyes decisions.
+fn second_supervisor(_: &TestApp) -> &'static str {
+    "supervisor2@demo.invalid"
 }
 
 dual_test!(a_suspension_shows_on_the_card_at_once_and_lifting_one_cause_leaves_another, |db: TestDb| async move {
