@@ -99,6 +99,56 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
     Ok(Some(profile))
 }
 
+/// Why a withdrawal did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum WithdrawFailure {
+    #[error("no such holder")]
+    NotFound,
+    #[error(transparent)]
+    Gate(#[from] crate::domain::holder_state::GateRefusal),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for WithdrawFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        WithdrawFailure::Fault(e.into())
+    }
+}
+
+/// The holder withdraws (退会): through the gate, so a deprived ID stays deprived; the card
+/// stops at once and the retention clock starts. A repeated call for an ID already withdrawn
+/// returns it as it is (the app's backend may retry).
+pub fn withdraw(
+    conn: &mut DbConnection,
+    public_id: &crate::domain::holder::PublicId,
+    reason: crate::domain::holder_state::WithdrawalReason,
+    actor: Actor,
+    now: time::OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<HolderRow, WithdrawFailure> {
+    use crate::domain::holder::HolderStatus;
+    use crate::domain::holder_state::Event;
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        let id = db::holders::find_by_public_id(c, public_id.as_str())?.ok_or(WithdrawFailure::NotFound)?.id;
+        let holder = db::holders::lock(c, id)?.ok_or(WithdrawFailure::NotFound)?;
+        if holder.status == HolderStatus::Withdrawn {
+            return Ok(holder);
+        }
+        db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
+        db::holders::withdrawn(c, id, reason, at)?;
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(actor.clone(), "holder.withdrawn", "holder", id)
+                .details(json!({"reason": reason.code()}))
+                .request_id(request_id),
+        )?;
+        db::holders::find(c, id)?.ok_or(WithdrawFailure::NotFound)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

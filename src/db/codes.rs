@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 use crate::domain::holder::HolderStatus;
+use crate::domain::holder_state::WithdrawalReason;
 use crate::domain::lost_device::{Challenge, ReportChannel};
 use crate::domain::notice::Delivery;
 use crate::domain::review::Decision;
@@ -58,5 +59,6 @@ text_code! {
     SanctionState => SanctionState::parse, "sanction state";
     ReportChannel => ReportChannel::parse, "report channel";
     Challenge => Challenge::parse, "identity challenge";
+    WithdrawalReason => WithdrawalReason::parse, "withdrawal reason";
     Role => |code| Role::ALL.into_iter().find(|r| r.as_str() == code), "role";
 }

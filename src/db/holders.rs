@@ -6,6 +6,7 @@ use time::PrimitiveDateTime;
 use super::DbConnection;
 use super::schema::{handbook_fields, handbooks, holders};
 use crate::domain::holder::HolderStatus;
+use crate::domain::holder_state::WithdrawalReason;
 use crate::domain::search::Search;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct HolderRow {
     pub updated_at: PrimitiveDateTime,
     pub version: i32,
     pub coupon_suspended: bool,
+    pub withdrawn_at: Option<PrimitiveDateTime>,
+    pub withdrawal_reason: Option<WithdrawalReason>,
 }
 
 pub struct NewHolder<'a> {
@@ -139,4 +142,22 @@ pub fn search(conn: &mut DbConnection, search: &Search, limit: i64) -> QueryResu
     let mut seen = std::collections::HashSet::new();
     hits.retain(|h| seen.insert(h.id));
     Ok(hits)
+}
+
+/// Records a withdrawal the gate allowed.
+pub fn withdrawn(
+    conn: &mut DbConnection,
+    id: i64,
+    reason: WithdrawalReason,
+    at: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(holders::table.find(id))
+        .set((
+            holders::status.eq(HolderStatus::Withdrawn.as_str()),
+            holders::withdrawn_at.eq(at),
+            holders::withdrawal_reason.eq(reason.code()),
+            holders::updated_at.eq(at),
+            holders::version.eq(holders::version + 1),
+        ))
+        .execute(conn)
 }

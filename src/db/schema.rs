@@ -33,6 +33,8 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> Integer,
         coupon_suspended -> Bool,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawal_reason -> Nullable<Text>,
     }
 }
 

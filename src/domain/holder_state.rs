@@ -22,6 +22,41 @@ pub enum Standing {
     Withdrawn,
 }
 
+/// Why a holder withdrew (退会).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WithdrawalReason {
+    Voluntary,
+    /// The handbook was reissued and registered as a new ID (art. 3(1)(iii)).
+    Reissued,
+    /// The handbook was returned to the municipality (art. 3(1)(v)).
+    Returned,
+}
+
+impl WithdrawalReason {
+    pub const ALL: [WithdrawalReason; 3] =
+        [WithdrawalReason::Voluntary, WithdrawalReason::Reissued, WithdrawalReason::Returned];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            WithdrawalReason::Voluntary => "voluntary",
+            WithdrawalReason::Reissued => "reissued",
+            WithdrawalReason::Returned => "returned",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<WithdrawalReason> {
+        WithdrawalReason::ALL.into_iter().find(|r| r.code() == code.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WithdrawalReason::Voluntary => "本人の希望",
+            WithdrawalReason::Reissued => "手帳の再交付（新しいIDで登録）",
+            WithdrawalReason::Returned => "手帳の返還",
+        }
+    }
+}
+
 /// A holder's state as the rules see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HolderState {
@@ -185,6 +220,14 @@ mod tests {
         assert!(s.coupon_suspended);
         assert_eq!(s.status(), HolderStatus::Active);
         assert_eq!(s.apply(Event::CouponSuspend), Err(GateRefusal::CouponAlreadySuspended));
+    }
+
+    #[test]
+    fn withdrawal_reasons_round_trip() {
+        for r in WithdrawalReason::ALL {
+            assert_eq!(WithdrawalReason::parse(r.code()), Some(r));
+        }
+        assert_eq!(WithdrawalReason::parse("bored"), None);
     }
 
     #[test]

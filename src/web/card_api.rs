@@ -9,7 +9,7 @@ use super::error::AppError;
 use super::intake_api::bearer_ok;
 use super::state::AppState;
 use crate::card::{self, CardHandbook};
-use crate::domain::holder::PublicId;
+use crate::domain::holder::{HolderStatus, PublicId};
 use crate::domain::transcription::FareClass;
 
 fn myna_label(code: &str) -> &'static str {
@@ -43,6 +43,10 @@ pub async fn card(
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
     let now = state.clock.now();
     let card = state.db(move |conn| Ok(card::card(conn, &public_id, now)?)).await?.ok_or(AppError::NotFound)?;
+    if card.status == HolderStatus::Withdrawn {
+        // A withdrawn ID has no card: the app must not show one at a counter.
+        return Err(ApiError::new(actix_web::http::StatusCode::GONE, "withdrawn", "the ID was withdrawn"));
+    }
     Ok(HttpResponse::Ok().json(json!({
         "holder_public_id": card.public_id,
         "status": card.status.as_str(),

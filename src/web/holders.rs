@@ -113,6 +113,7 @@ struct ProfilePage {
     coupon_suspended: bool,
     myna_link: String,
     registered: String,
+    withdrawal: Option<String>,
     shows_numbers: bool,
     in_force: Vec<SuspensionLine>,
     history: Vec<SuspensionLine>,
@@ -167,6 +168,10 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
         coupon_suspended: h.coupon_suspended,
         myna_link: h.myna_link.clone(),
         registered: datetime_jst(from_db(h.created_at)),
+        withdrawal: h.withdrawn_at.map(|t| {
+            let reason = h.withdrawal_reason.map(|r| r.label()).unwrap_or_default();
+            format!("{}（{reason}）", datetime_jst(from_db(t)))
+        }),
         shows_numbers: staff.role.sees_handbook_numbers(),
         in_force: p.suspensions.iter().filter(|s| s.lifted_at.is_none()).map(suspension_line).collect(),
         history: p.suspensions.iter().map(suspension_line).collect(),

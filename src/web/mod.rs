@@ -30,6 +30,7 @@ pub(crate) mod review;
 mod sanctions;
 mod staff_admin;
 mod support;
+mod withdrawal_api;
 
 use actix_web::web;
 
@@ -107,6 +108,7 @@ route_table! {
     post "/support/lost-device/{id}/reinstate" => support::reinstate, SupportDesk;
     post "/api/v1/registrations" => intake_api::register, Machine;
     get  "/api/v1/holders/{public_id}/card" => card_api::card, Machine;
+    post "/api/v1/holders/{public_id}/withdrawal" => withdrawal_api::withdraw, Machine;
 }
 
 /// Unknown paths get the same 404 page as a missing record.

@@ -204,3 +204,58 @@ dual_test!(holder_search_finds_by_public_id_and_records_no_query_in_clear, |db: 
     support.get(&format!("/holders/{holder}")).await;
     assert_eq!(app.audit_count("holder.viewed"), 1);
 });
+
+async fn withdraw(app: &TestApp, public_id: &str, body: &str, token: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/holders/{public_id}/withdrawal", app.address))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap_or(Value::Null))
+}
+
+dual_test!(a_withdrawal_from_the_app_stops_the_card_at_once_and_is_final, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-WDRAW001").await;
+    let (status, body) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"reissued"}"#, "wrong-token").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"bored"}"#, TOKEN).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_reason")));
+    assert_eq!(card_status(&app, "MR-WDRAW001").await, "active", "nothing changed");
+
+    let (status, body) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"reissued"}"#, TOKEN).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["status"].as_str(), body["reason"].as_str()), (Some("withdrawn"), Some("reissued")));
+    assert!(body["withdrawn_at"].as_str().is_some());
+    // The card is refused at once.
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/holders/MR-WDRAW001/card", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::GONE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "withdrawn");
+    // A retry returns the same; a withdrawn ID is never reinstated or suspended again.
+    let (status, again) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"voluntary"}"#, TOKEN).await;
+    assert_eq!((status, again["reason"].as_str()), (StatusCode::OK, Some("reissued")));
+    assert_eq!(app.audit_count("holder.withdrawn"), 1);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "3(4)", "suspend", "退会後の紛失連絡を記録しようとした").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("再開はできません") || page.body.contains("終了しています"));
+    let (status, _) = withdraw(&app, "MR-NOBODY01", r#"{"reason":"voluntary"}"#, TOKEN).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});
+
+dual_test!(a_deprived_id_cannot_withdraw, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    active_holder(&app, "MR-WDRAW002").await;
+    app.set_holder_status("MR-WDRAW002", HolderStatus::Revoked);
+    let (status, body) = withdraw(&app, "MR-WDRAW002", r#"{"reason":"voluntary"}"#, TOKEN).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_ended")));
+});

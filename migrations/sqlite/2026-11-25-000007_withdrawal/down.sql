@@ -1,0 +1,2 @@
+ALTER TABLE holders DROP COLUMN withdrawal_reason;
+ALTER TABLE holders DROP COLUMN withdrawn_at;
