@@ -19,17 +19,27 @@ pub struct Card {
     pub status: HolderStatus,
     /// A coupon sanction (art. 15(1)): the ID stays usable, coupons do not.
     pub coupon_suspended: bool,
-    pub myna_link: String,
     pub handbooks: Vec<CardHandbook>,
 }
 
+/// One handbook as the app's detail screen shows it (DOMAIN.md "The app's card").
 pub struct CardHandbook {
     pub kind: HandbookKind,
+    pub name: String,
+    pub name_kana: String,
+    pub birth_date: Date,
+    pub grade: String,
     pub fare_class: Option<FareClass>,
     pub care: bool,
+    pub municipality: String,
+    pub number: String,
+    pub issued_on: Date,
+    pub renewed_on: Option<Date>,
     pub expires_on: Option<Date>,
     /// 「2027-03」 for a year and month, or the full date.
     pub recertification: Option<String>,
+    /// This handbook's Myna Portal link: the intellectual handbook has no Myna data.
+    pub myna_link: &'static str,
 }
 
 /// The holder's card at `now`, or `None` for an unknown ID. A read refused after a lost-phone
@@ -58,18 +68,29 @@ pub fn card(conn: &mut DbConnection, public_id: &PublicId, now: OffsetDateTime) 
     } else {
         Vec::new()
     };
+    let handbooks = shown_at_counter(holder.status, &holder.myna_link, approved, today)?;
+    // Every read discloses special-care data: it leaves a countable trace.
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(Actor::App, "card.read", "holder", holder.id)
+                .details(json!({"status": holder.status.as_str(), "handbooks": handbooks.len()})),
+        )
+    })?;
     Ok(Some(Card {
         public_id: holder.public_id,
         status: holder.status,
         coupon_suspended: holder.coupon_suspended,
-        myna_link: holder.myna_link,
-        handbooks: shown_at_counter(holder.status, approved, today)?,
+        handbooks,
     }))
 }
 
 /// The rule: nothing unless the ID is in use; then each approved handbook not past its expiry.
 fn shown_at_counter(
     status: HolderStatus,
+    myna_link: &str,
     approved: Vec<ApprovedHandbook>,
     today: Date,
 ) -> Result<Vec<CardHandbook>, Fault> {
@@ -86,8 +107,17 @@ fn shown_at_counter(
             };
             Ok(CardHandbook {
                 kind: h.kind,
+                myna_link: myna_link_of(h.kind, myna_link),
+                name: h.name,
+                name_kana: h.name_kana,
+                birth_date: h.birth_date,
+                grade: h.grade,
                 fare_class,
                 care: h.care,
+                municipality: h.municipality,
+                number: h.number,
+                issued_on: h.issued_on,
+                renewed_on: h.renewed_on,
                 expires_on: h.expires_on,
                 recertification: h.recert_on.map(|d| {
                     if h.recert_month_only {
@@ -101,6 +131,18 @@ fn shown_at_counter(
         .collect()
 }
 
+/// The link status shown for one handbook. Until links are kept per handbook (the Myna
+/// Portal issue), a handbook shows the holder's; the intellectual handbook has no Myna data
+/// in the seeds and shows "none".
+fn myna_link_of(kind: HandbookKind, holder_link: &str) -> &'static str {
+    match (kind, holder_link) {
+        (HandbookKind::Intellectual, _) => "none",
+        (_, "linked") => "linked",
+        (_, "pending") => "pending",
+        _ => "unlinked",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,8 +151,16 @@ mod tests {
     fn handbook(expires_on: Option<Date>) -> ApprovedHandbook {
         ApprovedHandbook {
             kind: HandbookKind::Mental,
+            name: "佐藤 花子".into(),
+            name_kana: "サトウ ハナコ".into(),
+            birth_date: date!(1990 - 01 - 02),
+            grade: "2級".into(),
             fare_class: Some("2".into()),
             care: false,
+            municipality: "若葉市".into(),
+            number: "12345".into(),
+            issued_on: date!(2025 - 04 - 01),
+            renewed_on: None,
             expires_on,
             recert_on: Some(date!(2027 - 03 - 01)),
             recert_month_only: true,
@@ -121,18 +171,31 @@ mod tests {
     fn only_an_active_id_shows_its_unexpired_handbooks() {
         let today = date!(2026 - 11 - 25);
         let list = || vec![handbook(Some(today)), handbook(Some(date!(2026 - 11 - 24))), handbook(None)];
-        let shown = shown_at_counter(HolderStatus::Active, list(), today).unwrap();
+        let shown = shown_at_counter(HolderStatus::Active, "linked", list(), today).unwrap();
         assert_eq!(shown.len(), 2, "the handbook that expired yesterday is not shown; today's still is");
         assert_eq!(shown[0].recertification.as_deref(), Some("2027-03"));
         assert_eq!(shown[0].fare_class, Some(FareClass::Second));
+        assert_eq!(shown[0].myna_link, "linked");
         for status in [HolderStatus::Suspended, HolderStatus::Revoked, HolderStatus::Pending] {
-            assert!(shown_at_counter(status, list(), today).unwrap().is_empty(), "{status:?}");
+            assert!(shown_at_counter(status, "linked", list(), today).unwrap().is_empty(), "{status:?}");
         }
     }
 
     #[test]
     fn an_unknown_fare_class_code_is_a_fault() {
         let bad = ApprovedHandbook { fare_class: Some("9".into()), ..handbook(None) };
-        assert!(shown_at_counter(HolderStatus::Active, vec![bad], date!(2026 - 11 - 25)).is_err());
+        assert!(shown_at_counter(HolderStatus::Active, "linked", vec![bad], date!(2026 - 11 - 25)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn the_intellectual_handbook_has_no_myna_link() {
+        assert_eq!(myna_link_of(HandbookKind::Intellectual, "linked"), "none");
+        assert_eq!(myna_link_of(HandbookKind::Physical, "pending"), "pending");
+        assert_eq!(myna_link_of(HandbookKind::Mental, "unlinked"), "unlinked");
     }
 }

@@ -271,8 +271,16 @@ pub fn oldest_waiting(conn: &mut DbConnection) -> QueryResult<Option<PrimitiveDa
 #[derive(Queryable, Debug, Clone)]
 pub struct ApprovedHandbook {
     pub kind: HandbookKind,
+    pub name: String,
+    pub name_kana: String,
+    pub birth_date: time::Date,
+    pub grade: String,
     pub fare_class: Option<String>,
     pub care: bool,
+    pub municipality: String,
+    pub number: String,
+    pub issued_on: time::Date,
+    pub renewed_on: Option<time::Date>,
     pub expires_on: Option<time::Date>,
     pub recert_on: Option<time::Date>,
     pub recert_month_only: bool,
@@ -287,8 +295,16 @@ pub fn approved_of_holder(conn: &mut DbConnection, holder_id: i64) -> QueryResul
         .order(handbooks::kind.asc())
         .select((
             handbooks::kind,
+            handbook_fields::name,
+            handbook_fields::name_kana,
+            handbook_fields::birth_date,
+            handbook_fields::grade,
             handbook_fields::fare_class,
             handbook_fields::care,
+            handbook_fields::municipality,
+            handbook_fields::number,
+            handbook_fields::issued_on,
+            handbook_fields::renewed_on,
             handbook_fields::expires_on,
             handbook_fields::recert_on,
             handbook_fields::recert_month_only,

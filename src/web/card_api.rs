@@ -16,6 +16,7 @@ fn myna_label(code: &str) -> &'static str {
     match code {
         "linked" => "連携済",
         "pending" => "申請中",
+        "none" => "なし",
         _ => "未連携",
     }
 }
@@ -24,11 +25,22 @@ fn handbook_json(h: &CardHandbook) -> serde_json::Value {
     json!({
         "kind": h.kind.as_str(),
         "kind_label": h.kind.label(),
+        "name": h.name,
+        "name_kana": h.name_kana,
+        "birth_date": h.birth_date.to_string(),
+        "grade": h.grade,
         "fare_class": h.fare_class.map(FareClass::code),
         "fare_class_label": h.fare_class.map(FareClass::label).unwrap_or("なし"),
-        "care": h.care,
+        "municipality": h.municipality,
+        "number": h.number,
+        "number_display": format!("{} {}", h.municipality, h.number),
+        "issued_on": h.issued_on.to_string(),
+        "renewed_on": h.renewed_on.map(|d| d.to_string()),
         "expires_on": h.expires_on.map(|d| d.to_string()),
         "recertification": h.recertification,
+        "care": h.care,
+        "myna_link": h.myna_link,
+        "myna_link_label": myna_label(h.myna_link),
     })
 }
 
@@ -52,8 +64,6 @@ pub async fn card(
         "status": card.status.as_str(),
         "status_label": card.status.label(),
         "coupon_suspended": card.coupon_suspended,
-        "myna_link": card.myna_link,
-        "myna_link_label": myna_label(&card.myna_link),
         "handbooks": card.handbooks.iter().map(handbook_json).collect::<Vec<_>>(),
     })))
 }

@@ -268,12 +268,48 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     let (status, body) = card(&app, "MR-400001").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "active");
-    assert_eq!(body["myna_link_label"], "未連携");
+    assert_eq!(body["handbooks"][0]["myna_link_label"], "未連携");
     assert_eq!(body["handbooks"][0]["kind"], "physical");
     assert_eq!(body["handbooks"][0]["fare_class_label"], "第1種");
     assert_eq!(body["handbooks"][0]["care"], true);
     assert_eq!(body["handbooks"][0]["recertification"], "2027-03");
     assert_eq!(body["handbooks"].as_array().map(Vec::len), Some(1));
+    // What the app's detail screen shows, and nothing else (no e-mail, no internal ids).
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&body), ["coupon_suspended", "handbooks", "holder_public_id", "status", "status_label"]);
+    assert_eq!(
+        keys(&body["handbooks"][0]),
+        [
+            "birth_date",
+            "care",
+            "expires_on",
+            "fare_class",
+            "fare_class_label",
+            "grade",
+            "issued_on",
+            "kind",
+            "kind_label",
+            "municipality",
+            "myna_link",
+            "myna_link_label",
+            "name",
+            "name_kana",
+            "number",
+            "number_display",
+            "recertification",
+            "renewed_on",
+        ]
+    );
+    let h = &body["handbooks"][0];
+    assert_eq!((h["birth_date"].as_str(), h["issued_on"].as_str()), (Some("1994-03-01"), Some("2022-01-31")));
+    assert_eq!(h["grade"], "2級");
+    assert!(h["number_display"].as_str().unwrap().starts_with("未来県"), "{h}");
+    assert_eq!(body["coupon_suspended"], false);
+    assert!(app.audit_count("card.read") >= 1, "every read leaves a trace");
 });
 
 dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| async move {
