@@ -34,6 +34,7 @@ pub mod queue;
 pub mod sanctions;
 pub mod schema;
 pub mod staff;
+pub mod worklists;
 
 mod backend;
 mod codes;

@@ -360,3 +360,49 @@ pub async fn reinstate(
     let request = SanctionForm { article: form.article, action: Action::Reinstate.code().into(), note: form.note };
     sanction_request(&state, &staff, *id, request).await
 }
+
+#[derive(Deserialize)]
+pub struct WithdrawalForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// A supervisor withdraws an ID for the holder (the old ID of a reissued handbook, or one the
+/// holder asked to end through the support center).
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    staff: RequireRole<super::access::Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<WithdrawalForm>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let reason = crate::domain::holder_state::WithdrawalReason::parse(&form.reason)
+        .ok_or(AppError::BadRequest("withdrawal reason"))?;
+    let (staff_id, now, request_id) = (staff.id, state.clock.now(), staff.request_id.clone());
+    let result = state
+        .db(move |conn| {
+            let holder = crate::db::holders::find(conn, id)?.ok_or(AppError::NotFound)?;
+            let public_id = crate::domain::holder::PublicId::parse(&holder.public_id)
+                .map_err(|_| crate::error::Fault::Corrupt("holders.public_id"))?;
+            match holders::withdraw(
+                conn,
+                &public_id,
+                reason,
+                crate::audit::Actor::Staff(staff_id),
+                now,
+                Some(&request_id),
+            ) {
+                Ok(_) => Ok(Ok(())),
+                Err(holders::WithdrawFailure::Gate(refused)) => Ok(Err(refused.to_string())),
+                Err(holders::WithdrawFailure::NotFound) => Err(AppError::NotFound),
+                Err(holders::WithdrawFailure::Fault(f)) => Err(f.into()),
+            }
+        })
+        .await?;
+    let notice = match result {
+        Ok(()) => format!("退会にしました（{}）。", reason.label()),
+        Err(message) => format!("退会にできませんでした: {message}"),
+    };
+    session::set_notice(&staff.session, &notice)?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{id}"))).finish())
+}

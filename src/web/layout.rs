@@ -19,6 +19,7 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("利用者検索", "/holders", &Role::HOLDER_VIEWERS),
     ("端末紛失の受付", "/support/lost-device", &[Role::Support, Role::Supervisor]),
     ("処分の承認", "/sanctions", &[Role::Supervisor]),
+    ("作業リスト", "/worklists", &[Role::Supervisor]),
     ("スタッフ管理", "/staff", &[Role::Admin]),
 ];
 

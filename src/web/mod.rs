@@ -31,6 +31,7 @@ mod sanctions;
 mod staff_admin;
 mod support;
 mod withdrawal_api;
+mod worklists;
 
 use actix_web::web;
 
@@ -98,6 +99,8 @@ route_table! {
     get  "/holders/{id}" => holders::profile, HolderViewers;
     post "/holders/{id}/sanctions" => holders::sanction, SupportDesk;
     post "/holders/{id}/reinstate" => holders::reinstate, SupportDesk;
+    post "/holders/{id}/withdrawal" => holders::withdraw, Supervisors;
+    get  "/worklists" => worklists::show, Supervisors;
     get  "/sanctions" => sanctions::list, Supervisors;
     post "/sanctions/{id}/approve" => sanctions::approve, Supervisors;
     post "/sanctions/{id}/reject" => sanctions::reject, Supervisors;

@@ -24,3 +24,4 @@ mod routes;
 mod sanctions;
 mod staff_admin;
 mod support;
+mod worklists;

@@ -98,6 +98,7 @@ pub const SCREENS: &[Screen] = &[
         "利用者",
     ),
     screen("sanctions to approve", SUPERVISOR, "/sanctions", "処分の承認"),
+    screen("work lists", SUPERVISOR, "/worklists", "作業リスト"),
     screen("dashboard, support", SUPPORT, "/", "ダッシュボード"),
     screen("holder search, support", SUPPORT, "/holders", "利用者検索"),
     screen("lost phone, report", SUPPORT, "/support/lost-device", "端末紛失の受付"),

@@ -1,0 +1,125 @@
+//! The supervisors' work lists: possible duplicate IDs (and reissue overlaps), and holders who
+//! could not be reached for three years. Each pages by keyset. The pair queries are plain SQL
+//! both backends read alike; only our own integers and codes are written into them.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text};
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{holders, notifications};
+use crate::domain::handbook::ReviewStatus;
+use crate::domain::holder::HolderStatus;
+use crate::domain::notice::Delivery;
+
+/// Two registrations of different holders that look like one handbook or one person.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Pair {
+    #[diesel(sql_type = BigInt)]
+    pub a_handbook: i64,
+    #[diesel(sql_type = BigInt)]
+    pub a_holder: i64,
+    #[diesel(sql_type = Text)]
+    pub a_public_id: String,
+    #[diesel(sql_type = Text)]
+    pub a_status: String,
+    #[diesel(sql_type = Date)]
+    pub a_issued: time::Date,
+    #[diesel(sql_type = BigInt)]
+    pub b_handbook: i64,
+    #[diesel(sql_type = BigInt)]
+    pub b_holder: i64,
+    #[diesel(sql_type = Text)]
+    pub b_public_id: String,
+    #[diesel(sql_type = Text)]
+    pub b_status: String,
+    #[diesel(sql_type = Date)]
+    pub b_issued: time::Date,
+    /// `number` (same municipality and number) or `person` (same name and birth date).
+    #[diesel(sql_type = Text)]
+    pub why: String,
+}
+
+fn codes(statuses: &[ReviewStatus]) -> String {
+    statuses.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+/// Pairs after the keyset `(a, b)`, in order.
+pub fn duplicate_pairs(conn: &mut DbConnection, after: (i64, i64), limit: i64) -> QueryResult<Vec<Pair>> {
+    let live = codes(&ReviewStatus::LIVE);
+    let ended = format!("'{}', '{}'", HolderStatus::Revoked.as_str(), HolderStatus::Withdrawn.as_str());
+    let (after_a, after_b) = after;
+    let pair = |why: &str, on: &str| {
+        format!(
+            "SELECT a.handbook_id AS a_handbook, ha.holder_id AS a_holder, xa.public_id AS a_public_id,
+                    xa.status AS a_status, a.issued_on AS a_issued,
+                    b.handbook_id AS b_handbook, hb.holder_id AS b_holder, xb.public_id AS b_public_id,
+                    xb.status AS b_status, b.issued_on AS b_issued, '{why}' AS why
+             FROM handbook_fields a
+             JOIN handbooks ha ON ha.id = a.handbook_id
+             JOIN handbook_fields b ON {on} AND b.handbook_id > a.handbook_id
+             JOIN handbooks hb ON hb.id = b.handbook_id
+             JOIN holders xa ON xa.id = ha.holder_id
+             JOIN holders xb ON xb.id = hb.holder_id
+             WHERE ha.holder_id <> hb.holder_id
+               AND ha.status IN ({live}) AND hb.status IN ({live})
+               AND xa.status NOT IN ({ended}) AND xb.status NOT IN ({ended})
+               AND (a.handbook_id > {after_a} OR (a.handbook_id = {after_a} AND b.handbook_id > {after_b}))"
+        )
+    };
+    let sql = format!(
+        "SELECT * FROM ({} UNION {}) pairs ORDER BY a_handbook, b_handbook LIMIT {limit}",
+        pair("number", "b.number_key = a.number_key AND b.municipality_key = a.municipality_key"),
+        pair("person", "b.name_key = a.name_key AND b.birth_date = a.birth_date"),
+    );
+    diesel::sql_query(sql).load(conn)
+}
+
+/// A holder every notice to whom has failed since `since` or earlier.
+#[derive(Queryable, Debug, Clone)]
+pub struct Unreachable {
+    pub holder_id: i64,
+    pub public_id: String,
+    pub first_failure: PrimitiveDateTime,
+    pub failures: i64,
+}
+
+/// Holders whose notices have all failed for three years (art. 3(5)(i)): at least one notice
+/// failed on or before `cutoff`, and none was sent after the first failure. A holder never
+/// mailed is not on it. Two queries whatever the page size; ordered by holder id after `after`.
+pub fn unreachable_since(
+    conn: &mut DbConnection,
+    cutoff: PrimitiveDateTime,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Unreachable>> {
+    use diesel::dsl::{count_star, max, min};
+    let failed: Vec<(i64, Option<PrimitiveDateTime>, i64)> = notifications::table
+        .filter(notifications::status.eq(Delivery::Failed.as_str()))
+        .filter(notifications::holder_id.gt(after))
+        .group_by(notifications::holder_id)
+        .having(min(notifications::created_at).le(cutoff))
+        .select((notifications::holder_id, min(notifications::created_at), count_star()))
+        .order(notifications::holder_id.asc())
+        .limit(limit * 4)
+        .load(conn)?;
+    let ids: Vec<i64> = failed.iter().map(|f| f.0).collect();
+    let last_sent: Vec<(i64, Option<PrimitiveDateTime>)> = notifications::table
+        .filter(notifications::holder_id.eq_any(&ids))
+        .filter(notifications::status.eq(Delivery::Sent.as_str()))
+        .group_by(notifications::holder_id)
+        .select((notifications::holder_id, max(notifications::sent_at)))
+        .load(conn)?;
+    let public_ids: Vec<(i64, String)> =
+        holders::table.filter(holders::id.eq_any(&ids)).select((holders::id, holders::public_id)).load(conn)?;
+    Ok(failed
+        .into_iter()
+        .filter_map(|(holder_id, first, failures)| {
+            let first = first?;
+            let reached = last_sent.iter().any(|(h, sent)| *h == holder_id && sent.is_some_and(|s| s >= first));
+            let public_id = public_ids.iter().find(|(h, _)| *h == holder_id)?.1.clone();
+            (!reached).then_some(Unreachable { holder_id, public_id, first_failure: first, failures })
+        })
+        .take(limit as usize)
+        .collect())
+}

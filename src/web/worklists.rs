@@ -1,0 +1,128 @@
+//! `/worklists`: what supervisors work through. Possible duplicate IDs (art. 3(1)(vi)), with
+//! reissue overlaps shown apart (the old ID is withdrawn, not sanctioned); holders who could not
+//! be reached for three years (art. 3(5)(i)); proposals waiting for a second supervisor are at
+//! `/sanctions`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use time::Duration;
+
+use super::access::Supervisors;
+use super::auth::RequireRole;
+use super::error::AppResult;
+use super::format::datetime_jst;
+use super::layout::Layout;
+use super::render;
+use super::state::AppState;
+use crate::clock::{from_db, to_db};
+use crate::db;
+use crate::db::worklists::Pair;
+
+const PAGE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    unreachable_after: Option<i64>,
+}
+
+pub struct PairLine {
+    pub why: &'static str,
+    pub old_public_id: String,
+    pub old_holder: i64,
+    pub new_public_id: String,
+    pub new_holder: i64,
+}
+
+pub struct UnreachableLine {
+    pub holder: i64,
+    pub public_id: String,
+    pub since: String,
+    pub failures: i64,
+}
+
+#[derive(Template)]
+#[template(path = "worklists.html")]
+struct Page {
+    layout: Layout,
+    duplicates: Vec<PairLine>,
+    reissues: Vec<PairLine>,
+    next: Option<String>,
+    unreachable: Vec<UnreachableLine>,
+    next_unreachable: Option<i64>,
+}
+
+/// A later handbook of the same person (not the same number) is a reissue registered as a
+/// new ID: the older ID should be withdrawn. The same number on two IDs is a duplicate.
+fn is_reissue(p: &Pair) -> bool {
+    p.why == "person" && p.a_issued != p.b_issued
+}
+
+fn line(p: &Pair) -> PairLine {
+    // Older issue first: that is the ID to withdraw in a reissue.
+    let (old, new) = if p.a_issued <= p.b_issued {
+        ((p.a_public_id.clone(), p.a_holder), (p.b_public_id.clone(), p.b_holder))
+    } else {
+        ((p.b_public_id.clone(), p.b_holder), (p.a_public_id.clone(), p.a_holder))
+    };
+    PairLine {
+        why: if p.why == "number" { "同じ発行元・手帳番号" } else { "同じ氏名・生年月日" },
+        old_public_id: old.0,
+        old_holder: old.1,
+        new_public_id: new.0,
+        new_holder: new.1,
+    }
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let after =
+        query.after.split_once('_').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))).unwrap_or((0, 0));
+    let unreachable_after = query.unreachable_after.unwrap_or(0);
+    let cutoff = to_db(state.clock.now() - Duration::days(365 * 3 + 1));
+    let (pairs, unreachable) = state
+        .db(move |conn| {
+            Ok((
+                db::worklists::duplicate_pairs(conn, after, PAGE + 1)?,
+                db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
+            ))
+        })
+        .await?;
+    let next = (pairs.len() as i64 > PAGE)
+        .then(|| pairs.get(PAGE as usize - 1))
+        .flatten()
+        .map(|p| format!("{}_{}", p.a_handbook, p.b_handbook));
+    let mut pairs: Vec<Pair> = pairs.into_iter().take(PAGE as usize).collect();
+    // One line per pair: the same handbook number says more than the same person.
+    pairs.sort_by(|x, y| {
+        (x.a_handbook, x.b_handbook, x.why != "number").cmp(&(y.a_handbook, y.b_handbook, y.why != "number"))
+    });
+    pairs.dedup_by_key(|p| (p.a_handbook, p.b_handbook));
+    let next_unreachable =
+        (unreachable.len() as i64 > PAGE).then(|| unreachable.get(PAGE as usize - 1)).flatten().map(|u| u.holder_id);
+    let page = Page {
+        layout: Layout::for_staff(&staff, "作業リスト", "/worklists"),
+        duplicates: pairs.iter().filter(|p| !is_reissue(p)).map(line).collect(),
+        reissues: pairs.iter().filter(|p| is_reissue(p)).map(line).collect(),
+        next,
+        unreachable: unreachable
+            .iter()
+            .take(PAGE as usize)
+            .map(|u| UnreachableLine {
+                holder: u.holder_id,
+                public_id: u.public_id.clone(),
+                since: datetime_jst(from_db(u.first_failure)),
+                failures: u.failures,
+            })
+            .collect(),
+        next_unreachable,
+    };
+    render::page(StatusCode::OK, &page)
+}

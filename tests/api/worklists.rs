@@ -1,0 +1,97 @@
+//! The supervisors' work lists: duplicates apart from reissue overlaps (whose old ID is
+//! withdrawn, not sanctioned), and holders unreachable for three years.
+
+use handbook_admin::clock::Clock;
+use handbook_admin::db;
+use handbook_admin::db::decisions::NewNotification;
+use handbook_admin::db::notifications::Outcome;
+use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::staff::Role;
+use reqwest::StatusCode;
+use time::Duration;
+
+use crate::dual_test;
+use crate::fixtures;
+use crate::helpers::{TestApp, TestDb, spawn_app};
+use crate::intake::register;
+use crate::review::{printed_physical, save, take_next};
+
+/// Registers and transcribes a physical handbook for `public_id`, with `changes` applied to
+/// the printed fields.
+async fn transcribed(app: &TestApp, public_id: &str, changes: &[(&'static str, &'static str)]) {
+    register(app, public_id, "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let id = take_next(&mut reviewer).await.unwrap();
+    let mut fields = printed_physical();
+    for (name, value) in changes {
+        fields.iter_mut().filter(|(n, _)| n == name).for_each(|f| f.1 = value);
+    }
+    assert_eq!(save(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+}
+
+dual_test!(duplicates_and_reissues_are_listed_apart, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    transcribed(&app, "MR-DUP00001", &[]).await;
+    transcribed(&app, "MR-DUP00002", &[]).await;
+    // The same person with a reissued handbook: another number, a later issue date.
+    transcribed(&app, "MR-DUP00003", &[("number", "第２０００００２号"), ("issued_on", "令和６年５月１日")]).await;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let dup = page.select_texts("section[aria-labelledby=dup-title] tbody tr");
+    assert!(
+        dup.iter().any(|r| r.contains("MR-DUP00001") && r.contains("MR-DUP00002") && r.contains("手帳番号")),
+        "{dup:?}"
+    );
+    let reissue = page.select_texts("section[aria-labelledby=reissue-title] tbody tr");
+    assert!(reissue.iter().any(|r| r.contains("MR-DUP00003")), "{reissue:?}");
+    assert!(!dup.iter().any(|r| r.contains("MR-DUP00003")), "a reissue is not a duplicate: {dup:?}");
+
+    // "Withdraw the old ID", not a sanction: the older of the pair ends and leaves the list.
+    let old = app.holder("MR-DUP00001").unwrap().id;
+    let done = sup.post(&format!("/holders/{old}/withdrawal"), &[("reason", "reissued")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.holder_status("MR-DUP00001"), HolderStatus::Withdrawn);
+    let page = sup.get("/worklists").await;
+    assert!(!page.body.contains("MR-DUP00001"), "an ended ID leaves the lists");
+    assert_eq!(app.audit_count("holder.withdrawn"), 1);
+});
+
+dual_test!(the_three_year_list_holds_holders_whose_every_send_failed, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    for public_id in ["MR-UNREACH1", "MR-NEVERMAIL", "MR-REACHED1"] {
+        register(&app, public_id, "physical", vec![fixtures::jpeg(120, 80)]).await;
+    }
+    let now = app.clock.now();
+    let long_ago = handbook_admin::clock::to_db(now - Duration::days(365 * 3 + 30));
+    let later = handbook_admin::clock::to_db(now - Duration::days(100));
+    {
+        let mut conn = app.pool.get().unwrap();
+        let mut notice = |public_id: &str, at, outcome: Outcome<'_>| {
+            let holder = app.holder(public_id).unwrap().id;
+            let new = NewNotification {
+                holder_id: holder,
+                handbook_id: None,
+                kind: "approve",
+                recipient: Some("x@example.jp"),
+                subject: "件名",
+                body: "本文",
+                next_attempt_at: at,
+                created_at: at,
+            };
+            let id = db::decisions::enqueue(&mut conn, &new).unwrap();
+            db::notifications::record(&mut conn, id, outcome, at).unwrap();
+        };
+        notice("MR-UNREACH1", long_ago, Outcome::Failed("550 mailbox unavailable"));
+        notice("MR-UNREACH1", later, Outcome::Failed("550 mailbox unavailable"));
+        notice("MR-REACHED1", long_ago, Outcome::Failed("timeout"));
+        notice("MR-REACHED1", later, Outcome::Sent);
+    }
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    let rows = page.select_texts("section[aria-labelledby=unreachable-title] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("MR-UNREACH1") && rows[0].contains("2件"), "{rows:?}");
+    assert!(!page.body.contains("MR-NEVERMAIL"), "never mailed is not unreachable");
+    assert!(!page.body.contains("MR-REACHED1"), "a later send reached the holder");
+});
