@@ -59,9 +59,9 @@ fn event(action: Action, article: Article) -> Result<Option<Event>, SanctionErro
         Action::Reinstate => Some(Event::Reinstate(article)),
         Action::Deprive => Some(Event::Deprive),
         Action::CouponSuspend => Some(Event::CouponSuspend),
-        Action::Delete | Action::DeleteEmail | Action::CancelRegistration | Action::Disclose => {
-            return Err(SanctionError::NotYetSupported);
-        }
+        Action::Delete => Some(Event::Delete),
+        Action::DeleteEmail => Some(Event::DeleteEmail),
+        Action::CancelRegistration | Action::Disclose => return Err(SanctionError::NotYetSupported),
     })
 }
 
@@ -117,6 +117,7 @@ pub fn request_in(
             record(c, acting, "sanction.proposed", holder_id, sanction_id, req.action, req.article)?;
             return Ok(Outcome::Proposed { sanction_id });
         }
+        // Only final actions erase, and they are proposals: nothing to remove here.
         take_effect(c, &holder, &next, req.action, req.article, sanction_id, req.note.trim(), acting, now)?;
         record(c, acting, "sanction.applied", holder_id, sanction_id, req.action, req.article)?;
         Ok(Outcome::Applied { sanction_id })
@@ -124,13 +125,32 @@ pub fn request_in(
 }
 
 /// The second supervisor's decision on a proposal: exactly one outcome, never by the proposer.
+/// An approved deletion removes the holder's photo files from `store` once the erasure has
+/// committed (a file left behind by a failing disk is logged, and unreadable without its row).
 pub fn decide(
     conn: &mut DbConnection,
+    store: &crate::images::ImageStore,
     sanction_id: i64,
     approve: bool,
     note: &str,
     acting: &Acting<'_>,
 ) -> Result<SanctionState, SanctionFailure> {
+    let (outcome, erased) = decide_in_tx(conn, sanction_id, approve, note, acting)?;
+    for key in erased {
+        if let Err(e) = store.remove(&key) {
+            tracing::error!(sanction = sanction_id, error = %e, "a photo file of a deleted holder could not be removed");
+        }
+    }
+    Ok(outcome)
+}
+
+fn decide_in_tx(
+    conn: &mut DbConnection,
+    sanction_id: i64,
+    approve: bool,
+    note: &str,
+    acting: &Acting<'_>,
+) -> Result<(SanctionState, Vec<String>), SanctionFailure> {
     if acting.role != crate::domain::staff::Role::Supervisor {
         return Err(SanctionError::NotAllowedForRole.into());
     }
@@ -142,18 +162,29 @@ pub fn decide(
         let proposal = db::sanctions::lock(c, sanction_id)?.ok_or(SanctionFailure::NotFound)?;
         sanctions::may_decide(proposal.state, proposal.requested_by, acting.staff_id)?;
         let outcome = if approve { SanctionState::Applied } else { SanctionState::Rejected };
+        let mut erased = Vec::new();
         if approve {
             let state = db::sanctions::holder_state(c, &holder)?;
             let next = match event(proposal.action, proposal.article)? {
                 Some(e) => state.apply(e)?,
                 None => state.clone(),
             };
-            take_effect(c, &holder, &next, proposal.action, proposal.article, sanction_id, note.trim(), acting, now)?;
+            erased = take_effect(
+                c,
+                &holder,
+                &next,
+                proposal.action,
+                proposal.article,
+                sanction_id,
+                note.trim(),
+                acting,
+                now,
+            )?;
         }
         db::sanctions::decided(c, sanction_id, outcome, acting.staff_id, now, note.trim())?;
         let action = if approve { "sanction.approved" } else { "sanction.rejected" };
         record(c, acting, action, holder_id, sanction_id, proposal.action, proposal.article)?;
-        Ok(outcome)
+        Ok((outcome, erased))
     })
 }
 
@@ -204,7 +235,9 @@ pub fn hold_for_fraud(
     Ok(Some(proposal))
 }
 
-/// Writes what the gate decided, the suspension rows, and the notice to the holder.
+/// Writes what the gate decided, the suspension rows, any erasure, and the notice to the
+/// holder. Returns the photo store keys an erasure leaves to remove after commit. Deletion and
+/// e-mail deletion send no notice: the address goes with them.
 #[allow(clippy::too_many_arguments)]
 fn take_effect(
     c: &mut DbConnection,
@@ -216,16 +249,20 @@ fn take_effect(
     note: &str,
     acting: &Acting<'_>,
     now: PrimitiveDateTime,
-) -> Result<(), SanctionFailure> {
+) -> Result<Vec<String>, SanctionFailure> {
+    let mut erased = Vec::new();
     match action {
         Action::Suspend => db::sanctions::start_suspension(c, holder.id, article, sanction_id, now)?,
         Action::Reinstate => {
             db::sanctions::lift_suspension(c, holder.id, article, acting.staff_id, note, now)?;
         }
+        Action::Delete => erased = db::erasure::holder(c, holder.id, now)?,
+        Action::DeleteEmail => db::erasure::email(c, holder.id, now)?,
         _ => {}
     }
     db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
-    if !article.without_notice() {
+    let erasing = matches!(action, Action::Delete | Action::DeleteEmail);
+    if !article.without_notice() && !erasing {
         let message = notice::sanction(action, article);
         let notification_id = db::decisions::enqueue(
             c,
@@ -242,7 +279,7 @@ fn take_effect(
         )?;
         db::sanctions::set_notification(c, sanction_id, notification_id)?;
     }
-    Ok(())
+    Ok(erased)
 }
 
 fn record(

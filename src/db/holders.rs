@@ -24,6 +24,7 @@ pub struct HolderRow {
     pub coupon_suspended: bool,
     pub withdrawn_at: Option<PrimitiveDateTime>,
     pub withdrawal_reason: Option<WithdrawalReason>,
+    pub deleted_at: Option<PrimitiveDateTime>,
 }
 
 pub struct NewHolder<'a> {

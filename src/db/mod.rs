@@ -24,6 +24,7 @@ pub mod audit;
 pub mod bulk;
 pub mod counts;
 pub mod decisions;
+pub mod erasure;
 pub mod fields;
 pub mod handbooks;
 pub mod holders;

@@ -35,6 +35,7 @@ diesel::table! {
         coupon_suspended -> Bool,
         withdrawn_at -> Nullable<Timestamp>,
         withdrawal_reason -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -20,6 +20,8 @@ pub enum Standing {
     Revoked,
     /// Withdrawn by the holder (退会): final.
     Withdrawn,
+    /// Deleted (抹消): personal data erased, records kept; final.
+    Deleted,
 }
 
 /// Why a holder withdrew (退会).
@@ -77,6 +79,11 @@ pub enum Event {
     Deprive,
     Withdraw,
     CouponSuspend,
+    /// Erases the ID's personal data; allowed on an ended ID too (erasure after withdrawal or
+    /// deprivation), never twice.
+    Delete,
+    /// Erases the e-mail address only.
+    DeleteEmail,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -97,13 +104,18 @@ impl HolderState {
     }
 
     fn ended(&self) -> bool {
-        matches!(self.standing, Standing::Revoked | Standing::Withdrawn)
+        matches!(self.standing, Standing::Revoked | Standing::Withdrawn | Standing::Deleted)
     }
 
     /// The state after `event`, or why it cannot happen.
     pub fn apply(&self, event: Event) -> Result<HolderState, GateRefusal> {
         let mut next = self.clone();
         match event {
+            Event::Delete | Event::DeleteEmail if self.standing == Standing::Deleted => {
+                return Err(GateRefusal::Ended);
+            }
+            Event::Delete => next.standing = Standing::Deleted,
+            Event::DeleteEmail => {}
             _ if self.ended() => return Err(GateRefusal::Ended),
             Event::Approved => {
                 if next.standing == Standing::Pending {
@@ -135,7 +147,7 @@ impl HolderState {
     /// The one word the card, intake and lists use.
     pub fn status(&self) -> HolderStatus {
         match self.standing {
-            Standing::Revoked => HolderStatus::Revoked,
+            Standing::Revoked | Standing::Deleted => HolderStatus::Revoked,
             Standing::Withdrawn => HolderStatus::Withdrawn,
             _ if !self.suspensions.is_empty() => HolderStatus::Suspended,
             Standing::Pending => HolderStatus::Pending,
@@ -146,8 +158,9 @@ impl HolderState {
 
 /// The standing a stored status and a record of approvals imply (suspended holders keep
 /// their suspensions in their own rows).
-pub fn standing_of(status: HolderStatus, has_approval: bool) -> Standing {
+pub fn standing_of(status: HolderStatus, has_approval: bool, deleted: bool) -> Standing {
     match status {
+        _ if deleted => Standing::Deleted,
         HolderStatus::Revoked => Standing::Revoked,
         HolderStatus::Withdrawn => Standing::Withdrawn,
         HolderStatus::Pending => Standing::Pending,
@@ -223,6 +236,20 @@ mod tests {
     }
 
     #[test]
+    fn deletion_erases_even_an_ended_id_but_only_once() {
+        let withdrawn = active().apply(Event::Withdraw).unwrap();
+        let deleted = withdrawn.apply(Event::Delete).unwrap();
+        assert_eq!(deleted.standing, Standing::Deleted);
+        assert_eq!(deleted.status(), HolderStatus::Revoked, "the card shows an ended ID");
+        assert_eq!(deleted.apply(Event::Delete), Err(GateRefusal::Ended));
+        assert_eq!(deleted.apply(Event::DeleteEmail), Err(GateRefusal::Ended));
+        assert_eq!(deleted.apply(Event::Reinstate(Article::LostPhone)), Err(GateRefusal::Ended));
+        let kept = active().apply(Event::DeleteEmail).unwrap();
+        assert_eq!(kept.status(), HolderStatus::Active, "only the address goes");
+        assert_eq!(standing_of(HolderStatus::Revoked, true, true), Standing::Deleted);
+    }
+
+    #[test]
     fn withdrawal_reasons_round_trip() {
         for r in WithdrawalReason::ALL {
             assert_eq!(WithdrawalReason::parse(r.code()), Some(r));
@@ -232,8 +259,8 @@ mod tests {
 
     #[test]
     fn stored_statuses_read_back_as_standings() {
-        assert_eq!(standing_of(HolderStatus::Suspended, true), Standing::Active);
-        assert_eq!(standing_of(HolderStatus::Suspended, false), Standing::Pending);
-        assert_eq!(standing_of(HolderStatus::Revoked, true), Standing::Revoked);
+        assert_eq!(standing_of(HolderStatus::Suspended, true, false), Standing::Active);
+        assert_eq!(standing_of(HolderStatus::Suspended, false, false), Standing::Pending);
+        assert_eq!(standing_of(HolderStatus::Revoked, true, false), Standing::Revoked);
     }
 }

@@ -114,6 +114,7 @@ struct ProfilePage {
     myna_link: String,
     registered: String,
     withdrawal: Option<String>,
+    deleted: Option<String>,
     shows_numbers: bool,
     in_force: Vec<SuspensionLine>,
     history: Vec<SuspensionLine>,
@@ -168,6 +169,7 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
         coupon_suspended: h.coupon_suspended,
         myna_link: h.myna_link.clone(),
         registered: datetime_jst(from_db(h.created_at)),
+        deleted: h.deleted_at.map(|t| datetime_jst(from_db(t))),
         withdrawal: h.withdrawn_at.map(|t| {
             let reason = h.withdrawal_reason.map(|r| r.label()).unwrap_or_default();
             format!("{}（{reason}）", datetime_jst(from_db(t)))

@@ -72,10 +72,11 @@ async fn decide(
     note: String,
 ) -> AppResult<HttpResponse> {
     let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
+    let store = state.images.clone();
     let result = state
         .db(move |conn| {
             let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match crate::sanctions::decide(conn, id, approve, &note, &acting) {
+            match crate::sanctions::decide(conn, &store, id, approve, &note, &acting) {
                 Ok(outcome) => Ok(Ok(outcome)),
                 Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
                 Err(SanctionFailure::Fault(f)) => Err(f.into()),

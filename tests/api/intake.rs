@@ -46,7 +46,7 @@ pub async fn register(app: &TestApp, public_id: &str, kind: &str, photos: Vec<Ve
     body["registration_id"].as_i64().unwrap_or_else(|| panic!("no id in {body}"))
 }
 
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+pub fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {

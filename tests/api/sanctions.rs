@@ -157,11 +157,13 @@ dual_test!(concurrent_approve_and_reject_end_in_one_outcome, |db: TestDb| async 
     let now = app.clock.now();
     let decide = |approve: bool| {
         let pool = app.pool.clone();
+        let settings = app.settings.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().unwrap();
             let acting =
                 handbook_admin::acting::Acting { staff_id: second_id, role: Role::Supervisor, now, request_id: None };
-            handbook_admin::sanctions::decide(&mut conn, proposal, approve, "同時の判断", &acting).is_ok()
+            let store = handbook_admin::images::ImageStore::from_settings(&settings);
+            handbook_admin::sanctions::decide(&mut conn, &store, proposal, approve, "同時の判断", &acting).is_ok()
         })
     };
     let (a, b) = futures_util::join!(decide(true), decide(false));
@@ -258,4 +260,62 @@ dual_test!(a_deprived_id_cannot_withdraw, |db: TestDb| async move {
     app.set_holder_status("MR-WDRAW002", HolderStatus::Revoked);
     let (status, body) = withdraw(&app, "MR-WDRAW002", r#"{"reason":"voluntary"}"#, TOKEN).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_ended")));
+});
+
+dual_test!(deletion_erases_photos_and_personal_fields_and_the_chain_still_verifies, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let handbook =
+        register(&app, "MR-DELETE01", "physical", vec![fixtures::jpeg(320, 200), fixtures::png(200, 320)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(crate::review::take_next(&mut reviewer).await, Some(handbook));
+    let saved = crate::review::save(&mut reviewer, handbook, &crate::review::printed_physical()).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let holder = app.holder("MR-DELETE01").unwrap().id;
+    let images = app.data_dir.join("images");
+    assert!(!crate::intake::files_under(&images).is_empty(), "photos are stored");
+
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "3(5)(ii)", "delete", "偽造された手帳による登録と判明した").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert!(app.fields_of(handbook).is_some(), "a proposal erases nothing");
+    let proposal = app.sanctions_of_holder(holder)[0];
+    let mut other = app.browser();
+    other.login(second_supervisor(&app), PASSWORD).await;
+    other.get("/sanctions").await;
+    let page = other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "証拠を確認")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.sanction_state(proposal), SanctionState::Applied);
+
+    // No photo file, no transcription, no address; the records an auditor needs stay.
+    assert!(crate::intake::files_under(&images).is_empty(), "{:?}", crate::intake::files_under(&images));
+    assert!(app.images_of(handbook).is_empty());
+    assert!(app.fields_of(handbook).is_none());
+    assert_eq!(app.transcriptions_of(handbook), 0);
+    let row = app.holder("MR-DELETE01").unwrap();
+    assert!(row.email.is_none() && row.deleted_at.is_some());
+    assert_eq!(card_status(&app, "MR-DELETE01").await, "revoked");
+    assert_eq!(app.sanctions_of_holder(holder).len(), 1, "the sanction stays");
+    let mut conn = app.pool.get().unwrap();
+    let report = handbook_admin::audit::verify(&mut conn).expect("the chain still verifies");
+    assert!(report.events > 0);
+    // Deleted once: a second deletion is refused at the proposal.
+    let page = sanction(&mut sup, holder, "3(5)(ii)", "delete", "もう一度抹消を試みる記録").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+});
+
+dual_test!(email_deletion_removes_only_the_address, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-DELMAIL1").await;
+    assert!(app.holder("MR-DELMAIL1").unwrap().email.is_some());
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    sanction(&mut sup, holder, "3(5)(i)", "delete_email", "3年間すべての通知が届かなかった").await;
+    let proposal = app.sanctions_of_holder(holder)[0];
+    let mut other = app.browser();
+    other.login(second_supervisor(&app), PASSWORD).await;
+    other.get("/sanctions").await;
+    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    let row = app.holder("MR-DELMAIL1").unwrap();
+    assert!(row.email.is_none());
+    assert!(row.deleted_at.is_none(), "the ID itself stays");
+    assert_eq!(card_status(&app, "MR-DELMAIL1").await, "active");
 });

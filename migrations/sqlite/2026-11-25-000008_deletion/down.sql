@@ -1,0 +1,1 @@
+ALTER TABLE holders DROP COLUMN deleted_at;

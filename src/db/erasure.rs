@@ -1,0 +1,51 @@
+//! Erasing a holder's personal data (抹消 and e-mail deletion), inside the sanction's
+//! transaction. What auditors need stays: the holder row with its public ID and status, the
+//! sanctions, decisions (staff notes), reports and the audit chain, which still verifies.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{defects, handbook_fields, handbook_images, handbooks, holders, notifications, transcriptions};
+
+/// The erased notice text: the outbox row stays (it was sent, or failed), its words do not.
+const ERASED: &str = "（抹消により削除）";
+
+/// Erases the e-mail address, from the holder and from notices not yet sent.
+pub fn email(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<()> {
+    diesel::update(holders::table.find(holder_id))
+        .set((holders::email.eq(None::<String>), holders::updated_at.eq(at), holders::version.eq(holders::version + 1)))
+        .execute(conn)?;
+    diesel::update(notifications::table.filter(notifications::holder_id.eq(holder_id)))
+        .set(notifications::recipient.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Erases everything personal of the holder and returns the photo store keys (full photos and
+/// thumbnails) to remove once the transaction has committed.
+pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<Vec<String>> {
+    let ids: Vec<i64> = handbooks::table.filter(handbooks::holder_id.eq(holder_id)).select(handbooks::id).load(conn)?;
+    let keys: Vec<(String, String)> = handbook_images::table
+        .filter(handbook_images::handbook_id.eq_any(&ids))
+        .select((handbook_images::storage_key, handbook_images::thumb_key))
+        .load(conn)?;
+    diesel::delete(handbook_images::table.filter(handbook_images::handbook_id.eq_any(&ids))).execute(conn)?;
+    diesel::delete(handbook_fields::table.filter(handbook_fields::handbook_id.eq_any(&ids))).execute(conn)?;
+    diesel::delete(transcriptions::table.filter(transcriptions::handbook_id.eq_any(&ids))).execute(conn)?;
+    diesel::update(defects::table.filter(defects::handbook_id.eq_any(&ids)))
+        .set((defects::before_value.eq(None::<String>), defects::after_value.eq(None::<String>)))
+        .execute(conn)?;
+    diesel::update(notifications::table.filter(notifications::holder_id.eq(holder_id)))
+        .set((notifications::recipient.eq(None::<String>), notifications::body.eq(ERASED)))
+        .execute(conn)?;
+    diesel::update(holders::table.find(holder_id))
+        .set((
+            holders::email.eq(None::<String>),
+            holders::deleted_at.eq(at),
+            holders::updated_at.eq(at),
+            holders::version.eq(holders::version + 1),
+        ))
+        .execute(conn)?;
+    Ok(keys.into_iter().flat_map(|(full, thumb)| [full, thumb]).collect())
+}
