@@ -69,6 +69,9 @@ pub struct Profile {
     pub handbooks: Vec<HolderHandbook>,
     pub sanctions: Vec<SanctionLine>,
     pub notices: Vec<NoticeLine>,
+    /// The latest consent to the terms and to the privacy policy: version and when.
+    pub terms: Option<(String, time::PrimitiveDateTime)>,
+    pub privacy: Option<(String, time::PrimitiveDateTime)>,
 }
 
 /// The profile of one holder, or `None` for an unknown id; the view is audited.
@@ -84,6 +87,8 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         suspensions: db::sanctions::suspensions_of(conn, holder_id)?,
         sanctions: db::sanctions::of_holder(conn, holder_id, 50)?,
         notices: db::notifications::of_holder(conn, holder_id, 50)?,
+        terms: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Terms)?,
+        privacy: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Privacy)?,
         handbooks,
         holder,
     };

@@ -17,6 +17,7 @@ use crate::db::{self, DbConnection, write_tx};
 use crate::domain::holder_state::{Event, GateRefusal, HolderState};
 use crate::domain::notice;
 use crate::domain::sanctions::{self, Action, Article, SanctionError, SanctionState};
+use crate::domain::terms::Document;
 use crate::error::Fault;
 
 /// Why a sanction did not happen.
@@ -98,6 +99,7 @@ pub fn request_in(
             None => state.clone(),
         };
         let proposal = req.action.needs_second_supervisor();
+        let terms = db::consents::latest(c, holder_id, Document::Terms)?.map(|(v, _)| v);
         let sanction_id = db::sanctions::insert(
             c,
             &NewSanction {
@@ -111,6 +113,7 @@ pub fn request_in(
                 requested_at: now,
                 effective_at: (!proposal).then_some(now),
                 without_notice: req.article.without_notice(),
+                terms_version: terms.as_deref(),
             },
         )?;
         if proposal {
@@ -203,6 +206,7 @@ pub fn hold_for_fraud(
     let now = to_db(acting.now);
     let article = Article::FraudAtReview;
     let state = db::sanctions::holder_state(c, holder)?;
+    let terms = db::consents::latest(c, holder.id, Document::Terms)?.map(|(v, _)| v);
     let record_row = |c: &mut DbConnection, action: Action, state: SanctionState| {
         db::sanctions::insert(
             c,
@@ -217,6 +221,7 @@ pub fn hold_for_fraud(
                 requested_at: now,
                 effective_at: (state == SanctionState::Applied).then_some(now),
                 without_notice: article.without_notice(),
+                terms_version: terms.as_deref(),
             },
         )
     };

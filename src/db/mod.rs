@@ -22,6 +22,7 @@ macro_rules! select_for_update {
 
 pub mod audit;
 pub mod bulk;
+pub mod consents;
 pub mod counts;
 pub mod decisions;
 pub mod erasure;

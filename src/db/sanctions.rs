@@ -41,6 +41,8 @@ pub struct NewSanction<'a> {
     /// When it took effect (taken at once), or `None` for a proposal.
     pub effective_at: Option<PrimitiveDateTime>,
     pub without_notice: bool,
+    /// The terms version in force for the holder (their latest consent), when known.
+    pub terms_version: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewSanction<'_>) -> QueryResult<i64> {
@@ -56,6 +58,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewSanction<'_>) -> QueryResult<i64
             sanctions::requested_at.eq(new.requested_at),
             sanctions::effective_at.eq(new.effective_at),
             sanctions::without_notice.eq(new.without_notice),
+            sanctions::terms_version.eq(new.terms_version),
         ))
         .returning(sanctions::id)
         .get_result(conn)
@@ -106,6 +109,7 @@ pub struct SanctionLine {
     pub requested_by_name: Option<String>,
     pub requested_at: PrimitiveDateTime,
     pub without_notice: bool,
+    pub terms_version: Option<String>,
 }
 
 macro_rules! sanction_line {
@@ -122,6 +126,7 @@ macro_rules! sanction_line {
             staff::display_name.nullable(),
             sanctions::requested_at,
             sanctions::without_notice,
+            sanctions::terms_version,
         )
     };
 }

@@ -187,6 +187,17 @@ diesel::table! {
         without_notice -> Bool,
         decision_note -> Nullable<Text>,
         notification_id -> Nullable<BigInt>,
+        terms_version -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    holder_consents (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        document -> Text,
+        version -> Text,
+        agreed_at -> Timestamp,
     }
 }
 
@@ -287,4 +298,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     handbook_counts,
     holder_suspensions,
     lost_device_reports,
+    holder_consents,
 );

@@ -314,6 +314,8 @@ pub fn seed(conn: &mut DbConnection, store: &ImageStore, count: usize, now: Offs
                 email: EmailAddress::parse(&format!("{}@example.invalid", holder.public_id.to_lowercase())).ok(),
                 kind: holder.facts.kind,
                 proxy: holder.proxy,
+                terms_version: crate::domain::terms::Version::parse("v7"),
+                privacy_version: crate::domain::terms::Version::parse("v3"),
             };
             let submitted = now - Duration::hours(holder.hours_waiting) - Duration::minutes((created * 7 % 60) as i64);
             let submission = Submission {

@@ -13,5 +13,6 @@ pub mod review;
 pub mod sanctions;
 pub mod search;
 pub mod staff;
+pub mod terms;
 pub mod transcription;
 pub mod wareki;

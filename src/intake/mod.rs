@@ -16,6 +16,7 @@ use crate::domain::email::EmailAddress;
 pub use crate::domain::handbook::Channel;
 use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::domain::holder::{HolderStatus, PublicId};
+use crate::domain::terms::{Document, Version};
 use crate::error::Fault;
 use crate::images::{ImageStore, Processed};
 
@@ -28,6 +29,10 @@ pub struct Metadata {
     pub email: Option<EmailAddress>,
     pub kind: HandbookKind,
     pub proxy: bool,
+    /// The versions of the terms of use and privacy policy the holder agreed to in the app,
+    /// when it sends them.
+    pub terms_version: Option<Version>,
+    pub privacy_version: Option<Version>,
 }
 
 /// The app's `metadata` part as sent.
@@ -40,6 +45,10 @@ struct MetadataJson {
     kind: String,
     #[serde(default)]
     proxy: bool,
+    #[serde(default)]
+    terms_version: Option<String>,
+    #[serde(default)]
+    privacy_version: Option<String>,
 }
 
 /// Why metadata was refused; the message names the field, never its value.
@@ -53,6 +62,8 @@ pub enum MetadataError {
     Email,
     #[error("kind must be physical, mental or intellectual")]
     Kind,
+    #[error("terms_version and privacy_version must be 1-20 letters, digits, dots or hyphens")]
+    Version,
 }
 
 impl Metadata {
@@ -66,6 +77,16 @@ impl Metadata {
             },
             kind: HandbookKind::parse(&raw.kind).ok_or(MetadataError::Kind)?,
             proxy: raw.proxy,
+            terms_version: raw
+                .terms_version
+                .as_deref()
+                .map(|v| Version::parse(v).ok_or(MetadataError::Version))
+                .transpose()?,
+            privacy_version: raw
+                .privacy_version
+                .as_deref()
+                .map(|v| Version::parse(v).ok_or(MetadataError::Version))
+                .transpose()?,
         })
     }
 }
@@ -189,6 +210,15 @@ fn insert_rows(
     let meta = submission.metadata;
     let public_id = meta.holder_public_id.as_str();
     let (holder_id, email_changed) = holder_for(conn, submission, at)?;
+    // The app speaks for the holder: the versions agreed to in it are the holder's consent.
+    if submission.channel == Channel::App {
+        for (document, version) in [(Document::Terms, &meta.terms_version), (Document::Privacy, &meta.privacy_version)]
+        {
+            if let Some(version) = version {
+                db::consents::record(conn, holder_id, document, version, at)?;
+            }
+        }
+    }
 
     // Lock the open registrations too: a reviewer claiming one right now must either finish
     // first (and be seen as in review) or wait. Lock order, as every writer: holder,

@@ -87,6 +87,7 @@ pub struct HandbookLine {
 }
 
 pub struct SanctionView {
+    pub terms: String,
     pub action: &'static str,
     pub article: &'static str,
     pub state: &'static str,
@@ -115,6 +116,7 @@ struct ProfilePage {
     registered: String,
     withdrawal: Option<String>,
     deleted: Option<String>,
+    consents: Vec<String>,
     shows_numbers: bool,
     in_force: Vec<SuspensionLine>,
     history: Vec<SuspensionLine>,
@@ -170,6 +172,13 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
         myna_link: h.myna_link.clone(),
         registered: datetime_jst(from_db(h.created_at)),
         deleted: h.deleted_at.map(|t| datetime_jst(from_db(t))),
+        consents: [("利用規約", &p.terms), ("プライバシーポリシー", &p.privacy)]
+            .into_iter()
+            .map(|(doc, c)| match c {
+                Some((v, at)) => format!("{doc}: {v}（{}に同意）", datetime_jst(from_db(*at))),
+                None => format!("{doc}: 同意の記録なし"),
+            })
+            .collect(),
         withdrawal: h.withdrawn_at.map(|t| {
             let reason = h.withdrawal_reason.map(|r| r.label()).unwrap_or_default();
             format!("{}（{reason}）", datetime_jst(from_db(t)))
@@ -193,6 +202,7 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .sanctions
             .iter()
             .map(|s| SanctionView {
+                terms: s.terms_version.clone().map(|v| format!("規約 {v}")).unwrap_or_else(|| "規約の版 不明".into()),
                 action: s.action.label(),
                 article: s.article.label(),
                 state: s.state.label(),

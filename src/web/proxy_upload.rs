@@ -97,7 +97,8 @@ pub async fn submit(
     let (Some(received), Some(public_id), Some(kind), true) = (received, public_id, kind, errors.is_empty()) else {
         return rerender(&staff, errors, values);
     };
-    let metadata = Metadata { holder_public_id: public_id, email, kind, proxy: true };
+    let metadata =
+        Metadata { holder_public_id: public_id, email, kind, proxy: true, terms_version: None, privacy_version: None };
     let now = state.clock.now();
     let (staff_id, request_id, note2) = (staff.id, staff.request_id.clone(), note.clone());
     let store = state.images.clone();

@@ -319,3 +319,41 @@ dual_test!(email_deletion_removes_only_the_address, |db: TestDb| async move {
     assert!(row.deleted_at.is_none(), "the ID itself stays");
     assert_eq!(card_status(&app, "MR-DELMAIL1").await, "active");
 });
+
+dual_test!(consents_are_kept_with_their_versions_and_sanctions_cite_the_terms_in_force, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "metadata",
+            r#"{"holder_public_id":"MR-CONSENT1","email":"c@example.jp","kind":"physical","terms_version":"v7","privacy_version":"v3"}"#,
+        )
+        .part("image", reqwest::multipart::Part::bytes(fixtures::jpeg(120, 80)).file_name("p.jpg"));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/registrations", app.address))
+        .bearer_auth(TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let holder = app.holder("MR-CONSENT1").unwrap().id;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get(&format!("/holders/{holder}")).await;
+    assert!(page.body.contains("利用規約: v7") && page.body.contains("プライバシーポリシー: v3"), "consents shown");
+    let page = sanction(&mut sup, holder, "3(2)", "warning", "第三者に画面を見せて利用させた疑い").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = sup.get(&format!("/holders/{holder}")).await;
+    assert!(page.body.contains("規約 v7"), "the sanction cites the terms version in force");
+    // A bad version label is refused with its code.
+    let form = reqwest::multipart::Form::new()
+        .text("metadata", r#"{"holder_public_id":"MR-CONSENT2","kind":"physical","terms_version":"第7版"}"#)
+        .part("image", reqwest::multipart::Part::bytes(fixtures::jpeg(120, 80)).file_name("p.jpg"));
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/registrations", app.address))
+        .bearer_auth(TOKEN)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+});
