@@ -45,7 +45,16 @@ fn search_kind(search: &Search) -> &'static str {
 
 /// Finds holders and records the search.
 pub fn search(conn: &mut DbConnection, query: &str, key: &[u8], acting: &Acting<'_>) -> Result<Vec<HolderHit>, Fault> {
-    let search = Search::classify(query);
+    let search = match Search::classify(query) {
+        // The support center finds a caller by what the caller gives: the public ID or the
+        // address. A search by handbook number or name would tell who holds which handbook.
+        Search::Number { .. } | Search::KanaPrefix(_) | Search::NamePrefix(_)
+            if !acting.role.sees_handbook_numbers() && acting.role != crate::domain::staff::Role::Auditor =>
+        {
+            Search::None
+        }
+        other => other,
+    };
     let hits = db::holders::search(conn, &search, SEARCH_LIMIT)?;
     if search != Search::None {
         let fingerprint = query_fingerprint(key, query.trim());

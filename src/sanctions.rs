@@ -96,9 +96,14 @@ pub fn request_in(
         // Refused now if the gate would refuse it (an ended ID), even when only proposed.
         let next = match event {
             Some(e) => state.apply(e)?,
+            None if state.ended() => return Err(GateRefusal::Ended.into()),
             None => state.clone(),
         };
         let proposal = req.action.needs_second_supervisor();
+        // One proposal of an action at a time: a second would wait for a decision already due.
+        if proposal && db::sanctions::proposal_pending(c, holder_id, req.action)? {
+            return Err(SanctionError::AlreadyProposed.into());
+        }
         let terms = db::consents::latest(c, holder_id, Document::Terms)?.map(|(v, _)| v);
         let sanction_id = db::sanctions::insert(
             c,
@@ -159,8 +164,8 @@ fn decide_in_tx(
     }
     let now = to_db(acting.now);
     write_tx(conn, |c| {
-        // Lock order: holder, then sanction.
-        let holder_id = db::sanctions::lock(c, sanction_id)?.ok_or(SanctionFailure::NotFound)?.holder_id;
+        // Lock order: holder, then sanction (its holder never changes, so it is read unlocked).
+        let holder_id = db::sanctions::holder_of(c, sanction_id)?.ok_or(SanctionFailure::NotFound)?;
         let holder = db::holders::lock(c, holder_id)?.ok_or(SanctionFailure::NotFound)?;
         let proposal = db::sanctions::lock(c, sanction_id)?.ok_or(SanctionFailure::NotFound)?;
         sanctions::may_decide(proposal.state, proposal.requested_by, acting.staff_id)?;
@@ -235,6 +240,9 @@ pub fn hold_for_fraud(
         db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
         record(c, acting, "sanction.applied", holder.id, hold, Action::Suspend, article)?;
     }
+    if db::sanctions::proposal_pending(c, holder.id, Action::Deprive)? {
+        return Ok(None);
+    }
     let proposal = record_row(c, Action::Deprive, SanctionState::Proposed)?;
     record(c, acting, "sanction.proposed", holder.id, proposal, Action::Deprive, article)?;
     Ok(Some(proposal))
@@ -260,12 +268,21 @@ fn take_effect(
         Action::Suspend => db::sanctions::start_suspension(c, holder.id, article, sanction_id, now)?,
         Action::Reinstate => {
             db::sanctions::lift_suspension(c, holder.id, article, acting.staff_id, note, now)?;
+            if article == Article::LostPhone {
+                // The lost-phone reports behind it are over, however it was lifted.
+                db::lost_device::close_open(c, holder.id, now)?;
+            }
         }
         Action::Delete => erased = db::erasure::holder(c, holder.id, now)?,
         Action::DeleteEmail => db::erasure::email(c, holder.id, now)?,
         _ => {}
     }
-    db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
+    // A withdrawn ID stays withdrawn when its data is erased (its card answers "withdrawn").
+    let status = match (action, holder.status) {
+        (Action::Delete, crate::domain::holder::HolderStatus::Withdrawn) => holder.status,
+        _ => next.status(),
+    };
+    db::holders::set_state(c, holder.id, status, next.coupon_suspended, now)?;
     let erasing = matches!(action, Action::Delete | Action::DeleteEmail);
     if !article.without_notice() && !erasing {
         let message = notice::sanction(action, article);

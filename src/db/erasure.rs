@@ -1,12 +1,16 @@
 //! Erasing a holder's personal data (抹消 and e-mail deletion), inside the sanction's
 //! transaction. What auditors need stays: the holder row with its public ID and status, the
-//! sanctions, decisions (staff notes), reports and the audit chain, which still verifies.
+//! sanctions and decisions with the staff's own reasons (notes), reports, photo-access grants
+//! (staff reasons, no holder data) and the audit chain, which still verifies. Everything that
+//! came from the holder or was written to them goes.
 
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::{defects, handbook_fields, handbook_images, handbooks, holders, notifications, transcriptions};
+use super::schema::{
+    decisions, defects, handbook_fields, handbook_images, handbooks, holders, notifications, transcriptions,
+};
 
 /// The erased notice text: the outbox row stays (it was sent, or failed), its words do not.
 const ERASED: &str = "（抹消により削除）";
@@ -36,8 +40,17 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
     diesel::update(defects::table.filter(defects::handbook_id.eq_any(&ids)))
         .set((defects::before_value.eq(None::<String>), defects::after_value.eq(None::<String>)))
         .execute(conn)?;
+    // What the holder was told (and the corrected values, which are the handbook's words).
+    diesel::update(decisions::table.filter(decisions::handbook_id.eq_any(&ids)))
+        .set((decisions::holder_message.eq(""), decisions::corrections.eq("[]")))
+        .execute(conn)?;
     diesel::update(notifications::table.filter(notifications::holder_id.eq(holder_id)))
-        .set((notifications::recipient.eq(None::<String>), notifications::body.eq(ERASED)))
+        .set((
+            notifications::recipient.eq(None::<String>),
+            notifications::subject.eq(ERASED),
+            notifications::body.eq(ERASED),
+            notifications::last_error.eq(None::<String>),
+        ))
         .execute(conn)?;
     diesel::update(holders::table.find(holder_id))
         .set((

@@ -81,21 +81,6 @@ pub fn set_state(
         .execute(conn)
 }
 
-pub fn set_status(
-    conn: &mut DbConnection,
-    id: i64,
-    status: HolderStatus,
-    now: PrimitiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(holders::table.find(id))
-        .set((
-            holders::status.eq(status.as_str()),
-            holders::updated_at.eq(now),
-            holders::version.eq(holders::version + 1),
-        ))
-        .execute(conn)
-}
-
 pub fn set_email(conn: &mut DbConnection, id: i64, email: &str, now: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(holders::table.find(id))
         .set((holders::email.eq(email), holders::updated_at.eq(now), holders::version.eq(holders::version + 1)))

@@ -162,3 +162,16 @@ pub fn holder_named(conn: &mut DbConnection, public_id: Option<&str>, email: Opt
     };
     query.first(conn).optional()
 }
+
+/// Closes the holder's open reports (suspended, not yet reinstated) when the lost-phone
+/// suspension is lifted, so a later refused read is not taken for theirs.
+pub fn close_open(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        lost_device_reports::table
+            .filter(lost_device_reports::holder_id.eq(holder_id))
+            .filter(lost_device_reports::suspended_at.is_not_null())
+            .filter(lost_device_reports::reinstated_at.is_null()),
+    )
+    .set(lost_device_reports::reinstated_at.eq(at))
+    .execute(conn)
+}

@@ -70,6 +70,22 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SanctionRow>
     select_for_update!(conn, sanctions::table.find(id).select(SanctionRow::as_select()), first).optional()
 }
 
+/// The holder a sanction is about.
+pub fn holder_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64>> {
+    sanctions::table.find(id).select(sanctions::holder_id).first(conn).optional()
+}
+
+/// Whether a proposal of this action waits for a second supervisor on the holder.
+pub fn proposal_pending(conn: &mut DbConnection, holder_id: i64, action: Action) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sanctions::table
+            .filter(sanctions::holder_id.eq(holder_id))
+            .filter(sanctions::action.eq(action.code()))
+            .filter(sanctions::state.eq(SanctionState::Proposed.code())),
+    ))
+    .get_result(conn)
+}
+
 /// Records a four-eyes decision.
 pub fn decided(
     conn: &mut DbConnection,

@@ -110,8 +110,15 @@ pub fn unreachable_since(
         .group_by(notifications::holder_id)
         .select((notifications::holder_id, max(notifications::sent_at)))
         .load(conn)?;
-    let public_ids: Vec<(i64, String)> =
-        holders::table.filter(holders::id.eq_any(&ids)).select((holders::id, holders::public_id)).load(conn)?;
+    // Only IDs still standing, with an address to lose: an ended or erased one is done with.
+    let ended = [HolderStatus::Revoked.as_str(), HolderStatus::Withdrawn.as_str()];
+    let public_ids: Vec<(i64, String)> = holders::table
+        .filter(holders::id.eq_any(&ids))
+        .filter(holders::deleted_at.is_null())
+        .filter(holders::email.is_not_null())
+        .filter(holders::status.ne_all(ended))
+        .select((holders::id, holders::public_id))
+        .load(conn)?;
     Ok(failed
         .into_iter()
         .filter_map(|(holder_id, first, failures)| {

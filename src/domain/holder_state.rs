@@ -103,7 +103,7 @@ impl HolderState {
         Self { standing, suspensions: BTreeSet::new(), coupon_suspended: false }
     }
 
-    fn ended(&self) -> bool {
+    pub fn ended(&self) -> bool {
         matches!(self.standing, Standing::Revoked | Standing::Withdrawn | Standing::Deleted)
     }
 

@@ -240,6 +240,8 @@ pub enum SanctionError {
     NotAllowedForRole,
     #[error("この処分はまだコンソールで実施できません。システム管理者に相談してください。")]
     NotYetSupported,
+    #[error("同じ処分の起案がすでに承認待ちです。")]
+    AlreadyProposed,
 }
 
 /// Who may ask for what: supervisors for every sanction; the support center only the

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::access::{HolderViewers, SupportDesk};
+use super::access::{HolderViewers, Supervisors};
 use super::auth::{CurrentStaff, RequireRole};
 use super::error::{AppError, AppResult};
 use super::format::datetime_jst;
@@ -36,6 +36,8 @@ struct SearchPage {
     layout: Layout,
     q: String,
     searched: bool,
+    /// The support center searched by something other than an ID or address.
+    restricted: bool,
     hits: Vec<HolderHit>,
 }
 
@@ -63,6 +65,8 @@ pub async fn search(
     let page = SearchPage {
         layout: Layout::for_staff(&staff, "利用者検索", "/holders"),
         searched: !q.trim().is_empty(),
+        restricted: staff.role == Role::Support
+            && matches!(Search::classify(&q), Search::Number { .. } | Search::KanaPrefix(_) | Search::NamePrefix(_)),
         q,
         hits,
     };
@@ -143,8 +147,12 @@ fn suspension_line(s: &crate::db::sanctions::SuspensionRow) -> SuspensionLine {
     }
 }
 
-/// The articles this role may cite.
+/// The articles this role may cite on the profile (supervisors only: the support center
+/// acts through its reports).
 fn articles_for(role: Role) -> Vec<Article> {
+    if role != Role::Supervisor {
+        return Vec::new();
+    }
     Article::ALL.into_iter().filter(|a| Action::ALL.iter().any(|x| sanctions::role_may_request(role, *a, *x))).collect()
 }
 
@@ -208,7 +216,8 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
                 state: s.state.label(),
                 requested: datetime_jst(from_db(s.requested_at)),
                 by: s.requested_by_name.clone().unwrap_or_else(|| "システム".into()),
-                note: s.note.clone(),
+                // Review notes may quote what the handbook says: not for the support center.
+                note: if staff.role == Role::Support { "—".into() } else { s.note.clone() },
                 without_notice: s.without_notice,
             })
             .collect(),
@@ -237,7 +246,8 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .collect(),
         note: kept.note,
         errors: kept.errors,
-        may_sanction: matches!(staff.role, Role::Supervisor | Role::Support),
+        // The support center acts through its lost-phone reports, which identify the caller.
+        may_sanction: staff.role == Role::Supervisor,
     }
 }
 
@@ -346,7 +356,7 @@ async fn sanction_request(
 
 pub async fn sanction(
     state: web::Data<AppState>,
-    staff: RequireRole<SupportDesk>,
+    staff: RequireRole<Supervisors>,
     id: web::Path<i64>,
     form: web::Form<SanctionForm>,
 ) -> AppResult<HttpResponse> {
@@ -361,10 +371,12 @@ pub struct ReinstateForm {
     note: String,
 }
 
-/// Lifts one suspension, its cause named (CONTRACT: `POST /holders/{id}/reinstate`).
+/// Lifts one suspension, its cause named (CONTRACT: `POST /holders/{id}/reinstate`). The
+/// support center lifts a lost-phone suspension through its report, after identifying the
+/// holder again; here a supervisor lifts any.
 pub async fn reinstate(
     state: web::Data<AppState>,
-    staff: RequireRole<SupportDesk>,
+    staff: RequireRole<Supervisors>,
     id: web::Path<i64>,
     form: web::Form<ReinstateForm>,
 ) -> AppResult<HttpResponse> {

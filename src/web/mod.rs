@@ -97,8 +97,8 @@ route_table! {
     get  "/images/{id}/thumb" => photos::thumb, ImageViewers;
     get  "/holders" => holders::search, HolderViewers;
     get  "/holders/{id}" => holders::profile, HolderViewers;
-    post "/holders/{id}/sanctions" => holders::sanction, SupportDesk;
-    post "/holders/{id}/reinstate" => holders::reinstate, SupportDesk;
+    post "/holders/{id}/sanctions" => holders::sanction, Supervisors;
+    post "/holders/{id}/reinstate" => holders::reinstate, Supervisors;
     post "/holders/{id}/withdrawal" => holders::withdraw, Supervisors;
     get  "/worklists" => worklists::show, Supervisors;
     get  "/sanctions" => sanctions::list, Supervisors;

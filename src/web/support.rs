@@ -251,6 +251,17 @@ async fn answer(
 ) -> AppResult<HttpResponse> {
     let birth_date = wareki::parse(&form.birth_date, Accept::Day).ok().map(|d| d.date);
     let typed = (form.birth_date.clone(), form.fact.clone());
+    // What the agent could not type is a form error, not a failed identification.
+    let mut errors = FormErrors::default();
+    if birth_date.is_none() {
+        errors.add("birth_date", "生年月日を「昭和45年6月7日」や「1970-06-07」の形で入力してください。");
+    }
+    if form.fact.trim().is_empty() {
+        errors.add("fact", "質問への答えを入力してください。");
+    }
+    if !errors.is_empty() {
+        return report_page(state, staff, id, StatusCode::UNPROCESSABLE_ENTITY, errors, typed, None).await;
+    }
     let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
     let fact = form.fact;
     let result = state

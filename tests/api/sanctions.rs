@@ -99,19 +99,48 @@ dual_test!(an_article_allows_only_its_actions_and_a_note_is_required, |db: TestD
     assert_eq!(offered, ["利用停止", "利用再開"]);
 });
 
-dual_test!(the_support_center_suspends_lost_phones_only_and_never_sees_numbers, |db: TestDb| async move {
+dual_test!(the_support_center_acts_only_through_reports_and_never_sees_numbers_or_notes, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let holder = active_holder(&app, "MR-SANC0003").await;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    sanction(&mut sup, holder, "2(4)", "suspend", "調査中につき保留、手帳番号第1000001号の照合待ち").await;
     let mut support = app.signed_in(Role::Support).await;
-    let page = sanction(&mut support, holder, "2(4)", "suspend", "サポートが不正を疑った").await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("権限がありません"));
+    // No sanction or reinstatement from the profile: only through a report that identified
+    // the caller.
     let page = sanction(&mut support, holder, "3(4)", "suspend", "本人から紛失の連絡（問い合わせフォーム）").await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-    assert_eq!(card_status(&app, "MR-SANC0003").await, "suspended");
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = support
+        .post(&format!("/holders/{holder}/reinstate"), &[("article", "2(4)"), ("note", "解除したい理由を記録")])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
     let profile = support.get(&format!("/holders/{holder}")).await;
     assert!(!profile.body.contains("発行元・番号"), "no number column for the support center");
+    assert!(!profile.body.contains("第1000001号"), "review notes are not shown to the support center");
+    assert!(!profile.body.contains("処分を記録する"), "no sanction form");
     assert_eq!(support.get("/sanctions").await.status, StatusCode::FORBIDDEN);
+    // Found by ID or address, not by what the handbook says.
+    let page = support.get("/holders?q=%E3%81%9F%E3%81%8B%E3%81%AF%E3%81%97").await;
+    assert!(page.body.contains("利用者IDまたはメールアドレスで検索してください"));
+});
+
+dual_test!(one_proposal_of_an_action_at_a_time_and_nothing_on_an_ended_id, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-SANC0008").await;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "2(4)", "deprive", "他人の手帳の写真であることを確認").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let page = sanction(&mut sup, holder, "3(2)", "deprive", "第三者による利用の申告もあった").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("すでに承認待ち"));
+    let proposal = app.sanctions_of_holder(holder)[0];
+    let mut other = app.browser();
+    other.login(second_supervisor(&app), PASSWORD).await;
+    other.get("/sanctions").await;
+    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    // A warning is a sanction too: not on an ended ID.
+    let page = sanction(&mut sup, holder, "3(2)", "warning", "剥奪後に警告を送ろうとした").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.audit_count("sanction.applied"), 0);
 });
 
 dual_test!(deprivation_needs_a_second_supervisor_and_ends_the_id, |db: TestDb| async move {

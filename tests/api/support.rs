@@ -125,6 +125,19 @@ dual_test!(an_unknown_caller_reads_like_a_wrong_answer_and_repeats_are_flagged, 
     assert!(events.iter().all(|e| !e.details.contains("違う答え") && !e.details.contains("H6")));
 });
 
+dual_test!(answers_that_cannot_be_read_are_form_errors_not_failed_identifications, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    approved_holder(&app, "MR-LOST0004").await;
+    let mut agent = app.signed_in(Role::Support).await;
+    let report = open_report(&mut agent, "MR-LOST0004").await;
+    agent.get(&report).await;
+    let page = agent.post(&format!("{report}/verify"), &[("birth_date", "むかし"), ("fact", "")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("birth_date").as_deref(), Some("むかし"), "kept as typed");
+    assert!(page.body.contains("生年月日を") && page.body.contains("質問への答えを"));
+    assert_eq!(app.audit_count("lost_device.not_verified"), 0, "not counted as a mismatch");
+});
+
 dual_test!(a_report_form_with_mistakes_comes_back_filled_in, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let mut agent = app.signed_in(Role::Support).await;
