@@ -81,6 +81,8 @@ pub struct Profile {
     /// The latest consent to the terms and to the privacy policy: version and when.
     pub terms: Option<(String, time::PrimitiveDateTime)>,
     pub privacy: Option<(String, time::PrimitiveDateTime)>,
+    /// Disclosures to third parties: to whom, basis, what, when.
+    pub disclosures: Vec<(String, String, String, time::PrimitiveDateTime)>,
 }
 
 /// The profile of one holder, or `None` for an unknown id; the view is audited.
@@ -98,6 +100,7 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         notices: db::notifications::of_holder(conn, holder_id, 50)?,
         terms: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Terms)?,
         privacy: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Privacy)?,
+        disclosures: db::sanctions::disclosures_of(conn, holder_id)?,
         handbooks,
         holder,
     };

@@ -44,6 +44,21 @@ pub struct Request<'a> {
     pub article: Article,
     pub action: Action,
     pub note: &'a str,
+    /// For a disclosure: to whom, on what basis, what.
+    pub disclosure: Option<Disclosure<'a>>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Disclosure<'a> {
+    pub recipient: &'a str,
+    pub basis: &'a str,
+    pub disclosed: &'a str,
+}
+
+impl Disclosure<'_> {
+    fn complete(&self) -> bool {
+        [self.recipient, self.basis, self.disclosed].iter().all(|t| (1..=500).contains(&t.trim().chars().count()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +77,9 @@ fn event(action: Action, article: Article) -> Result<Option<Event>, SanctionErro
         Action::CouponSuspend => Some(Event::CouponSuspend),
         Action::Delete => Some(Event::Delete),
         Action::DeleteEmail => Some(Event::DeleteEmail),
-        Action::CancelRegistration | Action::Disclose => return Err(SanctionError::NotYetSupported),
+        // Cancelling the ID registration ends the ID as a deprivation does.
+        Action::CancelRegistration => Some(Event::Deprive),
+        Action::Disclose => None,
     })
 }
 
@@ -88,6 +105,9 @@ pub fn request_in(
         return Err(SanctionError::NotAllowedForRole.into());
     }
     sanctions::check_request(req.article, req.action, req.note)?;
+    if req.action == Action::Disclose && !req.disclosure.is_some_and(|d| d.complete()) {
+        return Err(SanctionError::DisclosureIncomplete.into());
+    }
     let event = event(req.action, req.article)?;
     let now = to_db(acting.now);
     {
@@ -124,6 +144,20 @@ pub fn request_in(
         if proposal {
             record(c, acting, "sanction.proposed", holder_id, sanction_id, req.action, req.article)?;
             return Ok(Outcome::Proposed { sanction_id });
+        }
+        if let (Action::Disclose, Some(d)) = (req.action, req.disclosure) {
+            db::sanctions::record_disclosure(
+                c,
+                &db::sanctions::NewDisclosure {
+                    holder_id,
+                    sanction_id: Some(sanction_id),
+                    recipient: d.recipient.trim(),
+                    basis: d.basis.trim(),
+                    disclosed: d.disclosed.trim(),
+                    disclosed_by: acting.staff_id,
+                    disclosed_at: now,
+                },
+            )?;
         }
         // Only final actions erase, and they are proposals: nothing to remove here.
         take_effect(c, &holder, &next, req.action, req.article, sanction_id, req.note.trim(), acting, now)?;

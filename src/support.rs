@@ -152,7 +152,7 @@ pub fn verify_and_suspend(
             Err(not) => return Ok(not),
         };
         let note = format!("紛失の届出 {}（{}）", report.reference, report.channel.label());
-        let request = Request { article: Article::LostPhone, action: Action::Suspend, note: &note };
+        let request = Request { article: Article::LostPhone, action: Action::Suspend, note: &note, disclosure: None };
         let sanction_id = match crate::sanctions::request_in(c, holder, &request, acting) {
             Ok(Outcome::Applied { sanction_id } | Outcome::Proposed { sanction_id }) => Some(sanction_id),
             // Suspended already by an earlier report: this one records the time it was found so.
@@ -190,7 +190,7 @@ pub fn verify_and_reinstate(
             Err(not) => return Ok(not),
         };
         let note = format!("紛失の届出 {} の本人確認のうえ再開", report.reference);
-        let request = Request { article: Article::LostPhone, action: Action::Reinstate, note: &note };
+        let request = Request { article: Article::LostPhone, action: Action::Reinstate, note: &note, disclosure: None };
         crate::sanctions::request_in(c, holder, &request, acting)?;
         db::lost_device::reinstated(c, report.id, now)?;
         audit::append(

@@ -5,7 +5,7 @@ use time::PrimitiveDateTime;
 
 use super::DbConnection;
 use super::holders::HolderRow;
-use super::schema::{handbooks, holder_suspensions, holders, sanctions, staff};
+use super::schema::{disclosures, handbooks, holder_suspensions, holders, sanctions, staff};
 use crate::domain::handbook::ReviewStatus;
 use crate::domain::holder_state::{HolderState, standing_of};
 use crate::domain::sanctions::{Action, Article, SanctionState};
@@ -271,4 +271,43 @@ pub fn holder_state(conn: &mut DbConnection, holder: &HolderRow) -> QueryResult<
     state.suspensions = suspensions_in_force(conn, holder.id)?.into_iter().map(|s| s.article).collect();
     state.coupon_suspended = holder.coupon_suspended;
     Ok(state)
+}
+
+/// What was disclosed, to whom and on what basis.
+pub struct NewDisclosure<'a> {
+    pub holder_id: i64,
+    pub sanction_id: Option<i64>,
+    pub recipient: &'a str,
+    pub basis: &'a str,
+    pub disclosed: &'a str,
+    pub disclosed_by: i64,
+    pub disclosed_at: PrimitiveDateTime,
+}
+
+pub fn record_disclosure(conn: &mut DbConnection, new: &NewDisclosure<'_>) -> QueryResult<i64> {
+    diesel::insert_into(disclosures::table)
+        .values((
+            disclosures::holder_id.eq(new.holder_id),
+            disclosures::sanction_id.eq(new.sanction_id),
+            disclosures::recipient.eq(new.recipient),
+            disclosures::basis.eq(new.basis),
+            disclosures::disclosed.eq(new.disclosed),
+            disclosures::disclosed_by.eq(new.disclosed_by),
+            disclosures::disclosed_at.eq(new.disclosed_at),
+        ))
+        .returning(disclosures::id)
+        .get_result(conn)
+}
+
+/// A holder's disclosures, newest first: (recipient, basis, what, when).
+pub fn disclosures_of(
+    conn: &mut DbConnection,
+    holder_id: i64,
+) -> QueryResult<Vec<(String, String, String, PrimitiveDateTime)>> {
+    disclosures::table
+        .filter(disclosures::holder_id.eq(holder_id))
+        .order(disclosures::id.desc())
+        .limit(50)
+        .select((disclosures::recipient, disclosures::basis, disclosures::disclosed, disclosures::disclosed_at))
+        .load(conn)
 }

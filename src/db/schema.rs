@@ -192,6 +192,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    disclosures (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        sanction_id -> Nullable<BigInt>,
+        recipient -> Text,
+        basis -> Text,
+        disclosed -> Text,
+        disclosed_by -> BigInt,
+        disclosed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     holder_consents (id) {
         id -> BigInt,
         holder_id -> BigInt,
@@ -299,4 +312,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     holder_suspensions,
     lost_device_reports,
     holder_consents,
+    disclosures,
 );

@@ -176,9 +176,10 @@ impl Action {
         }
     }
 
-    /// Final actions: a proposal that a second supervisor approves (four eyes).
+    /// Final actions: a proposal that a second supervisor approves (four eyes). Cancelling
+    /// the ID registration (art. 15(1)) ends the ID like a deprivation, so it waits too.
     pub fn needs_second_supervisor(self) -> bool {
-        matches!(self, Deprive | Delete | DeleteEmail)
+        matches!(self, Deprive | Delete | DeleteEmail | CancelRegistration)
     }
 }
 
@@ -242,6 +243,8 @@ pub enum SanctionError {
     NotYetSupported,
     #[error("同じ処分の起案がすでに承認待ちです。")]
     AlreadyProposed,
+    #[error("開示する場合は、開示先・根拠・開示した内容をすべて記録してください。")]
+    DisclosureIncomplete,
 }
 
 /// Who may ask for what: supervisors for every sanction; the support center only the
@@ -339,7 +342,7 @@ mod tests {
     #[test]
     fn final_actions_need_four_eyes_and_3_5_acts_without_notice() {
         let four_eyes: Vec<Action> = Action::ALL.into_iter().filter(|a| a.needs_second_supervisor()).collect();
-        assert_eq!(four_eyes, [Deprive, Delete, DeleteEmail]);
+        assert_eq!(four_eyes, [Deprive, Delete, DeleteEmail, CancelRegistration]);
         let silent: Vec<Article> = Article::ALL.into_iter().filter(|a| a.without_notice()).collect();
         assert_eq!(silent, [Unreachable, FraudulentRegistration, TermsViolated, UnfitConduct, ForgedDocuments]);
     }

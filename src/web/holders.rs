@@ -133,6 +133,12 @@ struct ProfilePage {
     article: Option<&'static str>,
     actions: Vec<Choice>,
     note: String,
+    /// The article allows a disclosure: the form asks to whom, why and what.
+    offers_disclosure: bool,
+    recipient: String,
+    basis: String,
+    disclosed: String,
+    disclosures: Vec<String>,
     errors: FormErrors,
     may_sanction: bool,
 }
@@ -162,6 +168,7 @@ struct Kept {
     article: Option<Article>,
     action: Option<Action>,
     note: String,
+    disclosure: [String; 3],
     errors: FormErrors,
 }
 
@@ -245,6 +252,15 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .map(|x| Choice { code: x.code(), label: x.label().into(), checked: Some(x) == kept.action })
             .collect(),
         note: kept.note,
+        offers_disclosure: article.is_some_and(|a| a.allows().contains(&Action::Disclose)),
+        recipient: kept.disclosure[0].clone(),
+        basis: kept.disclosure[1].clone(),
+        disclosed: kept.disclosure[2].clone(),
+        disclosures: p
+            .disclosures
+            .iter()
+            .map(|(to, basis, what, at)| format!("{}: {to}（根拠: {basis}）— {what}", datetime_jst(from_db(*at))))
+            .collect(),
         errors: kept.errors,
         // The support center acts through its lost-phone reports, which identify the caller.
         may_sanction: staff.role == Role::Supervisor,
@@ -293,6 +309,12 @@ pub struct SanctionForm {
     action: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    basis: String,
+    #[serde(default)]
+    disclosed: String,
 }
 
 /// Runs a sanction request; refusals come back on the profile with what was typed.
@@ -311,16 +333,26 @@ async fn sanction_request(
     if action.is_none() {
         errors.add("action", "処分を選んでください。");
     }
-    let kept = |errors| Kept { article, action, note: form.note.clone(), errors };
+    let kept = |errors| Kept {
+        article,
+        action,
+        note: form.note.clone(),
+        disclosure: [form.recipient.clone(), form.basis.clone(), form.disclosed.clone()],
+        errors,
+    };
     let (Some(article), Some(action)) = (article, action) else {
         return show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await;
     };
     let note = form.note.clone();
+    let (recipient, basis, disclosed) = (form.recipient.clone(), form.basis.clone(), form.disclosed.clone());
     let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
     let result = state
         .db(move |conn| {
             let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match crate::sanctions::request(conn, holder_id, &Request { article, action, note: &note }, &acting) {
+            let disclosure =
+                crate::sanctions::Disclosure { recipient: &recipient, basis: &basis, disclosed: &disclosed };
+            let request = Request { article, action, note: &note, disclosure: Some(disclosure) };
+            match crate::sanctions::request(conn, holder_id, &request, &acting) {
                 Ok(outcome) => Ok(Ok(outcome)),
                 Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
                 Err(SanctionFailure::Fault(f)) => Err(f.into()),
@@ -381,7 +413,14 @@ pub async fn reinstate(
     form: web::Form<ReinstateForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let request = SanctionForm { article: form.article, action: Action::Reinstate.code().into(), note: form.note };
+    let request = SanctionForm {
+        article: form.article,
+        action: Action::Reinstate.code().into(),
+        note: form.note,
+        recipient: String::new(),
+        basis: String::new(),
+        disclosed: String::new(),
+    };
     sanction_request(&state, &staff, *id, request).await
 }
 

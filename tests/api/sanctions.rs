@@ -386,3 +386,54 @@ dual_test!(consents_are_kept_with_their_versions_and_sanctions_cite_the_terms_in
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 });
+
+dual_test!(coupon_sanctions_leave_the_id_usable_and_disclosures_are_recorded, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-COUPON01").await;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "15(1)", "coupon_suspend", "クーポンの不正な転売が確認された").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/holders/MR-COUPON01/card", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let card: Value = response.json().await.unwrap();
+    assert_eq!((card["status"].as_str(), card["coupon_suspended"].as_bool()), (Some("active"), Some(true)));
+
+    // A disclosure names to whom, why and what; without them it is refused, as typed.
+    sup.get(&format!("/holders/{holder}?article=15(1)")).await;
+    let form = [
+        ("article", "15(1)"),
+        ("action", "disclose"),
+        ("note", "提携事業者からの照会に回答するため"),
+        ("recipient", "未来交通株式会社"),
+    ];
+    let page = sup.post(&format!("/holders/{holder}/sanctions"), &form).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("recipient").as_deref(), Some("未来交通株式会社"));
+    let form = [
+        ("article", "15(1)"),
+        ("action", "disclose"),
+        ("note", "提携事業者からの照会に回答するため"),
+        ("recipient", "未来交通株式会社"),
+        ("basis", "利用規約第15条第1項"),
+        ("disclosed", "クーポン転売の事実と日付"),
+    ];
+    let page = sup.post(&format!("/holders/{holder}/sanctions"), &form).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let profile = sup.get(&format!("/holders/{holder}")).await;
+    assert!(profile.body.contains("未来交通株式会社（根拠: 利用規約第15条第1項）"));
+
+    // Cancelling the registration ends the ID: a second supervisor decides.
+    let page = sanction(&mut sup, holder, "15(1)", "cancel_registration", "転売が繰り返されたため登録を取り消す").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(card_status(&app, "MR-COUPON01").await, "active", "proposed only");
+    let proposal = app.sanctions_of_holder(holder)[0];
+    let mut other = app.browser();
+    other.login(second_supervisor(&app), PASSWORD).await;
+    other.get("/sanctions").await;
+    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    assert_eq!(card_status(&app, "MR-COUPON01").await, "revoked");
+});

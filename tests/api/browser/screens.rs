@@ -97,6 +97,7 @@ pub const SCREENS: &[Screen] = &[
         submit!("/sanctions"),
         "利用者",
     ),
+    screen("holder profile, coupon article", SUPERVISOR, "/holders/{holder}?article=15(1)", "利用者"),
     screen("sanctions to approve", SUPERVISOR, "/sanctions", "処分の承認"),
     screen("work lists", SUPERVISOR, "/worklists", "作業リスト"),
     screen("dashboard, support", SUPPORT, "/", "ダッシュボード"),
