@@ -83,6 +83,9 @@ pub struct Profile {
     pub privacy: Option<(String, time::PrimitiveDateTime)>,
     /// Disclosures to third parties: to whom, basis, what, when.
     pub disclosures: Vec<(String, String, String, time::PrimitiveDateTime)>,
+    /// What happened to the holder's ID, newest first, from the audit trail.
+    pub timeline: Vec<(crate::db::audit::AuditEventRow, Option<String>)>,
+    pub reports: Vec<crate::db::lost_device::ReportRow>,
 }
 
 /// The profile of one holder, or `None` for an unknown id; the view is audited.
@@ -101,6 +104,8 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         terms: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Terms)?,
         privacy: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Privacy)?,
         disclosures: db::sanctions::disclosures_of(conn, holder_id)?,
+        timeline: db::audit::of_target(conn, "holder", holder_id, 50)?,
+        reports: db::lost_device::of_holder(conn, holder_id, 20)?,
         handbooks,
         holder,
     };

@@ -175,3 +175,13 @@ pub fn close_open(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime
     .set(lost_device_reports::reinstated_at.eq(at))
     .execute(conn)
 }
+
+/// The holder's reports, newest first.
+pub fn of_holder(conn: &mut DbConnection, holder_id: i64, limit: i64) -> QueryResult<Vec<ReportRow>> {
+    lost_device_reports::table
+        .filter(lost_device_reports::holder_id.eq(holder_id))
+        .order(lost_device_reports::id.desc())
+        .limit(limit)
+        .select(ReportRow::as_select())
+        .load(conn)
+}

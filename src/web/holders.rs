@@ -139,8 +139,28 @@ struct ProfilePage {
     basis: String,
     disclosed: String,
     disclosures: Vec<String>,
+    timeline: Vec<(String, &'static str, String)>,
+    reports: Vec<(i64, String, String, &'static str)>,
+    /// The support center and supervisors open the reports.
+    links_reports: bool,
     errors: FormErrors,
     may_sanction: bool,
+}
+
+/// What an audited event on a holder means, for the timeline.
+fn event_label(action: &str) -> &'static str {
+    match action {
+        "sanction.applied" => "処分を実施",
+        "sanction.proposed" => "処分を起案",
+        "sanction.approved" => "処分を承認・実施",
+        "sanction.rejected" => "処分の起案を却下",
+        "holder.withdrawn" => "退会",
+        "holder.email_changed" => "メールアドレスの変更",
+        "holder.viewed" => "プロフィールの閲覧",
+        "lost_device.card_refused" => "停止後のカード表示を拒否",
+        "card.read" => "カードの表示",
+        _ => "操作",
+    }
 }
 
 fn suspension_line(s: &crate::db::sanctions::SuspensionRow) -> SuspensionLine {
@@ -261,6 +281,27 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .iter()
             .map(|(to, basis, what, at)| format!("{}: {to}（根拠: {basis}）— {what}", datetime_jst(from_db(*at))))
             .collect(),
+        timeline: p
+            .timeline
+            .iter()
+            .map(|(e, who)| {
+                let who = who.clone().unwrap_or_else(|| "システム・アプリ".into());
+                (datetime_jst(from_db(e.occurred_at)), event_label(&e.action), who)
+            })
+            .collect(),
+        reports: p
+            .reports
+            .iter()
+            .map(|r| {
+                let state = match (r.suspended_at, r.reinstated_at) {
+                    (_, Some(_)) => "利用再開済",
+                    (Some(_), None) => "利用停止済",
+                    (None, None) => "本人確認待ち・確認できず",
+                };
+                (r.id, r.reference.clone(), datetime_jst(from_db(r.received_at)), state)
+            })
+            .collect(),
+        links_reports: matches!(staff.role, Role::Support | Role::Supervisor),
         errors: kept.errors,
         // The support center acts through its lost-phone reports, which identify the caller.
         may_sanction: staff.role == Role::Supervisor,

@@ -93,6 +93,12 @@ dual_test!(a_support_agent_suspends_a_lost_phone_and_the_report_keeps_its_three_
     for action in ["lost_device.reported", "lost_device.not_verified", "lost_device.suspended", "sanction.applied"] {
         assert_eq!(app.audit_count(action), 1, "{action}");
     }
+    // The profile carries the report and the ID's record.
+    let holder = app.holder("MR-LOST0001").unwrap().id;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let profile = sup.get(&format!("/holders/{holder}")).await;
+    assert!(profile.body.contains(&reference), "the report is listed");
+    assert!(profile.body.contains("停止後のカード表示を拒否") && profile.body.contains("処分を実施"), "the timeline");
 
     // Later: identified again, the ID comes back.
     let page = agent.post(&format!("{report}/reinstate"), &[("birth_date", "1994-03-01"), ("fact", fact)]).await;
