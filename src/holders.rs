@@ -104,7 +104,8 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         terms: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Terms)?,
         privacy: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Privacy)?,
         disclosures: db::sanctions::disclosures_of(conn, holder_id)?,
-        timeline: db::audit::of_target(conn, "holder", holder_id, 50)?,
+        // What changed; views and card reads are in the audit trail, not the timeline.
+        timeline: db::audit::changes_of(conn, "holder", holder_id, &["holder.viewed", "card.read"], 50)?,
         reports: db::lost_device::of_holder(conn, holder_id, 20)?,
         handbooks,
         holder,

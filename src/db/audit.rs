@@ -73,6 +73,25 @@ pub fn of_target(
         .load(conn)
 }
 
+/// The newest changes to one target: like `of_target`, leaving out reads (`except`).
+pub fn changes_of(
+    conn: &mut DbConnection,
+    target_type: &str,
+    target_id: i64,
+    except: &[&str],
+    limit: i64,
+) -> QueryResult<Vec<(AuditEventRow, Option<String>)>> {
+    audit_events::table
+        .left_join(staff::table.on(staff::id.nullable().eq(audit_events::actor_staff_id)))
+        .filter(audit_events::target_type.eq(target_type))
+        .filter(audit_events::target_id.eq(target_id.to_string()))
+        .filter(audit_events::action.ne_all(except))
+        .order(audit_events::seq.desc())
+        .limit(limit)
+        .select((AuditEventRow::as_select(), staff::display_name.nullable()))
+        .load(conn)
+}
+
 /// Events of one action (tests and reports).
 pub fn count_of_action(conn: &mut DbConnection, action: &str) -> QueryResult<i64> {
     audit_events::table.filter(audit_events::action.eq(action)).count().get_result(conn)
