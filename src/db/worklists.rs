@@ -7,7 +7,8 @@ use diesel::sql_types::{BigInt, Date, Text};
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::{holders, notifications};
+use super::schema::{handbook_fields, handbooks, holders, notifications};
+use crate::domain::handbook::HandbookKind;
 use crate::domain::handbook::ReviewStatus;
 use crate::domain::holder::HolderStatus;
 use crate::domain::notice::Delivery;
@@ -129,4 +130,46 @@ pub fn unreachable_since(
         })
         .take(limit as usize)
         .collect())
+}
+
+/// An approved handbook past its expiry.
+#[derive(Queryable, Debug, Clone)]
+pub struct Expired {
+    pub handbook_id: i64,
+    pub kind: HandbookKind,
+    pub expires_on: time::Date,
+    pub holder_id: i64,
+    pub public_id: String,
+}
+
+/// Approved handbooks whose expiry is before `today`, on IDs still standing, oldest expiry
+/// first, after the keyset `(expires_on, handbook id)`. The card already leaves them out;
+/// the holder is due to register the renewed handbook.
+pub fn expired(
+    conn: &mut DbConnection,
+    today: time::Date,
+    after: Option<(time::Date, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Expired>> {
+    let ended = [HolderStatus::Revoked.as_str(), HolderStatus::Withdrawn.as_str()];
+    let mut query = handbooks::table
+        .inner_join(handbook_fields::table)
+        .inner_join(holders::table)
+        .filter(handbooks::status.eq_any(ReviewStatus::APPROVED.map(ReviewStatus::as_str)))
+        .filter(handbook_fields::expires_on.lt(today))
+        .filter(holders::status.ne_all(ended))
+        .select((
+            handbooks::id,
+            handbooks::kind,
+            handbook_fields::expires_on.assume_not_null(),
+            holders::id,
+            holders::public_id,
+        ))
+        .into_boxed();
+    if let Some((date, id)) = after {
+        query = query.filter(
+            handbook_fields::expires_on.gt(date).or(handbook_fields::expires_on.eq(date).and(handbooks::id.gt(id))),
+        );
+    }
+    query.order((handbook_fields::expires_on.asc(), handbooks::id.asc())).limit(limit).load(conn)
 }

@@ -28,6 +28,8 @@ pub struct ListQuery {
     after: String,
     #[serde(default)]
     unreachable_after: Option<i64>,
+    #[serde(default)]
+    expired_after: String,
 }
 
 pub struct PairLine {
@@ -54,6 +56,8 @@ struct Page {
     next: Option<String>,
     unreachable: Vec<UnreachableLine>,
     next_unreachable: Option<i64>,
+    expired: Vec<(i64, &'static str, String, i64, String)>,
+    next_expired: Option<String>,
 }
 
 /// A later handbook of the same person (not the same number) is a reissue registered as a
@@ -87,14 +91,24 @@ pub async fn show(
         query.after.split_once('_').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))).unwrap_or((0, 0));
     let unreachable_after = query.unreachable_after.unwrap_or(0);
     let cutoff = to_db(state.clock.now() - Duration::days(365 * 3 + 1));
-    let (pairs, unreachable) = state
+    let today = crate::clock::today_jst(state.clock.now());
+    let expired_after = query.expired_after.split_once('_').and_then(|(d, id)| {
+        let date = time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+        Some((date, id.parse().ok()?))
+    });
+    let (pairs, unreachable, expired) = state
         .db(move |conn| {
             Ok((
                 db::worklists::duplicate_pairs(conn, after, PAGE + 1)?,
                 db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
+                db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
             ))
         })
         .await?;
+    let next_expired = (expired.len() as i64 > PAGE)
+        .then(|| expired.get(PAGE as usize - 1))
+        .flatten()
+        .map(|e| format!("{}_{}", e.expires_on, e.handbook_id));
     let next = (pairs.len() as i64 > PAGE)
         .then(|| pairs.get(PAGE as usize - 1))
         .flatten()
@@ -123,6 +137,20 @@ pub async fn show(
             })
             .collect(),
         next_unreachable,
+        expired: expired
+            .iter()
+            .take(PAGE as usize)
+            .map(|e| {
+                (
+                    e.holder_id,
+                    e.kind.label(),
+                    crate::domain::wareki::format(e.expires_on),
+                    e.handbook_id,
+                    e.public_id.clone(),
+                )
+            })
+            .collect(),
+        next_expired,
     };
     render::page(StatusCode::OK, &page)
 }

@@ -95,3 +95,36 @@ dual_test!(the_three_year_list_holds_holders_whose_every_send_failed, |db: TestD
     assert!(!page.body.contains("MR-NEVERMAIL"), "never mailed is not unreachable");
     assert!(!page.body.contains("MR-REACHED1"), "a later send reached the holder");
 });
+
+dual_test!(expired_handbooks_are_listed_for_renewal, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    register(&app, "MR-EXPIRE01", "mental", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let id = take_next(&mut reviewer).await.unwrap();
+    let fields = [
+        ("kind", "mental"),
+        ("name", "佐藤 花子"),
+        ("name_kana", "サトウ ハナコ"),
+        ("birth_date", "1990-01-02"),
+        ("disability_category", "精神障害"),
+        ("grade", "2級"),
+        ("fare_class", ""),
+        ("municipality", "若葉市"),
+        ("number", "12345"),
+        ("issued_on", "令和7年4月1日"),
+        ("expires_on", "令和9年3月31日"),
+    ];
+    assert_eq!(save(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+    let mut decision = vec![("decision", "approve")];
+    decision.extend_from_slice(&crate::review::CHECKED);
+    assert_eq!(crate::review::decide(&mut reviewer, id, &decision).await.status, StatusCode::SEE_OTHER);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    assert!(page.select_texts("section[aria-labelledby=expired-title] tbody tr").is_empty(), "not expired yet");
+    app.clock.advance(Duration::days(200));
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    let rows = page.select_texts("section[aria-labelledby=expired-title] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("MR-EXPIRE01") && rows[0].contains("令和9年3月31日"), "{rows:?}");
+});
