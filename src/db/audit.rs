@@ -63,14 +63,7 @@ pub fn of_target(
     target_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<(AuditEventRow, Option<String>)>> {
-    audit_events::table
-        .left_join(staff::table.on(staff::id.nullable().eq(audit_events::actor_staff_id)))
-        .filter(audit_events::target_type.eq(target_type))
-        .filter(audit_events::target_id.eq(target_id.to_string()))
-        .order(audit_events::seq.desc())
-        .limit(limit)
-        .select((AuditEventRow::as_select(), staff::display_name.nullable()))
-        .load(conn)
+    changes_of(conn, target_type, target_id, &[], limit)
 }
 
 /// The newest changes to one target: like `of_target`, leaving out reads (`except`).

@@ -93,7 +93,8 @@ async fn wait_for_sent(app: &TestApp, id: i64) {
     panic!("notice for {id} was not sent");
 }
 
-async fn card(app: &TestApp, public_id: &str) -> (StatusCode, Value) {
+/// The app's card of a holder, as the app's backend reads it.
+pub async fn card(app: &TestApp, public_id: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
         .bearer_auth(TOKEN)

@@ -22,15 +22,9 @@ async fn active_holder(app: &TestApp, public_id: &str) -> i64 {
     app.holder(public_id).unwrap().id
 }
 
+/// The card's status word, read as the app reads it.
 async fn card_status(app: &TestApp, public_id: &str) -> String {
-    let response = reqwest::Client::new()
-        .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    let body: Value = response.json().await.unwrap();
-    body["status"].as_str().unwrap().to_owned()
+    crate::review::card(app, public_id).await.1["status"].as_str().unwrap_or_default().to_owned()
 }
 
 async fn sanction(b: &mut Browser, holder: i64, article: &str, action: &str, note: &str) -> crate::helpers::Page {
@@ -41,6 +35,14 @@ async fn sanction(b: &mut Browser, holder: i64, article: &str, action: &str, not
 /// The demo's second supervisor, for four-eyes decisions.
 fn second_supervisor(_: &TestApp) -> &'static str {
     "supervisor2@demo.invalid"
+}
+
+/// The second supervisor approves a proposal from the list, as on screen.
+async fn approve_as_second(app: &TestApp, proposal: i64) -> crate::helpers::Page {
+    let mut other = app.browser();
+    other.login(second_supervisor(app), PASSWORD).await;
+    other.get("/sanctions").await;
+    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "内容を確認した")]).await
 }
 
 dual_test!(a_suspension_shows_on_the_card_at_once_and_lifting_one_cause_leaves_another, |db: TestDb| async move {
@@ -133,10 +135,7 @@ dual_test!(one_proposal_of_an_action_at_a_time_and_nothing_on_an_ended_id, |db: 
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("すでに承認待ち"));
     let proposal = app.sanctions_of_holder(holder)[0];
-    let mut other = app.browser();
-    other.login(second_supervisor(&app), PASSWORD).await;
-    other.get("/sanctions").await;
-    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    approve_as_second(&app, proposal).await;
     // A warning is a sanction too: not on an ended ID.
     let page = sanction(&mut sup, holder, "3(2)", "warning", "剥奪後に警告を送ろうとした").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -308,10 +307,7 @@ dual_test!(deletion_erases_photos_and_personal_fields_and_the_chain_still_verifi
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert!(app.fields_of(handbook).is_some(), "a proposal erases nothing");
     let proposal = app.sanctions_of_holder(holder)[0];
-    let mut other = app.browser();
-    other.login(second_supervisor(&app), PASSWORD).await;
-    other.get("/sanctions").await;
-    let page = other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "証拠を確認")]).await;
+    let page = approve_as_second(&app, proposal).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(app.sanction_state(proposal), SanctionState::Applied);
 
@@ -339,10 +335,7 @@ dual_test!(email_deletion_removes_only_the_address, |db: TestDb| async move {
     let mut sup = app.signed_in(Role::Supervisor).await;
     sanction(&mut sup, holder, "3(5)(i)", "delete_email", "3年間すべての通知が届かなかった").await;
     let proposal = app.sanctions_of_holder(holder)[0];
-    let mut other = app.browser();
-    other.login(second_supervisor(&app), PASSWORD).await;
-    other.get("/sanctions").await;
-    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    approve_as_second(&app, proposal).await;
     let row = app.holder("MR-DELMAIL1").unwrap();
     assert!(row.email.is_none());
     assert!(row.deleted_at.is_none(), "the ID itself stays");
@@ -431,9 +424,6 @@ dual_test!(coupon_sanctions_leave_the_id_usable_and_disclosures_are_recorded, |d
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(card_status(&app, "MR-COUPON01").await, "active", "proposed only");
     let proposal = app.sanctions_of_holder(holder)[0];
-    let mut other = app.browser();
-    other.login(second_supervisor(&app), PASSWORD).await;
-    other.get("/sanctions").await;
-    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    approve_as_second(&app, proposal).await;
     assert_eq!(card_status(&app, "MR-COUPON01").await, "revoked");
 });

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use crate::dual_test;
 use crate::fixtures;
 use crate::helpers::{Browser, TestApp, TestDb, spawn_app};
-use crate::intake::{TOKEN, register};
+use crate::intake::register;
 use crate::review::{CHECKED, decide, printed_physical, save, take_next};
 
 /// A holder approved through the real review: born 平成6年3月1日, 未来県, たかはし たろう.
@@ -24,15 +24,9 @@ pub async fn approved_holder(app: &TestApp, public_id: &str) {
     assert_eq!(app.holder_status(public_id), HolderStatus::Active);
 }
 
+/// The card's status word, read as the app reads it.
 async fn card_status(app: &TestApp, public_id: &str) -> String {
-    let response = reqwest::Client::new()
-        .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = response.json().await.unwrap();
-    body["status"].as_str().unwrap().to_owned()
+    crate::review::card(app, public_id).await.1["status"].as_str().unwrap_or_default().to_owned()
 }
 
 /// Opens a report and returns its page path.
