@@ -105,6 +105,12 @@ pub struct Options {
     pub seconds: u64,
 }
 
+/// The next bulk-seed holder to search for, spread over the first million.
+fn next_holder() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(7919, std::sync::atomic::Ordering::Relaxed) % 1_000_000 + 1
+}
+
 /// One request of a scenario: returns the HTTP status (599 when the answer proves nothing).
 type Step = dyn Fn(&mut Client, &str) -> anyhow::Result<u16> + Sync;
 
@@ -152,7 +158,7 @@ pub fn run(options: &Options) -> anyhow::Result<String> {
     }
     let mut report =
         vec![format!("{} clients, {} s per scenario, against {}", options.clients, options.seconds, options.host)];
-    let scenarios: [(&str, &Step); 3] = [
+    let scenarios: [(&str, &Step); 5] = [
         ("GET /queue", &|c: &mut Client, _: &str| Ok(c.request("GET", "/queue", None)?.status)),
         ("GET /queue?status=submitted&kind=mental", &|c: &mut Client, _: &str| {
             Ok(c.request("GET", "/queue?status=submitted&kind=mental", None)?.status)
@@ -162,6 +168,14 @@ pub fn run(options: &Options) -> anyhow::Result<String> {
                 c.request("POST", "/queue/take", Some(&form_encode(&[("csrf_token", token), ("kind", "")])))?;
             // Only a real claim counts: an empty queue answers quickly and proves nothing.
             Ok(if response.location.starts_with("/registrations/") { response.status } else { 599 })
+        }),
+        // Holder searches over the bulk seed's IDs (`BK-00000001` …): by public ID (an exact hit
+        // redirects to the profile) and by address; each search is also audited.
+        ("GET /holders?q=<public ID>", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", &format!("/holders?q=BK-{:08}", next_holder()), None)?.status)
+        }),
+        ("GET /holders?q=<e-mail>", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", &format!("/holders?q=bk{}%40example.invalid", next_holder()), None)?.status)
         }),
     ];
     for (name, step) in scenarios {
