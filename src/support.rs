@@ -60,6 +60,11 @@ pub fn open_report(
     let reference = lost_device::reference(&random[1..]);
     write_tx(conn, |c| {
         let holder_id = db::lost_device::holder_named(c, caller.public_id, caller.email)?;
+        let challenge = match holder_id {
+            Some(holder) => db::lost_device::pending_challenge(c, holder)?,
+            None => None,
+        }
+        .unwrap_or(Challenge::pick(random[0]));
         let id = db::lost_device::insert(
             c,
             &NewReport {
@@ -69,7 +74,7 @@ pub fn open_report(
                 recorded_by: acting.staff_id,
                 recorded_at: now,
                 holder_id,
-                challenge: Challenge::pick(random[0]),
+                challenge,
             },
         )?;
         audit::append(

@@ -185,3 +185,15 @@ pub fn of_holder(conn: &mut DbConnection, holder_id: i64, limit: i64) -> QueryRe
         .select(ReportRow::as_select())
         .load(conn)
 }
+
+/// The question of the holder's latest report still waiting for identification, so a new
+/// report on the same holder asks the same (no rerolling to an easier question).
+pub fn pending_challenge(conn: &mut DbConnection, holder_id: i64) -> QueryResult<Option<Challenge>> {
+    lost_device_reports::table
+        .filter(lost_device_reports::holder_id.eq(holder_id))
+        .filter(lost_device_reports::suspended_at.is_null())
+        .order(lost_device_reports::id.desc())
+        .select(lost_device_reports::challenge)
+        .first(conn)
+        .optional()
+}

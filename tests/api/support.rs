@@ -118,6 +118,14 @@ dual_test!(an_unknown_caller_reads_like_a_wrong_answer_and_repeats_are_flagged, 
     }
     let page = agent.post(&format!("{report}/verify"), &[("birth_date", "H6.3.1"), ("fact", "違う答え")]).await;
     assert!(page.body.contains("失敗が続いています"), "flagged on the third");
+    // A new report on the same holder asks the same question: no rerolling to an easier one.
+    let question =
+        |body: &str| ["発行元", "ふりがな", "手帳の種類"].into_iter().find(|q| body.contains(q)).map(str::to_owned);
+    let first = question(&agent.get(&report).await.body);
+    for _ in 0..3 {
+        let again = open_report(&mut agent, "MR-LOST0002").await;
+        assert_eq!(question(&agent.get(&again).await.body), first);
+    }
     assert_eq!(app.holder_status("MR-LOST0002"), HolderStatus::Active);
     // Nothing typed by the caller reaches the audit trail.
     let events = app.audit_events("lost_device.not_verified");
