@@ -72,6 +72,7 @@ fn event(action: Action, article: Article) -> Result<Option<Event>, SanctionErro
     Ok(match action {
         Action::Warning => None,
         Action::Suspend => Some(Event::Suspend(article)),
+        Action::Reinstate if article == Article::CouponViolation => Some(Event::CouponReinstate),
         Action::Reinstate => Some(Event::Reinstate(article)),
         Action::Deprive => Some(Event::Deprive),
         Action::CouponSuspend => Some(Event::CouponSuspend),
@@ -300,6 +301,7 @@ fn take_effect(
     let mut erased = Vec::new();
     match action {
         Action::Suspend => db::sanctions::start_suspension(c, holder.id, article, sanction_id, now)?,
+        Action::Reinstate if article == Article::CouponViolation => {}
         Action::Reinstate => {
             db::sanctions::lift_suspension(c, holder.id, article, acting.staff_id, note, now)?;
             if article == Article::LostPhone {

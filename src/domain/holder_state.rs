@@ -79,6 +79,8 @@ pub enum Event {
     Deprive,
     Withdraw,
     CouponSuspend,
+    /// Lifts the coupon suspension.
+    CouponReinstate,
     /// Erases the ID's personal data; allowed on an ended ID too (erasure after withdrawal or
     /// deprivation), never twice.
     Delete,
@@ -96,6 +98,8 @@ pub enum GateRefusal {
     NotSuspended,
     #[error("クーポンはすでに利用停止中です。")]
     CouponAlreadySuspended,
+    #[error("クーポンは利用停止になっていません。")]
+    CouponNotSuspended,
 }
 
 impl HolderState {
@@ -139,6 +143,12 @@ impl HolderState {
                     return Err(GateRefusal::CouponAlreadySuspended);
                 }
                 next.coupon_suspended = true;
+            }
+            Event::CouponReinstate => {
+                if !next.coupon_suspended {
+                    return Err(GateRefusal::CouponNotSuspended);
+                }
+                next.coupon_suspended = false;
             }
         }
         Ok(next)
@@ -233,6 +243,9 @@ mod tests {
         assert!(s.coupon_suspended);
         assert_eq!(s.status(), HolderStatus::Active);
         assert_eq!(s.apply(Event::CouponSuspend), Err(GateRefusal::CouponAlreadySuspended));
+        let lifted = s.apply(Event::CouponReinstate).unwrap();
+        assert!(!lifted.coupon_suspended);
+        assert_eq!(lifted.apply(Event::CouponReinstate), Err(GateRefusal::CouponNotSuspended));
     }
 
     #[test]

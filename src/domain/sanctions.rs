@@ -124,7 +124,8 @@ impl Article {
                 &[Suspend, Reinstate, Deprive, Delete]
             }
             AntiSocialForces => &[Suspend, Reinstate, Delete],
-            CouponViolation => &[Warning, CouponSuspend, CancelRegistration, Disclose],
+            // Reinstatement under 15(1) lifts the coupon suspension.
+            CouponViolation => &[Warning, CouponSuspend, Reinstate, CancelRegistration, Disclose],
         }
     }
 
@@ -319,7 +320,7 @@ mod tests {
             (UnfitConduct, &[Suspend, Reinstate, Deprive, Delete]),
             (ForgedDocuments, &[Suspend, Reinstate, Deprive, Delete]),
             (AntiSocialForces, &[Suspend, Reinstate, Delete]),
-            (CouponViolation, &[Warning, CouponSuspend, CancelRegistration, Disclose]),
+            (CouponViolation, &[Warning, CouponSuspend, Reinstate, CancelRegistration, Disclose]),
         ];
         for (article, allowed) in table {
             for action in Action::ALL {

@@ -395,6 +395,14 @@ dual_test!(coupon_sanctions_leave_the_id_usable_and_disclosures_are_recorded, |d
     let card: Value = response.json().await.unwrap();
     assert_eq!((card["status"].as_str(), card["coupon_suspended"].as_bool()), (Some("active"), Some(true)));
 
+    // Lifting the coupon suspension is a reinstatement under the same article.
+    let page = sanction(&mut sup, holder, "15(1)", "reinstate", "転売の疑いが晴れたため再開する").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let card: Value = crate::review::card(&app, "MR-COUPON01").await.1;
+    assert_eq!(card["coupon_suspended"].as_bool(), Some(false));
+    let page = sanction(&mut sup, holder, "15(1)", "reinstate", "二度目の再開を記録しようとした").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "nothing to lift");
+
     // A disclosure names to whom, why and what; without them it is refused, as typed.
     sup.get(&format!("/holders/{holder}?article=15(1)")).await;
     let form = [
