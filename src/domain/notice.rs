@@ -92,6 +92,10 @@ pub fn sanction(action: super::sanctions::Action, article: super::sanctions::Art
                 "利用規約（{cited}）により、IDの利用を停止しました。停止中は窓口でアプリの画面をご利用いただけません。"
             ),
         ),
+        Reinstate if article == super::sanctions::Article::CouponViolation => (
+            "【クーポン利用再開】クーポンサービスの利用を再開しました",
+            "クーポンサービスの利用を再開しました。".to_owned(),
+        ),
         Reinstate => {
             ("【利用再開】IDの利用を再開しました", "IDの利用を再開しました。引き続きご利用ください。".to_owned())
         }
@@ -153,6 +157,8 @@ mod tests {
         assert!(n.body.contains("第3条第4項"));
         let back = sanction(Action::Reinstate, Article::LostPhone);
         assert!(back.subject.contains("利用再開"));
+        let coupon = sanction(Action::Reinstate, Article::CouponViolation);
+        assert!(coupon.subject.contains("クーポン利用再開"), "the ID itself was never stopped");
     }
 
     #[test]
