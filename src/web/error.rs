@@ -181,3 +181,26 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Splits a sanction's result: a refusal the screen explains comes back as its message; a
+/// missing holder or proposal and faults become errors.
+pub fn sanction_refusal<T>(result: Result<T, crate::sanctions::SanctionFailure>) -> AppResult<Result<T, String>> {
+    use crate::sanctions::SanctionFailure;
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
+        Err(SanctionFailure::Fault(fault)) => Err(fault.into()),
+        Err(refused) => Ok(Err(refused.to_string())),
+    }
+}
+
+/// The same for the support center's lost-phone flow.
+pub fn support_refusal<T>(result: Result<T, crate::support::SupportFailure>) -> AppResult<Result<T, String>> {
+    use crate::support::SupportFailure;
+    match result {
+        Ok(value) => Ok(Ok(value)),
+        Err(SupportFailure::NotFound) => Err(AppError::NotFound),
+        Err(SupportFailure::Fault(fault)) => Err(fault.into()),
+        Err(SupportFailure::Refused(refused)) => Ok(Err(refused.to_string())),
+    }
+}

@@ -8,21 +8,20 @@ use serde::Deserialize;
 
 use super::access::{HolderViewers, Supervisors};
 use super::auth::{CurrentStaff, RequireRole};
-use super::error::{AppError, AppResult};
+use super::error::{AppError, AppResult, sanction_refusal};
 use super::format::datetime_jst;
 use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
 use super::render;
 use super::session;
 use super::state::AppState;
-use crate::acting::Acting;
 use crate::clock::from_db;
 use crate::db::holders::HolderHit;
 use crate::domain::sanctions::{self, Action, Article, SanctionError};
 use crate::domain::search::Search;
 use crate::domain::staff::Role;
 use crate::holders::{self, Profile};
-use crate::sanctions::{Outcome, Request, SanctionFailure};
+use crate::sanctions::{Outcome, Request};
 
 #[derive(Deserialize, Default)]
 pub struct SearchQuery {
@@ -49,14 +48,8 @@ pub async fn search(
     let q = query.into_inner().q;
     let exact_id = matches!(Search::classify(&q), Search::PublicId(_));
     let key = state.settings.session_key.expose().clone();
-    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
     let q2 = q.clone();
-    let hits = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            Ok(holders::search(conn, &q2, &key, &acting)?)
-        })
-        .await?;
+    let hits = state.as_staff(&staff, move |conn, acting| Ok(holders::search(conn, &q2, &key, acting)?)).await?;
     if exact_id && hits.len() == 1 {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/holders/{}", hits[0].id)))
@@ -292,14 +285,7 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
         reports: p
             .reports
             .iter()
-            .map(|r| {
-                let state = match (r.suspended_at, r.reinstated_at) {
-                    (_, Some(_)) => "利用再開済",
-                    (Some(_), None) => "利用停止済",
-                    (None, None) => "本人確認待ち・確認できず",
-                };
-                (r.id, r.reference.clone(), datetime_jst(from_db(r.received_at)), state)
-            })
+            .map(|r| (r.id, r.reference.clone(), datetime_jst(from_db(r.received_at)), super::support::state_of(r)))
             .collect(),
         links_reports: matches!(staff.role, Role::Support | Role::Supervisor),
         errors: kept.errors,
@@ -315,12 +301,8 @@ async fn show_profile(
     status: StatusCode,
     kept: Kept,
 ) -> AppResult<HttpResponse> {
-    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
     let profile = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            Ok(holders::profile(conn, id, &acting)?)
-        })
+        .as_staff(staff, move |conn, acting| Ok(holders::profile(conn, id, acting)?))
         .await?
         .ok_or(AppError::NotFound)?;
     render::page(status, &profile_page(staff, profile, kept))
@@ -386,19 +368,12 @@ async fn sanction_request(
     };
     let note = form.note.clone();
     let (recipient, basis, disclosed) = (form.recipient.clone(), form.basis.clone(), form.disclosed.clone());
-    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
     let result = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+        .as_staff(staff, move |conn, acting| {
             let disclosure =
                 crate::sanctions::Disclosure { recipient: &recipient, basis: &basis, disclosed: &disclosed };
             let request = Request { article, action, note: &note, disclosure: Some(disclosure) };
-            match crate::sanctions::request(conn, holder_id, &request, &acting) {
-                Ok(outcome) => Ok(Ok(outcome)),
-                Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
-                Err(SanctionFailure::Fault(f)) => Err(f.into()),
-                Err(refused) => Ok(Err(refused.to_string())),
-            }
+            sanction_refusal(crate::sanctions::request(conn, holder_id, &request, acting))
         })
         .await?;
     match result {

@@ -7,17 +7,15 @@ use serde::Deserialize;
 
 use super::access::Supervisors;
 use super::auth::RequireRole;
-use super::error::{AppError, AppResult};
+use super::error::{AppResult, sanction_refusal};
 use super::format::datetime_jst;
 use super::layout::Layout;
 use super::render;
 use super::session;
 use super::state::AppState;
-use crate::acting::Acting;
 use crate::clock::from_db;
 use crate::db;
 use crate::domain::sanctions::SanctionState;
-use crate::sanctions::SanctionFailure;
 
 pub struct ProposalLine {
     pub id: i64,
@@ -71,17 +69,10 @@ async fn decide(
     approve: bool,
     note: String,
 ) -> AppResult<HttpResponse> {
-    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
     let store = state.images.clone();
     let result = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match crate::sanctions::decide(conn, &store, id, approve, &note, &acting) {
-                Ok(outcome) => Ok(Ok(outcome)),
-                Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
-                Err(SanctionFailure::Fault(f)) => Err(f.into()),
-                Err(refused) => Ok(Err(refused.to_string())),
-            }
+        .as_staff(staff, move |conn, acting| {
+            sanction_refusal(crate::sanctions::decide(conn, &store, id, approve, &note, acting))
         })
         .await?;
     let notice = match result {

@@ -37,4 +37,19 @@ impl AppState {
         .await
         .map_err(AppError::from)?
     }
+
+    /// Runs blocking database work as this member of staff, now: the service's `Acting` is
+    /// built here once, for every handler that acts.
+    pub async fn as_staff<T, F>(&self, staff: &super::auth::CurrentStaff, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection, &crate::acting::Acting<'_>) -> AppResult<T> + Send + 'static,
+    {
+        let (staff_id, role, now, request_id) = (staff.id, staff.role, self.clock.now(), staff.request_id.clone());
+        self.db(move |conn| {
+            let acting = crate::acting::Acting { staff_id, role, now, request_id: Some(&request_id) };
+            work(conn, &acting)
+        })
+        .await
+    }
 }

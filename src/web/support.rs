@@ -10,14 +10,13 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use super::access::SupportDesk;
 use super::auth::{CurrentStaff, RequireRole};
-use super::error::{AppError, AppResult};
+use super::error::{AppError, AppResult, support_refusal};
 use super::format::datetime_jst;
 use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
 use super::render;
 use super::session;
 use super::state::AppState;
-use crate::acting::Acting;
 use crate::clock::{JST, from_db, to_db};
 use crate::db;
 use crate::db::lost_device::ReportRow;
@@ -47,7 +46,8 @@ struct StartPage {
     recent: Vec<ReportLine>,
 }
 
-fn state_of(r: &ReportRow) -> &'static str {
+/// Where a report stands, as lists show it.
+pub(super) fn state_of(r: &ReportRow) -> &'static str {
     match (r.suspended_at, r.reinstated_at) {
         (_, Some(_)) => "利用再開済",
         (Some(_), None) => "利用停止済",
@@ -147,16 +147,14 @@ pub async fn open(
     let (Some(channel), Some(received), true) = (channel, received, errors.is_empty()) else {
         return render::page(StatusCode::UNPROCESSABLE_ENTITY, &start_page(&state, &staff, errors, Some(&form)).await?);
     };
-    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
     let random = crate::secrets::random::bytes::<8>();
     let report = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+        .as_staff(&staff, move |conn, acting| {
             let caller = Caller {
                 public_id: public_id.as_ref().map(PublicId::as_str),
                 email: email.as_ref().map(EmailAddress::as_str),
             };
-            support::open_report(conn, channel, received, &caller, &acting, random).map_err(support_error)
+            support::open_report(conn, channel, received, &caller, acting, random).map_err(support_error)
         })
         .await?;
     Ok(HttpResponse::SeeOther()
@@ -165,10 +163,9 @@ pub async fn open(
 }
 
 fn support_error(e: SupportFailure) -> AppError {
-    match e {
-        SupportFailure::NotFound => AppError::NotFound,
-        SupportFailure::Fault(f) => f.into(),
-        SupportFailure::Refused(_) => AppError::Conflict("support action refused"),
+    match support_refusal::<()>(Err(e)) {
+        Err(error) => error,
+        Ok(_) => AppError::Conflict("support action refused"),
     }
 }
 
@@ -262,22 +259,15 @@ async fn answer(
     if !errors.is_empty() {
         return report_page(state, staff, id, StatusCode::UNPROCESSABLE_ENTITY, errors, typed, None).await;
     }
-    let (staff_id, role, now, request_id) = (staff.id, staff.role, state.clock.now(), staff.request_id.clone());
     let fact = form.fact;
     let result = state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
+        .as_staff(staff, move |conn, acting| {
             let answers = Answers { birth_date, fact: &fact };
-            let outcome = if reinstate {
-                support::verify_and_reinstate(conn, id, &answers, &acting)
+            support_refusal(if reinstate {
+                support::verify_and_reinstate(conn, id, &answers, acting)
             } else {
-                support::verify_and_suspend(conn, id, &answers, &acting)
-            };
-            match outcome {
-                Ok(v) => Ok(Ok(v)),
-                Err(SupportFailure::Refused(refused)) => Ok(Err(refused.to_string())),
-                Err(other) => Err(support_error(other)),
-            }
+                support::verify_and_suspend(conn, id, &answers, acting)
+            })
         })
         .await?;
     match result {

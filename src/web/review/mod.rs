@@ -72,16 +72,11 @@ where
     T: Send + 'static,
     F: FnOnce(&mut crate::db::DbConnection, &Acting<'_>) -> Result<T, ReviewFailure> + Send + 'static,
 {
-    let now = state.clock.now();
-    let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
     state
-        .db(move |conn| {
-            let acting = Acting { staff_id, role, now, request_id: Some(&request_id) };
-            match action(conn, &acting) {
-                Ok(value) => Ok(Ok(value)),
-                Err(ReviewFailure::Rule(rule)) => Ok(Err(rule)),
-                Err(other) => Err(AppError::from(other)),
-            }
+        .as_staff(staff, move |conn, acting| match action(conn, acting) {
+            Ok(value) => Ok(Ok(value)),
+            Err(ReviewFailure::Rule(rule)) => Ok(Err(rule)),
+            Err(other) => Err(AppError::from(other)),
         })
         .await
 }
