@@ -313,12 +313,7 @@ fn take_effect(
         Action::DeleteEmail => db::erasure::email(c, holder.id, now)?,
         _ => {}
     }
-    // A withdrawn ID stays withdrawn when its data is erased (its card answers "withdrawn").
-    let status = match (action, holder.status) {
-        (Action::Delete, crate::domain::holder::HolderStatus::Withdrawn) => holder.status,
-        _ => next.status(),
-    };
-    db::holders::set_state(c, holder.id, status, next.coupon_suspended, now)?;
+    db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
     let erasing = matches!(action, Action::Delete | Action::DeleteEmail);
     if !article.without_notice() && !erasing {
         let message = notice::sanction(action, article);

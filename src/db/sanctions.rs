@@ -266,8 +266,8 @@ pub fn has_approval(conn: &mut DbConnection, holder_id: i64) -> QueryResult<bool
 
 /// The holder's state as the gate sees it (read it under the holder's lock to act on it).
 pub fn holder_state(conn: &mut DbConnection, holder: &HolderRow) -> QueryResult<HolderState> {
-    let mut state =
-        HolderState::new(standing_of(holder.status, has_approval(conn, holder.id)?, holder.deleted_at.is_some()));
+    let mut state = HolderState::new(standing_of(holder.status, has_approval(conn, holder.id)?));
+    state.erased = holder.deleted_at.is_some();
     state.suspensions = suspensions_in_force(conn, holder.id)?.into_iter().map(|s| s.article).collect();
     state.coupon_suspended = holder.coupon_suspended;
     Ok(state)

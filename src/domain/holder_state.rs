@@ -20,8 +20,6 @@ pub enum Standing {
     Revoked,
     /// Withdrawn by the holder (退会): final.
     Withdrawn,
-    /// Deleted (抹消): personal data erased, records kept; final.
-    Deleted,
 }
 
 /// Why a holder withdrew (退会).
@@ -66,6 +64,9 @@ pub struct HolderState {
     /// The causes of suspensions in force.
     pub suspensions: BTreeSet<Article>,
     pub coupon_suspended: bool,
+    /// Deleted (抹消): personal data erased, records kept. Apart from the standing, so a
+    /// withdrawn ID stays withdrawn when erased, and any other ID ends as revoked.
+    pub erased: bool,
 }
 
 /// Something that happens to a holder.
@@ -104,21 +105,24 @@ pub enum GateRefusal {
 
 impl HolderState {
     pub fn new(standing: Standing) -> Self {
-        Self { standing, suspensions: BTreeSet::new(), coupon_suspended: false }
+        Self { standing, suspensions: BTreeSet::new(), coupon_suspended: false, erased: false }
     }
 
     pub fn ended(&self) -> bool {
-        matches!(self.standing, Standing::Revoked | Standing::Withdrawn | Standing::Deleted)
+        self.erased || matches!(self.standing, Standing::Revoked | Standing::Withdrawn)
     }
 
     /// The state after `event`, or why it cannot happen.
     pub fn apply(&self, event: Event) -> Result<HolderState, GateRefusal> {
         let mut next = self.clone();
         match event {
-            Event::Delete | Event::DeleteEmail if self.standing == Standing::Deleted => {
-                return Err(GateRefusal::Ended);
+            Event::Delete | Event::DeleteEmail if self.erased => return Err(GateRefusal::Ended),
+            Event::Delete => {
+                next.erased = true;
+                if next.standing != Standing::Withdrawn {
+                    next.standing = Standing::Revoked;
+                }
             }
-            Event::Delete => next.standing = Standing::Deleted,
             Event::DeleteEmail => {}
             _ if self.ended() => return Err(GateRefusal::Ended),
             Event::Approved => {
@@ -157,7 +161,7 @@ impl HolderState {
     /// The one word the card, intake and lists use.
     pub fn status(&self) -> HolderStatus {
         match self.standing {
-            Standing::Revoked | Standing::Deleted => HolderStatus::Revoked,
+            Standing::Revoked => HolderStatus::Revoked,
             Standing::Withdrawn => HolderStatus::Withdrawn,
             _ if !self.suspensions.is_empty() => HolderStatus::Suspended,
             Standing::Pending => HolderStatus::Pending,
@@ -168,9 +172,8 @@ impl HolderState {
 
 /// The standing a stored status and a record of approvals imply (suspended holders keep
 /// their suspensions in their own rows).
-pub fn standing_of(status: HolderStatus, has_approval: bool, deleted: bool) -> Standing {
+pub fn standing_of(status: HolderStatus, has_approval: bool) -> Standing {
     match status {
-        _ if deleted => Standing::Deleted,
         HolderStatus::Revoked => Standing::Revoked,
         HolderStatus::Withdrawn => Standing::Withdrawn,
         HolderStatus::Pending => Standing::Pending,
@@ -252,14 +255,15 @@ mod tests {
     fn deletion_erases_even_an_ended_id_but_only_once() {
         let withdrawn = active().apply(Event::Withdraw).unwrap();
         let deleted = withdrawn.apply(Event::Delete).unwrap();
-        assert_eq!(deleted.standing, Standing::Deleted);
-        assert_eq!(deleted.status(), HolderStatus::Revoked, "the card shows an ended ID");
+        assert!(deleted.erased);
+        assert_eq!(deleted.status(), HolderStatus::Withdrawn, "a withdrawn ID stays withdrawn when erased");
+        let erased = active().apply(Event::Delete).unwrap();
+        assert_eq!(erased.status(), HolderStatus::Revoked, "any other ID ends as revoked");
         assert_eq!(deleted.apply(Event::Delete), Err(GateRefusal::Ended));
         assert_eq!(deleted.apply(Event::DeleteEmail), Err(GateRefusal::Ended));
         assert_eq!(deleted.apply(Event::Reinstate(Article::LostPhone)), Err(GateRefusal::Ended));
         let kept = active().apply(Event::DeleteEmail).unwrap();
         assert_eq!(kept.status(), HolderStatus::Active, "only the address goes");
-        assert_eq!(standing_of(HolderStatus::Revoked, true, true), Standing::Deleted);
     }
 
     #[test]
@@ -272,8 +276,8 @@ mod tests {
 
     #[test]
     fn stored_statuses_read_back_as_standings() {
-        assert_eq!(standing_of(HolderStatus::Suspended, true, false), Standing::Active);
-        assert_eq!(standing_of(HolderStatus::Suspended, false, false), Standing::Pending);
-        assert_eq!(standing_of(HolderStatus::Revoked, true, false), Standing::Revoked);
+        assert_eq!(standing_of(HolderStatus::Suspended, true), Standing::Active);
+        assert_eq!(standing_of(HolderStatus::Suspended, false), Standing::Pending);
+        assert_eq!(standing_of(HolderStatus::Revoked, true), Standing::Revoked);
     }
 }

@@ -435,3 +435,22 @@ dual_test!(coupon_sanctions_leave_the_id_usable_and_disclosures_are_recorded, |d
     approve_as_second(&app, proposal).await;
     assert_eq!(card_status(&app, "MR-COUPON01").await, "revoked");
 });
+
+dual_test!(a_withdrawn_id_stays_withdrawn_when_its_data_is_erased, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-WDRAW003").await;
+    let (status, _) = withdraw(&app, "MR-WDRAW003", r#"{"reason":"voluntary"}"#, TOKEN).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "3(5)(i)", "delete", "退会後、保存期間を過ぎたため抹消する").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let proposal = app.sanctions_of_holder(holder)[0];
+    assert_eq!(approve_as_second(&app, proposal).await.status, StatusCode::SEE_OTHER);
+    let row = app.holder("MR-WDRAW003").unwrap();
+    assert!(row.deleted_at.is_some());
+    assert_eq!(row.status, HolderStatus::Withdrawn, "erasure does not turn a withdrawal into a deprivation");
+    let (status, body) = crate::review::card(&app, "MR-WDRAW003").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::GONE, Some("withdrawn")));
+    let (status, _) = withdraw(&app, "MR-WDRAW003", r#"{"reason":"voluntary"}"#, TOKEN).await;
+    assert_eq!(status, StatusCode::OK, "the app's retry still reads the withdrawal");
+});
