@@ -94,6 +94,30 @@ pub fn unreachable_since(
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<Unreachable>> {
+    // Candidates come in batches (three queries each, whatever their size) until the page is
+    // full or none are left, so a run of reached or ended holders never cuts the list short.
+    let mut out = Vec::new();
+    let mut cursor = after;
+    while (out.len() as i64) < limit {
+        let (batch, last) = unreachable_batch(conn, cutoff, cursor, limit * 4)?;
+        out.extend(batch);
+        match last {
+            Some(id) => cursor = id,
+            None => break,
+        }
+    }
+    out.truncate(limit as usize);
+    Ok(out)
+}
+
+/// One batch of candidates after `after`: those still unreachable, and the last candidate
+/// looked at (`None` when there were none).
+fn unreachable_batch(
+    conn: &mut DbConnection,
+    cutoff: PrimitiveDateTime,
+    after: i64,
+    size: i64,
+) -> QueryResult<(Vec<Unreachable>, Option<i64>)> {
     use diesel::dsl::{count_star, max, min};
     let failed: Vec<(i64, Option<PrimitiveDateTime>, i64)> = notifications::table
         .filter(notifications::status.eq(Delivery::Failed.as_str()))
@@ -102,8 +126,9 @@ pub fn unreachable_since(
         .having(min(notifications::created_at).le(cutoff))
         .select((notifications::holder_id, min(notifications::created_at), count_star()))
         .order(notifications::holder_id.asc())
-        .limit(limit * 4)
+        .limit(size)
         .load(conn)?;
+    let Some(last) = failed.last().map(|f| f.0) else { return Ok((Vec::new(), None)) };
     let ids: Vec<i64> = failed.iter().map(|f| f.0).collect();
     let last_sent: Vec<(i64, Option<PrimitiveDateTime>)> = notifications::table
         .filter(notifications::holder_id.eq_any(&ids))
@@ -120,7 +145,7 @@ pub fn unreachable_since(
         .filter(holders::status.ne_all(ended))
         .select((holders::id, holders::public_id))
         .load(conn)?;
-    Ok(failed
+    let still = failed
         .into_iter()
         .filter_map(|(holder_id, first, failures)| {
             let first = first?;
@@ -128,8 +153,8 @@ pub fn unreachable_since(
             let public_id = public_ids.iter().find(|(h, _)| *h == holder_id)?.1.clone();
             (!reached).then_some(Unreachable { holder_id, public_id, first_failure: first, failures })
         })
-        .take(limit as usize)
-        .collect())
+        .collect();
+    Ok((still, Some(last)))
 }
 
 /// An approved handbook past its expiry.

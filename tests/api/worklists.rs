@@ -128,3 +128,48 @@ dual_test!(expired_handbooks_are_listed_for_renewal, |db: TestDb| async move {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].contains("MR-EXPIRE01") && rows[0].contains("令和9年3月31日"), "{rows:?}");
 });
+
+dual_test!(the_three_year_list_looks_past_a_long_run_of_reached_holders, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let now = app.clock.now();
+    let long_ago = handbook_admin::clock::to_db(now - Duration::days(365 * 3 + 30));
+    let later = handbook_admin::clock::to_db(now - Duration::days(10));
+    {
+        let mut conn = app.pool.get().unwrap();
+        // More reached holders than one batch of candidates (4 pages of 50), then one who is not.
+        for i in 0..=210 {
+            let public_id = format!("MR-RUN{i:05}");
+            let holder = db::holders::NewHolder {
+                public_id: &public_id,
+                email: Some("run@example.jp"),
+                status: HolderStatus::Active,
+                created_at: long_ago,
+                updated_at: long_ago,
+            };
+            let holder_id = db::holders::insert(&mut conn, &holder).unwrap();
+            let mut notice = |at, outcome: Outcome<'_>| {
+                let new = NewNotification {
+                    holder_id,
+                    handbook_id: None,
+                    kind: "approve",
+                    recipient: Some("run@example.jp"),
+                    subject: "件名",
+                    body: "本文",
+                    next_attempt_at: at,
+                    created_at: at,
+                };
+                let id = db::decisions::enqueue(&mut conn, &new).unwrap();
+                db::notifications::record(&mut conn, id, outcome, at).unwrap();
+            };
+            notice(long_ago, Outcome::Failed("550"));
+            if i < 210 {
+                notice(later, Outcome::Sent);
+            }
+        }
+    }
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    let rows = page.select_texts("section[aria-labelledby=unreachable-title] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("MR-RUN00210"), "{rows:?}");
+});
