@@ -67,9 +67,10 @@ pub enum Outcome {
     Proposed { sanction_id: i64 },
 }
 
-/// The gate's event for an action, or `None` for one that changes no state (a warning).
-fn event(action: Action, article: Article) -> Result<Option<Event>, SanctionError> {
-    Ok(match action {
+/// The gate's event for an action, or `None` for one that changes no state (a warning, a
+/// disclosure).
+fn event(action: Action, article: Article) -> Option<Event> {
+    match action {
         Action::Warning => None,
         Action::Suspend => Some(Event::Suspend(article)),
         Action::Reinstate if article == Article::CouponViolation => Some(Event::CouponReinstate),
@@ -81,7 +82,7 @@ fn event(action: Action, article: Article) -> Result<Option<Event>, SanctionErro
         // Cancelling the ID registration ends the ID as a deprivation does.
         Action::CancelRegistration => Some(Event::Deprive),
         Action::Disclose => None,
-    })
+    }
 }
 
 /// Takes a sanction at once, or proposes a final one for a second supervisor.
@@ -109,7 +110,7 @@ pub fn request_in(
     if req.action == Action::Disclose && !req.disclosure.is_some_and(|d| d.complete()) {
         return Err(SanctionError::DisclosureIncomplete.into());
     }
-    let event = event(req.action, req.article)?;
+    let event = event(req.action, req.article);
     let now = to_db(acting.now);
     {
         let holder = db::holders::lock(c, holder_id)?.ok_or(SanctionFailure::NotFound)?;
@@ -208,7 +209,7 @@ fn decide_in_tx(
         let mut erased = Vec::new();
         if approve {
             let state = db::sanctions::holder_state(c, &holder)?;
-            let next = match event(proposal.action, proposal.article)? {
+            let next = match event(proposal.action, proposal.article) {
                 Some(e) => state.apply(e)?,
                 None => state.clone(),
             };

@@ -240,8 +240,6 @@ pub enum SanctionError {
     AlreadyDecided,
     #[error("この操作の権限がありません。")]
     NotAllowedForRole,
-    #[error("この処分はまだコンソールで実施できません。システム管理者に相談してください。")]
-    NotYetSupported,
     #[error("同じ処分の起案がすでに承認待ちです。")]
     AlreadyProposed,
     #[error("開示する場合は、開示先・根拠・開示した内容をすべて記録してください。")]
