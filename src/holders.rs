@@ -161,6 +161,7 @@ pub fn withdraw(
         }
         db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
         db::holders::withdrawn(c, id, reason, at)?;
+        crate::review::close_for_ended_id(c, id, &actor, at, request_id)?;
         audit::append(
             c,
             at,

@@ -315,6 +315,9 @@ fn take_effect(
         _ => {}
     }
     db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
+    if next.ended() {
+        crate::review::close_for_ended_id(c, holder.id, &Actor::Staff(acting.staff_id), now, acting.request_id)?;
+    }
     let erasing = matches!(action, Action::Delete | Action::DeleteEmail);
     if !article.without_notice() && !erasing {
         let message = notice::sanction(action, article);

@@ -102,8 +102,8 @@ pub enum Verified {
     NotVerified { flagged: bool },
 }
 
-/// Checks the answers under the report's lock; a mismatch is counted (and flagged when it
-/// repeats), a match returns the holder.
+/// Checks the answers under the report's lock. Every attempt is kept with its time; a mismatch
+/// is flagged when mismatches on the holder repeat within a day; a match returns the holder.
 fn identify(
     c: &mut DbConnection,
     report: &ReportRow,
@@ -118,10 +118,10 @@ fn identify(
         }
         None => None,
     };
+    db::lost_device::attempted(c, report, now, acting.staff_id, matched.is_some())?;
     if let Some(holder) = matched {
         return Ok(Ok(holder));
     }
-    db::lost_device::failed(c, report.id)?;
     let failures = match report.holder_id {
         Some(holder) => db::lost_device::failures_since(c, holder, now - Duration::days(1))?,
         None => 0,

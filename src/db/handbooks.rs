@@ -208,6 +208,25 @@ pub fn decided(
         .map(drop)
 }
 
+/// Closes the holder's open registrations (waiting, being reviewed, or returned for a new
+/// photo) when the ID ends, letting go of any claim; returns the ids closed. Counts follow.
+pub fn close_open_of_holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<Vec<i64>> {
+    let open: Vec<i64> = handbooks::table
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::status.eq_any(ReviewStatus::OPEN.map(ReviewStatus::as_str)))
+        .select(handbooks::id)
+        .load(conn)?;
+    for id in &open {
+        set_status(conn, *id, ReviewStatus::Closed, at)?;
+    }
+    if !open.is_empty() {
+        diesel::update(handbooks::table.filter(handbooks::id.eq_any(&open)))
+            .set((handbooks::claimed_by.eq(None::<i64>), handbooks::claim_expires_at.eq(None::<PrimitiveDateTime>)))
+            .execute(conn)?;
+    }
+    Ok(open)
+}
+
 /// The holder's approved registrations of one kind other than `except`.
 pub fn approved_of_kind(
     conn: &mut DbConnection,

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::{handbook_fields, handbooks, holders, lost_device_reports};
+use super::schema::{handbook_fields, handbooks, holders, lost_device_attempts, lost_device_reports, staff};
 use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::domain::lost_device::{Challenge, Registered, ReportChannel};
 
@@ -69,20 +69,59 @@ pub fn recent(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<ReportRow>
         .load(conn)
 }
 
-pub fn failed(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
-    diesel::update(lost_device_reports::table.find(id))
-        .set(lost_device_reports::failed_attempts.eq(lost_device_reports::failed_attempts + 1))
-        .execute(conn)
+/// Records one identification attempt on a report, with its time; a mismatch also counts
+/// on the report itself.
+pub fn attempted(
+    conn: &mut DbConnection,
+    report: &ReportRow,
+    at: PrimitiveDateTime,
+    by: i64,
+    matched: bool,
+) -> QueryResult<()> {
+    diesel::insert_into(lost_device_attempts::table)
+        .values((
+            lost_device_attempts::report_id.eq(report.id),
+            lost_device_attempts::holder_id.eq(report.holder_id),
+            lost_device_attempts::attempted_at.eq(at),
+            lost_device_attempts::attempted_by.eq(by),
+            lost_device_attempts::matched.eq(matched),
+        ))
+        .execute(conn)?;
+    if !matched {
+        diesel::update(lost_device_reports::table.find(report.id))
+            .set(lost_device_reports::failed_attempts.eq(lost_device_reports::failed_attempts + 1))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
-/// Mismatches on this holder's reports recorded since `since`.
+/// Mismatches on this holder, over all reports, since `since`.
 pub fn failures_since(conn: &mut DbConnection, holder_id: i64, since: PrimitiveDateTime) -> QueryResult<i64> {
-    let counts: Vec<i32> = lost_device_reports::table
-        .filter(lost_device_reports::holder_id.eq(holder_id))
-        .filter(lost_device_reports::recorded_at.ge(since))
-        .select(lost_device_reports::failed_attempts)
-        .load(conn)?;
-    Ok(counts.into_iter().map(i64::from).sum())
+    lost_device_attempts::table
+        .filter(lost_device_attempts::holder_id.eq(holder_id))
+        .filter(lost_device_attempts::attempted_at.ge(since))
+        .filter(lost_device_attempts::matched.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+/// One identification attempt, for the report's page.
+#[derive(Queryable, Debug, Clone)]
+pub struct AttemptRow {
+    pub attempted_at: PrimitiveDateTime,
+    pub attempted_by: Option<String>,
+    pub matched: bool,
+}
+
+/// The report's identification attempts, in order.
+pub fn attempts_of(conn: &mut DbConnection, report_id: i64) -> QueryResult<Vec<AttemptRow>> {
+    lost_device_attempts::table
+        .left_join(staff::table.on(staff::id.eq(lost_device_attempts::attempted_by)))
+        .filter(lost_device_attempts::report_id.eq(report_id))
+        .order(lost_device_attempts::id.asc())
+        .limit(100)
+        .select((lost_device_attempts::attempted_at, staff::display_name.nullable(), lost_device_attempts::matched))
+        .load(conn)
 }
 
 pub fn suspended(

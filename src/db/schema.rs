@@ -57,6 +57,21 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_kind -> Nullable<Text>,
+        returned_at -> Nullable<Timestamp>,
+        returned_source -> Nullable<Text>,
+        face_image_id -> Nullable<BigInt>,
+        face_box -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    lost_device_attempts (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        holder_id -> Nullable<BigInt>,
+        attempted_at -> Timestamp,
+        attempted_by -> BigInt,
+        matched -> Bool,
     }
 }
 
@@ -313,4 +328,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     lost_device_reports,
     holder_consents,
     disclosures,
+    lost_device_attempts,
 );

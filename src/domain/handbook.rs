@@ -53,10 +53,12 @@ pub enum ReviewStatus {
     Rejected,
     /// Replaced by a newer submission of the same holder and kind.
     Superseded,
+    /// Still open when the ID ended (withdrawn, revoked or deleted): nobody reviews it.
+    Closed,
 }
 
 impl ReviewStatus {
-    pub const ALL: [ReviewStatus; 7] = [
+    pub const ALL: [ReviewStatus; 8] = [
         ReviewStatus::Submitted,
         ReviewStatus::InReview,
         ReviewStatus::Approved,
@@ -64,6 +66,7 @@ impl ReviewStatus {
         ReviewStatus::Returned,
         ReviewStatus::Rejected,
         ReviewStatus::Superseded,
+        ReviewStatus::Closed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +78,7 @@ impl ReviewStatus {
             ReviewStatus::Returned => "returned",
             ReviewStatus::Rejected => "rejected",
             ReviewStatus::Superseded => "superseded",
+            ReviewStatus::Closed => "closed",
         }
     }
 
@@ -91,6 +95,7 @@ impl ReviewStatus {
             ReviewStatus::Returned => "差し戻し",
             ReviewStatus::Rejected => "却下（不正の疑い）",
             ReviewStatus::Superseded => "再提出により置換",
+            ReviewStatus::Closed => "IDの終了により終了",
         }
     }
 

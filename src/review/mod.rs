@@ -47,3 +47,26 @@ fn lock_registration(conn: &mut DbConnection, id: i64) -> Result<HandbookRow, Re
     db::holders::lock(conn, holder_id)?;
     db::handbooks::lock(conn, id)?.ok_or(ReviewFailure::NotFound)
 }
+
+/// The ID ended (withdrawn, revoked or deleted): its open registrations are closed, so nobody
+/// reviews or resubmits for an ID that can no longer be used. Runs in the caller's transaction,
+/// under the holder's lock, with an audit event per registration.
+pub fn close_for_ended_id(
+    c: &mut DbConnection,
+    holder_id: i64,
+    actor: &crate::audit::Actor,
+    at: time::PrimitiveDateTime,
+    request_id: Option<&str>,
+) -> Result<usize, Fault> {
+    let closed = db::handbooks::close_open_of_holder(c, holder_id, at)?;
+    for id in &closed {
+        crate::audit::append(
+            c,
+            at,
+            crate::audit::AuditEntry::new(actor.clone(), "registration.closed", "handbook", id)
+                .details(serde_json::json!({"holder_id": holder_id}))
+                .request_id(request_id),
+        )?;
+    }
+    Ok(closed.len())
+}

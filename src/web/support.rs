@@ -180,6 +180,8 @@ struct ReportPage {
     suspended: Option<String>,
     first_refused: Option<String>,
     reinstated: Option<String>,
+    /// Identification attempts: when, by whom, and whether they matched.
+    attempts: Vec<(String, String, &'static str)>,
     question: &'static str,
     kind_question: bool,
     kinds: Vec<Choice>,
@@ -198,7 +200,12 @@ async fn report_page(
     typed: (String, String),
     banner: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let r = state.db(move |conn| Ok(db::lost_device::find(conn, id)?)).await?.ok_or(AppError::NotFound)?;
+    let (r, attempts) = state
+        .db(move |conn| {
+            let report = db::lost_device::find(conn, id)?.ok_or(AppError::NotFound)?;
+            Ok((report, db::lost_device::attempts_of(conn, id)?))
+        })
+        .await?;
     let when = |t: Option<PrimitiveDateTime>| t.map(|t| datetime_jst(from_db(t)));
     let page = ReportPage {
         layout: Layout::for_staff(staff, format!("端末紛失の受付 {}", r.reference), "/support/lost-device"),
@@ -209,6 +216,13 @@ async fn report_page(
         suspended: when(r.suspended_at),
         first_refused: when(r.first_refused_at),
         reinstated: when(r.reinstated_at),
+        attempts: attempts
+            .into_iter()
+            .map(|a| {
+                let outcome = if a.matched { "本人確認できた" } else { "本人確認できず" };
+                (datetime_jst(from_db(a.attempted_at)), a.attempted_by.unwrap_or_default(), outcome)
+            })
+            .collect(),
         question: r.challenge.question(),
         kind_question: r.challenge == Challenge::Kind,
         kinds: HandbookKind::ALL

@@ -255,9 +255,22 @@ dual_test!(a_withdrawal_from_the_app_stops_the_card_at_once_and_is_final, |db: T
     let (status, body) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"bored"}"#, TOKEN).await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_reason")));
     assert_eq!(card_status(&app, "MR-WDRAW001").await, "active", "nothing changed");
+    // A second handbook still waiting for review, and one a reviewer is working on.
+    let waiting = register(&app, "MR-WDRAW001", "mental", vec![fixtures::jpeg(120, 80)]).await;
+    let claimed = register(&app, "MR-WDRAW001", "intellectual", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    app.claim_as(&mut reviewer, claimed, crate::helpers::demo_email(Role::Reviewer)).await;
+    assert_eq!(app.status_of(claimed), ReviewStatus::InReview);
 
     let (status, body) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"reissued"}"#, TOKEN).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    // The ID's open registrations are closed: nobody reviews for an ID that ended.
+    assert_eq!((app.status_of(waiting), app.status_of(claimed)), (ReviewStatus::Closed, ReviewStatus::Closed));
+    assert_eq!(app.handbook(claimed).claimed_by, None, "the claim is let go");
+    assert_eq!(app.audit_count("registration.closed"), 2);
+    app.assert_counters_agree();
+    let page = reviewer.get(&format!("/registrations/{claimed}")).await;
+    assert!(page.body.contains("IDの終了により終了"), "the registration's history says why");
     assert_eq!((body["status"].as_str(), body["reason"].as_str()), (Some("withdrawn"), Some("reissued")));
     assert!(body["withdrawn_at"].as_str().is_some());
     // The card is refused at once.

@@ -68,6 +68,10 @@ dual_test!(a_support_agent_suspends_a_lost_phone_and_the_report_keeps_its_three_
     assert!(page.body.contains("本人確認ができませんでした"));
     assert!(!page.body.contains("生年月日が違"), "which fact was wrong is not said");
     assert_eq!(card_status(&app, "MR-LOST0001").await, "active");
+    let page = agent.get(&report).await;
+    let attempts = page.select_texts("#attempts-title + .table-scroll tbody tr");
+    assert_eq!(attempts.len(), 1, "each attempt is kept with its time");
+    assert!(attempts[0].contains("本人確認できず") && attempts[0].contains("2026"), "{attempts:?}");
 
     // Right answers (the birth date as the caller says it): suspended at once.
     let page = agent.post(&format!("{report}/verify"), &[("birth_date", "H6.3.1"), ("fact", fact)]).await;
@@ -77,6 +81,9 @@ dual_test!(a_support_agent_suspends_a_lost_phone_and_the_report_keeps_its_three_
     assert!(reference.starts_with("LD-"), "{reference}");
     assert_eq!(app.holder_status("MR-LOST0001"), HolderStatus::Suspended);
     assert!(page.body.contains("まだありません"), "no card read refused yet");
+    let attempts = page.select_texts("#attempts-title + .table-scroll tbody tr");
+    assert_eq!(attempts.len(), 2);
+    assert!(attempts[1].contains("本人確認できた"), "{attempts:?}");
 
     // The next card read is refused, and that time is kept once.
     assert_eq!(card_status(&app, "MR-LOST0001").await, "suspended");

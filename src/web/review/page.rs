@@ -115,6 +115,7 @@ fn action_label(action: &str) -> &'static str {
     match action {
         "registration.received" => "受付",
         "registration.superseded" => "再提出により置換",
+        "registration.closed" => "IDの終了により終了",
         "registration.claimed" => "担当開始",
         "registration.released" => "担当解除",
         "registration.reassigned" => "担当変更",

@@ -1,0 +1,12 @@
+PRAGMA foreign_keys = OFF;
+BEGIN;
+DROP TABLE IF EXISTS lost_device_attempts;
+DELETE FROM handbook_counts WHERE status = 'closed';
+UPDATE handbooks SET status = 'superseded' WHERE status = 'closed';
+DROP INDEX IF EXISTS handbooks_returned;
+ALTER TABLE handbooks DROP COLUMN face_box;
+ALTER TABLE handbooks DROP COLUMN face_image_id;
+ALTER TABLE handbooks DROP COLUMN returned_source;
+ALTER TABLE handbooks DROP COLUMN returned_at;
+COMMIT;
+PRAGMA foreign_keys = ON;
