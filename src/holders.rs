@@ -173,6 +173,64 @@ pub fn withdraw(
     })
 }
 
+/// Records a disclosure made on legal grounds or with the holder's consent, outside any
+/// sanction (a coupon violation's disclosure is a sanction of its own). Supervisors only; the
+/// record and its audit event are written together. An erased holder has nothing left to
+/// disclose, but the record of a disclosure made before is still kept.
+pub fn disclose(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    disclosure: &crate::domain::disclosure::Disclosure,
+    acting: &Acting<'_>,
+) -> Result<i64, DiscloseFailure> {
+    if acting.role != crate::domain::staff::Role::Supervisor {
+        return Err(DiscloseFailure::NotAllowed);
+    }
+    let at = to_db(acting.now);
+    let basis = disclosure.basis();
+    write_tx(conn, |c| {
+        db::holders::lock(c, holder_id)?.ok_or(DiscloseFailure::NotFound)?;
+        let id = db::sanctions::record_disclosure(
+            c,
+            &db::sanctions::NewDisclosure {
+                holder_id,
+                sanction_id: None,
+                recipient: &disclosure.recipient,
+                basis: &basis,
+                disclosed: &disclosure.disclosed,
+                disclosed_by: acting.staff_id,
+                disclosed_at: at,
+            },
+        )?;
+        // The trail says that and why; what was disclosed stays in the disclosure record.
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "holder.disclosed", "holder", holder_id)
+                .details(json!({"disclosure_id": id, "grounds": disclosure.grounds.code()}))
+                .request_id(acting.request_id),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Why a disclosure was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscloseFailure {
+    #[error("only a supervisor records a disclosure")]
+    NotAllowed,
+    #[error("no such holder")]
+    NotFound,
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for DiscloseFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        DiscloseFailure::Fault(e.into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! actix here, so every rule is unit-tested directly.
 
 pub mod decision;
+pub mod disclosure;
 pub mod email;
 pub mod handbook;
 pub mod holder;

@@ -72,6 +72,17 @@ impl From<crate::review::ReviewFailure> for AppError {
     }
 }
 
+impl From<crate::holders::DiscloseFailure> for AppError {
+    fn from(e: crate::holders::DiscloseFailure) -> Self {
+        use crate::holders::DiscloseFailure;
+        match e {
+            DiscloseFailure::NotAllowed => AppError::Forbidden,
+            DiscloseFailure::NotFound => AppError::NotFound,
+            DiscloseFailure::Fault(fault) => fault.into(),
+        }
+    }
+}
+
 impl From<crate::photos::PhotoError> for AppError {
     fn from(e: crate::photos::PhotoError) -> Self {
         use crate::photos::PhotoError;

@@ -17,6 +17,7 @@ use super::session;
 use super::state::AppState;
 use crate::clock::from_db;
 use crate::db::holders::HolderHit;
+use crate::domain::disclosure::{Disclosure, DisclosureError, Grounds};
 use crate::domain::sanctions::{self, Action, Article, SanctionError};
 use crate::domain::search::Search;
 use crate::domain::staff::Role;
@@ -132,6 +133,11 @@ struct ProfilePage {
     basis: String,
     disclosed: String,
     disclosures: Vec<String>,
+    /// The form for a disclosure on legal grounds or with consent (supervisors).
+    grounds: Vec<Choice>,
+    legal: LegalDisclosure,
+    /// The form comes back unfolded when it was posted with a mistake.
+    legal_open: bool,
     timeline: Vec<(String, &'static str, String)>,
     reports: Vec<(i64, String, String, &'static str)>,
     /// The support center and supervisors open the reports.
@@ -148,6 +154,7 @@ fn event_label(action: &str) -> &'static str {
         "sanction.approved" => "処分を承認・実施",
         "sanction.rejected" => "処分の起案を却下",
         "holder.withdrawn" => "退会",
+        "holder.disclosed" => "第三者への開示を記録",
         "holder.email_changed" => "メールアドレスの変更",
         "holder.viewed" => "プロフィールの閲覧",
         "lost_device.card_refused" => "停止後のカード表示を拒否",
@@ -175,14 +182,46 @@ fn articles_for(role: Role) -> Vec<Article> {
     Article::ALL.into_iter().filter(|a| Action::ALL.iter().any(|x| sanctions::role_may_request(role, *a, *x))).collect()
 }
 
-/// What a failed sanction post keeps.
+/// What a failed sanction or disclosure post keeps.
 #[derive(Default)]
 struct Kept {
     article: Option<Article>,
     action: Option<Action>,
     note: String,
     disclosure: [String; 3],
+    legal: LegalDisclosure,
     errors: FormErrors,
+}
+
+/// The typed values of the disclosure form (outside a sanction). Its fields carry a prefix:
+/// the sanction form on the same page has a recipient and a content of its own.
+#[derive(Default, Deserialize, Clone)]
+pub struct LegalDisclosure {
+    #[serde(default, rename = "legal_grounds")]
+    grounds: String,
+    #[serde(default, rename = "legal_recipient")]
+    recipient: String,
+    #[serde(default, rename = "legal_citation")]
+    citation: String,
+    #[serde(default, rename = "legal_disclosed")]
+    disclosed: String,
+}
+
+impl LegalDisclosure {
+    /// Nothing typed: the form stays folded.
+    fn is_blank(&self) -> bool {
+        [&self.grounds, &self.recipient, &self.citation, &self.disclosed].iter().all(|t| t.trim().is_empty())
+    }
+}
+
+/// The legal-disclosure form's field for a problem.
+fn legal_field(e: DisclosureError) -> &'static str {
+    match e {
+        DisclosureError::Grounds => "legal_grounds",
+        DisclosureError::Recipient => "legal_recipient",
+        DisclosureError::Citation => "legal_citation",
+        DisclosureError::Disclosed => "legal_disclosed",
+    }
 }
 
 fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
@@ -274,6 +313,12 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .iter()
             .map(|(to, basis, what, at)| format!("{}: {to}（根拠: {basis}）— {what}", datetime_jst(from_db(*at))))
             .collect(),
+        grounds: Grounds::ALL
+            .into_iter()
+            .map(|g| Choice { code: g.code(), label: g.label().into(), checked: g.code() == kept.legal.grounds })
+            .collect(),
+        legal_open: !kept.legal.is_blank(),
+        legal: kept.legal,
         timeline: p
             .timeline
             .iter()
@@ -362,6 +407,7 @@ async fn sanction_request(
         note: form.note.clone(),
         disclosure: [form.recipient.clone(), form.basis.clone(), form.disclosed.clone()],
         errors,
+        legal: LegalDisclosure::default(),
     };
     let (Some(article), Some(action)) = (article, action) else {
         return show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await;
@@ -409,6 +455,34 @@ pub async fn sanction(
     form: web::Form<SanctionForm>,
 ) -> AppResult<HttpResponse> {
     sanction_request(&state, &staff, *id, form.into_inner()).await
+}
+
+/// Records a disclosure on legal grounds or with the holder's consent; a form with a mistake
+/// comes back on the profile with what was typed.
+pub async fn disclose(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<LegalDisclosure>,
+) -> AppResult<HttpResponse> {
+    let (holder_id, form) = (*id, form.into_inner());
+    let parsed = Disclosure::parse(&form.grounds, &form.recipient, &form.citation, &form.disclosed);
+    let disclosure = match parsed {
+        Ok(d) => d,
+        Err(problems) => {
+            let mut errors = FormErrors::default();
+            for p in problems {
+                errors.add(legal_field(p), p.to_string());
+            }
+            let kept = Kept { legal: form, errors, ..Default::default() };
+            return show_profile(&state, &staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept).await;
+        }
+    };
+    state.as_staff(&staff, move |conn, acting| Ok(holders::disclose(conn, holder_id, &disclosure, acting)?)).await?;
+    session::set_notice(&staff.session, "第三者への開示を記録しました。")?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/holders/{holder_id}#disclosures-title")))
+        .finish())
 }
 
 #[derive(Deserialize)]

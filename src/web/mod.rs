@@ -100,6 +100,7 @@ route_table! {
     post "/holders/{id}/sanctions" => holders::sanction, Supervisors;
     post "/holders/{id}/reinstate" => holders::reinstate, Supervisors;
     post "/holders/{id}/withdrawal" => holders::withdraw, Supervisors;
+    post "/holders/{id}/disclosures" => holders::disclose, Supervisors;
     get  "/worklists" => worklists::show, Supervisors;
     get  "/sanctions" => sanctions::list, Supervisors;
     post "/sanctions/{id}/approve" => sanctions::approve, Supervisors;

@@ -467,3 +467,62 @@ dual_test!(a_withdrawn_id_stays_withdrawn_when_its_data_is_erased, |db: TestDb| 
     let (status, _) = withdraw(&app, "MR-WDRAW003", r#"{"reason":"voluntary"}"#, TOKEN).await;
     assert_eq!(status, StatusCode::OK, "the app's retry still reads the withdrawal");
 });
+
+dual_test!(a_disclosure_on_legal_grounds_is_recorded_outside_any_sanction, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let holder = active_holder(&app, "MR-DISC0001").await;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let profile = format!("/holders/{holder}");
+    sup.get(&profile).await;
+    // A mistake comes back with what was typed and the problem next to its field.
+    let page = sup
+        .post(
+            &format!("{profile}/disclosures"),
+            &[("legal_grounds", "law"), ("legal_recipient", "若葉警察署 生活安全課"), ("legal_citation", "")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("legal_recipient").as_deref(), Some("若葉警察署 生活安全課"));
+    assert!(page.body.contains("根拠の詳細（法令の条項") && page.body.contains("開示した内容を500文字以内"));
+    assert_eq!(app.audit_count("holder.disclosed"), 0);
+
+    let page = sup
+        .post(
+            &format!("{profile}/disclosures"),
+            &[
+                ("legal_grounds", "law"),
+                ("legal_recipient", "若葉警察署 生活安全課"),
+                ("legal_citation", "刑事訴訟法第197条第2項に基づく照会（照会書 第123号）"),
+                ("legal_disclosed", "IDの登録の有無と登録日"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = sup.get(&profile).await;
+    assert!(page.body.contains("若葉警察署 生活安全課（根拠: 法令に基づく: 刑事訴訟法第197条第2項"), "{}", page.body);
+    assert_eq!(app.sanctions_of_holder(holder).len(), 0, "not a sanction");
+    let events = app.audit_events("holder.disclosed");
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0].details.contains("\"grounds\":\"law\"") && !events[0].details.contains("警察署"),
+        "{:?}",
+        events[0]
+    );
+
+    // Nobody else records one.
+    let mut support = app.signed_in(Role::Support).await;
+    support.get(&profile).await;
+    let page = support
+        .post(
+            &format!("{profile}/disclosures"),
+            &[
+                ("legal_grounds", "consent"),
+                ("legal_recipient", "x"),
+                ("legal_citation", "y"),
+                ("legal_disclosed", "z"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.audit_count("holder.disclosed"), 1);
+});
