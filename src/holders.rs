@@ -182,14 +182,14 @@ pub fn disclose(
     holder_id: i64,
     disclosure: &crate::domain::disclosure::Disclosure,
     acting: &Acting<'_>,
-) -> Result<i64, DiscloseFailure> {
+) -> Result<i64, HolderFailure> {
     if acting.role != crate::domain::staff::Role::Supervisor {
-        return Err(DiscloseFailure::NotAllowed);
+        return Err(HolderFailure::NotAllowed);
     }
     let at = to_db(acting.now);
     let basis = disclosure.basis();
     write_tx(conn, |c| {
-        db::holders::lock(c, holder_id)?.ok_or(DiscloseFailure::NotFound)?;
+        db::holders::lock(c, holder_id)?.ok_or(HolderFailure::NotFound)?;
         let id = db::sanctions::record_disclosure(
             c,
             &db::sanctions::NewDisclosure {
@@ -214,10 +214,42 @@ pub fn disclose(
     })
 }
 
-/// Why a disclosure was not recorded.
+/// Records that one of the holder's handbooks was returned to the municipality (art.
+/// 3(1)(v)), as the holder or the municipality reported; the returned-handbooks work list
+/// picks it up until the ID is withdrawn. Returns whether it was news (a second report of the
+/// same return keeps the first time).
+pub fn report_returned(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    handbook_id: i64,
+    acting: &Acting<'_>,
+) -> Result<bool, HolderFailure> {
+    if acting.role != crate::domain::staff::Role::Supervisor {
+        return Err(HolderFailure::NotAllowed);
+    }
+    let at = to_db(acting.now);
+    write_tx(conn, |c| {
+        db::holders::lock(c, holder_id)?.ok_or(HolderFailure::NotFound)?;
+        let handbook = db::handbooks::find(c, handbook_id)?.filter(|h| h.holder_id == holder_id);
+        handbook.ok_or(HolderFailure::NotFound)?;
+        let news = db::handbooks::mark_returned(c, handbook_id, db::handbooks::ReturnSource::Report, at)?;
+        if news {
+            audit::append(
+                c,
+                at,
+                AuditEntry::new(Actor::Staff(acting.staff_id), "handbook.returned_reported", "handbook", handbook_id)
+                    .details(json!({"holder_id": holder_id}))
+                    .request_id(acting.request_id),
+            )?;
+        }
+        Ok(news)
+    })
+}
+
+/// Why a supervisor's record on a holder (a disclosure, a returned handbook) was not made.
 #[derive(Debug, thiserror::Error)]
-pub enum DiscloseFailure {
-    #[error("only a supervisor records a disclosure")]
+pub enum HolderFailure {
+    #[error("only a supervisor records this")]
     NotAllowed,
     #[error("no such holder")]
     NotFound,
@@ -225,9 +257,9 @@ pub enum DiscloseFailure {
     Fault(#[from] Fault),
 }
 
-impl From<diesel::result::Error> for DiscloseFailure {
+impl From<diesel::result::Error> for HolderFailure {
     fn from(e: diesel::result::Error) -> Self {
-        DiscloseFailure::Fault(e.into())
+        HolderFailure::Fault(e.into())
     }
 }
 

@@ -362,6 +362,8 @@ pub struct HolderHandbook {
     pub municipality: Option<String>,
     pub number: Option<String>,
     pub expires_on: Option<time::Date>,
+    /// When the handbook was reported or detected as returned to the municipality.
+    pub returned_at: Option<PrimitiveDateTime>,
 }
 
 /// The holder's registrations, newest first, with their transcribed municipality, number and
@@ -380,6 +382,39 @@ pub fn of_holder(conn: &mut DbConnection, holder_id: i64, limit: i64) -> QueryRe
             handbook_fields::municipality.nullable(),
             handbook_fields::number.nullable(),
             handbook_fields::expires_on.nullable(),
+            handbooks::returned_at,
         ))
         .load(conn)
+}
+
+/// Where the news of a returned handbook came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnSource {
+    /// Staff recorded a report (the holder, the municipality).
+    Report,
+    /// The Myna Portal no longer knows the handbook (`not_found`).
+    Myna,
+}
+
+impl ReturnSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnSource::Report => "report",
+            ReturnSource::Myna => "myna",
+        }
+    }
+}
+
+/// Marks the handbook as returned to the municipality (art. 3(1)(v)), keeping the first
+/// time it was known; returns whether it was news.
+pub fn mark_returned(
+    conn: &mut DbConnection,
+    id: i64,
+    source: ReturnSource,
+    at: PrimitiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(handbooks::table.find(id).filter(handbooks::returned_at.is_null()))
+        .set((handbooks::returned_at.eq(at), handbooks::returned_source.eq(source.as_str())))
+        .execute(conn)?;
+    Ok(n == 1)
 }

@@ -198,3 +198,41 @@ pub fn expired(
     }
     query.order((handbook_fields::expires_on.asc(), handbooks::id.asc())).limit(limit).load(conn)
 }
+
+/// A handbook reported or detected as returned to the municipality, on an ID still standing.
+#[derive(Queryable, Debug, Clone)]
+pub struct Returned {
+    pub handbook_id: i64,
+    pub kind: HandbookKind,
+    pub returned_at: PrimitiveDateTime,
+    pub source: Option<String>,
+    pub holder_id: i64,
+    pub public_id: String,
+}
+
+/// Returned handbooks (art. 3(1)(v)) whose ID was not withdrawn, oldest news first, after the
+/// keyset `(returned_at, handbook id)`; through the partial index on `returned_at`.
+pub fn returned(
+    conn: &mut DbConnection,
+    after: Option<(PrimitiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<Returned>> {
+    let ended = [HolderStatus::Revoked.as_str(), HolderStatus::Withdrawn.as_str()];
+    let mut query = handbooks::table
+        .inner_join(holders::table)
+        .filter(handbooks::returned_at.is_not_null())
+        .filter(holders::status.ne_all(ended))
+        .select((
+            handbooks::id,
+            handbooks::kind,
+            handbooks::returned_at.assume_not_null(),
+            handbooks::returned_source,
+            holders::id,
+            holders::public_id,
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(handbooks::returned_at.gt(at).or(handbooks::returned_at.eq(at).and(handbooks::id.gt(id))));
+    }
+    query.order((handbooks::returned_at.asc(), handbooks::id.asc())).limit(limit).load(conn)
+}

@@ -72,13 +72,13 @@ impl From<crate::review::ReviewFailure> for AppError {
     }
 }
 
-impl From<crate::holders::DiscloseFailure> for AppError {
-    fn from(e: crate::holders::DiscloseFailure) -> Self {
-        use crate::holders::DiscloseFailure;
+impl From<crate::holders::HolderFailure> for AppError {
+    fn from(e: crate::holders::HolderFailure) -> Self {
+        use crate::holders::HolderFailure;
         match e {
-            DiscloseFailure::NotAllowed => AppError::Forbidden,
-            DiscloseFailure::NotFound => AppError::NotFound,
-            DiscloseFailure::Fault(fault) => fault.into(),
+            HolderFailure::NotAllowed => AppError::Forbidden,
+            HolderFailure::NotFound => AppError::NotFound,
+            HolderFailure::Fault(fault) => fault.into(),
         }
     }
 }

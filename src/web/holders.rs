@@ -77,6 +77,10 @@ pub struct SuspensionLine {
 
 pub struct HandbookLine {
     pub id: i64,
+    /// When it was reported or detected as returned to the municipality.
+    pub returned: Option<String>,
+    /// Approved and not yet known as returned: a supervisor may record its return.
+    pub may_report_return: bool,
     pub kind: &'static str,
     pub status: &'static str,
     pub submitted: String,
@@ -258,6 +262,10 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .iter()
             .map(|b| HandbookLine {
                 id: b.id,
+                returned: b.returned_at.map(|t| datetime_jst(from_db(t))),
+                may_report_return: staff.role == Role::Supervisor
+                    && b.returned_at.is_none()
+                    && crate::domain::handbook::ReviewStatus::APPROVED.contains(&b.status),
                 kind: b.kind.label(),
                 status: b.status.label(),
                 submitted: datetime_jst(from_db(b.submitted_at)),
@@ -482,6 +490,36 @@ pub async fn disclose(
     session::set_notice(&staff.session, "第三者への開示を記録しました。")?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/holders/{holder_id}#disclosures-title")))
+        .finish())
+}
+
+/// Every field defaults, so a malformed post is refused by role before it is read.
+#[derive(Deserialize)]
+pub struct ReturnedForm {
+    #[serde(default)]
+    handbook_id: String,
+}
+
+/// Records that a handbook of this holder was returned to the municipality (art. 3(1)(v)).
+pub async fn report_returned(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<ReturnedForm>,
+) -> AppResult<HttpResponse> {
+    let holder_id = *id;
+    let handbook_id: i64 = form.handbook_id.parse().map_err(|_| AppError::NotFound)?;
+    let news = state
+        .as_staff(&staff, move |conn, acting| Ok(holders::report_returned(conn, holder_id, handbook_id, acting)?))
+        .await?;
+    let notice = if news {
+        "手帳の返還を記録しました。作業リストの「返還された手帳」に載ります。"
+    } else {
+        "この手帳の返還はすでに記録されています。"
+    };
+    session::set_notice(&staff.session, notice)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/holders/{holder_id}#handbooks-title")))
         .finish())
 }
 

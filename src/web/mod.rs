@@ -101,6 +101,7 @@ route_table! {
     post "/holders/{id}/reinstate" => holders::reinstate, Supervisors;
     post "/holders/{id}/withdrawal" => holders::withdraw, Supervisors;
     post "/holders/{id}/disclosures" => holders::disclose, Supervisors;
+    post "/holders/{id}/returned" => holders::report_returned, Supervisors;
     get  "/worklists" => worklists::show, Supervisors;
     get  "/sanctions" => sanctions::list, Supervisors;
     post "/sanctions/{id}/approve" => sanctions::approve, Supervisors;

@@ -1,6 +1,7 @@
 //! `/worklists`: what supervisors work through. Possible duplicate IDs (art. 3(1)(vi)), with
 //! reissue overlaps shown apart (the old ID is withdrawn, not sanctioned); holders who could not
-//! be reached for three years (art. 3(5)(i)); proposals waiting for a second supervisor are at
+//! be reached for three years (art. 3(5)(i)); handbooks returned to the municipality on IDs not
+//! withdrawn (art. 3(1)(v)); proposals waiting for a second supervisor are at
 //! `/sanctions`.
 
 use actix_web::http::StatusCode;
@@ -30,6 +31,25 @@ pub struct ListQuery {
     unreachable_after: Option<i64>,
     #[serde(default)]
     expired_after: String,
+    #[serde(default)]
+    returned_after: String,
+}
+
+/// A returned handbook on an ID that was not withdrawn.
+pub struct ReturnedLine {
+    pub holder: i64,
+    pub public_id: String,
+    pub kind: &'static str,
+    pub handbook: i64,
+    pub when: String,
+    pub source: &'static str,
+}
+
+/// Keyset of the returned list: `{unix nanoseconds}_{handbook id}` (the stored time, exactly).
+fn returned_key(raw: &str) -> Option<(time::PrimitiveDateTime, i64)> {
+    let (at, id) = raw.split_once('_')?;
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(at.parse().ok()?).ok()?;
+    Some((to_db(at), id.parse().ok()?))
 }
 
 pub struct PairLine {
@@ -58,6 +78,8 @@ struct Page {
     next_unreachable: Option<i64>,
     expired: Vec<(i64, &'static str, String, i64, String)>,
     next_expired: Option<String>,
+    returned: Vec<ReturnedLine>,
+    next_returned: Option<String>,
 }
 
 /// A later handbook of the same person (not the same number) is a reissue registered as a
@@ -96,15 +118,21 @@ pub async fn show(
         let date = time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
         Some((date, id.parse().ok()?))
     });
-    let (pairs, unreachable, expired) = state
+    let returned_after = returned_key(&query.returned_after);
+    let (pairs, unreachable, expired, returned) = state
         .db(move |conn| {
             Ok((
                 db::worklists::duplicate_pairs(conn, after, PAGE + 1)?,
                 db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
                 db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
+                db::worklists::returned(conn, returned_after, PAGE + 1)?,
             ))
         })
         .await?;
+    let next_returned = (returned.len() as i64 > PAGE)
+        .then(|| returned.get(PAGE as usize - 1))
+        .flatten()
+        .map(|r| format!("{}_{}", from_db(r.returned_at).unix_timestamp_nanos(), r.handbook_id));
     let next_expired = (expired.len() as i64 > PAGE)
         .then(|| expired.get(PAGE as usize - 1))
         .flatten()
@@ -151,6 +179,23 @@ pub async fn show(
             })
             .collect(),
         next_expired,
+        returned: returned
+            .iter()
+            .take(PAGE as usize)
+            .map(|r| ReturnedLine {
+                holder: r.holder_id,
+                public_id: r.public_id.clone(),
+                kind: r.kind.label(),
+                handbook: r.handbook_id,
+                when: datetime_jst(from_db(r.returned_at)),
+                source: if r.source.as_deref() == Some("myna") {
+                    "マイナポータルに該当なし"
+                } else {
+                    "届出"
+                },
+            })
+            .collect(),
+        next_returned,
     };
     render::page(StatusCode::OK, &page)
 }

@@ -173,3 +173,37 @@ dual_test!(the_three_year_list_looks_past_a_long_run_of_reached_holders, |db: Te
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0].contains("MR-RUN00210"), "{rows:?}");
 });
+
+dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    crate::support::approved_holder(&app, "MR-RETURN01").await;
+    let holder = app.holder("MR-RETURN01").unwrap().id;
+    let handbook = app.handbook_ids_of_holder("MR-RETURN01")[0];
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    assert!(page.select_texts("section[aria-labelledby=returned-title] tbody tr").is_empty());
+
+    // The holder calls: the handbook went back to the municipality.
+    let profile = sup.get(&format!("/holders/{holder}")).await;
+    assert!(profile.body.contains(&format!("#{handbook} の返還を記録")));
+    let done = sup.post(&format!("/holders/{holder}/returned"), &[("handbook_id", &handbook.to_string())]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let again = sup.post(&format!("/holders/{holder}/returned"), &[("handbook_id", &handbook.to_string())]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.audit_count("handbook.returned_reported"), 1, "the first report's time is kept");
+    // Another holder's handbook id is not this holder's to report.
+    let other = sup.post("/holders/999999/returned", &[("handbook_id", &handbook.to_string())]).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    let page = sup.get("/worklists").await;
+    let rows = page.select_texts("section[aria-labelledby=returned-title] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("MR-RETURN01") && rows[0].contains("届出"), "{rows:?}");
+    assert!(page.body.contains(&format!("/holders/{holder}?article=3(1)(v)#sanction")), "the matching action");
+
+    // Withdrawn for the return: the ID leaves the list.
+    let done = sup.post(&format!("/holders/{holder}/withdrawal"), &[("reason", "returned")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = sup.get("/worklists").await;
+    assert!(page.select_texts("section[aria-labelledby=returned-title] tbody tr").is_empty());
+});
