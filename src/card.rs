@@ -40,6 +40,8 @@ pub struct CardHandbook {
     pub recertification: Option<String>,
     /// This handbook's Myna Portal link: the intellectual handbook has no Myna data.
     pub myna_link: &'static str,
+    /// A face crop was marked: the app may fetch it (`face`).
+    pub has_face: bool,
 }
 
 /// The holder's card at `now`, or `None` for an unknown ID. A read refused after a lost-phone
@@ -87,6 +89,37 @@ pub fn card(conn: &mut DbConnection, public_id: &PublicId, now: OffsetDateTime) 
     }))
 }
 
+/// The face crop of the holder's handbook of `kind`, under the card's rule: only while the ID
+/// is in use and the handbook is shown at the counter. Each fetch is audited like a card read.
+/// `None` when there is nothing to show.
+pub fn face(
+    conn: &mut DbConnection,
+    store: &crate::images::ImageStore,
+    public_id: &PublicId,
+    kind: HandbookKind,
+    now: OffsetDateTime,
+) -> Result<Option<Vec<u8>>, Fault> {
+    let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else { return Ok(None) };
+    if holder.status != HolderStatus::Active {
+        return Ok(None);
+    }
+    let today = today_jst(now);
+    let shown = db::handbooks::approved_of_holder(conn, holder.id)?
+        .into_iter()
+        .find(|h| h.kind == kind && h.expires_on.is_none_or(|e| e >= today));
+    let Some(key) = shown.and_then(|h| h.face_key) else { return Ok(None) };
+    let bytes = store.get(&key)?;
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        audit::append(
+            c,
+            at,
+            AuditEntry::new(Actor::App, "card.face_read", "holder", holder.id).details(json!({"kind": kind.as_str()})),
+        )
+    })?;
+    Ok(Some(bytes))
+}
+
 /// The rule: nothing unless the ID is in use; then each approved handbook not past its expiry.
 fn shown_at_counter(
     status: HolderStatus,
@@ -106,6 +139,7 @@ fn shown_at_counter(
                 Some(code) => Some(FareClass::from_code(code).ok_or(Fault::Corrupt("handbook_fields.fare_class"))?),
             };
             Ok(CardHandbook {
+                has_face: h.face_key.is_some(),
                 kind: h.kind,
                 myna_link: myna_link_of(h.kind, myna_link),
                 name: h.name,
@@ -164,6 +198,7 @@ mod tests {
             expires_on,
             recert_on: Some(date!(2027 - 03 - 01)),
             recert_month_only: true,
+            face_key: None,
         }
     }
 

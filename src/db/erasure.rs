@@ -26,14 +26,23 @@ pub fn email(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> 
     Ok(())
 }
 
-/// Erases everything personal of the holder and returns the photo store keys (full photos and
-/// thumbnails) to remove once the transaction has committed.
+/// Erases everything personal of the holder and returns the photo store keys (full photos,
+/// thumbnails and face crops) to remove once the transaction has committed.
 pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<Vec<String>> {
     let ids: Vec<i64> = handbooks::table.filter(handbooks::holder_id.eq(holder_id)).select(handbooks::id).load(conn)?;
     let keys: Vec<(String, String)> = handbook_images::table
         .filter(handbook_images::handbook_id.eq_any(&ids))
         .select((handbook_images::storage_key, handbook_images::thumb_key))
         .load(conn)?;
+    let faces: Vec<Option<String>> =
+        handbooks::table.filter(handbooks::id.eq_any(&ids)).select(handbooks::face_key).load(conn)?;
+    diesel::update(handbooks::table.filter(handbooks::id.eq_any(&ids)))
+        .set((
+            handbooks::face_image_id.eq(None::<i64>),
+            handbooks::face_box.eq(None::<String>),
+            handbooks::face_key.eq(None::<String>),
+        ))
+        .execute(conn)?;
     diesel::delete(handbook_images::table.filter(handbook_images::handbook_id.eq_any(&ids))).execute(conn)?;
     diesel::delete(handbook_fields::table.filter(handbook_fields::handbook_id.eq_any(&ids))).execute(conn)?;
     diesel::delete(transcriptions::table.filter(transcriptions::handbook_id.eq_any(&ids))).execute(conn)?;
@@ -60,5 +69,5 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
             holders::version.eq(holders::version + 1),
         ))
         .execute(conn)?;
-    Ok(keys.into_iter().flat_map(|(full, thumb)| [full, thumb]).collect())
+    Ok(keys.into_iter().flat_map(|(full, thumb)| [full, thumb]).chain(faces.into_iter().flatten()).collect())
 }

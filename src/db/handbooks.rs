@@ -303,6 +303,8 @@ pub struct ApprovedHandbook {
     pub expires_on: Option<time::Date>,
     pub recert_on: Option<time::Date>,
     pub recert_month_only: bool,
+    /// The stored face crop, when a reviewer marked one.
+    pub face_key: Option<String>,
 }
 
 /// The holder's approved handbooks with their transcribed facts, by kind.
@@ -327,6 +329,7 @@ pub fn approved_of_holder(conn: &mut DbConnection, holder_id: i64) -> QueryResul
             handbook_fields::expires_on,
             handbook_fields::recert_on,
             handbook_fields::recert_month_only,
+            handbooks::face_key,
         ))
         .load(conn)
 }
@@ -417,4 +420,42 @@ pub fn mark_returned(
         .set((handbooks::returned_at.eq(at), handbooks::returned_source.eq(source.as_str())))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// The face crop a registration has: the page it was cut from, the box, the stored crop.
+#[derive(Queryable, Debug, Clone)]
+pub struct FaceRow {
+    pub image_id: Option<i64>,
+    pub face_box: Option<String>,
+    pub key: Option<String>,
+}
+
+pub fn face_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<FaceRow>> {
+    handbooks::table
+        .find(id)
+        .select((handbooks::face_image_id, handbooks::face_box, handbooks::face_key))
+        .first(conn)
+        .optional()
+}
+
+/// Records the face crop of a registration; returns the crop it replaces, to remove after
+/// commit.
+pub fn set_face(
+    conn: &mut DbConnection,
+    id: i64,
+    image_id: i64,
+    face_box: &str,
+    key: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<Option<String>> {
+    let old = face_of(conn, id)?.and_then(|f| f.key);
+    diesel::update(handbooks::table.find(id))
+        .set((
+            handbooks::face_image_id.eq(image_id),
+            handbooks::face_box.eq(face_box),
+            handbooks::face_key.eq(key),
+            handbooks::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(old)
 }

@@ -61,6 +61,7 @@ diesel::table! {
         returned_source -> Nullable<Text>,
         face_image_id -> Nullable<BigInt>,
         face_box -> Nullable<Text>,
+        face_key -> Nullable<Text>,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod decision;
 pub mod disclosure;
 pub mod email;
+pub mod face;
 pub mod handbook;
 pub mod holder;
 pub mod holder_state;

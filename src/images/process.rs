@@ -81,6 +81,22 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     })
 }
 
+/// The longest side of a face crop: what a phone screen shows at a counter.
+pub const FACE_SIDE: u32 = 480;
+const FACE_QUALITY: u8 = 85;
+
+/// Cuts the face box out of a stored page (an upright JPEG this module wrote) and encodes it
+/// as a JPEG of at most `FACE_SIDE` pixels a side.
+pub fn crop_face(stored_jpeg: &[u8], face: crate::domain::face::FaceBox) -> Result<Vec<u8>, ImageError> {
+    let (image, _) = decode_upright(stored_jpeg, Sniffed::Jpeg)?;
+    let rgb = image.into_rgb8();
+    let (x, y, w, h) = face.pixels(rgb.width(), rgb.height());
+    let cropped = image::imageops::crop_imm(&rgb, x, y, w, h).to_image();
+    let (fw, fh) = fit(w, h, FACE_SIDE);
+    let face = if (fw, fh) == (w, h) { cropped } else { image::imageops::thumbnail(&cropped, fw, fh) };
+    encode_jpeg(&face, FACE_QUALITY)
+}
+
 /// The size that fits `side` keeping the aspect ratio (never enlarging).
 fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
     if width.max(height) <= side {
@@ -207,5 +223,30 @@ mod tests {
     fn huge_images_are_shrunk_to_the_kept_size() {
         let Ok(p) = process(&jpeg(5000, 1000)) else { panic!("processing failed") };
         assert_eq!((p.width, p.height), (MAX_SIDE, 819));
+    }
+
+    #[test]
+    fn the_face_crop_is_the_box_and_no_more() {
+        // A white page with a black square where the face photo is.
+        let page = RgbImage::from_fn(1000, 600, |x, y| {
+            if (600..900).contains(&x) && (120..420).contains(&y) {
+                image::Rgb([0, 0, 0])
+            } else {
+                image::Rgb([255; 3])
+            }
+        });
+        let stored = encode_jpeg(&page, 90).unwrap_or_default();
+        let face = crate::domain::face::FaceBox { left: 600, top: 200, width: 300, height: 500 };
+        let Ok(crop) = crop_face(&stored, face) else { panic!("crop failed") };
+        let Ok(img) = image::load_from_memory(&crop).map(|i| i.to_rgb8()) else { panic!("decode") };
+        assert_eq!(img.dimensions(), (300, 300));
+        let dark = img.pixels().filter(|p| p.0[0] < 60).count();
+        assert!(dark > 300 * 290, "the crop is the black square: {dark}");
+        // A large page's crop is scaled to what a phone shows.
+        let big = encode_jpeg(&RgbImage::new(4000, 3000), 80).unwrap_or_default();
+        let whole = crate::domain::face::FaceBox { left: 0, top: 0, width: 1000, height: 1000 };
+        let Ok(crop) = crop_face(&big, whole) else { panic!("crop failed") };
+        let dims = image::load_from_memory(&crop).map(|i| (i.width(), i.height())).ok();
+        assert_eq!(dims, Some((FACE_SIDE, 360)));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod claim;
 pub mod decide;
+pub mod face;
 pub mod transcribe;
 pub mod view;
 

@@ -25,6 +25,8 @@ pub struct ReviewData {
     pub history: Vec<(AuditEventRow, Option<String>)>,
     pub other_registrations: Vec<OtherRegistration>,
     pub reviewers: Vec<(i64, String)>,
+    /// Where the face photo was marked, if it was.
+    pub face: Option<(i64, crate::domain::face::FaceBox)>,
 }
 
 impl ReviewData {
@@ -50,7 +52,12 @@ pub fn load(conn: &mut DbConnection, id: i64) -> Result<ReviewData, ReviewFailur
         ),
         None => (Vec::new(), Vec::new()),
     };
+    let face = db::handbooks::face_of(conn, id)?.and_then(|f| {
+        let b = crate::domain::face::FaceBox::from_code(f.face_box.as_deref()?)?;
+        Some((f.image_id?, b))
+    });
     Ok(ReviewData {
+        face,
         claimer,
         revisions,
         input,

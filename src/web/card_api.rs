@@ -21,7 +21,8 @@ fn myna_label(code: &str) -> &'static str {
     }
 }
 
-fn handbook_json(h: &CardHandbook) -> serde_json::Value {
+fn handbook_json(public_id: &str, h: &CardHandbook) -> serde_json::Value {
+    let face = h.has_face.then(|| format!("/api/v1/holders/{public_id}/handbooks/{}/face", h.kind.as_str()));
     json!({
         "kind": h.kind.as_str(),
         "kind_label": h.kind.label(),
@@ -41,6 +42,7 @@ fn handbook_json(h: &CardHandbook) -> serde_json::Value {
         "care": h.care,
         "myna_link": h.myna_link,
         "myna_link_label": myna_label(h.myna_link),
+        "face_photo_url": face,
     })
 }
 
@@ -64,6 +66,28 @@ pub async fn card(
         "status": card.status.as_str(),
         "status_label": card.status.label(),
         "coupon_suspended": card.coupon_suspended,
-        "handbooks": card.handbooks.iter().map(handbook_json).collect::<Vec<_>>(),
+        "handbooks": card.handbooks.iter().map(|h| handbook_json(&card.public_id, h)).collect::<Vec<_>>(),
     })))
+}
+
+/// `GET /api/v1/holders/{public_id}/handbooks/{kind}/face`: the face crop the card links to,
+/// with the card's credential and under the card's rule; never cached.
+pub async fn face(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    if !bearer_ok(&req, &state) {
+        return Err(ApiError::unauthorized());
+    }
+    let (public_id, kind) = path.into_inner();
+    let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
+    let kind = crate::domain::handbook::HandbookKind::parse(&kind).ok_or(AppError::NotFound)?;
+    let (now, store) = (state.clock.now(), state.images.clone());
+    let bytes =
+        state.db(move |conn| Ok(card::face(conn, &store, &public_id, kind, now)?)).await?.ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
 }

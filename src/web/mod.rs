@@ -91,6 +91,7 @@ route_table! {
     post "/registrations/{id}/reassign" => review::reassign, Supervisors;
     post "/registrations/{id}/transcription" => review::save_transcription, Reviewers;
     post "/registrations/{id}/decision" => review::decide, Reviewers;
+    post "/registrations/{id}/face" => review::mark_face, Reviewers;
     get  "/registrations/{id}/photos" => photos::show, ImageViewers;
     post "/registrations/{id}/photo-access" => photos::state_reason, ImageViewers;
     get  "/images/{id}" => photos::full, ImageViewers;
@@ -113,6 +114,7 @@ route_table! {
     post "/support/lost-device/{id}/reinstate" => support::reinstate, SupportDesk;
     post "/api/v1/registrations" => intake_api::register, Machine;
     get  "/api/v1/holders/{public_id}/card" => card_api::card, Machine;
+    get  "/api/v1/holders/{public_id}/handbooks/{kind}/face" => card_api::face, Machine;
     post "/api/v1/holders/{public_id}/withdrawal" => withdrawal_api::withdraw, Machine;
 }
 

@@ -288,6 +288,7 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
             "birth_date",
             "care",
             "expires_on",
+            "face_photo_url",
             "fare_class",
             "fare_class_label",
             "grade",
@@ -310,7 +311,70 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     assert_eq!(h["grade"], "2級");
     assert!(h["number_display"].as_str().unwrap().starts_with("未来県"), "{h}");
     assert_eq!(body["coupon_suspended"], false);
+    assert_eq!(h["face_photo_url"], Value::Null, "no face box was marked");
     assert!(app.audit_count("card.read") >= 1, "every read leaves a trace");
+});
+
+async fn fetch_face(app: &TestApp, url: &str, token: &str) -> (StatusCode, Vec<u8>) {
+    let response = reqwest::Client::new().get(format!("{}{url}", app.address)).bearer_auth(token).send().await.unwrap();
+    (response.status(), response.bytes().await.unwrap_or_default().to_vec())
+}
+
+dual_test!(the_face_box_a_reviewer_marks_is_the_crop_the_card_links_to, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-FACE0001", "physical", vec![fixtures::jpeg(400, 300), fixtures::png(200, 320)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    let page_one = app.images_of(id)[0].id.to_string();
+
+    // A box that leaves the page comes back as typed, the problem beside its field.
+    reviewer.get(&format!("/registrations/{id}")).await;
+    let bad = [
+        ("image_id", page_one.as_str()),
+        ("face_left", "80"),
+        ("face_top", "10"),
+        ("face_width", "30"),
+        ("face_height", "50"),
+    ];
+    let page = reviewer.post(&format!("/registrations/{id}/face"), &bad).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("face_left").as_deref(), Some("80"));
+    assert!(page.body.contains("左端の位置と幅の合計が100%を超えています"));
+    assert_eq!(page.select_texts("input#field-face_width[aria-invalid=\"true\"]").len(), 1);
+
+    let good = [
+        ("image_id", page_one.as_str()),
+        ("face_left", "60"),
+        ("face_top", "10"),
+        ("face_width", "30"),
+        ("face_height", "50"),
+    ];
+    let page = reviewer.post(&format!("/registrations/{id}/face"), &good).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    assert!(page.body.contains("1枚目の 左60% 上10% 幅30% 高さ50%"), "the marked box is shown");
+    assert_eq!(app.audit_count("registration.face_marked"), 1);
+
+    // Nothing shows before approval; after it, the card links to the crop.
+    assert_eq!(save(&mut reviewer, id, &printed_physical()).await.status, StatusCode::SEE_OTHER);
+    let mut fields = vec![("decision", "approve")];
+    fields.extend_from_slice(&CHECKED);
+    assert_eq!(decide(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+    let (_, body) = card(&app, "MR-FACE0001").await;
+    let url = body["handbooks"][0]["face_photo_url"].as_str().unwrap().to_owned();
+    assert_eq!(url, "/api/v1/holders/MR-FACE0001/handbooks/physical/face");
+    let (status, bytes) = fetch_face(&app, &url, TOKEN).await;
+    assert_eq!(status, StatusCode::OK);
+    let crop = image::load_from_memory(&bytes).expect("a JPEG");
+    assert_eq!((crop.width(), crop.height()), (120, 150), "30% of 400 by 50% of 300: the box, not the page");
+    assert_eq!(app.audit_count("card.face_read"), 1);
+    assert_eq!(fetch_face(&app, &url, "wrong-token").await.0, StatusCode::UNAUTHORIZED);
+    let other = "/api/v1/holders/MR-FACE0001/handbooks/mental/face";
+    assert_eq!(fetch_face(&app, other, TOKEN).await.0, StatusCode::NOT_FOUND);
+
+    // A suspended ID shows no face either.
+    app.set_holder_status("MR-FACE0001", HolderStatus::Suspended);
+    assert_eq!(fetch_face(&app, &url, TOKEN).await.0, StatusCode::NOT_FOUND);
 });
 
 dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| async move {

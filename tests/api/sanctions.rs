@@ -311,9 +311,20 @@ dual_test!(deletion_erases_photos_and_personal_fields_and_the_chain_still_verifi
     assert_eq!(crate::review::take_next(&mut reviewer).await, Some(handbook));
     let saved = crate::review::save(&mut reviewer, handbook, &crate::review::printed_physical()).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    // A face crop is a file of its own, and goes too.
+    let page_one = app.images_of(handbook)[0].id.to_string();
+    let face = [
+        ("image_id", page_one.as_str()),
+        ("face_left", "50"),
+        ("face_top", "10"),
+        ("face_width", "40"),
+        ("face_height", "60"),
+    ];
+    let marked = reviewer.post(&format!("/registrations/{handbook}/face"), &face).await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER, "{}", marked.body);
     let holder = app.holder("MR-DELETE01").unwrap().id;
     let images = app.data_dir.join("images");
-    assert!(!crate::intake::files_under(&images).is_empty(), "photos are stored");
+    assert_eq!(crate::intake::files_under(&images).len(), 5, "two pages, two thumbnails, one face crop");
 
     let mut sup = app.signed_in(Role::Supervisor).await;
     let page = sanction(&mut sup, holder, "3(5)(ii)", "delete", "偽造された手帳による登録と判明した").await;

@@ -8,6 +8,8 @@ ALTER TABLE handbooks ADD COLUMN returned_at TIMESTAMP;
 ALTER TABLE handbooks ADD COLUMN returned_source TEXT CHECK (returned_source IN ('report', 'myna'));
 ALTER TABLE handbooks ADD COLUMN face_image_id BIGINT REFERENCES handbook_images (id);
 ALTER TABLE handbooks ADD COLUMN face_box TEXT;
+-- The crop itself, encrypted in the photo store like the pages: the card serves it as is.
+ALTER TABLE handbooks ADD COLUMN face_key TEXT;
 CREATE INDEX handbooks_returned ON handbooks (returned_at, id) WHERE returned_at IS NOT NULL;
 
 INSERT INTO handbook_counts (status, kind, n)

@@ -4,6 +4,7 @@ DROP TABLE IF EXISTS lost_device_attempts;
 DELETE FROM handbook_counts WHERE status = 'closed';
 UPDATE handbooks SET status = 'superseded' WHERE status = 'closed';
 DROP INDEX IF EXISTS handbooks_returned;
+ALTER TABLE handbooks DROP COLUMN face_key;
 ALTER TABLE handbooks DROP COLUMN face_box;
 ALTER TABLE handbooks DROP COLUMN face_image_id;
 ALTER TABLE handbooks DROP COLUMN returned_source;

@@ -25,7 +25,8 @@ CREATE TABLE handbooks_rebuilt (
     returned_at TIMESTAMP,
     returned_source TEXT CHECK (returned_source IN ('report', 'myna')),
     face_image_id BIGINT REFERENCES handbook_images (id),
-    face_box TEXT
+    face_box TEXT,
+    face_key TEXT
 );
 INSERT INTO handbooks_rebuilt (id, holder_id, kind, status, channel, proxy, submitted_at, claimed_by,
     claim_expires_at, decided_by, decided_at, supersedes_id, version, created_at, updated_at, submitted_kind)

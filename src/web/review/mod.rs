@@ -5,6 +5,7 @@
 
 mod claim;
 mod decision;
+mod face;
 mod page;
 mod transcription;
 
@@ -13,6 +14,7 @@ use actix_web::{HttpResponse, web};
 
 pub use claim::{reassign, release, take};
 pub use decision::decide;
+pub use face::mark_face;
 pub use transcription::save_transcription;
 
 use super::access::ImageViewers;

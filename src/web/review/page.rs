@@ -5,6 +5,7 @@ use askama::Template;
 
 use crate::clock::{from_db, today_jst};
 use crate::domain::decision::DecisionInput;
+use crate::domain::face::FaceInput;
 use crate::domain::handbook::{Channel, HandbookKind};
 use crate::domain::review::{Decision, Defect};
 use crate::domain::staff::Role;
@@ -98,6 +99,12 @@ pub struct ReviewPage {
     others: Vec<OtherRegistration>,
     banner: Option<String>,
     visible: bool,
+    /// The face box form: typed or as marked, the pages to choose from, its problems.
+    face: FaceInput,
+    /// (image id, page number, chosen)
+    face_pages: Vec<(i64, i32, bool)>,
+    face_errors: FormErrors,
+    face_marked: Option<String>,
 }
 
 impl ReviewPage {
@@ -134,6 +141,8 @@ pub struct Kept {
     pub errors: Vec<FieldNote>,
     pub decision: Option<DecisionInput>,
     pub decision_errors: Vec<FieldNote>,
+    pub face: Option<FaceInput>,
+    pub face_errors: Vec<FieldNote>,
     pub banner: Option<String>,
 }
 
@@ -276,6 +285,12 @@ pub fn build(
     let parsed = Transcription::parse(&input, today_jst(now));
     let decision = DecisionInput { version: h.version, ..kept.decision.clone().unwrap_or_default() };
     let submitted = from_db(h.submitted_at);
+    let face = kept.face.clone().or_else(|| data.face.map(|(image, b)| b.as_input(image))).unwrap_or_default();
+    let face_marked = data.face.and_then(|(image, b)| {
+        let page = data.images.iter().find(|i| i.id == image)?.page;
+        let shown = b.as_input(image);
+        Some(format!("{page}枚目の 左{}% 上{}% 幅{}% 高さ{}%", shown.left, shown.top, shown.width, shown.height))
+    });
     ReviewPage {
         layout: Layout::for_staff(staff, format!("登録 #{} の審査", h.id), "/queue"),
         handbook_id: h.id,
@@ -337,5 +352,9 @@ pub fn build(
         // What the person just typed always comes back to them, whatever else is hidden.
         visible: visible || kept.input.is_some(),
         banner: kept.banner,
+        face_pages: data.images.iter().map(|i| (i.id, i.page, face.image_id == i.id.to_string())).collect(),
+        face_errors: form_errors(&kept.face_errors),
+        face_marked: if visible { face_marked } else { None },
+        face,
     }
 }
