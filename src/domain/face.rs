@@ -126,7 +126,7 @@ impl FaceBox {
 
     /// The box as the form shows it again, in percent.
     pub fn as_input(self, image_id: i64) -> FaceInput {
-        let pct = |v: u16| if v % 10 == 0 { format!("{}", v / 10) } else { format!("{}.{}", v / 10, v % 10) };
+        let pct = |v: u16| if v.is_multiple_of(10) { format!("{}", v / 10) } else { format!("{}.{}", v / 10, v % 10) };
         FaceInput {
             image_id: image_id.to_string(),
             left: pct(self.left),
