@@ -3,6 +3,7 @@
 
 use time::OffsetDateTime;
 
+use crate::audit::AuditKeys;
 use crate::domain::staff::Role;
 
 #[derive(Clone, Copy)]
@@ -11,4 +12,6 @@ pub struct Acting<'a> {
     pub role: Role,
     pub now: OffsetDateTime,
     pub request_id: Option<&'a str>,
+    /// The keys that seal the action's audit event.
+    pub audit: &'a AuditKeys,
 }

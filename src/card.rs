@@ -47,7 +47,12 @@ pub struct CardHandbook {
 /// The holder's card at `now`, or `None` for an unknown ID. A read refused after a lost-phone
 /// suspension is the third time of that report (the company's liability ends there), kept
 /// with an audit event the first time.
-pub fn card(conn: &mut DbConnection, public_id: &PublicId, now: OffsetDateTime) -> Result<Option<Card>, Fault> {
+pub fn card(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    public_id: &PublicId,
+    now: OffsetDateTime,
+) -> Result<Option<Card>, Fault> {
     let today = today_jst(now);
     let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else {
         return Ok(None);
@@ -58,6 +63,7 @@ pub fn card(conn: &mut DbConnection, public_id: &PublicId, now: OffsetDateTime) 
             db::lost_device::note_refused_read(c, holder.id, at)?;
             audit::append(
                 c,
+                keys,
                 at,
                 AuditEntry::new(Actor::App, "lost_device.card_refused", "holder", holder.id)
                     .details(json!({"status": holder.status.as_str()})),
@@ -76,6 +82,7 @@ pub fn card(conn: &mut DbConnection, public_id: &PublicId, now: OffsetDateTime) 
     write_tx(conn, |c| {
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(Actor::App, "card.read", "holder", holder.id)
                 .details(json!({"status": holder.status.as_str(), "handbooks": handbooks.len()})),
@@ -94,6 +101,7 @@ pub fn card(conn: &mut DbConnection, public_id: &PublicId, now: OffsetDateTime) 
 /// `None` when there is nothing to show.
 pub fn face(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     store: &crate::images::ImageStore,
     public_id: &PublicId,
     kind: HandbookKind,
@@ -113,6 +121,7 @@ pub fn face(
     write_tx(conn, |c| {
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(Actor::App, "card.face_read", "holder", holder.id).details(json!({"kind": kind.as_str()})),
         )

@@ -100,8 +100,11 @@ pub enum BenchCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Recompute the hash chain; exit 1 naming the first row that does not match.
+    /// Recompute the keyed chain and compare it with every checkpoint; exit 1 naming the first
+    /// row (or checkpoint) that does not match, and why.
     Verify,
+    /// Write a signed checkpoint of the chain's head now.
+    Checkpoint,
 }
 
 fn database_url() -> anyhow::Result<DatabaseUrl> {
@@ -137,13 +140,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let demo_pool = pool.clone();
             let demo_password = password.clone();
             let store = ImageStore::from_settings(&settings);
+            let keys = crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys);
             let holders = std::env::var("DEMO_HOLDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEMO_HOLDERS);
             actix_web::web::block(move || -> anyhow::Result<()> {
                 let mut conn = demo_pool.get()?;
-                crate::demo::seed_staff(&mut conn, &demo_password, now)?;
+                crate::demo::seed_staff(&mut conn, &keys, &demo_password, now)?;
                 if crate::db::holders::count(&mut conn)? == 0 {
                     println!("generating {holders} demo holders with handbook photos (first run only)…");
-                    let created = crate::demo::holders::seed(&mut conn, &store, holders, now)?;
+                    let created = crate::demo::holders::seed(&mut conn, &keys, &store, holders, now)?;
                     println!("{created} demo holders ready");
                 }
                 Ok(())
@@ -200,16 +204,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let password = read_password()?;
             let password = NewPassword::parse(&password, Some(&email)).map_err(|e| anyhow::anyhow!("password: {e}"))?;
             let pool = pool()?;
+            let (keys, _) =
+                crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let account = NewAccount { email: &email, display_name: name, role, password: &password, temporary: false };
-            let id = manage::create(&mut *pool.get()?, Actor::Cli, &account, clock.now(), None)
+            let id = manage::create(&mut *pool.get()?, &keys, Actor::Cli, &account, clock.now(), None)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created staff #{id} ({role})");
         }
+        Command::Audit { command: AuditCommand::Checkpoint } => {
+            let pool = pool()?;
+            let (keys, dir) =
+                crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            match audit::checkpoint_now(&mut *pool.get()?, &keys, &dir, clock.now())? {
+                Some(mark) => println!("checkpoint written: event #{} in {}", mark.seq, dir.display()),
+                None => println!("the audit trail is empty: nothing to checkpoint"),
+            }
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             let pool = pool()?;
-            return Ok(match audit::verify(&mut *pool.get()?) {
+            let (keys, dir) =
+                crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            return Ok(match audit::verify(&mut *pool.get()?, &keys, &dir) {
                 Ok(report) => {
-                    println!("audit chain intact: {} event(s)", report.events);
+                    println!(
+                        "audit chain intact: {} event(s), {} checkpoint(s){}",
+                        report.events,
+                        report.checkpoints,
+                        report.last_checkpoint.map(|s| format!(", the newest at #{s}")).unwrap_or_default()
+                    );
                     std::process::ExitCode::SUCCESS
                 }
                 Err(error) => {

@@ -35,6 +35,8 @@ pub enum Fault {
     Hash(#[from] HashError),
     #[error("stored authenticator secret")]
     Totp(#[from] TotpSecretError),
+    #[error("audit checkpoint")]
+    Checkpoint(#[from] crate::audit::checkpoint::CheckpointError),
 }
 
 impl Fault {

@@ -61,6 +61,7 @@ pub fn search(conn: &mut DbConnection, query: &str, key: &[u8], acting: &Acting<
         write_tx(conn, |c| {
             audit::append(
                 c,
+                acting.audit,
                 to_db(acting.now),
                 AuditEntry::new(Actor::Staff(acting.staff_id), "holder.searched", "holder", "-")
                     .details(json!({"by": search_kind(&search), "query_hmac": fingerprint, "results": hits.len()}))
@@ -113,6 +114,7 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
     write_tx(conn, |c| {
         audit::append(
             c,
+            acting.audit,
             to_db(acting.now),
             AuditEntry::new(Actor::Staff(acting.staff_id), "holder.viewed", "holder", holder_id)
                 .details(json!({"numbers_shown": acting.role.sees_handbook_numbers()}))
@@ -149,6 +151,7 @@ pub fn withdraw(
     actor: Actor,
     now: time::OffsetDateTime,
     request_id: Option<&str>,
+    keys: &crate::audit::AuditKeys,
 ) -> Result<HolderRow, WithdrawFailure> {
     use crate::domain::holder::HolderStatus;
     use crate::domain::holder_state::Event;
@@ -161,9 +164,10 @@ pub fn withdraw(
         }
         db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
         db::holders::withdrawn(c, id, reason, at)?;
-        crate::review::close_for_ended_id(c, id, &actor, at, request_id)?;
+        crate::review::close_for_ended_id(c, keys, id, &actor, at, request_id)?;
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(actor.clone(), "holder.withdrawn", "holder", id)
                 .details(json!({"reason": reason.code()}))
@@ -205,6 +209,7 @@ pub fn disclose(
         // The trail says that and why; what was disclosed stays in the disclosure record.
         audit::append(
             c,
+            acting.audit,
             at,
             AuditEntry::new(Actor::Staff(acting.staff_id), "holder.disclosed", "holder", holder_id)
                 .details(json!({"disclosure_id": id, "grounds": disclosure.grounds.code()}))
@@ -236,6 +241,7 @@ pub fn report_returned(
         if news {
             audit::append(
                 c,
+                acting.audit,
                 at,
                 AuditEntry::new(Actor::Staff(acting.staff_id), "handbook.returned_reported", "handbook", handbook_id)
                     .details(json!({"holder_id": holder_id}))

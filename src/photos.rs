@@ -109,6 +109,7 @@ pub fn reason_text(code: &str, detail: &str) -> Result<String, &'static str> {
 
 pub fn grant(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     staff_id: i64,
     handbook_id: i64,
     reason: &str,
@@ -124,6 +125,7 @@ pub fn grant(
         )?;
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(Actor::Staff(staff_id), "photos.access_stated", "handbook", handbook_id)
                 .reason(reason)
@@ -137,6 +139,7 @@ pub fn grant(
 /// Records that someone read a registration's transcribed data (on the review screen).
 pub fn record_data_view(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     staff_id: i64,
     handbook_id: i64,
     basis: &Basis,
@@ -151,7 +154,7 @@ pub fn record_data_view(
         if let Basis::Reason(reason) = basis {
             entry = entry.reason(reason);
         }
-        audit::append(c, at, entry)?;
+        audit::append(c, keys, at, entry)?;
         Ok(())
     })
 }
@@ -162,6 +165,7 @@ pub struct Viewer<'a> {
     pub role: Role,
     pub now: OffsetDateTime,
     pub request_id: Option<&'a str>,
+    pub audit: &'a crate::audit::AuditKeys,
 }
 
 /// Decrypts one photo for the viewer and records the view. Refusals write nothing.
@@ -172,7 +176,7 @@ pub fn view(
     image_id: i64,
     variant: Variant,
 ) -> Result<Vec<u8>, PhotoError> {
-    let Viewer { staff_id, role, now, request_id } = *viewer;
+    let Viewer { staff_id, role, now, request_id, audit: keys } = *viewer;
     let image = db::handbooks::find_image(conn, image_id)?.ok_or(PhotoError::NotFound)?;
     let handbook = db::handbooks::find(conn, image.handbook_id)?.ok_or(PhotoError::NotFound)?;
     let basis = basis(conn, staff_id, role, &handbook, now)?.ok_or(PhotoError::ReasonRequired(handbook.id))?;
@@ -193,7 +197,7 @@ pub fn view(
         if let Basis::Reason(reason) = &basis {
             entry = entry.reason(reason);
         }
-        audit::append(c, at, entry)?;
+        audit::append(c, keys, at, entry)?;
         Ok::<_, Fault>(())
     })?;
     Ok(bytes)

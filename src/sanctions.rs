@@ -316,7 +316,14 @@ fn take_effect(
     }
     db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
     if next.ended() {
-        crate::review::close_for_ended_id(c, holder.id, &Actor::Staff(acting.staff_id), now, acting.request_id)?;
+        crate::review::close_for_ended_id(
+            c,
+            acting.audit,
+            holder.id,
+            &Actor::Staff(acting.staff_id),
+            now,
+            acting.request_id,
+        )?;
     }
     let erasing = matches!(action, Action::Delete | Action::DeleteEmail);
     if !article.without_notice() && !erasing {
@@ -350,6 +357,7 @@ fn record(
 ) -> Result<(), Fault> {
     audit::append(
         c,
+        acting.audit,
         to_db(acting.now),
         AuditEntry::new(Actor::Staff(acting.staff_id), action, "holder", holder_id)
             .details(json!({

@@ -26,6 +26,14 @@ pub struct Settings {
     pub image_key: Secret<[u8; 32]>,
     /// Retired image keys: still decrypt photos stored under them, never encrypt.
     pub old_image_keys: Vec<Secret<[u8; 32]>>,
+    /// The audit chain's MAC key, held outside the database.
+    pub audit_key: Secret<[u8; 32]>,
+    /// Retired audit keys: still verify the rows and checkpoints they sealed.
+    pub old_audit_keys: Vec<Secret<[u8; 32]>>,
+    /// The append-only folder of signed checkpoints of the audit chain's head.
+    pub audit_checkpoint_dir: PathBuf,
+    /// How often the server writes a checkpoint when the chain has moved.
+    pub audit_checkpoint_every: std::time::Duration,
     pub intake_token: Secret<String>,
     pub myna_callback_secret: Secret<String>,
     pub secure_cookies: bool,
@@ -73,6 +81,9 @@ pub const DEMO_MYNA_SECRET: &str = "demo-myna-secret";
 struct DemoSecrets {
     session_key: String,
     image_key: String,
+    /// Absent in files written before the chain was keyed: added on the next start.
+    #[serde(default)]
+    audit_key: String,
 }
 
 impl Settings {
@@ -147,14 +158,25 @@ impl Settings {
                 return Err(missing("HANDBOOK_ADMIN_IMAGE_KEY", "32 bytes as 64 hex characters"));
             }
         };
-        let old_image_keys = match get("HANDBOOK_ADMIN_OLD_IMAGE_KEYS") {
-            None => Vec::new(),
-            Some(raw) => raw
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(|k| parse_hex_key::<32>("HANDBOOK_ADMIN_OLD_IMAGE_KEYS", k).map(Secret::new))
-                .collect::<Result<Vec<_>, _>>()?,
+        let old_image_keys = old_keys("HANDBOOK_ADMIN_OLD_IMAGE_KEYS", get("HANDBOOK_ADMIN_OLD_IMAGE_KEYS"))?;
+        let audit_key = match (get("HANDBOOK_ADMIN_AUDIT_KEY"), &demo_secrets) {
+            (Some(raw), _) => parse_hex_key::<32>("HANDBOOK_ADMIN_AUDIT_KEY", &raw)?,
+            (None, Some(demo)) => parse_hex_key::<32>("HANDBOOK_ADMIN_AUDIT_KEY", &demo.audit_key)?,
+            (None, None) => {
+                return Err(missing("HANDBOOK_ADMIN_AUDIT_KEY", "32 bytes as 64 hex characters"));
+            }
+        };
+        let old_audit_keys = old_keys("HANDBOOK_ADMIN_OLD_AUDIT_KEYS", get("HANDBOOK_ADMIN_OLD_AUDIT_KEYS"))?;
+        let audit_checkpoint_dir = get("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("audit-checkpoints"));
+        let audit_checkpoint_every = match get("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_MINUTES") {
+            None => std::time::Duration::from_secs(600),
+            Some(raw) => std::time::Duration::from_secs(
+                60 * raw.trim().parse::<u64>().ok().filter(|m| (1..=24 * 60).contains(m)).ok_or_else(|| {
+                    SettingsError::new("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_MINUTES", "must be minutes between 1 and 1440")
+                })?,
+            ),
         };
         let intake_token = match (get("HANDBOOK_ADMIN_INTAKE_TOKEN"), mode) {
             (Some(raw), _) => raw,
@@ -182,6 +204,10 @@ impl Settings {
             session_key: Secret::new(session_key),
             image_key: Secret::new(image_key),
             old_image_keys,
+            audit_key: Secret::new(audit_key),
+            old_audit_keys,
+            audit_checkpoint_dir,
+            audit_checkpoint_every,
             intake_token: Secret::new(intake_token),
             myna_callback_secret: Secret::new(myna_callback_secret),
             secure_cookies,
@@ -206,6 +232,39 @@ impl Settings {
     }
 }
 
+/// What the command-line audit tools need: the audit keys and the checkpoint folder, from the
+/// environment; where `HANDBOOK_ADMIN_AUDIT_KEY` is unset, the key a demo generated in its data
+/// folder (never a new one: a tool that invented a key would report every row as forged).
+pub fn audit_tools_from_env() -> Result<(crate::audit::AuditKeys, PathBuf), SettingsError> {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+    let raw = match get("HANDBOOK_ADMIN_AUDIT_KEY") {
+        Some(raw) => raw,
+        None => std::fs::read_to_string(data_dir.join("demo-secrets.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<DemoSecrets>(&text).ok())
+            .map(|demo| demo.audit_key)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| missing("HANDBOOK_ADMIN_AUDIT_KEY", "32 bytes as 64 hex characters"))?,
+    };
+    let current = Secret::new(parse_hex_key::<32>("HANDBOOK_ADMIN_AUDIT_KEY", &raw)?);
+    let retired = old_keys("HANDBOOK_ADMIN_OLD_AUDIT_KEYS", get("HANDBOOK_ADMIN_OLD_AUDIT_KEYS"))?;
+    let dir = get("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| data_dir.join("audit-checkpoints"));
+    Ok((crate::audit::AuditKeys::new(&current, &retired), dir))
+}
+
+/// A comma-separated list of retired 32-byte hex keys.
+fn old_keys(variable: &'static str, raw: Option<String>) -> Result<Vec<Secret<[u8; 32]>>, SettingsError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| parse_hex_key::<32>(variable, k).map(Secret::new))
+        .collect()
+}
+
 fn missing(variable: &'static str, what: &str) -> SettingsError {
     SettingsError::new(variable, format!("is not set ({what})"))
 }
@@ -227,14 +286,21 @@ fn parse_hex_key<const N: usize>(variable: &'static str, raw: &str) -> Result<[u
 fn load_or_create_demo_secrets(data_dir: &Path) -> Result<DemoSecrets, SettingsError> {
     let path = data_dir.join("demo-secrets.json");
     let fail = |e: &dyn std::fmt::Display| SettingsError::new("HANDBOOK_ADMIN_DATA_DIR", format!("demo secrets: {e}"));
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        return serde_json::from_str(&text).map_err(|e| fail(&e));
-    }
-    std::fs::create_dir_all(data_dir).map_err(|e| fail(&e))?;
-    let secrets = DemoSecrets {
-        session_key: hex::encode(crate::secrets::random::bytes::<64>()),
-        image_key: hex::encode(crate::secrets::random::bytes::<32>()),
+    let secrets = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let secrets: DemoSecrets = serde_json::from_str(&text).map_err(|e| fail(&e))?;
+            if !secrets.audit_key.is_empty() {
+                return Ok(secrets);
+            }
+            DemoSecrets { audit_key: hex::encode(crate::secrets::random::bytes::<32>()), ..secrets }
+        }
+        Err(_) => DemoSecrets {
+            session_key: hex::encode(crate::secrets::random::bytes::<64>()),
+            image_key: hex::encode(crate::secrets::random::bytes::<32>()),
+            audit_key: hex::encode(crate::secrets::random::bytes::<32>()),
+        },
     };
+    std::fs::create_dir_all(data_dir).map_err(|e| fail(&e))?;
     let text = serde_json::to_string_pretty(&secrets).map_err(|e| fail(&e))?;
     crate::atomic_file::write(&path, text.as_bytes(), true).map_err(|e| fail(&e))?;
     Ok(secrets)
@@ -249,6 +315,7 @@ mod tests {
         HashMap::from([
             ("HANDBOOK_ADMIN_SESSION_KEY", "ab".repeat(64)),
             ("HANDBOOK_ADMIN_IMAGE_KEY", "cd".repeat(32)),
+            ("HANDBOOK_ADMIN_AUDIT_KEY", "ef".repeat(32)),
             ("HANDBOOK_ADMIN_INTAKE_TOKEN", "t".repeat(32)),
             ("MYNA_CALLBACK_SECRET", "s".repeat(32)),
         ])
@@ -277,6 +344,7 @@ mod tests {
         for key in [
             "HANDBOOK_ADMIN_SESSION_KEY",
             "HANDBOOK_ADMIN_IMAGE_KEY",
+            "HANDBOOK_ADMIN_AUDIT_KEY",
             "HANDBOOK_ADMIN_INTAKE_TOKEN",
             "MYNA_CALLBACK_SECRET",
         ] {

@@ -44,7 +44,8 @@ impl Application {
         let settings = Arc::new(settings);
         let images = Arc::new(ImageStore::from_settings(&settings));
         let db_permits = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
-        let state = AppState { pool, clock, settings: settings.clone(), images, db_permits };
+        let audit = Arc::new(crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys));
+        let state = AppState { pool, clock, settings: settings.clone(), images, db_permits, audit };
         let key = Key::from(settings.session_key.expose());
         let secure = settings.secure_cookies;
         let transport: Arc<dyn Transport> = match &settings.mail {
@@ -54,8 +55,16 @@ impl Application {
         actix_web::rt::spawn(crate::jobs::notify::run(
             state.pool.clone(),
             state.clock.clone(),
+            state.audit.clone(),
             transport,
             settings.jobs_idle,
+        ));
+        actix_web::rt::spawn(crate::jobs::audit_checkpoints(
+            state.pool.clone(),
+            state.clock.clone(),
+            state.audit.clone(),
+            settings.audit_checkpoint_dir.clone(),
+            settings.audit_checkpoint_every,
         ));
         if settings.database_url.backend() == db::Backend::Sqlite {
             actix_web::rt::spawn(crate::jobs::checkpoint(state.pool.clone()));
@@ -93,7 +102,24 @@ impl Application {
         self.port
     }
 
+    /// Serves until stopped, then writes a last checkpoint of the audit chain's head.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let state = self.state;
+        let last = actix_web::web::block(move || -> anyhow::Result<()> {
+            let mut conn = state.pool.get()?;
+            crate::audit::checkpoint_now(
+                &mut conn,
+                &state.audit,
+                &state.settings.audit_checkpoint_dir,
+                state.clock.now(),
+            )?;
+            Ok(())
+        })
+        .await;
+        if let Ok(Err(e)) | Err(e) = last.map_err(anyhow::Error::from) {
+            tracing::error!(error = %e, "final audit checkpoint failed");
+        }
+        served
     }
 }

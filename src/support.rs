@@ -79,6 +79,7 @@ pub fn open_report(
         )?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.reported", "lost_device_report", id)
                 .details(json!({"channel": channel.code(), "holder_id": holder_id}))
@@ -134,7 +135,7 @@ fn identify(
     if flagged {
         entry = entry.reason("同じ利用者の本人確認の失敗が続いています");
     }
-    audit::append(c, now, entry)?;
+    audit::append(c, acting.audit, now, entry)?;
     Ok(Err(Verified::NotVerified { flagged }))
 }
 
@@ -167,6 +168,7 @@ pub fn verify_and_suspend(
         db::lost_device::suspended(c, report.id, now, sanction_id)?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.suspended", "lost_device_report", report.id)
                 .details(json!({"holder_id": holder, "sanction_id": sanction_id}))
@@ -200,6 +202,7 @@ pub fn verify_and_reinstate(
         db::lost_device::reinstated(c, report.id, now)?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.reinstated", "lost_device_report", report.id)
                 .details(json!({"holder_id": holder}))

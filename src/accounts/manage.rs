@@ -52,6 +52,7 @@ pub struct NewAccount<'a> {
 
 pub fn create(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     actor: Actor,
     account: &NewAccount<'_>,
     now: OffsetDateTime,
@@ -77,6 +78,7 @@ pub fn create(
         )?;
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(actor.clone(), "staff.created", "staff", id)
                 .details(json!({"role": account.role.as_str()}))
@@ -110,6 +112,7 @@ impl AdminAction {
 
 pub fn administer(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     admin_id: i64,
     target_id: i64,
     action: AdminAction,
@@ -154,6 +157,7 @@ pub fn administer(
         }
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(Actor::Staff(admin_id), action.audit_action(), "staff", target_id)
                 .details(details)
@@ -166,6 +170,7 @@ pub fn administer(
 /// An admin resets someone's password to a temporary one, which is returned to show once.
 pub fn reset_password(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     admin_id: i64,
     target_id: i64,
     now: OffsetDateTime,
@@ -182,6 +187,7 @@ pub fn reset_password(
         db::staff::set_password(c, target_id, &hash, true, at)?;
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(Actor::Staff(admin_id), "staff.password_reset", "staff", target_id).request_id(request_id),
         )?;
@@ -193,6 +199,7 @@ pub fn reset_password(
 /// Someone changes their own password. Returns the new session epoch (other sessions end).
 pub fn change_own_password(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     staff_id: i64,
     current: &str,
     new: &NewPassword,
@@ -212,6 +219,7 @@ pub fn change_own_password(
         db::staff::set_password(c, staff_id, &hash, false, at)?;
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(Actor::Staff(staff_id), "staff.password_changed", "staff", staff_id).request_id(request_id),
         )?;

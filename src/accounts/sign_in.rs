@@ -35,6 +35,8 @@ pub struct Attempt<'a> {
     pub require_totp: bool,
     pub now: OffsetDateTime,
     pub request_id: Option<&'a str>,
+    /// The keys that seal the attempt's audit event.
+    pub audit: &'a crate::audit::AuditKeys,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -62,7 +64,7 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
         // Same work as for a real account, so timing does not tell the e-mail is unknown.
         let _ = password::verify(input.password, password::dummy_hash());
         write_tx(conn, |c| {
-            audit::append(c, at, failure(Actor::Anonymous, "none", "unknown_account", input.request_id))
+            audit::append(c, input.audit, at, failure(Actor::Anonymous, "none", "unknown_account", input.request_id))
         })?;
         return Ok(Outcome::Failed);
     };
@@ -72,7 +74,9 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
     if !row.active || LOCKOUT.is_locked(locked_until, input.now) {
         let _ = password::verify(input.password, password::dummy_hash());
         let reason = if row.active { "locked" } else { "inactive" };
-        write_tx(conn, |c| audit::append(c, at, failure(actor.clone(), &target, reason, input.request_id)))?;
+        write_tx(conn, |c| {
+            audit::append(c, input.audit, at, failure(actor.clone(), &target, reason, input.request_id))
+        })?;
         return Ok(Outcome::Failed);
     }
 
@@ -108,10 +112,11 @@ fn count_failure(c: &mut DbConnection, staff_id: i64, reason: &'static str, inpu
     let fresh = db::staff::lock(c, staff_id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
     let after = LOCKOUT.after_failure(fresh.failed_logins, fresh.locked_until.map(from_db), input.now);
     db::staff::record_failure(c, staff_id, after.failed_logins, after.locked_until.map(to_db), at)?;
-    audit::append(c, at, failure(actor.clone(), &target, reason, input.request_id))?;
+    audit::append(c, input.audit, at, failure(actor.clone(), &target, reason, input.request_id))?;
     if after.just_locked {
         audit::append(
             c,
+            input.audit,
             at,
             AuditEntry::new(actor, "staff.locked_out", "staff", &target)
                 .details(json!({"failed_logins": after.failed_logins, "minutes": LOCKOUT.lock_for.whole_minutes()}))
@@ -135,12 +140,13 @@ fn confirm_success(
     let fresh = db::staff::lock(c, staff_id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
     let replayed = step.is_some_and(|s| fresh.totp_last_step.is_some_and(|last| s <= last));
     if !fresh.active || LOCKOUT.is_locked(fresh.locked_until.map(from_db), input.now) || replayed {
-        audit::append(c, at, failure(actor, &target, "raced", input.request_id))?;
+        audit::append(c, input.audit, at, failure(actor, &target, "raced", input.request_id))?;
         return Ok(None);
     }
     db::staff::record_success(c, staff_id, step, at)?;
     audit::append(
         c,
+        input.audit,
         at,
         AuditEntry::new(actor, "staff.login", "staff", &target)
             .details(json!({"second_factor": step.is_some()}))
@@ -155,17 +161,24 @@ fn failure<'a>(actor: Actor, target: &str, reason: &'static str, request_id: Opt
         .request_id(request_id)
 }
 
+/// An enrolment under way: who, the session epoch it started in, and the secret shown.
+pub struct Enrolment<'a> {
+    pub staff_id: i64,
+    pub epoch: i32,
+    pub secret: &'a str,
+}
+
 /// Finishes TOTP enrolment: the first code proves the authenticator works; the secret is
 /// stored and the person is signed in.
 pub fn complete_enrolment(
     conn: &mut DbConnection,
-    staff_id: i64,
-    epoch: i32,
-    secret: &str,
+    keys: &crate::audit::AuditKeys,
+    enrolment: &Enrolment<'_>,
     code: &str,
     now: OffsetDateTime,
     request_id: Option<&str>,
 ) -> Result<bool, EnrolError> {
+    let Enrolment { staff_id, epoch, secret } = *enrolment;
     let Some(step) = totp::verify(secret, code, now, None).map_err(Fault::from)? else {
         return Ok(false);
     };
@@ -180,11 +193,13 @@ pub fn complete_enrolment(
         let actor = Actor::Staff(staff_id);
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(actor.clone(), "staff.totp_enrolled", "staff", staff_id).request_id(request_id),
         )?;
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(actor, "staff.login", "staff", staff_id)
                 .details(json!({"second_factor": true}))
@@ -199,6 +214,7 @@ pub fn complete_enrolment(
 /// too, which a cookie-held session could not otherwise promise.
 pub fn sign_out(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     staff_id: i64,
     now: OffsetDateTime,
     request_id: Option<&str>,
@@ -208,6 +224,7 @@ pub fn sign_out(
         db::staff::bump_epoch(c, staff_id, at)?;
         audit::append(
             c,
+            keys,
             at,
             AuditEntry::new(Actor::Staff(staff_id), "staff.logout", "staff", staff_id).request_id(request_id),
         )?;

@@ -1,6 +1,10 @@
-//! The hash of one audit row, pure so it can be tested without a database.
+//! The seal of one audit row, pure so it can be tested without a database: an HMAC-SHA256 under
+//! a key held outside the database over the previous row's seal and this row's canonical
+//! content. Rows written before the chain was keyed carry a plain SHA-256 instead.
 
 use sha2::{Digest, Sha256};
+
+use super::keys::AuditKeys;
 use time::PrimitiveDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -60,7 +64,7 @@ pub struct Content<'a> {
 impl Content<'_> {
     /// A JSON array: unambiguous (strings are quoted and escaped) and stable across serde
     /// versions for these primitive types.
-    fn canonical(&self) -> Result<String, time::error::Format> {
+    pub fn canonical(&self) -> Result<String, time::error::Format> {
         let at = self.occurred_at.assume_utc().format(&Rfc3339)?;
         Ok(serde_json::json!([
             self.seq,
@@ -77,8 +81,24 @@ impl Content<'_> {
         .to_string())
     }
 
-    /// The row's hash; fails (rather than hashing an empty time) when the time cannot be
-    /// written as RFC 3339 (a year outside 0 to 9999).
+    /// The row's seal under the current key, and that key's id; fails (rather than sealing an
+    /// empty time) when the time cannot be written as RFC 3339 (a year outside 0 to 9999).
+    pub fn seal(&self, prev_hash: &str, keys: &AuditKeys) -> Result<(String, String), time::error::Format> {
+        let canonical = self.canonical()?;
+        Ok((keys.current_id().to_owned(), keys.seal(&[prev_hash.as_bytes(), canonical.as_bytes()])))
+    }
+
+    /// What the seal of this row must be under the key `key_id` (`None`: a row from before the
+    /// chain was keyed), or `None` when that key is not held.
+    pub fn expected(&self, prev_hash: &str, key_id: Option<&str>, keys: &AuditKeys) -> Option<String> {
+        let canonical = self.canonical().ok()?;
+        match key_id {
+            Some(id) => keys.seal_with(id, &[prev_hash.as_bytes(), canonical.as_bytes()]),
+            None => self.hash(prev_hash).ok(),
+        }
+    }
+
+    /// The plain SHA-256 of rows written before the chain was keyed.
     pub fn hash(&self, prev_hash: &str) -> Result<String, time::error::Format> {
         let mut hasher = Sha256::new();
         hasher.update(prev_hash.as_bytes());
@@ -149,5 +169,21 @@ mod tests {
     fn a_time_that_cannot_be_written_is_an_error_not_an_empty_string() {
         let far = Content { occurred_at: datetime!(-0001-01-01 00:00), ..sample() };
         assert!(far.hash(GENESIS_HASH).is_err());
+        assert!(far.seal(GENESIS_HASH, &keys(1)).is_err());
+    }
+
+    fn keys(b: u8) -> AuditKeys {
+        AuditKeys::new(&crate::secrets::Secret::new([b; 32]), &[])
+    }
+
+    #[test]
+    fn the_seal_needs_the_key() {
+        let (id, seal) = sample().seal(GENESIS_HASH, &keys(1)).unwrap();
+        assert_eq!(sample().expected(GENESIS_HASH, Some(&id), &keys(1)), Some(seal.clone()));
+        assert_eq!(sample().expected(GENESIS_HASH, Some(&id), &keys(2)), None, "another key: no seal at all");
+        assert_ne!(seal, sample().hash(GENESIS_HASH).unwrap(), "not the plain hash anyone can recompute");
+        let edited = Content { details: "{\"role\":\"admin\"}", ..sample() };
+        assert_ne!(edited.expected(GENESIS_HASH, Some(&id), &keys(1)), Some(seal));
+        assert_eq!(sample().expected(GENESIS_HASH, None, &keys(1)), sample().hash(GENESIS_HASH).ok());
     }
 }

@@ -4,7 +4,11 @@ use diesel::QueryResult;
 use serde_json::Value;
 use time::PrimitiveDateTime;
 
+use std::path::Path;
+
 use super::chain::{Actor, Content, GENESIS_HASH};
+use super::checkpoint;
+use super::keys::AuditKeys;
 use crate::db::DbConnection;
 use crate::db::audit::{self as store, AuditEventRow};
 
@@ -65,12 +69,18 @@ fn content(row: &AuditEventRow) -> Content<'_> {
     }
 }
 
-/// Appends one event inside the caller's transaction (which must be a `write_tx`).
+/// Appends one event inside the caller's transaction (which must be a `write_tx`), sealed
+/// with the current audit key.
 ///
 /// The head row is updated first: on PostgreSQL that takes its row lock, on SQLite the
 /// transaction already holds the write lock, so concurrent writers line up and the chain
 /// never forks. Call it last in a transaction to hold the lock briefly.
-pub fn append(conn: &mut DbConnection, at: PrimitiveDateTime, entry: AuditEntry<'_>) -> QueryResult<i64> {
+pub fn append(
+    conn: &mut DbConnection,
+    keys: &AuditKeys,
+    at: PrimitiveDateTime,
+    entry: AuditEntry<'_>,
+) -> QueryResult<i64> {
     let (seq, prev_hash) = store::advance_head(conn)?;
     let actor = entry.actor.label();
     let mut row = AuditEventRow {
@@ -86,10 +96,13 @@ pub fn append(conn: &mut DbConnection, at: PrimitiveDateTime, entry: AuditEntry<
         request_id: entry.request_id.map(str::to_owned),
         prev_hash,
         hash: String::new(),
+        key_id: None,
     };
-    // A time that cannot be written as RFC 3339 cannot be hashed: the write fails, loudly.
-    row.hash =
-        content(&row).hash(&row.prev_hash).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    // A time that cannot be written as RFC 3339 cannot be sealed: the write fails, loudly.
+    let (key_id, seal) =
+        content(&row).seal(&row.prev_hash, keys).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    row.hash = seal;
+    row.key_id = Some(key_id);
     store::insert(conn, &row)?;
     Ok(seq)
 }
@@ -97,31 +110,55 @@ pub fn append(conn: &mut DbConnection, at: PrimitiveDateTime, entry: AuditEntry<
 #[derive(Debug, PartialEq, Eq)]
 pub struct VerifyReport {
     pub events: i64,
+    /// Checkpoints compared with the chain, and the newest one's sequence.
+    pub checkpoints: usize,
+    pub last_checkpoint: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
-    #[error("audit event #{seq}: its hash does not match its content (edited)")]
+    #[error("audit event #{seq}: its seal does not match its content (edited)")]
     ContentMismatch { seq: i64 },
-    #[error("audit event #{seq}: it does not follow the previous event's hash (inserted or reordered)")]
+    #[error("audit event #{seq}: sealed with key {key_id}, which this server does not hold")]
+    UnknownKey { seq: i64, key_id: String },
+    #[error("audit event #{seq}: unkeyed, after keyed events (rewritten without the key)")]
+    UnkeyedAfterKeyed { seq: i64 },
+    #[error("audit event #{seq}: it does not follow the previous event's seal (inserted or reordered)")]
     BrokenLink { seq: i64 },
     #[error("audit event #{seq}: expected #{expected} here (events removed)")]
     Gap { seq: i64, expected: i64 },
     #[error("the chain ends at #{last_seen} but its head records #{head} (events removed from the end)")]
     Truncated { last_seen: i64, head: i64 },
+    #[error("the chain's head is #{head} but checkpoint #{checkpoint} was written (events removed from the end)")]
+    BehindCheckpoint { head: i64, checkpoint: i64 },
+    #[error("audit event #{seq}: differs from the checkpoint written at #{seq} (the chain was rewritten)")]
+    CheckpointMismatch { seq: i64 },
+    #[error("checkpoint file {file}: unreadable or not sealed with our key (forged)")]
+    BadCheckpoint { file: String },
     #[error("database error while verifying: {0}")]
     Database(String),
 }
 
-/// Recomputes the whole chain in order, in pages, with flat memory.
-pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
+/// Recomputes the chain up to the head read first (so events being written meanwhile are not
+/// taken for a truncation: the head and its rows commit together), in pages with flat memory,
+/// and compares it with every checkpoint in `checkpoints`.
+pub fn verify(conn: &mut DbConnection, keys: &AuditKeys, checkpoints: &Path) -> Result<VerifyReport, VerifyError> {
     const PAGE: i64 = 5_000;
     let db = |e: diesel::result::Error| VerifyError::Database(e.to_string());
+    let (head_seq, head_hash) = store::head(conn).map_err(db)?;
+    let marks = checkpoint::read_all(checkpoints, keys).map_err(|b| VerifyError::BadCheckpoint { file: b.file })?;
+    if let Some(last) = marks.last().filter(|c| c.seq > head_seq) {
+        return Err(VerifyError::BehindCheckpoint { head: head_seq, checkpoint: last.seq });
+    }
+    let mut marks_ahead = marks.iter().peekable();
     let mut expected_seq = 1_i64;
     let mut prev_hash = GENESIS_HASH.to_owned();
-    loop {
-        let page = store::page_from(conn, expected_seq, PAGE).map_err(db)?;
-        let done = (page.len() as i64) < PAGE;
+    let mut keyed = false;
+    while expected_seq <= head_seq {
+        let page = store::page_between(conn, expected_seq, head_seq, PAGE).map_err(db)?;
+        if page.is_empty() {
+            break;
+        }
         for row in page {
             if row.seq != expected_seq {
                 return Err(VerifyError::Gap { seq: row.seq, expected: expected_seq });
@@ -129,20 +166,29 @@ pub fn verify(conn: &mut DbConnection) -> Result<VerifyReport, VerifyError> {
             if row.prev_hash != prev_hash {
                 return Err(VerifyError::BrokenLink { seq: row.seq });
             }
-            if content(&row).hash(&row.prev_hash).ok().as_ref() != Some(&row.hash) {
+            match &row.key_id {
+                Some(_) => keyed = true,
+                None if keyed => return Err(VerifyError::UnkeyedAfterKeyed { seq: row.seq }),
+                None => {}
+            }
+            let Some(expected) = content(&row).expected(&row.prev_hash, row.key_id.as_deref(), keys) else {
+                return Err(VerifyError::UnknownKey { seq: row.seq, key_id: row.key_id.clone().unwrap_or_default() });
+            };
+            if !crate::secrets::constant_time_eq(expected.as_bytes(), row.hash.as_bytes()) {
                 return Err(VerifyError::ContentMismatch { seq: row.seq });
+            }
+            while let Some(mark) = marks_ahead.next_if(|m| m.seq <= row.seq) {
+                if mark.seq == row.seq && mark.hash != row.hash {
+                    return Err(VerifyError::CheckpointMismatch { seq: row.seq });
+                }
             }
             prev_hash = row.hash;
             expected_seq += 1;
         }
-        if done {
-            break;
-        }
     }
-    let (head_seq, head_hash) = store::head(conn).map_err(db)?;
     let last_seen = expected_seq - 1;
     if head_seq != last_seen || head_hash != prev_hash {
         return Err(VerifyError::Truncated { last_seen, head: head_seq });
     }
-    Ok(VerifyReport { events: last_seen })
+    Ok(VerifyReport { events: last_seen, checkpoints: marks.len(), last_checkpoint: marks.last().map(|c| c.seq) })
 }

@@ -23,6 +23,8 @@ pub struct AuditEventRow {
     pub request_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// The audit key that sealed the row; `None` for rows from before the chain was keyed.
+    pub key_id: Option<String>,
 }
 
 /// Takes the next sequence number and the previous hash. On PostgreSQL the update takes the
@@ -41,10 +43,16 @@ pub fn insert(conn: &mut DbConnection, row: &AuditEventRow) -> QueryResult<()> {
     Ok(())
 }
 
-/// Up to `limit` events from `from_seq` on, in order.
-pub fn page_from(conn: &mut DbConnection, from_seq: i64, limit: i64) -> QueryResult<Vec<AuditEventRow>> {
+/// Up to `limit` events from `from_seq` to `to_seq`, in order.
+pub fn page_between(
+    conn: &mut DbConnection,
+    from_seq: i64,
+    to_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditEventRow>> {
     audit_events::table
         .filter(audit_events::seq.ge(from_seq))
+        .filter(audit_events::seq.le(to_seq))
         .order(audit_events::seq.asc())
         .limit(limit)
         .select(AuditEventRow::as_select())

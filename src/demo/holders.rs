@@ -313,7 +313,13 @@ fn pages_len_last(holder: &DemoHolder) -> usize {
 }
 
 /// Seeds `count` demo holders unless holders exist already. Returns how many were created.
-pub fn seed(conn: &mut DbConnection, store: &ImageStore, count: usize, now: OffsetDateTime) -> anyhow::Result<usize> {
+pub fn seed(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    store: &ImageStore,
+    count: usize,
+    now: OffsetDateTime,
+) -> anyhow::Result<usize> {
     if crate::db::holders::count(conn)? > 0 {
         return Ok(0);
     }
@@ -347,6 +353,7 @@ pub fn seed(conn: &mut DbConnection, store: &ImageStore, count: usize, now: Offs
                 images: &images,
                 channel: if holder.proxy { Channel::Staff } else { Channel::App },
                 actor: Actor::App,
+                audit: keys,
                 note: holder.proxy.then_some("郵送で受け付けたため（デモ）"),
                 now: submitted,
                 request_id: None,
@@ -357,7 +364,7 @@ pub fn seed(conn: &mut DbConnection, store: &ImageStore, count: usize, now: Offs
                 && holder.defect == Defect::None
                 && let Some(reviewer) = approver
             {
-                approve(conn, registered.handbook_id, holder, reviewer, submitted + Duration::minutes(45))?;
+                approve(conn, keys, registered.handbook_id, holder, reviewer, submitted + Duration::minutes(45))?;
             }
             created += 1;
         }
@@ -391,13 +398,14 @@ pub fn typed(facts: &Facts) -> TranscriptionInput {
 /// decide), so its history, notice and card look like the real thing.
 fn approve(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     id: i64,
     holder: &DemoHolder,
     reviewer: i64,
     at: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("demo approval of {id}: {e}");
-    let acting = Acting { staff_id: reviewer, role: Role::Reviewer, now: at, request_id: None };
+    let acting = Acting { staff_id: reviewer, role: Role::Reviewer, now: at, request_id: None, audit: keys };
     claim::claim(conn, id, &acting).map_err(|e| fail(&e))?;
     let version = crate::db::handbooks::find(conn, id)?.ok_or_else(|| fail(&"registration vanished"))?.version;
     match transcribe::save(conn, id, &acting, version, &typed(&holder.facts)).map_err(|e| fail(&e))? {

@@ -28,7 +28,12 @@ pub const STAFF: [(&str, &str, Role); 7] = [
 ];
 
 /// Creates the demo staff that do not exist yet. Returns how many were created.
-pub fn seed_staff(conn: &mut DbConnection, password: &str, now: OffsetDateTime) -> anyhow::Result<usize> {
+pub fn seed_staff(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    password: &str,
+    now: OffsetDateTime,
+) -> anyhow::Result<usize> {
     let password = NewPassword::parse(password, None).map_err(|e| anyhow::anyhow!("DEMO_PASSWORD: {e}"))?;
     let mut created = 0;
     for (email, name, role) in STAFF {
@@ -37,7 +42,7 @@ pub fn seed_staff(conn: &mut DbConnection, password: &str, now: OffsetDateTime) 
             continue;
         }
         let account = NewAccount { email: &email, display_name: name, role, password: &password, temporary: false };
-        manage::create(conn, Actor::Cli, &account, now, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+        manage::create(conn, keys, Actor::Cli, &account, now, None).map_err(|e| anyhow::anyhow!("{e}"))?;
         created += 1;
     }
     Ok(created)

@@ -143,6 +143,8 @@ pub struct Submission<'a> {
     pub note: Option<&'a str>,
     pub now: OffsetDateTime,
     pub request_id: Option<&'a str>,
+    /// The keys that seal the registration's audit events.
+    pub audit: &'a crate::audit::AuditKeys,
 }
 
 struct StoredFiles<'s> {
@@ -225,7 +227,7 @@ fn insert_rows(
     // registrations, and the audit head last.
     let open = db::handbooks::lock_open_of_kind(conn, holder_id, meta.kind)?;
     if let Some(entry) = email_changed {
-        audit::append(conn, at, entry)?;
+        audit::append(conn, submission.audit, at, entry)?;
     }
     if open.iter().any(|h| h.status == ReviewStatus::InReview) {
         return Err(IntakeError::InReview);
@@ -257,6 +259,7 @@ fn insert_rows(
         db::handbooks::set_status(conn, *old, ReviewStatus::Superseded, at)?;
         audit::append(
             conn,
+            submission.audit,
             at,
             AuditEntry::new(submission.actor.clone(), "registration.superseded", "handbook", old)
                 .details(json!({"by": handbook_id}))
@@ -276,7 +279,7 @@ fn insert_rows(
     if let Some(note) = submission.note {
         entry = entry.reason(note);
     }
-    audit::append(conn, at, entry)?;
+    audit::append(conn, submission.audit, at, entry)?;
     Ok(Registered { handbook_id, holder_public_id: public_id.to_owned(), duplicate: false })
 }
 

@@ -17,3 +17,33 @@ pub async fn checkpoint(pool: crate::db::Pool) {
     }
 }
 pub mod transport;
+
+/// Writes a signed checkpoint of the audit chain's head every `every` when the chain moved
+/// (and `Application::run_until_stopped` writes one more when the server stops).
+pub async fn audit_checkpoints(
+    pool: crate::db::Pool,
+    clock: crate::clock::SharedClock,
+    keys: std::sync::Arc<crate::audit::AuditKeys>,
+    dir: std::path::PathBuf,
+    every: std::time::Duration,
+) {
+    let mut last = None;
+    loop {
+        actix_web::rt::time::sleep(every).await;
+        let (pool, clock, keys, dir) = (pool.clone(), clock.clone(), keys.clone(), dir.clone());
+        let written = actix_web::web::block(move || -> anyhow::Result<Option<i64>> {
+            let mut conn = pool.get()?;
+            let head = crate::db::audit::head(&mut conn)?.0;
+            if Some(head) == last {
+                return Ok(last);
+            }
+            Ok(crate::audit::checkpoint_now(&mut conn, &keys, &dir, clock.now())?.map(|c| c.seq))
+        })
+        .await;
+        match written {
+            Ok(Ok(seq)) => last = seq,
+            Ok(Err(e)) => tracing::error!(error = %e, "audit checkpoint failed"),
+            Err(e) => tracing::error!(error = %e, "audit checkpoint task failed"),
+        }
+    }
+}

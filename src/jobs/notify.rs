@@ -25,6 +25,7 @@ pub fn next_wait(attempts: i32) -> Option<Duration> {
 
 fn record(
     conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     due: &Due,
     outcome: Result<(), SendError>,
     now: PrimitiveDateTime,
@@ -48,13 +49,18 @@ fn record(
     };
     write_tx(conn, |c| {
         notifications::record(c, due.id, stored, now)?;
-        audit::append(c, now, AuditEntry::new(Actor::System, action, "notification", due.id).details(details))?;
+        audit::append(c, keys, now, AuditEntry::new(Actor::System, action, "notification", due.id).details(details))?;
         Ok(())
     })
 }
 
 /// One pass: claims what is due, sends it, records each outcome. Returns how many were tried.
-pub fn run_once(conn: &mut DbConnection, transport: &dyn Transport, now: time::OffsetDateTime) -> QueryResult<usize> {
+pub fn run_once(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    transport: &dyn Transport,
+    now: time::OffsetDateTime,
+) -> QueryResult<usize> {
     let now = to_db(now);
     let due = notifications::claim_due(conn, now, LEASE, BATCH)?;
     for item in &due {
@@ -65,18 +71,24 @@ pub fn run_once(conn: &mut DbConnection, transport: &dyn Transport, now: time::O
         if let Err(e) = &outcome {
             tracing::warn!(notification = item.id, error = %e, "notice not sent");
         }
-        record(conn, item, outcome, now, transport.name())?;
+        record(conn, keys, item, outcome, now, transport.name())?;
     }
     Ok(due.len())
 }
 
 /// The worker loop inside `serve` and `demo`: a pool and a clock, nothing of the web layer.
-pub async fn run(pool: Pool, clock: SharedClock, transport: Arc<dyn Transport>, idle: StdDuration) {
+pub async fn run(
+    pool: Pool,
+    clock: SharedClock,
+    keys: Arc<crate::audit::AuditKeys>,
+    transport: Arc<dyn Transport>,
+    idle: StdDuration,
+) {
     loop {
-        let (pool, clock, transport2) = (pool.clone(), clock.clone(), transport.clone());
+        let (pool, clock, transport2, keys) = (pool.clone(), clock.clone(), transport.clone(), keys.clone());
         let result = actix_web::web::block(move || -> anyhow::Result<usize> {
             let mut conn = pool.get()?;
-            Ok(run_once(&mut conn, transport2.as_ref(), clock.now())?)
+            Ok(run_once(&mut conn, &keys, transport2.as_ref(), clock.now())?)
         })
         .await;
         let worked = match result {

@@ -25,6 +25,7 @@ pub fn take_next(
         };
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "registration.claimed", "handbook", id)
                 .details(json!({"via": "take_next", "from": from.as_str()}))
@@ -49,6 +50,7 @@ pub fn claim(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<bo
         if !renewal {
             audit::append(
                 c,
+                acting.audit,
                 now,
                 AuditEntry::new(Actor::Staff(acting.staff_id), "registration.claimed", "handbook", id)
                     .details(json!({"via": "claim", "previous_holder": row.claimed_by}))
@@ -67,6 +69,7 @@ pub fn release(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<
         db::queue::release(c, id, now)?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "registration.released", "handbook", id)
                 .request_id(acting.request_id),
@@ -85,6 +88,7 @@ pub fn reassign(conn: &mut DbConnection, id: i64, to_staff: i64, acting: &Acting
         db::queue::claim(c, id, to_staff, now, until)?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "registration.reassigned", "handbook", id)
                 .details(json!({"from": row.claimed_by, "to": to_staff}))

@@ -69,6 +69,7 @@ pub fn decide(
         let written = record(c, &row, &holder, decision, input, &corrected, acting)?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "registration.decided", "handbook", id)
                 .details(json!({

@@ -48,6 +48,7 @@ pub fn mark(
         let old = db::handbooks::set_face(c, handbook_id, image_id, &face.to_code(), &key, now)?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "registration.face_marked", "handbook", handbook_id)
                 .details(json!({"image_id": image_id, "box": face.to_code()}))

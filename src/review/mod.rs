@@ -54,6 +54,7 @@ fn lock_registration(conn: &mut DbConnection, id: i64) -> Result<HandbookRow, Re
 /// under the holder's lock, with an audit event per registration.
 pub fn close_for_ended_id(
     c: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
     holder_id: i64,
     actor: &crate::audit::Actor,
     at: time::PrimitiveDateTime,
@@ -63,6 +64,7 @@ pub fn close_for_ended_id(
     for id in &closed {
         crate::audit::append(
             c,
+            keys,
             at,
             crate::audit::AuditEntry::new(actor.clone(), "registration.closed", "handbook", id)
                 .details(serde_json::json!({"holder_id": holder_id}))

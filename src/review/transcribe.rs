@@ -112,6 +112,7 @@ pub fn save(
         db::fields::add_revision(c, id, version, &fields_json, acting.staff_id, now)?;
         audit::append(
             c,
+            acting.audit,
             now,
             AuditEntry::new(Actor::Staff(acting.staff_id), "registration.transcribed", "handbook", id)
                 .details(json!({

@@ -72,9 +72,10 @@ pub async fn submit(
     if let (Some(new), true) = (new, errors.is_empty()) {
         let now = state.clock.now();
         let (id, request_id, current) = (staff.id, staff.request_id.clone(), form.current_password);
+        let keys = state.audit.clone();
         let result = state
             .db(move |conn| {
-                account_refusal(manage::change_own_password(conn, id, &current, &new, now, Some(&request_id)))
+                account_refusal(manage::change_own_password(conn, &keys, id, &current, &new, now, Some(&request_id)))
             })
             .await?;
         match result {

@@ -55,8 +55,8 @@ pub async fn card(
         return Err(ApiError::unauthorized());
     }
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
-    let now = state.clock.now();
-    let card = state.db(move |conn| Ok(card::card(conn, &public_id, now)?)).await?.ok_or(AppError::NotFound)?;
+    let (now, keys) = (state.clock.now(), state.audit.clone());
+    let card = state.db(move |conn| Ok(card::card(conn, &keys, &public_id, now)?)).await?.ok_or(AppError::NotFound)?;
     if card.status == HolderStatus::Withdrawn {
         // A withdrawn ID has no card: the app must not show one at a counter.
         return Err(ApiError::new(actix_web::http::StatusCode::GONE, "withdrawn", "the ID was withdrawn"));
@@ -83,9 +83,11 @@ pub async fn face(
     let (public_id, kind) = path.into_inner();
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
     let kind = crate::domain::handbook::HandbookKind::parse(&kind).ok_or(AppError::NotFound)?;
-    let (now, store) = (state.clock.now(), state.images.clone());
-    let bytes =
-        state.db(move |conn| Ok(card::face(conn, &store, &public_id, kind, now)?)).await?.ok_or(AppError::NotFound)?;
+    let (now, store, keys) = (state.clock.now(), state.images.clone(), state.audit.clone());
+    let bytes = state
+        .db(move |conn| Ok(card::face(conn, &keys, &store, &public_id, kind, now)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))

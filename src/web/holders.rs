@@ -570,6 +570,7 @@ pub async fn withdraw(
     let reason = crate::domain::holder_state::WithdrawalReason::parse(&form.reason)
         .ok_or(AppError::BadRequest("withdrawal reason"))?;
     let (staff_id, now, request_id) = (staff.id, state.clock.now(), staff.request_id.clone());
+    let keys = state.audit.clone();
     let result = state
         .db(move |conn| {
             let holder = crate::db::holders::find(conn, id)?.ok_or(AppError::NotFound)?;
@@ -582,6 +583,7 @@ pub async fn withdraw(
                 crate::audit::Actor::Staff(staff_id),
                 now,
                 Some(&request_id),
+                &keys,
             ) {
                 Ok(_) => Ok(Ok(())),
                 Err(holders::WithdrawFailure::Gate(refused)) => Ok(Err(refused.to_string())),

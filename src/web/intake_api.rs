@@ -60,7 +60,7 @@ pub async fn register(
     }
     let now = state.clock.now();
     let request_id = request_id.to_string();
-    let images = state.images.clone();
+    let (images, keys) = (state.images.clone(), state.audit.clone());
     let registered = state
         .db(move |conn| {
             let submission = Submission {
@@ -71,6 +71,7 @@ pub async fn register(
                 note: None,
                 now,
                 request_id: Some(&request_id),
+                audit: &keys,
             };
             Ok(intake::register(conn, &images, &submission))
         })

@@ -82,6 +82,7 @@ pub async fn submit(
     let now = state.clock.now();
     let request_id = request_id.to_string();
     let (email, password, code) = (form.email.clone(), form.password, form.totp);
+    let keys = state.audit.clone();
     let outcome = state
         .db(move |conn| {
             sign_in::attempt(
@@ -93,6 +94,7 @@ pub async fn submit(
                     require_totp,
                     now,
                     request_id: Some(&request_id),
+                    audit: &keys,
                 },
             )
             .map_err(AppError::from)
@@ -163,8 +165,18 @@ pub async fn enrol_submit(
     let request_id = request_id.to_string();
     let (staff_id, epoch, secret, code) =
         (pending.staff_id, pending.epoch, pending.secret.clone(), form.into_inner().totp);
+    let keys = state.audit.clone();
     let enrolled = state
-        .db(move |conn| Ok(sign_in::complete_enrolment(conn, staff_id, epoch, &secret, &code, now, Some(&request_id))?))
+        .db(move |conn| {
+            Ok(sign_in::complete_enrolment(
+                conn,
+                &keys,
+                &sign_in::Enrolment { staff_id, epoch, secret: &secret },
+                &code,
+                now,
+                Some(&request_id),
+            )?)
+        })
         .await?;
     if enrolled {
         session::sign_in(&session, staff_id, epoch, now)?;
@@ -178,7 +190,8 @@ pub async fn enrol_submit(
 pub async fn logout(state: web::Data<AppState>, staff: CurrentStaff) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (id, request_id) = (staff.id, staff.request_id.clone());
-    state.db(move |conn| Ok(sign_in::sign_out(conn, id, now, Some(&request_id))?)).await?;
+    let keys = state.audit.clone();
+    state.db(move |conn| Ok(sign_in::sign_out(conn, &keys, id, now, Some(&request_id))?)).await?;
     session::sign_out(&staff.session);
     Ok(see_other("/login"))
 }

@@ -23,10 +23,10 @@ async fn serve(
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (staff_id, role, request_id) = (staff.id, staff.role, staff.request_id.clone());
-    let store = state.images.clone();
+    let (store, keys) = (state.images.clone(), state.audit.clone());
     let bytes = state
         .db(move |conn| {
-            let viewer = Viewer { staff_id, role, now, request_id: Some(&request_id) };
+            let viewer = Viewer { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
             Ok(photos::view(conn, &store, &viewer, image_id, variant)?)
         })
         .await?;
@@ -140,8 +140,9 @@ pub async fn state_reason(
         Ok(reason) => {
             let now = state.clock.now();
             let (staff_id, request_id) = (staff.id, staff.request_id.clone());
+            let keys = state.audit.clone();
             state
-                .db(move |conn| Ok(photos::grant(conn, staff_id, handbook_id, &reason, now, Some(&request_id))?))
+                .db(move |conn| Ok(photos::grant(conn, &keys, staff_id, handbook_id, &reason, now, Some(&request_id))?))
                 .await?;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/registrations/{handbook_id}/photos")))

@@ -101,7 +101,7 @@ pub async fn submit(
         Metadata { holder_public_id: public_id, email, kind, proxy: true, terms_version: None, privacy_version: None };
     let now = state.clock.now();
     let (staff_id, request_id, note2) = (staff.id, staff.request_id.clone(), note.clone());
-    let store = state.images.clone();
+    let (store, keys) = (state.images.clone(), state.audit.clone());
     let result = state
         .db(move |conn| {
             let submission = Submission {
@@ -112,6 +112,7 @@ pub async fn submit(
                 note: Some(&note2),
                 now,
                 request_id: Some(&request_id),
+                audit: &keys,
             };
             match intake::register(conn, &store, &submission) {
                 Err(IntakeError::Fault(fault)) => Err(fault.into()),

@@ -186,13 +186,14 @@ pub async fn create(
         let now = state.clock.now();
         let (admin, request_id) = (staff.id, staff.request_id.clone());
         let (name2, email2, password2) = (name.clone(), email.clone(), password.clone());
+        let keys = state.audit.clone();
         let created = state
             .db(move |conn| {
                 let new_password = NewPassword::parse(&password2, None)
                     .map_err(|_| AppError::Internal("temporary password rejected"))?;
                 let account =
                     NewAccount { email: &email2, display_name: &name2, role, password: &new_password, temporary: true };
-                account_refusal(manage::create(conn, Actor::Staff(admin), &account, now, Some(&request_id)))
+                account_refusal(manage::create(conn, &keys, Actor::Staff(admin), &account, now, Some(&request_id)))
             })
             .await?;
         match created {
@@ -222,8 +223,9 @@ async fn administer(
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (admin, request_id) = (staff.id, staff.request_id.clone());
+    let keys = state.audit.clone();
     let result = state
-        .db(move |conn| account_refusal(manage::administer(conn, admin, target, action, now, Some(&request_id))))
+        .db(move |conn| account_refusal(manage::administer(conn, &keys, admin, target, action, now, Some(&request_id))))
         .await?;
     match result {
         Ok(()) => session::set_notice(&staff.session, done)?,
@@ -302,10 +304,11 @@ pub async fn reset_password(
 ) -> AppResult<HttpResponse> {
     let now = state.clock.now();
     let (admin, target, request_id) = (staff.id, *id, staff.request_id.clone());
+    let keys = state.audit.clone();
     let result = state
         .db(move |conn| {
             let row = db::staff::find(conn, target)?.ok_or(AppError::NotFound)?;
-            Ok(account_refusal(manage::reset_password(conn, admin, target, now, Some(&request_id)))?
+            Ok(account_refusal(manage::reset_password(conn, &keys, admin, target, now, Some(&request_id)))?
                 .map(|password| (row, password)))
         })
         .await?;

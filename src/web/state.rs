@@ -14,6 +14,8 @@ pub struct AppState {
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
     pub images: Arc<ImageStore>,
+    /// The audit chain's keys, from the settings.
+    pub audit: Arc<crate::audit::AuditKeys>,
     /// One permit per pooled connection: requests wait for a connection as parked tasks, not
     /// as blocked threads (which cost context switches on a small machine).
     pub db_permits: Arc<tokio::sync::Semaphore>,
@@ -46,8 +48,9 @@ impl AppState {
         F: FnOnce(&mut DbConnection, &crate::acting::Acting<'_>) -> AppResult<T> + Send + 'static,
     {
         let (staff_id, role, now, request_id) = (staff.id, staff.role, self.clock.now(), staff.request_id.clone());
+        let keys = self.audit.clone();
         self.db(move |conn| {
-            let acting = crate::acting::Acting { staff_id, role, now, request_id: Some(&request_id) };
+            let acting = crate::acting::Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
             work(conn, &acting)
         })
         .await

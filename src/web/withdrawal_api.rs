@@ -41,9 +41,10 @@ pub async fn withdraw(
         })?;
     let now = state.clock.now();
     let request_id = request_id.to_string();
+    let keys = state.audit.clone();
     let result = state
         .db(move |conn| {
-            Ok(match holders::withdraw(conn, &public_id, reason, Actor::App, now, Some(&request_id)) {
+            Ok(match holders::withdraw(conn, &public_id, reason, Actor::App, now, Some(&request_id), &keys) {
                 Ok(holder) => Ok(holder),
                 Err(WithdrawFailure::NotFound) => return Err(AppError::NotFound),
                 Err(WithdrawFailure::Fault(f)) => return Err(f.into()),

@@ -1,15 +1,15 @@
 //! The audit chain under concurrent writers, and its verification after tampering.
 
-use handbook_admin::audit::{self, VerifyError};
+use handbook_admin::audit::{AuditKeys, VerifyError};
 use handbook_admin::domain::staff::Role;
+use handbook_admin::secrets::Secret;
 use reqwest::StatusCode;
 
 use crate::dual_test;
 use crate::helpers::{PASSWORD, TestApp, TestDb, demo_email, spawn_app};
 
 fn verify(app: &TestApp) -> Result<i64, VerifyError> {
-    let mut conn = app.pool.get().unwrap();
-    audit::verify(&mut conn).map(|r| r.events)
+    app.verify_audit().map(|r| r.events)
 }
 
 dual_test!(concurrent_writers_never_fork_the_chain, |db: TestDb| async move {
@@ -37,6 +37,7 @@ dual_test!(editing_a_row_by_hand_is_found, |db: TestDb| async move {
     app.signed_in(Role::Admin).await;
     let events = verify(&app).unwrap();
     assert!(events >= 8);
+    app.drop_audit_guards();
     app.tamper_sql("UPDATE audit_events SET details = '{\"role\":\"admin\"}' WHERE seq = 3");
     assert_eq!(verify(&app), Err(VerifyError::ContentMismatch { seq: 3 }));
 });
@@ -45,8 +46,92 @@ dual_test!(removing_or_relinking_rows_is_found, |db: TestDb| async move {
     let app = spawn_app(db).await;
     app.signed_in(Role::Reviewer).await;
     let last = verify(&app).unwrap();
+    app.drop_audit_guards();
     app.tamper_sql(&format!("DELETE FROM audit_events WHERE seq = {last}"));
     assert_eq!(verify(&app), Err(VerifyError::Truncated { last_seen: last - 1, head: last }));
     app.tamper_sql("DELETE FROM audit_events WHERE seq = 2");
     assert_eq!(verify(&app), Err(VerifyError::Gap { seq: 3, expected: 2 }));
+});
+
+dual_test!(the_database_refuses_to_change_or_remove_an_audit_event, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    app.signed_in(Role::Reviewer).await;
+    let events = verify(&app).unwrap();
+    let update = app.try_sql("UPDATE audit_events SET action = 'staff.logout' WHERE seq = 1");
+    assert!(update.as_ref().is_err_and(|e| e.contains("append-only")), "{update:?}");
+    let delete = app.try_sql("DELETE FROM audit_events WHERE seq = 1");
+    assert!(delete.as_ref().is_err_and(|e| e.contains("append-only")), "{delete:?}");
+    assert_eq!(verify(&app), Ok(events), "nothing changed");
+});
+
+dual_test!(a_row_rewritten_without_the_key_does_not_verify, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    app.signed_in(Role::Reviewer).await;
+    app.signed_in(Role::Admin).await;
+    assert!(verify(&app).unwrap() >= 4);
+    app.drop_audit_guards();
+    // The administrator edits row 2 and reseals it, and every row after, with a key of their
+    // own: the chain links up, but not under our key.
+    let theirs = AuditKeys::new(&Secret::new([66u8; 32]), &[]);
+    app.reseal_audit_from(2, "UPDATE audit_events SET details = '{}' WHERE seq = 2", &theirs);
+    assert_eq!(verify(&app), Err(VerifyError::UnknownKey { seq: 2, key_id: theirs.current_id().to_owned() }));
+    // Or keeps our key id on the forged seal: the content does not match.
+    app.tamper_sql(&format!(
+        "UPDATE audit_events SET key_id = '{}' WHERE seq >= 2",
+        crate::helpers::test_audit_keys().current_id()
+    ));
+    assert_eq!(verify(&app), Err(VerifyError::ContentMismatch { seq: 2 }));
+});
+
+dual_test!(a_chain_cut_back_to_an_older_head_is_caught_by_the_checkpoint, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    app.signed_in(Role::Reviewer).await;
+    let keys = crate::helpers::test_audit_keys();
+    let dir = app.settings.audit_checkpoint_dir.clone();
+    let mark = {
+        let mut conn = app.pool.get().unwrap();
+        let now = handbook_admin::clock::Clock::now(&*app.clock);
+        handbook_admin::audit::checkpoint_now(&mut conn, &keys, &dir, now).unwrap().unwrap()
+    };
+    let report = app.verify_audit().unwrap();
+    assert_eq!((report.checkpoints, report.last_checkpoint), (1, Some(mark.seq)));
+    // Remove the last two events and move the head back to the third-last: without the
+    // checkpoint this chain would verify.
+    app.drop_audit_guards();
+    let keep = mark.seq - 2;
+    app.tamper_sql(&format!(
+        "DELETE FROM audit_events WHERE seq > {keep};
+         UPDATE audit_head SET last_seq = {keep}, last_hash = (SELECT hash FROM audit_events WHERE seq = {keep});"
+    ));
+    assert_eq!(verify(&app), Err(VerifyError::BehindCheckpoint { head: keep, checkpoint: mark.seq }));
+    // A forged checkpoint file is named, not trusted.
+    std::fs::write(dir.join("00000000000000000001-x.json"), br#"{"seq":1,"hash":"a","at":"b","key_id":"c","mac":"d"}"#)
+        .unwrap();
+    assert!(matches!(verify(&app), Err(VerifyError::BadCheckpoint { .. })));
+});
+
+dual_test!(verifying_while_staff_work_reports_no_false_truncation, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut writers = Vec::new();
+    for i in 0..30 {
+        let mut browser = app.browser();
+        writers.push(async move {
+            browser.login(demo_email(Role::ALL[i % Role::ALL.len()]), PASSWORD).await;
+        });
+    }
+    let pool = app.pool.clone();
+    let dir = app.settings.audit_checkpoint_dir.clone();
+    let verifier = actix_web::web::block(move || {
+        let mut results = Vec::new();
+        for _ in 0..20 {
+            let mut conn = pool.get().unwrap();
+            results.push(handbook_admin::audit::verify(&mut conn, &crate::helpers::test_audit_keys(), &dir));
+        }
+        results
+    });
+    let (_, results) = futures_util::join!(futures_util::future::join_all(writers), verifier);
+    for r in results.unwrap() {
+        assert!(r.is_ok(), "{r:?}");
+    }
+    assert!(verify(&app).unwrap() >= 30);
 });

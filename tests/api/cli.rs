@@ -15,14 +15,35 @@ fn binary() -> Command {
     command
 }
 
+/// The binary pointed at this app's database, audit key and checkpoint folder, as an
+/// operator on the server would run it.
+fn against(app: &crate::helpers::TestApp) -> Command {
+    let mut command = binary();
+    command
+        .env("DATABASE_URL", &app.database_url)
+        .env("HANDBOOK_ADMIN_AUDIT_KEY", hex::encode(crate::helpers::TEST_AUDIT_KEY))
+        .env("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_DIR", &app.settings.audit_checkpoint_dir);
+    command
+}
+
 dual_test!(audit_verify_names_the_edited_row, |db: TestDb| async move {
     let app = spawn_app(db).await;
     app.signed_in(Role::Auditor).await;
-    let run = || binary().args(["audit", "verify"]).env("DATABASE_URL", &app.database_url).output();
+    let run = || against(&app).args(["audit", "verify"]).output();
     let ok = run().unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
+    // A checkpoint on demand, counted by the next verify.
+    let mark = against(&app).args(["audit", "checkpoint"]).output().unwrap();
+    assert!(mark.status.success(), "{}", String::from_utf8_lossy(&mark.stderr));
+    let ok = run().unwrap();
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("1 checkpoint(s)"), "{}", String::from_utf8_lossy(&ok.stdout));
+    // Without the key, nothing can be checked: the variable is named, no key is invented.
+    let keyless = binary().args(["audit", "verify"]).env("DATABASE_URL", &app.database_url).output().unwrap();
+    assert!(!keyless.status.success());
+    assert!(String::from_utf8_lossy(&keyless.stderr).contains("HANDBOOK_ADMIN_AUDIT_KEY"));
 
+    app.drop_audit_guards();
     app.tamper_sql("UPDATE audit_events SET action = 'staff.nothing_happened' WHERE seq = 4");
     let broken = run().unwrap();
     assert_eq!(broken.status.code(), Some(1));
@@ -32,9 +53,8 @@ dual_test!(audit_verify_names_the_edited_row, |db: TestDb| async move {
 
 dual_test!(staff_add_reads_the_password_from_stdin, |db: TestDb| async move {
     let app = spawn_app(db).await;
-    let mut child = binary()
+    let mut child = against(&app)
         .args(["staff", "add", "--email", "ops@example.jp", "--name", "運用 太郎", "--role", "supervisor"])
-        .env("DATABASE_URL", &app.database_url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -48,6 +68,7 @@ dual_test!(staff_add_reads_the_password_from_stdin, |db: TestDb| async move {
     let mut browser = app.browser();
     assert_eq!(browser.login("ops@example.jp", "a sufficiently long password").await.status, StatusCode::SEE_OTHER);
     assert!(app.audit_actions().contains(&"staff.created".to_owned()));
+    assert!(app.verify_audit().is_ok(), "sealed with the server's key");
 });
 
 #[test]

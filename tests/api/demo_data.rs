@@ -16,7 +16,7 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     let pool = app.pool.clone();
     let created = actix_web::web::block(move || {
         let mut conn = pool.get().unwrap();
-        handbook_admin::demo::holders::seed(&mut conn, &store, 4, now).unwrap()
+        handbook_admin::demo::holders::seed(&mut conn, &crate::helpers::test_audit_keys(), &store, 4, now).unwrap()
     })
     .await
     .expect("the seed ran to the end");
@@ -32,7 +32,7 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     let pool = app.pool.clone();
     let again = actix_web::web::block(move || {
         let mut conn = pool.get().unwrap();
-        handbook_admin::demo::holders::seed(&mut conn, &store, 4, now).unwrap()
+        handbook_admin::demo::holders::seed(&mut conn, &crate::helpers::test_audit_keys(), &store, 4, now).unwrap()
     })
     .await
     .expect("the second seed ran to the end");

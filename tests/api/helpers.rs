@@ -91,15 +91,27 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
+/// The audit key of every test app (tests that need another build their own `AuditKeys`).
+pub const TEST_AUDIT_KEY: [u8; 32] = [5u8; 32];
+
+/// The audit keys of the test apps.
+pub fn test_audit_keys() -> handbook_admin::audit::AuditKeys {
+    handbook_admin::audit::AuditKeys::new(&Secret::new(TEST_AUDIT_KEY), &[])
+}
+
 pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
     Settings {
         mode: Mode::Demo,
         database_url: DatabaseUrl::parse(database_url).unwrap(),
         bind: "127.0.0.1:0".parse().unwrap(),
-        data_dir,
+        data_dir: data_dir.clone(),
         session_key: Secret::new(vec![7u8; 64]),
         image_key: Secret::new([9u8; 32]),
         old_image_keys: Vec::new(),
+        audit_key: Secret::new(TEST_AUDIT_KEY),
+        old_audit_keys: Vec::new(),
+        audit_checkpoint_dir: data_dir.join("audit-checkpoints"),
+        audit_checkpoint_every: std::time::Duration::from_secs(3600),
         intake_token: Secret::new("test-intake-token".to_owned()),
         myna_callback_secret: Secret::new("test-myna-secret".to_owned()),
         secure_cookies: false,
@@ -130,7 +142,7 @@ pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> T
     let seed_pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = seed_pool.get().expect("pool");
-        handbook_admin::demo::seed_staff(&mut conn, PASSWORD, now).expect("seed");
+        handbook_admin::demo::seed_staff(&mut conn, &test_audit_keys(), PASSWORD, now).expect("seed");
     })
     .await
     .expect("seed task");
@@ -142,7 +154,7 @@ pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> T
         clock,
         pool,
         database_url,
-        data_dir,
+        data_dir: data_dir.clone(),
         settings,
         _dir: dir,
     }
@@ -199,6 +211,12 @@ impl Page {
 }
 
 impl TestApp {
+    /// Verifies the chain as the CLI does: this app's keys and checkpoint folder.
+    pub fn verify_audit(&self) -> Result<handbook_admin::audit::VerifyReport, handbook_admin::audit::VerifyError> {
+        let mut conn = self.pool.get().expect("pool");
+        handbook_admin::audit::verify(&mut conn, &test_audit_keys(), &self.settings.audit_checkpoint_dir)
+    }
+
     pub fn browser(&self) -> Browser {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client =

@@ -400,4 +400,49 @@ impl TestApp {
         use diesel::connection::SimpleConnection;
         read(self, "tampering SQL", |c| c.batch_execute(sql));
     }
+
+    /// The same, returning the database's refusal instead of failing the test.
+    pub fn try_sql(&self, sql: &str) -> Result<(), String> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.pool.get().expect("pool");
+        conn.batch_execute(sql).map_err(|e| e.to_string())
+    }
+
+    /// What a rogue administrator who owns the tables does first: removes the triggers that
+    /// make the audit table append-only.
+    pub fn drop_audit_guards(&self) {
+        let on = if self.database_url.starts_with("postgres") { " ON audit_events" } else { "" };
+        self.tamper_sql(&format!("DROP TRIGGER audit_events_no_update{on}; DROP TRIGGER audit_events_no_delete{on};"));
+    }
+
+    /// Runs `edit`, then reseals every row from `from` on under `keys` (recomputing the chain
+    /// as someone who holds `keys` could) and moves the head: a rewrite of history.
+    pub fn reseal_audit_from(&self, from: i64, edit: &str, keys: &handbook_admin::audit::AuditKeys) {
+        self.tamper_sql(edit);
+        let rows: Vec<db::audit::AuditEventRow> = read(self, "audit rows", |c| {
+            audit_events::table.order(audit_events::seq.asc()).select(db::audit::AuditEventRow::as_select()).load(c)
+        });
+        let mut prev = rows.iter().find(|r| r.seq == from - 1).map(|r| r.hash.clone()).unwrap_or_default();
+        for row in rows.iter().filter(|r| r.seq >= from) {
+            let content = handbook_admin::audit::chain::Content {
+                seq: row.seq,
+                occurred_at: row.occurred_at,
+                actor_staff_id: row.actor_staff_id,
+                actor: &row.actor,
+                action: &row.action,
+                target_type: &row.target_type,
+                target_id: &row.target_id,
+                reason: row.reason.as_deref(),
+                details: &row.details,
+                request_id: row.request_id.as_deref(),
+            };
+            let (key_id, seal) = content.seal(&prev, keys).expect("seal");
+            self.tamper_sql(&format!(
+                "UPDATE audit_events SET prev_hash = '{prev}', hash = '{seal}', key_id = '{key_id}' WHERE seq = {}",
+                row.seq
+            ));
+            prev = seal;
+        }
+        self.tamper_sql(&format!("UPDATE audit_head SET last_hash = '{prev}'"));
+    }
 }

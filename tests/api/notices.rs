@@ -63,11 +63,12 @@ dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async m
     handbook_admin::db::run_migrations(&mut conn).unwrap();
     seed(&mut conn);
     let mut now = datetime!(2026-11-24 00:00:01 UTC);
+    let keys = crate::helpers::test_audit_keys();
     // Attempt 1 fails for a moment; the address-less notice fails for good.
     let transport =
         Scripted { outcomes: Mutex::new(vec![Err(SendError::Temporary("busy".into()))]), sent: Mutex::new(Vec::new()) };
     // A database error must fail the test, never read as "nothing was due".
-    assert_eq!(run_once(&mut conn, &transport, now).expect("worker run"), 2);
+    assert_eq!(run_once(&mut conn, &keys, &transport, now).expect("worker run"), 2);
     let retrying = |n: &NoticeLine| {
         n.is(Delivery::Pending)
             && n.attempts == 1
@@ -78,15 +79,15 @@ dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async m
     assert_eq!(after_first.iter().filter(|n| retrying(n)).count(), 1, "{after_first:?}");
     assert_eq!(after_first.iter().filter(|n| given_up(n)).count(), 1, "{after_first:?}");
     // Not due again before its back-off ends.
-    assert_eq!(run_once(&mut conn, &transport, now + Duration::seconds(30)).expect("worker run"), 0);
+    assert_eq!(run_once(&mut conn, &keys, &transport, now + Duration::seconds(30)).expect("worker run"), 0);
     now += Duration::minutes(1);
-    assert_eq!(run_once(&mut conn, &transport, now).expect("worker run"), 1);
+    assert_eq!(run_once(&mut conn, &keys, &transport, now).expect("worker run"), 1);
     let after_retry = notices(&mut conn);
     assert_eq!(after_retry.iter().filter(|n| n.is(Delivery::Sent) && n.attempts == 2).count(), 1, "{after_retry:?}");
     assert_eq!(transport.sent.lock().expect("transport log").len(), 2);
     let actions =
         audit_count_in(&mut conn, &["notification.retry_scheduled", "notification.failed", "notification.sent"]);
     assert_eq!(actions, 3);
-    let report = handbook_admin::audit::verify(&mut conn).map(|r| r.events);
+    let report = handbook_admin::audit::verify(&mut conn, &keys, &dir.path().join("none")).map(|r| r.events);
     assert_eq!(report, Ok(3));
 });

@@ -188,8 +188,14 @@ dual_test!(concurrent_approve_and_reject_end_in_one_outcome, |db: TestDb| async 
         let settings = app.settings.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().unwrap();
-            let acting =
-                handbook_admin::acting::Acting { staff_id: second_id, role: Role::Supervisor, now, request_id: None };
+            let keys = crate::helpers::test_audit_keys();
+            let acting = handbook_admin::acting::Acting {
+                staff_id: second_id,
+                role: Role::Supervisor,
+                now,
+                request_id: None,
+                audit: &keys,
+            };
             let store = handbook_admin::images::ImageStore::from_settings(&settings);
             handbook_admin::sanctions::decide(&mut conn, &store, proposal, approve, "同時の判断", &acting).is_ok()
         })
@@ -344,8 +350,7 @@ dual_test!(deletion_erases_photos_and_personal_fields_and_the_chain_still_verifi
     assert!(row.email.is_none() && row.deleted_at.is_some());
     assert_eq!(card_status(&app, "MR-DELETE01").await, "revoked");
     assert_eq!(app.sanctions_of_holder(holder).len(), 1, "the sanction stays");
-    let mut conn = app.pool.get().unwrap();
-    let report = handbook_admin::audit::verify(&mut conn).expect("the chain still verifies");
+    let report = app.verify_audit().expect("the chain still verifies");
     assert!(report.events > 0);
     // Deleted once: a second deletion is refused at the proposal.
     let page = sanction(&mut sup, holder, "3(5)(ii)", "delete", "もう一度抹消を試みる記録").await;

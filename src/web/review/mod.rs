@@ -40,12 +40,13 @@ async fn show_page(
     let now = state.clock.now();
     let (staff_id, role) = (staff.id, staff.role);
     let request_id = staff.request_id.clone();
+    let keys = state.audit.clone();
     let (data, basis) = state
         .db(move |conn| {
             let data = view::load(conn, id)?;
             let basis = photos::basis(conn, staff_id, role, &data.handbook, now)?;
             if let Some(basis) = &basis {
-                photos::record_data_view(conn, staff_id, id, basis, now, Some(&request_id))?;
+                photos::record_data_view(conn, &keys, staff_id, id, basis, now, Some(&request_id))?;
             }
             Ok((data, basis))
         })
