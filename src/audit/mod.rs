@@ -4,6 +4,7 @@
 //! of the head, kept outside the database, catch a chain cut back to an older head; and the
 //! database refuses UPDATE and DELETE on the table.
 
+pub mod catalogue;
 pub mod chain;
 pub mod checkpoint;
 pub mod keys;

@@ -152,19 +152,7 @@ struct ProfilePage {
 
 /// What an audited event on a holder means, for the timeline.
 fn event_label(action: &str) -> &'static str {
-    match action {
-        "sanction.applied" => "処分を実施",
-        "sanction.proposed" => "処分を起案",
-        "sanction.approved" => "処分を承認・実施",
-        "sanction.rejected" => "処分の起案を却下",
-        "holder.withdrawn" => "退会",
-        "holder.disclosed" => "第三者への開示を記録",
-        "holder.email_changed" => "メールアドレスの変更",
-        "holder.viewed" => "プロフィールの閲覧",
-        "lost_device.card_refused" => "停止後のカード表示を拒否",
-        "card.read" => "カードの表示",
-        _ => "操作",
-    }
+    crate::audit::catalogue::label(action).unwrap_or("操作")
 }
 
 fn suspension_line(s: &crate::db::sanctions::SuspensionRow) -> SuspensionLine {

@@ -119,19 +119,7 @@ impl ReviewPage {
 }
 
 fn action_label(action: &str) -> &'static str {
-    match action {
-        "registration.received" => "受付",
-        "registration.superseded" => "再提出により置換",
-        "registration.closed" => "IDの終了により終了",
-        "registration.claimed" => "担当開始",
-        "registration.released" => "担当解除",
-        "registration.reassigned" => "担当変更",
-        "registration.transcribed" => "転記を保存",
-        "registration.decided" => "判定",
-        "photos.access_stated" => "閲覧理由を記録",
-        "registration.viewed" => "閲覧",
-        _ => "操作",
-    }
+    crate::audit::catalogue::label(action).unwrap_or("操作")
 }
 
 /// Overrides from a failed post: what was typed stays on screen.

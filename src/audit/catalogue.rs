@@ -1,0 +1,109 @@
+//! Every action the trail records, with the Japanese words staff read: one list for the audit
+//! browser's filter, the exports, the holder's timeline and the registration's history. An
+//! action missing here still shows, under its code.
+
+/// (code, label), grouped as the filter lists them.
+pub const ACTIONS: &[(&str, &str)] = &[
+    ("registration.received", "登録の受付"),
+    ("registration.superseded", "再提出により置換"),
+    ("registration.claimed", "審査の担当開始"),
+    ("registration.released", "審査の担当解除"),
+    ("registration.reassigned", "審査の担当変更"),
+    ("registration.viewed", "登録内容の閲覧"),
+    ("registration.transcribed", "転記を保存"),
+    ("registration.face_marked", "顔写真の範囲を指定"),
+    ("registration.decided", "審査の判定"),
+    ("registration.closed", "IDの終了により登録を終了"),
+    ("photos.access_stated", "写真の閲覧理由を記録"),
+    ("image.viewed", "手帳写真の閲覧"),
+    ("holder.searched", "利用者の検索"),
+    ("holder.viewed", "利用者プロフィールの閲覧"),
+    ("holder.email_changed", "メールアドレスの変更"),
+    ("holder.withdrawn", "退会"),
+    ("holder.disclosed", "第三者への開示を記録"),
+    ("handbook.returned_reported", "手帳の返還を記録"),
+    ("sanction.applied", "処分を実施"),
+    ("sanction.proposed", "処分を起案"),
+    ("sanction.approved", "処分を承認・実施"),
+    ("sanction.rejected", "処分の起案を却下"),
+    ("lost_device.reported", "端末紛失の受付"),
+    ("lost_device.not_verified", "端末紛失: 本人確認できず"),
+    ("lost_device.suspended", "端末紛失: 利用停止"),
+    ("lost_device.card_refused", "停止後のカード表示を拒否"),
+    ("lost_device.reinstated", "端末紛失: 利用再開"),
+    ("card.read", "アプリのカード表示"),
+    ("card.face_read", "アプリの顔写真表示"),
+    ("notification.sent", "利用者への通知を送信"),
+    ("notification.retry_scheduled", "通知の再送を予定"),
+    ("notification.failed", "通知を送信できず"),
+    ("staff.login", "サインイン"),
+    ("staff.login_failed", "サインインの失敗"),
+    ("staff.locked_out", "アカウントのロック"),
+    ("staff.logout", "サインアウト"),
+    ("staff.totp_enrolled", "認証アプリの登録"),
+    ("staff.totp_reset", "認証アプリの再設定"),
+    ("staff.created", "職員アカウントの作成"),
+    ("staff.role_changed", "職員の役割の変更"),
+    ("staff.activated", "職員アカウントの有効化"),
+    ("staff.deactivated", "職員アカウントの無効化"),
+    ("staff.sessions_ended", "職員のセッションを終了"),
+    ("staff.password_reset", "職員のパスワードの再発行"),
+    ("staff.password_changed", "パスワードの変更"),
+    ("audit.verified", "監査ログの検証"),
+    ("export.downloaded", "CSVの出力"),
+];
+
+/// The label of an action, or `None` for a code this version does not know.
+pub fn label(action: &str) -> Option<&'static str> {
+    ACTIONS.iter().find(|(code, _)| *code == action).map(|(_, label)| *label)
+}
+
+/// Whether `action` is one the filter may ask for (the query then uses the action index).
+pub fn known(action: &str) -> bool {
+    label(action).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_labelled() {
+        let mut codes: Vec<_> = ACTIONS.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ACTIONS.len());
+        assert!(ACTIONS.iter().all(|(_, l)| !l.is_empty()));
+        assert_eq!(label("card.read"), Some("アプリのカード表示"));
+        assert_eq!(label("made.up"), None);
+    }
+
+    #[test]
+    fn every_action_the_code_writes_is_listed() {
+        // Each `AuditEntry::new(.., "x.y", ..)` in the sources names a listed action.
+        let sources = [
+            include_str!("../holders.rs"),
+            include_str!("../sanctions.rs"),
+            include_str!("../support.rs"),
+            include_str!("../card.rs"),
+            include_str!("../photos.rs"),
+            include_str!("../intake/mod.rs"),
+            include_str!("../jobs/notify.rs"),
+            include_str!("../accounts/sign_in.rs"),
+            include_str!("../accounts/manage.rs"),
+            include_str!("../review/claim.rs"),
+            include_str!("../review/decide.rs"),
+            include_str!("../review/face.rs"),
+            include_str!("../review/mod.rs"),
+            include_str!("../review/transcribe.rs"),
+        ];
+        for source in sources {
+            for part in source.split("AuditEntry::new(").skip(1) {
+                let Some(code) = part.split('"').nth(1) else { continue };
+                if code.contains('.') {
+                    assert!(known(code), "{code} is not in the catalogue");
+                }
+            }
+        }
+    }
+}
