@@ -105,6 +105,9 @@ pub enum AuditCommand {
     Verify,
     /// Write a signed checkpoint of the chain's head now.
     Checkpoint,
+    /// Exit 0 if FILE is, byte for byte, a CSV export the console recorded (its SHA-256 is in
+    /// the export's audit event); 1 otherwise.
+    VerifyExport { file: std::path::PathBuf },
 }
 
 fn database_url() -> anyhow::Result<DatabaseUrl> {
@@ -210,6 +213,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let id = manage::create(&mut *pool.get()?, &keys, Actor::Cli, &account, clock.now(), None)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created staff #{id} ({role})");
+        }
+        Command::Audit { command: AuditCommand::VerifyExport { file } } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let pool = pool()?;
+            return Ok(match crate::exports::find_export(&mut *pool.get()?, &bytes)? {
+                Some((seq, who, at, export)) => {
+                    let at = crate::clock::from_db(at).to_offset(crate::clock::JST);
+                    println!("{} is the {export} export recorded as audit event #{seq} ({who}, {at})", file.display());
+                    std::process::ExitCode::SUCCESS
+                }
+                None => {
+                    eprintln!(
+                        "{} is not an export the console recorded (no export event has its SHA-256)",
+                        file.display()
+                    );
+                    std::process::ExitCode::FAILURE
+                }
+            });
         }
         Command::Audit { command: AuditCommand::Checkpoint } => {
             let pool = pool()?;

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod accounts;
 pub mod acting;
 pub mod card;
+pub mod exports;
 pub mod holders;
 pub mod intake;
 pub mod photos;

@@ -97,3 +97,122 @@ pub fn changes_of(
 pub fn count_of_action(conn: &mut DbConnection, action: &str) -> QueryResult<i64> {
     audit_events::table.filter(audit_events::action.eq(action)).count().get_result(conn)
 }
+
+/// Who acted, as the audit browser filters it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActorFilter {
+    Staff(i64),
+    /// `app`, `myna`, `system`, `cli` or `anonymous`: the stored label.
+    Other(&'static str),
+}
+
+/// What the audit browser asks for; every part optional.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub actor: Option<ActorFilter>,
+    pub action: Option<String>,
+    /// Target type and, optionally, its id.
+    pub target: Option<(String, Option<String>)>,
+    /// A holder: events about the holder and about each of the holder's registrations.
+    pub holder: Option<(i64, Vec<i64>)>,
+    pub from: Option<PrimitiveDateTime>,
+    pub until: Option<PrimitiveDateTime>,
+}
+
+/// One event as the browser and the export show it: with the acting staff member's name and
+/// e-mail (staff data, which auditors need; no holder's personal data is in the trail).
+#[derive(Queryable, Debug, Clone)]
+pub struct BrowsedEvent {
+    pub event: AuditEventRow,
+    pub staff_name: Option<String>,
+    pub staff_email: Option<String>,
+}
+
+/// Events matching `filter`, newest first, before the keyset `(occurred_at, seq)`; each filter
+/// has an index that starts with it and ends with `(occurred_at, seq)`.
+pub fn browse(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    before: Option<(PrimitiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<BrowsedEvent>> {
+    let mut query = filtered(filter);
+    if let Some((at, seq)) = before {
+        query = query.filter(
+            audit_events::occurred_at.lt(at).or(audit_events::occurred_at.eq(at).and(audit_events::seq.lt(seq))),
+        );
+    }
+    query.order((audit_events::occurred_at.desc(), audit_events::seq.desc())).limit(limit).load(conn)
+}
+
+/// Events matching `filter`, oldest first, after the keyset: the export's pages.
+pub fn export_page(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    after: Option<(PrimitiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<BrowsedEvent>> {
+    let mut query = filtered(filter);
+    if let Some((at, seq)) = after {
+        query = query.filter(
+            audit_events::occurred_at.gt(at).or(audit_events::occurred_at.eq(at).and(audit_events::seq.gt(seq))),
+        );
+    }
+    query.order((audit_events::occurred_at.asc(), audit_events::seq.asc())).limit(limit).load(conn)
+}
+
+type Browsed<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::LeftJoinOn<
+            audit_events::table,
+            staff::table,
+            diesel::dsl::Eq<diesel::dsl::Nullable<staff::id>, audit_events::actor_staff_id>,
+        >,
+        (
+            diesel::dsl::AsSelect<AuditEventRow, Db>,
+            diesel::dsl::Nullable<staff::display_name>,
+            diesel::dsl::Nullable<staff::email>,
+        ),
+    >,
+    Db,
+>;
+
+type Db = <DbConnection as diesel::Connection>::Backend;
+
+fn filtered(filter: &Filter) -> Browsed<'_> {
+    let mut query = audit_events::table
+        .left_join(staff::table.on(staff::id.nullable().eq(audit_events::actor_staff_id)))
+        .select((AuditEventRow::as_select(), staff::display_name.nullable(), staff::email.nullable()))
+        .into_boxed();
+    match &filter.actor {
+        Some(ActorFilter::Staff(id)) => query = query.filter(audit_events::actor_staff_id.eq(*id)),
+        Some(ActorFilter::Other(label)) => query = query.filter(audit_events::actor.eq(*label)),
+        None => {}
+    }
+    if let Some(action) = &filter.action {
+        query = query.filter(audit_events::action.eq(action.as_str()));
+    }
+    if let Some((kind, id)) = &filter.target {
+        query = query.filter(audit_events::target_type.eq(kind.as_str()));
+        if let Some(id) = id {
+            query = query.filter(audit_events::target_id.eq(id.as_str()));
+        }
+    }
+    if let Some((holder, handbooks)) = &filter.holder {
+        let ids: Vec<String> = handbooks.iter().map(i64::to_string).collect();
+        query = query.filter(
+            audit_events::target_type
+                .eq("holder")
+                .and(audit_events::target_id.eq(holder.to_string()))
+                .or(audit_events::target_type.eq("handbook").and(audit_events::target_id.eq_any(ids))),
+        );
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_events::occurred_at.ge(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_events::occurred_at.lt(until));
+    }
+    query
+}

@@ -26,6 +26,7 @@ pub mod consents;
 pub mod counts;
 pub mod decisions;
 pub mod erasure;
+pub mod exports;
 pub mod fields;
 pub mod handbooks;
 pub mod holders;

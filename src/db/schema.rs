@@ -311,6 +311,7 @@ diesel::joinable!(handbook_images -> handbooks (handbook_id));
 diesel::joinable!(photo_access_grants -> handbooks (handbook_id));
 diesel::joinable!(sanctions -> holders (holder_id));
 diesel::joinable!(holder_suspensions -> holders (holder_id));
+diesel::joinable!(lost_device_reports -> holders (holder_id));
 diesel::allow_tables_to_appear_in_same_query!(
     staff,
     holders,

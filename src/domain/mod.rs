@@ -11,6 +11,7 @@ pub mod holder_state;
 pub mod lost_device;
 pub mod normalize;
 pub mod notice;
+pub mod period;
 pub mod review;
 pub mod sanctions;
 pub mod search;

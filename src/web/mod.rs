@@ -16,8 +16,10 @@ pub mod state;
 
 mod account;
 mod api_error;
+mod audit;
 mod card_api;
 mod dashboard;
+mod exports;
 mod health;
 mod holders;
 mod intake_api;
@@ -37,8 +39,8 @@ use actix_web::web;
 
 use self::error::AppError;
 use access::{
-    AccessRule, Admins, AnyStaff, HolderViewers, ImageViewers, Machine, Public, Reviewers, RouteAccess, Supervisors,
-    SupportDesk,
+    AccessRule, Admins, AnyStaff, Auditors, HolderViewers, ImageViewers, Machine, Public, Reviewers, RouteAccess,
+    Supervisors, SupportDesk,
 };
 
 /// One row of the route table, kept as data so a test can walk every route.
@@ -104,6 +106,9 @@ route_table! {
     post "/holders/{id}/disclosures" => holders::disclose, Supervisors;
     post "/holders/{id}/returned" => holders::report_returned, Supervisors;
     get  "/worklists" => worklists::show, Supervisors;
+    get  "/audit" => audit::browse, Auditors;
+    post "/audit/verify" => audit::verify, Auditors;
+    get  "/exports/{name}" => exports::export, Auditors;
     get  "/sanctions" => sanctions::list, Supervisors;
     post "/sanctions/{id}/approve" => sanctions::approve, Supervisors;
     post "/sanctions/{id}/reject" => sanctions::reject, Supervisors;

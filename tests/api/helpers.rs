@@ -201,6 +201,15 @@ impl Page {
         doc.select(&selector).next()?.value().attr("value").map(str::to_owned)
     }
 
+    /// The attribute `attr` of every element `css` selects.
+    pub fn select_attr(&self, css: &str, attr: &str) -> Vec<String> {
+        let doc = scraper::Html::parse_document(&self.body);
+        let Ok(selector) = scraper::Selector::parse(css) else {
+            return Vec::new();
+        };
+        doc.select(&selector).filter_map(|e| e.value().attr(attr).map(str::to_owned)).collect()
+    }
+
     pub fn select_texts(&self, css: &str) -> Vec<String> {
         let doc = scraper::Html::parse_document(&self.body);
         let Ok(selector) = scraper::Selector::parse(css) else {
@@ -266,6 +275,13 @@ impl Browser {
     pub async fn get(&mut self, path: &str) -> Page {
         let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET request");
         self.finish(response).await
+    }
+
+    /// A GET whose body is kept as bytes (downloads).
+    pub async fn download(&mut self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET request");
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.expect("body").to_vec())
     }
 
     /// Posts a form with the CSRF token of the last page seen.

@@ -13,6 +13,7 @@ mod helpers;
 mod inspect;
 
 mod audit_chain;
+mod auditors;
 mod auth;
 mod browser;
 mod cli;

@@ -1,0 +1,163 @@
+//! The pages the CSV exports stream: decisions, sanctions and lost-phone reports within a time
+//! range, oldest first, by keyset `(time, id)` on an index that ends in it. Names of the staff
+//! involved come in one query per page, never per row. (The audit events' pages are
+//! `db::audit::export_page`.)
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{decisions, handbooks, holders, lost_device_reports, sanctions, staff};
+
+type Key = Option<(PrimitiveDateTime, i64)>;
+
+#[derive(Queryable, Debug, Clone)]
+pub struct DecisionRow {
+    pub id: i64,
+    pub decided_at: PrimitiveDateTime,
+    pub handbook_id: i64,
+    pub kind: String,
+    pub public_id: String,
+    pub decision: String,
+    pub defect_codes: String,
+    pub decided_by: i64,
+}
+
+pub fn decisions(
+    conn: &mut DbConnection,
+    from: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+    after: Key,
+    limit: i64,
+) -> QueryResult<Vec<DecisionRow>> {
+    let mut query = decisions::table
+        .inner_join(handbooks::table.inner_join(holders::table))
+        .filter(decisions::decided_at.ge(from))
+        .filter(decisions::decided_at.lt(until))
+        .select((
+            decisions::id,
+            decisions::decided_at,
+            decisions::handbook_id,
+            handbooks::kind,
+            holders::public_id,
+            decisions::decision,
+            decisions::defect_codes,
+            decisions::decided_by,
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(decisions::decided_at.gt(at).or(decisions::decided_at.eq(at).and(decisions::id.gt(id))));
+    }
+    query.order((decisions::decided_at.asc(), decisions::id.asc())).limit(limit).load(conn)
+}
+
+#[derive(Queryable, Debug, Clone)]
+pub struct SanctionRow {
+    pub id: i64,
+    pub requested_at: PrimitiveDateTime,
+    pub public_id: String,
+    pub action: String,
+    pub article: String,
+    pub terms_version: Option<String>,
+    pub state: String,
+    pub without_notice: bool,
+    pub requested_by: Option<i64>,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<PrimitiveDateTime>,
+    pub effective_at: Option<PrimitiveDateTime>,
+}
+
+pub fn sanctions(
+    conn: &mut DbConnection,
+    from: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+    after: Key,
+    limit: i64,
+) -> QueryResult<Vec<SanctionRow>> {
+    let mut query = sanctions::table
+        .inner_join(holders::table)
+        .filter(sanctions::requested_at.ge(from))
+        .filter(sanctions::requested_at.lt(until))
+        .select((
+            sanctions::id,
+            sanctions::requested_at,
+            holders::public_id,
+            sanctions::action,
+            sanctions::article,
+            sanctions::terms_version,
+            sanctions::state,
+            sanctions::without_notice,
+            sanctions::requested_by,
+            sanctions::decided_by,
+            sanctions::decided_at,
+            sanctions::effective_at,
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query =
+            query.filter(sanctions::requested_at.gt(at).or(sanctions::requested_at.eq(at).and(sanctions::id.gt(id))));
+    }
+    query.order((sanctions::requested_at.asc(), sanctions::id.asc())).limit(limit).load(conn)
+}
+
+#[derive(Queryable, Debug, Clone)]
+pub struct ReportRow {
+    pub id: i64,
+    pub received_at: PrimitiveDateTime,
+    pub reference: String,
+    pub channel: String,
+    pub public_id: Option<String>,
+    pub recorded_by: i64,
+    pub recorded_at: PrimitiveDateTime,
+    pub failed_attempts: i32,
+    pub suspended_at: Option<PrimitiveDateTime>,
+    pub first_refused_at: Option<PrimitiveDateTime>,
+    pub reinstated_at: Option<PrimitiveDateTime>,
+}
+
+pub fn lost_device(
+    conn: &mut DbConnection,
+    from: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+    after: Key,
+    limit: i64,
+) -> QueryResult<Vec<ReportRow>> {
+    let mut query = lost_device_reports::table
+        .left_join(holders::table)
+        .filter(lost_device_reports::received_at.ge(from))
+        .filter(lost_device_reports::received_at.lt(until))
+        .select((
+            lost_device_reports::id,
+            lost_device_reports::received_at,
+            lost_device_reports::reference,
+            lost_device_reports::channel,
+            holders::public_id.nullable(),
+            lost_device_reports::recorded_by,
+            lost_device_reports::recorded_at,
+            lost_device_reports::failed_attempts,
+            lost_device_reports::suspended_at,
+            lost_device_reports::first_refused_at,
+            lost_device_reports::reinstated_at,
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            lost_device_reports::received_at
+                .gt(at)
+                .or(lost_device_reports::received_at.eq(at).and(lost_device_reports::id.gt(id))),
+        );
+    }
+    query.order((lost_device_reports::received_at.asc(), lost_device_reports::id.asc())).limit(limit).load(conn)
+}
+
+/// Display name and e-mail of the staff members `ids` name, in one query.
+pub fn staff_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, (String, String)>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String, String)> =
+        staff::table.filter(staff::id.eq_any(ids)).select((staff::id, staff::display_name, staff::email)).load(conn)?;
+    Ok(rows.into_iter().map(|(id, name, email)| (id, (name, email))).collect())
+}
