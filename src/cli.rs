@@ -39,8 +39,11 @@ pub enum Command {
     Migrate,
     /// Bulk synthetic data for benchmarks.
     Seed {
-        #[arg(long)]
+        #[arg(long, default_value_t = 0)]
         holders: usize,
+        /// Also append this many sealed audit events over the last 30 days (export benchmark).
+        #[arg(long, default_value_t = 0)]
+        audit_events: usize,
     },
     /// The project's benchmarks (see README "Performance").
     Bench {
@@ -87,6 +90,18 @@ pub enum BenchCommand {
         clients: usize,
         #[arg(long, default_value_t = 15)]
         seconds: u64,
+    },
+    /// One CSV export through the console's pipeline: rows/s, first chunk, memory growth.
+    Export {
+        /// audit, decisions, sanctions or lost-device.
+        #[arg(long, default_value = "audit")]
+        kind: String,
+        /// First day (YYYY-MM-DD, Japan).
+        #[arg(long)]
+        from: String,
+        /// Last day, included.
+        #[arg(long)]
+        to: String,
     },
     /// Photo intake of a 4 MB phone JPEG.
     Intake {
@@ -160,11 +175,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             print_demo_banner(app.port(), &password);
             app.run_until_stopped().await?;
         }
-        Command::Seed { holders } => {
+        Command::Seed { holders, audit_events } => {
             let settings = Settings::from_env(Mode::Demo).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let pool = db::connect_pool(&settings.database_url, 2)?;
             db::run_migrations(&mut *pool.get()?)?;
             let store = ImageStore::from_settings(&settings);
+            if audit_events > 0 {
+                let keys = crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys);
+                let started = std::time::Instant::now();
+                let n = crate::bench::export::seed_audit_events(&mut *pool.get()?, &keys, audit_events, clock.now())?;
+                println!("appended {n} audit events in {:.1} s", started.elapsed().as_secs_f64());
+            }
             let started = std::time::Instant::now();
             let stats = crate::demo::bulk::seed(&mut *pool.get()?, &store, holders, clock.now())?;
             println!(
@@ -184,6 +205,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 seconds: seconds.max(1),
             };
             println!("{}", actix_web::web::block(move || crate::bench::http::run(&options)).await??);
+        }
+        Command::Bench { command: BenchCommand::Export { kind, from, to } } => {
+            let kind = crate::exports::ExportKind::parse(&kind)
+                .ok_or_else(|| anyhow::anyhow!("--kind must be audit, decisions, sanctions or lost-device"))?;
+            let period =
+                crate::domain::period::Period::parse(&from, &to).map_err(|e| anyhow::anyhow!("--from/--to: {e}"))?;
+            let pool = pool()?;
+            let (keys, _) =
+                crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            println!("{}", crate::bench::export::run(&mut *pool.get()?, &keys, kind, period, clock.now())?);
         }
         Command::Bench { command: BenchCommand::Intake { iterations, breakdown } } => {
             if breakdown {

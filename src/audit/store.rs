@@ -107,6 +107,50 @@ pub fn append(
     Ok(seq)
 }
 
+/// Appends many events at once, sealed like `append`, in multi-row inserts: for seeding a
+/// benchmark's trail. Inside the caller's write transaction.
+pub fn append_many(
+    conn: &mut DbConnection,
+    keys: &AuditKeys,
+    entries: impl IntoIterator<Item = (PrimitiveDateTime, AuditEntry<'static>)>,
+) -> QueryResult<i64> {
+    const BATCH: usize = 500;
+    let (mut seq, mut prev_hash) = store::head(conn)?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut written = 0;
+    for (at, entry) in entries {
+        seq += 1;
+        let mut row = AuditEventRow {
+            seq,
+            occurred_at: at,
+            actor_staff_id: entry.actor.staff_id(),
+            actor: entry.actor.label(),
+            action: entry.action.to_owned(),
+            target_type: entry.target_type.to_owned(),
+            target_id: entry.target_id,
+            reason: entry.reason.map(str::to_owned),
+            details: entry.details.to_string(),
+            request_id: entry.request_id.map(str::to_owned),
+            prev_hash: prev_hash.clone(),
+            hash: String::new(),
+            key_id: None,
+        };
+        let (key_id, seal) = content(&row)
+            .seal(&row.prev_hash, keys)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        row.hash = seal;
+        row.key_id = Some(key_id);
+        prev_hash = row.hash.clone();
+        batch.push(row);
+        if batch.len() == BATCH {
+            written += store::insert_many(conn, &std::mem::take(&mut batch))?;
+        }
+    }
+    written += store::insert_many(conn, &batch)?;
+    store::set_head(conn, seq, &prev_hash)?;
+    Ok(written as i64)
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct VerifyReport {
     pub events: i64,

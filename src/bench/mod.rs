@@ -1,6 +1,7 @@
 //! The project's own benchmarks (`handbook-admin bench …`): the figures DESIGN.md promises,
 //! measured on this machine with the real code paths.
 
+pub mod export;
 pub mod http;
 pub mod intake;
 

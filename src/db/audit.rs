@@ -43,6 +43,25 @@ pub fn insert(conn: &mut DbConnection, row: &AuditEventRow) -> QueryResult<()> {
     Ok(())
 }
 
+/// Writes rows already sealed in order (a bulk append); the head moves with `set_head`.
+pub fn insert_many(conn: &mut DbConnection, rows: &[AuditEventRow]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    // A multi-row INSERT is written per backend: the multi-connection cannot batch.
+    let insert = diesel::insert_into(audit_events::table).values(rows);
+    match conn {
+        DbConnection::Sqlite(c) => insert.execute(c),
+        DbConnection::Pg(c) => insert.execute(c),
+    }
+}
+
+pub fn set_head(conn: &mut DbConnection, seq: i64, hash: &str) -> QueryResult<usize> {
+    diesel::update(audit_head::table.find(1))
+        .set((audit_head::last_seq.eq(seq), audit_head::last_hash.eq(hash)))
+        .execute(conn)
+}
+
 /// Up to `limit` events from `from_seq` to `to_seq`, in order.
 pub fn page_between(
     conn: &mut DbConnection,
@@ -136,10 +155,16 @@ pub fn browse(
     before: Option<(PrimitiveDateTime, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<BrowsedEvent>> {
-    let mut query = filtered(filter);
+    // The keyset is the upper bound the index seeks to: with a second one (the range's end)
+    // the planner could pick that and scan every later page again.
+    let mut narrowed = filter.clone();
+    if before.is_some() {
+        narrowed.until = None;
+    }
+    let mut query = filtered(&narrowed);
     if let Some((at, seq)) = before {
         query = query.filter(
-            audit_events::occurred_at.lt(at).or(audit_events::occurred_at.eq(at).and(audit_events::seq.lt(seq))),
+            audit_events::occurred_at.le(at).and(audit_events::occurred_at.lt(at).or(audit_events::seq.lt(seq))),
         );
     }
     query.order((audit_events::occurred_at.desc(), audit_events::seq.desc())).limit(limit).load(conn)
@@ -152,10 +177,15 @@ pub fn export_page(
     after: Option<(PrimitiveDateTime, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<BrowsedEvent>> {
-    let mut query = filtered(filter);
+    // As in `browse`: the keyset, not the range's start, is the lower bound the index seeks to.
+    let mut narrowed = filter.clone();
+    if after.is_some() {
+        narrowed.from = None;
+    }
+    let mut query = filtered(&narrowed);
     if let Some((at, seq)) = after {
         query = query.filter(
-            audit_events::occurred_at.gt(at).or(audit_events::occurred_at.eq(at).and(audit_events::seq.gt(seq))),
+            audit_events::occurred_at.ge(at).and(audit_events::occurred_at.gt(at).or(audit_events::seq.gt(seq))),
         );
     }
     query.order((audit_events::occurred_at.asc(), audit_events::seq.asc())).limit(limit).load(conn)

@@ -1,5 +1,7 @@
 //! The pages the CSV exports stream: decisions, sanctions and lost-phone reports within a time
-//! range, oldest first, by keyset `(time, id)` on an index that ends in it. Names of the staff
+//! range, oldest first, by keyset `(time, id)` on an index that ends in it. The keyset's time
+//! is the one lower bound the index seeks to (`time >= at AND (time > at OR id > last)`):
+//! with the range's start beside it, the planner may seek to that and rescan every page. Names of the staff
 //! involved come in one query per page, never per row. (The audit events' pages are
 //! `db::audit::export_page`.)
 
@@ -34,7 +36,7 @@ pub fn decisions(
 ) -> QueryResult<Vec<DecisionRow>> {
     let mut query = decisions::table
         .inner_join(handbooks::table.inner_join(holders::table))
-        .filter(decisions::decided_at.ge(from))
+        .filter(decisions::decided_at.ge(after.map_or(from, |(at, _)| at)))
         .filter(decisions::decided_at.lt(until))
         .select((
             decisions::id,
@@ -48,7 +50,7 @@ pub fn decisions(
         ))
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(decisions::decided_at.gt(at).or(decisions::decided_at.eq(at).and(decisions::id.gt(id))));
+        query = query.filter(decisions::decided_at.gt(at).or(decisions::id.gt(id)));
     }
     query.order((decisions::decided_at.asc(), decisions::id.asc())).limit(limit).load(conn)
 }
@@ -78,7 +80,7 @@ pub fn sanctions(
 ) -> QueryResult<Vec<SanctionRow>> {
     let mut query = sanctions::table
         .inner_join(holders::table)
-        .filter(sanctions::requested_at.ge(from))
+        .filter(sanctions::requested_at.ge(after.map_or(from, |(at, _)| at)))
         .filter(sanctions::requested_at.lt(until))
         .select((
             sanctions::id,
@@ -96,8 +98,7 @@ pub fn sanctions(
         ))
         .into_boxed();
     if let Some((at, id)) = after {
-        query =
-            query.filter(sanctions::requested_at.gt(at).or(sanctions::requested_at.eq(at).and(sanctions::id.gt(id))));
+        query = query.filter(sanctions::requested_at.gt(at).or(sanctions::id.gt(id)));
     }
     query.order((sanctions::requested_at.asc(), sanctions::id.asc())).limit(limit).load(conn)
 }
@@ -126,7 +127,7 @@ pub fn lost_device(
 ) -> QueryResult<Vec<ReportRow>> {
     let mut query = lost_device_reports::table
         .left_join(holders::table)
-        .filter(lost_device_reports::received_at.ge(from))
+        .filter(lost_device_reports::received_at.ge(after.map_or(from, |(at, _)| at)))
         .filter(lost_device_reports::received_at.lt(until))
         .select((
             lost_device_reports::id,
@@ -143,11 +144,7 @@ pub fn lost_device(
         ))
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(
-            lost_device_reports::received_at
-                .gt(at)
-                .or(lost_device_reports::received_at.eq(at).and(lost_device_reports::id.gt(id))),
-        );
+        query = query.filter(lost_device_reports::received_at.gt(at).or(lost_device_reports::id.gt(id)));
     }
     query.order((lost_device_reports::received_at.asc(), lost_device_reports::id.asc())).limit(limit).load(conn)
 }

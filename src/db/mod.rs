@@ -37,6 +37,7 @@ pub mod queue;
 pub mod sanctions;
 pub mod schema;
 pub mod staff;
+pub mod trends;
 pub mod worklists;
 
 mod backend;
@@ -44,4 +45,6 @@ mod codes;
 mod pool;
 
 pub use backend::{Backend, DatabaseUrl};
-pub use pool::{DbConnection, Pool, checkpoint, connect_pool, connect_server_pool, run_migrations, write_tx};
+pub use pool::{
+    DbConnection, Pool, checkpoint, connect_pool, connect_server_pool, run_migrations, without_mmap, write_tx,
+};

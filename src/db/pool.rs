@@ -48,6 +48,22 @@ PRAGMA temp_store = MEMORY;
 PRAGMA cache_size = -16000;
 PRAGMA mmap_size = 268435456;";
 
+/// Runs `work` with SQLite's memory map switched off on this connection, then on again: a
+/// long sequential read (an export of millions of rows) would otherwise map the whole file
+/// into the process, up to the map's size, where the page cache of 16 MB suffices.
+pub fn without_mmap<T, E>(conn: &mut DbConnection, work: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return work(conn);
+    }
+    conn.batch_execute("PRAGMA mmap_size = 0")?;
+    let result = work(conn);
+    conn.batch_execute("PRAGMA mmap_size = 268435456")?;
+    result
+}
+
 impl r2d2::ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = r2d2::Error;

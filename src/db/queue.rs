@@ -90,7 +90,7 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     }
     if let Some((at, id)) = filter.after {
         query =
-            query.filter(handbooks::submitted_at.gt(at).or(handbooks::submitted_at.eq(at).and(handbooks::id.gt(id))));
+            query.filter(handbooks::submitted_at.ge(at).and(handbooks::submitted_at.gt(at).or(handbooks::id.gt(id))));
     }
     query.order((handbooks::submitted_at.asc(), handbooks::id.asc())).limit(filter.limit).load(conn)
 }

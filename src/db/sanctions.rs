@@ -174,7 +174,7 @@ pub fn waiting(
         .into_boxed();
     if let Some((at, id)) = after {
         query =
-            query.filter(sanctions::requested_at.gt(at).or(sanctions::requested_at.eq(at).and(sanctions::id.gt(id))));
+            query.filter(sanctions::requested_at.ge(at).and(sanctions::requested_at.gt(at).or(sanctions::id.gt(id))));
     }
     query.order((sanctions::requested_at.asc(), sanctions::id.asc())).limit(limit).load(conn)
 }

@@ -193,7 +193,7 @@ pub fn expired(
         .into_boxed();
     if let Some((date, id)) = after {
         query = query.filter(
-            handbook_fields::expires_on.gt(date).or(handbook_fields::expires_on.eq(date).and(handbooks::id.gt(id))),
+            handbook_fields::expires_on.ge(date).and(handbook_fields::expires_on.gt(date).or(handbooks::id.gt(id))),
         );
     }
     query.order((handbook_fields::expires_on.asc(), handbooks::id.asc())).limit(limit).load(conn)
@@ -232,7 +232,7 @@ pub fn returned(
         ))
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(handbooks::returned_at.gt(at).or(handbooks::returned_at.eq(at).and(handbooks::id.gt(id))));
+        query = query.filter(handbooks::returned_at.ge(at).and(handbooks::returned_at.gt(at).or(handbooks::id.gt(id))));
     }
     query.order((handbooks::returned_at.asc(), handbooks::id.asc())).limit(limit).load(conn)
 }

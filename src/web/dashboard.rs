@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime, Time};
 
 use super::access::AnyStaff;
 use super::auth::RequireRole;
+use super::charts::Chart;
 use super::error::AppResult;
 use super::format::{JST, datetime_jst, waiting};
 use super::layout::Layout;
@@ -17,6 +18,7 @@ use crate::clock::{from_db, to_db};
 use crate::db;
 use crate::domain::handbook::ReviewStatus;
 use crate::domain::review::Decision;
+use crate::domain::staff::Role;
 
 pub struct DayBar {
     pub label: String,
@@ -41,7 +43,64 @@ pub struct Figures {
 struct DashboardPage {
     layout: Layout,
     figures: Option<Figures>,
+    /// Review roles may take the next registration from here.
+    may_take: bool,
+    /// Charts over the last 30 days (supervisors and auditors).
+    trends: Vec<Chart>,
     sla_hours: u32,
+}
+
+const TREND_DAYS: i64 = 30;
+
+/// Decisions per day, defect reasons and sanctions by article over the last 30 days in Japan.
+async fn trends(state: &AppState) -> AppResult<Vec<Chart>> {
+    let now = state.clock.now();
+    let days: Vec<(time::PrimitiveDateTime, time::PrimitiveDateTime)> = (0..TREND_DAYS)
+        .rev()
+        .map(|ago| {
+            let start = jst_midnight(now, ago);
+            (start, start + Duration::days(1))
+        })
+        .collect();
+    let since = days[0].0;
+    let days2 = days.clone();
+    let (per_day, defects, sanctions) = state
+        .db(move |conn| {
+            let per_day = days2
+                .iter()
+                .map(|(start, end)| db::trends::decisions_between(conn, *start, *end))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((per_day, db::trends::defects_since(conn, since)?, db::trends::sanctions_since(conn, since)?))
+        })
+        .await?;
+    let day_label = |start: time::PrimitiveDateTime| {
+        let local = from_db(start).to_offset(JST);
+        format!("{}月{}日", u8::from(local.month()), local.day())
+    };
+    let mut charts = vec![Chart::columns(
+        "decisions-30",
+        "判定件数（直近30日、日別）",
+        "件",
+        days.iter()
+            .zip(&per_day)
+            .map(|((start, _), counts)| (day_label(*start), counts.iter().map(|(_, n)| n).sum()))
+            .collect(),
+    )];
+    charts.push(Chart::rows(
+        "defects-30",
+        "不備の理由（直近30日）",
+        "件",
+        defects.into_iter().map(|(d, n)| (format!("{} {}", d.code(), d.label()), n)).collect(),
+    ));
+    if !sanctions.is_empty() {
+        charts.push(Chart::rows(
+            "sanctions-30",
+            "処分（直近30日、条項別）",
+            "件",
+            sanctions.into_iter().map(|(a, n)| (a.label().to_owned(), n)).collect(),
+        ));
+    }
+    Ok(charts)
 }
 
 /// Midnight in Japan, `days_ago` days back, as stored.
@@ -106,10 +165,15 @@ async fn figures(state: &AppState) -> AppResult<Figures> {
 }
 
 pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
-    let figures = if staff.role.may_review() { Some(figures(&state).await?) } else { None };
+    let sees_queue = staff.role.may_review() || staff.role == Role::Auditor;
+    let figures = if sees_queue { Some(figures(&state).await?) } else { None };
+    let trends =
+        if matches!(staff.role, Role::Supervisor | Role::Auditor) { trends(&state).await? } else { Vec::new() };
     let page = DashboardPage {
         layout: Layout::for_staff(&staff, "ダッシュボード", "/"),
         figures,
+        may_take: staff.role.may_review(),
+        trends,
         sla_hours: state.settings.queue_sla_hours,
     };
     render::page(StatusCode::OK, &page)

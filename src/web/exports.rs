@@ -49,7 +49,9 @@ pub async fn export(
         let _entered = span.enter();
         let acting = crate::acting::Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
         let sent = pool.get().map_err(crate::error::Fault::from).and_then(|mut conn| {
-            exports::write(&mut conn, kind, period, &acting, |chunk| tx.blocking_send(Ok(Bytes::from(chunk))).is_ok())
+            exports::write(&mut conn, kind, period, &(&acting).into(), |chunk| {
+                tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()
+            })
         });
         match sent {
             Ok(summary) if !summary.complete => {

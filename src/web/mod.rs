@@ -18,6 +18,7 @@ mod account;
 mod api_error;
 mod audit;
 mod card_api;
+mod charts;
 mod dashboard;
 mod exports;
 mod health;
