@@ -31,6 +31,13 @@ dual_test!(the_audit_browser_filters_pages_and_verifies, |db: TestDb| async move
         crate::review::card(&app, "MR-AUDIT001").await;
     }
     let mut auditor = app.signed_in(Role::Auditor).await;
+    // The dashboard: queue figures and the 30-day charts, each with its table.
+    let home = auditor.get("/").await;
+    assert!(home.body.contains("直近30日の傾向") && home.body.contains("<svg"), "charts");
+    let today = home.select_texts("#decisions-30-title + .chart-layout tbody tr");
+    assert_eq!(today.len(), 30);
+    assert!(today.last().is_some_and(|r| r.contains("11月24日") && r.contains("1件")), "{today:?}");
+    assert!(home.select_texts("form[action='/queue/take']").is_empty(), "auditors take nothing");
     let page = auditor.get("/audit").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("アプリのカード表示（card.read）"));
