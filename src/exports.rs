@@ -209,106 +209,113 @@ fn name_of(names: &HashMap<i64, (String, String)>, id: Option<i64>) -> String {
     id.and_then(|id| names.get(&id)).map(|(name, _)| name.clone()).unwrap_or_default()
 }
 
-fn page(
-    conn: &mut DbConnection,
-    kind: ExportKind,
-    range: (PrimitiveDateTime, PrimitiveDateTime),
-    after: Option<(PrimitiveDateTime, i64)>,
-) -> Result<Rows, Fault> {
-    let (from, until) = range;
-    Ok(match kind {
+/// A time range `[from, until)` as stored, and a page's keyset.
+type Range = (PrimitiveDateTime, PrimitiveDateTime);
+type Key = Option<(PrimitiveDateTime, i64)>;
+
+fn page(conn: &mut DbConnection, kind: ExportKind, range: Range, after: Key) -> Result<Rows, Fault> {
+    match kind {
         ExportKind::Audit => {
-            let filter = Filter { from: Some(from), until: Some(until), ..Filter::default() };
-            audit_rows(db::audit::export_page(conn, &filter, after, PAGE)?)
+            let filter = Filter { from: Some(range.0), until: Some(range.1), ..Filter::default() };
+            Ok(audit_rows(db::audit::export_page(conn, &filter, after, PAGE)?))
         }
-        ExportKind::Decisions => {
-            let rows = db::exports::decisions(conn, from, until, after, PAGE)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.decided_by).collect();
-            let names = db::exports::staff_names(conn, &ids)?;
-            let last = rows.last().map(|r| (r.decided_at, r.id));
-            let text = rows
-                .into_iter()
-                .map(|r| {
-                    let (name, email) = names.get(&r.decided_by).cloned().unwrap_or_default();
-                    let defects: Vec<String> = r
-                        .defect_codes
-                        .split(',')
-                        .filter(|c| !c.is_empty())
-                        .map(|c| Defect::parse(c).map(|d| format!("{c} {}", d.label())).unwrap_or_else(|| c.to_owned()))
-                        .collect();
-                    Record::Cells(vec![
-                        r.id.to_string(),
-                        jst(r.decided_at),
-                        r.handbook_id.to_string(),
-                        crate::domain::handbook::HandbookKind::parse(&r.kind)
-                            .map(|k| k.label())
-                            .unwrap_or(&r.kind)
-                            .to_owned(),
-                        r.public_id,
-                        Decision::parse(&r.decision).map(|d| d.label()).unwrap_or(&r.decision).to_owned(),
-                        defects.join(" / "),
-                        name,
-                        email,
-                    ])
-                })
+        ExportKind::Decisions => decision_rows(conn, range, after),
+        ExportKind::Sanctions => sanction_rows(conn, range, after),
+        ExportKind::LostDevice => report_rows(conn, range, after),
+    }
+}
+
+/// Decisions, with who decided (name and e-mail) and the defects by code and reason.
+fn decision_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
+    let (from, until) = range;
+    let rows = db::exports::decisions(conn, from, until, after, PAGE)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.decided_by).collect();
+    let names = db::exports::staff_names(conn, &ids)?;
+    let last = rows.last().map(|r| (r.decided_at, r.id));
+    let text = rows
+        .into_iter()
+        .map(|r| {
+            let (name, email) = names.get(&r.decided_by).cloned().unwrap_or_default();
+            let defects: Vec<String> = r
+                .defect_codes
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(|c| Defect::parse(c).map(|d| format!("{c} {}", d.label())).unwrap_or_else(|| c.to_owned()))
                 .collect();
-            (text, last)
-        }
-        ExportKind::Sanctions => {
-            let rows = db::exports::sanctions(conn, from, until, after, PAGE)?;
-            let ids: Vec<i64> = rows.iter().flat_map(|r| [r.requested_by, r.decided_by]).flatten().collect();
-            let names = db::exports::staff_names(conn, &ids)?;
-            let last = rows.last().map(|r| (r.requested_at, r.id));
-            let text = rows
-                .into_iter()
-                .map(|r| {
-                    Record::Cells(vec![
-                        r.id.to_string(),
-                        jst(r.requested_at),
-                        r.public_id,
-                        Action::parse(&r.action).map(|a| a.label()).unwrap_or(&r.action).to_owned(),
-                        Article::parse(&r.article).map(|a| a.label()).unwrap_or(&r.article).to_owned(),
-                        r.terms_version.unwrap_or_default(),
-                        SanctionState::parse(&r.state).map(|s| s.label()).unwrap_or(&r.state).to_owned(),
-                        if r.without_notice { "なし（第3条第5項）" } else { "あり" }.to_owned(),
-                        r.requested_by.map(|_| name_of(&names, r.requested_by)).unwrap_or_else(|| "システム".into()),
-                        name_of(&names, r.decided_by),
-                        jst_opt(r.decided_at),
-                        jst_opt(r.effective_at),
-                    ])
-                })
-                .collect();
-            (text, last)
-        }
-        ExportKind::LostDevice => {
-            let rows = db::exports::lost_device(conn, from, until, after, PAGE)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.recorded_by).collect();
-            let names = db::exports::staff_names(conn, &ids)?;
-            let last = rows.last().map(|r| (r.received_at, r.id));
-            let text = rows
-                .into_iter()
-                .map(|r| {
-                    let channel = crate::domain::lost_device::ReportChannel::parse(&r.channel)
-                        .map(|c| c.label())
-                        .unwrap_or(&r.channel)
-                        .to_owned();
-                    Record::Cells(vec![
-                        r.reference,
-                        channel,
-                        jst(r.received_at),
-                        jst_opt(r.suspended_at),
-                        jst_opt(r.first_refused_at),
-                        jst_opt(r.reinstated_at),
-                        r.public_id.unwrap_or_default(),
-                        r.failed_attempts.to_string(),
-                        name_of(&names, Some(r.recorded_by)),
-                        jst(r.recorded_at),
-                    ])
-                })
-                .collect();
-            (text, last)
-        }
-    })
+            Record::Cells(vec![
+                r.id.to_string(),
+                jst(r.decided_at),
+                r.handbook_id.to_string(),
+                crate::domain::handbook::HandbookKind::parse(&r.kind).map(|k| k.label()).unwrap_or(&r.kind).to_owned(),
+                r.public_id,
+                Decision::parse(&r.decision).map(|d| d.label()).unwrap_or(&r.decision).to_owned(),
+                defects.join(" / "),
+                name,
+                email,
+            ])
+        })
+        .collect();
+    Ok((text, last))
+}
+
+/// Sanctions, with the article, terms version, state, and who proposed and decided.
+fn sanction_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
+    let (from, until) = range;
+    let rows = db::exports::sanctions(conn, from, until, after, PAGE)?;
+    let ids: Vec<i64> = rows.iter().flat_map(|r| [r.requested_by, r.decided_by]).flatten().collect();
+    let names = db::exports::staff_names(conn, &ids)?;
+    let last = rows.last().map(|r| (r.requested_at, r.id));
+    let text = rows
+        .into_iter()
+        .map(|r| {
+            Record::Cells(vec![
+                r.id.to_string(),
+                jst(r.requested_at),
+                r.public_id,
+                Action::parse(&r.action).map(|a| a.label()).unwrap_or(&r.action).to_owned(),
+                Article::parse(&r.article).map(|a| a.label()).unwrap_or(&r.article).to_owned(),
+                r.terms_version.unwrap_or_default(),
+                SanctionState::parse(&r.state).map(|s| s.label()).unwrap_or(&r.state).to_owned(),
+                if r.without_notice { "なし（第3条第5項）" } else { "あり" }.to_owned(),
+                r.requested_by.map(|_| name_of(&names, r.requested_by)).unwrap_or_else(|| "システム".into()),
+                name_of(&names, r.decided_by),
+                jst_opt(r.decided_at),
+                jst_opt(r.effective_at),
+            ])
+        })
+        .collect();
+    Ok((text, last))
+}
+
+/// Lost-phone reports with the three times the company's liability rests on.
+fn report_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
+    let (from, until) = range;
+    let rows = db::exports::lost_device(conn, from, until, after, PAGE)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.recorded_by).collect();
+    let names = db::exports::staff_names(conn, &ids)?;
+    let last = rows.last().map(|r| (r.received_at, r.id));
+    let text = rows
+        .into_iter()
+        .map(|r| {
+            let channel = crate::domain::lost_device::ReportChannel::parse(&r.channel)
+                .map(|c| c.label())
+                .unwrap_or(&r.channel)
+                .to_owned();
+            Record::Cells(vec![
+                r.reference,
+                channel,
+                jst(r.received_at),
+                jst_opt(r.suspended_at),
+                jst_opt(r.first_refused_at),
+                jst_opt(r.reinstated_at),
+                r.public_id.unwrap_or_default(),
+                r.failed_attempts.to_string(),
+                name_of(&names, Some(r.recorded_by)),
+                jst(r.recorded_at),
+            ])
+        })
+        .collect();
+    Ok((text, last))
 }
 
 /// The bytes the CSV writer has flushed and the connection has not yet been handed.

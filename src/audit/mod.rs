@@ -13,7 +13,7 @@ mod store;
 pub use crate::db::audit::AuditEventRow;
 pub use chain::{Actor, GENESIS_HASH};
 pub use keys::AuditKeys;
-pub use store::{AuditEntry, VerifyError, VerifyReport, append, append_many, verify};
+pub use store::{AuditEntry, VerifyError, VerifyReport, append, append_many, content, verify};
 
 /// Writes a checkpoint of the chain's head now, unless the chain is empty; returns it.
 pub fn checkpoint_now(

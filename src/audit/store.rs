@@ -53,8 +53,8 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
-/// The hashed fields of a stored row.
-fn content(row: &AuditEventRow) -> Content<'_> {
+/// The sealed fields of a stored row.
+pub fn content(row: &AuditEventRow) -> Content<'_> {
     Content {
         seq: row.seq,
         occurred_at: row.occurred_at,
@@ -82,12 +82,25 @@ pub fn append(
     entry: AuditEntry<'_>,
 ) -> QueryResult<i64> {
     let (seq, prev_hash) = store::advance_head(conn)?;
-    let actor = entry.actor.label();
+    let row = sealed(seq, at, entry, prev_hash, keys)?;
+    store::insert(conn, &row)?;
+    Ok(seq)
+}
+
+/// The row of event `seq`, following `prev_hash`, sealed under the current key. A time that
+/// cannot be written as RFC 3339 cannot be sealed: the write fails, loudly.
+fn sealed(
+    seq: i64,
+    at: PrimitiveDateTime,
+    entry: AuditEntry<'_>,
+    prev_hash: String,
+    keys: &AuditKeys,
+) -> QueryResult<AuditEventRow> {
     let mut row = AuditEventRow {
         seq,
         occurred_at: at,
         actor_staff_id: entry.actor.staff_id(),
-        actor,
+        actor: entry.actor.label(),
         action: entry.action.to_owned(),
         target_type: entry.target_type.to_owned(),
         target_id: entry.target_id,
@@ -98,13 +111,11 @@ pub fn append(
         hash: String::new(),
         key_id: None,
     };
-    // A time that cannot be written as RFC 3339 cannot be sealed: the write fails, loudly.
     let (key_id, seal) =
         content(&row).seal(&row.prev_hash, keys).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     row.hash = seal;
     row.key_id = Some(key_id);
-    store::insert(conn, &row)?;
-    Ok(seq)
+    Ok(row)
 }
 
 /// Appends many events at once, sealed like `append`, in multi-row inserts: for seeding a
@@ -120,26 +131,7 @@ pub fn append_many(
     let mut written = 0;
     for (at, entry) in entries {
         seq += 1;
-        let mut row = AuditEventRow {
-            seq,
-            occurred_at: at,
-            actor_staff_id: entry.actor.staff_id(),
-            actor: entry.actor.label(),
-            action: entry.action.to_owned(),
-            target_type: entry.target_type.to_owned(),
-            target_id: entry.target_id,
-            reason: entry.reason.map(str::to_owned),
-            details: entry.details.to_string(),
-            request_id: entry.request_id.map(str::to_owned),
-            prev_hash: prev_hash.clone(),
-            hash: String::new(),
-            key_id: None,
-        };
-        let (key_id, seal) = content(&row)
-            .seal(&row.prev_hash, keys)
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-        row.hash = seal;
-        row.key_id = Some(key_id);
+        let row = sealed(seq, at, entry, prev_hash, keys)?;
         prev_hash = row.hash.clone();
         batch.push(row);
         if batch.len() == BATCH {

@@ -424,18 +424,7 @@ impl TestApp {
         });
         let mut prev = rows.iter().find(|r| r.seq == from - 1).map(|r| r.hash.clone()).unwrap_or_default();
         for row in rows.iter().filter(|r| r.seq >= from) {
-            let content = handbook_admin::audit::chain::Content {
-                seq: row.seq,
-                occurred_at: row.occurred_at,
-                actor_staff_id: row.actor_staff_id,
-                actor: &row.actor,
-                action: &row.action,
-                target_type: &row.target_type,
-                target_id: &row.target_id,
-                reason: row.reason.as_deref(),
-                details: &row.details,
-                request_id: row.request_id.as_deref(),
-            };
+            let content = handbook_admin::audit::content(row);
             let (key_id, seal) = content.seal(&prev, keys).expect("seal");
             self.tamper_sql(&format!(
                 "UPDATE audit_events SET prev_hash = '{prev}', hash = '{seal}', key_id = '{key_id}' WHERE seq = {}",
