@@ -135,3 +135,19 @@ dual_test!(verifying_while_staff_work_reports_no_false_truncation, |db: TestDb| 
     }
     assert!(verify(&app).unwrap() >= 30);
 });
+
+dual_test!(a_trail_from_before_the_key_verifies_and_cannot_be_continued_without_it, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    app.signed_in(Role::Reviewer).await;
+    app.signed_in(Role::Admin).await;
+    let events = verify(&app).unwrap();
+    assert!(events >= 6);
+    app.drop_audit_guards();
+    // A database upgraded to the keyed chain: its first events carry the old plain hash.
+    app.rewrite_audit(1, 3, &crate::helpers::test_audit_keys());
+    assert_eq!(verify(&app), Ok(events), "old rows verify as they were written");
+    // A row after the keyed ones passed off as old (someone without the key rewriting it with
+    // the plain hash anyone can compute) is caught.
+    app.tamper_sql("UPDATE audit_events SET key_id = NULL WHERE seq = 4");
+    assert_eq!(verify(&app), Err(VerifyError::UnkeyedAfterKeyed { seq: 4 }));
+});

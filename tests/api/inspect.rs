@@ -419,15 +419,31 @@ impl TestApp {
     /// as someone who holds `keys` could) and moves the head: a rewrite of history.
     pub fn reseal_audit_from(&self, from: i64, edit: &str, keys: &handbook_admin::audit::AuditKeys) {
         self.tamper_sql(edit);
+        self.rewrite_audit(from, 0, keys);
+    }
+
+    /// Recomputes the chain from `from` on: rows up to `legacy_through` get the plain SHA-256
+    /// of a trail written before the chain was keyed (no key id), the rest are sealed under
+    /// `keys`; the head follows.
+    pub fn rewrite_audit(&self, from: i64, legacy_through: i64, keys: &handbook_admin::audit::AuditKeys) {
         let rows: Vec<db::audit::AuditEventRow> = read(self, "audit rows", |c| {
             audit_events::table.order(audit_events::seq.asc()).select(db::audit::AuditEventRow::as_select()).load(c)
         });
-        let mut prev = rows.iter().find(|r| r.seq == from - 1).map(|r| r.hash.clone()).unwrap_or_default();
+        let mut prev = rows
+            .iter()
+            .find(|r| r.seq == from - 1)
+            .map(|r| r.hash.clone())
+            .unwrap_or_else(|| handbook_admin::audit::GENESIS_HASH.to_owned());
         for row in rows.iter().filter(|r| r.seq >= from) {
             let content = handbook_admin::audit::content(row);
-            let (key_id, seal) = content.seal(&prev, keys).expect("seal");
+            let (key_id, seal) = if row.seq <= legacy_through {
+                ("NULL".to_owned(), content.hash(&prev).expect("hash"))
+            } else {
+                let (id, seal) = content.seal(&prev, keys).expect("seal");
+                (format!("'{id}'"), seal)
+            };
             self.tamper_sql(&format!(
-                "UPDATE audit_events SET prev_hash = '{prev}', hash = '{seal}', key_id = '{key_id}' WHERE seq = {}",
+                "UPDATE audit_events SET prev_hash = '{prev}', hash = '{seal}', key_id = {key_id} WHERE seq = {}",
                 row.seq
             ));
             prev = seal;
