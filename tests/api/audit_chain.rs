@@ -148,6 +148,9 @@ dual_test!(a_trail_from_before_the_key_verifies_and_cannot_be_continued_without_
     assert_eq!(verify(&app), Ok(events), "old rows verify as they were written");
     // A row after the keyed ones passed off as old (someone without the key rewriting it with
     // the plain hash anyone can compute) is caught.
+    app.tamper_sql("UPDATE audit_events SET key_id = NULL WHERE seq = 5");
+    assert_eq!(verify(&app), Err(VerifyError::UnkeyedAfterKeyed { seq: 5 }));
+    // The first sealed row passed off as unsealed: its seal is not the plain hash.
     app.tamper_sql("UPDATE audit_events SET key_id = NULL WHERE seq = 4");
-    assert_eq!(verify(&app), Err(VerifyError::UnkeyedAfterKeyed { seq: 4 }));
+    assert_eq!(verify(&app), Err(VerifyError::ContentMismatch { seq: 4 }));
 });
