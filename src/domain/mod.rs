@@ -13,6 +13,7 @@ pub mod lost_device;
 pub mod normalize;
 pub mod notice;
 pub mod period;
+pub mod reconcile;
 pub mod review;
 pub mod sanctions;
 pub mod search;

@@ -21,6 +21,8 @@ pub enum Rule {
     NumberFormat,
     /// 「未来県知事」 for 「未来県」: the office named instead of the municipality.
     IssuerTitle,
+    /// 「令和6年5月1日」 for 2024-05-01: a date in the Japanese era for the same day.
+    EraDate,
 }
 
 impl Rule {
@@ -32,6 +34,7 @@ impl Rule {
             Rule::VariantKanji => "異体字・旧字体の違い",
             Rule::NumberFormat => "番号の書き方の違い（第・号・0埋め）",
             Rule::IssuerTitle => "発行者の肩書（知事・市長）の有無",
+            Rule::EraDate => "和暦と西暦の違い",
         }
     }
 }
@@ -107,6 +110,8 @@ fn apply(rule: Rule, text: &str) -> String {
         Rule::VariantKanji => text.chars().map(common_kanji).collect(),
         Rule::NumberFormat => handbook_number_key(text),
         Rule::IssuerTitle => municipality_key(text),
+        // Dates are compared as dates (`domain::reconcile`), never as text.
+        Rule::EraDate => text.to_owned(),
     }
 }
 
