@@ -28,6 +28,7 @@ pub mod db;
 pub mod error;
 pub mod images;
 pub mod jobs;
+pub mod myna;
 pub mod secrets;
 pub mod settings;
 pub mod telemetry;

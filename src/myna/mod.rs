@@ -1,0 +1,5 @@
+//! The Myna Portal (自己情報取得API): the signed callback that delivers a holder's handbook data,
+//! and what becomes of it (DOMAIN.md "Myna Portal").
+
+pub mod delivery;
+pub mod signature;
