@@ -11,6 +11,7 @@ use crate::db::handbooks::ApprovedHandbook;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::{HolderStatus, PublicId};
+use crate::domain::reconcile::Provided;
 use crate::domain::transcription::FareClass;
 use crate::error::Fault;
 
@@ -76,7 +77,7 @@ pub fn card(
     } else {
         Vec::new()
     };
-    let handbooks = shown_at_counter(holder.status, &holder.myna_link, approved, today)?;
+    let handbooks = shown_at_counter(holder.status, approved, today)?;
     // Every read discloses special-care data: it leaves a countable trace.
     let at = to_db(now);
     write_tx(conn, |c| {
@@ -132,7 +133,6 @@ pub fn face(
 /// The rule: nothing unless the ID is in use; then each approved handbook not past its expiry.
 fn shown_at_counter(
     status: HolderStatus,
-    myna_link: &str,
     approved: Vec<ApprovedHandbook>,
     today: Date,
 ) -> Result<Vec<CardHandbook>, Fault> {
@@ -150,7 +150,7 @@ fn shown_at_counter(
             Ok(CardHandbook {
                 has_face: h.face_key.is_some(),
                 kind: h.kind,
-                myna_link: myna_link_of(h.kind, myna_link),
+                myna_link: myna_link_of(h.kind, &h.myna_link, &Provided::default()),
                 name: h.name,
                 name_kana: h.name_kana,
                 birth_date: h.birth_date,
@@ -174,14 +174,15 @@ fn shown_at_counter(
         .collect()
 }
 
-/// The link status shown for one handbook. Until links are kept per handbook (the Myna
-/// Portal issue), a handbook shows the holder's; the intellectual handbook has no Myna data
-/// in the seeds and shows "none".
-fn myna_link_of(kind: HandbookKind, holder_link: &str) -> &'static str {
-    match (kind, holder_link) {
-        (HandbookKind::Intellectual, _) => "none",
-        (_, "linked") => "linked",
-        (_, "pending") => "pending",
+/// The link status shown for one handbook: its own, or "none" for a kind the portal provides
+/// no data for (the intellectual handbook today; a setting, `Provided`).
+fn myna_link_of(kind: HandbookKind, link: &str, provided: &Provided) -> &'static str {
+    if provided.fields(kind).is_empty() {
+        return "none";
+    }
+    match link {
+        "linked" => "linked",
+        "pending" => "pending",
         _ => "unlinked",
     }
 }
@@ -208,6 +209,7 @@ mod tests {
             recert_on: Some(date!(2027 - 03 - 01)),
             recert_month_only: true,
             face_key: None,
+            myna_link: "linked".into(),
         }
     }
 
@@ -215,20 +217,20 @@ mod tests {
     fn only_an_active_id_shows_its_unexpired_handbooks() {
         let today = date!(2026 - 11 - 25);
         let list = || vec![handbook(Some(today)), handbook(Some(date!(2026 - 11 - 24))), handbook(None)];
-        let shown = shown_at_counter(HolderStatus::Active, "linked", list(), today).unwrap();
+        let shown = shown_at_counter(HolderStatus::Active, list(), today).unwrap();
         assert_eq!(shown.len(), 2, "the handbook that expired yesterday is not shown; today's still is");
         assert_eq!(shown[0].recertification.as_deref(), Some("2027-03"));
         assert_eq!(shown[0].fare_class, Some(FareClass::Second));
         assert_eq!(shown[0].myna_link, "linked");
         for status in [HolderStatus::Suspended, HolderStatus::Revoked, HolderStatus::Pending] {
-            assert!(shown_at_counter(status, "linked", list(), today).unwrap().is_empty(), "{status:?}");
+            assert!(shown_at_counter(status, list(), today).unwrap().is_empty(), "{status:?}");
         }
     }
 
     #[test]
     fn an_unknown_fare_class_code_is_a_fault() {
         let bad = ApprovedHandbook { fare_class: Some("9".into()), ..handbook(None) };
-        assert!(shown_at_counter(HolderStatus::Active, "linked", vec![bad], date!(2026 - 11 - 25)).is_err());
+        assert!(shown_at_counter(HolderStatus::Active, vec![bad], date!(2026 - 11 - 25)).is_err());
     }
 }
 
@@ -238,8 +240,11 @@ mod link_tests {
 
     #[test]
     fn the_intellectual_handbook_has_no_myna_link() {
-        assert_eq!(myna_link_of(HandbookKind::Intellectual, "linked"), "none");
-        assert_eq!(myna_link_of(HandbookKind::Physical, "pending"), "pending");
-        assert_eq!(myna_link_of(HandbookKind::Mental, "unlinked"), "unlinked");
+        let provided = Provided::default();
+        assert_eq!(myna_link_of(HandbookKind::Intellectual, "linked", &provided), "none");
+        assert_eq!(myna_link_of(HandbookKind::Physical, "pending", &provided), "pending");
+        assert_eq!(myna_link_of(HandbookKind::Mental, "unlinked", &provided), "unlinked");
+        let later = Provided { intellectual: vec![crate::domain::reconcile::Field::Grade], ..Provided::default() };
+        assert_eq!(myna_link_of(HandbookKind::Intellectual, "linked", &later), "linked", "a setting, not a rule");
     }
 }

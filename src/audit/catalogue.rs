@@ -49,6 +49,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("staff.sessions_ended", "職員のセッションを終了"),
     ("staff.password_reset", "職員のパスワードの再発行"),
     ("staff.password_changed", "パスワードの変更"),
+    ("myna.delivered", "マイナポータルからの受信"),
     ("audit.verified", "監査ログの検証"),
     ("export.downloaded", "CSVの出力"),
 ];
@@ -96,6 +97,7 @@ mod tests {
             include_str!("../review/face.rs"),
             include_str!("../review/mod.rs"),
             include_str!("../review/transcribe.rs"),
+            include_str!("../myna/receive.rs"),
         ];
         for source in sources {
             for part in source.split("AuditEntry::new(").skip(1) {

@@ -305,6 +305,8 @@ pub struct ApprovedHandbook {
     pub recert_month_only: bool,
     /// The stored face crop, when a reviewer marked one.
     pub face_key: Option<String>,
+    /// This registration's Myna Portal link: `unlinked`, `pending` or `linked`.
+    pub myna_link: String,
 }
 
 /// The holder's approved handbooks with their transcribed facts, by kind.
@@ -330,6 +332,7 @@ pub fn approved_of_holder(conn: &mut DbConnection, holder_id: i64) -> QueryResul
             handbook_fields::recert_on,
             handbook_fields::recert_month_only,
             handbooks::face_key,
+            handbooks::myna_link,
         ))
         .load(conn)
 }

@@ -31,6 +31,7 @@ pub mod fields;
 pub mod handbooks;
 pub mod holders;
 pub mod lost_device;
+pub mod myna;
 pub mod notifications;
 pub mod photo_access;
 pub mod queue;

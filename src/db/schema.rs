@@ -62,6 +62,50 @@ diesel::table! {
         face_image_id -> Nullable<BigInt>,
         face_box -> Nullable<Text>,
         face_key -> Nullable<Text>,
+        myna_link -> Text,
+        myna_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    myna_deliveries (id) {
+        id -> BigInt,
+        request_id -> Text,
+        holder_id -> BigInt,
+        status -> Text,
+        records -> Integer,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    myna_consents (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        delivery_id -> BigInt,
+        purpose -> Text,
+        granted_at -> Timestamp,
+        valid_until -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    myna_records (id) {
+        id -> BigInt,
+        consent_id -> BigInt,
+        holder_id -> BigInt,
+        handbook_id -> Nullable<BigInt>,
+        kind -> Text,
+        disability_category -> Nullable<Text>,
+        grade -> Nullable<Text>,
+        municipality -> Nullable<Text>,
+        number -> Nullable<Text>,
+        issued_on -> Nullable<Text>,
+        renewed_on -> Nullable<Text>,
+        expires_on -> Nullable<Text>,
+        received_at -> Timestamp,
     }
 }
 
@@ -332,4 +376,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     holder_consents,
     disclosures,
     lost_device_attempts,
+    myna_deliveries,
+    myna_consents,
+    myna_records,
 );

@@ -2,4 +2,5 @@
 //! and what becomes of it (DOMAIN.md "Myna Portal").
 
 pub mod delivery;
+pub mod receive;
 pub mod signature;

@@ -26,6 +26,7 @@ mod holders;
 mod intake_api;
 mod login;
 mod multipart;
+mod myna_api;
 pub(crate) mod photos;
 mod proxy_upload;
 mod queue;
@@ -122,6 +123,7 @@ route_table! {
     get  "/api/v1/holders/{public_id}/card" => card_api::card, Machine;
     get  "/api/v1/holders/{public_id}/handbooks/{kind}/face" => card_api::face, Machine;
     post "/api/v1/holders/{public_id}/withdrawal" => withdrawal_api::withdraw, Machine;
+    post "/api/v1/myna/callback" => myna_api::callback, Machine;
 }
 
 /// Unknown paths get the same 404 page as a missing record.

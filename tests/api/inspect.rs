@@ -450,4 +450,9 @@ impl TestApp {
         }
         self.tamper_sql(&format!("UPDATE audit_head SET last_hash = '{prev}'"));
     }
+
+    /// How many Myna Portal value rows the holder has.
+    pub fn myna_records_of(&self, holder_id: i64) -> i64 {
+        read(self, "myna records", |c| db::myna::records_of(c, holder_id))
+    }
 }

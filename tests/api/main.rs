@@ -19,6 +19,7 @@ mod browser;
 mod cli;
 mod demo_data;
 mod intake;
+mod myna;
 mod notices;
 mod review;
 mod routes;

@@ -1,0 +1,5 @@
+ALTER TABLE handbooks DROP COLUMN myna_verified_at;
+ALTER TABLE handbooks DROP COLUMN myna_link;
+DROP TABLE myna_records;
+DROP TABLE myna_consents;
+DROP TABLE myna_deliveries;

@@ -1,0 +1,164 @@
+//! Myna Portal deliveries, consents and the values they carried.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::DbConnection;
+use super::schema::{handbooks, myna_consents, myna_deliveries, myna_records};
+use crate::domain::handbook::{HandbookKind, ReviewStatus};
+use crate::domain::reconcile::PortalRecord;
+
+/// A delivery as first received: what a replay answers with.
+#[derive(Queryable, Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub status: String,
+    pub records: i32,
+}
+
+pub fn delivery(conn: &mut DbConnection, request_id: &str) -> QueryResult<Option<DeliveryRow>> {
+    myna_deliveries::table
+        .filter(myna_deliveries::request_id.eq(request_id))
+        .select((myna_deliveries::id, myna_deliveries::status, myna_deliveries::records))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_delivery(
+    conn: &mut DbConnection,
+    request_id: &str,
+    holder_id: i64,
+    status: &str,
+    records: i32,
+    at: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(myna_deliveries::table)
+        .values((
+            myna_deliveries::request_id.eq(request_id),
+            myna_deliveries::holder_id.eq(holder_id),
+            myna_deliveries::status.eq(status),
+            myna_deliveries::records.eq(records),
+            myna_deliveries::received_at.eq(at),
+        ))
+        .returning(myna_deliveries::id)
+        .get_result(conn)
+}
+
+pub struct NewConsent<'a> {
+    pub holder_id: i64,
+    pub delivery_id: i64,
+    pub purpose: &'a str,
+    pub granted_at: PrimitiveDateTime,
+    pub valid_until: PrimitiveDateTime,
+}
+
+pub fn insert_consent(conn: &mut DbConnection, new: &NewConsent<'_>) -> QueryResult<i64> {
+    diesel::insert_into(myna_consents::table)
+        .values((
+            myna_consents::holder_id.eq(new.holder_id),
+            myna_consents::delivery_id.eq(new.delivery_id),
+            myna_consents::purpose.eq(new.purpose),
+            myna_consents::granted_at.eq(new.granted_at),
+            myna_consents::valid_until.eq(new.valid_until),
+        ))
+        .returning(myna_consents::id)
+        .get_result(conn)
+}
+
+pub fn insert_record(
+    conn: &mut DbConnection,
+    consent_id: i64,
+    holder_id: i64,
+    handbook_id: Option<i64>,
+    kind: HandbookKind,
+    values: &PortalRecord,
+    at: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(myna_records::table)
+        .values((
+            myna_records::consent_id.eq(consent_id),
+            myna_records::holder_id.eq(holder_id),
+            myna_records::handbook_id.eq(handbook_id),
+            myna_records::kind.eq(kind.as_str()),
+            myna_records::disability_category.eq(&values.disability_category),
+            myna_records::grade.eq(&values.grade),
+            myna_records::municipality.eq(&values.municipality),
+            myna_records::number.eq(&values.number),
+            myna_records::issued_on.eq(&values.issued_on),
+            myna_records::renewed_on.eq(&values.renewed_on),
+            myna_records::expires_on.eq(&values.expires_on),
+            myna_records::received_at.eq(at),
+        ))
+        .returning(myna_records::id)
+        .get_result(conn)
+}
+
+/// The holder's approved registration of `kind` the portal's record is about (the newest).
+pub fn approved_handbook(conn: &mut DbConnection, holder_id: i64, kind: HandbookKind) -> QueryResult<Option<i64>> {
+    handbooks::table
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::kind.eq(kind.as_str()))
+        .filter(handbooks::status.eq_any(ReviewStatus::APPROVED.map(ReviewStatus::as_str)))
+        .order(handbooks::id.desc())
+        .select(handbooks::id)
+        .first(conn)
+        .optional()
+}
+
+/// The holder's approved registrations of the given kinds.
+pub fn approved_of_kinds(conn: &mut DbConnection, holder_id: i64, kinds: &[HandbookKind]) -> QueryResult<Vec<i64>> {
+    handbooks::table
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::kind.eq_any(kinds.iter().map(|k| k.as_str())))
+        .filter(handbooks::status.eq_any(ReviewStatus::APPROVED.map(ReviewStatus::as_str)))
+        .select(handbooks::id)
+        .load(conn)
+}
+
+/// Sets a registration's link status (`unlinked`, `pending`, `linked`).
+pub fn set_link(
+    conn: &mut DbConnection,
+    handbook_id: i64,
+    link: &str,
+    verified_at: Option<PrimitiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(handbooks::table.find(handbook_id))
+        .set((handbooks::myna_link.eq(link), handbooks::myna_verified_at.eq(verified_at)))
+        .execute(conn)
+}
+
+/// Every registration of the holder back to 未連携 (the consent was withdrawn).
+pub fn unlink_all(conn: &mut DbConnection, holder_id: i64) -> QueryResult<usize> {
+    diesel::update(handbooks::table.filter(handbooks::holder_id.eq(holder_id)))
+        .set((handbooks::myna_link.eq("unlinked"), handbooks::myna_verified_at.eq(None::<PrimitiveDateTime>)))
+        .execute(conn)
+}
+
+/// Deletes the holder's portal values and marks their consents purged (and withdrawn, when
+/// `withdrawn`); returns how many value rows went.
+pub fn purge_holder(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    at: PrimitiveDateTime,
+    withdrawn: bool,
+) -> QueryResult<usize> {
+    let gone = diesel::delete(myna_records::table.filter(myna_records::holder_id.eq(holder_id))).execute(conn)?;
+    let open =
+        myna_consents::table.filter(myna_consents::holder_id.eq(holder_id)).filter(myna_consents::purged_at.is_null());
+    if withdrawn {
+        diesel::update(open.filter(myna_consents::withdrawn_at.is_null()))
+            .set(myna_consents::withdrawn_at.eq(at))
+            .execute(conn)?;
+    }
+    diesel::update(
+        myna_consents::table.filter(myna_consents::holder_id.eq(holder_id)).filter(myna_consents::purged_at.is_null()),
+    )
+    .set(myna_consents::purged_at.eq(at))
+    .execute(conn)?;
+    Ok(gone)
+}
+
+/// How many portal value rows the holder has (tests and the profile).
+pub fn records_of(conn: &mut DbConnection, holder_id: i64) -> QueryResult<i64> {
+    myna_records::table.filter(myna_records::holder_id.eq(holder_id)).count().get_result(conn)
+}

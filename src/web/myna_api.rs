@@ -1,0 +1,79 @@
+//! `POST /api/v1/myna/callback`: the Myna Portal delivers a holder's handbook data. The
+//! signature is checked before the body is read as JSON; every refusal is a JSON error code
+//! and stores nothing (the rules are in `crate::myna`).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use super::api_error::ApiError;
+use super::error::AppError;
+use super::state::AppState;
+use crate::domain::reconcile::Provided;
+use crate::myna::delivery::{Delivery, MAX_BODY};
+use crate::myna::receive::{self, ReceiveError};
+use crate::myna::signature::{self, SignatureError};
+use crate::secrets::Secret;
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The callback secrets: `MYNA_CALLBACK_SECRET` may list several, comma-separated, so one can
+/// be rotated while deliveries signed with the other are still in flight.
+fn secrets(state: &AppState) -> Vec<Secret<String>> {
+    state
+        .settings
+        .myna_callback_secret
+        .expose()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| Secret::new(s.to_owned()))
+        .collect()
+}
+
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    if body.len() > MAX_BODY {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body exceeds 64 KiB"));
+    }
+    let now = state.clock.now();
+    let checked = signature::verify(
+        header(&req, "X-Myna-Timestamp"),
+        header(&req, "X-Myna-Signature"),
+        &body,
+        &secrets(&state),
+        now.unix_timestamp(),
+    );
+    if let Err(e) = checked {
+        let code = match e {
+            SignatureError::Missing => "missing_signature",
+            SignatureError::Stale => "stale_timestamp",
+            SignatureError::Bad => "bad_signature",
+        };
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, code, e.to_string()));
+    }
+    let delivery =
+        Delivery::parse(&body).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let keys = state.audit.clone();
+    let receipt = state
+        .db(move |conn| {
+            Ok(match receive::receive(conn, &keys, &Provided::default(), &delivery, now) {
+                Ok(receipt) => Ok(receipt),
+                Err(ReceiveError::UnknownHolder) => Err(()),
+                Err(ReceiveError::Fault(f)) => return Err(AppError::from(f)),
+            })
+        })
+        .await?
+        .map_err(|()| ApiError::new(StatusCode::NOT_FOUND, "unknown_holder", "no holder has that public ID"))?;
+    Ok(HttpResponse::Ok().json(json!({
+        "request_id": receipt.request_id,
+        "status": receipt.status,
+        "records": receipt.records,
+        "replayed": receipt.replayed,
+    })))
+}

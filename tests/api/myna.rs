@@ -1,0 +1,203 @@
+//! The Myna Portal callback over HTTP: the signature (good, bad, stale, altered, replayed,
+//! rotated), bodies refused with a code and nothing stored, and what a delivery does to each
+//! handbook's link status, to the returned-handbook list and, withdrawn, to the stored values.
+
+use handbook_admin::clock::Clock;
+use handbook_admin::domain::handbook::ReviewStatus;
+use handbook_admin::domain::holder::HolderStatus;
+use handbook_admin::domain::staff::Role;
+use handbook_admin::myna::signature::sign;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::dual_test;
+use crate::fixtures;
+use crate::helpers::{TestApp, TestDb, spawn_app, spawn_app_with};
+use crate::intake::register;
+
+const SECRET: &str = "test-myna-secret";
+
+/// A holder with a physical and a mental handbook, both transcribed and approved through the
+/// real review.
+async fn holder_with_two(app: &TestApp, public_id: &str) {
+    crate::support::approved_holder(app, public_id).await;
+    register(app, public_id, "mental", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let id = crate::review::take_next(&mut reviewer).await.unwrap();
+    let fields = [
+        ("kind", "mental"),
+        ("name", "高橋 太郎"),
+        ("name_kana", "タカハシ タロウ"),
+        ("birth_date", "1994-03-01"),
+        ("disability_category", "精神障害"),
+        ("grade", "2級"),
+        ("fare_class", ""),
+        ("municipality", "若葉市"),
+        ("number", "12345"),
+        ("issued_on", "令和7年4月1日"),
+        ("expires_on", "令和9年3月31日"),
+    ];
+    assert_eq!(crate::review::save(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+    let mut decision = vec![("decision", "approve")];
+    decision.extend_from_slice(&crate::review::CHECKED);
+    assert_eq!(crate::review::decide(&mut reviewer, id, &decision).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.status_of(id), ReviewStatus::Approved);
+    assert_eq!(app.holder_status(public_id), HolderStatus::Active);
+}
+
+fn delivery(request_id: &str, public_id: &str, status: &str) -> Value {
+    json!({
+        "request_id": request_id,
+        "holder_public_id": public_id,
+        "status": status,
+        "consent": {"purpose": "handbook_verification", "granted_at": "2026-11-24T00:55:00Z", "valid_until": "2026-12-24T00:55:00Z"},
+        "records": [{
+            "kind": "physical", "disability_category": "肢体不自由", "grade": "２級", "municipality": "未来県知事",
+            "number": "第１０００００１号", "issued_on": "令和4年1月31日", "renewed_on": null, "expires_on": null
+        }]
+    })
+}
+
+async fn post(app: &TestApp, body: &[u8], timestamp: i64, signature: &str) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/myna/callback", app.address))
+        .header("content-type", "application/json")
+        .header("X-Myna-Timestamp", timestamp.to_string())
+        .header("X-Myna-Signature", signature)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn deliver(app: &TestApp, body: &Value) -> (StatusCode, Value) {
+    let bytes = body.to_string().into_bytes();
+    let now = app.clock.now().unix_timestamp();
+    post(app, &bytes, now, &sign(SECRET, now, &bytes)).await
+}
+
+async fn card_links(app: &TestApp, public_id: &str) -> Vec<(String, String)> {
+    let (_, body) = crate::review::card(app, public_id).await;
+    body["handbooks"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|h| {
+                    (
+                        h["kind"].as_str().unwrap_or_default().to_owned(),
+                        h["myna_link"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+dual_test!(the_callback_trusts_only_a_fresh_signature_of_its_exact_body, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0001").await;
+    let body = delivery("req-sig-1", "MR-MYNA0001", "ok").to_string().into_bytes();
+    let now = app.clock.now().unix_timestamp();
+    let good = sign(SECRET, now, &body);
+    let refused = |(s, b): (StatusCode, Value)| (s, b["error"]["code"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(
+        refused(post(&app, &body, now, &sign("not-ours", now, &body)).await),
+        (StatusCode::UNAUTHORIZED, "bad_signature".into())
+    );
+    assert_eq!(
+        refused(post(&app, &body, now - 301, &sign(SECRET, now - 301, &body)).await),
+        (StatusCode::UNAUTHORIZED, "stale_timestamp".into())
+    );
+    let mut altered = body.clone();
+    altered.extend_from_slice(b" ");
+    assert_eq!(refused(post(&app, &altered, now, &good).await), (StatusCode::UNAUTHORIZED, "bad_signature".into()));
+    assert_eq!(app.audit_count("myna.delivered"), 0, "nothing stored");
+
+    let (status, first) = post(&app, &body, now, &good).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!((first["records"].as_i64(), first["replayed"].as_bool()), (Some(1), Some(false)));
+    // The portal delivers twice: the second stores nothing and answers as the first.
+    let (status, again) = post(&app, &body, now, &good).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((again["records"].as_i64(), again["replayed"].as_bool()), (Some(1), Some(true)));
+    assert_eq!(app.audit_count("myna.delivered"), 1);
+});
+
+dual_test!(a_rotated_secret_still_verifies_while_both_are_configured, |db: TestDb| async move {
+    let app = spawn_app_with(db, |s| {
+        s.myna_callback_secret = handbook_admin::secrets::Secret::new(format!("new-secret,{SECRET}"))
+    })
+    .await;
+    holder_with_two(&app, "MR-MYNA0002").await;
+    let body = delivery("req-rot-1", "MR-MYNA0002", "ok").to_string().into_bytes();
+    let now = app.clock.now().unix_timestamp();
+    assert_eq!(post(&app, &body, now, &sign(SECRET, now, &body)).await.0, StatusCode::OK, "the old secret");
+    let body = delivery("req-rot-2", "MR-MYNA0002", "ok").to_string().into_bytes();
+    assert_eq!(post(&app, &body, now, &sign("new-secret", now, &body)).await.0, StatusCode::OK, "the new one");
+});
+
+dual_test!(bad_bodies_are_refused_with_a_code_and_store_nothing, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0003").await;
+    let mut impossible = delivery("req-bad-1", "MR-MYNA0003", "ok");
+    impossible["records"][0]["issued_on"] = json!("令和4年2月30日");
+    let mut unknown_kind = delivery("req-bad-2", "MR-MYNA0003", "ok");
+    unknown_kind["records"][0]["kind"] = json!("passport");
+    for (body, status, code) in [
+        (impossible, StatusCode::UNPROCESSABLE_ENTITY, "invalid_date"),
+        (unknown_kind, StatusCode::UNPROCESSABLE_ENTITY, "unknown_kind"),
+        (delivery("req-bad-3", "MR-NOBODY99", "ok"), StatusCode::NOT_FOUND, "unknown_holder"),
+        (json!({"request_id": "x"}), StatusCode::UNPROCESSABLE_ENTITY, "malformed_body"),
+    ] {
+        let (s, b) = deliver(&app, &body).await;
+        assert_eq!((s, b["error"]["code"].as_str()), (status, Some(code)), "{body}");
+    }
+    let big = vec![b' '; 70 * 1024];
+    let now = app.clock.now().unix_timestamp();
+    assert_eq!(post(&app, &big, now, &sign(SECRET, now, &big)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(app.audit_count("myna.delivered"), 0, "nothing stored");
+    assert_eq!(
+        card_links(&app, "MR-MYNA0003").await,
+        [("mental".to_owned(), "unlinked".to_owned()), ("physical".into(), "unlinked".into())]
+    );
+});
+
+dual_test!(link_status_is_per_handbook_and_a_withdrawn_consent_purges, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0004").await;
+    let holder = app.holder("MR-MYNA0004").unwrap().id;
+    let (status, _) = deliver(&app, &delivery("req-link-1", "MR-MYNA0004", "ok")).await;
+    assert_eq!(status, StatusCode::OK);
+    // Data arrived for the physical handbook only: it is 申請中, the mental one still 未連携.
+    assert_eq!(
+        card_links(&app, "MR-MYNA0004").await,
+        [("mental".to_owned(), "unlinked".to_owned()), ("physical".into(), "pending".into())]
+    );
+    assert_eq!(app.myna_records_of(holder), 1);
+
+    // The holder withdraws the consent: the values are gone from every table, the links back.
+    let withdrawn =
+        json!({"request_id": "req-link-2", "holder_public_id": "MR-MYNA0004", "status": "consent_withdrawn"});
+    assert_eq!(deliver(&app, &withdrawn).await.0, StatusCode::OK);
+    assert_eq!(app.myna_records_of(holder), 0);
+    assert!(card_links(&app, "MR-MYNA0004").await.iter().all(|(_, link)| link == "unlinked"));
+    let events = app.audit_events("myna.delivered");
+    assert_eq!(events.len(), 2);
+    assert!(
+        events.iter().all(|e| !e.details.contains("１０００００１") && !e.details.contains("肢体")),
+        "no values in the trail"
+    );
+});
+
+dual_test!(a_handbook_the_portal_does_not_know_is_listed_as_possibly_returned, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0005").await;
+    let not_found = json!({"request_id": "req-nf-1", "holder_public_id": "MR-MYNA0005", "status": "not_found"});
+    assert_eq!(deliver(&app, &not_found).await.0, StatusCode::OK);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    let rows = page.select_texts("section[aria-labelledby=returned-title] tbody tr");
+    assert_eq!(rows.len(), 2, "both handbooks whose kinds the portal provides: {rows:?}");
+    assert!(rows.iter().all(|r| r.contains("MR-MYNA0005") && r.contains("マイナポータルに該当なし")));
+});
