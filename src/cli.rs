@@ -37,6 +37,9 @@ pub enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Purge the Myna Portal values whose consent has ended (the server also does it on a
+    /// schedule).
+    PurgeExpired,
     /// Bulk synthetic data for benchmarks.
     Seed {
         #[arg(long, default_value_t = 0)]
@@ -221,6 +224,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 println!("{}", crate::bench::intake::breakdown()?);
             }
             println!("{}", crate::bench::intake::run(iterations.max(1))?);
+        }
+        Command::PurgeExpired => {
+            let pool = pool()?;
+            let (keys, _) =
+                crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            let n = crate::myna::purge::expired(&mut *pool.get()?, &keys, Actor::Cli, clock.now())?;
+            println!("purged the Myna Portal values of {n} ended consent(s)");
         }
         Command::Migrate => {
             let url = database_url()?;

@@ -165,6 +165,7 @@ pub fn withdraw(
         db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
         db::holders::withdrawn(c, id, reason, at)?;
         crate::review::close_for_ended_id(c, keys, id, &actor, at, request_id)?;
+        crate::myna::purge::purge_holder(c, keys, &actor, id, crate::myna::purge::Reason::Withdrawn, at)?;
         audit::append(
             c,
             keys,

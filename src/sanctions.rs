@@ -310,7 +310,18 @@ fn take_effect(
                 db::lost_device::close_open(c, holder.id, now)?;
             }
         }
-        Action::Delete => erased = db::erasure::holder(c, holder.id, now)?,
+        Action::Delete => {
+            erased = db::erasure::holder(c, holder.id, now)?;
+            let actor = Actor::Staff(acting.staff_id);
+            crate::myna::purge::purge_holder(
+                c,
+                acting.audit,
+                &actor,
+                holder.id,
+                crate::myna::purge::Reason::Deleted,
+                now,
+            )?;
+        }
         Action::DeleteEmail => db::erasure::email(c, holder.id, now)?,
         _ => {}
     }

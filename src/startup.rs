@@ -59,6 +59,12 @@ impl Application {
             transport,
             settings.jobs_idle,
         ));
+        actix_web::rt::spawn(crate::jobs::myna_purge(
+            state.pool.clone(),
+            state.clock.clone(),
+            state.audit.clone(),
+            std::time::Duration::from_secs(600),
+        ));
         actix_web::rt::spawn(crate::jobs::audit_checkpoints(
             state.pool.clone(),
             state.clock.clone(),

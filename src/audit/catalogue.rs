@@ -50,6 +50,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("staff.password_reset", "職員のパスワードの再発行"),
     ("staff.password_changed", "パスワードの変更"),
     ("myna.delivered", "マイナポータルからの受信"),
+    ("myna.purged", "マイナポータルの情報を消去"),
     ("audit.verified", "監査ログの検証"),
     ("export.downloaded", "CSVの出力"),
 ];
@@ -98,6 +99,7 @@ mod tests {
             include_str!("../review/mod.rs"),
             include_str!("../review/transcribe.rs"),
             include_str!("../myna/receive.rs"),
+            include_str!("../myna/purge.rs"),
         ];
         for source in sources {
             for part in source.split("AuditEntry::new(").skip(1) {

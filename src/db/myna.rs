@@ -162,3 +162,22 @@ pub fn purge_holder(
 pub fn records_of(conn: &mut DbConnection, holder_id: i64) -> QueryResult<i64> {
     myna_records::table.filter(myna_records::holder_id.eq(holder_id)).count().get_result(conn)
 }
+
+/// Consents whose validity has ended by `now` and whose values are not yet purged: (consent
+/// id, holder id), oldest first, through `myna_consents_due`.
+pub fn expired_consents(conn: &mut DbConnection, now: PrimitiveDateTime, limit: i64) -> QueryResult<Vec<(i64, i64)>> {
+    myna_consents::table
+        .filter(myna_consents::purged_at.is_null())
+        .filter(myna_consents::valid_until.le(now))
+        .order(myna_consents::valid_until.asc())
+        .select((myna_consents::id, myna_consents::holder_id))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Deletes the values one consent carried and marks it purged; returns how many rows went.
+pub fn purge_consent(conn: &mut DbConnection, consent_id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    let gone = diesel::delete(myna_records::table.filter(myna_records::consent_id.eq(consent_id))).execute(conn)?;
+    diesel::update(myna_consents::table.find(consent_id)).set(myna_consents::purged_at.eq(at)).execute(conn)?;
+    Ok(gone)
+}

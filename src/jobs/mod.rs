@@ -47,3 +47,27 @@ pub async fn audit_checkpoints(
         }
     }
 }
+
+/// Purges the Myna Portal values whose consent has ended, every `every`.
+pub async fn myna_purge(
+    pool: crate::db::Pool,
+    clock: crate::clock::SharedClock,
+    keys: std::sync::Arc<crate::audit::AuditKeys>,
+    every: std::time::Duration,
+) {
+    loop {
+        let (pool, clock, keys) = (pool.clone(), clock.clone(), keys.clone());
+        let done = actix_web::web::block(move || -> anyhow::Result<usize> {
+            let mut conn = pool.get()?;
+            Ok(crate::myna::purge::expired(&mut conn, &keys, crate::audit::Actor::System, clock.now())?)
+        })
+        .await;
+        match done {
+            Ok(Ok(n)) if n > 0 => tracing::info!(consents = n, "Myna Portal values purged"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "Myna Portal purge failed"),
+            Err(e) => tracing::error!(error = %e, "Myna Portal purge task failed"),
+        }
+        actix_web::rt::time::sleep(every).await;
+    }
+}

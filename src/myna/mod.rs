@@ -2,5 +2,6 @@
 //! and what becomes of it (DOMAIN.md "Myna Portal").
 
 pub mod delivery;
+pub mod purge;
 pub mod receive;
 pub mod signature;

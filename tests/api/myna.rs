@@ -201,3 +201,47 @@ dual_test!(a_handbook_the_portal_does_not_know_is_listed_as_possibly_returned, |
     assert_eq!(rows.len(), 2, "both handbooks whose kinds the portal provides: {rows:?}");
     assert!(rows.iter().all(|r| r.contains("MR-MYNA0005") && r.contains("マイナポータルに該当なし")));
 });
+
+dual_test!(values_are_purged_when_the_consent_ends_or_the_id_is_withdrawn, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0006").await;
+    let holder = app.holder("MR-MYNA0006").unwrap().id;
+    // A consent that ends an hour after the test clock's now (long past in real time).
+    let mut short = delivery("req-purge-1", "MR-MYNA0006", "ok");
+    short["consent"]["valid_until"] = json!("2026-11-24T02:00:00Z");
+    assert_eq!(deliver(&app, &short).await.0, StatusCode::OK);
+    assert_eq!(deliver(&app, &delivery("req-purge-2", "MR-MYNA0006", "ok")).await.0, StatusCode::OK);
+    assert_eq!(app.myna_records_of(holder), 2, "one record under each consent");
+
+    // The operator's command (real time: the first consent has ended, the second has not).
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_handbook-admin"))
+        .arg("purge-expired")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "error")
+        .env("DATABASE_URL", &app.database_url)
+        .env("HANDBOOK_ADMIN_AUDIT_KEY", hex::encode(crate::helpers::TEST_AUDIT_KEY))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(app.myna_records_of(holder), 1, "only the ended consent's values go");
+    let purged = app.audit_events("myna.purged");
+    assert_eq!(purged.len(), 1);
+    assert!(purged[0].details.contains("consent_expired"));
+    // The link status stands on the minimal record.
+    assert!(card_links(&app, "MR-MYNA0006").await.contains(&("physical".to_owned(), "pending".to_owned())));
+
+    // A withdrawal purges at once.
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/holders/MR-MYNA0006/withdrawal", app.address))
+        .bearer_auth(crate::intake::TOKEN)
+        .header("content-type", "application/json")
+        .body(r#"{"reason":"voluntary"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.myna_records_of(holder), 0);
+    assert!(app.audit_events("myna.purged").iter().any(|e| e.details.contains("holder_withdrawn")));
+    assert!(app.verify_audit().is_ok());
+});
