@@ -43,6 +43,8 @@ pub struct CardHandbook {
     pub myna_link: &'static str,
     /// A face crop was marked: the app may fetch it (`face`).
     pub has_face: bool,
+    /// When this handbook was verified against the portal, while it is 連携済.
+    pub myna_verified_at: Option<OffsetDateTime>,
 }
 
 /// The holder's card at `now`, or `None` for an unknown ID. A read refused after a lost-phone
@@ -151,6 +153,7 @@ fn shown_at_counter(
                 has_face: h.face_key.is_some(),
                 kind: h.kind,
                 myna_link: myna_link_of(h.kind, &h.myna_link, &Provided::default()),
+                myna_verified_at: h.myna_verified_at.filter(|_| h.myna_link == "linked").map(crate::clock::from_db),
                 name: h.name,
                 name_kana: h.name_kana,
                 birth_date: h.birth_date,
@@ -210,6 +213,7 @@ mod tests {
             recert_month_only: true,
             face_key: None,
             myna_link: "linked".into(),
+            myna_verified_at: None,
         }
     }
 

@@ -51,6 +51,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("staff.password_changed", "パスワードの変更"),
     ("myna.delivered", "マイナポータルからの受信"),
     ("myna.purged", "マイナポータルの情報を消去"),
+    ("myna.viewed", "マイナポータルの情報を閲覧"),
+    ("myna.verified", "マイナポータルと照合済み（連携済）"),
+    ("myna.mismatch", "マイナポータルと不一致（未連携）"),
     ("audit.verified", "監査ログの検証"),
     ("export.downloaded", "CSVの出力"),
 ];
@@ -100,6 +103,7 @@ mod tests {
             include_str!("../review/transcribe.rs"),
             include_str!("../myna/receive.rs"),
             include_str!("../myna/purge.rs"),
+            include_str!("../myna/check.rs"),
         ];
         for source in sources {
             for part in source.split("AuditEntry::new(").skip(1) {

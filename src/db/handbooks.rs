@@ -307,6 +307,8 @@ pub struct ApprovedHandbook {
     pub face_key: Option<String>,
     /// This registration's Myna Portal link: `unlinked`, `pending` or `linked`.
     pub myna_link: String,
+    /// When staff verified it against the portal (連携済).
+    pub myna_verified_at: Option<PrimitiveDateTime>,
 }
 
 /// The holder's approved handbooks with their transcribed facts, by kind.
@@ -333,6 +335,7 @@ pub fn approved_of_holder(conn: &mut DbConnection, holder_id: i64) -> QueryResul
             handbook_fields::recert_month_only,
             handbooks::face_key,
             handbooks::myna_link,
+            handbooks::myna_verified_at,
         ))
         .load(conn)
 }

@@ -181,3 +181,57 @@ pub fn purge_consent(conn: &mut DbConnection, consent_id: i64, at: PrimitiveDate
     diesel::update(myna_consents::table.find(consent_id)).set(myna_consents::purged_at.eq(at)).execute(conn)?;
     Ok(gone)
 }
+
+/// The newest values the portal sent for one registration, with when they came and until when
+/// their consent holds.
+pub fn latest_for_handbook(
+    conn: &mut DbConnection,
+    handbook_id: i64,
+) -> QueryResult<Option<(PortalRecord, PrimitiveDateTime, PrimitiveDateTime)>> {
+    type Row = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        PrimitiveDateTime,
+        PrimitiveDateTime,
+    );
+    let row: Option<Row> = myna_records::table
+        .inner_join(myna_consents::table)
+        .filter(myna_records::handbook_id.eq(handbook_id))
+        .order(myna_records::id.desc())
+        .select((
+            myna_records::disability_category,
+            myna_records::grade,
+            myna_records::municipality,
+            myna_records::number,
+            myna_records::issued_on,
+            myna_records::renewed_on,
+            myna_records::expires_on,
+            myna_records::received_at,
+            myna_consents::valid_until,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(
+        |(disability_category, grade, municipality, number, issued_on, renewed_on, expires_on, received, until)| {
+            (
+                PortalRecord { disability_category, grade, municipality, number, issued_on, renewed_on, expires_on },
+                received,
+                until,
+            )
+        },
+    ))
+}
+
+/// A registration's link status and when it was verified.
+pub fn link_of(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Option<(String, Option<PrimitiveDateTime>)>> {
+    handbooks::table
+        .find(handbook_id)
+        .select((handbooks::myna_link, handbooks::myna_verified_at))
+        .first(conn)
+        .optional()
+}

@@ -356,6 +356,7 @@ diesel::joinable!(photo_access_grants -> handbooks (handbook_id));
 diesel::joinable!(sanctions -> holders (holder_id));
 diesel::joinable!(holder_suspensions -> holders (holder_id));
 diesel::joinable!(lost_device_reports -> holders (holder_id));
+diesel::joinable!(myna_records -> myna_consents (consent_id));
 diesel::allow_tables_to_appear_in_same_query!(
     staff,
     holders,

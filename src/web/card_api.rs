@@ -43,6 +43,7 @@ fn handbook_json(public_id: &str, h: &CardHandbook) -> serde_json::Value {
         "myna_link": h.myna_link,
         "myna_link_label": myna_label(h.myna_link),
         "face_photo_url": face,
+        "myna_verified_at": h.myna_verified_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
     })
 }
 

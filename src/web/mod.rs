@@ -96,6 +96,7 @@ route_table! {
     post "/registrations/{id}/transcription" => review::save_transcription, Reviewers;
     post "/registrations/{id}/decision" => review::decide, Reviewers;
     post "/registrations/{id}/face" => review::mark_face, Reviewers;
+    post "/registrations/{id}/myna" => review::check_myna, Reviewers;
     get  "/registrations/{id}/photos" => photos::show, ImageViewers;
     post "/registrations/{id}/photo-access" => photos::state_reason, ImageViewers;
     get  "/images/{id}" => photos::full, ImageViewers;

@@ -245,3 +245,62 @@ dual_test!(values_are_purged_when_the_consent_ends_or_the_id_is_withdrawn, |db: 
     assert!(app.audit_events("myna.purged").iter().any(|e| e.details.contains("holder_withdrawn")));
     assert!(app.verify_audit().is_ok());
 });
+
+dual_test!(a_reviewer_checks_the_portals_values_and_the_card_shows_the_handbook_linked, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0008").await;
+    let physical = app
+        .handbook_ids_of_holder("MR-MYNA0008")
+        .into_iter()
+        .find(|id| app.kind_of(*id) == handbook_admin::domain::handbook::HandbookKind::Physical)
+        .unwrap();
+    let mut as_printed = delivery("req-check-1", "MR-MYNA0008", "ok");
+    as_printed["records"][0]["disability_category"] = json!("肢体不自由（下肢機能障害）");
+    // The portal names the municipality where the handbook names the governor.
+    as_printed["records"][0]["municipality"] = json!("未来県");
+    assert_eq!(deliver(&app, &as_printed).await.0, StatusCode::OK);
+
+    // The reviewer states why they open an approved registration, then sees both sides.
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    reviewer.get(&format!("/registrations/{physical}")).await;
+    let stated = reviewer
+        .post(&format!("/registrations/{physical}/photo-access"), &[("reason", "double_check"), ("detail", "")])
+        .await;
+    assert_eq!(stated.status, StatusCode::SEE_OTHER);
+    let page = reviewer.get(&format!("/registrations/{physical}")).await;
+    let rows = page.select_texts("#myna tbody tr");
+    assert!(rows.iter().any(|r| r.contains("交付自治体") && r.contains("発行者の肩書")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("交付日") && r.contains("和暦と西暦の違い")), "{rows:?}");
+    assert!(rows.iter().any(|r| r.contains("等級") && r.contains("全角・半角")), "{rows:?}");
+    assert!(app.audit_count("myna.viewed") >= 1, "each view of the values is audited");
+
+    let done = reviewer.post(&format!("/registrations/{physical}/myna"), &[("outcome", "verified")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let (_, card) = crate::review::card(&app, "MR-MYNA0008").await;
+    let of = |kind: &str| card["handbooks"].as_array().unwrap().iter().find(|h| h["kind"] == kind).cloned().unwrap();
+    assert_eq!(
+        (of("physical")["myna_link"].as_str(), of("physical")["myna_link_label"].as_str()),
+        (Some("linked"), Some("連携済"))
+    );
+    assert!(of("physical")["myna_verified_at"].as_str().is_some(), "when it was verified");
+    assert_eq!(of("mental")["myna_link"], "unlinked", "the other handbook keeps its own status");
+
+    // A later delivery that differs: it cannot be marked verified; a mismatch unlinks it.
+    let mut differs = as_printed.clone();
+    differs["request_id"] = json!("req-check-2");
+    differs["records"][0]["grade"] = json!("1級");
+    assert_eq!(deliver(&app, &differs).await.0, StatusCode::OK);
+    let page = reviewer.get(&format!("/registrations/{physical}")).await;
+    assert!(page.select_texts("#myna tbody tr").iter().any(|r| r.contains("等級") && r.contains("不一致")));
+    let refused = reviewer.post(&format!("/registrations/{physical}/myna"), &[("outcome", "verified")]).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("一致しない項目があります"));
+    let done = reviewer.post(&format!("/registrations/{physical}/myna"), &[("outcome", "mismatch")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let (_, card) = crate::review::card(&app, "MR-MYNA0008").await;
+    assert!(card["handbooks"].as_array().unwrap().iter().all(|h| h["myna_link"] == "unlinked"));
+    let checks = app.audit_events("myna.mismatch");
+    assert!(
+        checks.len() == 1 && checks[0].details.contains("\"grade\":\"mismatch\"") && !checks[0].details.contains("1級")
+    );
+});

@@ -298,6 +298,7 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
             "municipality",
             "myna_link",
             "myna_link_label",
+            "myna_verified_at",
             "name",
             "name_kana",
             "number",

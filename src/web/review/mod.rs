@@ -6,6 +6,7 @@
 mod claim;
 mod decision;
 mod face;
+mod myna;
 mod page;
 mod transcription;
 
@@ -15,6 +16,7 @@ use actix_web::{HttpResponse, web};
 pub use claim::{reassign, release, take};
 pub use decision::decide;
 pub use face::mark_face;
+pub use myna::check_myna;
 pub use transcription::save_transcription;
 
 use super::access::ImageViewers;
@@ -41,17 +43,22 @@ async fn show_page(
     let (staff_id, role) = (staff.id, staff.role);
     let request_id = staff.request_id.clone();
     let keys = state.audit.clone();
-    let (data, basis) = state
+    let (data, basis, myna) = state
         .db(move |conn| {
             let data = view::load(conn, id)?;
             let basis = photos::basis(conn, staff_id, role, &data.handbook, now)?;
+            let mut myna = None;
             if let Some(basis) = &basis {
                 photos::record_data_view(conn, &keys, staff_id, id, basis, now, Some(&request_id))?;
+                // The portal's values are shown on the same grounds as the photos, each view
+                // audited like them.
+                let acting = Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
+                myna = crate::myna::check::view(conn, id, &acting)?;
             }
-            Ok((data, basis))
+            Ok((data, basis, myna))
         })
         .await?;
-    let page = page::build(data, staff, basis, now, kept);
+    let page = page::build(data, staff, basis, now, kept, myna);
     render::page(status, &page)
 }
 

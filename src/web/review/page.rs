@@ -48,6 +48,43 @@ pub struct DecisionLine {
     pub internal_note: String,
 }
 
+/// The Myna Portal comparison as the screen shows it.
+pub struct MynaView {
+    pub lines: Vec<(&'static str, String, String, String, bool)>,
+    pub received: String,
+    pub valid_until: String,
+    pub link: &'static str,
+    pub verified: Option<String>,
+    pub all_match: bool,
+}
+
+fn myna_view(check: crate::myna::check::Check) -> MynaView {
+    MynaView {
+        all_match: !check.needs_attention(),
+        lines: check
+            .lines
+            .iter()
+            .map(|l| {
+                (
+                    l.field.label(),
+                    l.registered.clone(),
+                    l.portal.clone(),
+                    l.verdict.label(),
+                    l.verdict.needs_attention(),
+                )
+            })
+            .collect(),
+        received: datetime_jst(from_db(check.received_at)),
+        valid_until: datetime_jst(from_db(check.valid_until)),
+        link: match check.link.as_str() {
+            "linked" => "連携済",
+            "pending" => "申請中",
+            _ => "未連携",
+        },
+        verified: check.verified_at.map(|t| datetime_jst(from_db(t))),
+    }
+}
+
 pub struct OtherRegistration {
     pub id: i64,
     pub kind: &'static str,
@@ -105,6 +142,8 @@ pub struct ReviewPage {
     face_pages: Vec<(i64, i32, bool)>,
     face_errors: FormErrors,
     face_marked: Option<String>,
+    /// The Myna Portal's values beside the registered ones, when the portal sent some.
+    myna: Option<MynaView>,
 }
 
 impl ReviewPage {
@@ -262,6 +301,7 @@ pub fn build(
     basis: Option<Basis>,
     now: time::OffsetDateTime,
     kept: Kept,
+    myna: Option<crate::myna::check::Check>,
 ) -> ReviewPage {
     let h = &data.handbook;
     // The transcribed data is special-care personal information, shown on the same grounds
@@ -343,6 +383,7 @@ pub fn build(
         face_pages: data.images.iter().map(|i| (i.id, i.page, face.image_id == i.id.to_string())).collect(),
         face_errors: form_errors(&kept.face_errors),
         face_marked: if visible { face_marked } else { None },
+        myna: myna.map(myna_view),
         face,
     }
 }
