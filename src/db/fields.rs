@@ -34,6 +34,14 @@ pub struct FieldsRow {
     pub transcribed_at: PrimitiveDateTime,
 }
 
+/// The transcribed fields of several registrations, in one query.
+pub fn find_many(conn: &mut DbConnection, handbook_ids: &[i64]) -> QueryResult<Vec<FieldsRow>> {
+    handbook_fields::table
+        .filter(handbook_fields::handbook_id.eq_any(handbook_ids))
+        .select(FieldsRow::as_select())
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Option<FieldsRow>> {
     handbook_fields::table.find(handbook_id).select(FieldsRow::as_select()).first(conn).optional()
 }

@@ -235,3 +235,73 @@ pub fn link_of(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Option<
         .first(conn)
         .optional()
 }
+
+/// A handbook waiting for its portal check (申請中), with what the comparison needs.
+pub struct PendingCheck {
+    pub handbook_id: i64,
+    pub holder_id: i64,
+    pub public_id: String,
+    pub kind: HandbookKind,
+    pub portal: PortalRecord,
+    pub fields: Option<super::fields::FieldsRow>,
+}
+
+/// Handbooks waiting for a check after `after`, by id: three queries for the page.
+pub fn pending_checks(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<PendingCheck>> {
+    use super::schema::holders;
+    let rows: Vec<(i64, i64, String, HandbookKind)> = handbooks::table
+        .inner_join(holders::table)
+        .filter(handbooks::myna_link.eq("pending"))
+        .filter(handbooks::id.gt(after))
+        .order(handbooks::id.asc())
+        .limit(limit)
+        .select((handbooks::id, handbooks::holder_id, holders::public_id, handbooks::kind))
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut records: Vec<(i64, Option<i64>, PortalRecord)> = myna_records::table
+        .filter(myna_records::handbook_id.eq_any(&ids))
+        .order(myna_records::id.desc())
+        .select((
+            myna_records::id,
+            myna_records::handbook_id,
+            myna_records::disability_category,
+            myna_records::grade,
+            myna_records::municipality,
+            myna_records::number,
+            myna_records::issued_on,
+            myna_records::renewed_on,
+            myna_records::expires_on,
+        ))
+        .load::<(
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )>(conn)?
+        .into_iter()
+        .map(|(id, handbook, disability_category, grade, municipality, number, issued_on, renewed_on, expires_on)| {
+            (
+                id,
+                handbook,
+                PortalRecord { disability_category, grade, municipality, number, issued_on, renewed_on, expires_on },
+            )
+        })
+        .collect();
+    let fields = super::fields::find_many(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(handbook_id, holder_id, public_id, kind)| {
+            // The newest record of each handbook (they came newest first).
+            let at = records.iter().position(|r| r.1 == Some(handbook_id))?;
+            let portal = records.remove(at).2;
+            records.retain(|r| r.1 != Some(handbook_id));
+            let fields = fields.iter().find(|f| f.handbook_id == handbook_id).cloned();
+            Some(PendingCheck { handbook_id, holder_id, public_id, kind, portal, fields })
+        })
+        .collect())
+}

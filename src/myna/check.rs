@@ -121,3 +121,37 @@ pub fn decide(
         Ok(())
     })
 }
+
+/// A handbook waiting for its check, as the supervisors' work list shows it.
+pub struct Waiting {
+    pub handbook_id: i64,
+    pub holder_id: i64,
+    pub public_id: String,
+    pub kind: crate::domain::handbook::HandbookKind,
+    /// A field differs or is missing on one side.
+    pub differs: bool,
+    /// A later renewal or another number: a reissue not re-registered (art. 3(1)(iii)).
+    pub reissue: bool,
+}
+
+/// Handbooks waiting for their check (申請中) after `after`, by id, compared in memory: the
+/// page costs three queries whatever its size.
+pub fn waiting(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Waiting>, Fault> {
+    Ok(db::myna::pending_checks(conn, after, limit)?
+        .into_iter()
+        .map(|p| {
+            let lines = match &p.fields {
+                Some(fields) => reconcile::reconcile(p.kind, &Provided::default(), &registered(fields), &p.portal),
+                None => Vec::new(),
+            };
+            Waiting {
+                handbook_id: p.handbook_id,
+                holder_id: p.holder_id,
+                public_id: p.public_id,
+                kind: p.kind,
+                differs: p.fields.is_none() || lines.iter().any(|l| l.verdict.needs_attention()),
+                reissue: !reconcile::hints(&lines).is_empty(),
+            }
+        })
+        .collect())
+}

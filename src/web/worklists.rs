@@ -33,6 +33,8 @@ pub struct ListQuery {
     expired_after: String,
     #[serde(default)]
     returned_after: String,
+    #[serde(default)]
+    myna_after: Option<i64>,
 }
 
 /// A returned handbook on an ID that was not withdrawn.
@@ -80,6 +82,9 @@ struct Page {
     next_expired: Option<String>,
     returned: Vec<ReturnedLine>,
     next_returned: Option<String>,
+    /// Handbooks whose Myna Portal data waits for a check.
+    myna: Vec<crate::myna::check::Waiting>,
+    next_myna: Option<i64>,
 }
 
 /// A later handbook of the same person (not the same number) is a reissue registered as a
@@ -119,16 +124,20 @@ pub async fn show(
         Some((date, id.parse().ok()?))
     });
     let returned_after = returned_key(&query.returned_after);
-    let (pairs, unreachable, expired, returned) = state
+    let myna_after = query.myna_after.unwrap_or(0);
+    let (pairs, unreachable, expired, returned, mut myna) = state
         .db(move |conn| {
             Ok((
                 db::worklists::duplicate_pairs(conn, after, PAGE + 1)?,
                 db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
                 db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
                 db::worklists::returned(conn, returned_after, PAGE + 1)?,
+                crate::myna::check::waiting(conn, myna_after, PAGE + 1)?,
             ))
         })
         .await?;
+    let next_myna = (myna.len() as i64 > PAGE).then(|| myna.get(PAGE as usize - 1)).flatten().map(|w| w.handbook_id);
+    myna.truncate(PAGE as usize);
     let next_returned = (returned.len() as i64 > PAGE)
         .then(|| returned.get(PAGE as usize - 1))
         .flatten()
@@ -196,6 +205,8 @@ pub async fn show(
             })
             .collect(),
         next_returned,
+        myna,
+        next_myna,
     };
     render::page(StatusCode::OK, &page)
 }

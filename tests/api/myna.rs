@@ -304,3 +304,30 @@ dual_test!(a_reviewer_checks_the_portals_values_and_the_card_shows_the_handbook_
         checks.len() == 1 && checks[0].details.contains("\"grade\":\"mismatch\"") && !checks[0].details.contains("1級")
     );
 });
+
+dual_test!(supervisors_see_the_checks_waiting_and_a_likely_reissue, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0009").await;
+    let mut reissued = delivery("req-wl-1", "MR-MYNA0009", "ok");
+    reissued["records"][0]["number"] = json!("1000009");
+    reissued["records"][0]["renewed_on"] = json!("令和7年6月1日");
+    assert_eq!(deliver(&app, &reissued).await.0, StatusCode::OK);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    let rows = page.select_texts("section[aria-labelledby=myna-title] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].contains("MR-MYNA0009") && rows[0].contains("一致しない項目あり") && rows[0].contains("再交付の可能性")
+    );
+    // Checked (a mismatch recorded), it leaves the list.
+    let handbook = app
+        .handbook_ids_of_holder("MR-MYNA0009")
+        .into_iter()
+        .find(|id| app.kind_of(*id) == handbook_admin::domain::handbook::HandbookKind::Physical)
+        .unwrap();
+    sup.get(&format!("/registrations/{handbook}")).await;
+    let done = sup.post(&format!("/registrations/{handbook}/myna"), &[("outcome", "mismatch")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = sup.get("/worklists").await;
+    assert!(page.select_texts("section[aria-labelledby=myna-title] tbody tr").is_empty());
+});

@@ -1,3 +1,4 @@
+DROP INDEX handbooks_myna_pending;
 ALTER TABLE handbooks DROP COLUMN myna_verified_at;
 ALTER TABLE handbooks DROP COLUMN myna_link;
 DROP TABLE myna_records;

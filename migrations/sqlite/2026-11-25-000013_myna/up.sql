@@ -49,3 +49,5 @@ CREATE INDEX myna_records_consent ON myna_records (consent_id);
 ALTER TABLE handbooks ADD COLUMN myna_link TEXT NOT NULL DEFAULT 'unlinked'
     CHECK (myna_link IN ('unlinked', 'pending', 'linked'));
 ALTER TABLE handbooks ADD COLUMN myna_verified_at TIMESTAMP;
+-- The work list of handbooks whose portal data waits for a check.
+CREATE INDEX handbooks_myna_pending ON handbooks (id) WHERE myna_link = 'pending';
