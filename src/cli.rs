@@ -169,7 +169,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 if crate::db::holders::count(&mut conn)? == 0 {
                     println!("generating {holders} demo holders with handbook photos (first run only)…");
                     let created = crate::demo::holders::seed(&mut conn, &keys, &store, holders, now)?;
-                    println!("{created} demo holders ready");
+                    let deliveries = crate::demo::myna::seed(&mut conn, &keys, now)?;
+                    println!("{created} demo holders ready ({deliveries} with Myna Portal data to check)");
                 }
                 Ok(())
             })

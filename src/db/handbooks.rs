@@ -465,3 +465,13 @@ pub fn set_face(
         .execute(conn)?;
     Ok(old)
 }
+
+/// The first registrations in any of `statuses`, by id (demo data and tests).
+pub fn ids_with_status(conn: &mut DbConnection, statuses: &[ReviewStatus], limit: i64) -> QueryResult<Vec<i64>> {
+    handbooks::table
+        .filter(handbooks::status.eq_any(statuses.iter().map(|s| s.as_str())))
+        .order(handbooks::id.asc())
+        .limit(limit)
+        .select(handbooks::id)
+        .load(conn)
+}

@@ -3,6 +3,7 @@
 pub mod art;
 pub mod bulk;
 pub mod holders;
+pub mod myna;
 pub mod people;
 pub mod raster;
 

@@ -37,6 +37,16 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     .await
     .expect("the second seed ran to the end");
     assert_eq!(again, 0);
+    // Portal data for the approved ones, through the real callback service.
+    let pool = app.pool.clone();
+    let delivered = actix_web::web::block(move || {
+        let mut conn = pool.get().unwrap();
+        handbook_admin::demo::myna::seed(&mut conn, &crate::helpers::test_audit_keys(), now).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(delivered, 2, "both approved handbooks");
+    assert_eq!(app.audit_count("myna.delivered"), 2);
     // The photos decrypt and decode (seen by a reviewer who takes a waiting registration).
     let id = app.handbook_ids_with_status(ReviewStatus::Submitted)[0];
     let mut reviewer = app.signed_in(Role::Reviewer).await;
