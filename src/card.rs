@@ -11,7 +11,7 @@ use crate::db::handbooks::ApprovedHandbook;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::{HolderStatus, PublicId};
-use crate::domain::reconcile::Provided;
+use crate::domain::reconcile::{LinkStatus, Provided};
 use crate::domain::transcription::FareClass;
 use crate::error::Fault;
 
@@ -40,7 +40,7 @@ pub struct CardHandbook {
     /// 「2027-03」 for a year and month, or the full date.
     pub recertification: Option<String>,
     /// This handbook's Myna Portal link: the intellectual handbook has no Myna data.
-    pub myna_link: &'static str,
+    pub myna_link: LinkStatus,
     /// A face crop was marked: the app may fetch it (`face`).
     pub has_face: bool,
     /// When this handbook was verified against the portal, while it is 連携済.
@@ -152,8 +152,11 @@ fn shown_at_counter(
             Ok(CardHandbook {
                 has_face: h.face_key.is_some(),
                 kind: h.kind,
-                myna_link: myna_link_of(h.kind, &h.myna_link, &Provided::default()),
-                myna_verified_at: h.myna_verified_at.filter(|_| h.myna_link == "linked").map(crate::clock::from_db),
+                myna_link: LinkStatus::of(h.kind, &h.myna_link, &Provided::default()),
+                myna_verified_at: h
+                    .myna_verified_at
+                    .filter(|_| h.myna_link == LinkStatus::Linked.code())
+                    .map(crate::clock::from_db),
                 name: h.name,
                 name_kana: h.name_kana,
                 birth_date: h.birth_date,
@@ -175,19 +178,6 @@ fn shown_at_counter(
             })
         })
         .collect()
-}
-
-/// The link status shown for one handbook: its own, or "none" for a kind the portal provides
-/// no data for (the intellectual handbook today; a setting, `Provided`).
-fn myna_link_of(kind: HandbookKind, link: &str, provided: &Provided) -> &'static str {
-    if provided.fields(kind).is_empty() {
-        return "none";
-    }
-    match link {
-        "linked" => "linked",
-        "pending" => "pending",
-        _ => "unlinked",
-    }
 }
 
 #[cfg(test)]
@@ -225,7 +215,7 @@ mod tests {
         assert_eq!(shown.len(), 2, "the handbook that expired yesterday is not shown; today's still is");
         assert_eq!(shown[0].recertification.as_deref(), Some("2027-03"));
         assert_eq!(shown[0].fare_class, Some(FareClass::Second));
-        assert_eq!(shown[0].myna_link, "linked");
+        assert_eq!(shown[0].myna_link, LinkStatus::Linked);
         for status in [HolderStatus::Suspended, HolderStatus::Revoked, HolderStatus::Pending] {
             assert!(shown_at_counter(status, list(), today).unwrap().is_empty(), "{status:?}");
         }
@@ -245,10 +235,10 @@ mod link_tests {
     #[test]
     fn the_intellectual_handbook_has_no_myna_link() {
         let provided = Provided::default();
-        assert_eq!(myna_link_of(HandbookKind::Intellectual, "linked", &provided), "none");
-        assert_eq!(myna_link_of(HandbookKind::Physical, "pending", &provided), "pending");
-        assert_eq!(myna_link_of(HandbookKind::Mental, "unlinked", &provided), "unlinked");
+        assert_eq!(LinkStatus::of(HandbookKind::Intellectual, "linked", &provided), LinkStatus::None);
+        assert_eq!(LinkStatus::of(HandbookKind::Physical, "pending", &provided), LinkStatus::Pending);
+        assert_eq!(LinkStatus::of(HandbookKind::Mental, "unlinked", &provided), LinkStatus::Unlinked);
         let later = Provided { intellectual: vec![crate::domain::reconcile::Field::Grade], ..Provided::default() };
-        assert_eq!(myna_link_of(HandbookKind::Intellectual, "linked", &later), "linked", "a setting, not a rule");
+        assert_eq!(LinkStatus::of(HandbookKind::Intellectual, "linked", &later), LinkStatus::Linked, "a setting");
     }
 }

@@ -373,6 +373,8 @@ pub struct HolderHandbook {
     pub expires_on: Option<time::Date>,
     /// When the handbook was reported or detected as returned to the municipality.
     pub returned_at: Option<PrimitiveDateTime>,
+    /// Its own Myna Portal link status.
+    pub myna_link: String,
 }
 
 /// The holder's registrations, newest first, with their transcribed municipality, number and
@@ -392,6 +394,7 @@ pub fn of_holder(conn: &mut DbConnection, holder_id: i64, limit: i64) -> QueryRe
             handbook_fields::number.nullable(),
             handbook_fields::expires_on.nullable(),
             handbooks::returned_at,
+            handbooks::myna_link,
         ))
         .load(conn)
 }

@@ -262,6 +262,48 @@ fn kind_has(kind: HandbookKind, field: Field) -> bool {
     !matches!((kind, field), (HandbookKind::Physical | HandbookKind::Intellectual, Field::ExpiresOn))
 }
 
+/// A handbook's link status as counters and staff see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkStatus {
+    Linked,
+    Pending,
+    Unlinked,
+    /// The portal provides nothing for this kind (the intellectual handbook today).
+    None,
+}
+
+impl LinkStatus {
+    /// The status shown for a handbook of `kind` whose stored link is `stored`.
+    pub fn of(kind: HandbookKind, stored: &str, provided: &Provided) -> LinkStatus {
+        if provided.fields(kind).is_empty() {
+            return LinkStatus::None;
+        }
+        match stored {
+            "linked" => LinkStatus::Linked,
+            "pending" => LinkStatus::Pending,
+            _ => LinkStatus::Unlinked,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            LinkStatus::Linked => "linked",
+            LinkStatus::Pending => "pending",
+            LinkStatus::Unlinked => "unlinked",
+            LinkStatus::None => "none",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LinkStatus::Linked => "連携済",
+            LinkStatus::Pending => "申請中",
+            LinkStatus::Unlinked => "未連携",
+            LinkStatus::None => "なし",
+        }
+    }
+}
+
 /// What portal data suggests beyond the fields (for the supervisors' work lists).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hint {

@@ -16,6 +16,7 @@ use crate::error::Fault;
 
 /// What the review screen shows of the portal for one registration.
 pub struct Check {
+    pub kind: crate::domain::handbook::HandbookKind,
     pub lines: Vec<Line>,
     pub received_at: PrimitiveDateTime,
     pub valid_until: PrimitiveDateTime,
@@ -59,7 +60,7 @@ pub fn view(conn: &mut DbConnection, handbook_id: i64, acting: &Acting<'_>) -> R
                 .request_id(acting.request_id),
         )
     })?;
-    Ok(Some(Check { lines, received_at, valid_until, link, verified_at }))
+    Ok(Some(Check { kind: row.kind, lines, received_at, valid_until, link, verified_at }))
 }
 
 /// Why a check was not recorded.

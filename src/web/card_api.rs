@@ -12,15 +12,6 @@ use crate::card::{self, CardHandbook};
 use crate::domain::holder::{HolderStatus, PublicId};
 use crate::domain::transcription::FareClass;
 
-fn myna_label(code: &str) -> &'static str {
-    match code {
-        "linked" => "連携済",
-        "pending" => "申請中",
-        "none" => "なし",
-        _ => "未連携",
-    }
-}
-
 fn handbook_json(public_id: &str, h: &CardHandbook) -> serde_json::Value {
     let face = h.has_face.then(|| format!("/api/v1/holders/{public_id}/handbooks/{}/face", h.kind.as_str()));
     json!({
@@ -40,8 +31,8 @@ fn handbook_json(public_id: &str, h: &CardHandbook) -> serde_json::Value {
         "expires_on": h.expires_on.map(|d| d.to_string()),
         "recertification": h.recertification,
         "care": h.care,
-        "myna_link": h.myna_link,
-        "myna_link_label": myna_label(h.myna_link),
+        "myna_link": h.myna_link.code(),
+        "myna_link_label": h.myna_link.label(),
         "face_photo_url": face,
         "myna_verified_at": h.myna_verified_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
     })

@@ -77,6 +77,8 @@ pub struct SuspensionLine {
 
 pub struct HandbookLine {
     pub id: i64,
+    /// Its own Myna Portal link status, as the card shows it.
+    pub myna: &'static str,
     /// When it was reported or detected as returned to the municipality.
     pub returned: Option<String>,
     /// Approved and not yet known as returned: a supervisor may record its return.
@@ -114,7 +116,6 @@ struct ProfilePage {
     public_id: String,
     status: &'static str,
     coupon_suspended: bool,
-    myna_link: String,
     registered: String,
     withdrawal: Option<String>,
     deleted: Option<String>,
@@ -228,7 +229,6 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
         public_id: h.public_id.clone(),
         status: h.status.label(),
         coupon_suspended: h.coupon_suspended,
-        myna_link: h.myna_link.clone(),
         registered: datetime_jst(from_db(h.created_at)),
         deleted: h.deleted_at.map(|t| datetime_jst(from_db(t))),
         consents: [("利用規約", &p.terms), ("プライバシーポリシー", &p.privacy)]
@@ -250,6 +250,12 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .iter()
             .map(|b| HandbookLine {
                 id: b.id,
+                myna: crate::domain::reconcile::LinkStatus::of(
+                    b.kind,
+                    &b.myna_link,
+                    &crate::domain::reconcile::Provided::default(),
+                )
+                .label(),
                 returned: b.returned_at.map(|t| datetime_jst(from_db(t))),
                 may_report_return: staff.role == Role::Supervisor
                     && b.returned_at.is_none()

@@ -76,11 +76,12 @@ fn myna_view(check: crate::myna::check::Check) -> MynaView {
             .collect(),
         received: datetime_jst(from_db(check.received_at)),
         valid_until: datetime_jst(from_db(check.valid_until)),
-        link: match check.link.as_str() {
-            "linked" => "連携済",
-            "pending" => "申請中",
-            _ => "未連携",
-        },
+        link: crate::domain::reconcile::LinkStatus::of(
+            check.kind,
+            &check.link,
+            &crate::domain::reconcile::Provided::default(),
+        )
+        .label(),
         verified: check.verified_at.map(|t| datetime_jst(from_db(t))),
     }
 }
