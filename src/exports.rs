@@ -37,11 +37,18 @@ pub enum ExportKind {
     Decisions,
     Sanctions,
     LostDevice,
+    /// Myna Portal consents with their withdrawal and purge: what an inspection asks for.
+    MynaConsents,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 4] =
-        [ExportKind::Audit, ExportKind::Decisions, ExportKind::Sanctions, ExportKind::LostDevice];
+    pub const ALL: [ExportKind; 5] = [
+        ExportKind::Audit,
+        ExportKind::Decisions,
+        ExportKind::Sanctions,
+        ExportKind::LostDevice,
+        ExportKind::MynaConsents,
+    ];
 
     /// The name in the URL and the file (`/exports/{name}.csv`).
     pub fn name(self) -> &'static str {
@@ -50,6 +57,7 @@ impl ExportKind {
             ExportKind::Decisions => "decisions",
             ExportKind::Sanctions => "sanctions",
             ExportKind::LostDevice => "lost-device",
+            ExportKind::MynaConsents => "myna-consents",
         }
     }
 
@@ -111,6 +119,16 @@ impl ExportKind {
                 "本人確認の失敗回数",
                 "記録者",
                 "記録日時",
+            ],
+            ExportKind::MynaConsents => &[
+                "同意番号",
+                "同意の日時",
+                "利用者ID",
+                "マイナポータルの要求ID",
+                "利用目的",
+                "同意の期限",
+                "同意の撤回",
+                "情報の消去",
             ],
         }
     }
@@ -222,7 +240,30 @@ fn page(conn: &mut DbConnection, kind: ExportKind, range: Range, after: Key) -> 
         ExportKind::Decisions => decision_rows(conn, range, after),
         ExportKind::Sanctions => sanction_rows(conn, range, after),
         ExportKind::LostDevice => report_rows(conn, range, after),
+        ExportKind::MynaConsents => consent_rows(conn, range, after),
     }
+}
+
+/// Myna Portal consents, with when each was withdrawn and when its values were purged.
+fn consent_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
+    let rows = db::exports::myna_consents(conn, range.0, range.1, after, PAGE)?;
+    let last = rows.last().map(|r| (r.granted_at, r.id));
+    let text = rows
+        .into_iter()
+        .map(|r| {
+            Record::Cells(vec![
+                r.id.to_string(),
+                jst(r.granted_at),
+                r.public_id,
+                r.request_id,
+                r.purpose,
+                jst(r.valid_until),
+                jst_opt(r.withdrawn_at),
+                jst_opt(r.purged_at),
+            ])
+        })
+        .collect();
+    Ok((text, last))
 }
 
 /// Decisions, with who decided (name and e-mail) and the defects by code and reason.

@@ -11,7 +11,9 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
-use super::schema::{decisions, handbooks, holders, lost_device_reports, sanctions, staff};
+use super::schema::{
+    decisions, handbooks, holders, lost_device_reports, myna_consents, myna_deliveries, sanctions, staff,
+};
 
 type Key = Option<(PrimitiveDateTime, i64)>;
 
@@ -157,4 +159,46 @@ pub fn staff_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<
     let rows: Vec<(i64, String, String)> =
         staff::table.filter(staff::id.eq_any(ids)).select((staff::id, staff::display_name, staff::email)).load(conn)?;
     Ok(rows.into_iter().map(|(id, name, email)| (id, (name, email))).collect())
+}
+
+#[derive(Queryable, Debug, Clone)]
+pub struct ConsentRow {
+    pub id: i64,
+    pub granted_at: PrimitiveDateTime,
+    pub public_id: String,
+    pub request_id: String,
+    pub purpose: String,
+    pub valid_until: PrimitiveDateTime,
+    pub withdrawn_at: Option<PrimitiveDateTime>,
+    pub purged_at: Option<PrimitiveDateTime>,
+}
+
+/// Myna Portal consents given in the range: the record an on-site inspection asks for.
+pub fn myna_consents(
+    conn: &mut DbConnection,
+    from: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+    after: Key,
+    limit: i64,
+) -> QueryResult<Vec<ConsentRow>> {
+    let mut query = myna_consents::table
+        .inner_join(holders::table.on(holders::id.eq(myna_consents::holder_id)))
+        .inner_join(myna_deliveries::table.on(myna_deliveries::id.eq(myna_consents::delivery_id)))
+        .filter(myna_consents::granted_at.ge(after.map_or(from, |(at, _)| at)))
+        .filter(myna_consents::granted_at.lt(until))
+        .select((
+            myna_consents::id,
+            myna_consents::granted_at,
+            holders::public_id,
+            myna_deliveries::request_id,
+            myna_consents::purpose,
+            myna_consents::valid_until,
+            myna_consents::withdrawn_at,
+            myna_consents::purged_at,
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(myna_consents::granted_at.gt(at).or(myna_consents::id.gt(id)));
+    }
+    query.order((myna_consents::granted_at.asc(), myna_consents::id.asc())).limit(limit).load(conn)
 }

@@ -244,6 +244,17 @@ dual_test!(values_are_purged_when_the_consent_ends_or_the_id_is_withdrawn, |db: 
     assert_eq!(app.myna_records_of(holder), 0);
     assert!(app.audit_events("myna.purged").iter().any(|e| e.details.contains("holder_withdrawn")));
     assert!(app.verify_audit().is_ok());
+
+    // What an inspection asks for: the consents, each with its purge.
+    let mut auditor = app.signed_in(Role::Auditor).await;
+    let (status, _, body) = auditor.download("/exports/myna-consents.csv?from=2026-11-24&to=2026-11-24").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert!(lines[0].starts_with("同意番号,同意の日時,利用者ID"), "{text}");
+    assert_eq!(lines.len(), 3, "two consents: {text}");
+    assert!(lines[1..].iter().all(|l| l.contains("MR-MYNA0006") && l.contains("handbook_verification")));
+    assert!(lines[1..].iter().all(|l| !l.ends_with(',')), "both consents were purged: {text}");
 });
 
 dual_test!(a_reviewer_checks_the_portals_values_and_the_card_shows_the_handbook_linked, |db: TestDb| async move {

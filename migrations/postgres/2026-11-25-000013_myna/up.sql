@@ -51,3 +51,5 @@ ALTER TABLE handbooks ADD COLUMN myna_link TEXT NOT NULL DEFAULT 'unlinked'
 ALTER TABLE handbooks ADD COLUMN myna_verified_at TIMESTAMP;
 -- The work list of handbooks whose portal data waits for a check.
 CREATE INDEX handbooks_myna_pending ON handbooks (id) WHERE myna_link = 'pending';
+-- myna-consents.csv pages by consent time.
+CREATE INDEX myna_consents_time ON myna_consents (granted_at, id);

@@ -1,3 +1,4 @@
+DROP INDEX myna_consents_time;
 DROP INDEX handbooks_myna_pending;
 ALTER TABLE handbooks DROP COLUMN myna_verified_at;
 ALTER TABLE handbooks DROP COLUMN myna_link;
