@@ -170,6 +170,9 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let saved = reviewer.post(&format!("/registrations/{mine}/transcription"), &form).await;
     assert_eq!(saved.status, reqwest::StatusCode::SEE_OTHER, "{}", saved.body);
     let holder = app.holder("MR-AXE0001").unwrap().id;
+    portal_values_for(app, holder, mine);
+    let page = reviewer.get(&format!("/registrations/{mine}")).await;
+    assert!(page.body.contains("マイナポータルとの照合"), "the review screen shows the comparison to axe");
     // A proposal waiting for a second supervisor (the list would be empty otherwise).
     let mut sup = app.signed_in(Role::Supervisor).await;
     sup.get(&format!("/holders/{holder}")).await;
@@ -181,6 +184,39 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         .await;
     assert_eq!(proposed.status, reqwest::StatusCode::SEE_OTHER, "{}", proposed.body);
     Fixtures { waiting, mine, holder }
+}
+
+/// Portal values for the registration under review, so its screen shows the comparison (and
+/// the supervisors' list its check): stored as the callback service stores them.
+fn portal_values_for(app: &TestApp, holder: i64, handbook: i64) {
+    use handbook_admin::db;
+    use handbook_admin::domain::handbook::HandbookKind;
+    use handbook_admin::domain::reconcile::PortalRecord;
+    let mut conn = app.pool.get().unwrap();
+    let at = handbook_admin::clock::to_db(handbook_admin::clock::Clock::now(&*app.clock));
+    let delivery = db::myna::insert_delivery(&mut conn, "axe-1", holder, "ok", 1, at).unwrap();
+    let consent = db::myna::insert_consent(
+        &mut conn,
+        &db::myna::NewConsent {
+            holder_id: holder,
+            delivery_id: delivery,
+            purpose: "handbook_verification",
+            granted_at: at,
+            valid_until: at + time::Duration::days(30),
+        },
+    )
+    .unwrap();
+    let values = PortalRecord {
+        disability_category: Some("肢体不自由".into()),
+        grade: Some("1級".into()),
+        municipality: Some("未来県".into()),
+        number: Some("1000001".into()),
+        issued_on: Some("令和4年1月31日".into()),
+        renewed_on: None,
+        expires_on: None,
+    };
+    db::myna::insert_record(&mut conn, consent, holder, Some(handbook), HandbookKind::Physical, &values, at).unwrap();
+    db::myna::set_link(&mut conn, handbook, "pending", None).unwrap();
 }
 
 pub async fn sign_in(b: &Browser, app: &TestApp, email: &str, password: &str) {
