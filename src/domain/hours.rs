@@ -15,19 +15,14 @@ use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, Weekd
 
 use crate::clock::JST;
 
-const TABLE: &str = include_str!("data/jp_holidays_2016_2030.csv");
 const TABLE_YEARS: std::ops::RangeInclusive<i32> = 2016..=2030;
 
 fn table() -> &'static BTreeSet<Date> {
     static DAYS: OnceLock<BTreeSet<Date>> = OnceLock::new();
     DAYS.get_or_init(|| {
-        TABLE
-            .lines()
-            .skip(1)
-            .filter_map(|line| {
-                let day = line.split(',').next()?;
-                Date::parse(day, time::macros::format_description!("[year]-[month]-[day]")).ok()
-            })
+        super::holiday_table::HOLIDAYS
+            .iter()
+            .filter_map(|(y, m, d, _)| Date::from_calendar_date(*y, Month::try_from(*m).ok()?, *d).ok())
             .collect()
     })
 }

@@ -8,6 +8,7 @@ pub mod face;
 pub mod handbook;
 pub mod holder;
 pub mod holder_state;
+pub mod holiday_table;
 pub mod hours;
 pub mod lost_device;
 pub mod normalize;
