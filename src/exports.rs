@@ -21,8 +21,7 @@ use crate::clock::{from_db, to_db};
 use crate::db::audit::{BrowsedEvent, Filter};
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::period::Period;
-use crate::domain::review::{Decision, Defect};
-use crate::domain::sanctions::{Action, Article, SanctionState};
+use crate::domain::review::Defect;
 use crate::error::Fault;
 
 /// Rows read per page: large enough to amortise each query, small enough for flat memory.
@@ -287,9 +286,9 @@ fn decision_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Ro
                 r.id.to_string(),
                 jst(r.decided_at),
                 r.handbook_id.to_string(),
-                crate::domain::handbook::HandbookKind::parse(&r.kind).map(|k| k.label()).unwrap_or(&r.kind).to_owned(),
+                r.kind.label().to_owned(),
                 r.public_id,
-                Decision::parse(&r.decision).map(|d| d.label()).unwrap_or(&r.decision).to_owned(),
+                r.decision.label().to_owned(),
                 defects.join(" / "),
                 name,
                 email,
@@ -313,10 +312,10 @@ fn sanction_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Ro
                 r.id.to_string(),
                 jst(r.requested_at),
                 r.public_id,
-                Action::parse(&r.action).map(|a| a.label()).unwrap_or(&r.action).to_owned(),
-                Article::parse(&r.article).map(|a| a.label()).unwrap_or(&r.article).to_owned(),
+                r.action.label().to_owned(),
+                r.article.label().to_owned(),
                 r.terms_version.unwrap_or_default(),
-                SanctionState::parse(&r.state).map(|s| s.label()).unwrap_or(&r.state).to_owned(),
+                r.state.label().to_owned(),
                 if r.without_notice { "なし（第3条第5項）" } else { "あり" }.to_owned(),
                 r.requested_by.map(|_| name_of(&names, r.requested_by)).unwrap_or_else(|| "システム".into()),
                 name_of(&names, r.decided_by),
@@ -338,10 +337,7 @@ fn report_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows
     let text = rows
         .into_iter()
         .map(|r| {
-            let channel = crate::domain::lost_device::ReportChannel::parse(&r.channel)
-                .map(|c| c.label())
-                .unwrap_or(&r.channel)
-                .to_owned();
+            let channel = r.channel.label().to_owned();
             Record::Cells(vec![
                 r.reference,
                 channel,

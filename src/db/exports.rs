@@ -11,9 +11,14 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use super::DbConnection;
+// Code columns read as their domain enums (`db::codes`): an unknown code is an error, not text.
 use super::schema::{
     decisions, handbooks, holders, lost_device_reports, myna_consents, myna_deliveries, sanctions, staff,
 };
+use crate::domain::handbook::HandbookKind;
+use crate::domain::lost_device::ReportChannel;
+use crate::domain::review::Decision;
+use crate::domain::sanctions::{Action, Article, SanctionState};
 
 type Key = Option<(PrimitiveDateTime, i64)>;
 
@@ -22,9 +27,9 @@ pub struct DecisionRow {
     pub id: i64,
     pub decided_at: PrimitiveDateTime,
     pub handbook_id: i64,
-    pub kind: String,
+    pub kind: HandbookKind,
     pub public_id: String,
-    pub decision: String,
+    pub decision: Decision,
     pub defect_codes: String,
     pub decided_by: i64,
 }
@@ -62,10 +67,10 @@ pub struct SanctionRow {
     pub id: i64,
     pub requested_at: PrimitiveDateTime,
     pub public_id: String,
-    pub action: String,
-    pub article: String,
+    pub action: Action,
+    pub article: Article,
     pub terms_version: Option<String>,
-    pub state: String,
+    pub state: SanctionState,
     pub without_notice: bool,
     pub requested_by: Option<i64>,
     pub decided_by: Option<i64>,
@@ -110,7 +115,7 @@ pub struct ReportRow {
     pub id: i64,
     pub received_at: PrimitiveDateTime,
     pub reference: String,
-    pub channel: String,
+    pub channel: ReportChannel,
     pub public_id: Option<String>,
     pub recorded_by: i64,
     pub recorded_at: PrimitiveDateTime,
