@@ -139,6 +139,17 @@ fn identify(
     Ok(Err(Verified::NotVerified { flagged }))
 }
 
+/// Locks the report's holder first and then the report: the order of every writer that touches
+/// both (a sanction on the holder closes the holder's open reports), so two never deadlock.
+/// A report's holder is fixed when it is opened, so it is read unlocked.
+fn lock_report(c: &mut DbConnection, report_id: i64) -> Result<ReportRow, SupportFailure> {
+    let report = db::lost_device::find(c, report_id)?.ok_or(SupportFailure::NotFound)?;
+    if let Some(holder) = report.holder_id {
+        db::holders::lock(c, holder)?;
+    }
+    Ok(db::lost_device::lock(c, report_id)?.ok_or(SupportFailure::NotFound)?)
+}
+
 /// Identifies the caller and, on a match, suspends the ID under art. 3(4) in the same
 /// transaction, keeping when the suspension took effect.
 pub fn verify_and_suspend(
@@ -149,7 +160,7 @@ pub fn verify_and_suspend(
 ) -> Result<Verified, SupportFailure> {
     let now = to_db(acting.now);
     write_tx(conn, |c| {
-        let report = db::lost_device::lock(c, report_id)?.ok_or(SupportFailure::NotFound)?;
+        let report = lock_report(c, report_id)?;
         if report.suspended_at.is_some() {
             return Ok(Verified::Done);
         }
@@ -188,7 +199,7 @@ pub fn verify_and_reinstate(
 ) -> Result<Verified, SupportFailure> {
     let now = to_db(acting.now);
     write_tx(conn, |c| {
-        let report = db::lost_device::lock(c, report_id)?.ok_or(SupportFailure::NotFound)?;
+        let report = lock_report(c, report_id)?;
         if report.suspended_at.is_none() || report.reinstated_at.is_some() {
             return Err(SupportFailure::Refused(SanctionFailure::Gate(GateRefusal::NotSuspended)));
         }
@@ -198,8 +209,8 @@ pub fn verify_and_reinstate(
         };
         let note = format!("紛失の届出 {} の本人確認のうえ再開", report.reference);
         let request = Request { article: Article::LostPhone, action: Action::Reinstate, note: &note, disclosure: None };
+        // Lifting 3(4) closes the holder's open reports, this one included.
         crate::sanctions::request_in(c, holder, &request, acting)?;
-        db::lost_device::reinstated(c, report.id, now)?;
         audit::append(
             c,
             acting.audit,

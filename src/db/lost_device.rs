@@ -139,22 +139,6 @@ pub fn suspended(
         .execute(conn)
 }
 
-pub fn reinstated(conn: &mut DbConnection, id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::update(lost_device_reports::table.find(id)).set(lost_device_reports::reinstated_at.eq(at)).execute(conn)
-}
-
-/// Whether a suspended holder has a report still waiting for its first refused card read.
-pub fn awaits_refused_read(conn: &mut DbConnection, holder_id: i64) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        lost_device_reports::table
-            .filter(lost_device_reports::holder_id.eq(holder_id))
-            .filter(lost_device_reports::suspended_at.is_not_null())
-            .filter(lost_device_reports::reinstated_at.is_null())
-            .filter(lost_device_reports::first_refused_at.is_null()),
-    ))
-    .get_result(conn)
-}
-
 /// Records the first card read refused after a suspension (the third time of a report).
 pub fn note_refused_read(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::update(
