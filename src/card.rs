@@ -60,10 +60,18 @@ pub fn card(
     let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else {
         return Ok(None);
     };
-    if holder.status != HolderStatus::Active && db::lost_device::awaits_refused_read(conn, holder.id)? {
-        let at = to_db(now);
-        write_tx(conn, |c| {
-            db::lost_device::note_refused_read(c, holder.id, at)?;
+    let approved = if holder.status == HolderStatus::Active {
+        db::handbooks::approved_of_holder(conn, holder.id)?
+    } else {
+        Vec::new()
+    };
+    let handbooks = shown_at_counter(holder.status, approved, today)?;
+    // Every read discloses special-care data: it leaves a countable trace. A read refused
+    // after a lost-phone suspension is noted on the report the first time only: the guarded
+    // update decides which read that is, so two at once cannot both claim it.
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        if holder.status != HolderStatus::Active && db::lost_device::note_refused_read(c, holder.id, at)? > 0 {
             audit::append(
                 c,
                 keys,
@@ -71,18 +79,7 @@ pub fn card(
                 AuditEntry::new(Actor::App, "lost_device.card_refused", "holder", holder.id)
                     .details(json!({"status": holder.status.as_str()})),
             )?;
-            Ok::<_, Fault>(())
-        })?;
-    }
-    let approved = if holder.status == HolderStatus::Active {
-        db::handbooks::approved_of_holder(conn, holder.id)?
-    } else {
-        Vec::new()
-    };
-    let handbooks = shown_at_counter(holder.status, approved, today)?;
-    // Every read discloses special-care data: it leaves a countable trace.
-    let at = to_db(now);
-    write_tx(conn, |c| {
+        }
         audit::append(
             c,
             keys,
