@@ -147,7 +147,7 @@ fn lock_report(c: &mut DbConnection, report_id: i64) -> Result<ReportRow, Suppor
     if let Some(holder) = report.holder_id {
         db::holders::lock(c, holder)?;
     }
-    Ok(db::lost_device::lock(c, report_id)?.ok_or(SupportFailure::NotFound)?)
+    db::lost_device::lock(c, report_id)?.ok_or(SupportFailure::NotFound)
 }
 
 /// Identifies the caller and, on a match, suspends the ID under art. 3(4) in the same
