@@ -162,9 +162,10 @@ pub fn withdraw(
         if holder.status == HolderStatus::Withdrawn {
             return Ok(holder);
         }
-        db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
+        let next = db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
         db::holders::withdrawn(c, id, reason, at)?;
-        crate::review::close_for_ended_id(c, keys, id, &actor, at, request_id)?;
+        let ended = crate::sanctions::Ended { holder_id: id, actor: actor.clone(), at, request_id };
+        crate::sanctions::id_ended(c, keys, &ended, &next, None)?;
         crate::myna::purge::purge_holder(c, keys, &actor, id, crate::myna::purge::Reason::Withdrawn, at)?;
         audit::append(
             c,

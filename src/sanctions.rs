@@ -327,14 +327,13 @@ fn take_effect(
     }
     db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
     if next.ended() {
-        crate::review::close_for_ended_id(
-            c,
-            acting.audit,
-            holder.id,
-            &Actor::Staff(acting.staff_id),
-            now,
-            acting.request_id,
-        )?;
+        let ended = Ended {
+            holder_id: holder.id,
+            actor: Actor::Staff(acting.staff_id),
+            at: now,
+            request_id: acting.request_id,
+        };
+        id_ended(c, acting.audit, &ended, next, Some(sanction_id))?;
     }
     let erasing = matches!(action, Action::Delete | Action::DeleteEmail);
     if !article.without_notice() && !erasing {
@@ -355,6 +354,43 @@ fn take_effect(
         db::sanctions::set_notification(c, sanction_id, notification_id)?;
     }
     Ok(erased)
+}
+
+/// An ID that has just ended (withdrawn, revoked, deleted): who ended it and when.
+pub struct Ended<'a> {
+    pub holder_id: i64,
+    pub actor: Actor,
+    pub at: PrimitiveDateTime,
+    pub request_id: Option<&'a str>,
+}
+
+/// What an ID's end closes, in the transaction that ended it: its open registrations (nobody
+/// reviews for an ID that can no longer be used) and the proposals the gate now refuses (a
+/// deprivation of a withdrawn ID can never be approved), each with an audit event. `except`
+/// is the proposal being approved right now.
+pub fn id_ended(
+    c: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    ended: &Ended<'_>,
+    state: &HolderState,
+    except: Option<i64>,
+) -> Result<(), Fault> {
+    crate::review::close_for_ended_id(c, keys, ended.holder_id, &ended.actor, ended.at, ended.request_id)?;
+    for (id, action, article) in db::sanctions::pending_of(c, ended.holder_id)? {
+        let moot = Some(id) != except && event(action, article).is_some_and(|e| state.apply(e).is_err());
+        if moot && db::sanctions::close_moot(c, id, ended.at, "IDが終了したため、承認できなくなりました。")? > 0
+        {
+            audit::append(
+                c,
+                keys,
+                ended.at,
+                AuditEntry::new(ended.actor.clone(), "sanction.closed", "holder", ended.holder_id)
+                    .details(json!({"sanction_id": id, "action": action.code(), "article": article.code()}))
+                    .request_id(ended.request_id),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn record(

@@ -26,6 +26,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("sanction.proposed", "処分を起案"),
     ("sanction.approved", "処分を承認・実施"),
     ("sanction.rejected", "処分の起案を却下"),
+    ("sanction.closed", "IDの終了により処分の起案を終了"),
     ("lost_device.reported", "端末紛失の受付"),
     ("lost_device.not_verified", "端末紛失: 本人確認できず"),
     ("lost_device.suspended", "端末紛失: 利用停止"),

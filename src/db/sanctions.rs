@@ -86,6 +86,27 @@ pub fn proposal_pending(conn: &mut DbConnection, holder_id: i64, action: Action)
     .get_result(conn)
 }
 
+/// The holder's proposals still waiting for a second supervisor: (id, action, article).
+pub fn pending_of(conn: &mut DbConnection, holder_id: i64) -> QueryResult<Vec<(i64, Action, Article)>> {
+    sanctions::table
+        .filter(sanctions::holder_id.eq(holder_id))
+        .filter(sanctions::state.eq(SanctionState::Proposed.code()))
+        .select((sanctions::id, sanctions::action, sanctions::article))
+        .load(conn)
+}
+
+/// Closes a proposal nobody can approve any more (the ID ended): rejected, by no one, with
+/// the reason.
+pub fn close_moot(conn: &mut DbConnection, id: i64, at: PrimitiveDateTime, note: &str) -> QueryResult<usize> {
+    diesel::update(sanctions::table.find(id).filter(sanctions::state.eq(SanctionState::Proposed.code())))
+        .set((
+            sanctions::state.eq(SanctionState::Rejected.code()),
+            sanctions::decided_at.eq(at),
+            sanctions::decision_note.eq(note),
+        ))
+        .execute(conn)
+}
+
 /// Records a four-eyes decision.
 pub fn decided(
     conn: &mut DbConnection,

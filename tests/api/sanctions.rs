@@ -267,6 +267,12 @@ dual_test!(a_withdrawal_from_the_app_stops_the_card_at_once_and_is_final, |db: T
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     app.claim_as(&mut reviewer, claimed, crate::helpers::demo_email(Role::Reviewer)).await;
     assert_eq!(app.status_of(claimed), ReviewStatus::InReview);
+    // A deprivation waiting for a second supervisor, and an e-mail deletion.
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sanction(&mut sup, holder, "3(5)(iii)", "deprive", "他人のIDを使わせていた疑いがある").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = sanction(&mut sup, holder, "3(5)(i)", "delete_email", "3年間すべての通知が届いていない").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 
     let (status, body) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"reissued"}"#, TOKEN).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -274,6 +280,13 @@ dual_test!(a_withdrawal_from_the_app_stops_the_card_at_once_and_is_final, |db: T
     assert_eq!((app.status_of(waiting), app.status_of(claimed)), (ReviewStatus::Closed, ReviewStatus::Closed));
     assert_eq!(app.handbook(claimed).claimed_by, None, "the claim is let go");
     assert_eq!(app.audit_count("registration.closed"), 2);
+    // A withdrawn ID can no longer be deprived: that proposal is closed; deleting its e-mail
+    // still can be, so that one waits.
+    let states: Vec<SanctionState> =
+        app.sanctions_of_holder(holder).into_iter().map(|id| app.sanction_state(id)).collect();
+    assert_eq!(states.iter().filter(|s| **s == SanctionState::Rejected).count(), 1, "{states:?}");
+    assert_eq!(states.iter().filter(|s| **s == SanctionState::Proposed).count(), 1, "{states:?}");
+    assert_eq!(app.audit_count("sanction.closed"), 1);
     app.assert_counters_agree();
     let page = reviewer.get(&format!("/registrations/{claimed}")).await;
     assert!(page.body.contains("IDの終了により終了"), "the registration's history says why");
@@ -293,7 +306,6 @@ dual_test!(a_withdrawal_from_the_app_stops_the_card_at_once_and_is_final, |db: T
     let (status, again) = withdraw(&app, "MR-WDRAW001", r#"{"reason":"voluntary"}"#, TOKEN).await;
     assert_eq!((status, again["reason"].as_str()), (StatusCode::OK, Some("reissued")));
     assert_eq!(app.audit_count("holder.withdrawn"), 1);
-    let mut sup = app.signed_in(Role::Supervisor).await;
     let page = sanction(&mut sup, holder, "3(4)", "suspend", "退会後の紛失連絡を記録しようとした").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("再開はできません") || page.body.contains("終了しています"));
