@@ -98,15 +98,26 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
             h.number = None;
         }
     }
+    let mut suspensions = db::sanctions::suspensions_of(conn, holder_id)?;
+    let mut sanctions = db::sanctions::of_holder(conn, holder_id, 50)?;
+    // Staff's free-text reasons may quote what the handbook says: not for the support center.
+    if acting.role == crate::domain::staff::Role::Support {
+        for s in &mut sanctions {
+            s.note = "—".into();
+        }
+        for s in &mut suspensions {
+            s.lift_reason = s.lift_reason.as_ref().map(|_| "—".into());
+        }
+    }
     let profile = Profile {
-        suspensions: db::sanctions::suspensions_of(conn, holder_id)?,
-        sanctions: db::sanctions::of_holder(conn, holder_id, 50)?,
+        suspensions,
+        sanctions,
         notices: db::notifications::of_holder(conn, holder_id, 50)?,
         terms: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Terms)?,
         privacy: db::consents::latest(conn, holder_id, crate::domain::terms::Document::Privacy)?,
         disclosures: db::sanctions::disclosures_of(conn, holder_id)?,
-        // What changed; views and card reads are in the audit trail, not the timeline.
-        timeline: db::audit::changes_of(conn, "holder", holder_id, &["holder.viewed", "card.read"], 50)?,
+        // What changed; reads are in the audit trail, not the timeline.
+        timeline: db::audit::changes_of(conn, "holder", holder_id, crate::audit::catalogue::READS, 50)?,
         reports: db::lost_device::of_holder(conn, holder_id, 20)?,
         handbooks,
         holder,

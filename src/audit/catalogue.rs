@@ -59,6 +59,18 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("export.downloaded", "CSVの出力"),
 ];
 
+/// Actions that record a read, not a change: a holder's timeline leaves them out (an app that
+/// reads the card all day would otherwise push every change off it); the trail keeps them.
+pub const READS: &[&str] = &[
+    "holder.viewed",
+    "holder.searched",
+    "registration.viewed",
+    "image.viewed",
+    "card.read",
+    "card.face_read",
+    "myna.viewed",
+];
+
 /// The label of an action, or `None` for a code this version does not know.
 pub fn label(action: &str) -> Option<&'static str> {
     ACTIONS.iter().find(|(code, _)| *code == action).map(|(_, label)| *label)
@@ -72,6 +84,11 @@ pub fn known(action: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_are_listed_actions() {
+        assert!(READS.iter().all(|r| known(r)));
+    }
 
     #[test]
     fn codes_are_unique_and_labelled() {

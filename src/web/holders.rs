@@ -277,8 +277,7 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
                 state: s.state.label(),
                 requested: datetime_jst(from_db(s.requested_at)),
                 by: s.requested_by_name.clone().unwrap_or_else(|| "システム".into()),
-                // Review notes may quote what the handbook says: not for the support center.
-                note: if staff.role == Role::Support { "—".into() } else { s.note.clone() },
+                note: s.note.clone(),
                 without_notice: s.without_notice,
             })
             .collect(),

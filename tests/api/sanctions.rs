@@ -106,6 +106,15 @@ dual_test!(the_support_center_acts_only_through_reports_and_never_sees_numbers_o
     let holder = active_holder(&app, "MR-SANC0003").await;
     let mut sup = app.signed_in(Role::Supervisor).await;
     sanction(&mut sup, holder, "2(4)", "suspend", "調査中につき保留、手帳番号第1000001号の照合待ち").await;
+    sanction(&mut sup, holder, "3(1)(v)", "suspend", "返還の確認のため保留する").await;
+    sup.get(&format!("/holders/{holder}")).await;
+    let lifted = sup
+        .post(
+            &format!("/holders/{holder}/reinstate"),
+            &[("article", "3(1)(v)"), ("note", "手帳番号第1000001号の返還は誤りと確認")],
+        )
+        .await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{}", lifted.body);
     let mut support = app.signed_in(Role::Support).await;
     // No sanction or reinstatement from the profile: only through a report that identified
     // the caller.
@@ -117,7 +126,12 @@ dual_test!(the_support_center_acts_only_through_reports_and_never_sees_numbers_o
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let profile = support.get(&format!("/holders/{holder}")).await;
     assert!(!profile.body.contains("発行元・番号"), "no number column for the support center");
-    assert!(!profile.body.contains("第1000001号"), "review notes are not shown to the support center");
+    assert!(
+        !profile.body.contains("第1000001号"),
+        "sanction notes and lift reasons are not shown to the support center"
+    );
+    let own = sup.get(&format!("/holders/{holder}")).await;
+    assert!(own.body.contains("返還は誤りと確認"), "supervisors see the reason");
     assert!(!profile.body.contains("処分を記録する"), "no sanction form");
     assert_eq!(support.get("/sanctions").await.status, StatusCode::FORBIDDEN);
     // Found by ID or address, not by what the handbook says.
