@@ -2,9 +2,7 @@
 //! never in clear) and their profile (each view audited). What each role sees of a holder is
 //! decided here, in one place.
 
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::json;
-use sha2::Sha256;
 
 use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry};
@@ -20,16 +18,10 @@ use crate::error::Fault;
 pub const SEARCH_LIMIT: i64 = 50;
 
 /// The query's fingerprint for the audit trail: equal queries can be counted and matched by
-/// someone who holds the key, and the trail itself shows no name or number.
-pub fn query_fingerprint(key: &[u8], query: &str) -> String {
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(query.as_bytes());
-            hex::encode(mac.finalize().into_bytes())
-        }
-        // HMAC accepts keys of every length: this arm cannot be reached.
-        Err(_) => String::new(),
-    }
+/// someone who holds the audit key, and the trail itself shows no name or number. It uses the
+/// audit key (named by its id beside it), not a key kept for something else.
+pub fn query_fingerprint(keys: &crate::audit::AuditKeys, query: &str) -> String {
+    keys.seal(&[b"holder.search", query.as_bytes()])
 }
 
 fn search_kind(search: &Search) -> &'static str {
@@ -44,7 +36,7 @@ fn search_kind(search: &Search) -> &'static str {
 }
 
 /// Finds holders and records the search.
-pub fn search(conn: &mut DbConnection, query: &str, key: &[u8], acting: &Acting<'_>) -> Result<Vec<HolderHit>, Fault> {
+pub fn search(conn: &mut DbConnection, query: &str, acting: &Acting<'_>) -> Result<Vec<HolderHit>, Fault> {
     let search = match Search::classify(query) {
         // The support center finds a caller by what the caller gives: the public ID or the
         // address. A search by handbook number or name would tell who holds which handbook.
@@ -57,14 +49,19 @@ pub fn search(conn: &mut DbConnection, query: &str, key: &[u8], acting: &Acting<
     };
     let hits = db::holders::search(conn, &search, SEARCH_LIMIT)?;
     if search != Search::None {
-        let fingerprint = query_fingerprint(key, query.trim());
+        let fingerprint = query_fingerprint(acting.audit, query.trim());
         write_tx(conn, |c| {
             audit::append(
                 c,
                 acting.audit,
                 to_db(acting.now),
                 AuditEntry::new(Actor::Staff(acting.staff_id), "holder.searched", "holder", "-")
-                    .details(json!({"by": search_kind(&search), "query_hmac": fingerprint, "results": hits.len()}))
+                    .details(json!({
+                        "by": search_kind(&search),
+                        "query_hmac": fingerprint,
+                        "key_id": acting.audit.current_id(),
+                        "results": hits.len(),
+                    }))
                     .request_id(acting.request_id),
             )
         })?;
@@ -288,9 +285,10 @@ mod tests {
 
     #[test]
     fn fingerprints_are_keyed_and_stable() {
-        let a = query_fingerprint(b"key-one", "高橋");
-        assert_eq!(a, query_fingerprint(b"key-one", "高橋"));
-        assert_ne!(a, query_fingerprint(b"key-two", "高橋"), "another key, another fingerprint");
+        let keys = |b: u8| crate::audit::AuditKeys::new(&crate::secrets::Secret::new([b; 32]), &[]);
+        let a = query_fingerprint(&keys(1), "高橋");
+        assert_eq!(a, query_fingerprint(&keys(1), "高橋"));
+        assert_ne!(a, query_fingerprint(&keys(2), "高橋"), "another key, another fingerprint");
         assert!(!a.contains("高橋"));
         assert_eq!(a.len(), 64);
     }

@@ -48,9 +48,8 @@ pub async fn search(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner().q;
     let exact_id = matches!(Search::classify(&q), Search::PublicId(_));
-    let key = state.settings.session_key.expose().clone();
     let q2 = q.clone();
-    let hits = state.as_staff(&staff, move |conn, acting| Ok(holders::search(conn, &q2, &key, acting)?)).await?;
+    let hits = state.as_staff(&staff, move |conn, acting| Ok(holders::search(conn, &q2, acting)?)).await?;
     if exact_id && hits.len() == 1 {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/holders/{}", hits[0].id)))
