@@ -191,9 +191,12 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     let again = sup.post(&format!("/holders/{holder}/returned"), &[("handbook_id", &handbook.to_string())]).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert_eq!(app.audit_count("handbook.returned_reported"), 1, "the first report's time is kept");
-    // Another holder's handbook id is not this holder's to report.
-    let other = sup.post("/holders/999999/returned", &[("handbook_id", &handbook.to_string())]).await;
-    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    // A handbook reported on another holder's profile is not that holder's to report.
+    register(&app, "MR-RETURN02", "mental", vec![fixtures::jpeg(120, 80)]).await;
+    let other = app.holder("MR-RETURN02").unwrap().id;
+    let wrong = sup.post(&format!("/holders/{other}/returned"), &[("handbook_id", &handbook.to_string())]).await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert_eq!(sup.post("/holders/999999/returned", &[("handbook_id", &handbook.to_string())]).await.status, StatusCode::NOT_FOUND);
 
     let page = sup.get("/worklists").await;
     let rows = page.select_texts("section[aria-labelledby=returned-title] tbody tr");
