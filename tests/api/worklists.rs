@@ -196,7 +196,10 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     let other = app.holder("MR-RETURN02").unwrap().id;
     let wrong = sup.post(&format!("/holders/{other}/returned"), &[("handbook_id", &handbook.to_string())]).await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
-    assert_eq!(sup.post("/holders/999999/returned", &[("handbook_id", &handbook.to_string())]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        sup.post("/holders/999999/returned", &[("handbook_id", &handbook.to_string())]).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     let page = sup.get("/worklists").await;
     let rows = page.select_texts("section[aria-labelledby=returned-title] tbody tr");
