@@ -181,8 +181,10 @@ pub enum VerifyError {
 pub fn verify(conn: &mut DbConnection, keys: &AuditKeys, checkpoints: &Path) -> Result<VerifyReport, VerifyError> {
     const PAGE: i64 = 5_000;
     let db = |e: diesel::result::Error| VerifyError::Database(e.to_string());
-    let (head_seq, head_hash) = store::head(conn).map_err(db)?;
+    // Checkpoints first, then the head: a checkpoint written in between is of a head this read
+    // still covers, never one ahead of it (which would read as a truncation).
     let marks = checkpoint::read_all(checkpoints, keys).map_err(|b| VerifyError::BadCheckpoint { file: b.file })?;
+    let (head_seq, head_hash) = store::head(conn).map_err(db)?;
     if let Some(last) = marks.last().filter(|c| c.seq > head_seq) {
         return Err(VerifyError::BehindCheckpoint { head: head_seq, checkpoint: last.seq });
     }
