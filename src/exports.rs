@@ -286,8 +286,8 @@ fn decision_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Ro
                 r.id.to_string(),
                 jst(r.decided_at),
                 r.handbook_id.to_string(),
-                r.kind.label().to_owned(),
                 r.public_id,
+                r.kind.label().to_owned(),
                 r.decision.label().to_owned(),
                 defects.join(" / "),
                 name,
@@ -424,10 +424,31 @@ pub fn write(
     let range = (to_db(from), to_db(until));
     let mut hasher = Sha256::new();
     let mut summary = Summary { rows: 0, bytes: 0, sha256: String::new(), complete: true };
-    let mut send = |chunk: Vec<u8>, summary: &mut Summary| {
+    let streamed = stream(conn, kind, range, &mut summary, &mut |chunk: Vec<u8>| {
         hasher.update(&chunk);
-        summary.bytes += chunk.len() as u64;
         sink(chunk)
+    });
+    // Whatever went out is recorded, an export that failed half-way too (as incomplete).
+    if streamed.is_err() {
+        summary.complete = false;
+    }
+    summary.sha256 = hex::encode(hasher.finalize());
+    record(conn, kind, period, requester, &summary)?;
+    streamed.map(|()| summary)
+}
+
+/// Writes the CSV page by page into `send`, counting rows and bytes in `summary`; stops early
+/// (incomplete) when `send` says the receiver has gone.
+fn stream(
+    conn: &mut DbConnection,
+    kind: ExportKind,
+    range: Range,
+    summary: &mut Summary,
+    send: &mut dyn FnMut(Vec<u8>) -> bool,
+) -> Result<(), Fault> {
+    let mut deliver = |chunk: Vec<u8>, summary: &mut Summary| {
+        summary.bytes += chunk.len() as u64;
+        send(chunk)
     };
     let buffer = Buffer::default();
     buffer.0.borrow_mut().extend_from_slice(BOM);
@@ -435,18 +456,15 @@ pub fn write(
     let mut scratch = String::new();
     csv.write_record(kind.headers()).map_err(|_| Fault::Corrupt("export header"))?;
     let mut after = None;
-    'pages: loop {
+    loop {
         let (rows, last) = db::without_mmap(conn, |c| page(c, kind, range, after))?;
         let full = rows.len() as i64 == PAGE;
         for row in &rows {
             write_record(&mut csv, row, &mut scratch)?;
             summary.rows += 1;
-            if buffer.len() >= CHUNK {
-                let chunk = buffer.take();
-                if !send(chunk, &mut summary) {
-                    summary.complete = false;
-                    break 'pages;
-                }
+            if buffer.len() >= CHUNK && !deliver(buffer.take(), summary) {
+                summary.complete = false;
+                return Ok(());
             }
         }
         match (full, last) {
@@ -454,16 +472,12 @@ pub fn write(
             _ => break,
         }
     }
-    if summary.complete {
-        csv.flush().map_err(|_| Fault::Corrupt("export flush"))?;
-        let rest = buffer.take();
-        if !rest.is_empty() && !send(rest, &mut summary) {
-            summary.complete = false;
-        }
+    csv.flush().map_err(|_| Fault::Corrupt("export flush"))?;
+    let rest = buffer.take();
+    if !rest.is_empty() && !deliver(rest, summary) {
+        summary.complete = false;
     }
-    summary.sha256 = hex::encode(hasher.finalize());
-    record(conn, kind, period, requester, &summary)?;
-    Ok(summary)
+    Ok(())
 }
 
 fn record(
