@@ -37,6 +37,29 @@ pub enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// The Myna Portal simulator on its own: answers signed requests inside the municipal
+    /// server's hours and delivers signed callbacks to --callback (some late, some twice).
+    MynaSim {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: SocketAddr,
+        /// The console's callback URL, e.g. http://127.0.0.1:8080/api/v1/myna/callback
+        #[arg(long)]
+        callback: String,
+        /// How many demo holders the municipal dataset covers.
+        #[arg(long, default_value_t = DEMO_HOLDERS)]
+        holders: usize,
+        /// The day the demo was seeded (its dates are relative to it); default today.
+        #[arg(long)]
+        seeded_on: Option<String>,
+        /// Serve over mutual TLS: this certificate chain and key (PEM)...
+        #[arg(long, requires_all = ["tls_key", "client_ca"])]
+        tls_cert: Option<std::path::PathBuf>,
+        #[arg(long)]
+        tls_key: Option<std::path::PathBuf>,
+        /// ...accepting client certificates from this CA (PEM).
+        #[arg(long)]
+        client_ca: Option<std::path::PathBuf>,
+    },
     /// Purge the Myna Portal values whose consent has ended (the server also does it on a
     /// schedule).
     PurgeExpired,
@@ -140,6 +163,11 @@ fn pool() -> anyhow::Result<db::Pool> {
     Ok(pool)
 }
 
+/// The first of a comma-separated list of secrets: the one outgoing messages are signed with.
+fn first_secret(list: &str) -> String {
+    list.split(',').next().unwrap_or_default().trim().to_owned()
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let clock: SharedClock = Arc::new(SystemClock);
     match cli.command {
@@ -158,23 +186,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let pool = db::connect_server_pool(&settings.database_url, settings.db_pool_size)?;
             db::run_migrations(&mut *pool.get()?)?;
             let now = clock.now();
+            let holders = std::env::var("DEMO_HOLDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEMO_HOLDERS);
+            let fresh = crate::db::holders::count(&mut *pool.get()?)? == 0;
+            let seeded_on = crate::demo::seeded_on(&settings.data_dir, fresh, now)?;
+            // The Myna Portal simulator, in-process: its municipal data agrees with the demo's.
+            let sim_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+            let callback_host = if settings.bind.ip().is_unspecified() {
+                std::net::SocketAddr::from(([127, 0, 0, 1], settings.bind.port()))
+            } else {
+                settings.bind
+            };
+            let sim = crate::myna::sim::Simulator::new(
+                crate::myna::sim::dataset::Dataset::demo(holders, seeded_on),
+                clock.clone(),
+                format!("http://{callback_host}/api/v1/myna/callback"),
+                crate::secrets::Secret::new(first_secret(settings.myna_callback_secret.expose())),
+                crate::myna::sim::Behaviour::default(),
+            )?;
+            if settings.myna_portal.is_none() {
+                settings.myna_portal = Some(crate::myna::http::PortalConfig {
+                    url: format!("http://{}", sim_listener.local_addr()?),
+                    service_id: "handbook-admin-demo".into(),
+                    client_cert: None,
+                    client_key: None,
+                    ca: None,
+                });
+            }
             let demo_pool = pool.clone();
             let demo_password = password.clone();
+            let demo_sim = sim.clone();
             let store = ImageStore::from_settings(&settings);
             let keys = crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys);
-            let holders = std::env::var("DEMO_HOLDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEMO_HOLDERS);
             actix_web::web::block(move || -> anyhow::Result<()> {
                 let mut conn = demo_pool.get()?;
                 crate::demo::seed_staff(&mut conn, &keys, &demo_password, now)?;
-                if crate::db::holders::count(&mut conn)? == 0 {
+                if fresh {
                     println!("generating {holders} demo holders with handbook photos (first run only)…");
                     let created = crate::demo::holders::seed(&mut conn, &keys, &store, holders, now)?;
-                    let deliveries = crate::demo::myna::seed(&mut conn, &keys, now)?;
-                    println!("{created} demo holders ready ({deliveries} with Myna Portal data to check)");
+                    let (deliveries, requests) = crate::demo::myna::seed(&mut conn, &keys, &demo_sim, now)?;
+                    println!(
+                        "{created} demo holders ready ({deliveries} with Myna Portal data to check, {requests} Myna Portal requests)"
+                    );
                 }
                 Ok(())
             })
             .await??;
+            actix_web::rt::spawn(crate::myna::sim::serve(sim, sim_listener, None)?);
             let app = Application::build_with_pool(settings, clock, pool)?;
             print_demo_banner(app.port(), &password);
             app.run_until_stopped().await?;
@@ -232,6 +289,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let n = crate::myna::purge::expired(&mut *pool.get()?, &keys, Actor::Cli, clock.now())?;
             println!("purged the Myna Portal values of {n} ended consent(s)");
+        }
+        Command::MynaSim { bind, callback, holders, seeded_on, tls_cert, tls_key, client_ca } => {
+            let seeded_on = match seeded_on {
+                Some(day) => time::Date::parse(&day, &time::format_description::well_known::Iso8601::DATE)
+                    .map_err(|_| anyhow::anyhow!("--seeded-on must be YYYY-MM-DD"))?,
+                None => clock.now().date(),
+            };
+            let secret =
+                std::env::var("MYNA_CALLBACK_SECRET").unwrap_or_else(|_| crate::settings::DEMO_MYNA_SECRET.to_owned());
+            let sim = crate::myna::sim::Simulator::new(
+                crate::myna::sim::dataset::Dataset::demo(holders, seeded_on),
+                clock.clone(),
+                callback,
+                crate::secrets::Secret::new(first_secret(&secret)),
+                crate::myna::sim::Behaviour::default(),
+            )?;
+            let tls = match (tls_cert, tls_key, client_ca) {
+                (Some(cert), Some(key), Some(client_ca)) => Some(crate::myna::sim::Tls { cert, key, client_ca }),
+                _ => None,
+            };
+            let listener = std::net::TcpListener::bind(bind)?;
+            println!(
+                "Myna Portal simulator on {}://{} ({} holders)",
+                if tls.is_some() { "https" } else { "http" },
+                listener.local_addr()?,
+                sim.dataset().len()
+            );
+            crate::myna::sim::serve(sim, listener, tls.as_ref())?.await?;
         }
         Command::Migrate => {
             let url = database_url()?;

@@ -84,6 +84,8 @@ pub struct Profile {
     /// What happened to the holder's ID, newest first, from the audit trail.
     pub timeline: Vec<(crate::db::audit::AuditEventRow, Option<String>)>,
     pub reports: Vec<crate::db::lost_device::ReportRow>,
+    /// The newest Myna Portal requests made on the holder's consents.
+    pub myna_requests: Vec<crate::db::myna_requests::RequestRow>,
 }
 
 /// The profile of one holder, or `None` for an unknown id; the view is audited.
@@ -107,6 +109,7 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         }
     }
     let profile = Profile {
+        myna_requests: db::myna_requests::of_holder(conn, holder_id, 10)?,
         suspensions,
         sanctions,
         notices: db::notifications::of_holder(conn, holder_id, 50)?,

@@ -45,6 +45,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// How long background workers sleep when there is nothing to do.
     pub jobs_idle: std::time::Duration,
+    /// The Myna Portal's request endpoint; `None` leaves requests waiting (and says so).
+    pub myna_portal: Option<crate::myna::http::PortalConfig>,
 }
 
 /// How notices to holders leave the system.
@@ -196,6 +198,8 @@ impl Settings {
             }
         };
 
+        let myna_portal = portal_settings(mode, &get)?;
+
         Ok(Self {
             mode,
             database_url,
@@ -216,6 +220,7 @@ impl Settings {
             db_pool_size,
             mail,
             jobs_idle,
+            myna_portal,
         })
     }
 
@@ -253,6 +258,44 @@ pub fn audit_tools_from_env() -> Result<(crate::audit::AuditKeys, PathBuf), Sett
         .map(PathBuf::from)
         .unwrap_or_else(|| data_dir.join("audit-checkpoints"));
     Ok((crate::audit::AuditKeys::new(&current, &retired), dir))
+}
+
+/// Where the Myna Portal is (`MYNA_PORTAL_URL`) and our client certificate (`MYNA_CLIENT_CERT`,
+/// `MYNA_CLIENT_KEY`) and the portal's CA (`MYNA_PORTAL_CA`). `serve` talks to the portal only
+/// over mutual TLS (guideline ※7), so there the URL must be https and all three files given;
+/// the demo's in-process simulator is plain HTTP on loopback.
+fn portal_settings(
+    mode: Mode,
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<Option<crate::myna::http::PortalConfig>, SettingsError> {
+    let Some(url) = get("MYNA_PORTAL_URL") else { return Ok(None) };
+    let url = url.trim().to_owned();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(SettingsError::new("MYNA_PORTAL_URL", "must be an https:// URL"));
+    }
+    let file = |name: &'static str| get(name).map(PathBuf::from);
+    let config = crate::myna::http::PortalConfig {
+        service_id: get("MYNA_SERVICE_ID").unwrap_or_else(|| "handbook-admin".to_owned()),
+        client_cert: file("MYNA_CLIENT_CERT"),
+        client_key: file("MYNA_CLIENT_KEY"),
+        ca: file("MYNA_PORTAL_CA"),
+        url,
+    };
+    if config.client_cert.is_some() != config.client_key.is_some() {
+        return Err(SettingsError::new("MYNA_CLIENT_KEY", "MYNA_CLIENT_CERT and MYNA_CLIENT_KEY go together"));
+    }
+    if mode == Mode::Serve {
+        if !config.url.starts_with("https://") {
+            return Err(SettingsError::new("MYNA_PORTAL_URL", "must be https:// (mutual TLS) in serve"));
+        }
+        if config.client_cert.is_none() {
+            return Err(missing("MYNA_CLIENT_CERT", "the client certificate for mutual TLS (PEM)"));
+        }
+        if config.ca.is_none() {
+            return Err(missing("MYNA_PORTAL_CA", "the CA of the portal's server certificate (PEM)"));
+        }
+    }
+    Ok(Some(config))
 }
 
 /// A comma-separated list of retired 32-byte hex keys.

@@ -65,6 +65,20 @@ impl Application {
             state.audit.clone(),
             std::time::Duration::from_secs(600),
         ));
+        if let Some(config) = &settings.myna_portal {
+            // Requests are signed with the first callback secret: the one secret shared with the portal.
+            let secret = settings.myna_callback_secret.expose().split(',').next().unwrap_or_default().trim().to_owned();
+            let portal =
+                crate::myna::http::HttpPortal::new(config, crate::secrets::Secret::new(secret), state.clock.clone())
+                    .map_err(|e| anyhow::anyhow!("Myna Portal: {e}"))?;
+            actix_web::rt::spawn(crate::jobs::myna_requests(
+                state.pool.clone(),
+                state.clock.clone(),
+                state.audit.clone(),
+                Arc::new(portal),
+                settings.jobs_idle,
+            ));
+        }
         actix_web::rt::spawn(crate::jobs::audit_checkpoints(
             state.pool.clone(),
             state.clock.clone(),

@@ -55,6 +55,12 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("myna.viewed", "マイナポータルの情報を閲覧"),
     ("myna.verified", "マイナポータルと照合済み（連携済）"),
     ("myna.mismatch", "マイナポータルと不一致（未連携）"),
+    ("myna.requested", "マイナポータル照会の受付（利用者の同意）"),
+    ("myna.request_sent", "マイナポータルへ照会を送信"),
+    ("myna.request_waiting", "マイナポータル照会の待機"),
+    ("myna.request_ended", "マイナポータル照会の終了"),
+    ("myna.request_rescheduled", "マイナポータル照会の日時変更"),
+    ("myna.request_cancelled", "マイナポータル照会の取消し"),
     ("audit.verified", "監査ログの検証"),
     ("export.downloaded", "CSVの出力"),
 ];
@@ -122,6 +128,7 @@ mod tests {
             include_str!("../myna/receive.rs"),
             include_str!("../myna/purge.rs"),
             include_str!("../myna/check.rs"),
+            include_str!("../myna/requests.rs"),
         ];
         for source in sources {
             for part in source.split("AuditEntry::new(").skip(1) {

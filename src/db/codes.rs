@@ -13,6 +13,7 @@ use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 use crate::domain::holder::HolderStatus;
 use crate::domain::holder_state::WithdrawalReason;
 use crate::domain::lost_device::{Challenge, ReportChannel};
+use crate::domain::myna_request::{State as RequestState, Wait};
 use crate::domain::notice::Delivery;
 use crate::domain::review::Decision;
 use crate::domain::sanctions::{Action, Article, SanctionState};
@@ -58,6 +59,8 @@ text_code! {
     Action => Action::parse, "sanction action";
     SanctionState => SanctionState::parse, "sanction state";
     ReportChannel => ReportChannel::parse, "report channel";
+    RequestState => RequestState::parse, "Myna request state";
+    Wait => Wait::parse, "Myna request wait";
     Challenge => Challenge::parse, "identity challenge";
     WithdrawalReason => WithdrawalReason::parse, "withdrawal reason";
     Role => |code| Role::ALL.into_iter().find(|r| r.as_str() == code), "role";

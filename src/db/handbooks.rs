@@ -187,6 +187,14 @@ pub fn transcribed(
         .execute(conn)
 }
 
+/// A new version of a decided registration (its transcription corrected after the decision);
+/// the claim is not touched.
+pub fn bump_version(conn: &mut DbConnection, id: i64, version: i32, now: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(handbooks::table.find(id))
+        .set((handbooks::version.eq(version), handbooks::updated_at.eq(now)))
+        .execute(conn)
+}
+
 /// Records the decision on the registration: its new status, who decided and when, and the
 /// claim let go.
 pub fn decided(

@@ -32,6 +32,7 @@ pub mod handbooks;
 pub mod holders;
 pub mod lost_device;
 pub mod myna;
+pub mod myna_requests;
 pub mod notifications;
 pub mod photo_access;
 pub mod queue;

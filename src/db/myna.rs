@@ -127,6 +127,37 @@ pub fn set_link(
         .execute(conn)
 }
 
+/// A request opened on the holder's consent: their approved, unlinked handbooks of the kinds the
+/// portal provides show 申請中 while it runs (a 連携済 handbook keeps its verification until new
+/// data arrives). Returns the handbooks changed.
+pub fn mark_requested(conn: &mut DbConnection, holder_id: i64, kinds: &[HandbookKind]) -> QueryResult<Vec<i64>> {
+    let ids: Vec<i64> = handbooks::table
+        .filter(handbooks::holder_id.eq(holder_id))
+        .filter(handbooks::kind.eq_any(kinds.iter().map(|k| k.as_str())))
+        .filter(handbooks::status.eq_any(ReviewStatus::APPROVED.map(ReviewStatus::as_str)))
+        .filter(handbooks::myna_link.eq("unlinked"))
+        .select(handbooks::id)
+        .load(conn)?;
+    diesel::update(handbooks::table.filter(handbooks::id.eq_any(&ids)))
+        .set(handbooks::myna_link.eq("pending"))
+        .execute(conn)?;
+    Ok(ids)
+}
+
+/// The holder's last request ended without data: handbooks that were 申請中 only for it (no
+/// portal values waiting for a check) go back to 未連携.
+pub fn unmark_requested(conn: &mut DbConnection, holder_id: i64) -> QueryResult<usize> {
+    let with_values = myna_records::table.filter(myna_records::handbook_id.eq(handbooks::id.nullable()));
+    diesel::update(
+        handbooks::table
+            .filter(handbooks::holder_id.eq(holder_id))
+            .filter(handbooks::myna_link.eq("pending"))
+            .filter(diesel::dsl::not(diesel::dsl::exists(with_values))),
+    )
+    .set(handbooks::myna_link.eq("unlinked"))
+    .execute(conn)
+}
+
 /// Every registration of the holder back to 未連携 (the consent was withdrawn).
 pub fn unlink_all(conn: &mut DbConnection, holder_id: i64) -> QueryResult<usize> {
     diesel::update(handbooks::table.filter(handbooks::holder_id.eq(holder_id)))

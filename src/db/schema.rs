@@ -92,6 +92,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    myna_requests (id) {
+        id -> BigInt,
+        request_id -> Text,
+        holder_id -> BigInt,
+        mode -> Text,
+        from_on -> Date,
+        to_on -> Date,
+        purpose -> Text,
+        consent_granted_at -> Timestamp,
+        consent_valid_until -> Timestamp,
+        state -> Text,
+        run_at -> Nullable<Timestamp>,
+        wait_reason -> Nullable<Text>,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     myna_records (id) {
         id -> BigInt,
         consent_id -> BigInt,
@@ -357,6 +381,7 @@ diesel::joinable!(sanctions -> holders (holder_id));
 diesel::joinable!(holder_suspensions -> holders (holder_id));
 diesel::joinable!(lost_device_reports -> holders (holder_id));
 diesel::joinable!(myna_records -> myna_consents (consent_id));
+diesel::joinable!(myna_requests -> holders (holder_id));
 diesel::allow_tables_to_appear_in_same_query!(
     staff,
     holders,
@@ -380,4 +405,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     myna_deliveries,
     myna_consents,
     myna_records,
+    myna_requests,
 );

@@ -14,6 +14,23 @@ use crate::audit::Actor;
 use crate::db::{self, DbConnection};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
 
+/// The day the demo data was generated: its dates are relative to it, and the Myna Portal
+/// simulator regenerates the same holders from it. Kept in `<data dir>/demo-seeded-on`,
+/// written when `fresh` (the data is about to be generated); an older folder without the file
+/// reads as today.
+pub fn seeded_on(data_dir: &std::path::Path, fresh: bool, now: OffsetDateTime) -> anyhow::Result<time::Date> {
+    let path = data_dir.join("demo-seeded-on");
+    if fresh {
+        std::fs::create_dir_all(data_dir)?;
+        crate::atomic_file::write(&path, now.date().to_string().as_bytes(), false)?;
+        return Ok(now.date());
+    }
+    Ok(std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| time::Date::parse(text.trim(), &time::format_description::well_known::Iso8601::DATE).ok())
+        .unwrap_or(now.date()))
+}
+
 pub const DEFAULT_PASSWORD: &str = "demo-pass-2026";
 
 /// The demo accounts of CONTRACT.md, one or two per role.

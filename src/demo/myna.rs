@@ -1,7 +1,9 @@
-//! Myna Portal data for some demo holders, delivered through the real callback service, with
-//! the differences a reviewer should find planted: values written another way (full width,
-//! 第…号, era dates, the governor's title), a grade changed since registration, a handbook
-//! renewed with a new date, a number really different, and a handbook the portal does not know.
+//! Myna Portal data for the demo. Some approved handbooks get the simulator's data at once,
+//! delivered through the real callback service, one of each planted difference (values written
+//! another way, a grade changed since registration, a renewal, a plain number, another number,
+//! a returned handbook); a few holders consent through the real request path, which the
+//! in-process simulator answers when the municipal server is open (and otherwise the requests
+//! screen says when they will run).
 
 use time::{Duration, OffsetDateTime};
 
@@ -9,68 +11,77 @@ use crate::audit::AuditKeys;
 use crate::db::{self, DbConnection};
 use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::domain::holder::PublicId;
-use crate::domain::reconcile::{PortalRecord, Provided};
-use crate::domain::wareki;
-use crate::myna::delivery::{Consent, Delivery, Record, Status};
+use crate::domain::myna_request::Mode;
+use crate::domain::reconcile::Provided;
+use crate::myna::delivery::Delivery;
+use crate::myna::portal::PortalRequest;
+use crate::myna::requests::{self, ConsentGiven, PURPOSE};
+use crate::myna::sim::Simulator;
+use crate::myna::sim::dataset::Planted;
 
-/// How many approved handbooks get portal data.
+/// How many approved handbooks get data at once, and how many holders consent afterwards.
 const WITH_DATA: usize = 8;
+const CONSENTING: usize = 3;
 
-fn full_width(text: &str) -> String {
-    wareki::full_width_digits(text)
-}
-
-/// Delivers portal data for the first approved physical and mental handbooks; returns how
-/// many deliveries were made.
-pub fn seed(conn: &mut DbConnection, keys: &AuditKeys, now: OffsetDateTime) -> anyhow::Result<usize> {
-    let ids = db::handbooks::ids_with_status(conn, &ReviewStatus::APPROVED, (WITH_DATA * 3) as i64)?;
-    let mut made = 0;
+/// Delivers data for one approved handbook of each planted difference (then more, up to
+/// `WITH_DATA`) and opens requests for a few more holders; returns (deliveries, requests).
+pub fn seed(
+    conn: &mut DbConnection,
+    keys: &AuditKeys,
+    sim: &Simulator,
+    now: OffsetDateTime,
+) -> anyhow::Result<(usize, usize)> {
+    let ids = db::handbooks::ids_with_status(conn, &ReviewStatus::APPROVED, 200)?;
+    let mut wanted = vec![
+        Planted::None,
+        Planted::GradeChanged,
+        Planted::Renewed,
+        Planted::NumberPlain,
+        Planted::NumberDiffers,
+        Planted::Returned,
+    ];
+    let (mut delivered, mut requested) = (0, 0);
+    let mut later = Vec::new();
     for id in ids {
-        if made == WITH_DATA {
-            break;
-        }
         let Some(row) = db::handbooks::find(conn, id)? else { continue };
+        let Some(holder) = db::holders::find(conn, row.holder_id)? else { continue };
         if row.kind == HandbookKind::Intellectual {
             continue;
         }
-        let (Some(fields), Some(holder)) = (db::fields::find(conn, id)?, db::holders::find(conn, row.holder_id)?)
-        else {
-            continue;
-        };
-        let era = |d: time::Date| wareki::format(d);
-        let mut values = PortalRecord {
-            disability_category: fields.disability_category.clone(),
-            grade: Some(full_width(&fields.grade)),
-            // The portal names the municipality, where a handbook may name its governor or mayor.
-            municipality: (row.kind == HandbookKind::Physical)
-                .then(|| crate::domain::normalize::municipality_key(&fields.municipality)),
-            number: Some(format!("第{}号", full_width(&fields.number))),
-            issued_on: Some(era(fields.issued_on)),
-            renewed_on: fields.renewed_on.map(era),
-            expires_on: fields.expires_on.map(era),
-        };
-        let mut status = Status::Ok;
-        match made {
-            1 => values.grade = Some(if fields.grade.contains('1') { "2級".into() } else { "1級".into() }),
-            2 => values.renewed_on = Some(era(now.date() - Duration::days(40))),
-            4 => values.number = Some(format!("{}9", fields.number)),
-            5 => status = Status::NotFound,
-            _ => {}
-        }
-        let delivery = Delivery {
-            request_id: format!("demo-myna-{id}"),
-            holder: PublicId::parse(&holder.public_id).map_err(|e| anyhow::anyhow!("{e}"))?,
-            status,
-            consent: Some(Consent {
-                purpose: "handbook_verification".into(),
+        let planted = sim.dataset().planted(&holder.public_id).unwrap_or(Planted::NoRecord);
+        let first_of_its_kind = wanted.iter().position(|p| *p == planted);
+        if delivered < WITH_DATA && (first_of_its_kind.is_some() || wanted.is_empty()) {
+            if let Some(at) = first_of_its_kind {
+                wanted.remove(at);
+            }
+            let request = PortalRequest {
+                request_id: format!("demo-myna-{id}"),
+                holder_public_id: holder.public_id.clone(),
+                mode: Mode::Point(now.date()),
+                purpose: PURPOSE.into(),
                 granted_at: now - Duration::minutes(10),
                 valid_until: now + Duration::days(30),
-            }),
-            records: if status == Status::Ok { vec![Record { kind: row.kind, values }] } else { Vec::new() },
-        };
-        crate::myna::receive::receive(conn, keys, &Provided::default(), &delivery, now)
-            .map_err(|e| anyhow::anyhow!("demo Myna delivery: {e}"))?;
-        made += 1;
+            };
+            let body = serde_json::to_vec(&sim.delivery_body(&request))?;
+            let delivery = Delivery::parse(&body).map_err(|e| anyhow::anyhow!("demo Myna delivery: {e}"))?;
+            crate::myna::receive::receive(conn, keys, &Provided::default(), &delivery, now)
+                .map_err(|e| anyhow::anyhow!("demo Myna delivery: {e}"))?;
+            delivered += 1;
+        } else if planted == Planted::None && later.len() < CONSENTING {
+            later.push(holder.public_id);
+        }
     }
-    Ok(made)
+    for public_id in later {
+        let consent = ConsentGiven {
+            purpose: PURPOSE.into(),
+            granted_at: now,
+            valid_until: now + Duration::days(30),
+            mode: Mode::Point(crate::clock::today_jst(now)),
+        };
+        let public_id = PublicId::parse(&public_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+        requests::open(conn, keys, &Provided::default(), &public_id, &consent, now)
+            .map_err(|e| anyhow::anyhow!("demo Myna request: {e}"))?;
+        requested += 1;
+    }
+    Ok((delivered, requested))
 }

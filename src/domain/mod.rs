@@ -11,6 +11,7 @@ pub mod holder_state;
 pub mod holiday_table;
 pub mod hours;
 pub mod lost_device;
+pub mod myna_request;
 pub mod normalize;
 pub mod notice;
 pub mod period;

@@ -51,6 +51,19 @@ pub fn corrected(kind: HandbookKind, corrections: &[Correction], message: &str) 
     }
 }
 
+/// The registration was corrected to the government's data from Myna Portal (art. 2(2)–(3)).
+pub fn myna_corrected(kind: HandbookKind, corrections: &[Correction]) -> Notice {
+    let lines: Vec<String> = corrections.iter().map(|c| format!("・{}：{} → {}", c.field, c.before, c.after)).collect();
+    Notice {
+        subject: format!("【登録内容の補正】{}の登録内容を補正しました", kind.label()),
+        body: format!(
+            "ご同意いただいたマイナポータルの情報と照合したところ、登録内容に異なる点があったため、事務局で次のとおり補正しました（利用規約 第2条第2項・第3項）。\n\n{}\n\n内容に誤りがある場合は、アプリの「お問い合わせ」からご連絡ください。{}",
+            lines.join("\n"),
+            SIGNATURE
+        ),
+    }
+}
+
 pub fn returned(kind: HandbookKind, defects: &[Defect], message: &str) -> Notice {
     let lines: Vec<String> = defects.iter().map(|d| format!("・{}", d.holder_text())).collect();
     Notice {

@@ -46,6 +46,10 @@ impl Field {
         }
     }
 
+    pub fn parse(code: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.code() == code)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Field::DisabilityCategory => "障害の種別・区分",
@@ -179,6 +183,14 @@ pub struct Line {
     pub registered: String,
     pub portal: String,
     pub verdict: Verdict,
+}
+
+impl Line {
+    /// Staff may take the portal's value as a correction (art. 2(2)–(3)): the two differ and
+    /// the portal has a value to take.
+    pub fn correctable(&self) -> bool {
+        matches!(self.verdict, Verdict::Mismatch | Verdict::MissingRegistered) && !self.portal.trim().is_empty()
+    }
 }
 
 fn registered_text(r: &Registered, field: Field) -> Option<String> {

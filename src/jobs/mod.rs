@@ -71,3 +71,29 @@ pub async fn myna_purge(
         actix_web::rt::time::sleep(every).await;
     }
 }
+
+/// Sends the Myna Portal requests that are due, every `idle` (a request made while the
+/// municipal server is closed simply comes due at its next opening).
+pub async fn myna_requests(
+    pool: crate::db::Pool,
+    clock: crate::clock::SharedClock,
+    keys: std::sync::Arc<crate::audit::AuditKeys>,
+    portal: std::sync::Arc<dyn crate::myna::portal::MynaPortal>,
+    idle: std::time::Duration,
+) {
+    loop {
+        match crate::myna::requests::run_due(&pool, portal.as_ref(), &keys, clock.now()).await {
+            Ok(pass) if pass != crate::myna::requests::Pass::default() => {
+                tracing::info!(
+                    sent = pass.sent,
+                    waiting = pass.waiting,
+                    ended = pass.ended,
+                    "Myna Portal requests run"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "Myna Portal request run failed"),
+        }
+        actix_web::rt::time::sleep(idle).await;
+    }
+}

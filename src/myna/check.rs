@@ -9,10 +9,15 @@ use time::PrimitiveDateTime;
 use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
+use crate::clock::today_jst;
+use crate::db::decisions::NewNotification;
 use crate::db::fields::FieldsRow;
 use crate::db::{self, DbConnection, write_tx};
-use crate::domain::reconcile::{self, Line, Provided, Registered};
+use crate::domain::notice::{self, Correction};
+use crate::domain::reconcile::{self, Field, Line, Provided, Registered};
+use crate::domain::transcription::{Transcription, TranscriptionInput};
 use crate::error::Fault;
+use crate::review::transcribe::{fields_row, latest_input};
 
 /// What the review screen shows of the portal for one registration.
 pub struct Check {
@@ -70,6 +75,14 @@ pub enum CheckFailure {
     NoValues,
     #[error("一致しない項目があります。不一致として記録し、差し戻すか却下してください。")]
     Differences,
+    #[error("訂正する項目を選んでください。")]
+    NothingChosen,
+    #[error("{0}はマイナポータルの値で訂正できません（一致しているか、マイナポータルに値がありません）。")]
+    NotCorrectable(&'static str),
+    #[error("ほかの操作で登録内容が更新されました。最新の内容を確認してからやり直してください。")]
+    Stale,
+    #[error("マイナポータルの値では登録内容になりません: {0}")]
+    Invalid(String),
     #[error(transparent)]
     Fault(#[from] Fault),
 }
@@ -155,4 +168,113 @@ pub fn waiting(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Wa
             }
         })
         .collect())
+}
+
+/// What a correction changed.
+#[derive(Debug)]
+pub struct Corrected {
+    pub fields: Vec<Field>,
+    /// Every compared field now matches: the handbook is 連携済.
+    pub linked: bool,
+}
+
+/// Puts a portal value into the transcription form's field.
+fn set_input(input: &mut TranscriptionInput, field: Field, value: &str) {
+    let slot = match field {
+        Field::DisabilityCategory => &mut input.disability_category,
+        Field::Grade => &mut input.grade,
+        Field::Municipality => &mut input.municipality,
+        Field::Number => &mut input.number,
+        Field::IssuedOn => &mut input.issued_on,
+        Field::RenewedOn => &mut input.renewed_on,
+        Field::ExpiresOn => &mut input.expires_on,
+    };
+    *slot = value.trim().to_owned();
+}
+
+/// Staff take the portal's values for `chosen` fields as a correction of the registration
+/// (art. 2(2)–(3)): a new transcription revision, the holder notified of each change, the
+/// handbook 連携済 if every field now matches. `version` is the registration's as the reviewer
+/// saw it: a correction over someone else's newer save is refused.
+pub fn correct(
+    conn: &mut DbConnection,
+    handbook_id: i64,
+    version: i32,
+    chosen: &[Field],
+    acting: &Acting<'_>,
+) -> Result<Corrected, CheckFailure> {
+    if chosen.is_empty() {
+        return Err(CheckFailure::NothingChosen);
+    }
+    let at = to_db(acting.now);
+    let row = db::handbooks::find(conn, handbook_id)?.ok_or(CheckFailure::NoValues)?;
+    write_tx(conn, |c| {
+        let holder = db::holders::lock(c, row.holder_id)?.ok_or(CheckFailure::NoValues)?;
+        let row = db::handbooks::lock(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
+        if row.version != version {
+            return Err(CheckFailure::Stale);
+        }
+        let (portal, _, _) = db::myna::latest_for_handbook(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
+        let fields = db::fields::find(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
+        let lines = reconcile::reconcile(row.kind, &Provided::default(), &registered(&fields), &portal);
+        let (mut input, _) = latest_input(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
+        let mut corrections = Vec::new();
+        for field in chosen {
+            let line = lines.iter().find(|l| l.field == *field).filter(|l| l.correctable());
+            let line = line.ok_or(CheckFailure::NotCorrectable(field.label()))?;
+            set_input(&mut input, *field, &line.portal);
+            corrections.push(Correction {
+                field: field.label().to_owned(),
+                before: if line.registered.is_empty() { "（なし）".into() } else { line.registered.clone() },
+                after: line.portal.clone(),
+            });
+        }
+        let parsed = Transcription::parse(&input, today_jst(acting.now));
+        let Some(transcription) = parsed.transcription else {
+            let first = parsed.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+            return Err(CheckFailure::Invalid(first));
+        };
+        let new_version = row.version + 1;
+        db::fields::save(c, &fields_row(handbook_id, &transcription, acting.staff_id, at))?;
+        db::fields::add_revision(
+            c,
+            handbook_id,
+            new_version,
+            &Fault::to_json("transcription form", &input)?,
+            acting.staff_id,
+            at,
+        )?;
+        db::handbooks::bump_version(c, handbook_id, new_version, at)?;
+        let now_fields = db::fields::find(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
+        let after = reconcile::reconcile(row.kind, &Provided::default(), &registered(&now_fields), &portal);
+        let linked = !after.iter().any(|l| l.verdict.needs_attention());
+        if linked {
+            db::myna::set_link(c, handbook_id, "linked", Some(at))?;
+        }
+        let notice = notice::myna_corrected(row.kind, &corrections);
+        db::decisions::enqueue(
+            c,
+            &NewNotification {
+                holder_id: holder.id,
+                handbook_id: Some(handbook_id),
+                kind: "myna_corrected",
+                recipient: holder.email.as_deref(),
+                subject: &notice.subject,
+                body: &notice.body,
+                next_attempt_at: at,
+                created_at: at,
+            },
+        )?;
+        // The fields that changed and the outcome; the values stay in the revision history.
+        let codes: Vec<&str> = chosen.iter().map(|f| f.code()).collect();
+        audit::append(
+            c,
+            acting.audit,
+            at,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "myna.corrected", "handbook", handbook_id)
+                .details(json!({"fields": codes, "version": new_version, "linked": linked}))
+                .request_id(acting.request_id),
+        )?;
+        Ok(Corrected { fields: chosen.to_vec(), linked })
+    })
 }

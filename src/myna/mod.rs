@@ -3,6 +3,10 @@
 
 pub mod check;
 pub mod delivery;
+pub mod http;
+pub mod portal;
 pub mod purge;
 pub mod receive;
+pub mod requests;
 pub mod signature;
+pub mod sim;

@@ -75,13 +75,16 @@ pub fn purge_holder(
     at: time::PrimitiveDateTime,
 ) -> Result<usize, Fault> {
     let rows = db::myna::purge_holder(c, holder_id, at, false)?;
-    if rows > 0 {
+    // Requests still waiting on the holder's consent end with the ID: nothing may be fetched
+    // for an ID that no longer exists.
+    let cancelled = db::myna_requests::cancel_open_of_holder(c, holder_id, at)?;
+    if rows > 0 || !cancelled.is_empty() {
         audit::append(
             c,
             keys,
             at,
             AuditEntry::new(actor.clone(), "myna.purged", "holder", holder_id)
-                .details(json!({"records": rows, "reason": reason.code()})),
+                .details(json!({"records": rows, "reason": reason.code(), "requests_cancelled": cancelled.len()})),
         )?;
     }
     Ok(rows)

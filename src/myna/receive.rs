@@ -61,6 +61,9 @@ pub fn receive(
         let stored = if delivery.status == Status::Ok { delivery.records.len() as i32 } else { 0 };
         let delivery_id =
             db::myna::insert_delivery(c, &delivery.request_id, holder.id, delivery.status.code(), stored, at)?;
+        // The request this answers, if we sent one (the holder may also consent from the app,
+        // and the portal then delivers on its own).
+        let request = super::requests::delivered(c, &delivery.request_id, delivery.status == Status::Unavailable, now)?;
         let mut touched = Vec::new();
         match (delivery.status, &delivery.consent) {
             (Status::Ok, Some(consent)) => {
@@ -95,6 +98,7 @@ pub fn receive(
             (Status::ConsentWithdrawn, _) => {
                 db::myna::purge_holder(c, holder.id, at, true)?;
                 db::myna::unlink_all(c, holder.id)?;
+                db::myna_requests::cancel_open_of_holder(c, holder.id, at)?;
             }
             // Unavailable: the request waits for the next opening (nothing to store), and an
             // `ok` without a consent never gets past parsing.
@@ -109,6 +113,7 @@ pub fn receive(
                 "status": delivery.status.code(),
                 "records": stored,
                 "handbooks": touched,
+                "request": request,
             })),
         )?;
         Ok(Receipt {

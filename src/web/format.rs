@@ -1,12 +1,27 @@
 //! How times and dates read on screen: Japan Standard Time, Japanese order.
 
-use time::OffsetDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
 pub use crate::clock::JST;
+use crate::clock::to_db;
+use crate::domain::normalize::ascii_digits;
 
 pub fn datetime_jst(at: OffsetDateTime) -> String {
     let t = at.to_offset(JST);
     format!("{}年{}月{}日 {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
+/// 「2026-11-25 18:30」 in Japan, as a datetime-local field shows it.
+pub fn local_input(at: OffsetDateTime) -> String {
+    let t = at.to_offset(JST);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
+pub fn parse_local(raw: &str) -> Option<PrimitiveDateTime> {
+    let raw = ascii_digits(raw.trim()).replace(' ', "T");
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    let local = PrimitiveDateTime::parse(&raw, &format).ok()?;
+    Some(to_db(local.assume_offset(JST)))
 }
 
 /// 「3日4時間」「45分」: how long someone has waited.

@@ -111,6 +111,8 @@ pub struct NoticeView {
 #[template(path = "holders/profile.html")]
 struct ProfilePage {
     layout: Layout,
+    /// The holder's Myna Portal requests: state, mode, when it runs and why.
+    myna_requests: Vec<(i64, &'static str, String, String)>,
     id: i64,
     public_id: String,
     status: &'static str,
@@ -223,6 +225,16 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
         .map(|a| a.allows().iter().copied().filter(|x| sanctions::role_may_request(staff.role, a, *x)).collect())
         .unwrap_or_default();
     ProfilePage {
+        myna_requests: p
+            .myna_requests
+            .iter()
+            .map(|r| {
+                let when = super::myna_requests::when_label(r).unwrap_or_else(|| {
+                    r.finished_at.map(|t| format!("{} に終了", datetime_jst(from_db(t)))).unwrap_or_default()
+                });
+                (r.id, r.state.label(), super::myna_requests::mode_label(r), when)
+            })
+            .collect(),
         layout: Layout::for_staff(staff, format!("利用者 {}", h.public_id), "/holders"),
         id: h.id,
         public_id: h.public_id.clone(),

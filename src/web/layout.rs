@@ -16,6 +16,7 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("ダッシュボード", "/", &Role::ALL),
     ("審査キュー", "/queue", &Role::REVIEWERS),
     ("代理登録・郵送受付", "/registrations/new", &Role::REVIEWERS),
+    ("マイナポータル照会", "/myna/requests", &Role::REVIEWERS),
     ("利用者検索", "/holders", &Role::HOLDER_VIEWERS),
     ("端末紛失の受付", "/support/lost-device", &[Role::Support, Role::Supervisor]),
     ("処分の承認", "/sanctions", &[Role::Supervisor]),

@@ -27,6 +27,8 @@ mod intake_api;
 mod login;
 mod multipart;
 mod myna_api;
+mod myna_consent_api;
+mod myna_requests;
 pub(crate) mod photos;
 mod proxy_upload;
 mod queue;
@@ -109,6 +111,9 @@ route_table! {
     post "/holders/{id}/disclosures" => holders::disclose, Supervisors;
     post "/holders/{id}/returned" => holders::report_returned, Supervisors;
     get  "/worklists" => worklists::show, Supervisors;
+    get  "/myna/requests" => myna_requests::list, Reviewers;
+    post "/myna/requests/{id}/reschedule" => myna_requests::reschedule, Reviewers;
+    post "/myna/requests/{id}/cancel" => myna_requests::cancel, Reviewers;
     get  "/audit" => audit::browse, Auditors;
     post "/audit/verify" => audit::verify, Auditors;
     get  "/exports/{name}" => exports::export, Auditors;
@@ -125,6 +130,7 @@ route_table! {
     get  "/api/v1/holders/{public_id}/handbooks/{kind}/face" => card_api::face, Machine;
     post "/api/v1/holders/{public_id}/withdrawal" => withdrawal_api::withdraw, Machine;
     post "/api/v1/myna/callback" => myna_api::callback, Machine;
+    post "/api/v1/holders/{public_id}/myna/consents" => myna_consent_api::consent, Machine;
 }
 
 /// Unknown paths get the same 404 page as a missing record.

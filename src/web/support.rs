@@ -6,25 +6,24 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::PrimitiveDateTime;
 
 use super::access::SupportDesk;
 use super::auth::{CurrentStaff, RequireRole};
 use super::error::{AppError, AppResult, support_refusal};
-use super::format::datetime_jst;
+use super::format::{datetime_jst, local_input, parse_local};
 use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
 use super::render;
 use super::session;
 use super::state::AppState;
-use crate::clock::{JST, from_db, to_db};
+use crate::clock::from_db;
 use crate::db;
 use crate::db::lost_device::ReportRow;
 use crate::domain::email::EmailAddress;
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::PublicId;
 use crate::domain::lost_device::{Challenge, ReportChannel};
-use crate::domain::normalize::ascii_digits;
 use crate::domain::wareki::{self, Accept};
 use crate::support::{self, Answers, Caller, SupportFailure, Verified};
 
@@ -54,19 +53,6 @@ pub(super) fn state_of(r: &ReportRow) -> &'static str {
         (None, None) if r.failed_attempts > 0 => "本人確認できず",
         (None, None) => "本人確認待ち",
     }
-}
-
-/// 「2026-11-25 18:30」 in Japan, as a datetime-local field shows it.
-fn local_input(at: OffsetDateTime) -> String {
-    let t = at.to_offset(JST);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
-}
-
-fn parse_local(raw: &str) -> Option<PrimitiveDateTime> {
-    let raw = ascii_digits(raw.trim()).replace(' ', "T");
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let local = PrimitiveDateTime::parse(&raw, &format).ok()?;
-    Some(to_db(local.assume_offset(JST)))
 }
 
 async fn start_page(

@@ -38,14 +38,23 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     .expect("the second seed ran to the end");
     assert_eq!(again, 0);
     // Portal data for the approved ones, through the real callback service.
+    // The simulator regenerates the same four holders from the day they were seeded.
+    let sim = handbook_admin::myna::sim::Simulator::new(
+        handbook_admin::myna::sim::dataset::Dataset::demo(4, now.date()),
+        app.clock.clone(),
+        format!("{}/api/v1/myna/callback", app.address),
+        handbook_admin::secrets::Secret::new("test-myna-secret".to_owned()),
+        handbook_admin::myna::sim::Behaviour::prompt(),
+    )
+    .unwrap();
     let pool = app.pool.clone();
     let delivered = actix_web::web::block(move || {
         let mut conn = pool.get().unwrap();
-        handbook_admin::demo::myna::seed(&mut conn, &crate::helpers::test_audit_keys(), now).unwrap()
+        handbook_admin::demo::myna::seed(&mut conn, &crate::helpers::test_audit_keys(), &sim, now).unwrap()
     })
     .await
     .unwrap();
-    assert_eq!(delivered, 2, "both approved handbooks");
+    assert_eq!(delivered, (2, 0), "both approved handbooks, each a planted difference; none left to consent");
     assert_eq!(app.audit_count("myna.delivered"), 2);
     // The photos decrypt and decode (seen by a reviewer who takes a waiting registration).
     let id = app.handbook_ids_with_status(ReviewStatus::Submitted)[0];

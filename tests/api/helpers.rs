@@ -120,6 +120,7 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         db_pool_size: 8,
         mail: handbook_admin::settings::MailSettings::File,
         jobs_idle: std::time::Duration::from_millis(50),
+        myna_portal: None,
     }
 }
 

@@ -451,6 +451,17 @@ impl TestApp {
         self.tamper_sql(&format!("UPDATE audit_head SET last_hash = '{prev}'"));
     }
 
+    /// The holder's Myna Portal requests, newest first.
+    pub fn myna_requests_of(&self, public_id: &str) -> Vec<db::myna_requests::RequestRow> {
+        let holder = self.holder(public_id).expect("holder").id;
+        read(self, "myna requests", |c| db::myna_requests::of_holder(c, holder, 50))
+    }
+
+    /// How many Myna Portal deliveries were stored.
+    pub fn myna_delivery_count(&self) -> i64 {
+        read(self, "myna deliveries", |c| handbook_admin::db::schema::myna_deliveries::table.count().get_result(c))
+    }
+
     /// How many Myna Portal value rows the holder has.
     pub fn myna_records_of(&self, holder_id: i64) -> i64 {
         read(self, "myna records", |c| db::myna::records_of(c, holder_id))

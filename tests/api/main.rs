@@ -20,6 +20,7 @@ mod cli;
 mod demo_data;
 mod intake;
 mod myna;
+mod myna_requests;
 mod notices;
 mod review;
 mod routes;

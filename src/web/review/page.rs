@@ -51,6 +51,8 @@ pub struct DecisionLine {
 /// The Myna Portal comparison as the screen shows it.
 pub struct MynaView {
     pub lines: Vec<(&'static str, String, String, String, bool)>,
+    /// Fields whose portal value may be taken as a correction: (code, label, portal value).
+    pub correctable: Vec<(&'static str, &'static str, String)>,
     pub received: String,
     pub valid_until: String,
     pub link: &'static str,
@@ -61,6 +63,12 @@ pub struct MynaView {
 fn myna_view(check: crate::myna::check::Check) -> MynaView {
     MynaView {
         all_match: !check.needs_attention(),
+        correctable: check
+            .lines
+            .iter()
+            .filter(|l| l.correctable())
+            .map(|l| (l.field.code(), l.field.label(), l.portal.clone()))
+            .collect(),
         lines: check
             .lines
             .iter()

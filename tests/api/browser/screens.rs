@@ -84,6 +84,14 @@ pub const SCREENS: &[Screen] = &[
     after("proxy upload with errors", REVIEWER, "/registrations/new", submit!("/registrations"), "代理登録"),
     screen("password change", REVIEWER, "/account/password", "パスワード変更"),
     after("password change with errors", REVIEWER, "/account/password", submit!("/account/password"), "パスワード変更"),
+    screen("Myna Portal requests", REVIEWER, "/myna/requests", "マイナポータル照会"),
+    after(
+        "Myna Portal requests, cancel refused",
+        REVIEWER,
+        "/myna/requests",
+        "document.querySelector('form[action$=\"/cancel\"]').submit();",
+        "マイナポータル照会",
+    ),
     screen("forbidden", REVIEWER, "/staff", "権限がありません"),
     screen("not found", REVIEWER, "/registrations/999999", "ページが見つかりません"),
     screen("review, supervisor", SUPERVISOR, "/registrations/{mine}", "審査"),
@@ -173,6 +181,19 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     portal_values_for(app, holder, mine);
     let page = reviewer.get(&format!("/registrations/{mine}")).await;
     assert!(page.body.contains("マイナポータルとの照合"), "the review screen shows the comparison to axe");
+    // A request waiting on the holder's fresh consent, with its forms.
+    let now = handbook_admin::clock::Clock::now(&*app.clock);
+    let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let consented = reqwest::Client::new()
+        .post(format!("{}/api/v1/holders/MR-AXE0001/myna/consents", app.address))
+        .bearer_auth(crate::intake::TOKEN)
+        .json(&serde_json::json!({
+            "purpose": "handbook_verification", "granted_at": rfc(now), "valid_until": rfc(now + time::Duration::days(30))
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consented.status(), reqwest::StatusCode::ACCEPTED);
     // A proposal waiting for a second supervisor (the list would be empty otherwise).
     let mut sup = app.signed_in(Role::Supervisor).await;
     sup.get(&format!("/holders/{holder}")).await;

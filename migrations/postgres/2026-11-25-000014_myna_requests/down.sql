@@ -1,0 +1,1 @@
+DROP TABLE myna_requests;
