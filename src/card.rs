@@ -54,6 +54,7 @@ pub fn card(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
     public_id: &PublicId,
+    provided: &Provided,
     now: OffsetDateTime,
 ) -> Result<Option<Card>, Fault> {
     let today = today_jst(now);
@@ -65,7 +66,7 @@ pub fn card(
     } else {
         Vec::new()
     };
-    let handbooks = shown_at_counter(holder.status, approved, today)?;
+    let handbooks = shown_at_counter(holder.status, approved, provided, today)?;
     // Every read discloses special-care data: it leaves a countable trace. A read refused
     // after a lost-phone suspension is noted on the report the first time only: the guarded
     // update decides which read that is, so two at once cannot both claim it.
@@ -133,6 +134,7 @@ pub fn face(
 fn shown_at_counter(
     status: HolderStatus,
     approved: Vec<ApprovedHandbook>,
+    provided: &Provided,
     today: Date,
 ) -> Result<Vec<CardHandbook>, Fault> {
     if status != HolderStatus::Active {
@@ -149,7 +151,7 @@ fn shown_at_counter(
             Ok(CardHandbook {
                 has_face: h.face_key.is_some(),
                 kind: h.kind,
-                myna_link: LinkStatus::of(h.kind, &h.myna_link, &Provided::default()),
+                myna_link: LinkStatus::of(h.kind, &h.myna_link, provided),
                 myna_verified_at: h
                     .myna_verified_at
                     .filter(|_| h.myna_link == LinkStatus::Linked.code())
@@ -208,20 +210,22 @@ mod tests {
     fn only_an_active_id_shows_its_unexpired_handbooks() {
         let today = date!(2026 - 11 - 25);
         let list = || vec![handbook(Some(today)), handbook(Some(date!(2026 - 11 - 24))), handbook(None)];
-        let shown = shown_at_counter(HolderStatus::Active, list(), today).unwrap();
+        let shown = shown_at_counter(HolderStatus::Active, list(), &Provided::default(), today).unwrap();
         assert_eq!(shown.len(), 2, "the handbook that expired yesterday is not shown; today's still is");
         assert_eq!(shown[0].recertification.as_deref(), Some("2027-03"));
         assert_eq!(shown[0].fare_class, Some(FareClass::Second));
         assert_eq!(shown[0].myna_link, LinkStatus::Linked);
         for status in [HolderStatus::Suspended, HolderStatus::Revoked, HolderStatus::Pending] {
-            assert!(shown_at_counter(status, list(), today).unwrap().is_empty(), "{status:?}");
+            assert!(shown_at_counter(status, list(), &Provided::default(), today).unwrap().is_empty(), "{status:?}");
         }
     }
 
     #[test]
     fn an_unknown_fare_class_code_is_a_fault() {
         let bad = ApprovedHandbook { fare_class: Some("9".into()), ..handbook(None) };
-        assert!(shown_at_counter(HolderStatus::Active, vec![bad], date!(2026 - 11 - 25)).is_err());
+        assert!(
+            shown_at_counter(HolderStatus::Active, vec![bad], &Provided::default(), date!(2026 - 11 - 25)).is_err()
+        );
     }
 }
 

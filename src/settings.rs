@@ -47,6 +47,9 @@ pub struct Settings {
     pub jobs_idle: std::time::Duration,
     /// The Myna Portal's request endpoint; `None` leaves requests waiting (and says so).
     pub myna_portal: Option<crate::myna::http::PortalConfig>,
+    /// Which fields the portal provides for each kind (the intellectual handbook: none today,
+    /// `HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS` once it does).
+    pub myna_provided: crate::domain::reconcile::Provided,
 }
 
 /// How notices to holders leave the system.
@@ -199,6 +202,22 @@ impl Settings {
         };
 
         let myna_portal = portal_settings(mode, &get)?;
+        let mut myna_provided = crate::domain::reconcile::Provided::default();
+        if let Some(raw) = get("HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS") {
+            myna_provided.intellectual = raw
+                .split(',')
+                .map(str::trim)
+                .filter(|code| !code.is_empty())
+                .map(|code| {
+                    crate::domain::reconcile::Field::parse(code).ok_or_else(|| {
+                        SettingsError::new(
+                            "HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS",
+                            "field codes: disability_category, grade, municipality, number, issued_on, renewed_on, expires_on",
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
 
         Ok(Self {
             mode,
@@ -221,6 +240,7 @@ impl Settings {
             mail,
             jobs_idle,
             myna_portal,
+            myna_provided,
         })
     }
 
@@ -408,11 +428,40 @@ mod tests {
             ("HANDBOOK_ADMIN_SECURE_COOKIES", "maybe".to_owned()),
             ("HANDBOOK_ADMIN_QUEUE_SLA_HOURS", "0".to_owned()),
             ("HANDBOOK_ADMIN_INTAKE_TOKEN", "short".to_owned()),
+            ("HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS", "grade,name".to_owned()),
+            ("MYNA_PORTAL_URL", "ftp://portal".to_owned()),
         ] {
             let mut env = serve_env();
             env.insert(key, value);
             assert_eq!(load(&env).err().map(|e| e.variable), Some(key));
         }
+    }
+
+    #[test]
+    fn the_portal_is_reached_only_over_mutual_tls_in_serve() {
+        let mut env = serve_env();
+        env.insert("MYNA_PORTAL_URL", "http://portal.example".to_owned());
+        assert_eq!(load(&env).err().map(|e| e.variable), Some("MYNA_PORTAL_URL"));
+        env.insert("MYNA_PORTAL_URL", "https://portal.example".to_owned());
+        assert_eq!(load(&env).err().map(|e| e.variable), Some("MYNA_CLIENT_CERT"));
+        env.insert("MYNA_CLIENT_CERT", "/etc/hb/client.pem".to_owned());
+        assert_eq!(load(&env).err().map(|e| e.variable), Some("MYNA_CLIENT_KEY"));
+        env.insert("MYNA_CLIENT_KEY", "/etc/hb/client-key.pem".to_owned());
+        assert_eq!(load(&env).err().map(|e| e.variable), Some("MYNA_PORTAL_CA"));
+        env.insert("MYNA_PORTAL_CA", "/etc/hb/portal-ca.pem".to_owned());
+        let portal = load(&env).ok().and_then(|s| s.myna_portal);
+        assert_eq!(portal.map(|p| p.url), Some("https://portal.example".to_owned()));
+    }
+
+    #[test]
+    fn the_intellectual_handbook_provides_what_the_setting_says() {
+        let none = load(&serve_env()).ok().map(|s| s.myna_provided.intellectual);
+        assert_eq!(none, Some(Vec::new()), "nothing today");
+        let mut env = serve_env();
+        env.insert("HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS", "grade, number".to_owned());
+        let some = load(&env).ok().map(|s| s.myna_provided.intellectual);
+        use crate::domain::reconcile::Field;
+        assert_eq!(some, Some(vec![Field::Grade, Field::Number]));
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("myna.viewed", "マイナポータルの情報を閲覧"),
     ("myna.verified", "マイナポータルと照合済み（連携済）"),
     ("myna.mismatch", "マイナポータルと不一致（未連携）"),
+    ("myna.corrected", "マイナポータルの値で登録内容を補正"),
     ("myna.requested", "マイナポータル照会の受付（利用者の同意）"),
     ("myna.request_sent", "マイナポータルへ照会を送信"),
     ("myna.request_waiting", "マイナポータル照会の待機"),

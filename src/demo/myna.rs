@@ -67,7 +67,7 @@ pub fn seed(
             crate::myna::receive::receive(conn, keys, &Provided::default(), &delivery, now)
                 .map_err(|e| anyhow::anyhow!("demo Myna delivery: {e}"))?;
             delivered += 1;
-        } else if planted == Planted::None && later.len() < CONSENTING {
+        } else if !matches!(planted, Planted::Returned | Planted::NoRecord) && later.len() < CONSENTING {
             later.push(holder.public_id);
         }
     }

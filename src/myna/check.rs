@@ -48,14 +48,19 @@ fn registered(fields: &FieldsRow) -> Registered {
 }
 
 /// The comparison for a registration, if the portal sent values for it; the view is audited.
-pub fn view(conn: &mut DbConnection, handbook_id: i64, acting: &Acting<'_>) -> Result<Option<Check>, Fault> {
+pub fn view(
+    conn: &mut DbConnection,
+    handbook_id: i64,
+    provided: &Provided,
+    acting: &Acting<'_>,
+) -> Result<Option<Check>, Fault> {
     let Some((portal, received_at, valid_until)) = db::myna::latest_for_handbook(conn, handbook_id)? else {
         return Ok(None);
     };
     let Some(row) = db::handbooks::find(conn, handbook_id)? else { return Ok(None) };
     let Some(fields) = db::fields::find(conn, handbook_id)? else { return Ok(None) };
     let (link, verified_at) = db::myna::link_of(conn, handbook_id)?.unwrap_or(("unlinked".into(), None));
-    let lines = reconcile::reconcile(row.kind, &Provided::default(), &registered(&fields), &portal);
+    let lines = reconcile::reconcile(row.kind, provided, &registered(&fields), &portal);
     write_tx(conn, |c| {
         audit::append(
             c,
@@ -99,13 +104,14 @@ pub fn decide(
     conn: &mut DbConnection,
     handbook_id: i64,
     verified: bool,
+    provided: &Provided,
     acting: &Acting<'_>,
 ) -> Result<(), CheckFailure> {
     let at = to_db(acting.now);
     let (portal, _, _) = db::myna::latest_for_handbook(conn, handbook_id)?.ok_or(CheckFailure::NoValues)?;
     let row = db::handbooks::find(conn, handbook_id)?.ok_or(CheckFailure::NoValues)?;
     let fields = db::fields::find(conn, handbook_id)?.ok_or(CheckFailure::NoValues)?;
-    let lines = reconcile::reconcile(row.kind, &Provided::default(), &registered(&fields), &portal);
+    let lines = reconcile::reconcile(row.kind, provided, &registered(&fields), &portal);
     if verified && lines.iter().any(|l| l.verdict.needs_attention()) {
         return Err(CheckFailure::Differences);
     }
@@ -150,12 +156,12 @@ pub struct Waiting {
 
 /// Handbooks waiting for their check (申請中) after `after`, by id, compared in memory: the
 /// page costs three queries whatever its size.
-pub fn waiting(conn: &mut DbConnection, after: i64, limit: i64) -> Result<Vec<Waiting>, Fault> {
+pub fn waiting(conn: &mut DbConnection, provided: &Provided, after: i64, limit: i64) -> Result<Vec<Waiting>, Fault> {
     Ok(db::myna::pending_checks(conn, after, limit)?
         .into_iter()
         .map(|p| {
             let lines = match &p.fields {
-                Some(fields) => reconcile::reconcile(p.kind, &Provided::default(), &registered(fields), &p.portal),
+                Some(fields) => reconcile::reconcile(p.kind, provided, &registered(fields), &p.portal),
                 None => Vec::new(),
             };
             Waiting {
@@ -201,6 +207,7 @@ pub fn correct(
     handbook_id: i64,
     version: i32,
     chosen: &[Field],
+    provided: &Provided,
     acting: &Acting<'_>,
 ) -> Result<Corrected, CheckFailure> {
     if chosen.is_empty() {
@@ -216,7 +223,7 @@ pub fn correct(
         }
         let (portal, _, _) = db::myna::latest_for_handbook(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
         let fields = db::fields::find(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
-        let lines = reconcile::reconcile(row.kind, &Provided::default(), &registered(&fields), &portal);
+        let lines = reconcile::reconcile(row.kind, provided, &registered(&fields), &portal);
         let (mut input, _) = latest_input(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
         let mut corrections = Vec::new();
         for field in chosen {
@@ -246,7 +253,7 @@ pub fn correct(
         )?;
         db::handbooks::bump_version(c, handbook_id, new_version, at)?;
         let now_fields = db::fields::find(c, handbook_id)?.ok_or(CheckFailure::NoValues)?;
-        let after = reconcile::reconcile(row.kind, &Provided::default(), &registered(&now_fields), &portal);
+        let after = reconcile::reconcile(row.kind, provided, &registered(&now_fields), &portal);
         let linked = !after.iter().any(|l| l.verdict.needs_attention());
         if linked {
             db::myna::set_link(c, handbook_id, "linked", Some(at))?;

@@ -48,7 +48,11 @@ pub async fn card(
     }
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
     let (now, keys) = (state.clock.now(), state.audit.clone());
-    let card = state.db(move |conn| Ok(card::card(conn, &keys, &public_id, now)?)).await?.ok_or(AppError::NotFound)?;
+    let provided = state.settings.myna_provided.clone();
+    let card = state
+        .db(move |conn| Ok(card::card(conn, &keys, &public_id, &provided, now)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     if card.status == HolderStatus::Withdrawn {
         // A withdrawn ID has no card: the app must not show one at a counter.
         return Err(ApiError::new(actix_web::http::StatusCode::GONE, "withdrawn", "the ID was withdrawn"));

@@ -218,7 +218,12 @@ fn legal_field(e: DisclosureError) -> &'static str {
     }
 }
 
-fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
+fn profile_page(
+    staff: &CurrentStaff,
+    p: Profile,
+    kept: Kept,
+    provided: &crate::domain::reconcile::Provided,
+) -> ProfilePage {
     let h = &p.holder;
     let article = kept.article;
     let allowed: Vec<Action> = article
@@ -261,12 +266,7 @@ fn profile_page(staff: &CurrentStaff, p: Profile, kept: Kept) -> ProfilePage {
             .iter()
             .map(|b| HandbookLine {
                 id: b.id,
-                myna: crate::domain::reconcile::LinkStatus::of(
-                    b.kind,
-                    &b.myna_link,
-                    &crate::domain::reconcile::Provided::default(),
-                )
-                .label(),
+                myna: crate::domain::reconcile::LinkStatus::of(b.kind, &b.myna_link, provided).label(),
                 returned: b.returned_at.map(|t| datetime_jst(from_db(t))),
                 may_report_return: staff.role == Role::Supervisor
                     && b.returned_at.is_none()
@@ -362,7 +362,7 @@ async fn show_profile(
         .as_staff(staff, move |conn, acting| Ok(holders::profile(conn, id, acting)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    render::page(status, &profile_page(staff, profile, kept))
+    render::page(status, &profile_page(staff, profile, kept, &state.settings.myna_provided))
 }
 
 #[derive(Deserialize, Default)]

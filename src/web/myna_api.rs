@@ -9,7 +9,6 @@ use serde_json::json;
 use super::api_error::ApiError;
 use super::error::AppError;
 use super::state::AppState;
-use crate::domain::reconcile::Provided;
 use crate::myna::delivery::{Delivery, MAX_BODY};
 use crate::myna::receive::{self, ReceiveError};
 use crate::myna::signature::{self, SignatureError};
@@ -60,9 +59,10 @@ pub async fn callback(
     let delivery =
         Delivery::parse(&body).map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
     let keys = state.audit.clone();
+    let provided = state.settings.myna_provided.clone();
     let receipt = state
         .db(move |conn| {
-            Ok(match receive::receive(conn, &keys, &Provided::default(), &delivery, now) {
+            Ok(match receive::receive(conn, &keys, &provided, &delivery, now) {
                 Ok(receipt) => Ok(receipt),
                 Err(ReceiveError::UnknownHolder) => Err(()),
                 Err(ReceiveError::Fault(f)) => return Err(AppError::from(f)),

@@ -17,7 +17,6 @@ use super::state::AppState;
 use crate::clock::{from_db, today_jst};
 use crate::domain::holder::PublicId;
 use crate::domain::myna_request::Mode;
-use crate::domain::reconcile::Provided;
 use crate::myna::requests::{self, ConsentGiven, OpenError};
 
 #[derive(serde::Deserialize)]
@@ -90,9 +89,10 @@ pub async fn consent(
     let now = state.clock.now();
     let consent = parse(&body, now)?;
     let keys = state.audit.clone();
+    let provided = state.settings.myna_provided.clone();
     let opened = state
         .db(move |conn| {
-            Ok(match requests::open(conn, &keys, &Provided::default(), &public_id, &consent, now) {
+            Ok(match requests::open(conn, &keys, &provided, &public_id, &consent, now) {
                 Ok(row) => Ok(row),
                 Err(OpenError::Fault(f)) => return Err(f.into()),
                 Err(other) => Err(other),

@@ -125,6 +125,7 @@ pub async fn show(
     });
     let returned_after = returned_key(&query.returned_after);
     let myna_after = query.myna_after.unwrap_or(0);
+    let provided = state.settings.myna_provided.clone();
     let (pairs, unreachable, expired, returned, mut myna) = state
         .db(move |conn| {
             Ok((
@@ -132,7 +133,7 @@ pub async fn show(
                 db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
                 db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
                 db::worklists::returned(conn, returned_after, PAGE + 1)?,
-                crate::myna::check::waiting(conn, myna_after, PAGE + 1)?,
+                crate::myna::check::waiting(conn, &provided, myna_after, PAGE + 1)?,
             ))
         })
         .await?;

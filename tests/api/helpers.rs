@@ -121,6 +121,7 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         mail: handbook_admin::settings::MailSettings::File,
         jobs_idle: std::time::Duration::from_millis(50),
         myna_portal: None,
+        myna_provided: Default::default(),
     }
 }
 

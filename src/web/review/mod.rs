@@ -43,6 +43,7 @@ async fn show_page(
     let (staff_id, role) = (staff.id, staff.role);
     let request_id = staff.request_id.clone();
     let keys = state.audit.clone();
+    let provided = state.settings.myna_provided.clone();
     let (data, basis, myna) = state
         .db(move |conn| {
             let data = view::load(conn, id)?;
@@ -53,12 +54,12 @@ async fn show_page(
                 // The portal's values are shown on the same grounds as the photos, each view
                 // audited like them.
                 let acting = Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
-                myna = crate::myna::check::view(conn, id, &acting)?;
+                myna = crate::myna::check::view(conn, id, &provided, &acting)?;
             }
             Ok((data, basis, myna))
         })
         .await?;
-    let page = page::build(data, staff, basis, now, kept, myna);
+    let page = page::build(data, staff, basis, now, kept, myna, &state.settings.myna_provided);
     render::page(status, &page)
 }
 

@@ -43,20 +43,20 @@ pub async fn check_myna(
         return Err(AppError::BadRequest("outcome"));
     }
     let version = form.version.unwrap_or_default();
+    let provided = state.settings.myna_provided.clone();
     let result = state
         .as_staff(&staff, move |conn, acting| {
             let done = match outcome.as_str() {
-                "correct" => check::correct(conn, id, version, &chosen, acting).map(|c| {
+                "correct" => check::correct(conn, id, version, &chosen, &provided, acting).map(|c| {
                     if c.linked {
                         "マイナポータルの値で訂正し、利用者に通知しました。すべての項目が一致したため連携済にしました。"
                     } else {
                         "マイナポータルの値で訂正し、利用者に通知しました。一致しない項目が残っています。"
                     }
                 }),
-                "verified" => {
-                    check::decide(conn, id, true, acting).map(|()| "マイナポータルと照合済みにしました（連携済）。")
-                }
-                _ => check::decide(conn, id, false, acting).map(|()| "不一致として記録しました（未連携）。"),
+                "verified" => check::decide(conn, id, true, &provided, acting)
+                    .map(|()| "マイナポータルと照合済みにしました（連携済）。"),
+                _ => check::decide(conn, id, false, &provided, acting).map(|()| "不一致として記録しました（未連携）。"),
             };
             match done {
                 Ok(done) => Ok(Ok(done)),

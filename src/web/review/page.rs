@@ -60,7 +60,7 @@ pub struct MynaView {
     pub all_match: bool,
 }
 
-fn myna_view(check: crate::myna::check::Check) -> MynaView {
+fn myna_view(check: crate::myna::check::Check, provided: &crate::domain::reconcile::Provided) -> MynaView {
     MynaView {
         all_match: !check.needs_attention(),
         correctable: check
@@ -84,12 +84,7 @@ fn myna_view(check: crate::myna::check::Check) -> MynaView {
             .collect(),
         received: datetime_jst(from_db(check.received_at)),
         valid_until: datetime_jst(from_db(check.valid_until)),
-        link: crate::domain::reconcile::LinkStatus::of(
-            check.kind,
-            &check.link,
-            &crate::domain::reconcile::Provided::default(),
-        )
-        .label(),
+        link: crate::domain::reconcile::LinkStatus::of(check.kind, &check.link, provided).label(),
         verified: check.verified_at.map(|t| datetime_jst(from_db(t))),
     }
 }
@@ -311,6 +306,7 @@ pub fn build(
     now: time::OffsetDateTime,
     kept: Kept,
     myna: Option<crate::myna::check::Check>,
+    provided: &crate::domain::reconcile::Provided,
 ) -> ReviewPage {
     let h = &data.handbook;
     // The transcribed data is special-care personal information, shown on the same grounds
@@ -392,7 +388,7 @@ pub fn build(
         face_pages: data.images.iter().map(|i| (i.id, i.page, face.image_id == i.id.to_string())).collect(),
         face_errors: form_errors(&kept.face_errors),
         face_marked: if visible { face_marked } else { None },
-        myna: myna.map(myna_view),
+        myna: myna.map(|m| myna_view(m, provided)),
         face,
     }
 }
