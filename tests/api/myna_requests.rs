@@ -93,6 +93,22 @@ async fn physical_link(app: &TestApp, public_id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A reviewer on the holder's approved physical registration, having stated why they open it.
+async fn reviewer_on_physical(app: &TestApp, public_id: &str) -> (i64, crate::helpers::Browser) {
+    let physical = app
+        .handbook_ids_of_holder(public_id)
+        .into_iter()
+        .find(|id| app.kind_of(*id) == HandbookKind::Physical)
+        .unwrap();
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    reviewer.get(&format!("/registrations/{physical}")).await;
+    let stated = reviewer
+        .post(&format!("/registrations/{physical}/photo-access"), &[("reason", "double_check"), ("detail", "")])
+        .await;
+    assert_eq!(stated.status, StatusCode::SEE_OTHER);
+    (physical, reviewer)
+}
+
 /// Waits (a few seconds at most) until `done` holds: the worker and the simulator run on
 /// their own.
 async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
@@ -218,16 +234,7 @@ dual_test!(inside_the_hours_the_portal_answers_and_the_handbook_ends_linked, |db
     assert_eq!(physical_link(&app, PLAIN_NUMBER).await, "pending");
 
     // The reviewer sees the municipality's values beside the transcription, the rules named.
-    let physical = app
-        .handbook_ids_of_holder(PLAIN_NUMBER)
-        .into_iter()
-        .find(|id| app.kind_of(*id) == HandbookKind::Physical)
-        .unwrap();
-    let mut reviewer = app.signed_in(Role::Reviewer).await;
-    reviewer.get(&format!("/registrations/{physical}")).await;
-    reviewer
-        .post(&format!("/registrations/{physical}/photo-access"), &[("reason", "double_check"), ("detail", "")])
-        .await;
+    let (physical, mut reviewer) = reviewer_on_physical(&app, PLAIN_NUMBER).await;
     let rows = reviewer.get(&format!("/registrations/{physical}")).await.select_texts("#myna tbody tr");
     assert!(rows.iter().any(|r| r.contains("手帳番号") && r.contains("一致")), "{rows:?}");
     assert!(rows.iter().any(|r| r.contains("交付日") && r.contains("和暦と西暦の違い")), "{rows:?}");
@@ -355,16 +362,7 @@ dual_test!(a_reviewer_takes_the_portals_value_as_a_correction_and_the_holder_is_
     let (app, _sim) = app_and_portal(db, Behaviour::prompt()).await;
     assert_eq!(consent(&app, GRADE_CHANGED, &fresh_consent(&app)).await.0, StatusCode::ACCEPTED);
     eventually("the data arrived", || app.audit_count("myna.delivered") == 1).await;
-    let physical = app
-        .handbook_ids_of_holder(GRADE_CHANGED)
-        .into_iter()
-        .find(|id| app.kind_of(*id) == HandbookKind::Physical)
-        .unwrap();
-    let mut reviewer = app.signed_in(Role::Reviewer).await;
-    reviewer.get(&format!("/registrations/{physical}")).await;
-    reviewer
-        .post(&format!("/registrations/{physical}/photo-access"), &[("reason", "double_check"), ("detail", "")])
-        .await;
+    let (physical, mut reviewer) = reviewer_on_physical(&app, GRADE_CHANGED).await;
     let page = reviewer.get(&format!("/registrations/{physical}")).await;
     let rows = page.select_texts("#myna tbody tr");
     assert!(rows.iter().any(|r| r.contains("等級") && r.contains("不一致")), "{rows:?}");
