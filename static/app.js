@@ -2,17 +2,58 @@
 (function () {
   "use strict";
 
+  // The photo viewer. Zoom goes in real steps from the size that fits the stage (the label
+  // tells the truth), and the whole image stays reachable at every zoom: the image sits in a
+  // canvas sized like it, centred by auto margins, so scrolling covers every edge. Keys work
+  // while the viewer has focus, and anywhere on the page with Alt.
+  var ZOOM_STEPS = [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6, 8];
+  var FIT_STEP = 2;
+
   function setupViewer(viewer) {
     var image = viewer.querySelector("[data-viewer-image]");
+    var stage = viewer.querySelector(".viewer__stage");
     var status = viewer.querySelector("[data-viewer-status]");
     var pages = Array.prototype.slice.call(viewer.querySelectorAll("[data-page]"));
-    var state = { zoom: 1, rotate: 0, brightness: 100, contrast: 100, page: 0 };
+    var state = { step: FIT_STEP, rotate: 0, brightness: 100, contrast: 100, page: 0 };
+    var canvas = document.createElement("div");
+    canvas.className = "viewer__canvas";
+    image.parentNode.insertBefore(canvas, image);
+    canvas.appendChild(image);
+    viewer.classList.add("viewer--scripted");
 
-    function apply(message) {
-      image.style.transform = "scale(" + state.zoom + ") rotate(" + state.rotate + "deg)";
+    function zoom() { return ZOOM_STEPS[state.step]; }
+
+    // Lays the image out at the current zoom. `at` is a point of the stage (CSS px from its
+    // top-left) that should keep showing the same spot of the image.
+    function layout(at) {
+      var nw = image.naturalWidth, nh = image.naturalHeight;
+      if (!nw || !nh) { return; }
+      var before = { w: canvas.offsetWidth || 1, h: canvas.offsetHeight || 1, left: canvas.offsetLeft, top: canvas.offsetTop };
+      var spot = at && { x: (stage.scrollLeft + at.x - before.left) / before.w, y: (stage.scrollTop + at.y - before.top) / before.h };
+      var turned = state.rotate % 180 !== 0;
+      var boxW = turned ? nh : nw, boxH = turned ? nw : nh;
+      // The fit is taken from the stage's outer size: scrollbars that appear when zoomed must
+      // not shrink what 100% means.
+      var fit = Math.min(stage.offsetWidth / boxW, stage.offsetHeight / boxH, 1);
+      var scale = fit * zoom();
+      canvas.style.width = Math.round(boxW * scale) + "px";
+      canvas.style.height = Math.round(boxH * scale) + "px";
+      image.style.width = Math.round(nw * scale) + "px";
+      image.style.height = Math.round(nh * scale) + "px";
+      image.style.transform = "translate(-50%, -50%) rotate(" + state.rotate + "deg)";
       image.style.filter = "brightness(" + state.brightness + "%) contrast(" + state.contrast + "%)";
-      viewer.classList.toggle("zoomed", state.zoom > 1);
-      if (message) { status.textContent = message; }
+      viewer.classList.toggle("zoomed", zoom() > 1);
+      if (spot) {
+        stage.scrollLeft = canvas.offsetLeft + spot.x * canvas.offsetWidth - at.x;
+        stage.scrollTop = canvas.offsetTop + spot.y * canvas.offsetHeight - at.y;
+      }
+    }
+    function say(message) { if (message) { status.textContent = message; } }
+    function centre() { return { x: stage.clientWidth / 2, y: stage.clientHeight / 2 }; }
+    function zoomTo(step, at) {
+      state.step = Math.max(0, Math.min(ZOOM_STEPS.length - 1, step));
+      layout(at || centre());
+      say(state.step === FIT_STEP ? "全体表示（100%）" : "表示倍率 " + Math.round(zoom() * 100) + "%（全体表示に対して）");
     }
     function show(index) {
       if (!pages.length) { return; }
@@ -23,24 +64,64 @@
       pages.forEach(function (p, i) {
         if (i === state.page) { p.setAttribute("aria-current", "true"); } else { p.removeAttribute("aria-current"); }
       });
-      state.zoom = 1; state.rotate = 0;
-      apply(link.getAttribute("data-label") + "を表示（" + (state.page + 1) + "/" + pages.length + "）");
+      state.step = FIT_STEP; state.rotate = 0;
+      say(link.getAttribute("data-label") + "を表示（" + (state.page + 1) + "/" + pages.length + "）");
     }
     var actions = {
-      "zoom-in": function () { state.zoom = Math.min(state.zoom * 1.25, 8); apply("拡大 " + Math.round(state.zoom * 100) + "%"); },
-      "zoom-out": function () { state.zoom = Math.max(state.zoom / 1.25, 0.25); apply("縮小 " + Math.round(state.zoom * 100) + "%"); },
-      "fit": function () { state.zoom = 1; state.rotate = 0; state.brightness = 100; state.contrast = 100; apply("全体表示"); },
-      "rotate": function () { state.rotate = (state.rotate + 90) % 360; apply("回転 " + state.rotate + "度"); },
-      "brighter": function () { state.brightness = Math.min(state.brightness + 10, 250); apply("明るさ " + state.brightness + "%"); },
-      "darker": function () { state.brightness = Math.max(state.brightness - 10, 20); apply("明るさ " + state.brightness + "%"); },
-      "contrast-up": function () { state.contrast = Math.min(state.contrast + 10, 300); apply("コントラスト " + state.contrast + "%"); },
-      "contrast-down": function () { state.contrast = Math.max(state.contrast - 10, 20); apply("コントラスト " + state.contrast + "%"); },
+      "zoom-in": function () { zoomTo(state.step + 1); },
+      "zoom-out": function () { zoomTo(state.step - 1); },
+      "fit": function () {
+        state.rotate = 0; state.brightness = 100; state.contrast = 100;
+        zoomTo(FIT_STEP);
+      },
+      "rotate": function () { state.rotate = (state.rotate + 90) % 360; layout(centre()); say("回転 " + state.rotate + "度"); },
+      "brighter": function () { state.brightness = Math.min(state.brightness + 10, 250); layout(); say("明るさ " + state.brightness + "%"); },
+      "darker": function () { state.brightness = Math.max(state.brightness - 10, 20); layout(); say("明るさ " + state.brightness + "%"); },
+      "contrast-up": function () { state.contrast = Math.min(state.contrast + 10, 300); layout(); say("コントラスト " + state.contrast + "%"); },
+      "contrast-down": function () { state.contrast = Math.max(state.contrast - 10, 20); layout(); say("コントラスト " + state.contrast + "%"); },
       "fullscreen": function () {
         if (document.fullscreenElement) { document.exitFullscreen(); } else if (viewer.requestFullscreen) { viewer.requestFullscreen(); }
       },
       "next": function () { show(state.page + 1); },
       "previous": function () { show(state.page - 1); }
     };
+    image.addEventListener("load", function () { layout(); });
+    if (image.complete) { layout(); }
+    // The stage changes size with the window, the sticky column and full screen.
+    if (window.ResizeObserver) {
+      new window.ResizeObserver(function () { layout(); }).observe(stage);
+    } else {
+      window.addEventListener("resize", function () { layout(); });
+    }
+    document.addEventListener("fullscreenchange", function () { layout(); });
+
+    // Click to zoom in on a spot (Shift+click: out); drag to move; Ctrl+wheel zooms.
+    var drag = null;
+    function pointIn(event) {
+      var box = stage.getBoundingClientRect();
+      return { x: event.clientX - box.left, y: event.clientY - box.top };
+    }
+    stage.addEventListener("pointerdown", function (event) {
+      if (event.button !== 0) { return; }
+      drag = { x: event.clientX, y: event.clientY, left: stage.scrollLeft, top: stage.scrollTop, moved: false };
+    });
+    stage.addEventListener("pointermove", function (event) {
+      if (!drag) { return; }
+      var dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 4) { drag.moved = true; }
+      if (drag.moved) { stage.scrollLeft = drag.left - dx; stage.scrollTop = drag.top - dy; }
+    });
+    stage.addEventListener("pointerup", function (event) {
+      var was = drag; drag = null;
+      if (!was || was.moved || event.target !== image) { return; }
+      zoomTo(state.step + (event.shiftKey ? -1 : 1), pointIn(event));
+    });
+    stage.addEventListener("wheel", function (event) {
+      if (!event.ctrlKey) { return; }
+      event.preventDefault();
+      zoomTo(state.step + (event.deltaY < 0 ? 1 : -1), pointIn(event));
+    }, { passive: false });
+
     viewer.addEventListener("click", function (event) {
       var button = event.target.closest("[data-act]");
       if (button) { actions[button.getAttribute("data-act")](); return; }
@@ -48,16 +129,15 @@
       if (link) { event.preventDefault(); show(pages.indexOf(link)); }
     });
     var keys = {
-      "+": "zoom-in", "=": "zoom-in", "-": "zoom-out", "0": "fit", "r": "rotate", "R": "rotate",
+      "+": "zoom-in", "=": "zoom-in", ";": "zoom-in", "-": "zoom-out", "0": "fit", "r": "rotate", "R": "rotate",
       "]": "brighter", "[": "darker", "}": "contrast-up", "{": "contrast-down", "f": "fullscreen", "F": "fullscreen",
       "n": "next", "N": "next", "p": "previous", "P": "previous"
     };
     viewer.addEventListener("keydown", function (event) {
       if (event.altKey || event.ctrlKey || event.metaKey) { return; }
-      var stage = viewer.querySelector(".viewer__stage");
       if (keys[event.key]) { actions[keys[event.key]](); event.preventDefault(); return; }
       if (/^[1-4]$/.test(event.key) && pages[Number(event.key) - 1]) { show(Number(event.key) - 1); event.preventDefault(); return; }
-      if (state.zoom > 1 && event.key.indexOf("Arrow") === 0) {
+      if (zoom() > 1 && event.key.indexOf("Arrow") === 0) {
         var step = 80;
         if (event.key === "ArrowLeft") { stage.scrollLeft -= step; }
         if (event.key === "ArrowRight") { stage.scrollLeft += step; }
@@ -69,6 +149,80 @@
       if (event.key === "ArrowRight") { show(state.page + 1); event.preventDefault(); }
       if (event.key === "ArrowLeft") { show(state.page - 1); event.preventDefault(); }
     });
+
+    // Anywhere on the page: Alt with the same keys (by their place on the keyboard, so a
+    // layout that changes what Alt types still works); Alt+V goes between viewer and form.
+    var lastField = null;
+    document.addEventListener("focusin", function (event) {
+      if (!viewer.contains(event.target) && event.target.matches("input, select, textarea")) { lastField = event.target; }
+    });
+    var codes = {
+      "Equal": "zoom-in", "NumpadAdd": "zoom-in", "Semicolon": "zoom-in", "Minus": "zoom-out", "NumpadSubtract": "zoom-out",
+      "Digit0": "fit", "Numpad0": "fit", "KeyR": "rotate", "KeyN": "next", "KeyP": "previous",
+      "BracketRight": "brighter", "BracketLeft": "darker"
+    };
+    document.addEventListener("keydown", function (event) {
+      if (!event.altKey || event.ctrlKey || event.metaKey) { return; }
+      if (event.code === "KeyV") {
+        event.preventDefault();
+        if (viewer.contains(document.activeElement)) {
+          var field = lastField || document.querySelector("form input:not([type=hidden]), form select, form textarea");
+          if (field) { field.focus(); }
+        } else {
+          viewer.focus();
+        }
+        return;
+      }
+      if (codes[event.code]) { actions[codes[event.code]](); event.preventDefault(); }
+    });
+  }
+
+  // Deciding shows what will happen (the decision, the defects, the notice the holder gets)
+  // and one more key confirms. Without script the server still checks everything.
+  function setupDecisionConfirm(form) {
+    var subjects = {};
+    document.querySelectorAll("[data-notice-for]").forEach(function (item) {
+      subjects[item.getAttribute("data-notice-for")] = item.textContent;
+    });
+    var dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-title");
+    dialog.innerHTML = '<h2 id="confirm-title">判定の確認</h2><dl class="summary" data-confirm-summary></dl>' +
+      '<div class="inline-fields"><button type="button" class="button" data-confirm-yes>この内容で確定する</button>' +
+      '<button type="button" class="button button--secondary" data-confirm-no>戻って直す（Esc）</button></div>';
+    document.body.appendChild(dialog);
+    function labelOf(input) {
+      var label = form.querySelector("label[for='" + input.id + "']");
+      return label ? label.textContent.trim() : input.value;
+    }
+    function row(list, term, text) {
+      var div = document.createElement("div");
+      var dt = document.createElement("dt"); dt.textContent = term;
+      var dd = document.createElement("dd"); dd.textContent = text;
+      div.appendChild(dt); div.appendChild(dd); list.appendChild(div);
+    }
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-confirmed") === "1" || !dialog.showModal) { return; }
+      var decision = form.querySelector("input[name=decision]:checked");
+      if (!decision) { return; }
+      event.preventDefault();
+      var list = dialog.querySelector("[data-confirm-summary]");
+      list.textContent = "";
+      row(list, "判定", labelOf(decision));
+      var defects = Array.prototype.map.call(form.querySelectorAll("input[name=defects]:checked"), labelOf);
+      if (defects.length) { row(list, "不備", defects.join("、")); }
+      var message = form.querySelector("[name=holder_message]");
+      if (message && message.value.trim()) { row(list, "利用者へのメッセージ", message.value.trim()); }
+      row(list, "利用者への通知", subjects[decision.value] || "なし");
+      dialog.showModal();
+      dialog.querySelector("[data-confirm-yes]").focus();
+    });
+    dialog.querySelector("[data-confirm-yes]").addEventListener("click", function () {
+      form.setAttribute("data-confirmed", "1");
+      dialog.close();
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    });
+    dialog.querySelector("[data-confirm-no]").addEventListener("click", function () { dialog.close(); });
   }
 
   // Keeps the review claim alive while the page is open and in view.
@@ -88,7 +242,14 @@
   document.addEventListener("DOMContentLoaded", function () {
     // Move focus to an error summary so screen readers announce what went wrong.
     var summary = document.querySelector("[data-focus-on-load]");
-    if (summary) { summary.focus(); }
+    if (summary) {
+      summary.focus();
+    } else {
+      // On the review screen, start where the typing starts: the first empty field.
+      var form = document.querySelector("form[data-focus-first-empty]");
+      var empty = form && Array.prototype.find.call(form.querySelectorAll("input[type=text]"), function (i) { return !i.value; });
+      if (empty) { empty.focus(); }
+    }
     // Ask before irreversible or disruptive actions.
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
@@ -96,6 +257,14 @@
       });
     });
     document.querySelectorAll("[data-viewer]").forEach(setupViewer);
+    // Enter on a radio button or checkbox never submits its form: a decision is never made by
+    // pressing Enter while choosing it.
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.matches && event.target.matches("input[type=radio], input[type=checkbox]")) {
+        event.preventDefault();
+      }
+    });
+    document.querySelectorAll("form[data-decision]").forEach(setupDecisionConfirm);
     // Exact bar lengths (the CSS classes give a coarse length without script).
     document.querySelectorAll(".bar[data-percent]").forEach(function (bar) {
       bar.style.width = Math.max(Number(bar.getAttribute("data-percent")) * 0.14, 0.125) + "rem";

@@ -132,6 +132,8 @@ pub struct ReviewPage {
     lookalikes: Vec<Lookalike>,
     checks: Vec<Choice>,
     decision_choices: Vec<Choice>,
+    /// The subject of the notice each decision sends, for the confirmation before deciding.
+    notice_subjects: Vec<(&'static str, String)>,
     defect_choices: Vec<Choice>,
     decision: DecisionInput,
     decision_errors: FormErrors,
@@ -365,6 +367,18 @@ pub fn build(
         lookalikes: if visible { lookalikes(&data) } else { Vec::new() },
         input,
         checks: checklist(&decision),
+        notice_subjects: Decision::ALL
+            .iter()
+            .map(|d| {
+                let subject = match d {
+                    Decision::Approve => crate::domain::notice::approved(h.kind, "").subject,
+                    Decision::ApproveWithCorrections => crate::domain::notice::corrected(h.kind, &[], "").subject,
+                    Decision::Return => crate::domain::notice::returned(h.kind, &[], "").subject,
+                    Decision::Reject => crate::domain::notice::rejected(h.kind).subject,
+                };
+                (d.as_str(), subject)
+            })
+            .collect(),
         decision_choices: Decision::ALL
             .iter()
             .map(|d| Choice { code: d.as_str(), label: d.label().into(), checked: decision.decision == Some(*d) })

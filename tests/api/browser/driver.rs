@@ -17,6 +17,7 @@ pub const ENTER: &str = "\u{E007}";
 pub const SPACE: &str = " ";
 pub const ARROW_UP: &str = "\u{E013}";
 pub const ARROW_DOWN: &str = "\u{E015}";
+pub const ESCAPE: &str = "\u{E00C}";
 
 /// The chromedriver to use, or `None` (the test is skipped, or fails under CI).
 pub fn webdriver_url() -> Option<String> {

@@ -42,6 +42,15 @@ async fn a_reviewer_returns_a_registration_with_a_defect() {
         b.type_into("field-holder_message", "お手数ですが、明るい場所で撮り直してください。").await;
         b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('判定を確定する')").await;
         b.press(ENTER).await;
+        // The summary names the defect and the notice; Enter on its focused button confirms.
+        b.wait_for("document.querySelector('dialog[open]')").await;
+        let summary = b.js("return document.querySelector('dialog[open]').textContent;").await;
+        let summary = summary.as_str().unwrap_or_default().to_owned();
+        assert!(
+            summary.contains("差し戻す") && summary.contains("D03") && summary.contains("再登録のお願い"),
+            "{summary}"
+        );
+        b.press(ENTER).await;
         b.wait_for("location.pathname === '/queue'").await;
         b.wait_for("document.body.textContent.includes('差し戻')").await;
 

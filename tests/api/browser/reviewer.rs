@@ -4,7 +4,7 @@
 use handbook_admin::domain::handbook::ReviewStatus;
 use handbook_admin::domain::staff::Role;
 
-use super::driver::{ARROW_UP, ENTER, SPACE, TAB, with_browser};
+use super::driver::{ARROW_UP, ENTER, ESCAPE, SPACE, TAB, with_browser};
 use crate::fixtures;
 use crate::helpers::{PASSWORD, TestDb, demo_email, spawn_app};
 use crate::intake::register;
@@ -37,15 +37,38 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
 
         // The photo viewer answers keys: zoom, rotate, brightness, next page.
         b.tab_to("e.hasAttribute('data-viewer')").await;
-        b.keys("+r]").await;
+        b.keys("0").await;
+        let fit = b.js("return document.querySelector('[data-viewer-image]').getBoundingClientRect().width;").await;
+        b.keys("+").await;
+        let status = b.js("return document.querySelector('[data-viewer-status]').textContent;").await;
+        assert!(status.as_str().unwrap_or_default().contains("125%"), "{status}");
+        let zoomed = b.js("return document.querySelector('[data-viewer-image]').getBoundingClientRect().width;").await;
+        let ratio = zoomed.as_f64().unwrap_or_default() / fit.as_f64().unwrap_or(1.0);
+        assert!((ratio - 1.25).abs() < 0.02, "one step is 125% of the fit size, not {ratio}");
+        b.keys("r]").await;
         let style = b
-        .js("const i = document.querySelector('[data-viewer-image]'); return i.style.transform + ' ' + i.style.filter;")
-        .await;
+            .js("const i = document.querySelector('[data-viewer-image]'); return i.style.transform + ' ' + i.style.filter;")
+            .await;
         let style = style.as_str().unwrap_or_default().to_owned();
+        assert!(style.contains("rotate(90deg)") && style.contains("brightness(110%)"), "{style}");
+        b.keys("0").await;
+        // 200% of the fit size, and the top-left corner (name, kana, birth date) in reach.
+        b.keys("+++").await;
+        let status = b.js("return document.querySelector('[data-viewer-status]').textContent;").await;
+        assert!(status.as_str().unwrap_or_default().contains("200%"), "{status}");
+        let corner = b
+            .js("const s = document.querySelector('.viewer__stage'); s.scrollLeft = 0; s.scrollTop = 0;
+                 const i = document.querySelector('[data-viewer-image]').getBoundingClientRect();
+                 const r = s.getBoundingClientRect();
+                 return [i.left - r.left, i.top - r.top, i.width > r.width || i.height > r.height];")
+            .await;
+        let corner = corner.as_array().cloned().unwrap_or_default();
         assert!(
-            style.contains("scale(1.25)") && style.contains("rotate(90deg)") && style.contains("brightness(110%)"),
-            "{style}"
+            corner[0].as_f64().unwrap_or(-1.0) >= -1.0 && corner[1].as_f64().unwrap_or(-1.0) >= -1.0,
+            "the top-left corner is reachable: {corner:?}"
         );
+        assert_eq!(corner[2], serde_json::json!(true), "zoomed past the stage");
+        b.keys("0").await;
         b.press("2").await;
         let alt = b.js("return document.querySelector('[data-viewer-image]').alt;").await;
         assert_eq!(alt.as_str(), Some("2枚目の写真"));
@@ -84,7 +107,23 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
         }
         b.tab_to("e.name === 'decision'").await;
         b.press(SPACE).await;
+        // Enter on the chosen radio decides nothing.
+        b.press(ENTER).await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        let url = b.url().await;
+        assert!(url.contains(&format!("/registrations/{id}")), "{url}");
+        assert_eq!(b.js("return !!document.querySelector('dialog[open]');").await, serde_json::json!(false));
+        assert_eq!(app.status_of(id), ReviewStatus::InReview);
         b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('判定を確定する')").await;
+        b.press(ENTER).await;
+        // The summary before anything is sent; Escape goes back, Enter confirms.
+        b.wait_for("document.querySelector('dialog[open]')").await;
+        b.press(ESCAPE).await;
+        b.wait_for("!document.querySelector('dialog[open]')").await;
+        assert_eq!(app.status_of(id), ReviewStatus::InReview);
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('判定を確定する')").await;
+        b.press(ENTER).await;
+        b.wait_for("document.querySelector('dialog[open]')").await;
         b.press(ENTER).await;
         b.wait_for("location.pathname === '/queue'").await;
 
