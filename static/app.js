@@ -177,22 +177,40 @@
     });
   }
 
+  // Shows only the fields the chosen kind of handbook prints. A field that holds a value or an
+  // error stays visible whatever the kind, so nothing typed is hidden.
+  function setupKindFields() {
+    var groups = document.querySelectorAll("[data-kinds]");
+    function update() {
+      var chosen = document.querySelector("input[name=kind]:checked");
+      groups.forEach(function (group) {
+        var input = group.querySelector("input");
+        var keep = !chosen || group.getAttribute("data-kinds").split(" ").indexOf(chosen.value) >= 0 ||
+          (input && input.value) || group.querySelector(".field-error");
+        group.hidden = !keep;
+      });
+    }
+    document.querySelectorAll("input[name=kind]").forEach(function (radio) { radio.addEventListener("change", update); });
+    update();
+  }
+
   // Deciding shows what will happen (the decision, the defects, the notice the holder gets)
   // and one more key confirms. Without script the server still checks everything.
-  function setupDecisionConfirm(form) {
+  function setupDecisionConfirm(form, index) {
     var subjects = {};
     document.querySelectorAll("[data-notice-for]").forEach(function (item) {
       subjects[item.getAttribute("data-notice-for")] = item.textContent;
     });
     var dialog = document.createElement("dialog");
     dialog.className = "confirm-dialog";
-    dialog.setAttribute("aria-labelledby", "confirm-title");
-    dialog.innerHTML = '<h2 id="confirm-title">判定の確認</h2><dl class="summary" data-confirm-summary></dl>' +
+    dialog.setAttribute("aria-labelledby", "confirm-title-" + index);
+    dialog.innerHTML = '<h2 id="confirm-title-' + index + '">判定の確認</h2><dl class="summary" data-confirm-summary></dl>' +
       '<div class="inline-fields"><button type="button" class="button" data-confirm-yes>この内容で確定する</button>' +
       '<button type="button" class="button button--secondary" data-confirm-no>戻って直す（Esc）</button></div>';
     document.body.appendChild(dialog);
     function labelOf(input) {
-      var label = form.querySelector("label[for='" + input.id + "']");
+      if (input.hasAttribute("data-label")) { return input.getAttribute("data-label"); }
+      var label = input.id && form.querySelector("label[for='" + input.id + "']");
       return label ? label.textContent.trim() : input.value;
     }
     function row(list, term, text) {
@@ -201,15 +219,27 @@
       var dd = document.createElement("dd"); dd.textContent = text;
       div.appendChild(dt); div.appendChild(dd); list.appendChild(div);
     }
+    // Ctrl+Enter is the primary action, 「判定して次へ」.
+    var decideButton = form.querySelector("button[data-decides]");
+    var chosenButton = null;
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && decideButton && !form.classList.contains("quick-return")) {
+        event.preventDefault();
+        form.requestSubmit ? form.requestSubmit(decideButton) : decideButton.click();
+      }
+    });
     form.addEventListener("submit", function (event) {
+      if (!event.submitter || !event.submitter.hasAttribute("data-decides")) { return; }
+      chosenButton = event.submitter;
       if (form.getAttribute("data-confirmed") === "1" || !dialog.showModal) { return; }
-      var decision = form.querySelector("input[name=decision]:checked");
+      var decision = form.querySelector("input[name=decision]:checked, input[type=hidden][name=decision]");
       if (!decision) { return; }
       event.preventDefault();
       var list = dialog.querySelector("[data-confirm-summary]");
       list.textContent = "";
       row(list, "判定", labelOf(decision));
       var defects = Array.prototype.map.call(form.querySelectorAll("input[name=defects]:checked"), labelOf);
+      if (event.submitter.getAttribute("name") === "defects") { defects.push(labelOf(event.submitter)); }
       if (defects.length) { row(list, "不備", defects.join("、")); }
       var message = form.querySelector("[name=holder_message]");
       if (message && message.value.trim()) { row(list, "利用者へのメッセージ", message.value.trim()); }
@@ -220,7 +250,7 @@
     dialog.querySelector("[data-confirm-yes]").addEventListener("click", function () {
       form.setAttribute("data-confirmed", "1");
       dialog.close();
-      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      if (form.requestSubmit) { form.requestSubmit(chosenButton); } else { chosenButton.click(); }
     });
     dialog.querySelector("[data-confirm-no]").addEventListener("click", function () { dialog.close(); });
   }
@@ -265,6 +295,7 @@
       }
     });
     document.querySelectorAll("form[data-decision]").forEach(setupDecisionConfirm);
+    document.querySelectorAll("input[name=kind]").length && setupKindFields();
     // Exact bar lengths (the CSS classes give a coarse length without script).
     document.querySelectorAll(".bar[data-percent]").forEach(function (bar) {
       bar.style.width = Math.max(Number(bar.getAttribute("data-percent")) * 0.14, 0.125) + "rem";

@@ -15,6 +15,7 @@ pub mod myna_request;
 pub mod normalize;
 pub mod notice;
 pub mod period;
+pub mod printed_words;
 pub mod reconcile;
 pub mod review;
 pub mod sanctions;

@@ -184,14 +184,30 @@ pub async fn take_next(
     staff: RequireRole<Reviewers>,
     form: web::Form<TakeForm>,
 ) -> AppResult<HttpResponse> {
-    let kind = HandbookKind::parse(&form.kind);
-    let taken = super::review::act(&state, &staff, move |conn, acting| claim::take_next(conn, acting, kind))
+    open_next(&state, &staff, HandbookKind::parse(&form.kind), None).await
+}
+
+/// Takes the next registration and opens it (or the queue, saying none waits), with `done`
+/// (what was just decided) as the notice on the next screen.
+pub async fn open_next(
+    state: &AppState,
+    staff: &super::auth::CurrentStaff,
+    kind: Option<HandbookKind>,
+    done: Option<&str>,
+) -> AppResult<HttpResponse> {
+    let taken = super::review::act(state, staff, move |conn, acting| claim::take_next(conn, acting, kind))
         .await?
         .map_err(|_| super::error::AppError::Forbidden)?;
+    let prefix = done.map(|d| format!("{d} ")).unwrap_or_default();
     let location = match taken {
-        Some(id) => format!("/registrations/{id}"),
+        Some(id) => {
+            if done.is_some() {
+                session::set_notice(&staff.session, &format!("{prefix}次の登録 #{id} を担当しました。"))?;
+            }
+            format!("/registrations/{id}")
+        }
         None => {
-            session::set_notice(&staff.session, "審査待ちの登録はありません。")?;
+            session::set_notice(&staff.session, &format!("{prefix}審査待ちの登録はありません。"))?;
             "/queue".to_owned()
         }
     };

@@ -657,3 +657,37 @@ dual_test!(working_on_a_registration_renews_its_lease, |db: TestDb| async move {
     assert_eq!(take_next(&mut other).await, None, "an hour later the lease still holds");
     assert_eq!(app.audit_count("registration.claimed"), claims, "renewals are not audited as new claims");
 });
+
+dual_test!(one_submit_saves_the_transcription_decides_and_opens_the_next, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let first = register(&app, "MR-FLOW0001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let second = register(&app, "MR-FLOW0002", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(first));
+
+    // A transcription with a mistake: nothing is decided, everything typed comes back.
+    let mut form = printed_physical();
+    form.retain(|(k, _)| *k != "birth_date");
+    form.push(("birth_date", "平成６年１３月１日"));
+    form.extend_from_slice(&CHECKED);
+    form.extend_from_slice(&[("decision", "approve"), ("save_transcription", "1"), ("next", "1")]);
+    let refused = decide(&mut reviewer, first, &form).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.input_value("birth_date").as_deref(), Some("平成６年１３月１日"));
+    assert_eq!(refused.select_attr("input[name=decision][checked]", "value"), ["approve"], "the decision is kept");
+    assert_eq!(app.status_of(first), ReviewStatus::InReview);
+    assert_eq!(app.transcribed_count(), 0);
+
+    // Fixed: one submit saves, decides, and opens the next registration.
+    let mut form = printed_physical();
+    form.extend_from_slice(&CHECKED);
+    form.extend_from_slice(&[("decision", "approve"), ("save_transcription", "1"), ("next", "1")]);
+    let done = decide(&mut reviewer, first, &form).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), Some(format!("/registrations/{second}").as_str()));
+    assert_eq!(app.status_of(first), ReviewStatus::Approved);
+    assert_eq!(app.fields_of(first).map(|f| f.number_key), Some("1000001".to_owned()));
+    assert_eq!(app.status_of(second), ReviewStatus::InReview, "the next one is held for the reviewer");
+    let next = reviewer.get(&format!("/registrations/{second}")).await;
+    assert!(next.body.contains(&format!("登録 #{first} を判定しました")), "what was just done is said");
+});

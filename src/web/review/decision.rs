@@ -34,6 +34,11 @@ pub struct DecisionForm {
     no_tampering: Option<String>,
     proxy_confirmed: Option<String>,
     duplicates_checked: Option<String>,
+    /// Present when the review form posts the transcription with the decision: it is saved
+    /// first, and the decision applies to what was just saved.
+    save_transcription: Option<String>,
+    /// 「判定して次へ」: open the next registration after deciding.
+    next: Option<String>,
 }
 
 fn ticked(value: &Option<String>) -> bool {
@@ -74,10 +79,24 @@ pub async fn decide(
     state: web::Data<AppState>,
     staff: RequireRole<Reviewers>,
     id: web::Path<i64>,
-    form: HtmlForm<DecisionForm>,
+    body: HtmlForm<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let id = *id;
-    let input = DecisionInput::try_from(form.into_inner()).map_err(AppError::BadRequest)?;
+    let pairs = body.into_inner();
+    let encoded = serde_html_form::to_string(&pairs).map_err(|_| AppError::BadRequest("form"))?;
+    let form: DecisionForm = serde_html_form::from_str(&encoded).map_err(|_| AppError::BadRequest("decision form"))?;
+    let (save, next) = (ticked(&form.save_transcription), ticked(&form.next));
+    let mut input = DecisionInput::try_from(form).map_err(AppError::BadRequest)?;
+    // A return or a rejection ends the registration: what was typed is not needed, and an empty
+    // form must not stand in the way of returning a photo that cannot be read.
+    let ends = matches!(input.decision, Some(Decision::Return | Decision::Reject));
+    if save && !ends {
+        let typed = super::transcription::typed_in(&encoded).map_err(AppError::BadRequest)?;
+        match super::transcription::save_with_decision(&state, &staff, id, input.version, typed, &input).await? {
+            Ok(version) => input.version = version,
+            Err(response) => return Ok(response),
+        }
+    }
     let posted = input.clone();
     let kept = |banner: Option<String>, errors| Kept {
         decision: Some(input.clone()),
@@ -87,7 +106,11 @@ pub async fn decide(
     };
     match act(&state, &staff, move |conn, acting| decide::decide(conn, id, acting, &posted)).await? {
         Ok(DecideResult::Decided { decision, .. }) => {
-            session::set_notice(&staff.session, &format!("登録 #{id} を判定しました: {}", decision.label()))?;
+            let done = format!("登録 #{id} を判定しました: {}", decision.label());
+            if next {
+                return super::super::queue::open_next(&state, &staff, None, Some(&done)).await;
+            }
+            session::set_notice(&staff.session, &done)?;
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/queue")).finish())
         }
         Ok(DecideResult::Invalid(errors)) => {

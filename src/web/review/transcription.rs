@@ -70,6 +70,47 @@ pub async fn save_transcription(
     }
 }
 
+/// The transcription fields of a review form that also carries the decision.
+pub fn typed_in(encoded: &str) -> Result<TranscriptionInput, &'static str> {
+    serde_html_form::from_str(encoded).map_err(|_| "transcription form")
+}
+
+/// Saves the transcription a decision came with. `Ok(version)` is the registration's new
+/// version, for the decision; `Err` is the page to answer with instead (the transcription
+/// has a mistake, or someone saved meanwhile), everything typed kept, decision included.
+pub async fn save_with_decision(
+    state: &AppState,
+    staff: &CurrentStaff,
+    id: i64,
+    version: i32,
+    input: TranscriptionInput,
+    decision: &crate::domain::decision::DecisionInput,
+) -> AppResult<Result<i32, HttpResponse>> {
+    let posted = input.clone();
+    let kept = |errors, banner| Kept {
+        input: Some(input.clone()),
+        errors,
+        decision: Some(decision.clone()),
+        banner,
+        ..Default::default()
+    };
+    Ok(match act(state, staff, move |conn, acting| transcribe::save(conn, id, acting, version, &posted)).await? {
+        Ok(SaveResult::Saved { version }) => Ok(version),
+        Ok(SaveResult::Invalid(parsed)) => {
+            Err(show_page(state, staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept(parsed.errors, None)).await?)
+        }
+        Ok(SaveResult::Conflict(conflict)) => Err(conflict_page(staff, id, input.clone(), conflict)?),
+        Ok(SaveResult::Stale) => {
+            let banner = "この画面を開いた後に登録が更新されました。最新の内容を確認してください。入力内容はそのまま残しています。";
+            Err(show_page(state, staff, id, StatusCode::CONFLICT, kept(Vec::new(), Some(banner.into()))).await?)
+        }
+        Err(rule) => {
+            let banner = format!("保存できませんでした: {rule} 入力内容はそのまま残しています。");
+            Err(show_page(state, staff, id, StatusCode::CONFLICT, kept(Vec::new(), Some(banner))).await?)
+        }
+    })
+}
+
 pub struct ConflictLine {
     pub label: &'static str,
     pub theirs: String,

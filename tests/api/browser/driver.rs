@@ -31,6 +31,9 @@ pub fn webdriver_url() -> Option<String> {
 pub struct Browser {
     http: reqwest::Client,
     session: String,
+    /// Non-text key presses so far (Tab, Enter, arrows, Escape, and Space given to `press`):
+    /// what a keyboard journey costs a person.
+    presses: std::sync::atomic::AtomicUsize,
 }
 
 /// Runs one browser test body. On a panic anywhere inside, the page as it was (screenshot and
@@ -43,7 +46,7 @@ where
 {
     let Some(webdriver) = webdriver_url() else { return };
     let browser = Browser::start(&webdriver).await;
-    let handle = Browser { http: browser.http.clone(), session: browser.session.clone() };
+    let handle = Browser { http: browser.http.clone(), session: browser.session.clone(), presses: Default::default() };
     let outcome = AssertUnwindSafe(body(browser)).catch_unwind().await;
     if let Err(panic) = outcome {
         let saved = handle.save_artifacts(name).await;
@@ -65,7 +68,7 @@ impl Browser {
         let value: Value =
             http.post(format!("{webdriver}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
         let id = value["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {value}"));
-        Self { http, session: format!("{webdriver}/session/{id}") }
+        Self { http, session: format!("{webdriver}/session/{id}"), presses: Default::default() }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
@@ -94,6 +97,8 @@ impl Browser {
     /// Key presses into whatever has focus, as a person would type them.
     pub async fn keys(&self, text: &str) {
         let mut actions = Vec::new();
+        let special = text.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)).count();
+        self.presses.fetch_add(special, std::sync::atomic::Ordering::SeqCst);
         for c in text.chars() {
             let key = c.to_string();
             actions.push(json!({"type": "keyDown", "value": key}));
@@ -109,7 +114,51 @@ impl Browser {
     }
 
     pub async fn press(&self, key: &str) {
+        if key == SPACE {
+            self.presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
         self.keys(key).await;
+    }
+
+    /// Non-text key presses since the last call.
+    pub fn take_presses(&self) -> usize {
+        self.presses.swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Ctrl+Enter.
+    pub async fn ctrl_enter(&self) {
+        self.chord("\u{E009}", ENTER).await;
+    }
+
+    /// Shift+Tab.
+    pub async fn shift_tab(&self) {
+        self.chord("\u{E008}", TAB).await;
+    }
+
+    /// A key pressed with a modifier held: one press.
+    pub async fn chord(&self, modifier: &str, key: &str) {
+        self.presses.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let actions = json!([
+            {"type": "keyDown", "value": modifier}, {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key}, {"type": "keyUp", "value": modifier}
+        ]);
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await;
+        self.call(reqwest::Method::DELETE, "/actions", json!({})).await;
+    }
+
+    /// How many documents this tab has loaded since `mark_loads` (a marker on `window` is gone
+    /// after every load).
+    pub async fn mark_loads(&self) {
+        self.js("window.__journey = true;").await;
+    }
+
+    pub async fn loaded_since_mark(&self) -> bool {
+        self.js("return !window.__journey;").await == Value::Bool(true)
     }
 
     /// Presses Tab until the focused element satisfies `test` (JavaScript on `e`).

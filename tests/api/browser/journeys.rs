@@ -137,3 +137,40 @@ async fn a_support_agent_suspends_a_lost_phone_with_the_keyboard_in_under_a_minu
     })
     .await;
 }
+
+/// A photo with no face: returned from beside the viewer without touching the empty form, in
+/// a handful of keys, and the next registration opens.
+#[actix_web::test]
+async fn a_missing_face_photo_is_returned_in_a_few_keys() {
+    with_browser("reviewer-quick-return", |b| async move {
+        let app = spawn_app(TestDb::Sqlite).await;
+        let id = register(&app, "MR-NOFACE01", "physical", vec![fixtures::jpeg(640, 400)]).await;
+        let next = register(&app, "MR-NOFACE02", "physical", vec![fixtures::jpeg(640, 400)]).await;
+        sign_in_by_keys(&b, &app.address, demo_email(Role::Reviewer), PASSWORD).await;
+        b.wait_for_heading("ダッシュボード").await;
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
+        b.press(ENTER).await;
+        b.wait_for("document.querySelector('[data-viewer]')").await;
+        b.take_presses();
+        // From the first field, back to the quick actions: the kind, then the buttons.
+        for _ in 0..10 {
+            let on = b.js("return document.activeElement.textContent.includes('顔写真なし（D02）');").await;
+            if on == serde_json::json!(true) {
+                break;
+            }
+            b.shift_tab().await;
+        }
+        b.press(ENTER).await;
+        b.wait_for("document.querySelector('dialog[open]')").await;
+        let summary = b.js("return document.querySelector('dialog[open]').textContent;").await;
+        assert!(summary.as_str().unwrap_or_default().contains("D02"), "{summary}");
+        b.press(ENTER).await;
+        b.wait_for(&format!("location.pathname === '/registrations/{next}'")).await;
+        let presses = b.take_presses();
+        assert!(presses <= 10, "{presses} presses");
+        assert_eq!(app.status_of(id), ReviewStatus::Returned);
+        let codes: Vec<Defect> = app.defects_of(id).iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Defect::NoFacePhoto]);
+    })
+    .await;
+}

@@ -133,3 +133,70 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
     })
     .await;
 }
+
+/// A clean handbook from the keyboard in the one-page flow: focus starts in the first empty
+/// field, one submit saves and decides, and 「判定して次へ」 lands on the next registration with
+/// no other page between. The non-text key presses are counted.
+#[actix_web::test]
+async fn a_clean_handbook_is_decided_in_one_page_load_with_few_keys() {
+    with_browser("reviewer-one-flow", |b| async move {
+        let app = spawn_app(TestDb::Sqlite).await;
+        let first = register(&app, "MR-ONEFLOW1", "physical", vec![fixtures::jpeg(640, 400)]).await;
+        let second = register(&app, "MR-ONEFLOW2", "physical", vec![fixtures::jpeg(640, 400)]).await;
+        b.go(&format!("{}/login", app.address)).await;
+        b.tab_to("e.id === 'field-email'").await;
+        b.keys(demo_email(Role::Reviewer)).await;
+        b.press(TAB).await;
+        b.keys(PASSWORD).await;
+        b.press(ENTER).await;
+        b.wait_for_heading("ダッシュボード").await;
+        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
+        b.press(ENTER).await;
+        b.wait_for("document.querySelector('[data-viewer]')").await;
+        assert!(b.url().await.ends_with(&format!("/registrations/{first}")));
+
+        b.take_presses();
+        b.mark_loads().await;
+        let focused = b.js("return document.activeElement.id;").await;
+        assert_eq!(focused.as_str(), Some("field-name"), "typing starts in the first empty field");
+        for (field, text) in [
+            ("field-name", "髙橋　太郎"),
+            ("field-name_kana", "たかはし　たろう"),
+            ("field-birth_date", "平成６年３月１日生"),
+            ("field-disability_category", "肢体不自由"),
+            ("field-grade", "２級"),
+        ] {
+            b.tab_to(&format!("e.id === '{field}'")).await;
+            b.keys(text).await;
+        }
+        b.tab_to("e.name === 'fare_class'").await;
+        b.keys(&format!("{ARROW_UP}{ARROW_UP}")).await;
+        for (field, text) in [
+            ("field-municipality", "未来県知事"),
+            ("field-number", "第１０００００１号"),
+            ("field-issued_on", "令和４年１月３１日交付"),
+        ] {
+            b.tab_to(&format!("e.id === '{field}'")).await;
+            b.keys(text).await;
+        }
+        for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
+            b.tab_to(&format!("e.id === '{check}'")).await;
+            b.press(SPACE).await;
+        }
+        b.tab_to("e.name === 'decision'").await;
+        b.press(SPACE).await;
+        assert!(!b.loaded_since_mark().await, "no page load while working");
+        // Ctrl+Enter decides (and goes to the next) from anywhere in the form; the summary's
+        // focused button confirms with Enter.
+        b.ctrl_enter().await;
+        b.wait_for("document.querySelector('dialog[open]')").await;
+        b.press(ENTER).await;
+        b.wait_for(&format!("location.pathname === '/registrations/{second}'")).await;
+        let presses = b.take_presses();
+        println!("a clean handbook took {presses} non-text key presses");
+        assert_eq!(app.status_of(first), ReviewStatus::Approved);
+        assert_eq!(app.fields_of(first).map(|f| f.number_key), Some("1000001".to_owned()));
+        assert!(presses <= 25, "{presses} presses: the budget is 25");
+    })
+    .await;
+}

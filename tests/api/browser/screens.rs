@@ -64,7 +64,13 @@ pub const SCREENS: &[Screen] = &[
     screen("queue", REVIEWER, "/queue", "審査キュー"),
     screen("queue, empty", REVIEWER, "/queue?kind=intellectual", "審査キュー"),
     screen("review with photos", REVIEWER, "/registrations/{mine}", "審査"),
-    after("review with errors", REVIEWER, "/registrations/{mine}", submit!("/decision"), "審査"),
+    after(
+        "review with errors",
+        REVIEWER,
+        "/registrations/{mine}",
+        "document.querySelector('button[formaction$=\"/decision\"]').click();",
+        "審査",
+    ),
     after(
         "transcription with errors",
         REVIEWER,
