@@ -8,6 +8,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("registration.superseded", "再提出により置換"),
     ("registration.claimed", "審査の担当開始"),
     ("registration.released", "審査の担当解除"),
+    ("registration.held", "審査の保留（責任者確認）"),
+    ("registration.unheld", "審査の保留を解除"),
     ("registration.reassigned", "審査の担当変更"),
     ("registration.viewed", "登録内容の閲覧"),
     ("registration.transcribed", "転記を保存"),

@@ -95,6 +95,18 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     query.order((handbooks::submitted_at.asc(), handbooks::id.asc())).limit(filter.limit).load(conn)
 }
 
+/// How long take-next passes by a registration its reviewer just let go.
+pub const RELEASE_GRACE: time::Duration = time::Duration::minutes(30);
+
+type ReleasedByOther =
+    diesel::dsl::Or<diesel::dsl::IsNull<handbooks::released_by>, diesel::dsl::NotEq<handbooks::released_by, i64>>;
+type NotJustReleased = diesel::dsl::Or<ReleasedByOther, diesel::dsl::Lt<handbooks::released_at, PrimitiveDateTime>>;
+
+/// Not let go by `staff_id` since `since`.
+fn not_just_released(staff_id: i64, since: PrimitiveDateTime) -> NotJustReleased {
+    handbooks::released_by.is_null().or(handbooks::released_by.ne(staff_id)).or(handbooks::released_at.lt(since))
+}
+
 /// The oldest registration of one sort, locked for this transaction on PostgreSQL and skipped
 /// by anyone else looking at the same time.
 macro_rules! oldest {
@@ -122,11 +134,14 @@ pub fn take_next(
         Some(k) => vec![k.as_str()],
         None => HandbookKind::ALL.map(HandbookKind::as_str).to_vec(),
     };
+    let recently = now - RELEASE_GRACE;
     let waiting = oldest!(
         conn,
         handbooks::table
             .filter(handbooks::status.eq(ReviewStatus::Submitted.as_str()))
             .filter(handbooks::kind.eq_any(kinds.clone()))
+            .filter(handbooks::held_at.is_null())
+            .filter(not_just_released(staff_id, recently))
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
@@ -136,6 +151,7 @@ pub fn take_next(
             .filter(handbooks::status.eq(ReviewStatus::InReview.as_str()))
             .filter(handbooks::claim_expires_at.lt(now))
             .filter(handbooks::kind.eq_any(kinds))
+            .filter(handbooks::held_at.is_null())
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
@@ -187,7 +203,7 @@ fn set_claim(
 }
 
 /// Gives the registration back to the queue.
-pub fn release(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> QueryResult<()> {
+pub fn release(conn: &mut DbConnection, id: i64, by: i64, now: PrimitiveDateTime) -> QueryResult<()> {
     let (old, kind): (ReviewStatus, HandbookKind) =
         handbooks::table.find(id).select((handbooks::status, handbooks::kind)).first(conn)?;
     diesel::update(handbooks::table.find(id))
@@ -196,7 +212,69 @@ pub fn release(conn: &mut DbConnection, id: i64, now: PrimitiveDateTime) -> Quer
             handbooks::claimed_by.eq(None::<i64>),
             handbooks::claim_expires_at.eq(None::<PrimitiveDateTime>),
             handbooks::updated_at.eq(now),
+            handbooks::released_by.eq(by),
+            handbooks::released_at.eq(now),
         ))
         .execute(conn)?;
     moved(conn, kind, Some(old), Some(ReviewStatus::Submitted))
+}
+
+/// Parks a registration for a supervisor: back to waiting, out of take-next's way.
+pub fn hold(conn: &mut DbConnection, id: i64, by: i64, reason: &str, now: PrimitiveDateTime) -> QueryResult<()> {
+    release(conn, id, by, now)?;
+    diesel::update(handbooks::table.find(id))
+        .set((handbooks::held_at.eq(now), handbooks::held_by.eq(by), handbooks::hold_reason.eq(reason)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Lifts a hold; the registration waits for take-next again.
+pub fn unhold(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(handbooks::table.find(id))
+        .set((
+            handbooks::held_at.eq(None::<PrimitiveDateTime>),
+            handbooks::held_by.eq(None::<i64>),
+            handbooks::hold_reason.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// A registration on hold: (id, holder's public ID, kind, when, by whom, why).
+pub type Held = (i64, String, HandbookKind, PrimitiveDateTime, Option<String>, Option<String>);
+
+/// Held registrations after `after` (hold time, id), oldest first (`handbooks_held`).
+pub fn held(conn: &mut DbConnection, after: Option<(PrimitiveDateTime, i64)>, limit: i64) -> QueryResult<Vec<Held>> {
+    use super::schema::staff;
+    let mut query = handbooks::table
+        .inner_join(holders::table)
+        .left_join(staff::table.on(staff::id.nullable().eq(handbooks::held_by)))
+        .filter(handbooks::held_at.is_not_null())
+        .select((
+            handbooks::id,
+            holders::public_id,
+            handbooks::kind,
+            handbooks::held_at.assume_not_null(),
+            staff::display_name.nullable(),
+            handbooks::hold_reason,
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(handbooks::held_at.ge(at).and(handbooks::held_at.gt(at).or(handbooks::id.gt(id))));
+    }
+    query.order((handbooks::held_at.asc(), handbooks::id.asc())).limit(limit).load(conn)
+}
+
+/// A hold: when, by whom (display name), why.
+pub type Hold = (PrimitiveDateTime, Option<String>, Option<String>);
+
+/// The hold on one registration.
+pub fn hold_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Hold>> {
+    use super::schema::staff;
+    handbooks::table
+        .left_join(staff::table.on(staff::id.nullable().eq(handbooks::held_by)))
+        .filter(handbooks::id.eq(id))
+        .filter(handbooks::held_at.is_not_null())
+        .select((handbooks::held_at.assume_not_null(), staff::display_name.nullable(), handbooks::hold_reason))
+        .first(conn)
+        .optional()
 }

@@ -64,6 +64,11 @@ diesel::table! {
         face_key -> Nullable<Text>,
         myna_link -> Text,
         myna_verified_at -> Nullable<Timestamp>,
+        held_at -> Nullable<Timestamp>,
+        held_by -> Nullable<BigInt>,
+        hold_reason -> Nullable<Text>,
+        released_by -> Nullable<BigInt>,
+        released_at -> Nullable<Timestamp>,
     }
 }
 

@@ -184,6 +184,8 @@ pub enum ReviewError {
     NotAllowed,
     #[error("指定した職員は審査を担当できません（審査担当・審査責任者の有効なアカウントのみ）。")]
     AssigneeCannotReview,
+    #[error("この登録は保留中です（責任者の確認待ち）。審査責任者が担当するか、保留を解除します。")]
+    OnHold,
 }
 
 /// May `staff_id` claim (or renew their claim on) this registration?

@@ -44,6 +44,14 @@ pub fn claim(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<bo
         let state = claim_state(&row);
         review::may_claim(&state, acting.staff_id, acting.role, acting.now)?;
         let renewal = state.held_by(acting.staff_id, acting.now);
+        // A registration parked for a supervisor is a supervisor's to take; taking it ends the
+        // hold (the claim's audit event says who took it).
+        if !renewal && db::queue::hold_of(c, id)?.is_some() {
+            if acting.role != crate::domain::staff::Role::Supervisor {
+                return Err(ReviewError::OnHold.into());
+            }
+            db::queue::unhold(c, id)?;
+        }
         db::queue::claim(c, id, acting.staff_id, now, until)?;
         // Renewals keep a lease alive while someone works; they change nothing of substance
         // and are not audited, so a long review does not bury the trail in heartbeats.
@@ -66,7 +74,7 @@ pub fn release(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<
     write_tx(conn, |c| {
         let row = db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
         review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
-        db::queue::release(c, id, now)?;
+        db::queue::release(c, id, acting.staff_id, now)?;
         audit::append(
             c,
             acting.audit,
@@ -96,4 +104,64 @@ pub fn reassign(conn: &mut DbConnection, id: i64, to_staff: i64, acting: &Acting
         )?;
         Ok(())
     })
+}
+
+/// Why a hold was not placed.
+#[derive(Debug, thiserror::Error)]
+pub enum HoldFailure {
+    #[error("保留の理由を入力してください（責任者が読みます）。")]
+    NoReason,
+    #[error(transparent)]
+    Review(#[from] ReviewFailure),
+}
+
+/// The reviewer who holds a registration parks it for a supervisor (保留（責任者確認）) with a
+/// reason: it goes back to waiting, and take-next passes it by until a supervisor lifts it.
+pub fn hold(conn: &mut DbConnection, id: i64, reason: &str, acting: &Acting<'_>) -> Result<(), HoldFailure> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(HoldFailure::NoReason);
+    }
+    let now = to_db(acting.now);
+    write_tx(conn, |c| {
+        let row = db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
+        review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now).map_err(ReviewFailure::from)?;
+        db::queue::hold(c, id, acting.staff_id, reason, now)?;
+        audit::append(
+            c,
+            acting.audit,
+            now,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "registration.held", "handbook", id)
+                .reason(reason)
+                .request_id(acting.request_id),
+        )?;
+        Ok(())
+    })
+}
+
+/// A supervisor lifts a hold: the registration waits for take-next again.
+pub fn unhold(conn: &mut DbConnection, id: i64, acting: &Acting<'_>) -> Result<(), ReviewFailure> {
+    if acting.role != crate::domain::staff::Role::Supervisor {
+        return Err(ReviewError::NotAllowed.into());
+    }
+    let now = to_db(acting.now);
+    write_tx(conn, |c| {
+        db::handbooks::lock(c, id)?.ok_or(ReviewFailure::NotFound)?;
+        if db::queue::unhold(c, id)? > 0 {
+            audit::append(
+                c,
+                acting.audit,
+                now,
+                AuditEntry::new(Actor::Staff(acting.staff_id), "registration.unheld", "handbook", id)
+                    .request_id(acting.request_id),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+impl From<diesel::result::Error> for HoldFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        HoldFailure::Review(e.into())
+    }
 }

@@ -27,6 +27,8 @@ pub struct ReviewData {
     pub reviewers: Vec<(i64, String)>,
     /// Where the face photo was marked, if it was.
     pub face: Option<(i64, crate::domain::face::FaceBox)>,
+    /// The hold for a supervisor, if any: when, by whom, why.
+    pub hold: Option<crate::db::queue::Hold>,
 }
 
 impl ReviewData {
@@ -57,6 +59,7 @@ pub fn load(conn: &mut DbConnection, id: i64) -> Result<ReviewData, ReviewFailur
         Some((f.image_id?, b))
     });
     Ok(ReviewData {
+        hold: db::queue::hold_of(conn, id)?,
         face,
         claimer,
         revisions,

@@ -95,6 +95,8 @@ route_table! {
     post "/registrations/{id}/claim" => review::take, Reviewers;
     post "/registrations/{id}/release" => review::release, Reviewers;
     post "/registrations/{id}/reassign" => review::reassign, Supervisors;
+    post "/registrations/{id}/hold" => review::hold, Reviewers;
+    post "/registrations/{id}/unhold" => review::unhold, Supervisors;
     post "/registrations/{id}/transcription" => review::save_transcription, Reviewers;
     post "/registrations/{id}/decision" => review::decide, Reviewers;
     post "/registrations/{id}/face" => review::mark_face, Reviewers;

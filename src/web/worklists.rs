@@ -35,6 +35,8 @@ pub struct ListQuery {
     returned_after: String,
     #[serde(default)]
     myna_after: Option<i64>,
+    #[serde(default)]
+    held_after: String,
 }
 
 /// A returned handbook on an ID that was not withdrawn.
@@ -85,6 +87,9 @@ struct Page {
     /// Handbooks whose Myna Portal data waits for a check.
     myna: Vec<crate::myna::check::Waiting>,
     next_myna: Option<i64>,
+    /// Registrations a reviewer parked for a supervisor: id, public ID, kind, when, by, why.
+    held: Vec<(i64, String, &'static str, String, String, String)>,
+    next_held: Option<String>,
 }
 
 /// A later handbook of the same person (not the same number) is a reissue registered as a
@@ -125,15 +130,19 @@ pub async fn show(
     });
     let returned_after = returned_key(&query.returned_after);
     let myna_after = query.myna_after.unwrap_or(0);
+    let held_after = returned_key(&query.held_after);
     let provided = state.settings.myna_provided.clone();
-    let (pairs, unreachable, expired, returned, mut myna) = state
+    let ((pairs, unreachable, expired, returned, mut myna), held) = state
         .db(move |conn| {
             Ok((
-                db::worklists::duplicate_pairs(conn, after, PAGE + 1)?,
-                db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
-                db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
-                db::worklists::returned(conn, returned_after, PAGE + 1)?,
-                crate::myna::check::waiting(conn, &provided, myna_after, PAGE + 1)?,
+                (
+                    db::worklists::duplicate_pairs(conn, after, PAGE + 1)?,
+                    db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
+                    db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
+                    db::worklists::returned(conn, returned_after, PAGE + 1)?,
+                    crate::myna::check::waiting(conn, &provided, myna_after, PAGE + 1)?,
+                ),
+                db::queue::held(conn, held_after, PAGE + 1)?,
             ))
         })
         .await?;
@@ -208,6 +217,24 @@ pub async fn show(
         next_returned,
         myna,
         next_myna,
+        next_held: (held.len() as i64 > PAGE)
+            .then(|| held.get(PAGE as usize - 1))
+            .flatten()
+            .map(|h| format!("{}_{}", from_db(h.3).unix_timestamp_nanos(), h.0)),
+        held: held
+            .iter()
+            .take(PAGE as usize)
+            .map(|(id, public_id, kind, at, by, why)| {
+                (
+                    *id,
+                    public_id.clone(),
+                    kind.label(),
+                    datetime_jst(from_db(*at)),
+                    by.clone().unwrap_or_default(),
+                    why.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
     };
     render::page(StatusCode::OK, &page)
 }

@@ -691,3 +691,48 @@ dual_test!(one_submit_saves_the_transcription_decides_and_opens_the_next, |db: T
     let next = reviewer.get(&format!("/registrations/{second}")).await;
     assert!(next.body.contains(&format!("登録 #{first} を判定しました")), "what was just done is said");
 });
+
+dual_test!(a_hold_parks_a_registration_for_a_supervisor_and_take_next_passes_it_by, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let held = register(&app, "MR-HOLD0001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let released = register(&app, "MR-HOLD0002", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(held));
+
+    // No reason: the form comes back with the problem beside the field.
+    reviewer.get(&format!("/registrations/{held}")).await;
+    let refused = reviewer.post(&format!("/registrations/{held}/hold"), &[("reason", "  ")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.select_texts("#hold-error").iter().any(|e| e.contains("保留の理由を入力してください")));
+    let parked = reviewer
+        .post(&format!("/registrations/{held}/hold"), &[("reason", "写真の人物と生年月日が合わないように見える")])
+        .await;
+    assert_eq!(parked.status, StatusCode::SEE_OTHER);
+    assert_eq!(parked.location(), Some(format!("/registrations/{released}").as_str()), "straight to the next");
+    assert_eq!(app.status_of(held), ReviewStatus::Submitted);
+
+    // Let go of the next one: take-next neither hands it straight back nor the held one.
+    reviewer.get(&format!("/registrations/{released}")).await;
+    assert_eq!(reviewer.post(&format!("/registrations/{released}/release"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(take_next(&mut reviewer).await, None);
+    // Another reviewer gets the released one, and cannot take the held one.
+    let mut other = second_reviewer(&app).await;
+    assert_eq!(take_next(&mut other).await, Some(released));
+    other.get(&format!("/registrations/{held}")).await;
+    other.post(&format!("/registrations/{held}/claim"), &[]).await;
+    let page = other.get(&format!("/registrations/{held}")).await;
+    assert!(page.body.contains("この登録は保留中です"), "refused and told why");
+    assert_eq!(app.status_of(held), ReviewStatus::Submitted);
+
+    // The supervisor finds it with its reason, and lifts the hold.
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let list = sup.get("/worklists").await;
+    let rows = list.select_texts("section[aria-labelledby=held-title] tbody tr");
+    assert!(rows.len() == 1 && rows[0].contains("写真の人物と生年月日が合わない"), "{rows:?}");
+    sup.get(&format!("/registrations/{held}")).await;
+    assert_eq!(sup.post(&format!("/registrations/{held}/unhold"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(take_next(&mut other).await, Some(held), "waiting again");
+    assert_eq!(app.audit_count("registration.held"), 1);
+    assert_eq!(app.audit_count("registration.unheld"), 1);
+    assert!(app.audit_events("registration.held")[0].reason.as_deref().is_some_and(|r| r.contains("生年月日")));
+});

@@ -74,3 +74,56 @@ pub async fn reassign(
     })
     .await
 }
+
+#[derive(Deserialize, Default)]
+pub struct HoldForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// 「保留（責任者確認）」: parks the registration with a reason and opens the next one; a missing
+/// reason comes back beside its field.
+pub async fn hold(
+    state: web::Data<AppState>,
+    staff: RequireRole<Reviewers>,
+    id: web::Path<i64>,
+    form: web::Form<HoldForm>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let reason = form.into_inner().reason;
+    let typed = reason.clone();
+    let result = state
+        .as_staff(&staff, move |conn, acting| match claim::hold(conn, id, &reason, acting) {
+            Ok(()) => Ok(Ok(())),
+            Err(claim::HoldFailure::Review(ReviewFailure::Rule(rule))) => Ok(Err(rule.to_string())),
+            Err(claim::HoldFailure::Review(other)) => Err(AppError::from(other)),
+            Err(refused @ claim::HoldFailure::NoReason) => Ok(Err(refused.to_string())),
+        })
+        .await?;
+    match result {
+        Ok(()) => {
+            let done = format!("登録 #{id} を保留にしました（責任者の確認待ち）。");
+            crate::web::queue::open_next(&state, &staff, None, Some(&done)).await
+        }
+        Err(message) => {
+            let kept = super::page::Kept { hold: Some((typed, message)), ..Default::default() };
+            super::show_page(&state, &staff, id, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, kept).await
+        }
+    }
+}
+
+pub async fn unhold(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    claim_action(
+        &state,
+        &staff,
+        id,
+        "保留を解除しました。審査待ちに戻りました。",
+        move |conn, acting| claim::unhold(conn, id, acting),
+    )
+    .await
+}

@@ -13,7 +13,7 @@ mod transcription;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 
-pub use claim::{reassign, release, take};
+pub use claim::{hold, reassign, release, take, unhold};
 pub use decision::decide;
 pub use face::mark_face;
 pub use myna::check_myna;

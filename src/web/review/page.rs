@@ -113,6 +113,10 @@ pub struct ReviewPage {
     proxy: bool,
     claimer: Option<String>,
     claim_until: String,
+    /// 「保留中」: when, by whom and why, for everyone who sees the registration.
+    held: Option<String>,
+    hold_reason_input: String,
+    hold_error: Option<String>,
     mine: bool,
     takeable: bool,
     may_act: bool,
@@ -177,6 +181,8 @@ pub struct Kept {
     pub face: Option<FaceInput>,
     pub face_errors: Vec<FieldNote>,
     pub banner: Option<String>,
+    /// The hold form as typed, and what is wrong with it.
+    pub hold: Option<(String, String)>,
 }
 
 fn form_errors(notes: &[FieldNote]) -> FormErrors {
@@ -341,6 +347,16 @@ pub fn build(
         proxy: h.proxy,
         claimer: data.claimer.clone().filter(|_| state.lease_live(now)),
         claim_until: h.claim_expires_at.map(|t| datetime_jst(from_db(t))).unwrap_or_default(),
+        held: data.hold.as_ref().map(|(at, by, why)| {
+            format!(
+                "{}（{}、{}）",
+                why.clone().unwrap_or_default(),
+                by.clone().unwrap_or_else(|| "不明".into()),
+                datetime_jst(from_db(*at))
+            )
+        }),
+        hold_reason_input: kept.hold.as_ref().map(|h| h.0.clone()).unwrap_or_default(),
+        hold_error: kept.hold.as_ref().map(|h| h.1.clone()),
         mine,
         takeable: open && may_act && (state.takeable(now) || mine),
         may_act,
