@@ -420,6 +420,7 @@ fn approve(
                     no_tampering: true,
                     proxy_confirmed: true,
                     duplicates_checked: true,
+                    warnings_checked: true,
                 },
                 ..Default::default()
             };

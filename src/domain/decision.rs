@@ -13,6 +13,9 @@ pub struct Checklist {
     pub no_tampering: bool,
     pub proxy_confirmed: bool,
     pub duplicates_checked: bool,
+    /// The transcription's warnings (a fare class that does not fit the grade, a date read
+    /// generously…) were looked at: acknowledged like a possible duplicate.
+    pub warnings_checked: bool,
 }
 
 /// The decision form, parsed: codes are domain values, so an unknown one never gets here.
@@ -38,6 +41,8 @@ pub struct Registration {
     pub lookalikes: usize,
     /// Fields staff corrected since the first transcription (the kind included).
     pub corrected_fields: usize,
+    /// Warnings the saved transcription raises.
+    pub warnings: usize,
 }
 
 fn note(field: &'static str, message: &str) -> FieldNote {
@@ -117,6 +122,12 @@ impl DecisionInput {
                 errors.push(note(
                     "duplicates_checked",
                     "重複の可能性がある登録があります。内容を確認してチェックを入れてください（利用規約 第3条第1項第6号）。",
+                ));
+            }
+            if registration.warnings > 0 && !self.checks.warnings_checked {
+                errors.push(note(
+                    "warnings_checked",
+                    "転記内容に確認が必要な点があります。各項目の注意を確認してチェックを入れてください。",
                 ));
             }
             if registration.proxy && !self.checks.proxy_confirmed {
@@ -200,6 +211,12 @@ mod tests {
         assert_eq!(fields(&input.problems_with(Decision::Approve, &untranscribed)), ["decision"]);
         let expired = Registration { transcribed: true, expired: true, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::Approve, &expired)), ["decision"]);
+        let warned = Registration { transcribed: true, warnings: 1, ..Default::default() };
+        assert_eq!(fields(&input.problems_with(Decision::Approve, &warned)), ["warnings_checked"]);
+        let acknowledged =
+            DecisionInput { checks: Checklist { warnings_checked: true, ..all_checked() }, ..input.clone() };
+        assert!(acknowledged.problems_with(Decision::Approve, &warned).is_empty());
+        assert!(input.problems_with(Decision::Return, &warned).is_empty(), "a return needs nothing");
         let risky = Registration { transcribed: true, proxy: true, lookalikes: 2, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::Approve, &risky)), ["duplicates_checked", "proxy_confirmed"]);
         let confirmed = DecisionInput {

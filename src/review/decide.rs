@@ -135,7 +135,15 @@ fn registration_facts(
         }
         None => 0,
     };
+    // The saved transcription's warnings, read as the review screen reads them.
+    let warnings = match super::transcribe::latest_input(c, row.id)? {
+        Some((input, _)) => {
+            crate::domain::transcription::Transcription::parse(&input, today_jst(acting.now)).warnings.len()
+        }
+        None => 0,
+    };
     Ok(Registration {
+        warnings,
         transcribed: fields.is_some(),
         expired: fields.as_ref().and_then(|f| f.expires_on).is_some_and(|e| e < today_jst(acting.now)),
         proxy: row.proxy,

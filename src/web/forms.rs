@@ -50,9 +50,13 @@ pub struct Choice {
     pub checked: bool,
 }
 
+/// What a form says beside its fields: errors (which stop it), warnings (which a reviewer
+/// acknowledges) and readings (what the server understood of a value).
 #[derive(Default, Debug)]
 pub struct FormErrors {
     entries: Vec<(&'static str, String)>,
+    warnings: Vec<(&'static str, String)>,
+    readings: Vec<(&'static str, String)>,
 }
 
 impl FormErrors {
@@ -74,5 +78,39 @@ impl FormErrors {
 
     pub fn entries(&self) -> &[(&'static str, String)] {
         &self.entries
+    }
+
+    pub fn warn(&mut self, field: &'static str, message: impl Into<String>) {
+        self.warnings.push((field, message.into()));
+    }
+
+    pub fn warning(&self, field: &str) -> Option<&str> {
+        self.warnings.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn read_as(&mut self, field: &'static str, reading: impl Into<String>) {
+        self.readings.push((field, reading.into()));
+    }
+
+    pub fn reading(&self, field: &str) -> Option<&str> {
+        self.readings.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// The ids a control is described by: its hint, error, warning, reading and `extra`.
+    pub fn described_by(
+        &self,
+        name: &str,
+        has_hint: impl std::borrow::Borrow<bool>,
+        extra: impl std::fmt::Display,
+    ) -> String {
+        let (has_hint, extra) = (*has_hint.borrow(), extra.to_string());
+        let ids = [
+            has_hint.then(|| format!("hint-{name}")),
+            self.has(name).then(|| format!("error-{name}")),
+            self.warning(name).map(|_| format!("warning-{name}")),
+            self.reading(name).map(|_| format!("reading-{name}")),
+            (!extra.is_empty()).then_some(extra),
+        ];
+        ids.into_iter().flatten().collect::<Vec<_>>().join(" ")
     }
 }

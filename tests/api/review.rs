@@ -736,3 +736,38 @@ dual_test!(a_hold_parks_a_registration_for_a_supervisor_and_take_next_passes_it_
     assert_eq!(app.audit_count("registration.unheld"), 1);
     assert!(app.audit_events("registration.held")[0].reason.as_deref().is_some_and(|r| r.contains("生年月日")));
 });
+
+dual_test!(a_warning_stands_beside_its_field_and_is_acknowledged_before_approval, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-WARN0001", "mental", vec![fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    let fields = [
+        ("kind", "mental"),
+        ("name", "高橋 太郎"),
+        ("name_kana", "タカハシ タロウ"),
+        ("birth_date", "1994-03-01"),
+        ("disability_category", "精神障害"),
+        ("grade", "1級"),
+        ("fare_class", "2"),
+        ("municipality", "若葉市長"),
+        ("number", "第１２３４５号"),
+        ("issued_on", "令和7年4月1日交付"),
+        ("expires_on", "令和9年3月31日まで"),
+    ];
+    assert_eq!(save(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    let beside = page.select_texts("#warning-fare_class");
+    assert!(beside.iter().any(|w| w.contains("第1種")), "the warning stands beside the fare class: {beside:?}");
+    assert!(page.select_texts("#reading-number").iter().any(|r| r.contains("12345")), "what was understood");
+    assert!(page.select_texts("#reading-municipality").iter().any(|r| r.contains("若葉市")));
+
+    let mut approve = vec![("decision", "approve")];
+    approve.extend_from_slice(&CHECKED);
+    let refused = decide(&mut reviewer, id, &approve).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.select_texts(".error-summary li").iter().any(|e| e.contains("確認が必要な点")));
+    approve.push(("warnings_checked", "on"));
+    assert_eq!(decide(&mut reviewer, id, &approve).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.status_of(id), ReviewStatus::Approved);
+});

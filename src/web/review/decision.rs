@@ -34,6 +34,7 @@ pub struct DecisionForm {
     no_tampering: Option<String>,
     proxy_confirmed: Option<String>,
     duplicates_checked: Option<String>,
+    warnings_checked: Option<String>,
     /// Present when the review form posts the transcription with the decision: it is saved
     /// first, and the decision applies to what was just saved.
     save_transcription: Option<String>,
@@ -67,6 +68,7 @@ impl TryFrom<DecisionForm> for DecisionInput {
                 no_tampering: ticked(&form.no_tampering),
                 proxy_confirmed: ticked(&form.proxy_confirmed),
                 duplicates_checked: ticked(&form.duplicates_checked),
+                warnings_checked: ticked(&form.warnings_checked),
             },
             other_text: form.other_text,
             holder_message: form.holder_message,

@@ -136,6 +136,9 @@ pub struct ReviewPage {
     lookalikes: Vec<Lookalike>,
     checks: Vec<Choice>,
     decision_choices: Vec<Choice>,
+    /// How many warnings the transcription raises (each must be acknowledged to approve).
+    transcription_warnings: usize,
+    warnings_label: String,
     /// The subject of the notice each decision sends, for the confirmation before deciding.
     notice_subjects: Vec<(&'static str, String)>,
     defect_choices: Vec<Choice>,
@@ -183,6 +186,24 @@ pub struct Kept {
     pub banner: Option<String>,
     /// The hold form as typed, and what is wrong with it.
     pub hold: Option<(String, String)>,
+}
+
+/// The transcription form's errors, with each warning and what was understood of the number,
+/// the municipality and the kana beside their fields.
+fn transcription_notes(errors: &[FieldNote], parsed: &Parsed, visible: bool) -> FormErrors {
+    let mut notes = form_errors(errors);
+    if !visible {
+        return notes;
+    }
+    for w in &parsed.warnings {
+        notes.warn(w.field, w.message.clone());
+    }
+    if let Some(t) = &parsed.transcription {
+        notes.read_as("number", t.number_key());
+        notes.read_as("municipality", t.municipality_key());
+        notes.read_as("name_kana", t.kana_key());
+    }
+    notes
 }
 
 fn form_errors(notes: &[FieldNote]) -> FormErrors {
@@ -370,7 +391,7 @@ pub fn build(
         reason_errors: FormErrors::default(),
         reason_detail: String::new(),
         understood: parsed.understood.clone(),
-        errors: form_errors(&kept.errors),
+        errors: transcription_notes(&kept.errors, &parsed, visible),
         kinds: HandbookKind::ALL
             .iter()
             .map(|k| Choice { code: k.as_str(), label: k.label().into(), checked: input.kind == k.as_str() })
@@ -380,6 +401,8 @@ pub fn build(
             .map(|(code, label)| Choice { code, label: label.into(), checked: input.fare_class == code })
             .collect(),
         warnings: warnings(&data, &kept, &parsed, visible),
+        transcription_warnings: if visible { parsed.warnings.len() } else { 0 },
+        warnings_label: format!("転記の注意（{}件）をすべて確認した", parsed.warnings.len()),
         lookalikes: if visible { lookalikes(&data) } else { Vec::new() },
         input,
         checks: checklist(&decision),
