@@ -391,6 +391,7 @@ pub fn typed(facts: &Facts) -> TranscriptionInput {
         expires_on: facts.expires.map(era).unwrap_or_default(),
         recert_on: facts.recert.map(|d| art::recert_text(facts, d)).unwrap_or_default(),
         medical_number: String::new(),
+        second_number: String::new(),
     }
 }
 

@@ -212,6 +212,9 @@ pub struct TranscriptionInput {
     pub expires_on: String,
     pub recert_on: String,
     pub medical_number: String,
+    /// The number as printed on another page (booklets print it twice): checked against
+    /// `number`, not stored apart from the form.
+    pub second_number: String,
 }
 
 /// Parsed fields.
@@ -379,6 +382,20 @@ impl Transcription {
             && normalize::handbook_number_key(n).is_empty()
         {
             r.error("number", "手帳番号に数字がありません。");
+        }
+        if let Some(n) = &number
+            && !input.second_number.trim().is_empty()
+        {
+            let (first, second) =
+                (normalize::handbook_number_key(n), normalize::handbook_number_key(&input.second_number));
+            if first != second {
+                r.error(
+                    "second_number",
+                    format!(
+                        "1ページ目の番号（{first}）と2ページ目の番号（{second}）が違います。読み直すか、「記載内容が一致しない」で差し戻してください。"
+                    ),
+                );
+            }
         }
         let issued = r.date(Field::IssuedOn, &input.issued_on, Accept::Day, true);
         let renewed = r.date(Field::RenewedOn, &input.renewed_on, Accept::Day, false);
@@ -565,7 +582,18 @@ mod tests {
             expires_on: String::new(),
             recert_on: "令和9年3月".into(),
             medical_number: String::new(),
+            second_number: String::new(),
         }
+    }
+
+    #[test]
+    fn a_number_that_differs_between_pages_is_caught() {
+        let same = TranscriptionInput { second_number: "1000001".into(), ..physical() };
+        assert!(Transcription::parse(&same, TODAY).errors.is_empty(), "written another way, the same number");
+        let other = TranscriptionInput { second_number: "第１０００００７号".into(), ..physical() };
+        let parsed = Transcription::parse(&other, TODAY);
+        assert!(parsed.transcription.is_none());
+        assert!(parsed.errors.iter().any(|e| e.field == "second_number" && e.message.contains("1000007")));
     }
 
     #[test]

@@ -131,6 +131,8 @@ pub struct ReviewPage {
     errors: FormErrors,
     understood: Vec<Understood>,
     kinds: Vec<Choice>,
+    /// How many photos came: a second page may print the number again.
+    pages: usize,
     fares: Vec<Choice>,
     warnings: Vec<String>,
     lookalikes: Vec<Lookalike>,
@@ -392,6 +394,7 @@ pub fn build(
         reason_detail: String::new(),
         understood: parsed.understood.clone(),
         errors: transcription_notes(&kept.errors, &parsed, visible),
+        pages: data.images.len(),
         kinds: HandbookKind::ALL
             .iter()
             .map(|k| Choice { code: k.as_str(), label: k.label().into(), checked: input.kind == k.as_str() })
