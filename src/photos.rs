@@ -39,8 +39,9 @@ impl From<diesel::result::Error> for PhotoError {
 pub const GRANT_FOR: Duration = Duration::minutes(30);
 
 /// The reasons a person may give, as a code list (reports count them).
-pub const REASONS: [(&str, &str); 5] = [
+pub const REASONS: [(&str, &str); 6] = [
     ("double_check", "二重審査（ダブルチェック）"),
+    ("duplicate_check", "重複の確認（審査中の登録と照合）"),
     ("inquiry", "本人・事業者からの問い合わせ対応"),
     ("audit", "監査"),
     ("fraud_investigation", "不正登録の調査"),

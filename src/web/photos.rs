@@ -83,6 +83,10 @@ pub struct ReasonForm {
     reason: String,
     #[serde(default)]
     detail: String,
+    /// The registration under review the reason was stated from (a duplicate check): back to
+    /// it, where the other registration's facts and photos now show.
+    #[serde(default)]
+    back: Option<i64>,
 }
 
 async fn page(
@@ -124,7 +128,7 @@ pub async fn show(
     staff: RequireRole<ImageViewers>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    let empty = ReasonForm { reason: String::new(), detail: String::new() };
+    let empty = ReasonForm { reason: String::new(), detail: String::new(), back: None };
     render::page(StatusCode::OK, &page(&state, &staff, *id, FormErrors::default(), empty).await?)
 }
 
@@ -144,9 +148,11 @@ pub async fn state_reason(
             state
                 .db(move |conn| Ok(photos::grant(conn, &keys, staff_id, handbook_id, &reason, now, Some(&request_id))?))
                 .await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/registrations/{handbook_id}/photos")))
-                .finish())
+            let location = match form.back {
+                Some(back) => format!("/registrations/{back}#duplicate-{handbook_id}"),
+                None => format!("/registrations/{handbook_id}/photos"),
+            };
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish())
         }
         Err(message) => {
             let mut errors = FormErrors::default();

@@ -556,6 +556,30 @@ dual_test!(duplicates_are_flagged_and_must_be_acknowledged, |db: TestDb| async m
     let page = decide(&mut reviewer, second, &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("重複の可能性"));
+
+    // The other registration's facts and photos, on this screen, once 「重複の確認」 is stated.
+    let page = reviewer.get(&format!("/registrations/{second}")).await;
+    assert!(page.select_texts(&format!("#duplicate-{first} dl")).is_empty(), "nothing before a reason");
+    let views_before = app.audit_count("registration.viewed");
+    let stated = reviewer
+        .post(
+            &format!("/registrations/{first}/photo-access"),
+            &[("reason", "duplicate_check"), ("detail", ""), ("back", &second.to_string())],
+        )
+        .await;
+    assert_eq!(stated.status, StatusCode::SEE_OTHER);
+    assert_eq!(stated.location(), Some(format!("/registrations/{second}#duplicate-{first}").as_str()));
+    let page = reviewer.get(&format!("/registrations/{second}")).await;
+    let facts = page.select_texts(&format!("#duplicate-{first} dl")).join(" ");
+    assert!(facts.contains("髙橋") && facts.contains("1000001"), "{facts}");
+    assert_eq!(page.select_attr(&format!("#duplicate-{first} img"), "src").len(), 1, "its photo beside");
+    assert_eq!(app.status_of(second), ReviewStatus::InReview, "still held by the reviewer");
+    assert!(app.audit_count("registration.viewed") > views_before, "the other registration's view is audited");
+    assert!(
+        app.audit_events("photos.access_stated")
+            .iter()
+            .any(|e| e.reason.as_deref().is_some_and(|r| r.contains("重複の確認")))
+    );
 });
 
 dual_test!(the_queue_pages_by_keyset_and_highlights_waiting, |db: TestDb| async move {

@@ -44,11 +44,29 @@ async fn show_page(
     let request_id = staff.request_id.clone();
     let keys = state.audit.clone();
     let provided = state.settings.myna_provided.clone();
-    let (data, basis, myna) = state
+    let (data, basis, myna, duplicates) = state
         .db(move |conn| {
             let data = view::load(conn, id)?;
             let basis = photos::basis(conn, staff_id, role, &data.handbook, now)?;
             let mut myna = None;
+            let mut duplicates = Vec::new();
+            if basis.is_some() {
+                // A possible duplicate's facts and photos show beside this one once the viewer
+                // has a basis for it (a stated 「重複の確認」), each view audited like any other.
+                let mut others: Vec<i64> =
+                    data.same_number.iter().chain(data.same_person.iter()).map(|l| l.handbook_id).collect();
+                others.sort_unstable();
+                others.dedup();
+                for other in others {
+                    let Some(row) = crate::db::handbooks::find(conn, other)? else { continue };
+                    if let Some(other_basis) = photos::basis(conn, staff_id, role, &row, now)? {
+                        photos::record_data_view(conn, &keys, staff_id, other, &other_basis, now, Some(&request_id))?;
+                        let fields = crate::db::fields::find(conn, other)?;
+                        let images = crate::db::handbooks::images_of(conn, other)?;
+                        duplicates.push((other, fields, images.into_iter().map(|i| i.id).collect::<Vec<_>>()));
+                    }
+                }
+            }
             if let Some(basis) = &basis {
                 photos::record_data_view(conn, &keys, staff_id, id, basis, now, Some(&request_id))?;
                 // The portal's values are shown on the same grounds as the photos, each view
@@ -56,10 +74,11 @@ async fn show_page(
                 let acting = Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
                 myna = crate::myna::check::view(conn, id, &provided, &acting)?;
             }
-            Ok((data, basis, myna))
+            Ok((data, basis, myna, duplicates))
         })
         .await?;
-    let page = page::build(data, staff, basis, now, kept, myna, &state.settings.myna_provided);
+    let mut page = page::build(data, staff, basis, now, kept, myna, &state.settings.myna_provided);
+    page.show_duplicates(duplicates);
     render::page(status, &page)
 }
 

@@ -30,6 +30,9 @@ pub struct Lookalike {
     pub public_id: String,
     pub status: &'static str,
     pub why: &'static str,
+    /// Shown beside this registration once a 「重複の確認」 was stated: key facts and photos.
+    pub facts: Option<Vec<(&'static str, String)>>,
+    pub images: Vec<i64>,
 }
 
 pub struct HistoryLine {
@@ -162,6 +165,30 @@ pub struct ReviewPage {
 }
 
 impl ReviewPage {
+    /// Fills in the possible duplicates the viewer may see: (id, fields, photo ids).
+    pub fn show_duplicates(&mut self, shown: Vec<(i64, Option<crate::db::fields::FieldsRow>, Vec<i64>)>) {
+        for (id, fields, images) in shown {
+            for l in self.lookalikes.iter_mut().filter(|l| l.handbook_id == id) {
+                l.facts = Some(
+                    fields
+                        .as_ref()
+                        .map(|f| {
+                            vec![
+                                ("氏名", f.name.clone()),
+                                ("ふりがな", f.name_kana.clone()),
+                                ("生年月日", crate::domain::wareki::format(f.birth_date)),
+                                ("交付自治体", f.municipality.clone()),
+                                ("手帳番号", f.number.clone()),
+                                ("交付日", crate::domain::wareki::format(f.issued_on)),
+                            ]
+                        })
+                        .unwrap_or_default(),
+                );
+                l.images = images.clone();
+            }
+        }
+    }
+
     fn understood_for(&self, field: &str) -> Option<&Understood> {
         self.understood.iter().find(|u| u.field == field)
     }
@@ -241,17 +268,27 @@ fn warnings(data: &ReviewData, kept: &Kept, parsed: &Parsed, visible: bool) -> V
 }
 
 fn lookalikes(data: &ReviewData) -> Vec<Lookalike> {
-    let line = |l: &crate::db::fields::Lookalike, why| Lookalike {
-        handbook_id: l.handbook_id,
-        public_id: l.public_id.clone(),
-        status: l.status.label(),
-        why,
-    };
-    data.same_number
+    // One line per registration: the same number and the same person may both point at it.
+    let mut out: Vec<Lookalike> = Vec::new();
+    let found = data
+        .same_number
         .iter()
-        .map(|l| line(l, "同じ発行元・手帳番号"))
-        .chain(data.same_person.iter().map(|l| line(l, "同じ氏名・生年月日")))
-        .collect()
+        .map(|l| (l, "同じ発行元・手帳番号"))
+        .chain(data.same_person.iter().map(|l| (l, "同じ氏名・生年月日")));
+    for (l, why) in found {
+        match out.iter_mut().find(|o| o.handbook_id == l.handbook_id) {
+            Some(seen) => seen.why = "同じ発行元・手帳番号、同じ氏名・生年月日",
+            None => out.push(Lookalike {
+                handbook_id: l.handbook_id,
+                public_id: l.public_id.clone(),
+                status: l.status.label(),
+                why,
+                facts: None,
+                images: Vec::new(),
+            }),
+        }
+    }
+    out
 }
 
 fn checklist(decision: &DecisionInput) -> Vec<Choice> {
