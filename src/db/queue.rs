@@ -21,6 +21,8 @@ pub struct QueueRow {
     pub claim_expires_at: Option<PrimitiveDateTime>,
     pub public_id: String,
     pub claimer: Option<String>,
+    /// The transcribed name, if any (the screen shows it only to roles that may see it).
+    pub name: Option<String>,
 }
 
 pub struct QueueFilter<'a> {
@@ -29,6 +31,9 @@ pub struct QueueFilter<'a> {
     pub search: &'a Search,
     /// The last row of the previous page: (submitted_at, id).
     pub after: Option<(PrimitiveDateTime, i64)>,
+    /// The first row of the next page, going back: (submitted_at, id). The page comes back
+    /// in the usual order.
+    pub before: Option<(PrimitiveDateTime, i64)>,
     pub limit: i64,
 }
 
@@ -53,6 +58,7 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
             handbooks::claim_expires_at,
             holders::public_id,
             staff::display_name.nullable(),
+            handbook_fields::name.nullable(),
         ))
         .into_boxed();
     if let Some(status) = filter.status {
@@ -91,6 +97,14 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     if let Some((at, id)) = filter.after {
         query =
             query.filter(handbooks::submitted_at.ge(at).and(handbooks::submitted_at.gt(at).or(handbooks::id.gt(id))));
+    }
+    if let Some((at, id)) = filter.before {
+        query =
+            query.filter(handbooks::submitted_at.le(at).and(handbooks::submitted_at.lt(at).or(handbooks::id.lt(id))));
+        let mut rows: Vec<QueueRow> =
+            query.order((handbooks::submitted_at.desc(), handbooks::id.desc())).limit(filter.limit).load(conn)?;
+        rows.reverse();
+        return Ok(rows);
     }
     query.order((handbooks::submitted_at.asc(), handbooks::id.asc())).limit(filter.limit).load(conn)
 }

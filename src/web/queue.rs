@@ -31,6 +31,7 @@ pub struct QueueQuery {
     kind: Option<String>,
     q: Option<String>,
     after: Option<String>,
+    before: Option<String>,
 }
 
 pub struct Tab {
@@ -50,6 +51,7 @@ pub struct Line {
     pub overdue: bool,
     pub channel: &'static str,
     pub claimer: Option<String>,
+    pub name: Option<String>,
 }
 
 pub struct KindOption {
@@ -69,6 +71,12 @@ struct QueuePage {
     q: String,
     lines: Vec<Line>,
     next: Option<String>,
+    previous: Option<String>,
+    /// 「受付 A 〜 B の N件」: where this page lies.
+    range: Option<String>,
+    /// A search looks through every status.
+    searching: bool,
+    shows_names: bool,
     sla_hours: u32,
 }
 
@@ -106,12 +114,17 @@ pub async fn show(
     let kind = query.kind.as_deref().and_then(HandbookKind::parse);
     let q = query.q.unwrap_or_default();
     let search = Search::classify(&q);
+    // A search finds a registration whatever its status: a reviewer looking for one by ID or
+    // number should not have to guess its tab.
+    let searching = !q.trim().is_empty();
+    let (status, status_filter) = if searching { ("all".to_owned(), None) } else { (status, status_filter) };
     let after = query.after.as_deref().and_then(decode_cursor);
+    let before = query.before.as_deref().and_then(decode_cursor);
     let (rows, counts) = state
         .db(move |conn| {
             let rows = db::queue::page(
                 conn,
-                &QueueFilter { status: status_filter, kind, search: &search, after, limit: PAGE_SIZE + 1 },
+                &QueueFilter { status: status_filter, kind, search: &search, after, before, limit: PAGE_SIZE + 1 },
             )?;
             Ok((rows, db::counts::all(conn)?))
         })
@@ -126,8 +139,24 @@ pub async fn show(
             .sum()
     };
     let more = rows.len() as i64 > PAGE_SIZE;
-    let rows: Vec<QueueRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
-    let next = if more { rows.last().map(encode_cursor) } else { None };
+    // Going back, the extra row is the oldest one (it says an earlier page exists).
+    let rows: Vec<QueueRow> = if before.is_some() && more {
+        rows.into_iter().skip(1).collect()
+    } else {
+        rows.into_iter().take(PAGE_SIZE as usize).collect()
+    };
+    let next = if more || before.is_some() { rows.last().map(encode_cursor) } else { None };
+    let previous = if (before.is_some() && more) || after.is_some() { rows.first().map(encode_cursor) } else { None };
+    let range = match (rows.first(), rows.last()) {
+        (Some(first), Some(last)) => Some(format!(
+            "受付 {} 〜 {} の{}件",
+            datetime_jst(from_db(first.submitted_at)),
+            datetime_jst(from_db(last.submitted_at)),
+            rows.len()
+        )),
+        _ => None,
+    };
+    let shows_names = staff.role.sees_handbook_numbers();
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -150,6 +179,7 @@ pub async fn show(
                     "アプリ"
                 },
                 claimer: r.claimer.filter(|_| r.claim_expires_at.is_some_and(|t| from_db(t) > now)),
+                name: r.name.filter(|_| shows_names),
             }
         })
         .collect();
@@ -168,6 +198,10 @@ pub async fn show(
         q,
         lines,
         next,
+        previous,
+        range,
+        searching,
+        shows_names,
         sla_hours: state.settings.queue_sla_hours,
     };
     render::page(StatusCode::OK, &page)
@@ -232,6 +266,7 @@ mod tests {
             claim_expires_at: None,
             public_id: "MR-000001".into(),
             claimer: None,
+            name: None,
         };
         assert_eq!(decode_cursor(&encode_cursor(&row)), Some((at, 42)));
         assert_eq!(decode_cursor("garbage"), None);

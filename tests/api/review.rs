@@ -604,9 +604,17 @@ dual_test!(the_queue_pages_by_keyset_and_highlights_waiting, |db: TestDb| async 
     let second_page = page.select_texts("table.queue tbody th a");
     assert_eq!(second_page.len(), 10);
     assert!(second_page.iter().all(|id| !first_page.contains(id)), "no overlap between pages");
-    // Search by holder ID.
-    let page = reviewer.get("/queue?status=all&q=bk-00000001").await;
+    assert!(page.select_texts("p.meta").iter().any(|m| m.contains("の10件")), "the range is shown");
+    // And back: the first page again, in the same order.
+    let before =
+        page.body.split("&amp;before=").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default().to_owned();
+    let back = reviewer.get(&format!("/queue?status=submitted&before={before}")).await;
+    assert_eq!(back.select_texts("table.queue tbody th a"), first_page);
+    assert!(!back.body.contains("&amp;before="), "nothing before the first page");
+    // A search from any tab looks through every status, and says so.
+    let page = reviewer.get("/queue?status=submitted&q=bk-00000001").await;
     assert_eq!(page.select_texts("table.queue tbody th a").len(), 2);
+    assert!(page.body.contains("（すべての状態）"));
 });
 
 dual_test!(auditors_read_the_review_screen_but_cannot_act, |db: TestDb| async move {
