@@ -75,27 +75,7 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
 
         // Transcribe as printed: era dates, full-width digits; Tab from field to field.
         b.tab_to("e.id === 'field-name'").await;
-        for (field, text) in [
-            ("field-name", "髙橋　太郎"),
-            ("field-name_kana", "たかはし　たろう"),
-            ("field-birth_date", "平成６年３月１日"),
-            ("field-disability_category", "肢体不自由"),
-            ("field-grade", "２級"),
-        ] {
-            b.tab_to(&format!("e.id === '{field}'")).await;
-            b.keys(text).await;
-        }
-        // A radio group is one Tab stop; arrows choose within it ("なし" → 第2種 → 第1種).
-        b.tab_to("e.name === 'fare_class'").await;
-        b.keys(&format!("{ARROW_UP}{ARROW_UP}")).await;
-        for (field, text) in [
-            ("field-municipality", "未来県知事"),
-            ("field-number", "第１０００００１号"),
-            ("field-issued_on", "令和４年１月３１日"),
-        ] {
-            b.tab_to(&format!("e.id === '{field}'")).await;
-            b.keys(text).await;
-        }
+        type_printed_physical(&b, "平成６年３月１日", "令和４年１月３１日").await;
         b.press(ENTER).await;
         b.wait_for("document.body.textContent.includes('転記を保存しました')").await;
         b.wait_for("document.body.textContent.includes('読み取り結果: 平成6年3月1日（1994-03-01）')").await;
@@ -159,26 +139,8 @@ async fn a_clean_handbook_is_decided_in_one_page_load_with_few_keys() {
         b.mark_loads().await;
         let focused = b.js("return document.activeElement.id;").await;
         assert_eq!(focused.as_str(), Some("field-name"), "typing starts in the first empty field");
-        for (field, text) in [
-            ("field-name", "髙橋　太郎"),
-            ("field-name_kana", "たかはし　たろう"),
-            ("field-birth_date", "平成６年３月１日生"),
-            ("field-disability_category", "肢体不自由"),
-            ("field-grade", "２級"),
-        ] {
-            b.tab_to(&format!("e.id === '{field}'")).await;
-            b.keys(text).await;
-        }
-        b.tab_to("e.name === 'fare_class'").await;
-        b.keys(&format!("{ARROW_UP}{ARROW_UP}")).await;
-        for (field, text) in [
-            ("field-municipality", "未来県知事"),
-            ("field-number", "第１０００００１号"),
-            ("field-issued_on", "令和４年１月３１日交付"),
-        ] {
-            b.tab_to(&format!("e.id === '{field}'")).await;
-            b.keys(text).await;
-        }
+        // Dates typed exactly as printed, words around them included.
+        type_printed_physical(&b, "平成６年３月１日生", "令和４年１月３１日交付").await;
         for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
             b.tab_to(&format!("e.id === '{check}'")).await;
             b.press(SPACE).await;
@@ -199,4 +161,27 @@ async fn a_clean_handbook_is_decided_in_one_page_load_with_few_keys() {
         assert!(presses <= 25, "{presses} presses: the budget is 25");
     })
     .await;
+}
+
+/// Types a physical handbook as printed, Tab from field to field (a radio group is one Tab
+/// stop; arrows choose within it: 「なし」 → 第2種 → 第1種).
+async fn type_printed_physical(b: &super::driver::Browser, birth: &str, issued: &str) {
+    for (field, text) in [
+        ("field-name", "髙橋　太郎"),
+        ("field-name_kana", "たかはし　たろう"),
+        ("field-birth_date", birth),
+        ("field-disability_category", "肢体不自由"),
+        ("field-grade", "２級"),
+    ] {
+        b.tab_to(&format!("e.id === '{field}'")).await;
+        b.keys(text).await;
+    }
+    b.tab_to("e.name === 'fare_class'").await;
+    b.keys(&format!("{ARROW_UP}{ARROW_UP}")).await;
+    for (field, text) in
+        [("field-municipality", "未来県知事"), ("field-number", "第１０００００１号"), ("field-issued_on", issued)]
+    {
+        b.tab_to(&format!("e.id === '{field}'")).await;
+        b.keys(text).await;
+    }
 }
