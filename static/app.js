@@ -177,6 +177,54 @@
     });
   }
 
+  // The live hint: after a field changes, the server reads the form as it stands and says, per
+  // field, what it understood and what to look at; the script only shows the answer.
+  function setupLiveHints(form) {
+    var url = form.getAttribute("action").replace(/\/transcription$/, "/understood");
+    var timer = null;
+    function note(wrapper, id, className, text, before) {
+      var element = document.getElementById(id);
+      if (!text) { if (element && element.hasAttribute("data-live")) { element.remove(); } return; }
+      if (!element) {
+        element = document.createElement("p");
+        element.id = id; element.className = className; element.setAttribute("data-live", "");
+        if (before) { wrapper.insertBefore(element, before); } else { wrapper.appendChild(element); }
+      }
+      element.textContent = text;
+    }
+    function show(fields) {
+      form.querySelectorAll("[data-live]").forEach(function (e) { e.remove(); });
+      Object.keys(fields).forEach(function (name) {
+        var wrapper = document.getElementById("field-" + name);
+        if (wrapper && !wrapper.classList.contains("field")) { wrapper = wrapper.closest(".field"); }
+        if (!wrapper) { return; }
+        var f = fields[name];
+        var control = wrapper.querySelector("input, select, textarea");
+        if (f.warning && !document.getElementById("warning-" + name)) {
+          note(wrapper, "warning-" + name, "field-warning", "注意: " + f.warning, control);
+        }
+        var dateReading = document.getElementById("understood-" + name);
+        if (f.reading && dateReading) {
+          dateReading.textContent = "読み取り結果: " + f.reading;
+        } else if (f.reading) {
+          var shown = document.getElementById("reading-" + name);
+          if (shown && !shown.hasAttribute("data-live")) { shown.textContent = "読み取り結果: " + f.reading; }
+          else { note(wrapper, "reading-" + name, "understood", "読み取り結果: " + f.reading, null); }
+        }
+      });
+    }
+    form.addEventListener("change", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var body = new URLSearchParams(new FormData(form));
+        window.fetch(url, { method: "POST", body: body, credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (answer) { if (answer && answer.fields) { show(answer.fields); } })
+          .catch(function () {});
+      }, 200);
+    });
+  }
+
   // Shows only the fields the chosen kind of handbook prints. A field that holds a value or an
   // error stays visible whatever the kind, so nothing typed is hidden.
   function setupKindFields() {
@@ -296,6 +344,7 @@
     });
     document.querySelectorAll("form[data-decision]").forEach(setupDecisionConfirm);
     document.querySelectorAll("input[name=kind]").length && setupKindFields();
+    if (window.fetch && window.FormData) { document.querySelectorAll("form[data-focus-first-empty]").forEach(setupLiveHints); }
     // Exact bar lengths (the CSS classes give a coarse length without script).
     document.querySelectorAll(".bar[data-percent]").forEach(function (bar) {
       bar.style.width = Math.max(Number(bar.getAttribute("data-percent")) * 0.14, 0.125) + "rem";

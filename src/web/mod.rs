@@ -98,6 +98,7 @@ route_table! {
     post "/registrations/{id}/hold" => review::hold, Reviewers;
     post "/registrations/{id}/unhold" => review::unhold, Supervisors;
     post "/registrations/{id}/transcription" => review::save_transcription, Reviewers;
+    post "/registrations/{id}/understood" => review::understood, Reviewers;
     post "/registrations/{id}/decision" => review::decide, Reviewers;
     post "/registrations/{id}/face" => review::mark_face, Reviewers;
     post "/registrations/{id}/myna" => review::check_myna, Reviewers;

@@ -9,6 +9,7 @@ mod face;
 mod myna;
 mod page;
 mod transcription;
+mod understood;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -18,6 +19,7 @@ pub use decision::decide;
 pub use face::mark_face;
 pub use myna::check_myna;
 pub use transcription::save_transcription;
+pub use understood::understood;
 
 use super::access::ImageViewers;
 use super::auth::{CurrentStaff, RequireRole};

@@ -141,6 +141,9 @@ async fn a_clean_handbook_is_decided_in_one_page_load_with_few_keys() {
         assert_eq!(focused.as_str(), Some("field-name"), "typing starts in the first empty field");
         // Dates typed exactly as printed, words around them included.
         type_printed_physical(&b, "平成６年３月１日生", "令和４年１月３１日交付").await;
+        // The server's reading shows beside a field as soon as it is left, before any save.
+        b.wait_for("(document.getElementById('reading-number') || {}).textContent === '読み取り結果: 1000001'").await;
+        b.wait_for("(document.getElementById('understood-birth_date') || document.getElementById('reading-birth_date') || {textContent: ''}).textContent.includes('1994-03-01')").await;
         for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
             b.tab_to(&format!("e.id === '{check}'")).await;
             b.press(SPACE).await;
