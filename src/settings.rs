@@ -35,6 +35,8 @@ pub struct Settings {
     /// How often the server writes a checkpoint when the chain has moved.
     pub audit_checkpoint_every: std::time::Duration,
     pub intake_token: Secret<String>,
+    /// The card API's bearer token(s), apart from the intake's.
+    pub card_token: Secret<String>,
     pub myna_callback_secret: Secret<String>,
     pub secure_cookies: bool,
     /// Staff must enrol and use a TOTP second factor (on in `serve`, off in `demo`).
@@ -79,6 +81,7 @@ impl SettingsError {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/handbook-admin.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEMO_INTAKE_TOKEN: &str = "demo-intake-token";
+pub const DEMO_CARD_TOKEN: &str = "demo-card-token";
 pub const DEMO_MYNA_SECRET: &str = "demo-myna-secret";
 
 /// Secrets `demo` generated on its first run, kept in `<data dir>/demo-secrets.json`.
@@ -190,8 +193,23 @@ impl Settings {
                 return Err(missing("HANDBOOK_ADMIN_INTAKE_TOKEN", "the bearer token of the app's intake calls"));
             }
         };
-        if mode == Mode::Serve && intake_token.len() < 24 {
-            return Err(SettingsError::new("HANDBOOK_ADMIN_INTAKE_TOKEN", "must be at least 24 characters"));
+        let card_token = match (get("HANDBOOK_ADMIN_CARD_TOKEN"), mode) {
+            (Some(raw), _) => raw,
+            (None, Mode::Demo) => DEMO_CARD_TOKEN.to_owned(),
+            (None, Mode::Serve) => {
+                return Err(missing("HANDBOOK_ADMIN_CARD_TOKEN", "the bearer token of the card API"));
+            }
+        };
+        for (variable, list) in
+            [("HANDBOOK_ADMIN_INTAKE_TOKEN", &intake_token), ("HANDBOOK_ADMIN_CARD_TOKEN", &card_token)]
+        {
+            let tokens: Vec<&str> = list.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+            if tokens.is_empty() || (mode == Mode::Serve && tokens.iter().any(|t| t.len() < 24)) {
+                return Err(SettingsError::new(variable, "each comma-separated token must be at least 24 characters"));
+            }
+        }
+        if intake_token.split(',').map(str::trim).any(|t| card_token.split(',').map(str::trim).any(|c| c == t)) {
+            return Err(SettingsError::new("HANDBOOK_ADMIN_CARD_TOKEN", "must differ from every intake token"));
         }
         let myna_callback_secret = match (get("MYNA_CALLBACK_SECRET"), mode) {
             (Some(raw), _) => raw,
@@ -232,6 +250,7 @@ impl Settings {
             audit_checkpoint_dir,
             audit_checkpoint_every,
             intake_token: Secret::new(intake_token),
+            card_token: Secret::new(card_token),
             myna_callback_secret: Secret::new(myna_callback_secret),
             secure_cookies,
             require_totp: mode == Mode::Serve,
@@ -380,6 +399,7 @@ mod tests {
             ("HANDBOOK_ADMIN_IMAGE_KEY", "cd".repeat(32)),
             ("HANDBOOK_ADMIN_AUDIT_KEY", "ef".repeat(32)),
             ("HANDBOOK_ADMIN_INTAKE_TOKEN", "t".repeat(32)),
+            ("HANDBOOK_ADMIN_CARD_TOKEN", "c".repeat(32)),
             ("MYNA_CALLBACK_SECRET", "s".repeat(32)),
         ])
     }
@@ -409,6 +429,7 @@ mod tests {
             "HANDBOOK_ADMIN_IMAGE_KEY",
             "HANDBOOK_ADMIN_AUDIT_KEY",
             "HANDBOOK_ADMIN_INTAKE_TOKEN",
+            "HANDBOOK_ADMIN_CARD_TOKEN",
             "MYNA_CALLBACK_SECRET",
         ] {
             let mut env = serve_env();
@@ -430,6 +451,8 @@ mod tests {
             ("HANDBOOK_ADMIN_INTAKE_TOKEN", "short".to_owned()),
             ("HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS", "grade,name".to_owned()),
             ("MYNA_PORTAL_URL", "ftp://portal".to_owned()),
+            ("HANDBOOK_ADMIN_CARD_TOKEN", format!("{},short", "c".repeat(32))),
+            ("HANDBOOK_ADMIN_CARD_TOKEN", "t".repeat(32)),
         ] {
             let mut env = serve_env();
             env.insert(key, value);

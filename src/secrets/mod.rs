@@ -32,6 +32,21 @@ impl Secret<String> {
     pub fn matches(&self, presented: &str) -> bool {
         constant_time_eq(self.0.as_bytes(), presented.as_bytes())
     }
+
+    /// The secret is a comma-separated list (a token being rotated and its successor): does
+    /// any of them match? Every entry is compared, so the time does not say which one did.
+    pub fn matches_any(&self, presented: &str) -> bool {
+        self.0
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .fold(false, |found, token| found | constant_time_eq(token.as_bytes(), presented.as_bytes()))
+    }
+
+    /// Each entry of a comma-separated list.
+    pub fn entries(&self) -> impl Iterator<Item = &str> {
+        self.0.split(',').map(str::trim).filter(|t| !t.is_empty())
+    }
 }
 
 /// Constant-time equality of two byte strings (length may leak, contents do not).
@@ -47,6 +62,16 @@ mod tests {
     fn debug_never_shows_the_value() {
         let secret = Secret::new("hunter2".to_owned());
         assert_eq!(format!("{secret:?}"), "[redacted]");
+    }
+
+    #[test]
+    fn a_rotated_list_accepts_each_token_and_nothing_else() {
+        let list = Secret::new("old-token-aaaaaaaaaaaaaaaa, new-token-bbbbbbbbbbbbbbbb".to_owned());
+        assert!(list.matches_any("old-token-aaaaaaaaaaaaaaaa"));
+        assert!(list.matches_any("new-token-bbbbbbbbbbbbbbbb"));
+        assert!(!list.matches_any("old-token-aaaaaaaaaaaaaaaa, new-token-bbbbbbbbbbbbbbbb"));
+        assert!(!list.matches_any(""));
+        assert!(!Secret::new(" , ".to_owned()).matches_any(""), "an empty list admits nothing");
     }
 
     #[test]

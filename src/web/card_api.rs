@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::api_error::ApiError;
 use super::error::AppError;
-use super::intake_api::bearer_ok;
+use super::intake_api::card_bearer_ok;
 use super::state::AppState;
 use crate::card::{self, CardHandbook};
 use crate::domain::holder::{HolderStatus, PublicId};
@@ -43,7 +43,7 @@ pub async fn card(
     state: web::Data<AppState>,
     public_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if !bearer_ok(&req, &state) {
+    if !card_bearer_ok(&req, &state) {
         return Err(ApiError::unauthorized());
     }
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
@@ -73,7 +73,7 @@ pub async fn face(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    if !bearer_ok(&req, &state) {
+    if !card_bearer_ok(&req, &state) {
         return Err(ApiError::unauthorized());
     }
     let (public_id, kind) = path.into_inner();

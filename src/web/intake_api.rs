@@ -16,13 +16,24 @@ use crate::intake::{self, Channel, MAX_REQUEST_BYTES, Metadata, Submission};
 /// Room for multipart boundaries and part headers on top of the photo bytes.
 const ENVELOPE_BYTES: usize = 256 * 1024;
 
-/// The bearer token, compared in constant time.
-pub fn bearer_ok(req: &HttpRequest, state: &AppState) -> bool {
+fn presented(req: &HttpRequest) -> Option<&str> {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| state.settings.intake_token.matches(token.trim()))
+        .map(str::trim)
+}
+
+/// The intake credential (intake, withdrawal, Myna consents), compared in constant time with
+/// each token of `HANDBOOK_ADMIN_INTAKE_TOKEN`.
+pub fn bearer_ok(req: &HttpRequest, state: &AppState) -> bool {
+    presented(req).is_some_and(|token| state.settings.intake_token.matches_any(token))
+}
+
+/// The card credential (`HANDBOOK_ADMIN_CARD_TOKEN`): a token of the intake API is refused
+/// here, and the other way round, so a leaked reader cannot upload or withdraw.
+pub fn card_bearer_ok(req: &HttpRequest, state: &AppState) -> bool {
+    presented(req).is_some_and(|token| state.settings.card_token.matches_any(token))
 }
 
 pub async fn register(

@@ -94,10 +94,13 @@ async fn wait_for_sent(app: &TestApp, id: i64) {
 }
 
 /// The app's card of a holder, as the app's backend reads it.
+/// The card API's own credential (a token of the intake API is refused there).
+pub const CARD_TOKEN: &str = "test-card-token";
+
 pub async fn card(app: &TestApp, public_id: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
-        .bearer_auth(TOKEN)
+        .bearer_auth(CARD_TOKEN)
         .send()
         .await
         .unwrap();
@@ -364,18 +367,19 @@ dual_test!(the_face_box_a_reviewer_marks_is_the_crop_the_card_links_to, |db: Tes
     let (_, body) = card(&app, "MR-FACE0001").await;
     let url = body["handbooks"][0]["face_photo_url"].as_str().unwrap().to_owned();
     assert_eq!(url, "/api/v1/holders/MR-FACE0001/handbooks/physical/face");
-    let (status, bytes) = fetch_face(&app, &url, TOKEN).await;
+    let (status, bytes) = fetch_face(&app, &url, CARD_TOKEN).await;
     assert_eq!(status, StatusCode::OK);
     let crop = image::load_from_memory(&bytes).expect("a JPEG");
     assert_eq!((crop.width(), crop.height()), (120, 150), "30% of 400 by 50% of 300: the box, not the page");
     assert_eq!(app.audit_count("card.face_read"), 1);
     assert_eq!(fetch_face(&app, &url, "wrong-token").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(fetch_face(&app, &url, TOKEN).await.0, StatusCode::UNAUTHORIZED, "the intake token is not the card's");
     let other = "/api/v1/holders/MR-FACE0001/handbooks/mental/face";
-    assert_eq!(fetch_face(&app, other, TOKEN).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(fetch_face(&app, other, CARD_TOKEN).await.0, StatusCode::NOT_FOUND);
 
     // A suspended ID shows no face either.
     app.set_holder_status("MR-FACE0001", HolderStatus::Suspended);
-    assert_eq!(fetch_face(&app, &url, TOKEN).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(fetch_face(&app, &url, CARD_TOKEN).await.0, StatusCode::NOT_FOUND);
 });
 
 dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| async move {

@@ -108,3 +108,37 @@ fn the_table_has_no_duplicates() {
         assert!(seen.insert((route.method, route.path)), "{} {} twice", route.method, route.path);
     }
 }
+
+dual_test!(each_machine_credential_opens_only_its_own_api, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let client = reqwest::Client::new();
+    let mut checked = 0;
+    for route in ROUTES.iter().filter(|r| r.access == AccessRule::Machine && !r.path.contains("/myna/callback")) {
+        let card = route.path.ends_with("/card") || route.path.ends_with("/face");
+        // The other API's token: a card reader's token cannot upload, an intake token cannot read cards.
+        let wrong = if card { crate::intake::TOKEN } else { crate::review::CARD_TOKEN };
+        let url = format!("{}{}", app.address, concrete(route.path));
+        let request = match route.method {
+            "get" => client.get(&url),
+            _ => client.post(&url).header("content-type", "application/json").body("{}"),
+        };
+        let response = request.bearer_auth(wrong).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{} {} with the other API's token",
+            route.method,
+            route.path
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5);
+    // The right one gets past the credential check (a 404 for an unknown holder, not a 401).
+    let card = client
+        .get(format!("{}/api/v1/holders/MR-NOBODY01/card", app.address))
+        .bearer_auth(crate::review::CARD_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(card.status(), StatusCode::NOT_FOUND);
+});

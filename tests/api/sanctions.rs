@@ -309,7 +309,7 @@ dual_test!(a_withdrawal_from_the_app_stops_the_card_at_once_and_is_final, |db: T
     // The card is refused at once.
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/holders/MR-WDRAW001/card", app.address))
-        .bearer_auth(TOKEN)
+        .bearer_auth(crate::review::CARD_TOKEN)
         .send()
         .await
         .unwrap();
@@ -443,7 +443,7 @@ dual_test!(coupon_sanctions_leave_the_id_usable_and_disclosures_are_recorded, |d
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/holders/MR-COUPON01/card", app.address))
-        .bearer_auth(TOKEN)
+        .bearer_auth(crate::review::CARD_TOKEN)
         .send()
         .await
         .unwrap();
