@@ -16,7 +16,11 @@ use super::strip::strip_jpeg;
 pub const MAX_SIDE: u32 = 4096;
 pub const THUMB_SIDE: u32 = 480;
 const MAX_DECODED_SIDE: u32 = 16_000;
-const MAX_DECODE_ALLOC: u64 = 768 * 1024 * 1024;
+/// About 50 megapixels: far above any phone photo of a handbook page, far below what a small
+/// hostile file can claim. Checked from the header, before any pixel is allocated.
+pub const MAX_PIXELS: u64 = 50_000_000;
+/// What decoding `MAX_PIXELS` needs (four bytes a pixel) and a little more.
+const MAX_DECODE_ALLOC: u64 = 224 * 1024 * 1024;
 const FULL_QUALITY: u8 = 90;
 const THUMB_QUALITY: u8 = 80;
 
@@ -47,8 +51,8 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         return Err(ImageError::Empty);
     }
     let source = sniff(bytes).ok_or(ImageError::Unsupported)?;
-    if source == Sniffed::Jpeg && !has_end_of_image(bytes) {
-        // The JPEG decoder fills a cut-off scan with grey instead of failing.
+    if source == Sniffed::Jpeg && !super::jpeg_scan::complete(bytes) {
+        // The JPEG decoder fills a missing or cut-off scan with grey instead of failing.
         return Err(ImageError::Corrupt);
     }
     let (image, rotated) = decode_upright(bytes, source)?;
@@ -109,10 +113,6 @@ fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
     }
 }
 
-fn has_end_of_image(bytes: &[u8]) -> bool {
-    bytes.windows(2).any(|w| w == [0xFF, 0xD9])
-}
-
 /// The decoded image turned upright, and whether turning was needed.
 fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, bool), ImageError> {
     let format = match source {
@@ -126,6 +126,10 @@ fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, bool),
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(map_decode_error)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageError::TooManyPixels);
+    }
     let orientation = decoder.orientation().map_err(map_decode_error)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(map_decode_error)?;
     let rotated = orientation != image::metadata::Orientation::NoTransforms;
@@ -217,6 +221,34 @@ mod tests {
         assert_eq!(process(&[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xD9]).err(), Some(ImageError::Corrupt));
         let png = png_rgba(50, 50);
         assert_eq!(process(&png[..png.len() - 20]).err(), Some(ImageError::Corrupt));
+    }
+
+    /// A PNG that claims more pixels than a page could have is refused from its header.
+    #[test]
+    fn a_small_file_claiming_huge_dimensions_is_refused_before_decoding() {
+        let mut png = png_rgba(16, 16);
+        // IHDR width and height (bytes 16..24), CRC left wrong: the size check comes first.
+        png[16..20].copy_from_slice(&16_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&16_000u32.to_be_bytes());
+        let refused = process(&png).err();
+        assert!(matches!(refused, Some(ImageError::TooManyPixels | ImageError::Corrupt)), "{refused:?}");
+        let mut fixed = png_rgba(16, 16);
+        fixed[16..20].copy_from_slice(&16_000u32.to_be_bytes());
+        fixed[20..24].copy_from_slice(&16_000u32.to_be_bytes());
+        let crc = crc32(&fixed[12..29]);
+        fixed[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(process(&fixed).err(), Some(ImageError::TooManyPixels));
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
     }
 
     #[test]

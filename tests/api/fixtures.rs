@@ -75,3 +75,33 @@ pub fn jpeg_with_zip(w: u32, h: u32) -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// The headers of a real JPEG declaring `side`×`side`, with no scan data: a few hundred bytes
+/// that a lenient decoder would fill with grey.
+pub fn jpeg_claiming(side: u16) -> Vec<u8> {
+    let full = jpeg(64, 64);
+    let sos = full.windows(2).position(|w| w == [0xFF, 0xDA]).expect("a scan");
+    let sos_len = usize::from(u16::from_be_bytes([full[sos + 2], full[sos + 3]]));
+    let mut out = full[..sos + 2 + sos_len].to_vec();
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    let sof = out.windows(2).position(|w| w == [0xFF, 0xC0]).expect("a frame");
+    out[sof + 5..sof + 7].copy_from_slice(&side.to_be_bytes());
+    out[sof + 7..sof + 9].copy_from_slice(&side.to_be_bytes());
+    out
+}
+
+/// A small valid PNG whose header claims `side`×`side` (the CRC fixed to match).
+pub fn png_claiming(side: u32) -> Vec<u8> {
+    let mut out = png(16, 16);
+    out[16..20].copy_from_slice(&side.to_be_bytes());
+    out[20..24].copy_from_slice(&side.to_be_bytes());
+    let mut crc = 0xFFFF_FFFFu32;
+    for b in &out[12..29] {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    out[29..33].copy_from_slice(&(!crc).to_be_bytes());
+    out
+}

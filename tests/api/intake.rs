@@ -166,6 +166,20 @@ dual_test!(every_refusal_has_its_code_and_stores_nothing, |db: TestDb| async mov
             "corrupt_image",
         ),
         (
+            "a JPEG declaring 16000×16000 with no scan data",
+            Some(TOKEN),
+            Form::new().text("metadata", ok_meta()).part("image", image_part(fixtures::jpeg_claiming(16_000), "a.jpg")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "corrupt_image",
+        ),
+        (
+            "a small PNG claiming 16000×16000",
+            Some(TOKEN),
+            Form::new().text("metadata", ok_meta()).part("image", image_part(fixtures::png_claiming(16_000), "a.png")),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "image_too_large",
+        ),
+        (
             "11 MiB",
             Some(TOKEN),
             Form::new().text("metadata", ok_meta()).part("image", image_part(vec![0xFF; 11 * 1024 * 1024], "a.jpg")),

@@ -1,0 +1,122 @@
+//! Whether a JPEG carries its picture: a frame header, scan data in proportion to the size it
+//! declares, and the end marker after it. The decoder fills a missing or cut-off scan with grey
+//! instead of failing, so a 154-byte file that declares 16000×16000 and carries nothing would
+//! otherwise be decoded (into a gigabyte of grey) and stored.
+
+/// At least one bit of entropy-coded data for every 8×8 block of the frame: less than any
+/// encoder writes for even a blank page (each block codes at least its DC difference and its
+/// end of block).
+fn least_scan_bytes(width: u32, height: u32) -> u64 {
+    let blocks = u64::from(width.div_ceil(8)) * u64::from(height.div_ceil(8));
+    blocks / 8
+}
+
+fn length_at(bytes: &[u8], at: usize) -> Option<usize> {
+    Some(usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?])))
+}
+
+/// Walks the markers from start to end: frame size, the scans' data, the end marker.
+pub fn complete(bytes: &[u8]) -> bool {
+    if bytes.get(..2) != Some(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut at = 2;
+    let mut frame: Option<(u32, u32)> = None;
+    let mut scan_bytes: u64 = 0;
+    loop {
+        if bytes.get(at) != Some(&0xFF) {
+            return false;
+        }
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&marker) = bytes.get(at) else { return false };
+        at += 1;
+        match marker {
+            0xD9 => {
+                return frame.is_some_and(|(w, h)| w > 0 && h > 0 && scan_bytes >= least_scan_bytes(w, h).max(1));
+            }
+            0x01 | 0xD0..=0xD7 => {}
+            0xDA => {
+                let Some(length) = length_at(bytes, at) else { return false };
+                at += length;
+                let start = at;
+                // Entropy-coded data runs to the next marker; FF00 is a data byte and RSTn
+                // markers sit inside it.
+                while at + 1 < bytes.len() {
+                    if bytes[at] == 0xFF {
+                        let next = bytes[at + 1];
+                        if next == 0x00 || (0xD0..=0xD7).contains(&next) {
+                            at += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    at += 1;
+                }
+                scan_bytes += (at.min(bytes.len()) - start.min(bytes.len())) as u64;
+            }
+            // SOF0–SOF15 but DHT (C4), JPG (C8) and DAC (CC): the frame header with its size.
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                let Some(length) = length_at(bytes, at) else { return false };
+                let (Some(height), Some(width)) = (length_at(bytes, at + 3), length_at(bytes, at + 5)) else {
+                    return false;
+                };
+                frame = Some((width as u32, height as u32));
+                at += length;
+            }
+            _ => {
+                let Some(length) = length_at(bytes, at) else { return false };
+                at += length;
+            }
+        }
+        if at >= bytes.len() {
+            return false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+        let mut out = Vec::new();
+        let encoded = jpeg_encoder::Encoder::new(&mut out, 85).encode(
+            img.as_raw(),
+            w as u16,
+            h as u16,
+            jpeg_encoder::ColorType::Rgb,
+        );
+        assert!(encoded.is_ok());
+        out
+    }
+
+    #[test]
+    fn a_real_photo_is_complete() {
+        assert!(complete(&jpeg(640, 400)));
+        assert!(complete(&jpeg(8, 8)));
+    }
+
+    #[test]
+    fn a_cut_or_emptied_scan_is_not() {
+        let full = jpeg(640, 400);
+        assert!(!complete(&full[..full.len() / 2]), "cut short");
+        let mut ended_early = full[..full.len() / 40].to_vec();
+        ended_early.extend_from_slice(&[0xFF, 0xD9]);
+        assert!(!complete(&ended_early), "cut to a sliver, then an end marker: too little data for its size");
+        // The headers of a real file, its size changed to 16000×16000, no scan data at all.
+        let sos = full.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap_or(0);
+        let sos_len = usize::from(u16::from_be_bytes([full[sos + 2], full[sos + 3]]));
+        let mut empty = full[..sos + 2 + sos_len].to_vec();
+        empty.extend_from_slice(&[0xFF, 0xD9]);
+        let sof = empty.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap_or(0);
+        empty[sof + 5..sof + 7].copy_from_slice(&16_000u16.to_be_bytes());
+        empty[sof + 7..sof + 9].copy_from_slice(&16_000u16.to_be_bytes());
+        assert!(empty.len() < 1_000);
+        assert!(!complete(&empty), "a huge frame with no data");
+        assert!(!complete(&[0xFF, 0xD8, 0xFF, 0xD9]), "no frame");
+        assert!(!complete(b"not a jpeg"));
+    }
+}
