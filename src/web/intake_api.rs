@@ -63,7 +63,20 @@ pub async fn register(
             "the body must be multipart/form-data",
         ));
     }
-    let received = multipart::receive(Multipart::new(req.headers(), payload)).await?;
+    // The holder's eligibility is checked as soon as the metadata arrives, before any photo is
+    // decoded: an ID that may not register costs no decoding.
+    let gate_state = state.clone();
+    let check = async move |text: &str| -> Result<(), ApiError> {
+        let metadata = Metadata::from_json(text.as_bytes())?;
+        let public_id = metadata.holder_public_id.as_str().to_owned();
+        let eligible = gate_state
+            .db(move |conn| {
+                Ok(crate::db::holders::find_by_public_id(conn, &public_id)?.is_none_or(|h| h.status.may_register()))
+            })
+            .await?;
+        if eligible { Ok(()) } else { Err(crate::intake::IntakeError::HolderNotEligible.into()) }
+    };
+    let received = multipart::receive(Multipart::new(req.headers(), payload), check).await?;
     let metadata =
         Metadata::from_json(received.text("metadata").ok_or(crate::intake::MetadataError::Malformed)?.as_bytes())?;
     if received.images.is_empty() {

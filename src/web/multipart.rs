@@ -20,20 +20,34 @@ impl Received {
     }
 }
 
-pub async fn receive(multipart: Multipart) -> Result<Received, Refusal> {
+/// Reads the body; `check` sees the `metadata` part as soon as it has arrived and may refuse
+/// the request before any photo is decoded (the metadata must come before the photos).
+pub async fn receive<E: From<Refusal>>(
+    multipart: Multipart,
+    check: impl AsyncFnMut(&str) -> Result<(), E>,
+) -> Result<Received, E> {
     let mut received = Received { texts: Vec::new(), images: Vec::new() };
-    read_into(multipart, &mut received).await?;
+    read_into(multipart, &mut received, check, true).await?;
     Ok(received)
+}
+
+async fn no_check(_: &str) -> Result<(), Refusal> {
+    Ok(())
 }
 
 /// For forms: what was read before a refusal is kept, so the form can come back filled in.
 pub async fn receive_keeping_texts(multipart: Multipart) -> (Received, Option<Refusal>) {
     let mut received = Received { texts: Vec::new(), images: Vec::new() };
-    let refusal = read_into(multipart, &mut received).await.err();
+    let refusal = read_into(multipart, &mut received, no_check, false).await.err();
     (received, refusal)
 }
 
-async fn read_into(mut multipart: Multipart, received: &mut Received) -> Result<(), Refusal> {
+async fn read_into<E: From<Refusal>>(
+    mut multipart: Multipart,
+    received: &mut Received,
+    mut check: impl AsyncFnMut(&str) -> Result<(), E>,
+    gated: bool,
+) -> Result<(), E> {
     let mut budget = Budget::default();
     while let Some(field) = multipart.next().await {
         let mut field = field.map_err(|_| Refusal::Malformed)?;
@@ -51,12 +65,24 @@ async fn read_into(mut multipart: Multipart, received: &mut Received) -> Result<
             if bytes.is_empty() && filename.as_deref() == Some("") {
                 continue;
             }
-            let processed =
-                actix_web::web::block(move || images::process(&bytes)).await.map_err(|_| Refusal::CorruptImage)??;
+            // Nothing is decoded for a request whose metadata has not been checked: a photo
+            // before the metadata is a request without (valid) metadata so far, and the check
+            // answers for it as it answers for a missing one.
+            if gated && received.text("metadata").is_none() {
+                check("").await?;
+                return Err(Refusal::Malformed.into());
+            }
+            let processed = actix_web::web::block(move || images::process(&bytes))
+                .await
+                .map_err(|_| Refusal::CorruptImage)?
+                .map_err(Refusal::from)?;
             received.images.push(processed);
             budget.count_image();
         } else {
             let text = String::from_utf8(bytes).map_err(|_| Refusal::Malformed)?;
+            if name == "metadata" {
+                check(&text).await?;
+            }
             received.texts.push((name, text));
         }
     }

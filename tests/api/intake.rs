@@ -622,3 +622,30 @@ dual_test!(staff_cannot_redirect_a_holders_notices, |db: TestDb| async move {
     assert_eq!(email(&app).as_deref(), Some("new@example.jp"));
     assert_eq!(app.audit_count("holder.email_changed"), 1);
 });
+
+dual_test!(an_id_that_may_not_register_costs_no_decoding, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    register(&app, "MR-GATE0001", "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let withdrawn = reqwest::Client::new()
+        .post(format!("{}/api/v1/holders/MR-GATE0001/withdrawal", app.address))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(r#"{"reason":"voluntary"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    // A photo that would be refused as damaged: the ID is refused first, from the metadata.
+    let form = Form::new()
+        .text("metadata", metadata("MR-GATE0001", "mental"))
+        .part("image", image_part(fixtures::jpeg_claiming(16_000), "a.jpg"));
+    let (status, body) = upload(&app, Some(TOKEN), form).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("holder_not_eligible")));
+    // Photos before the metadata are not decoded either: the client is told to send it first.
+    let form = Form::new()
+        .part("image", image_part(fixtures::jpeg(64, 64), "a.jpg"))
+        .text("metadata", metadata("MR-GATE0002", "physical"));
+    let (status, body) = upload(&app, Some(TOKEN), form).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_metadata")));
+    assert!(app.holder("MR-GATE0002").is_none());
+});
