@@ -163,11 +163,6 @@ fn pool() -> anyhow::Result<db::Pool> {
     Ok(pool)
 }
 
-/// The first of a comma-separated list of secrets: the one outgoing messages are signed with.
-fn first_secret(list: &str) -> String {
-    list.split(',').next().unwrap_or_default().trim().to_owned()
-}
-
 pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let clock: SharedClock = Arc::new(SystemClock);
     match cli.command {
@@ -200,7 +195,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 crate::myna::sim::dataset::Dataset::demo(holders, seeded_on),
                 clock.clone(),
                 format!("http://{callback_host}/api/v1/myna/callback"),
-                crate::secrets::Secret::new(first_secret(settings.myna_callback_secret.expose())),
+                settings.myna_callback_secret.first(),
                 crate::myna::sim::Behaviour::default(),
             )?;
             if settings.myna_portal.is_none() {
@@ -302,7 +297,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 crate::myna::sim::dataset::Dataset::demo(holders, seeded_on),
                 clock.clone(),
                 callback,
-                crate::secrets::Secret::new(first_secret(&secret)),
+                crate::secrets::Secret::new(secret).first(),
                 crate::myna::sim::Behaviour::default(),
             )?;
             let tls = match (tls_cert, tls_key, client_ca) {

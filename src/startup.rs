@@ -67,9 +67,8 @@ impl Application {
         ));
         if let Some(config) = &settings.myna_portal {
             // Requests are signed with the first callback secret: the one secret shared with the portal.
-            let secret = settings.myna_callback_secret.expose().split(',').next().unwrap_or_default().trim().to_owned();
             let portal =
-                crate::myna::http::HttpPortal::new(config, crate::secrets::Secret::new(secret), state.clock.clone())
+                crate::myna::http::HttpPortal::new(config, settings.myna_callback_secret.first(), state.clock.clone())
                     .map_err(|e| anyhow::anyhow!("Myna Portal: {e}"))?;
             actix_web::rt::spawn(crate::jobs::myna_requests(
                 state.pool.clone(),

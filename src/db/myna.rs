@@ -213,49 +213,47 @@ pub fn purge_consent(conn: &mut DbConnection, consent_id: i64, at: PrimitiveDate
     Ok(gone)
 }
 
+/// The values columns of `myna_records`, read into the portal's record in one place.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = myna_records)]
+struct Values {
+    disability_category: Option<String>,
+    grade: Option<String>,
+    municipality: Option<String>,
+    number: Option<String>,
+    issued_on: Option<String>,
+    renewed_on: Option<String>,
+    expires_on: Option<String>,
+}
+
+impl From<Values> for PortalRecord {
+    fn from(v: Values) -> Self {
+        PortalRecord {
+            disability_category: v.disability_category,
+            grade: v.grade,
+            municipality: v.municipality,
+            number: v.number,
+            issued_on: v.issued_on,
+            renewed_on: v.renewed_on,
+            expires_on: v.expires_on,
+        }
+    }
+}
+
 /// The newest values the portal sent for one registration, with when they came and until when
 /// their consent holds.
 pub fn latest_for_handbook(
     conn: &mut DbConnection,
     handbook_id: i64,
 ) -> QueryResult<Option<(PortalRecord, PrimitiveDateTime, PrimitiveDateTime)>> {
-    type Row = (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        PrimitiveDateTime,
-        PrimitiveDateTime,
-    );
-    let row: Option<Row> = myna_records::table
+    let row: Option<(Values, PrimitiveDateTime, PrimitiveDateTime)> = myna_records::table
         .inner_join(myna_consents::table)
         .filter(myna_records::handbook_id.eq(handbook_id))
         .order(myna_records::id.desc())
-        .select((
-            myna_records::disability_category,
-            myna_records::grade,
-            myna_records::municipality,
-            myna_records::number,
-            myna_records::issued_on,
-            myna_records::renewed_on,
-            myna_records::expires_on,
-            myna_records::received_at,
-            myna_consents::valid_until,
-        ))
+        .select((Values::as_select(), myna_records::received_at, myna_consents::valid_until))
         .first(conn)
         .optional()?;
-    Ok(row.map(
-        |(disability_category, grade, municipality, number, issued_on, renewed_on, expires_on, received, until)| {
-            (
-                PortalRecord { disability_category, grade, municipality, number, issued_on, renewed_on, expires_on },
-                received,
-                until,
-            )
-        },
-    ))
+    Ok(row.map(|(values, received, until)| (values.into(), received, until)))
 }
 
 /// A registration's link status and when it was verified.
@@ -289,48 +287,21 @@ pub fn pending_checks(conn: &mut DbConnection, after: i64, limit: i64) -> QueryR
         .select((handbooks::id, handbooks::holder_id, holders::public_id, handbooks::kind))
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let mut records: Vec<(i64, Option<i64>, PortalRecord)> = myna_records::table
+    // Newest first: the first record seen for a handbook is the one to compare.
+    let mut newest: std::collections::HashMap<i64, PortalRecord> = std::collections::HashMap::new();
+    for (handbook, values) in myna_records::table
         .filter(myna_records::handbook_id.eq_any(&ids))
         .order(myna_records::id.desc())
-        .select((
-            myna_records::id,
-            myna_records::handbook_id,
-            myna_records::disability_category,
-            myna_records::grade,
-            myna_records::municipality,
-            myna_records::number,
-            myna_records::issued_on,
-            myna_records::renewed_on,
-            myna_records::expires_on,
-        ))
-        .load::<(
-            i64,
-            Option<i64>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )>(conn)?
-        .into_iter()
-        .map(|(id, handbook, disability_category, grade, municipality, number, issued_on, renewed_on, expires_on)| {
-            (
-                id,
-                handbook,
-                PortalRecord { disability_category, grade, municipality, number, issued_on, renewed_on, expires_on },
-            )
-        })
-        .collect();
+        .select((myna_records::handbook_id.assume_not_null(), Values::as_select()))
+        .load::<(i64, Values)>(conn)?
+    {
+        newest.entry(handbook).or_insert_with(|| values.into());
+    }
     let fields = super::fields::find_many(conn, &ids)?;
     Ok(rows
         .into_iter()
         .filter_map(|(handbook_id, holder_id, public_id, kind)| {
-            // The newest record of each handbook (they came newest first).
-            let at = records.iter().position(|r| r.1 == Some(handbook_id))?;
-            let portal = records.remove(at).2;
-            records.retain(|r| r.1 != Some(handbook_id));
+            let portal = newest.remove(&handbook_id)?;
             let fields = fields.iter().find(|f| f.handbook_id == handbook_id).cloned();
             Some(PendingCheck { handbook_id, holder_id, public_id, kind, portal, fields })
         })

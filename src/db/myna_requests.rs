@@ -92,13 +92,14 @@ pub fn due(conn: &mut DbConnection, now: PrimitiveDateTime, limit: i64) -> Query
 }
 
 /// Takes a due request for a worker until `until`: one update that only succeeds while the
-/// request is still due and free, so two workers never both send it.
+/// request is still due and free, so two workers never both send it. Comes back with the
+/// holder's public ID, which the portal is asked about.
 pub fn take(
     conn: &mut DbConnection,
     id: i64,
     now: PrimitiveDateTime,
     until: PrimitiveDateTime,
-) -> QueryResult<Option<RequestRow>> {
+) -> QueryResult<Option<Listed>> {
     let taken = diesel::update(
         myna_requests::table
             .find(id)
@@ -108,7 +109,16 @@ pub fn take(
     )
     .set(myna_requests::lease_until.eq(until))
     .execute(conn)?;
-    if taken == 0 { Ok(None) } else { find(conn, id) }
+    if taken == 0 {
+        return Ok(None);
+    }
+    let row: Option<(RequestRow, String)> = myna_requests::table
+        .inner_join(holders::table)
+        .filter(myna_requests::id.eq(id))
+        .select((RequestRow::as_select(), holders::public_id))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(row, public_id)| Listed { row, public_id }))
 }
 
 /// What a run (or a member of staff) decided: the request's next state.

@@ -175,7 +175,7 @@ pub async fn run_due(
     let mut pass = Pass::default();
     let taken = {
         let (pool, at) = (pool.clone(), to_db(now));
-        actix_web::web::block(move || -> anyhow::Result<Vec<RequestRow>> {
+        actix_web::web::block(move || -> anyhow::Result<Vec<store::Listed>> {
             let mut conn = pool.get()?;
             let lease = to_db(now + time::Duration::minutes(2));
             let mut rows = Vec::new();
@@ -188,11 +188,11 @@ pub async fn run_due(
         })
         .await??
     };
-    for row in taken {
+    for store::Listed { row, public_id } in taken {
         let valid_until = from_db(row.consent_valid_until);
         let plan = rule::plan(now, valid_until);
         let sent = match plan {
-            Plan::Now => Some(portal.send(&portal_request(pool, &row).await?).await),
+            Plan::Now => Some(portal.send(&portal_request(&row, public_id)?).await),
             _ => None,
         };
         let (pool, keys) = (pool.clone(), keys.clone());
@@ -210,12 +210,7 @@ pub async fn run_due(
     Ok(pass)
 }
 
-async fn portal_request(pool: &db::Pool, row: &RequestRow) -> anyhow::Result<PortalRequest> {
-    let (pool, holder_id) = (pool.clone(), row.holder_id);
-    let public_id = actix_web::web::block(move || -> anyhow::Result<String> {
-        Ok(db::holders::find(&mut *pool.get()?, holder_id)?.map(|h| h.public_id).unwrap_or_default())
-    })
-    .await??;
+fn portal_request(row: &RequestRow, public_id: String) -> anyhow::Result<PortalRequest> {
     let mode = Mode::from_parts(&row.mode, row.from_on, row.to_on).ok_or_else(|| anyhow::anyhow!("stored mode"))?;
     Ok(PortalRequest {
         request_id: row.request_id.clone(),

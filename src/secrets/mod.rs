@@ -47,6 +47,16 @@ impl Secret<String> {
     pub fn entries(&self) -> impl Iterator<Item = &str> {
         self.0.split(',').map(str::trim).filter(|t| !t.is_empty())
     }
+
+    /// Each entry, as a secret of its own (a rotated list verifies against all of them).
+    pub fn each(&self) -> Vec<Secret<String>> {
+        self.entries().map(|e| Secret::new(e.to_owned())).collect()
+    }
+
+    /// The first entry: the one outgoing messages are signed with while a list is rotated.
+    pub fn first(&self) -> Secret<String> {
+        Secret::new(self.entries().next().unwrap_or_default().to_owned())
+    }
 }
 
 /// Constant-time equality of two byte strings (length may leak, contents do not).

@@ -12,24 +12,9 @@ use super::state::AppState;
 use crate::myna::delivery::{Delivery, MAX_BODY};
 use crate::myna::receive::{self, ReceiveError};
 use crate::myna::signature::{self, SignatureError};
-use crate::secrets::Secret;
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
-/// The callback secrets: `MYNA_CALLBACK_SECRET` may list several, comma-separated, so one can
-/// be rotated while deliveries signed with the other are still in flight.
-fn secrets(state: &AppState) -> Vec<Secret<String>> {
-    state
-        .settings
-        .myna_callback_secret
-        .expose()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| Secret::new(s.to_owned()))
-        .collect()
 }
 
 pub async fn callback(
@@ -45,7 +30,7 @@ pub async fn callback(
         header(&req, "X-Myna-Timestamp"),
         header(&req, "X-Myna-Signature"),
         &body,
-        &secrets(&state),
+        &state.settings.myna_callback_secret.each(),
         now.unix_timestamp(),
     );
     if let Err(e) = checked {
