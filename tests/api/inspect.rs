@@ -451,6 +451,14 @@ impl TestApp {
         self.tamper_sql(&format!("UPDATE audit_head SET last_hash = '{prev}'"));
     }
 
+    /// The holder's registration of one kind (the first one found).
+    pub fn handbook_of_kind(&self, public_id: &str, kind: HandbookKind) -> i64 {
+        self.handbook_ids_of_holder(public_id)
+            .into_iter()
+            .find(|id| self.kind_of(*id) == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} handbook"))
+    }
+
     /// The holder's Myna Portal requests, newest first.
     pub fn myna_requests_of(&self, public_id: &str) -> Vec<db::myna_requests::RequestRow> {
         let holder = self.holder(public_id).expect("holder").id;

@@ -260,11 +260,7 @@ dual_test!(values_are_purged_when_the_consent_ends_or_the_id_is_withdrawn, |db: 
 dual_test!(a_reviewer_checks_the_portals_values_and_the_card_shows_the_handbook_linked, |db: TestDb| async move {
     let app = spawn_app(db).await;
     holder_with_two(&app, "MR-MYNA0008").await;
-    let physical = app
-        .handbook_ids_of_holder("MR-MYNA0008")
-        .into_iter()
-        .find(|id| app.kind_of(*id) == handbook_admin::domain::handbook::HandbookKind::Physical)
-        .unwrap();
+    let physical = app.handbook_of_kind("MR-MYNA0008", handbook_admin::domain::handbook::HandbookKind::Physical);
     let mut as_printed = delivery("req-check-1", "MR-MYNA0008", "ok");
     as_printed["records"][0]["disability_category"] = json!("肢体不自由（下肢機能障害）");
     // The portal names the municipality where the handbook names the governor.
@@ -331,11 +327,7 @@ dual_test!(supervisors_see_the_checks_waiting_and_a_likely_reissue, |db: TestDb|
         rows[0].contains("MR-MYNA0009") && rows[0].contains("一致しない項目あり") && rows[0].contains("再交付の可能性")
     );
     // Checked (a mismatch recorded), it leaves the list.
-    let handbook = app
-        .handbook_ids_of_holder("MR-MYNA0009")
-        .into_iter()
-        .find(|id| app.kind_of(*id) == handbook_admin::domain::handbook::HandbookKind::Physical)
-        .unwrap();
+    let handbook = app.handbook_of_kind("MR-MYNA0009", handbook_admin::domain::handbook::HandbookKind::Physical);
     sup.get(&format!("/registrations/{handbook}")).await;
     let done = sup.post(&format!("/registrations/{handbook}/myna"), &[("outcome", "mismatch")]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);

@@ -95,11 +95,7 @@ async fn physical_link(app: &TestApp, public_id: &str) -> String {
 
 /// A reviewer on the holder's approved physical registration, having stated why they open it.
 async fn reviewer_on_physical(app: &TestApp, public_id: &str) -> (i64, crate::helpers::Browser) {
-    let physical = app
-        .handbook_ids_of_holder(public_id)
-        .into_iter()
-        .find(|id| app.kind_of(*id) == HandbookKind::Physical)
-        .unwrap();
+    let physical = app.handbook_of_kind(public_id, HandbookKind::Physical);
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     reviewer.get(&format!("/registrations/{physical}")).await;
     let stated = reviewer

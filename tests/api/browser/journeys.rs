@@ -12,6 +12,15 @@ use crate::helpers::{PASSWORD, TestDb, demo_email, spawn_app};
 use crate::intake::register;
 
 /// Signs in from the sign-in page with the keyboard alone.
+/// A reviewer signs in by keys and takes the next registration from the dashboard.
+pub(super) async fn reviewer_takes_next(b: &Browser, address: &str) {
+    sign_in_by_keys(b, address, demo_email(Role::Reviewer), PASSWORD).await;
+    b.wait_for_heading("ダッシュボード").await;
+    b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
+    b.press(ENTER).await;
+    b.wait_for("document.querySelector('[data-viewer]')").await;
+}
+
 async fn sign_in_by_keys(b: &Browser, address: &str, email: &str, password: &str) {
     b.go(&format!("{address}/login")).await;
     b.type_into("field-email", email).await;
@@ -26,11 +35,7 @@ async fn a_reviewer_returns_a_registration_with_a_defect() {
     with_browser("reviewer-returns", |b| async move {
         let app = spawn_app(TestDb::Sqlite).await;
         let id = register(&app, "MR-RETURN01", "mental", vec![fixtures::jpeg(640, 400)]).await;
-        sign_in_by_keys(&b, &app.address, demo_email(Role::Reviewer), PASSWORD).await;
-        b.wait_for_heading("ダッシュボード").await;
-        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
-        b.press(ENTER).await;
-        b.wait_for("document.querySelector('[data-viewer]')").await;
+        reviewer_takes_next(&b, &app.address).await;
 
         // The decision is one radio group: arrows move from 承認 to 差し戻し.
         b.tab_to("e.name === 'decision'").await;
@@ -146,11 +151,7 @@ async fn a_missing_face_photo_is_returned_in_a_few_keys() {
         let app = spawn_app(TestDb::Sqlite).await;
         let id = register(&app, "MR-NOFACE01", "physical", vec![fixtures::jpeg(640, 400)]).await;
         let next = register(&app, "MR-NOFACE02", "physical", vec![fixtures::jpeg(640, 400)]).await;
-        sign_in_by_keys(&b, &app.address, demo_email(Role::Reviewer), PASSWORD).await;
-        b.wait_for_heading("ダッシュボード").await;
-        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
-        b.press(ENTER).await;
-        b.wait_for("document.querySelector('[data-viewer]')").await;
+        reviewer_takes_next(&b, &app.address).await;
         b.take_presses();
         // From the first field, back to the quick actions: the kind, then the buttons.
         for _ in 0..10 {

@@ -2,11 +2,10 @@
 //! viewer by keys, transcribe as printed, decide.
 
 use handbook_admin::domain::handbook::ReviewStatus;
-use handbook_admin::domain::staff::Role;
 
-use super::driver::{ARROW_UP, ENTER, ESCAPE, SPACE, TAB, with_browser};
+use super::driver::{ARROW_UP, ENTER, ESCAPE, SPACE, with_browser};
 use crate::fixtures;
-use crate::helpers::{PASSWORD, TestDb, demo_email, spawn_app};
+use crate::helpers::{TestDb, spawn_app};
 use crate::intake::register;
 
 #[actix_web::test]
@@ -16,22 +15,8 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
         let id =
             register(&app, "MR-KEYBOARD1", "physical", vec![fixtures::jpeg(640, 400), fixtures::png(400, 640)]).await;
 
-        // Sign in: Tab to the e-mail field, type, Tab, type, Enter.
-        b.go(&format!("{}/login", app.address)).await;
-        b.tab_to("e.id === 'field-email'").await;
-        b.keys(demo_email(Role::Reviewer)).await;
-        b.press(TAB).await;
-        b.keys(PASSWORD).await;
-        b.press(ENTER).await;
-        b.wait_for(
-            "document.querySelector('h1') && document.querySelector('h1').textContent.includes('ダッシュボード')",
-        )
-        .await;
-
-        // Take next from the dashboard.
-        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
-        b.press(ENTER).await;
-        b.wait_for("document.querySelector('[data-viewer]')").await;
+        // Sign in and take next from the dashboard, by keys.
+        super::journeys::reviewer_takes_next(&b, &app.address).await;
         let url = b.url().await;
         assert!(url.ends_with(&format!("/registrations/{id}")), "{url}");
 
@@ -123,16 +108,7 @@ async fn a_clean_handbook_is_decided_in_one_page_load_with_few_keys() {
         let app = spawn_app(TestDb::Sqlite).await;
         let first = register(&app, "MR-ONEFLOW1", "physical", vec![fixtures::jpeg(640, 400)]).await;
         let second = register(&app, "MR-ONEFLOW2", "physical", vec![fixtures::jpeg(640, 400)]).await;
-        b.go(&format!("{}/login", app.address)).await;
-        b.tab_to("e.id === 'field-email'").await;
-        b.keys(demo_email(Role::Reviewer)).await;
-        b.press(TAB).await;
-        b.keys(PASSWORD).await;
-        b.press(ENTER).await;
-        b.wait_for_heading("ダッシュボード").await;
-        b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('次の登録を担当する')").await;
-        b.press(ENTER).await;
-        b.wait_for("document.querySelector('[data-viewer]')").await;
+        super::journeys::reviewer_takes_next(&b, &app.address).await;
         assert!(b.url().await.ends_with(&format!("/registrations/{first}")));
 
         b.take_presses();
