@@ -38,15 +38,18 @@ pub enum ExportKind {
     LostDevice,
     /// Myna Portal consents with their withdrawal and purge: what an inspection asks for.
     MynaConsents,
+    /// Card reads per holder and day (kept beside the chain, not in it).
+    CardReads,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 5] = [
+    pub const ALL: [ExportKind; 6] = [
         ExportKind::Audit,
         ExportKind::Decisions,
         ExportKind::Sanctions,
         ExportKind::LostDevice,
         ExportKind::MynaConsents,
+        ExportKind::CardReads,
     ];
 
     /// The name in the URL and the file (`/exports/{name}.csv`).
@@ -57,6 +60,7 @@ impl ExportKind {
             ExportKind::Sanctions => "sanctions",
             ExportKind::LostDevice => "lost-device",
             ExportKind::MynaConsents => "myna-consents",
+            ExportKind::CardReads => "card-reads",
         }
     }
 
@@ -129,6 +133,7 @@ impl ExportKind {
                 "同意の撤回",
                 "情報の消去",
             ],
+            ExportKind::CardReads => &["日付", "利用者ID", "カード表示の回数"],
         }
     }
 }
@@ -240,7 +245,21 @@ fn page(conn: &mut DbConnection, kind: ExportKind, range: Range, after: Key) -> 
         ExportKind::Sanctions => sanction_rows(conn, range, after),
         ExportKind::LostDevice => report_rows(conn, range, after),
         ExportKind::MynaConsents => consent_rows(conn, range, after),
+        ExportKind::CardReads => card_read_rows(conn, range, after),
     }
+}
+
+/// Reads per holder and Japanese day. The keyset carries the day as its midnight.
+fn card_read_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
+    let day = |at: PrimitiveDateTime| crate::clock::today_jst(from_db(at));
+    let (first, last) = (day(range.0), day(range.1 - time::Duration::microseconds(1)));
+    let rows = db::card_reads::page(conn, first, last, after.map(|(at, id)| (at.date(), id)), PAGE)?;
+    let key = rows.last().map(|(d, id, _, _)| (d.midnight(), *id));
+    let text = rows
+        .into_iter()
+        .map(|(d, _, public_id, reads)| Record::Cells(vec![d.to_string(), public_id, reads.to_string()]))
+        .collect();
+    Ok((text, key))
 }
 
 /// Myna Portal consents, with when each was withdrawn and when its values were purged.

@@ -45,6 +45,9 @@ pub struct Settings {
     pub queue_sla_hours: u32,
     pub db_pool_size: u32,
     pub mail: MailSettings,
+    /// The console sits behind a load balancer that appends the client's address to
+    /// `X-Forwarded-For` (the sign-in throttle then counts per client, not per balancer).
+    pub trust_forwarded_for: bool,
     /// How long background workers sleep when there is nothing to do.
     pub jobs_idle: std::time::Duration,
     /// The Myna Portal's request endpoint; `None` leaves requests waiting (and says so).
@@ -83,6 +86,16 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEMO_INTAKE_TOKEN: &str = "demo-intake-token";
 pub const DEMO_CARD_TOKEN: &str = "demo-card-token";
 pub const DEMO_MYNA_SECRET: &str = "demo-myna-secret";
+
+/// lettre sends `smtp://` in clear text unless told `tls=required`; notices name holders.
+fn smtp_url_is_encrypted(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("smtps://") {
+        return true;
+    }
+    lower.starts_with("smtp://")
+        && lower.split_once('?').is_some_and(|(_, query)| query.split('&').any(|pair| pair == "tls=required"))
+}
 
 /// Secrets `demo` generated on its first run, kept in `<data dir>/demo-secrets.json`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -128,18 +141,33 @@ impl Settings {
                 .ok_or_else(|| SettingsError::new("HANDBOOK_ADMIN_DB_POOL_SIZE", "must be between 1 and 256"))?,
         };
 
-        let mail =
-            match get("HANDBOOK_ADMIN_MAIL_TRANSPORT").as_deref().map(str::trim) {
-                None | Some("file") => MailSettings::File,
-                Some("smtp") => MailSettings::Smtp {
-                    url: Secret::new(get("HANDBOOK_ADMIN_SMTP_URL").ok_or_else(|| {
-                        missing("HANDBOOK_ADMIN_SMTP_URL", "smtp://user:password@host:587 or smtps://…")
-                    })?),
+        let mail = match (get("HANDBOOK_ADMIN_MAIL_TRANSPORT").as_deref().map(str::trim), mode) {
+            (Some("file"), _) | (None, Mode::Demo) => MailSettings::File,
+            // A production node that silently wrote notices to a local file would never tell
+            // a holder anything: the choice must be made.
+            (None, Mode::Serve) => return Err(missing("HANDBOOK_ADMIN_MAIL_TRANSPORT", "smtp (or file)")),
+            (Some("smtp"), _) => {
+                let url = get("HANDBOOK_ADMIN_SMTP_URL")
+                    .ok_or_else(|| missing("HANDBOOK_ADMIN_SMTP_URL", "smtps://user:password@host:465"))?;
+                if !smtp_url_is_encrypted(&url) {
+                    return Err(SettingsError::new(
+                        "HANDBOOK_ADMIN_SMTP_URL",
+                        "must be smtps://… or smtp://…?tls=required (notices carry personal data)",
+                    ));
+                }
+                MailSettings::Smtp {
+                    url: Secret::new(url),
                     from: get("HANDBOOK_ADMIN_MAIL_FROM")
                         .ok_or_else(|| missing("HANDBOOK_ADMIN_MAIL_FROM", "the sender address of notices"))?,
-                },
-                Some(_) => return Err(SettingsError::new("HANDBOOK_ADMIN_MAIL_TRANSPORT", "must be file or smtp")),
-            };
+                }
+            }
+            (Some(_), _) => return Err(SettingsError::new("HANDBOOK_ADMIN_MAIL_TRANSPORT", "must be file or smtp")),
+        };
+        let trust_forwarded_for = match get("HANDBOOK_ADMIN_TRUST_FORWARDED_FOR") {
+            None => false,
+            Some(raw) => parse_bool(&raw)
+                .ok_or_else(|| SettingsError::new("HANDBOOK_ADMIN_TRUST_FORWARDED_FOR", "must be true or false"))?,
+        };
         let jobs_idle = match get("HANDBOOK_ADMIN_JOBS_IDLE_MS") {
             None => std::time::Duration::from_secs(2),
             Some(raw) => std::time::Duration::from_millis(
@@ -257,6 +285,7 @@ impl Settings {
             queue_sla_hours,
             db_pool_size,
             mail,
+            trust_forwarded_for,
             jobs_idle,
             myna_portal,
             myna_provided,
@@ -401,6 +430,7 @@ mod tests {
             ("HANDBOOK_ADMIN_INTAKE_TOKEN", "t".repeat(32)),
             ("HANDBOOK_ADMIN_CARD_TOKEN", "c".repeat(32)),
             ("MYNA_CALLBACK_SECRET", "s".repeat(32)),
+            ("HANDBOOK_ADMIN_MAIL_TRANSPORT", "file".to_owned()),
         ])
     }
 
@@ -431,6 +461,7 @@ mod tests {
             "HANDBOOK_ADMIN_INTAKE_TOKEN",
             "HANDBOOK_ADMIN_CARD_TOKEN",
             "MYNA_CALLBACK_SECRET",
+            "HANDBOOK_ADMIN_MAIL_TRANSPORT",
         ] {
             let mut env = serve_env();
             env.remove(key);
@@ -457,6 +488,28 @@ mod tests {
             let mut env = serve_env();
             env.insert(key, value);
             assert_eq!(load(&env).err().map(|e| e.variable), Some(key));
+        }
+    }
+
+    #[test]
+    fn mail_leaves_only_over_tls() {
+        let mut env = serve_env();
+        env.insert("HANDBOOK_ADMIN_MAIL_TRANSPORT", "smtp".to_owned());
+        env.insert("HANDBOOK_ADMIN_MAIL_FROM", "notices@example.jp".to_owned());
+        for (url, ok) in [
+            ("smtp://user:pw@mail.example.jp:587", false),
+            ("smtp://user:pw@mail.example.jp:587?tls=opportunistic", false),
+            ("smtp://user:pw@mail.example.jp:587?tls=required", true),
+            ("SMTPS://user:pw@mail.example.jp:465", true),
+            ("smtp://mail.example.jp?auth=plain&tls=required", true),
+        ] {
+            env.insert("HANDBOOK_ADMIN_SMTP_URL", url.to_owned());
+            let loaded = load(&env);
+            assert_eq!(loaded.is_ok(), ok, "{url}");
+            if let Err(e) = loaded {
+                assert_eq!(e.variable, "HANDBOOK_ADMIN_SMTP_URL");
+                assert!(!e.to_string().contains("pw"), "the URL's password is never echoed");
+            }
         }
     }
 

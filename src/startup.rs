@@ -45,7 +45,20 @@ impl Application {
         let images = Arc::new(ImageStore::from_settings(&settings));
         let db_permits = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
         let audit = Arc::new(crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys));
-        let state = AppState { pool, clock, settings: settings.clone(), images, db_permits, audit };
+        {
+            let mut conn = pool.get()?;
+            crate::accounts::seal_totp_secrets(&mut conn, images.keyring())?;
+        }
+        let state = AppState {
+            pool,
+            clock,
+            settings: settings.clone(),
+            images,
+            db_permits,
+            audit,
+            hasher: Arc::new(crate::auth::hasher::Hasher::for_this_machine()),
+            throttles: Arc::new(crate::web::throttles::Throttles::default()),
+        };
         let key = Key::from(settings.session_key.expose());
         let secure = settings.secure_cookies;
         let transport: Arc<dyn Transport> = match &settings.mail {

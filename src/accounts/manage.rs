@@ -196,27 +196,40 @@ pub fn reset_password(
     Ok(temporary)
 }
 
-/// Someone changes their own password. Returns the new session epoch (other sessions end).
-pub fn change_own_password(
+/// A wrong current password on the password-change form counts toward the lock-out like a
+/// failed sign-in. Returns whether it locked the account; then every session ends too, so a
+/// borrowed session cannot keep guessing.
+pub fn refuse_current_password(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
     staff_id: i64,
-    current: &str,
-    new: &NewPassword,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<bool, ManageError> {
+    let at = to_db(now);
+    Ok(write_tx(conn, |c| {
+        let locked = super::sign_in::count_failure(c, staff_id, "wrong_current_password", keys, now, request_id)?;
+        if locked {
+            db::staff::bump_epoch(c, staff_id, at)?;
+        }
+        Ok::<_, Fault>(locked)
+    })?)
+}
+
+/// Someone changes their own password (the current one was checked, off the database pool).
+/// Returns the new session epoch (other sessions end).
+pub fn set_own_password(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    staff_id: i64,
+    new_hash: &str,
     now: OffsetDateTime,
     request_id: Option<&str>,
 ) -> Result<i32, ManageError> {
-    let row = db::staff::find(conn, staff_id)?.ok_or(ManageError::NotFound)?;
-    if !password::verify(current, &row.password_hash) {
-        return Err(ManageError::WrongCurrentPassword);
-    }
-    if current == new.expose() {
-        return Err(ManageError::SamePassword);
-    }
-    let hash = password::hash(new.expose())?;
     let at = to_db(now);
     write_tx(conn, |c| {
-        db::staff::set_password(c, staff_id, &hash, false, at)?;
+        db::staff::lock(c, staff_id)?.ok_or(ManageError::NotFound)?;
+        db::staff::set_password(c, staff_id, new_hash, false, at)?;
         audit::append(
             c,
             keys,

@@ -8,9 +8,11 @@ use time::OffsetDateTime;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::auth::{password, totp};
 use crate::clock::{from_db, to_db};
+use crate::db::staff::StaffRow;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::staff::{LOCKOUT, StaffEmail};
 use crate::error::Fault;
+use crate::images::crypto::Keyring;
 
 /// Enrolment could not finish: the account changed since the password was checked (ended
 /// sessions, deactivated, or an authenticator already set).
@@ -30,13 +32,14 @@ impl From<diesel::result::Error> for EnrolError {
 
 pub struct Attempt<'a> {
     pub email: &'a str,
-    pub password: &'a str,
     pub totp: &'a str,
     pub require_totp: bool,
     pub now: OffsetDateTime,
     pub request_id: Option<&'a str>,
     /// The keys that seal the attempt's audit event.
     pub audit: &'a crate::audit::AuditKeys,
+    /// Opens the stored TOTP secret.
+    pub keyring: &'a Keyring,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -53,26 +56,45 @@ pub enum Outcome {
     Failed,
 }
 
-pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, Fault> {
+/// The account an attempt names, read before any hashing so the password check can run away
+/// from the database pool.
+pub fn look_up(conn: &mut DbConnection, email: &str) -> Result<Option<StaffRow>, Fault> {
+    match StaffEmail::parse(email) {
+        Ok(email) => Ok(db::staff::find_by_email(conn, email.as_str())?),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The hash the password is checked against: the account's own when it may sign in, else a
+/// hash nobody knows, so an unknown, locked or deactivated account costs the same time.
+pub fn hash_to_check(row: Option<&StaffRow>, now: OffsetDateTime) -> &str {
+    match row {
+        Some(r) if may_try(r, now) => &r.password_hash,
+        _ => password::dummy_hash(),
+    }
+}
+
+fn may_try(row: &StaffRow, now: OffsetDateTime) -> bool {
+    row.active && !LOCKOUT.is_locked(row.locked_until.map(from_db), now)
+}
+
+/// Decides the attempt once the password was checked against [`hash_to_check`].
+pub fn conclude(
+    conn: &mut DbConnection,
+    input: &Attempt<'_>,
+    row: Option<StaffRow>,
+    password_ok: bool,
+) -> Result<Outcome, Fault> {
     let at = to_db(input.now);
-    let email = StaffEmail::parse(input.email).ok();
-    let row = match &email {
-        Some(email) => db::staff::find_by_email(conn, email.as_str())?,
-        None => None,
-    };
     let Some(row) = row else {
-        // Same work as for a real account, so timing does not tell the e-mail is unknown.
-        let _ = password::verify(input.password, password::dummy_hash());
-        write_tx(conn, |c| {
-            audit::append(c, input.audit, at, failure(Actor::Anonymous, "none", "unknown_account", input.request_id))
-        })?;
+        // Counted per day outside the chain: a spray of made-up e-mails must not grow the
+        // chain by one sealed row each, nor serialise on its head.
+        write_tx(conn, |c| db::tallies::add(c, db::tallies::UNKNOWN_SIGN_IN, crate::clock::today_jst(input.now)))?;
         return Ok(Outcome::Failed);
     };
     let actor = Actor::Staff(row.id);
     let target = row.id.to_string();
-    let locked_until = row.locked_until.map(from_db);
-    if !row.active || LOCKOUT.is_locked(locked_until, input.now) {
-        let _ = password::verify(input.password, password::dummy_hash());
+    if !may_try(&row, input.now) {
         let reason = if row.active { "locked" } else { "inactive" };
         write_tx(conn, |c| {
             audit::append(c, input.audit, at, failure(actor.clone(), &target, reason, input.request_id))
@@ -80,19 +102,19 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
         return Ok(Outcome::Failed);
     }
 
-    let password_ok = password::verify(input.password, &row.password_hash);
     let (second_factor_ok, step) = match (password_ok, input.require_totp, row.totp_secret.as_deref()) {
         (false, _, _) => (false, None),
         (true, false, _) | (true, true, None) => (true, None),
-        (true, true, Some(secret)) => {
-            let step = totp::verify(secret, input.totp, input.now, row.totp_last_step)?;
+        (true, true, Some(sealed)) => {
+            let secret = totp::open(input.keyring, row.id, sealed)?;
+            let step = totp::verify(&secret, input.totp, input.now, row.totp_last_step)?;
             (step.is_some(), step)
         }
     };
 
     if !password_ok || !second_factor_ok {
         let reason = if password_ok { "wrong_totp" } else { "wrong_password" };
-        write_tx(conn, |c| count_failure(c, row.id, reason, input))?;
+        write_tx(conn, |c| count_failure(c, row.id, reason, input.audit, input.now, input.request_id))?;
         return Ok(Outcome::Failed);
     }
     if input.require_totp && row.totp_secret.is_none() {
@@ -106,24 +128,34 @@ pub fn attempt(conn: &mut DbConnection, input: &Attempt<'_>) -> Result<Outcome, 
 
 /// A wrong password or code: counted on the row as it is now, under its lock, so concurrent
 /// failures do not overwrite each other's count; the lock-out starts at the limit.
-fn count_failure(c: &mut DbConnection, staff_id: i64, reason: &'static str, input: &Attempt<'_>) -> Result<(), Fault> {
-    let at = to_db(input.now);
+/// Also counts a wrong current password on the password-change form: whoever holds a session
+/// must not get unlimited guesses at the password behind it. Returns whether this failure
+/// locked the account.
+pub fn count_failure(
+    c: &mut DbConnection,
+    staff_id: i64,
+    reason: &'static str,
+    keys: &crate::audit::AuditKeys,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<bool, Fault> {
+    let at = to_db(now);
     let (actor, target) = (Actor::Staff(staff_id), staff_id.to_string());
     let fresh = db::staff::lock(c, staff_id)?.ok_or(Fault::Corrupt("staff row vanished during sign-in"))?;
-    let after = LOCKOUT.after_failure(fresh.failed_logins, fresh.locked_until.map(from_db), input.now);
+    let after = LOCKOUT.after_failure(fresh.failed_logins, fresh.locked_until.map(from_db), now);
     db::staff::record_failure(c, staff_id, after.failed_logins, after.locked_until.map(to_db), at)?;
-    audit::append(c, input.audit, at, failure(actor.clone(), &target, reason, input.request_id))?;
+    audit::append(c, keys, at, failure(actor.clone(), &target, reason, request_id))?;
     if after.just_locked {
         audit::append(
             c,
-            input.audit,
+            keys,
             at,
             AuditEntry::new(actor, "staff.locked_out", "staff", &target)
                 .details(json!({"failed_logins": after.failed_logins, "minutes": LOCKOUT.lock_for.whole_minutes()}))
-                .request_id(input.request_id),
+                .request_id(request_id),
         )?;
     }
-    Ok(())
+    Ok(after.just_locked)
 }
 
 /// Password and code were right: decide again under the row lock (a parallel attempt may have
@@ -173,6 +205,7 @@ pub struct Enrolment<'a> {
 pub fn complete_enrolment(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
+    keyring: &Keyring,
     enrolment: &Enrolment<'_>,
     code: &str,
     now: OffsetDateTime,
@@ -188,7 +221,7 @@ pub fn complete_enrolment(
         return Err(EnrolError::Stale);
     }
     write_tx(conn, |c| {
-        db::staff::set_totp(c, staff_id, Some(secret), Some(step), at)?;
+        db::staff::set_totp(c, staff_id, Some(&totp::seal(keyring, staff_id, secret)), Some(step), at)?;
         db::staff::record_success(c, staff_id, Some(step), at)?;
         let actor = Actor::Staff(staff_id);
         audit::append(

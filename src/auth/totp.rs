@@ -5,11 +5,42 @@
 use time::OffsetDateTime;
 use totp_rs::{Builder, Secret, Totp};
 
+use crate::images::crypto::Keyring;
+
 pub const ISSUER: &str = "handbook-admin";
 
 #[derive(Debug, thiserror::Error)]
 #[error("the stored TOTP secret is unusable")]
 pub struct TotpSecretError;
+
+/// Stored secrets carry this prefix; a value without it predates sealing and is sealed at
+/// start-up ([`crate::accounts::seal_totp_secrets`]).
+const SEALED: &str = "sealed:";
+
+/// The secret as stored: encrypted with the application key, bound to the account (a sealed
+/// secret copied onto another row does not open), as hex text.
+pub fn seal(keyring: &Keyring, staff_id: i64, secret_base32: &str) -> String {
+    let blob = keyring.encrypt(secret_base32.as_bytes(), &aad(staff_id));
+    format!("{SEALED}{}", hex::encode(blob))
+}
+
+/// The base32 secret from its stored form (a legacy clear value is returned as it is).
+pub fn open(keyring: &Keyring, staff_id: i64, stored: &str) -> Result<String, TotpSecretError> {
+    let Some(sealed) = stored.strip_prefix(SEALED) else {
+        return Ok(stored.to_owned());
+    };
+    let blob = hex::decode(sealed).map_err(|_| TotpSecretError)?;
+    let clear = keyring.decrypt(&blob, &aad(staff_id)).map_err(|_| TotpSecretError)?;
+    String::from_utf8(clear).map_err(|_| TotpSecretError)
+}
+
+pub fn is_sealed(stored: &str) -> bool {
+    stored.starts_with(SEALED)
+}
+
+fn aad(staff_id: i64) -> String {
+    format!("staff-totp/{staff_id}")
+}
 
 /// A new random secret, base32 encoded (what is stored and what a person may type by hand).
 pub fn new_secret() -> String {
@@ -64,6 +95,19 @@ mod tests {
     use time::macros::datetime;
 
     const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"; // "12345678901234567890"
+
+    #[test]
+    fn secrets_are_stored_sealed_and_bound_to_their_account() {
+        let ring = Keyring::new(&crate::secrets::Secret::new([4; 32]), &[]);
+        let stored = seal(&ring, 7, RFC_SECRET);
+        assert!(is_sealed(&stored));
+        assert!(!stored.contains(RFC_SECRET));
+        assert_eq!(open(&ring, 7, &stored).ok().as_deref(), Some(RFC_SECRET));
+        assert!(open(&ring, 8, &stored).is_err(), "copied onto another account it does not open");
+        let stranger = Keyring::new(&crate::secrets::Secret::new([5; 32]), &[]);
+        assert!(open(&stranger, 7, &stored).is_err());
+        assert_eq!(open(&ring, 7, RFC_SECRET).ok().as_deref(), Some(RFC_SECRET), "a legacy clear value");
+    }
 
     #[test]
     fn rfc6238_sha1_vector() {

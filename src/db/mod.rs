@@ -22,6 +22,7 @@ macro_rules! select_for_update {
 
 pub mod audit;
 pub mod bulk;
+pub mod card_reads;
 pub mod consents;
 pub mod counts;
 pub mod decisions;
@@ -39,6 +40,7 @@ pub mod queue;
 pub mod sanctions;
 pub mod schema;
 pub mod staff;
+pub mod tallies;
 pub mod trends;
 pub mod worklists;
 

@@ -97,6 +97,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    daily_tallies (kind, day) {
+        kind -> Text,
+        day -> Date,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    card_reads (holder_id, day) {
+        holder_id -> BigInt,
+        day -> Date,
+        reads -> BigInt,
+    }
+}
+
+diesel::table! {
     myna_requests (id) {
         id -> BigInt,
         request_id -> Text,
@@ -345,6 +361,7 @@ diesel::table! {
 }
 
 diesel::joinable!(handbooks -> holders (holder_id));
+diesel::joinable!(card_reads -> holders (holder_id));
 diesel::joinable!(handbook_fields -> handbooks (handbook_id));
 diesel::joinable!(transcriptions -> handbooks (handbook_id));
 diesel::joinable!(decisions -> handbooks (handbook_id));
@@ -411,4 +428,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     myna_consents,
     myna_records,
     myna_requests,
+    daily_tallies,
+    card_reads,
 );

@@ -189,3 +189,18 @@ pub fn set_role(conn: &mut DbConnection, id: i64, role: Role, now: PrimitiveDate
         ))
         .execute(conn)
 }
+
+/// Every stored TOTP secret with its account (few rows: one per member of staff).
+pub fn totp_secrets(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+    staff::table
+        .filter(staff::totp_secret.is_not_null())
+        .select((staff::id, staff::totp_secret.assume_not_null()))
+        .load(conn)
+}
+
+/// Replaces a clear secret by its sealed form, only if it is still the clear one.
+pub fn reseal_totp(conn: &mut DbConnection, id: i64, clear: &str, sealed: &str) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id).filter(staff::totp_secret.eq(clear)))
+        .set(staff::totp_secret.eq(sealed))
+        .execute(conn)
+}

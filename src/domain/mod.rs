@@ -22,5 +22,6 @@ pub mod sanctions;
 pub mod search;
 pub mod staff;
 pub mod terms;
+pub mod throttle;
 pub mod transcription;
 pub mod wareki;

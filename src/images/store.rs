@@ -30,6 +30,11 @@ impl ImageStore {
         Self::new(&settings.data_dir, Keyring::new(&settings.image_key, &settings.old_image_keys))
     }
 
+    /// The application key also seals other secrets at rest (TOTP).
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
     pub fn key_id(&self) -> String {
         self.keyring.current_id()
     }

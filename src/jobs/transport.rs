@@ -43,7 +43,21 @@ impl Transport for FileTransport {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
         let line = serde_json::json!({"to": to, "subject": subject, "body": body}).to_string();
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(io)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        // Notices name holders: the file is the service account's alone.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&self.path).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = file.metadata().map_err(io)?.permissions().mode() & 0o777;
+            if mode != 0o600 {
+                // A file made before this rule, or by hand: tightened, not trusted.
+                file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
         file.write_all(format!("{line}\n").as_bytes()).map_err(io)?;
         file.sync_data().map_err(io)
     }
@@ -89,5 +103,24 @@ impl Transport for SmtpMail {
 
     fn name(&self) -> &'static str {
         "smtp"
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn the_outbox_file_is_the_owners_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let transport = FileTransport::new(dir.path());
+        let mode = |t: &FileTransport| std::fs::metadata(t.path()).map(|m| m.permissions().mode() & 0o777).ok();
+        assert!(transport.send("a@example.jp", "件名", "本文").is_ok());
+        assert_eq!(mode(&transport), Some(0o600));
+        std::fs::set_permissions(transport.path(), std::fs::Permissions::from_mode(0o644)).ok();
+        assert!(transport.send("a@example.jp", "件名", "本文").is_ok());
+        assert_eq!(mode(&transport), Some(0o600), "a wider file made earlier is tightened");
     }
 }

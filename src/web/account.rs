@@ -14,6 +14,7 @@ use super::render;
 use super::session;
 use super::state::AppState;
 use crate::accounts::manage::{self, ManageError};
+use crate::accounts::sign_in;
 use crate::db;
 use crate::domain::staff::{NewPassword, StaffEmail};
 
@@ -71,26 +72,47 @@ pub async fn submit(
     }
     if let (Some(new), true) = (new, errors.is_empty()) {
         let now = state.clock.now();
-        let (id, request_id, current) = (staff.id, staff.request_id.clone(), form.current_password);
+        let id = staff.id;
+        let row = state.db(move |conn| Ok(db::staff::find(conn, id)?)).await?;
+        let hash = sign_in::hash_to_check(row.as_ref(), now).to_owned();
+        let current_ok = state.hasher.verify(form.current_password.clone(), hash).await;
         let keys = state.audit.clone();
-        let result = state
-            .db(move |conn| {
-                account_refusal(manage::change_own_password(conn, &keys, id, &current, &new, now, Some(&request_id)))
-            })
-            .await?;
-        match result {
-            Ok(epoch) => {
-                session::sign_in(&staff.session, id, epoch, now)?;
+        let request_id = staff.request_id.clone();
+        if !current_ok {
+            let locked = state
+                .db(move |conn| {
+                    account_refusal(manage::refuse_current_password(conn, &keys, id, now, Some(&request_id)))
+                })
+                .await?;
+            if matches!(locked, Ok(true)) {
+                staff.session.clear();
                 session::set_notice(
                     &staff.session,
-                    "パスワードを変更しました。ほかの端末のセッションは終了しました。",
+                    "現在のパスワードの誤りが続いたため、アカウントを15分間ロックし、サインアウトしました。",
                 )?;
-                return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
+                return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish());
             }
-            Err(ManageError::WrongCurrentPassword) => {
-                errors.add("current_password", ManageError::WrongCurrentPassword.to_string())
+            errors.add("current_password", ManageError::WrongCurrentPassword.to_string());
+        } else if form.current_password == new.expose() {
+            errors.add("new_password", ManageError::SamePassword.to_string());
+        } else {
+            let hash = state.hasher.hash(new.expose().to_owned()).await.map_err(crate::error::Fault::from)?;
+            let result = state
+                .db(move |conn| {
+                    account_refusal(manage::set_own_password(conn, &keys, id, &hash, now, Some(&request_id)))
+                })
+                .await?;
+            match result {
+                Ok(epoch) => {
+                    session::sign_in(&staff.session, id, epoch, now)?;
+                    session::set_notice(
+                        &staff.session,
+                        "パスワードを変更しました。ほかの端末のセッションは終了しました。",
+                    )?;
+                    return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/")).finish());
+                }
+                Err(other) => errors.add("new_password", other.to_string()),
             }
-            Err(other) => errors.add("new_password", other.to_string()),
         }
     }
     let page = PasswordPage {

@@ -52,12 +52,19 @@ impl FromRequest for CurrentStaff {
                 return Err(AppError::Unauthenticated);
             };
             let now = state.clock.now();
-            if session::is_idle(&auth, now) {
+            if let Some(expiry) = session::expiry(&auth, now) {
                 // Cleared rather than purged, so the notice survives to the sign-in page.
                 session.clear();
                 session::set_notice(
                     &session,
-                    "30分間操作がなかったため、サインアウトしました。もう一度サインインしてください。",
+                    match expiry {
+                        session::Expiry::Idle => {
+                            "30分間操作がなかったため、サインアウトしました。もう一度サインインしてください。"
+                        }
+                        session::Expiry::TooOld => {
+                            "サインインから12時間が経過したため、サインアウトしました。もう一度サインインしてください。"
+                        }
+                    },
                 )?;
                 return Err(AppError::Unauthenticated);
             }

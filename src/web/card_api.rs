@@ -6,9 +6,11 @@ use serde_json::json;
 
 use super::api_error::ApiError;
 use super::error::AppError;
-use super::intake_api::card_bearer_ok;
+use super::intake_api::{card_bearer_ok, presented};
 use super::state::AppState;
+use super::throttles;
 use crate::card::{self, CardHandbook};
+use crate::db;
 use crate::domain::holder::{HolderStatus, PublicId};
 use crate::domain::transcription::FareClass;
 
@@ -46,13 +48,24 @@ pub async fn card(
     if !card_bearer_ok(&req, &state) {
         return Err(ApiError::unauthorized());
     }
-    let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
-    let (now, keys) = (state.clock.now(), state.audit.clone());
+    let now = state.clock.now();
+    let caller = presented(&req).map(throttles::fingerprint).unwrap_or_default();
+    if let Err(wait) = state.throttles.card_check(&caller, now) {
+        let today = crate::clock::today_jst(now);
+        state.db(move |conn| Ok(db::tallies::add(conn, db::tallies::CARD_THROTTLED, today)?)).await?;
+        tracing::warn!(caller = %caller, "card API caller slowed: too many unknown IDs");
+        return Err(ApiError::rate_limited(throttles::retry_after_seconds(wait)));
+    }
+    let Ok(public_id) = PublicId::parse(&public_id) else {
+        state.throttles.card_miss(&caller, now);
+        return Err(AppError::NotFound.into());
+    };
+    let keys = state.audit.clone();
     let provided = state.settings.myna_provided.clone();
-    let card = state
-        .db(move |conn| Ok(card::card(conn, &keys, &public_id, &provided, now)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(card) = state.db(move |conn| Ok(card::card(conn, &keys, &public_id, &provided, now)?)).await? else {
+        state.throttles.card_miss(&caller, now);
+        return Err(AppError::NotFound.into());
+    };
     if card.status == HolderStatus::Withdrawn {
         // A withdrawn ID has no card: the app must not show one at a counter.
         return Err(ApiError::new(actix_web::http::StatusCode::GONE, "withdrawn", "the ID was withdrawn"));
@@ -76,14 +89,23 @@ pub async fn face(
     if !card_bearer_ok(&req, &state) {
         return Err(ApiError::unauthorized());
     }
+    let now = state.clock.now();
+    let caller = presented(&req).map(throttles::fingerprint).unwrap_or_default();
+    if let Err(wait) = state.throttles.card_check(&caller, now) {
+        return Err(ApiError::rate_limited(throttles::retry_after_seconds(wait)));
+    }
     let (public_id, kind) = path.into_inner();
-    let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
-    let kind = crate::domain::handbook::HandbookKind::parse(&kind).ok_or(AppError::NotFound)?;
-    let (now, store, keys) = (state.clock.now(), state.images.clone(), state.audit.clone());
-    let bytes = state
-        .db(move |conn| Ok(card::face(conn, &keys, &store, &public_id, kind, now)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let parsed = PublicId::parse(&public_id).ok().zip(crate::domain::handbook::HandbookKind::parse(&kind));
+    let Some((public_id, kind)) = parsed else {
+        state.throttles.card_miss(&caller, now);
+        return Err(AppError::NotFound.into());
+    };
+    let (store, keys) = (state.images.clone(), state.audit.clone());
+    let found = state.db(move |conn| Ok(card::face(conn, &keys, &store, &public_id, kind, now)?)).await?;
+    let Some(bytes) = found else {
+        state.throttles.card_miss(&caller, now);
+        return Err(AppError::NotFound.into());
+    };
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))

@@ -38,6 +38,42 @@ pub struct Figures {
     pub week: Vec<DayBar>,
 }
 
+/// Machine and sign-in traffic an admin or auditor watches: counted outside the chain.
+pub struct Watch {
+    pub card_reads: i64,
+    pub card_holders: i64,
+    pub card_refused: i64,
+    /// Card API callers slowed down now, by token fingerprint.
+    pub callers_slowed: Vec<String>,
+    pub unknown_sign_ins: i64,
+    pub addresses_blocked: usize,
+}
+
+async fn watch(state: &AppState) -> AppResult<Watch> {
+    let now = state.clock.now();
+    let today = crate::clock::today_jst(now);
+    let (card, refused, unknown) = state
+        .db(move |conn| {
+            let tally = |conn: &mut db::DbConnection, kind| -> AppResult<i64> {
+                Ok(db::tallies::per_day(conn, kind, today, today)?.first().map_or(0, |(_, n)| *n))
+            };
+            Ok((
+                db::card_reads::day_totals(conn, today)?,
+                tally(conn, db::tallies::CARD_THROTTLED)?,
+                tally(conn, db::tallies::UNKNOWN_SIGN_IN)?,
+            ))
+        })
+        .await?;
+    Ok(Watch {
+        card_reads: card.0,
+        card_holders: card.1,
+        card_refused: refused,
+        callers_slowed: state.throttles.card_callers_slowed(now),
+        unknown_sign_ins: unknown,
+        addresses_blocked: state.throttles.sign_in_addresses_blocked(now),
+    })
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -48,6 +84,8 @@ struct DashboardPage {
     /// Charts over the last 30 days (supervisors and auditors).
     trends: Vec<Chart>,
     sla_hours: u32,
+    /// Admins and auditors: card and sign-in traffic today.
+    watch: Option<Watch>,
 }
 
 const TREND_DAYS: i64 = 30;
@@ -169,7 +207,9 @@ pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> A
     let figures = if sees_queue { Some(figures(&state).await?) } else { None };
     let trends =
         if matches!(staff.role, Role::Supervisor | Role::Auditor) { trends(&state).await? } else { Vec::new() };
+    let watch = if matches!(staff.role, Role::Admin | Role::Auditor) { Some(watch(&state).await?) } else { None };
     let page = DashboardPage {
+        watch,
         layout: Layout::for_staff(&staff, "ダッシュボード", "/"),
         figures,
         may_take: staff.role.may_review(),

@@ -16,7 +16,7 @@ use crate::intake::{self, Channel, MAX_REQUEST_BYTES, Metadata, Submission};
 /// Room for multipart boundaries and part headers on top of the photo bytes.
 const ENVELOPE_BYTES: usize = 256 * 1024;
 
-fn presented(req: &HttpRequest) -> Option<&str> {
+pub(super) fn presented(req: &HttpRequest) -> Option<&str> {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

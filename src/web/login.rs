@@ -15,8 +15,10 @@ use super::layout::Layout;
 use super::render;
 use super::session::{self, PendingEnrolment};
 use super::state::AppState;
+use super::throttles;
 use crate::accounts::sign_in::{self, Attempt, Outcome};
 use crate::auth::totp;
+use crate::domain::throttle::RetryAfter;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -25,6 +27,8 @@ struct LoginPage {
     errors: FormErrors,
     email: String,
     failed: bool,
+    /// Too many attempts: minutes until the next may count.
+    throttled_minutes: Option<i64>,
     totp_enabled: bool,
 }
 
@@ -66,12 +70,14 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> AppResult<Htt
         errors: FormErrors::default(),
         email: String::new(),
         failed: false,
+        throttled_minutes: None,
         totp_enabled: state.settings.require_totp,
     };
     render::page(StatusCode::OK, &page)
 }
 
 pub async fn submit(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     session: Session,
     request_id: RequestId,
@@ -80,49 +86,75 @@ pub async fn submit(
     let form = form.into_inner();
     let require_totp = state.settings.require_totp;
     let now = state.clock.now();
+    let address = throttles::client_address(&req, state.settings.trust_forwarded_for);
+    let ticket = match state.throttles.sign_in(address, &form.email, now) {
+        Ok(ticket) => ticket,
+        Err(wait) => return failed_page(&session, form.email, require_totp, Some(wait)),
+    };
+    let lookup_email = form.email.clone();
+    let row = state.db(move |conn| Ok(sign_in::look_up(conn, &lookup_email)?)).await?;
+    // The hash runs on its own bounded pool, never while holding a database connection.
+    let phc = sign_in::hash_to_check(row.as_ref(), now).to_owned();
+    let password_ok = state.hasher.verify(form.password, phc).await;
     let request_id = request_id.to_string();
-    let (email, password, code) = (form.email.clone(), form.password, form.totp);
-    let keys = state.audit.clone();
+    let (email, code) = (form.email.clone(), form.totp);
+    let (keys, images) = (state.audit.clone(), state.images.clone());
     let outcome = state
         .db(move |conn| {
-            sign_in::attempt(
-                conn,
-                &Attempt {
-                    email: &email,
-                    password: &password,
-                    totp: &code,
-                    require_totp,
-                    now,
-                    request_id: Some(&request_id),
-                    audit: &keys,
-                },
-            )
-            .map_err(AppError::from)
+            let attempt = Attempt {
+                email: &email,
+                totp: &code,
+                require_totp,
+                now,
+                request_id: Some(&request_id),
+                audit: &keys,
+                keyring: images.keyring(),
+            };
+            Ok(sign_in::conclude(conn, &attempt, row, password_ok)?)
         })
         .await?;
     match outcome {
         Outcome::SignedIn { staff_id, epoch } => {
+            state.throttles.signed_in(ticket);
             session::sign_in(&session, staff_id, epoch, now)?;
             Ok(see_other("/"))
         }
         Outcome::MustEnrolTotp { staff_id, epoch } => {
+            state.throttles.signed_in(ticket);
             session::start_enrolment(
                 &session,
                 PendingEnrolment { staff_id, epoch, secret: totp::new_secret(), started: now.unix_timestamp() },
             )?;
             Ok(see_other("/login/totp"))
         }
-        Outcome::Failed => {
-            let page = LoginPage {
-                layout: Layout::anonymous("サインイン", session::csrf_token(&session)?, None),
-                errors: FormErrors::default(),
-                email: form.email,
-                failed: true,
-                totp_enabled: require_totp,
-            };
-            render::page(StatusCode::UNAUTHORIZED, &page)
-        }
+        Outcome::Failed => failed_page(&session, form.email, require_totp, None),
     }
+}
+
+/// The one answer to every failure (the form never says which part was wrong); too many
+/// attempts is 429 with the wait, and no password was checked.
+fn failed_page(
+    session: &Session,
+    email: String,
+    totp_enabled: bool,
+    throttled: Option<RetryAfter>,
+) -> AppResult<HttpResponse> {
+    let page = LoginPage {
+        layout: Layout::anonymous("サインイン", session::csrf_token(session)?, None),
+        errors: FormErrors::default(),
+        email,
+        failed: throttled.is_none(),
+        throttled_minutes: throttled.map(|w| (throttles::retry_after_seconds(w) + 59) / 60),
+        totp_enabled,
+    };
+    let Some(wait) = throttled else {
+        return render::page(StatusCode::UNAUTHORIZED, &page);
+    };
+    let mut response = render::page(StatusCode::TOO_MANY_REQUESTS, &page)?;
+    if let Ok(value) = header::HeaderValue::from_str(&throttles::retry_after_seconds(wait).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Ok(response)
 }
 
 fn live_enrolment(state: &AppState, session: &Session) -> Option<PendingEnrolment> {
@@ -165,12 +197,13 @@ pub async fn enrol_submit(
     let request_id = request_id.to_string();
     let (staff_id, epoch, secret, code) =
         (pending.staff_id, pending.epoch, pending.secret.clone(), form.into_inner().totp);
-    let keys = state.audit.clone();
+    let (keys, images) = (state.audit.clone(), state.images.clone());
     let enrolled = state
         .db(move |conn| {
             Ok(sign_in::complete_enrolment(
                 conn,
                 &keys,
+                images.keyring(),
                 &sign_in::Enrolment { staff_id, epoch, secret: &secret },
                 &code,
                 now,

@@ -13,6 +13,7 @@ pub mod layout;
 pub mod render;
 pub mod session;
 pub mod state;
+pub mod throttles;
 
 mod account;
 mod api_error;

@@ -7,6 +7,9 @@ use time::{Duration, OffsetDateTime};
 use super::error::AppError;
 
 pub const IDLE_TIMEOUT: Duration = Duration::minutes(30);
+/// However active, a session ends this long after sign-in: a cookie taken from a shared PC
+/// or kept alive by a script stops working within a working day.
+pub const MAX_SESSION: Duration = Duration::hours(12);
 const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 const ENROL_KEY: &str = "totp_enrol";
@@ -20,6 +23,16 @@ pub struct AuthSession {
     pub epoch: i32,
     /// Unix seconds of the last request, for the idle timeout.
     pub seen: i64,
+    /// Unix seconds of the sign-in (a cookie from before this field reads 0: expired).
+    #[serde(default)]
+    pub since: i64,
+}
+
+/// Why a session is over.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Expiry {
+    Idle,
+    TooOld,
 }
 
 /// Someone who passed the password check and must enrol a TOTP authenticator next.
@@ -41,8 +54,15 @@ pub fn auth(session: &Session) -> Option<AuthSession> {
     session.get::<AuthSession>(AUTH_KEY).ok().flatten()
 }
 
-pub fn is_idle(auth: &AuthSession, now: OffsetDateTime) -> bool {
-    now.unix_timestamp() - auth.seen > IDLE_TIMEOUT.whole_seconds()
+pub fn expiry(auth: &AuthSession, now: OffsetDateTime) -> Option<Expiry> {
+    let now = now.unix_timestamp();
+    if now - auth.since >= MAX_SESSION.whole_seconds() {
+        Some(Expiry::TooOld)
+    } else if now - auth.seen > IDLE_TIMEOUT.whole_seconds() {
+        Some(Expiry::Idle)
+    } else {
+        None
+    }
 }
 
 /// Records activity for the idle timeout. The cookie is rewritten at most once a minute:
@@ -59,7 +79,9 @@ pub fn touch(session: &Session, mut auth: AuthSession, now: OffsetDateTime) -> R
 pub fn sign_in(session: &Session, staff_id: i64, epoch: i32, now: OffsetDateTime) -> Result<(), AppError> {
     session.renew();
     session.remove(ENROL_KEY);
-    session.insert(AUTH_KEY, AuthSession { staff_id, epoch, seen: now.unix_timestamp() }).map_err(session_error)?;
+    session
+        .insert(AUTH_KEY, AuthSession { staff_id, epoch, seen: now.unix_timestamp(), since: now.unix_timestamp() })
+        .map_err(session_error)?;
     session.insert(CSRF_KEY, crate::secrets::random::token(32)).map_err(session_error)
 }
 
@@ -99,4 +121,29 @@ pub fn set_notice(session: &Session, message: &str) -> Result<(), AppError> {
 
 pub fn take_notice(session: &Session) -> Option<String> {
     session.remove_as::<String>(NOTICE_KEY).and_then(Result::ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn sessions_end_when_idle_or_twelve_hours_after_sign_in() {
+        let start = datetime!(2026-11-26 08:00 UTC);
+        let mut auth = AuthSession { staff_id: 1, epoch: 0, seen: 0, since: start.unix_timestamp() };
+        let mut now = start;
+        // Active every 20 minutes for almost 12 hours: never idle, still alive.
+        while now < start + MAX_SESSION - Duration::minutes(20) {
+            now += Duration::minutes(20);
+            auth.seen = now.unix_timestamp();
+            assert_eq!(expiry(&auth, now), None, "{now}");
+        }
+        assert_eq!(expiry(&auth, start + MAX_SESSION), Some(Expiry::TooOld), "however active");
+        let idle = AuthSession { seen: start.unix_timestamp(), ..auth.clone() };
+        assert_eq!(expiry(&idle, start + Duration::minutes(31)), Some(Expiry::Idle));
+        let legacy = AuthSession { since: 0, ..auth };
+        assert_eq!(expiry(&legacy, start), Some(Expiry::TooOld), "a cookie from before the rule");
+    }
 }

@@ -19,6 +19,10 @@ pub struct AppState {
     /// One permit per pooled connection: requests wait for a connection as parked tasks, not
     /// as blocked threads (which cost context switches on a small machine).
     pub db_permits: Arc<tokio::sync::Semaphore>,
+    /// Password hashing, bounded apart from the database permits.
+    pub hasher: Arc<crate::auth::hasher::Hasher>,
+    /// This instance's attempt budgets (sign-in, card callers).
+    pub throttles: Arc<super::throttles::Throttles>,
 }
 
 impl AppState {

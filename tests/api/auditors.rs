@@ -27,8 +27,10 @@ fn cli(app: &TestApp) -> Command {
 dual_test!(the_audit_browser_filters_pages_and_verifies, |db: TestDb| async move {
     let app = spawn_app(db).await;
     crate::support::approved_holder(&app, "MR-AUDIT001").await;
+    let mut support = app.signed_in(Role::Support).await;
+    let holder = app.holder("MR-AUDIT001").unwrap().id;
     for _ in 0..55 {
-        crate::review::card(&app, "MR-AUDIT001").await;
+        assert_eq!(support.get(&format!("/holders/{holder}")).await.status, StatusCode::OK);
     }
     let mut auditor = app.signed_in(Role::Auditor).await;
     // The dashboard: queue figures and the 30-day charts, each with its table.
@@ -40,23 +42,23 @@ dual_test!(the_audit_browser_filters_pages_and_verifies, |db: TestDb| async move
     assert!(home.select_texts("form[action='/queue/take']").is_empty(), "auditors take nothing");
     let page = auditor.get("/audit").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("アプリのカード表示（card.read）"));
+    assert!(page.body.contains("（holder.viewed）"));
 
     // By action, newest first, 50 a page, the next page by keyset.
-    let page = auditor.get("/audit?action=card.read").await;
+    let page = auditor.get("/audit?action=holder.viewed").await;
     let rows = page.select_texts("section[aria-labelledby=events-title] tbody tr");
     assert_eq!(rows.len(), 50);
-    assert!(rows.iter().all(|r| r.contains("card.read")));
+    assert!(rows.iter().all(|r| r.contains("holder.viewed")));
     let next = page.select_attr("a[href*='before=']", "href");
     let second = auditor.get(&next[0].replace("&amp;", "&")).await;
     let more = second.select_texts("section[aria-labelledby=events-title] tbody tr");
-    assert_eq!(more.len(), 5, "55 reads in all");
+    assert_eq!(more.len(), 5, "55 views in all");
     assert!(more.iter().all(|r| !rows.contains(r)), "no event twice");
 
     // By holder: the holder's events and its registration's, nobody else's.
     let page = auditor.get("/audit?holder=MR-AUDIT001").await;
     let rows = page.select_texts("section[aria-labelledby=events-title] tbody tr");
-    assert!(rows.iter().any(|r| r.contains("card.read")));
+    assert!(rows.iter().any(|r| r.contains("holder.viewed")));
     assert!(!rows.iter().any(|r| r.contains("staff.login")));
     let page = auditor.get("/audit?holder=MR-AUDIT001&action=registration.decided").await;
     let rows = page.select_texts("section[aria-labelledby=events-title] tbody tr");

@@ -91,6 +91,7 @@ fn serve_names_the_missing_variable_in_one_line() {
         .arg("serve")
         .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("x.db").display()))
         .env("HANDBOOK_ADMIN_SESSION_KEY", "ab".repeat(64))
+        .env("HANDBOOK_ADMIN_MAIL_TRANSPORT", "file")
         .output()
         .unwrap();
     assert!(!output.status.success());

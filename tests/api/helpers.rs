@@ -117,6 +117,7 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         myna_callback_secret: Secret::new("test-myna-secret".to_owned()),
         secure_cookies: false,
         require_totp: false,
+        trust_forwarded_for: false,
         queue_sla_hours: 48,
         db_pool_size: 8,
         mail: handbook_admin::settings::MailSettings::File,

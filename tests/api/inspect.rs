@@ -392,6 +392,29 @@ impl TestApp {
         })
     }
 
+    /// Card reads of the holder on the test clock's day in Japan.
+    pub fn card_reads_today(&self, public_id: &str) -> i64 {
+        let holder = self.holder(public_id).expect("holder").id;
+        use handbook_admin::clock::Clock;
+        let today = handbook_admin::clock::today_jst(self.clock.now());
+        read(self, "card reads", |c| db::card_reads::of_holder(c, holder, 30))
+            .into_iter()
+            .find(|(day, _)| *day == today)
+            .map_or(0, |(_, n)| n)
+    }
+
+    /// Today's count of a daily tally (`db::tallies`).
+    pub fn tally_today(&self, kind: &str) -> i64 {
+        use handbook_admin::clock::Clock;
+        let today = handbook_admin::clock::today_jst(self.clock.now());
+        read(self, "tally", |c| db::tallies::per_day(c, kind, today, today)).first().map_or(0, |(_, n)| *n)
+    }
+
+    /// The TOTP secret column as stored.
+    pub fn stored_totp(&self, email: &str) -> Option<String> {
+        read(self, "staff", |c| db::staff::find_by_email(c, email)).and_then(|r| r.totp_secret)
+    }
+
     /// Runs SQL against the database as a rogue administrator with direct access would.
     /// Deliberately raw and untyped: the tests using it show that the audit chain exposes edits
     /// made outside the application, so they must bypass everything the application offers.

@@ -18,6 +18,7 @@ mod auth;
 mod browser;
 mod cli;
 mod demo_data;
+mod hardening;
 mod intake;
 mod myna;
 mod myna_requests;

@@ -1,0 +1,2 @@
+DROP TABLE card_reads;
+DROP TABLE daily_tallies;

@@ -1,0 +1,129 @@
+//! The in-process budgets of one instance: sign-in per client address and per account, card
+//! API callers asking for IDs that do not exist. Several instances each keep their own; the
+//! lock-out on the staff row is what holds across them.
+
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use actix_web::HttpRequest;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use crate::domain::throttle::{Budget, RetryAfter, Throttle};
+
+/// An office behind one address signs in many people a morning; a sprayer tries far more.
+pub const SIGN_IN_PER_ADDRESS: Budget = Budget { attempts: 30, per: Duration::minutes(15) };
+/// Beyond the lock-out: also bounds guesses at e-mails that have no account.
+pub const SIGN_IN_PER_ACCOUNT: Budget = Budget { attempts: 10, per: Duration::minutes(15) };
+/// The app's backend asks for IDs it was given; a caller walking through made-up IDs is not.
+pub const CARD_MISSES_PER_TOKEN: Budget = Budget { attempts: 30, per: Duration::minutes(5) };
+
+const MAX_KEYS: usize = 10_000;
+
+pub struct Throttles {
+    sign_in_addresses: Mutex<Throttle<IpAddr>>,
+    sign_in_accounts: Mutex<Throttle<String>>,
+    card_misses: Mutex<Throttle<String>>,
+}
+
+impl Default for Throttles {
+    fn default() -> Self {
+        Self {
+            sign_in_addresses: Mutex::new(Throttle::new(SIGN_IN_PER_ADDRESS, MAX_KEYS)),
+            sign_in_accounts: Mutex::new(Throttle::new(SIGN_IN_PER_ACCOUNT, MAX_KEYS)),
+            card_misses: Mutex::new(Throttle::new(CARD_MISSES_PER_TOKEN, MAX_KEYS)),
+        }
+    }
+}
+
+/// A sign-in attempt's place in both budgets; given back when it succeeds.
+pub struct SignInTicket {
+    address: Option<IpAddr>,
+    account: String,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Throttles {
+    /// Takes an attempt from the address's and the account's budgets, before any hashing.
+    pub fn sign_in(
+        &self,
+        address: Option<IpAddr>,
+        email: &str,
+        now: OffsetDateTime,
+    ) -> Result<SignInTicket, RetryAfter> {
+        let account = email.trim().to_lowercase();
+        if let Some(ip) = address {
+            lock(&self.sign_in_addresses).take(&ip, now)?;
+        }
+        if let Err(wait) = lock(&self.sign_in_accounts).take(&account, now) {
+            if let Some(ip) = address {
+                lock(&self.sign_in_addresses).give_back(&ip);
+            }
+            return Err(wait);
+        }
+        Ok(SignInTicket { address, account })
+    }
+
+    pub fn signed_in(&self, ticket: SignInTicket) {
+        if let Some(ip) = ticket.address {
+            lock(&self.sign_in_addresses).give_back(&ip);
+        }
+        lock(&self.sign_in_accounts).give_back(&ticket.account);
+    }
+
+    /// Addresses that used their whole sign-in budget in the current window.
+    pub fn sign_in_addresses_blocked(&self, now: OffsetDateTime) -> usize {
+        lock(&self.sign_in_addresses).exhausted(now).count()
+    }
+
+    /// Refuses a card caller that used up its budget of unknown IDs.
+    pub fn card_check(&self, caller: &str, now: OffsetDateTime) -> Result<(), RetryAfter> {
+        let throttle = lock(&self.card_misses);
+        if throttle.used(&caller.to_owned(), now) >= CARD_MISSES_PER_TOKEN.attempts {
+            return Err(RetryAfter(CARD_MISSES_PER_TOKEN.per));
+        }
+        Ok(())
+    }
+
+    pub fn card_miss(&self, caller: &str, now: OffsetDateTime) {
+        lock(&self.card_misses).take(&caller.to_owned(), now).ok();
+    }
+
+    /// Card callers being slowed now, by their token's fingerprint.
+    pub fn card_callers_slowed(&self, now: OffsetDateTime) -> Vec<String> {
+        let mut callers: Vec<String> = lock(&self.card_misses).exhausted(now).cloned().collect();
+        callers.sort();
+        callers
+    }
+}
+
+/// A token named without being shown: the first 8 hex digits of its SHA-256.
+pub fn fingerprint(token: &str) -> String {
+    hex::encode(&Sha256::digest(token.as_bytes())[..4])
+}
+
+/// The client's address: the peer, or behind a trusted load balancer the last address it
+/// appended to `X-Forwarded-For` (earlier entries are whatever the client chose to send).
+pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
+    if trust_forwarded_for {
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+            .last();
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// Seconds for a `Retry-After` header (at least one).
+pub fn retry_after_seconds(wait: RetryAfter) -> i64 {
+    wait.0.whole_seconds().max(1)
+}

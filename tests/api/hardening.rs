@@ -1,0 +1,211 @@
+//! Hardening: sign-in budgets, the password hasher off the database pool, lock-out from the
+//! password form, the absolute session limit, sealed TOTP secrets, card reads counted beside
+//! the chain and card callers walking unknown IDs slowed down.
+
+use std::time::Instant;
+
+use handbook_admin::db::tallies;
+use handbook_admin::domain::staff::Role;
+use reqwest::StatusCode;
+use time::Duration;
+
+use crate::dual_test;
+use crate::helpers::{PASSWORD, TestDb, demo_email, spawn_app, spawn_app_with};
+
+dual_test!(sign_in_is_throttled_per_account_and_unknown_emails_are_counted_not_chained, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let chain_before = app.audit_actions().len();
+    let mut browser = app.browser();
+    for _ in 0..10 {
+        let page = browser.login("nobody@demo.invalid", "guess-guess-guess").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let page = browser.login("nobody@demo.invalid", "guess-guess-guess").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "the account's budget is used up");
+    assert!(page.body.contains("サインインの試行が多すぎます"));
+    let wait: i64 = page.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(0);
+    assert!((1..=900).contains(&wait), "{wait}");
+    assert_eq!(app.tally_today(tallies::UNKNOWN_SIGN_IN), 10, "the refused attempt was not even looked up");
+    assert_eq!(app.audit_actions().len(), chain_before, "no chain row per unknown e-mail");
+
+    // Another account from the same address still signs in; the window ends and it counts again.
+    assert_eq!(browser.login(demo_email(Role::Admin), PASSWORD).await.status, StatusCode::SEE_OTHER);
+    let mut admin = app.signed_in(Role::Admin).await;
+    let home = admin.get("/").await;
+    let stats = home.select_texts("section[aria-labelledby=watch-title] .stat");
+    assert!(
+        stats.iter().any(|s| s.contains("登録のないメールアドレスでのサインイン") && s.contains("10回")),
+        "{stats:?}"
+    );
+    app.clock.advance(Duration::minutes(15));
+    let mut later = app.browser();
+    assert_eq!(later.login("nobody@demo.invalid", "guess").await.status, StatusCode::UNAUTHORIZED);
+});
+
+dual_test!(sign_in_is_throttled_per_client_address, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut browser = app.browser();
+    for n in 0..30 {
+        let page = browser.login(&format!("sprayed{n}@demo.invalid"), "guess-guess").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    let page = browser.login(demo_email(Role::Reviewer), PASSWORD).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "the address's budget is used up, whatever account");
+    let mut auditor_elsewhere = app.browser();
+    // The same address: refused too, and the refusal names no account.
+    assert_eq!(
+        auditor_elsewhere.login(demo_email(Role::Auditor), PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    app.clock.advance(Duration::minutes(15));
+    assert_eq!(browser.login(demo_email(Role::Reviewer), PASSWORD).await.status, StatusCode::SEE_OTHER);
+});
+
+dual_test!(password_hashing_does_not_hold_database_connections, |db: TestDb| async move {
+    let app = spawn_app_with(db, |s| s.db_pool_size = 2).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let started = Instant::now();
+    let attempts: Vec<_> = (0..8)
+        .map(|n| {
+            let mut browser = app.browser();
+            tokio::spawn(async move {
+                browser.login(&format!("anon{n}@demo.invalid"), "a-long-wrong-password").await;
+                started.elapsed()
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let page = reviewer.get("/queue").await;
+    let page_done = started.elapsed();
+    assert_eq!(page.status, StatusCode::OK);
+    let mut last_attempt = std::time::Duration::ZERO;
+    for attempt in attempts {
+        last_attempt = last_attempt.max(attempt.await.unwrap());
+    }
+    assert!(
+        page_done < last_attempt,
+        "the queue answered in {page_done:?}, before the last of eight hashes ({last_attempt:?})"
+    );
+});
+
+dual_test!(wrong_current_passwords_lock_the_account_and_end_the_session, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut support = app.signed_in(Role::Support).await;
+    support.get("/account/password").await;
+    let form = |current: &'static str| {
+        [
+            ("current_password", current),
+            ("new_password", "a-new-password-2026"),
+            ("confirm_password", "a-new-password-2026"),
+        ]
+    };
+    for n in 0..4 {
+        let page = support.post("/account/password", &form("not-my-password")).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {n}");
+        assert!(page.body.contains("現在のパスワードが正しくありません"));
+    }
+    let page = support.post("/account/password", &form("not-my-password")).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "the fifth failure locks the account");
+    assert_eq!(page.location(), Some("/login"));
+    assert_eq!(support.get("/").await.status, StatusCode::SEE_OTHER, "the session ended");
+    let login = support.get("/login").await;
+    assert!(login.body.contains("アカウントを15分間ロック"));
+    let mut again = app.browser();
+    assert_eq!(again.login(demo_email(Role::Support), PASSWORD).await.status, StatusCode::UNAUTHORIZED, "locked");
+    let failures = app.audit_events("staff.login_failed");
+    assert_eq!(failures.iter().filter(|e| e.details.contains("wrong_current_password")).count(), 5);
+    assert_eq!(app.audit_count("staff.locked_out"), 1);
+});
+
+dual_test!(sessions_end_twelve_hours_after_sign_in_however_active, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut browser = app.signed_in(Role::Auditor).await;
+    for _ in 0..35 {
+        app.clock.advance(Duration::minutes(20));
+        assert_eq!(browser.get("/").await.status, StatusCode::OK);
+    }
+    app.clock.advance(Duration::minutes(20));
+    let page = browser.get("/").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "12 hours after sign-in");
+    assert!(browser.get("/login").await.body.contains("サインインから12時間が経過した"));
+});
+
+dual_test!(totp_secrets_are_stored_sealed, |db: TestDb| async move {
+    let app = spawn_app_with(db, |s| s.require_totp = true).await;
+    let mut browser = app.browser();
+    let email = demo_email(Role::Reviewer);
+    browser.login(email, PASSWORD).await;
+    let page = browser.get("/login/totp").await;
+    let secret = page.select_texts("code.secret-key").first().cloned().expect("secret shown");
+    let code = handbook_admin::auth::totp::code_at(&secret, {
+        use handbook_admin::clock::Clock;
+        app.clock.now()
+    })
+    .unwrap();
+    assert_eq!(browser.post("/login/totp", &[("totp", &code)]).await.status, StatusCode::SEE_OTHER);
+    let stored = app.stored_totp(email).expect("enrolled");
+    assert!(stored.starts_with("sealed:") && !stored.contains(&secret), "the column holds no usable secret");
+});
+
+dual_test!(card_reads_are_counted_per_holder_and_day_beside_the_chain, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    crate::support::approved_holder(&app, "MR-READS001").await;
+    let chain_before = app.audit_actions().len();
+    for _ in 0..3 {
+        assert_eq!(crate::review::card(&app, "MR-READS001").await.0, StatusCode::OK);
+    }
+    assert_eq!(app.card_reads_today("MR-READS001"), 3);
+    let added = app.audit_actions().split_off(chain_before);
+    assert!(!added.iter().any(|a| a.starts_with("card.")), "reads do not grow the chain: {added:?}");
+
+    let mut auditor = app.signed_in(Role::Auditor).await;
+    let home = auditor.get("/").await;
+    let stats = home.select_texts("section[aria-labelledby=watch-title] .stat");
+    assert!(
+        stats.iter().any(|s| s.contains("アプリのカード表示") && s.contains("3回") && s.contains("1人分")),
+        "{stats:?}"
+    );
+    let (status, _, body) = auditor.download("/exports/card-reads.csv?from=2026-11-24&to=2026-11-24").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("日付,利用者ID,カード表示の回数"), "{text}");
+    assert!(text.contains("2026-11-24,MR-READS001,3"), "{text}");
+    assert_eq!(app.audit_count("export.downloaded"), 1, "the export is audited");
+});
+
+dual_test!(a_card_caller_walking_unknown_ids_is_slowed_and_shown, |db: TestDb| async move {
+    let app = spawn_app_with(db, |s| {
+        s.card_token =
+            handbook_admin::secrets::Secret::new(format!("{},walker-token-walker-token", crate::review::CARD_TOKEN))
+    })
+    .await;
+    crate::support::approved_holder(&app, "MR-KNOWN001").await;
+    let get = |token: &'static str, id: String| {
+        let url = format!("{}/api/v1/holders/{id}/card", app.address);
+        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    for n in 0..30 {
+        let r = get("walker-token-walker-token", format!("MR-{:08}", 10_000 + n)).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{n}");
+    }
+    let refused = get("walker-token-walker-token", "MR-KNOWN001".to_owned()).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "even a real ID, once slowed");
+    assert!(refused.headers().get("retry-after").is_some());
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    assert_eq!(
+        get(crate::review::CARD_TOKEN, "MR-KNOWN001".to_owned()).await.status(),
+        StatusCode::OK,
+        "other callers are not"
+    );
+    assert_eq!(app.tally_today(tallies::CARD_THROTTLED), 1);
+
+    let mut admin = app.signed_in(Role::Admin).await;
+    let home = admin.get("/").await;
+    let slowed = home.select_texts("section[aria-labelledby=watch-title] code");
+    let fingerprint = handbook_admin::web::throttles::fingerprint("walker-token-walker-token");
+    assert_eq!(slowed, vec![fingerprint], "named by fingerprint, never by the token");
+    assert!(!home.body.contains("walker-token"));
+    app.clock.advance(Duration::minutes(5));
+    assert_eq!(get("walker-token-walker-token", "MR-KNOWN001".to_owned()).await.status(), StatusCode::OK);
+});
