@@ -58,6 +58,7 @@ impl Application {
             audit,
             hasher: Arc::new(crate::auth::hasher::Hasher::for_this_machine()),
             throttles: Arc::new(crate::web::throttles::Throttles::default()),
+            stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
         let key = Key::from(settings.session_key.expose());
         let secure = settings.secure_cookies;
@@ -71,6 +72,7 @@ impl Application {
             state.audit.clone(),
             transport,
             settings.jobs_idle,
+            state.stopping.clone(),
         ));
         actix_web::rt::spawn(crate::jobs::myna_purge(
             state.pool.clone(),
@@ -138,6 +140,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         let state = self.state;
+        // The notice worker finishes the send in hand and gives back the rest of its batch.
+        state.stopping.store(true, std::sync::atomic::Ordering::Release);
         let last = actix_web::web::block(move || -> anyhow::Result<()> {
             let mut conn = state.pool.get()?;
             crate::audit::checkpoint_now(

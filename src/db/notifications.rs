@@ -19,13 +19,14 @@ pub struct Due {
     pub attempts: i32,
 }
 
-/// Claims up to `batch` due notices until `now + lease`, counting the attempt. PostgreSQL
-/// skips rows another worker holds; SQLite has one writer anyway.
+/// Claims up to `batch` due notices until `now + lease` under `token`, counting the attempt.
+/// PostgreSQL skips rows another worker holds; SQLite has one writer anyway.
 pub fn claim_due(
     conn: &mut DbConnection,
     now: PrimitiveDateTime,
     lease: Duration,
     batch: i64,
+    token: &str,
 ) -> QueryResult<Vec<Due>> {
     write_tx(conn, |c| {
         let due = notifications::table
@@ -43,7 +44,11 @@ pub fn claim_due(
             return Ok(Vec::new());
         }
         diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
-            .set((notifications::locked_until.eq(now + lease), notifications::attempts.eq(notifications::attempts + 1)))
+            .set((
+                notifications::locked_until.eq(now + lease),
+                notifications::lease_token.eq(token),
+                notifications::attempts.eq(notifications::attempts + 1),
+            ))
             .execute(c)?;
         notifications::table
             .filter(notifications::id.eq_any(&ids))
@@ -65,9 +70,55 @@ pub enum Outcome<'a> {
     Failed(&'a str),
 }
 
-/// Records the outcome of an attempt (inside the caller's transaction, beside its audit event).
-pub fn record(conn: &mut DbConnection, id: i64, outcome: Outcome<'_>, now: PrimitiveDateTime) -> QueryResult<usize> {
-    let row = notifications::table.find(id);
+/// The notice, while `token` still holds its lease and it is still to be sent.
+fn held(id: i64, token: &str) -> HeldRow<'_> {
+    notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::lease_token.eq(token))
+        .filter(notifications::status.eq(Delivery::Pending.as_str()))
+}
+
+type HeldRow<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<notifications::table, diesel::dsl::Eq<notifications::id, i64>>,
+        diesel::dsl::Eq<notifications::lease_token, &'a str>,
+    >,
+    diesel::dsl::Eq<notifications::status, &'static str>,
+>;
+
+/// Renews the lease just before a send: `false` when another worker took the notice meanwhile
+/// (this one's lease ran out), which must then not send it.
+pub fn renew(conn: &mut DbConnection, id: i64, token: &str, until: PrimitiveDateTime) -> QueryResult<bool> {
+    Ok(diesel::update(held(id, token)).set(notifications::locked_until.eq(until)).execute(conn)? == 1)
+}
+
+/// Gives back notices claimed but not tried (the worker is stopping): the attempt is not
+/// counted and any worker may take them at once.
+pub fn release(conn: &mut DbConnection, ids: &[i64], token: &str) -> QueryResult<usize> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq_any(ids))
+            .filter(notifications::lease_token.eq(token))
+            .filter(notifications::status.eq(Delivery::Pending.as_str())),
+    )
+    .set((
+        notifications::locked_until.eq(None::<PrimitiveDateTime>),
+        notifications::lease_token.eq(None::<String>),
+        notifications::attempts.eq(notifications::attempts - 1),
+    ))
+    .execute(conn)
+}
+
+/// Records the outcome of an attempt (inside the caller's transaction, beside its audit
+/// event), only while `token` still holds the lease. Returns the rows changed (0: lost).
+pub fn record(
+    conn: &mut DbConnection,
+    id: i64,
+    token: &str,
+    outcome: Outcome<'_>,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    let row = held(id, token);
     let unlocked = notifications::locked_until.eq(None::<PrimitiveDateTime>);
     match outcome {
         Outcome::Sent => diesel::update(row)

@@ -273,6 +273,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        lease_token -> Nullable<Text>,
     }
 }
 

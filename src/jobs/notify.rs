@@ -1,6 +1,7 @@
 //! Sends the notices decisions left in the outbox, with retries and back-off.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration as StdDuration;
 
 use diesel::QueryResult;
@@ -27,6 +28,7 @@ fn record(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
     due: &Due,
+    token: &str,
     outcome: Result<(), SendError>,
     now: PrimitiveDateTime,
     transport: &str,
@@ -48,7 +50,11 @@ fn record(
         }
     };
     write_tx(conn, |c| {
-        notifications::record(c, due.id, stored, now)?;
+        if notifications::record(c, due.id, token, stored, now)? == 0 {
+            // Another worker took the notice after this one's lease ran out; its record stands.
+            tracing::warn!(notification = due.id, "notice lease lost before its outcome was recorded");
+            return Ok(());
+        }
         audit::append(c, keys, now, AuditEntry::new(Actor::System, action, "notification", due.id).details(details))?;
         Ok(())
     })
@@ -61,9 +67,34 @@ pub fn run_once(
     transport: &dyn Transport,
     now: time::OffsetDateTime,
 ) -> QueryResult<usize> {
-    let now = to_db(now);
-    let due = notifications::claim_due(conn, now, LEASE, BATCH)?;
-    for item in &due {
+    run_pass(conn, keys, transport, &|| now, &AtomicBool::new(false))
+}
+
+/// [`run_once`] that stops between notices once `stop` is set, giving back the rest. Each
+/// notice's lease is renewed just before its send: a slow transport can outlast the lease of a
+/// batch, and a notice another worker has taken since is skipped, never sent twice.
+pub fn run_pass(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    transport: &dyn Transport,
+    clock: &dyn Fn() -> time::OffsetDateTime,
+    stop: &AtomicBool,
+) -> QueryResult<usize> {
+    let now = to_db(clock());
+    let token = crate::secrets::random::token(16);
+    let due = notifications::claim_due(conn, now, LEASE, BATCH, &token)?;
+    let mut tried = 0;
+    for (index, item) in due.iter().enumerate() {
+        if stop.load(Ordering::Acquire) {
+            let rest: Vec<i64> = due[index..].iter().map(|d| d.id).collect();
+            notifications::release(conn, &rest, &token)?;
+            break;
+        }
+        let now = to_db(clock());
+        if !notifications::renew(conn, item.id, &token, now + LEASE)? {
+            continue;
+        }
+        tried += 1;
         let outcome = match item.recipient.as_deref() {
             Some(to) => transport.send(to, &item.subject, &item.body),
             None => Err(SendError::Permanent("the holder has no e-mail address".into())),
@@ -71,9 +102,9 @@ pub fn run_once(
         if let Err(e) = &outcome {
             tracing::warn!(notification = item.id, error = %e, "notice not sent");
         }
-        record(conn, keys, item, outcome, now, transport.name())?;
+        record(conn, keys, item, &token, outcome, now, transport.name())?;
     }
-    Ok(due.len())
+    Ok(tried)
 }
 
 /// The worker loop inside `serve` and `demo`: a pool and a clock, nothing of the web layer.
@@ -83,12 +114,14 @@ pub async fn run(
     keys: Arc<crate::audit::AuditKeys>,
     transport: Arc<dyn Transport>,
     idle: StdDuration,
+    stop: Arc<AtomicBool>,
 ) {
-    loop {
-        let (pool, clock, transport2, keys) = (pool.clone(), clock.clone(), transport.clone(), keys.clone());
+    while !stop.load(Ordering::Acquire) {
+        let (pool, clock, transport2, keys, stop2) =
+            (pool.clone(), clock.clone(), transport.clone(), keys.clone(), stop.clone());
         let result = actix_web::web::block(move || -> anyhow::Result<usize> {
             let mut conn = pool.get()?;
-            Ok(run_once(&mut conn, &keys, transport2.as_ref(), clock.now())?)
+            Ok(run_pass(&mut conn, &keys, transport2.as_ref(), &|| clock.now(), &stop2)?)
         })
         .await;
         let worked = match result {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub hasher: Arc<crate::auth::hasher::Hasher>,
     /// This instance's attempt budgets (sign-in, card callers).
     pub throttles: Arc<super::throttles::Throttles>,
+    /// Set once shutdown began: workers give back what they hold and stop.
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {

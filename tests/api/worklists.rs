@@ -80,7 +80,8 @@ dual_test!(the_three_year_list_holds_holders_whose_every_send_failed, |db: TestD
                 created_at: at,
             };
             let id = db::decisions::enqueue(&mut conn, &new).unwrap();
-            db::notifications::record(&mut conn, id, outcome, at).unwrap();
+            db::notifications::claim_due(&mut conn, at, time::Duration::minutes(2), 1, "seed").unwrap();
+            db::notifications::record(&mut conn, id, "seed", outcome, at).unwrap();
         };
         notice("MR-UNREACH1", long_ago, Outcome::Failed("550 mailbox unavailable"));
         notice("MR-UNREACH1", later, Outcome::Failed("550 mailbox unavailable"));
@@ -159,7 +160,8 @@ dual_test!(the_three_year_list_looks_past_a_long_run_of_reached_holders, |db: Te
                     created_at: at,
                 };
                 let id = db::decisions::enqueue(&mut conn, &new).unwrap();
-                db::notifications::record(&mut conn, id, outcome, at).unwrap();
+                db::notifications::claim_due(&mut conn, at, time::Duration::minutes(2), 1, "seed").unwrap();
+                db::notifications::record(&mut conn, id, "seed", outcome, at).unwrap();
             };
             notice(long_ago, Outcome::Failed("550"));
             if i < 210 {

@@ -1,0 +1,1 @@
+ALTER TABLE notifications DROP COLUMN lease_token;
