@@ -34,6 +34,10 @@ pub enum Command {
     Demo {
         #[arg(long)]
         bind: Option<SocketAddr>,
+        /// Write demo data (staff with a known password) even to PostgreSQL or a SQLite file
+        /// outside the data folder.
+        #[arg(long)]
+        force: bool,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -67,6 +71,9 @@ pub enum Command {
     Seed {
         #[arg(long, default_value_t = 0)]
         holders: usize,
+        /// Write to PostgreSQL or a SQLite file outside the data folder (a throwaway database).
+        #[arg(long)]
+        force: bool,
         /// Also append this many sealed audit events over the last 30 days (export benchmark).
         #[arg(long, default_value_t = 0)]
         audit_events: usize,
@@ -172,8 +179,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             tracing::info!(port = app.port(), "serving");
             app.run_until_stopped().await?;
         }
-        Command::Demo { bind } => {
+        Command::Demo { bind, force } => {
             let mut settings = Settings::from_env(Mode::Demo).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            crate::demo::guard::check(&settings.database_url, &settings.data_dir, force)?;
             if let Some(bind) = bind {
                 settings.bind = bind;
             }
@@ -231,8 +239,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             print_demo_banner(app.port(), &password);
             app.run_until_stopped().await?;
         }
-        Command::Seed { holders, audit_events } => {
+        Command::Seed { holders, audit_events, force } => {
             let settings = Settings::from_env(Mode::Demo).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            crate::demo::guard::check(&settings.database_url, &settings.data_dir, force)?;
             let pool = db::connect_pool(&settings.database_url, 2)?;
             db::run_migrations(&mut *pool.get()?)?;
             let store = ImageStore::from_settings(&settings);

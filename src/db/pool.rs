@@ -132,12 +132,26 @@ fn build_pool(url: &DatabaseUrl, max_size: u32, background_checkpoints: bool) ->
 
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => {
+            // One migrator at a time in this process; another process waits on the busy timeout.
+            let _turn = SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
+        }
+        DbConnection::Pg(c) => {
+            // Instances starting together take turns: the first migrates, the others then find
+            // nothing pending. A session lock, released on unlock or when the connection ends.
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+            applied
+        }
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.len())
+    Ok(applied)
 }
+
+/// The advisory lock key of migrations ("hbmigr" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6862_6d69_6772;
 
 /// Runs `f` in a transaction meant to write.
 ///

@@ -2,6 +2,7 @@
 
 pub mod art;
 pub mod bulk;
+pub mod guard;
 pub mod holders;
 pub mod myna;
 pub mod people;

@@ -206,8 +206,8 @@ async fn a_million_row_export_streams_in_flat_memory() {
         return crate::helpers::skip_or_fail("process memory is read from /proc");
     }
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("trail.db").display());
     let data = dir.path().join("data");
+    let url = format!("sqlite://{}", data.join("trail.db").display());
     let run = |args: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_handbook-admin"));
         command

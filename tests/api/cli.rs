@@ -107,3 +107,30 @@ fn an_unknown_database_scheme_is_refused() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
 }
+
+#[test]
+fn demo_data_never_lands_outside_the_data_folder_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let elsewhere = dir.path().join("production.db");
+    let run = |command: &[&str], url: &str| {
+        binary().args(command).env("DATABASE_URL", url).env("HANDBOOK_ADMIN_DATA_DIR", &data).output().unwrap()
+    };
+    for command in [&["demo", "--bind", "127.0.0.1:0"][..], &["seed", "--holders", "1"][..]] {
+        let refused = run(command, "postgres://nobody@127.0.0.1:1/handbook");
+        assert!(!refused.status.success(), "{command:?}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"), "{command:?}");
+        let refused = run(command, &format!("sqlite://{}", elsewhere.display()));
+        assert!(!refused.status.success(), "{command:?}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("outside the data folder"));
+        assert!(!elsewhere.exists(), "nothing written to the file outside");
+    }
+    let forced = binary()
+        .args(["seed", "--holders", "1", "--force"])
+        .env("DATABASE_URL", format!("sqlite://{}", elsewhere.display()))
+        .env("HANDBOOK_ADMIN_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    assert!(elsewhere.exists());
+}

@@ -209,3 +209,25 @@ dual_test!(a_card_caller_walking_unknown_ids_is_slowed_and_shown, |db: TestDb| a
     app.clock.advance(Duration::minutes(5));
     assert_eq!(get("walker-token-walker-token", "MR-KNOWN001".to_owned()).await.status(), StatusCode::OK);
 });
+
+dual_test!(two_instances_starting_together_migrate_once, |db: TestDb| async move {
+    let dir = tempfile::tempdir().unwrap();
+    let url = handbook_admin::db::DatabaseUrl::parse(&crate::helpers::fresh_database(db, &dir)).unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, barrier) = (url.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let pool = handbook_admin::db::connect_pool(&url, 1).unwrap();
+                let mut conn = pool.get().unwrap();
+                barrier.wait();
+                handbook_admin::db::run_migrations(&mut conn).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    let applied: Vec<usize> = runs.into_iter().map(|r| r.join().unwrap().unwrap()).collect();
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap().count();
+    let mut sorted = applied.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec![0, migrations], "one migrates, the other finds nothing pending: {applied:?}");
+});
