@@ -26,6 +26,8 @@ pub struct HandbookRow {
     pub version: i32,
     pub created_at: PrimitiveDateTime,
     pub updated_at: PrimitiveDateTime,
+    /// The member of staff who uploaded it on the holder's behalf, if one did.
+    pub uploaded_by: Option<i64>,
 }
 
 pub struct NewHandbook {
@@ -34,6 +36,7 @@ pub struct NewHandbook {
     pub status: ReviewStatus,
     pub channel: Channel,
     pub proxy: bool,
+    pub uploaded_by: Option<i64>,
     pub submitted_at: PrimitiveDateTime,
     pub supersedes_id: Option<i64>,
     pub created_at: PrimitiveDateTime,
@@ -99,6 +102,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewHandbook) -> QueryResult<i64> {
             handbooks::status.eq(new.status.as_str()),
             handbooks::channel.eq(new.channel.as_str()),
             handbooks::proxy.eq(new.proxy),
+            handbooks::uploaded_by.eq(new.uploaded_by),
             handbooks::submitted_at.eq(new.submitted_at),
             handbooks::supersedes_id.eq(new.supersedes_id),
             handbooks::created_at.eq(new.created_at),

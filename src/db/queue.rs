@@ -156,6 +156,7 @@ pub fn take_next(
             .filter(handbooks::kind.eq_any(kinds.clone()))
             .filter(handbooks::held_at.is_null())
             .filter(not_just_released(staff_id, recently))
+            .filter(handbooks::uploaded_by.is_null().or(handbooks::uploaded_by.ne(staff_id)))
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
@@ -166,6 +167,7 @@ pub fn take_next(
             .filter(handbooks::claim_expires_at.lt(now))
             .filter(handbooks::kind.eq_any(kinds))
             .filter(handbooks::held_at.is_null())
+            .filter(handbooks::uploaded_by.is_null().or(handbooks::uploaded_by.ne(staff_id)))
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;

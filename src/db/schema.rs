@@ -69,6 +69,7 @@ diesel::table! {
         hold_reason -> Nullable<Text>,
         released_by -> Nullable<BigInt>,
         released_at -> Nullable<Timestamp>,
+        uploaded_by -> Nullable<BigInt>,
     }
 }
 

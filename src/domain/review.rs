@@ -153,6 +153,8 @@ pub struct ClaimState {
     pub status: ReviewStatus,
     pub claimed_by: Option<i64>,
     pub claim_expires_at: Option<OffsetDateTime>,
+    /// Who uploaded it on the holder's behalf: never also its reviewer.
+    pub uploaded_by: Option<i64>,
 }
 
 impl ClaimState {
@@ -186,6 +188,8 @@ pub enum ReviewError {
     AssigneeCannotReview,
     #[error("この登録は保留中です（責任者の確認待ち）。審査責任者が担当するか、保留を解除します。")]
     OnHold,
+    #[error("自分で代理登録した登録は審査できません。ほかの審査担当者に任せてください。")]
+    OwnUpload,
 }
 
 /// May `staff_id` claim (or renew their claim on) this registration?
@@ -195,6 +199,9 @@ pub fn may_claim(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateT
     }
     if !state.status.is_undecided() {
         return Err(ReviewError::AlreadyDecided);
+    }
+    if state.uploaded_by == Some(staff_id) {
+        return Err(ReviewError::OwnUpload);
     }
     if state.takeable(now) || state.held_by(staff_id, now) { Ok(()) } else { Err(ReviewError::ClaimedByOther) }
 }
@@ -206,6 +213,9 @@ pub fn may_work(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTi
     }
     if !state.status.is_undecided() {
         return Err(ReviewError::AlreadyDecided);
+    }
+    if state.uploaded_by == Some(staff_id) {
+        return Err(ReviewError::OwnUpload);
     }
     if state.held_by(staff_id, now) {
         Ok(())
@@ -238,8 +248,29 @@ mod tests {
 
     const NOW: OffsetDateTime = datetime!(2026-11-24 10:00 UTC);
 
+    #[test]
+    fn the_uploader_of_a_registration_never_reviews_it() {
+        let now = datetime!(2026-11-26 10:00 UTC);
+        let uploaded = |claimed_by: Option<i64>| ClaimState {
+            status: if claimed_by.is_some() { ReviewStatus::InReview } else { ReviewStatus::Submitted },
+            claimed_by,
+            claim_expires_at: claimed_by.map(|_| now + Duration::minutes(10)),
+            uploaded_by: Some(7),
+        };
+        assert_eq!(may_claim(&uploaded(None), 7, Role::Reviewer, now), Err(ReviewError::OwnUpload));
+        assert_eq!(may_claim(&uploaded(None), 8, Role::Reviewer, now), Ok(()));
+        // Even holding the claim (handed over by a supervisor), the uploader cannot decide it.
+        assert_eq!(may_work(&uploaded(Some(7)), 7, Role::Supervisor, now), Err(ReviewError::OwnUpload));
+        assert_eq!(may_work(&uploaded(Some(8)), 8, Role::Reviewer, now), Ok(()));
+    }
+
     fn claimed(by: i64, until: OffsetDateTime) -> ClaimState {
-        ClaimState { status: ReviewStatus::InReview, claimed_by: Some(by), claim_expires_at: Some(until) }
+        ClaimState {
+            status: ReviewStatus::InReview,
+            claimed_by: Some(by),
+            claim_expires_at: Some(until),
+            uploaded_by: None,
+        }
     }
 
     #[test]
@@ -266,7 +297,8 @@ mod tests {
 
     #[test]
     fn waiting_or_lapsed_registrations_can_be_claimed() {
-        let waiting = ClaimState { status: ReviewStatus::Submitted, claimed_by: None, claim_expires_at: None };
+        let waiting =
+            ClaimState { status: ReviewStatus::Submitted, claimed_by: None, claim_expires_at: None, uploaded_by: None };
         assert_eq!(may_claim(&waiting, 1, Role::Reviewer, NOW), Ok(()));
         let live = claimed(2, NOW + LEASE);
         assert_eq!(may_claim(&live, 1, Role::Reviewer, NOW), Err(ReviewError::ClaimedByOther));
@@ -274,7 +306,12 @@ mod tests {
         let lapsed = claimed(2, NOW - Duration::seconds(1));
         assert_eq!(may_claim(&lapsed, 1, Role::Reviewer, NOW), Ok(()));
         assert_eq!(may_claim(&waiting, 1, Role::Support, NOW), Err(ReviewError::NotAllowed));
-        let done = ClaimState { status: ReviewStatus::Approved, claimed_by: Some(1), claim_expires_at: None };
+        let done = ClaimState {
+            status: ReviewStatus::Approved,
+            claimed_by: Some(1),
+            claim_expires_at: None,
+            uploaded_by: None,
+        };
         assert_eq!(may_claim(&done, 1, Role::Reviewer, NOW), Err(ReviewError::AlreadyDecided));
     }
 
@@ -285,7 +322,8 @@ mod tests {
         assert_eq!(may_work(&live, 1, Role::Supervisor, NOW), Err(ReviewError::ClaimedByOther));
         let lapsed = claimed(2, NOW - Duration::seconds(1));
         assert_eq!(may_work(&lapsed, 2, Role::Reviewer, NOW), Err(ReviewError::NotClaimed));
-        let waiting = ClaimState { status: ReviewStatus::Submitted, claimed_by: None, claim_expires_at: None };
+        let waiting =
+            ClaimState { status: ReviewStatus::Submitted, claimed_by: None, claim_expires_at: None, uploaded_by: None };
         assert_eq!(may_work(&waiting, 2, Role::Reviewer, NOW), Err(ReviewError::NotClaimed));
         assert_eq!(may_work(&live, 2, Role::Auditor, NOW), Err(ReviewError::NotAllowed));
     }

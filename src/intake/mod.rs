@@ -247,6 +247,10 @@ fn insert_rows(
             status: ReviewStatus::Submitted,
             channel: submission.channel,
             proxy: meta.proxy,
+            uploaded_by: match submission.actor {
+                Actor::Staff(id) => Some(id),
+                _ => None,
+            },
             submitted_at: at,
             supersedes_id: replaced.last().copied(),
             created_at: at,

@@ -38,6 +38,7 @@ pub fn claim_state(row: &HandbookRow) -> ClaimState {
         status: row.status,
         claimed_by: row.claimed_by,
         claim_expires_at: row.claim_expires_at.map(crate::clock::from_db),
+        uploaded_by: row.uploaded_by,
     }
 }
 

@@ -530,6 +530,23 @@ dual_test!(reviewers_register_for_holders_by_proxy, |db: TestDb| async move {
     let page = reviewer.get("/registrations/new").await;
     assert!(page.body.contains("代理登録として受け付けました"));
 
+    // Four eyes: whoever uploaded it cannot review it. Take-next passes it by, a direct claim
+    // is refused with the reason, and another reviewer takes and decides it.
+    let id = registered[0];
+    assert_eq!(crate::review::take_next(&mut reviewer).await, None, "the uploader is not handed their own upload");
+    reviewer.get(&format!("/registrations/{id}")).await;
+    let refused = reviewer.post(&format!("/registrations/{id}/claim"), &[]).await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.handbook(id).claimed_by, None);
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    assert!(page.body.contains("自分で代理登録した登録は審査できません"), "the reason is shown");
+    let mut supervisor = app.signed_in(Role::Supervisor).await;
+    assert_eq!(crate::review::take_next(&mut supervisor).await, Some(id));
+    let mut fields = vec![("decision", "return"), ("defects", "D02")];
+    fields.extend_from_slice(&crate::review::CHECKED);
+    let decided = crate::review::decide(&mut supervisor, id, &fields).await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+
     // Support staff have no such form.
     let mut support = app.signed_in(Role::Support).await;
     assert_eq!(support.get("/registrations/new").await.status, StatusCode::FORBIDDEN);

@@ -1,0 +1,1 @@
+ALTER TABLE handbooks DROP COLUMN uploaded_by;
