@@ -48,25 +48,41 @@ pub fn search(conn: &mut DbConnection, query: &str, acting: &Acting<'_>) -> Resu
         other => other,
     };
     let hits = db::holders::search(conn, &search, SEARCH_LIMIT)?;
-    if search != Search::None {
-        let fingerprint = query_fingerprint(acting.audit, query.trim());
-        write_tx(conn, |c| {
-            audit::append(
-                c,
-                acting.audit,
-                to_db(acting.now),
-                AuditEntry::new(Actor::Staff(acting.staff_id), "holder.searched", "holder", "-")
-                    .details(json!({
-                        "by": search_kind(&search),
-                        "query_hmac": fingerprint,
-                        "key_id": acting.audit.current_id(),
-                        "results": hits.len(),
-                    }))
-                    .request_id(acting.request_id),
-            )
-        })?;
-    }
+    record_search(conn, "holder.searched", &search, query, hits.len(), acting)?;
     Ok(hits)
+}
+
+/// Audits a search (`holder.searched`, `queue.searched`): what it searched by and the query
+/// as a keyed hash. A name or a handbook number looked up is a disclosure the trail must show,
+/// without the trail itself holding the name or number.
+pub fn record_search(
+    conn: &mut DbConnection,
+    action: &'static str,
+    search: &Search,
+    query: &str,
+    results: usize,
+    acting: &Acting<'_>,
+) -> Result<(), Fault> {
+    if *search == Search::None {
+        return Ok(());
+    }
+    let fingerprint = query_fingerprint(acting.audit, query.trim());
+    write_tx(conn, |c| {
+        audit::append(
+            c,
+            acting.audit,
+            to_db(acting.now),
+            AuditEntry::new(Actor::Staff(acting.staff_id), action, "holder", "-")
+                .details(json!({
+                    "by": search_kind(search),
+                    "query_hmac": fingerprint,
+                    "key_id": acting.audit.current_id(),
+                    "results": results,
+                }))
+                .request_id(acting.request_id),
+        )
+    })?;
+    Ok(())
 }
 
 /// Everything the profile shows, already cut to what the viewer's role may see.

@@ -226,9 +226,9 @@ fn insert_rows(
     // first (and be seen as in review) or wait. Lock order, as every writer: holder,
     // registrations, and the audit head last.
     let open = db::handbooks::lock_open_of_kind(conn, holder_id, meta.kind)?;
-    if let Some(entry) = email_changed {
-        audit::append(conn, submission.audit, at, entry)?;
-    }
+    // Audit entries wait for the end of the transaction: the chain's head is the last lock
+    // taken, as in every writer, so intake cannot deadlock against take-next on PostgreSQL.
+    let mut entries: Vec<AuditEntry<'_>> = email_changed.into_iter().collect();
     if open.iter().any(|h| h.status == ReviewStatus::InReview) {
         return Err(IntakeError::InReview);
     }
@@ -261,14 +261,11 @@ fn insert_rows(
     db::handbooks::insert_images(conn, &rows)?;
     for old in &replaced {
         db::handbooks::set_status(conn, *old, ReviewStatus::Superseded, at)?;
-        audit::append(
-            conn,
-            submission.audit,
-            at,
+        entries.push(
             AuditEntry::new(submission.actor.clone(), "registration.superseded", "handbook", old)
                 .details(json!({"by": handbook_id}))
                 .request_id(submission.request_id),
-        )?;
+        );
     }
     let mut entry = AuditEntry::new(submission.actor.clone(), "registration.received", "handbook", handbook_id)
         .details(json!({
@@ -283,7 +280,10 @@ fn insert_rows(
     if let Some(note) = submission.note {
         entry = entry.reason(note);
     }
-    audit::append(conn, submission.audit, at, entry)?;
+    entries.push(entry);
+    for entry in entries {
+        audit::append(conn, submission.audit, at, entry)?;
+    }
     Ok(Registered { handbook_id, holder_public_id: public_id.to_owned(), duplicate: false })
 }
 

@@ -97,6 +97,16 @@ pub fn save(
         review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
         if row.version != form_version {
             let Some((theirs, revision)) = latest_input(c, id)? else { return Ok(SaveResult::Stale) };
+            // The conflict page shows what another person saved: a read of the registration's
+            // data like the review screen's, recorded the same way.
+            audit::append(
+                c,
+                acting.audit,
+                now,
+                AuditEntry::new(Actor::Staff(acting.staff_id), "registration.viewed", "handbook", id)
+                    .details(json!({"basis": "claim", "page": "conflict"}))
+                    .request_id(acting.request_id),
+            )?;
             return Ok(SaveResult::Conflict(Conflict {
                 theirs,
                 saved_by: revision.saved_by_name,

@@ -120,12 +120,19 @@ pub async fn show(
     let (status, status_filter) = if searching { ("all".to_owned(), None) } else { (status, status_filter) };
     let after = query.after.as_deref().and_then(decode_cursor);
     let before = query.before.as_deref().and_then(decode_cursor);
+    // Only the first page of a search is recorded: paging through its results is one search.
+    let first_page = after.is_none() && before.is_none();
+    let typed = q.clone();
     let (rows, counts) = state
-        .db(move |conn| {
+        .as_staff(&staff, move |conn, acting| {
             let rows = db::queue::page(
                 conn,
                 &QueueFilter { status: status_filter, kind, search: &search, after, before, limit: PAGE_SIZE + 1 },
             )?;
+            if first_page {
+                let found = rows.len().min(PAGE_SIZE as usize);
+                crate::holders::record_search(conn, "queue.searched", &search, &typed, found, acting)?;
+            }
             Ok((rows, db::counts::all(conn)?))
         })
         .await?;

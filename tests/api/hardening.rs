@@ -231,3 +231,62 @@ dual_test!(two_instances_starting_together_migrate_once, |db: TestDb| async move
     sorted.sort();
     assert_eq!(sorted, vec![0, migrations], "one migrates, the other finds nothing pending: {applied:?}");
 });
+
+dual_test!(queue_searches_are_audited_by_keyed_hash, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    crate::support::approved_holder(&app, "MR-QSEARCH1").await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let page = reviewer.get("/queue?q=%E9%AB%99%E6%A9%8B").await; // 髙橋
+    assert_eq!(page.status, StatusCode::OK);
+    reviewer.get("/queue?q=1000001").await;
+    reviewer.get("/queue").await; // no search: nothing recorded
+    let events = app.audit_events("queue.searched");
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().any(|e| e.details.contains("\"by\":\"name\"")), "{events:?}");
+    assert!(events.iter().any(|e| e.details.contains("\"by\":\"number\"")), "{events:?}");
+    assert!(events.iter().all(|e| e.details.contains("query_hmac")));
+    assert!(!events.iter().any(|e| e.details.contains("髙橋") || e.details.contains("1000001")), "never in clear");
+});
+
+dual_test!(intake_and_take_next_at_once_never_deadlock, |db: TestDb| async move {
+    let app = std::sync::Arc::new(spawn_app(db).await);
+    for n in 0..6 {
+        crate::intake::register(&app, &format!("MR-RACE{n:04}"), "physical", vec![crate::fixtures::jpeg(120, 80)])
+            .await;
+    }
+    let mut reviewers = vec![app.signed_in(Role::Reviewer).await, app.signed_in(Role::Supervisor).await];
+    let mut second = app.browser();
+    assert_eq!(second.login("reviewer2@demo.invalid", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    reviewers.push(second);
+    let intakes: Vec<_> = (0..12)
+        .map(|n| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let form = reqwest::multipart::Form::new()
+                    .text("metadata", crate::intake::metadata(&format!("MR-RACE{:04}", 100 + n), "physical"))
+                    .part("image", crate::intake::image_part(crate::fixtures::jpeg(120, 80), "p.jpg"));
+                crate::intake::upload(&app, Some(crate::intake::TOKEN), form).await.0
+            })
+        })
+        .collect();
+    let takers: Vec<_> = reviewers
+        .into_iter()
+        .map(|mut browser| {
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for _ in 0..4 {
+                    browser.get("/queue").await;
+                    statuses.push(browser.post("/queue/take", &[("kind", "")]).await.status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    for intake in intakes {
+        assert_eq!(intake.await.unwrap(), StatusCode::CREATED);
+    }
+    for taker in takers {
+        assert!(taker.await.unwrap().iter().all(|s| *s == StatusCode::SEE_OTHER), "no take-next failed");
+    }
+    assert!(app.verify_audit().is_ok());
+});

@@ -397,8 +397,10 @@ dual_test!(a_stale_save_shows_both_versions_and_loses_neither, |db: TestDb| asyn
     let mut form = vec![("version", old_version.as_str())];
     form.extend_from_slice(&mine);
     reviewer.get(&format!("/registrations/{id}")).await;
+    let views = app.audit_count("registration.viewed");
     let page = reviewer.post(&format!("/registrations/{id}/transcription"), &form).await;
     assert_eq!(page.status, StatusCode::CONFLICT);
+    assert_eq!(app.audit_count("registration.viewed"), views + 1, "showing the saved data is a recorded view");
     assert!(page.body.contains("第１０００００１号"), "what is saved");
     assert!(page.body.contains("第１０００００２号"), "what I typed");
     assert!(page.body.contains("違い"));
