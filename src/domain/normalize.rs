@@ -210,9 +210,38 @@ pub fn ascii_digits(input: &str) -> String {
         .collect()
 }
 
+/// Kanji numerals of one digit as ASCII digits, as handbooks print grades and fare classes
+/// (「二級」「第一種」, the formal 「壱」「弐」「参」 too); other characters kept.
+pub fn kanji_digits(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '〇' | '零' => '0',
+            '一' | '壱' => '1',
+            '二' | '弐' => '2',
+            '三' | '参' => '3',
+            '四' => '4',
+            '五' => '5',
+            '六' => '6',
+            '七' => '7',
+            '八' => '8',
+            '九' => '9',
+            other => other,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kanji_numerals_read_as_digits() {
+        assert_eq!(kanji_digits("二級"), "2級");
+        assert_eq!(kanji_digits("第一種"), "第1種");
+        assert_eq!(kanji_digits("弐級"), "2級");
+        assert_eq!(kanji_digits("重度"), "重度", "other characters kept");
+    }
 
     #[test]
     fn full_width_digits_become_ascii() {

@@ -18,11 +18,17 @@ pub enum FareClass {
 }
 
 impl FareClass {
+    /// Reads the class as printed or stamped: 「第1種」, 「第一種」, the short stamp 「1種」.
     pub fn parse(raw: &str) -> Result<Option<FareClass>, &'static str> {
-        match normalize::clean_text(raw).as_str() {
-            "" | "none" | "なし" => Ok(None),
-            "1" | "第1種" | "first" => Ok(Some(FareClass::First)),
-            "2" | "第2種" | "second" => Ok(Some(FareClass::Second)),
+        let text: String =
+            normalize::kanji_digits(&normalize::clean_text(raw)).chars().filter(|c| !c.is_whitespace()).collect();
+        let core = text.strip_prefix('第').unwrap_or(&text);
+        let core = core.strip_suffix('種').unwrap_or(core);
+        match core {
+            "" if text.is_empty() => Ok(None),
+            "none" | "なし" => Ok(None),
+            "1" | "first" => Ok(Some(FareClass::First)),
+            "2" | "second" => Ok(Some(FareClass::Second)),
             _ => Err("旅客運賃減額は「第1種」「第2種」「なし」から選んでください。"),
         }
     }
@@ -64,7 +70,9 @@ pub fn parse_grade(kind: HandbookKind, raw: &str) -> Result<String, String> {
         .replace("（Ａ）", "マルA")
         .replace("○A", "マルA")
         .replace("〇A", "マルA");
-    let text: String = normalize::clean_text(&raw).chars().filter(|c| !c.is_whitespace()).collect();
+    // Printed grades use kanji numerals (「二級」「三度」): read like the digits.
+    let text: String =
+        normalize::kanji_digits(&normalize::clean_text(&raw)).chars().filter(|c| !c.is_whitespace()).collect();
     if text.is_empty() {
         return Err("等級を入力してください。".into());
     }
@@ -655,6 +663,24 @@ mod tests {
         assert_eq!(parse_grade(HandbookKind::Intellectual, "A"), Ok("A".into()));
         assert!(parse_grade(HandbookKind::Intellectual, "5度").is_err());
         assert!(parse_grade(HandbookKind::Physical, "").is_err());
+    }
+
+    #[test]
+    fn grades_and_fare_classes_read_as_printed_in_kanji() {
+        assert_eq!(parse_grade(HandbookKind::Physical, "二級"), Ok("2級".into()));
+        assert_eq!(parse_grade(HandbookKind::Mental, "一級"), Ok("1級".into()));
+        assert_eq!(parse_grade(HandbookKind::Intellectual, "三度"), Ok("3度".into()));
+        assert_eq!(parse_grade(HandbookKind::Intellectual, "重度"), Ok("重度".into()));
+        assert!(parse_grade(HandbookKind::Physical, "七級").is_err());
+        assert_eq!(FareClass::parse("第一種"), Ok(Some(FareClass::First)));
+        assert_eq!(FareClass::parse("1種"), Ok(Some(FareClass::First)), "the short stamp");
+        assert_eq!(FareClass::parse("２種"), Ok(Some(FareClass::Second)));
+        assert_eq!(FareClass::parse("第 2 種"), Ok(Some(FareClass::Second)));
+        assert_eq!(FareClass::parse("第2種"), Ok(Some(FareClass::Second)));
+        assert_eq!(FareClass::parse("なし"), Ok(None));
+        assert!(FareClass::parse("第3種").is_err());
+        assert!(FareClass::parse("種").is_err());
+        assert_eq!(FareClass::parse(""), Ok(None));
     }
 
     fn mental(grade: &str, fare: &str, expires: &str) -> TranscriptionInput {

@@ -290,3 +290,21 @@ dual_test!(intake_and_take_next_at_once_never_deadlock, |db: TestDb| async move 
     }
     assert!(app.verify_audit().is_ok());
 });
+
+dual_test!(grades_and_fare_classes_typed_in_kanji_are_read_like_digits, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = crate::intake::register(&app, "MR-KANJI001", "physical", vec![crate::fixtures::jpeg(120, 80)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(crate::review::take_next(&mut reviewer).await, Some(id));
+    let mut typed = crate::review::printed_physical();
+    typed.retain(|(name, _)| !matches!(*name, "grade" | "fare_class"));
+    typed.extend([("grade", "二級"), ("fare_class", "第一種")]);
+    let page = crate::review::save(&mut reviewer, id, &typed).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let fields = app.fields_of(id).unwrap();
+    assert_eq!((fields.grade.as_str(), fields.fare_class.as_deref()), ("2級", Some("1")));
+    typed.retain(|(name, _)| *name != "fare_class");
+    typed.push(("fare_class", "2種"));
+    assert_eq!(crate::review::save(&mut reviewer, id, &typed).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.fields_of(id).unwrap().fare_class.as_deref(), Some("2"), "the short stamp form");
+});
