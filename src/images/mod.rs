@@ -9,5 +9,5 @@ pub mod store;
 pub mod strip;
 
 pub use crypto::Keyring;
-pub use process::{ImageError, Processed, process};
+pub use process::{ImageError, Processed, declared_pixels, process};
 pub use store::ImageStore;

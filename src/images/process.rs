@@ -55,9 +55,19 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         // The JPEG decoder fills a missing or cut-off scan with grey instead of failing.
         return Err(ImageError::Corrupt);
     }
-    let (image, rotated) = decode_upright(bytes, source)?;
+    let (image, orientation) = decode(bytes, source)?;
+    // Shrink first, then turn and flatten: a 50-megapixel photo is never copied at full size,
+    // and the area-average shrink needs no float buffer of the full width (a filtered resize
+    // would hold one of the new width by the old height).
     let oversized = image.width().max(image.height()) > MAX_SIDE;
-    let image = if oversized { image.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle) } else { image };
+    let mut image = if oversized {
+        let (w, h) = fit(image.width(), image.height(), MAX_SIDE);
+        image.thumbnail_exact(w, h)
+    } else {
+        image
+    };
+    let rotated = orientation != image::metadata::Orientation::NoTransforms;
+    image.apply_orientation(orientation);
     let rgb = flatten_on_white(image);
     let (width, height) = rgb.dimensions();
     // An upright JPEG of a kept size loses its metadata without losing quality; anything
@@ -85,6 +95,17 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     })
 }
 
+/// The pixels a file declares in its header (without decoding anything), when it can be read.
+/// Intake weighs each decode by it, so several huge photos are not decoded at once.
+pub fn declared_pixels(bytes: &[u8]) -> Option<u64> {
+    let format = match sniff(bytes)? {
+        Sniffed::Jpeg => image::ImageFormat::Jpeg,
+        Sniffed::Png => image::ImageFormat::Png,
+    };
+    let (w, h) = ImageReader::with_format(Cursor::new(bytes), format).into_dimensions().ok()?;
+    Some(u64::from(w) * u64::from(h))
+}
+
 /// The longest side of a face crop: what a phone screen shows at a counter.
 pub const FACE_SIDE: u32 = 480;
 const FACE_QUALITY: u8 = 85;
@@ -92,7 +113,8 @@ const FACE_QUALITY: u8 = 85;
 /// Cuts the face box out of a stored page (an upright JPEG this module wrote) and encodes it
 /// as a JPEG of at most `FACE_SIDE` pixels a side.
 pub fn crop_face(stored_jpeg: &[u8], face: crate::domain::face::FaceBox) -> Result<Vec<u8>, ImageError> {
-    let (image, _) = decode_upright(stored_jpeg, Sniffed::Jpeg)?;
+    let (mut image, orientation) = decode(stored_jpeg, Sniffed::Jpeg)?;
+    image.apply_orientation(orientation);
     let rgb = image.into_rgb8();
     let (x, y, w, h) = face.pixels(rgb.width(), rgb.height());
     let cropped = image::imageops::crop_imm(&rgb, x, y, w, h).to_image();
@@ -113,8 +135,8 @@ fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
     }
 }
 
-/// The decoded image turned upright, and whether turning was needed.
-fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, bool), ImageError> {
+/// The decoded image as stored in the file and the turn that makes it upright.
+fn decode(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, image::metadata::Orientation), ImageError> {
     let format = match source {
         Sniffed::Jpeg => image::ImageFormat::Jpeg,
         Sniffed::Png => image::ImageFormat::Png,
@@ -131,10 +153,8 @@ fn decode_upright(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, bool),
         return Err(ImageError::TooManyPixels);
     }
     let orientation = decoder.orientation().map_err(map_decode_error)?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(map_decode_error)?;
-    let rotated = orientation != image::metadata::Orientation::NoTransforms;
-    image.apply_orientation(orientation);
-    Ok((image, rotated))
+    let image = DynamicImage::from_decoder(decoder).map_err(map_decode_error)?;
+    Ok((image, orientation))
 }
 
 fn map_decode_error(error: image::ImageError) -> ImageError {
@@ -149,7 +169,7 @@ fn flatten_on_white(image: DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }
-    let rgba = image.to_rgba8();
+    let rgba = image.into_rgba8();
     let (w, h) = rgba.dimensions();
     RgbImage::from_fn(w, h, |x, y| {
         let p = rgba.get_pixel(x, y).0;

@@ -2,9 +2,11 @@
 //! segments that describe pixels only, so the photo keeps its original quality and intake
 //! skips a costly re-encode.
 //!
-//! Kept: SOF/DHT/DQT/DRI/SOS with the scan data, JFIF (APP0) and Adobe (APP14) colour
-//! flags. Dropped: EXIF and XMP (APP1), ICC (APP2), every other APPn, comments, and anything
-//! after the end-of-image marker.
+//! An allow-list, not a deny-list: kept are the frame (SOFn), tables (DHT, DQT), restart
+//! interval (DRI), scans (SOS) with their data, DNL, and the fixed-size JFIF (APP0, without a
+//! thumbnail) and Adobe (APP14) colour flags. Dropped: every other APPn (EXIF, XMP, ICC…),
+//! comments, and anything after the end-of-image marker. Any other marker means a structure
+//! this module does not vouch for: the caller re-encodes from pixels instead.
 
 const SOI: u8 = 0xD8;
 const EOI: u8 = 0xD9;
@@ -13,12 +15,24 @@ const APP0: u8 = 0xE0;
 const APP14: u8 = 0xEE;
 const COM: u8 = 0xFE;
 
-fn keep(marker: u8, body: &[u8]) -> bool {
+/// What becomes of a segment.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Keep,
+    Drop,
+    /// Not a segment this module knows to be pixels-only or metadata: re-encode instead.
+    Unknown,
+}
+
+fn verdict(marker: u8, body: &[u8]) -> Verdict {
     match marker {
-        APP0 => body.starts_with(b"JFIF\0"),
-        APP14 => body.starts_with(b"Adobe"),
-        0xE1..=0xEF | COM => false,
-        _ => true,
+        // SOF0–SOF15 but DHT (C4), JPG (C8) and DAC (CC); DHT, DQT, DRI, DNL; SOS.
+        0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xC4 | 0xDB | 0xDD | 0xDC | SOS => Verdict::Keep,
+        // JFIF's fixed 14 bytes (no thumbnail pixels to hide anything in); Adobe's 12.
+        APP0 if body.len() == 14 && body.starts_with(b"JFIF\0") => Verdict::Keep,
+        APP14 if body.len() == 12 && body.starts_with(b"Adobe") => Verdict::Keep,
+        0xE0..=0xEF | COM => Verdict::Drop,
+        _ => Verdict::Unknown,
     }
 }
 
@@ -52,8 +66,10 @@ pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
             return None;
         }
         let segment = bytes.get(i..i + 2 + len)?;
-        if keep(marker, &segment[4..]) {
-            out.extend_from_slice(segment);
+        match verdict(marker, &segment[4..]) {
+            Verdict::Keep => out.extend_from_slice(segment),
+            Verdict::Drop => {}
+            Verdict::Unknown => return None,
         }
         i += 2 + len;
         if marker == SOS {
@@ -115,6 +131,25 @@ mod tests {
         let b = image::load_from_memory(&clean).map(|i| i.to_rgb8().into_raw()).ok();
         assert!(a.is_some());
         assert_eq!(a, b, "identical pixels");
+    }
+
+    #[test]
+    fn only_listed_segments_are_kept() {
+        let plain = jpeg();
+        // A JFIF header carrying a thumbnail (room for anything) is dropped, a plain one kept.
+        let mut jfif_thumb = b"JFIF\0\x01\x01\0\0\x01\0\x01\x02\x02".to_vec();
+        jfif_thumb.extend_from_slice(b"HIDDEN-PIXELS");
+        let clean = strip_jpeg(&with_segment(&plain, APP0, &jfif_thumb)).unwrap_or_default();
+        assert!(!contains(&clean, b"HIDDEN-PIXELS"));
+        let jfif = b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0";
+        assert!(contains(&strip_jpeg(&with_segment(&plain, APP0, jfif)).unwrap_or_default(), b"JFIF"));
+        // A marker outside the list (arithmetic-coding conditioning, a JPGn extension) is not
+        // passed through as if it were pixels: the caller re-encodes.
+        assert_eq!(strip_jpeg(&with_segment(&plain, 0xCC, b"\x00\x10")), None);
+        assert_eq!(strip_jpeg(&with_segment(&plain, 0xF3, b"SMUGGLED")), None);
+        assert_eq!(verdict(0xC0, b""), Verdict::Keep);
+        assert_eq!(verdict(0xDC, b"\x00\x10"), Verdict::Keep, "DNL");
+        assert_eq!(verdict(0xE1, b"Exif"), Verdict::Drop);
     }
 
     #[test]

@@ -177,77 +177,21 @@ dual_test!(the_lost_phone_export_carries_the_three_times, |db: TestDb| async mov
     assert!(!cells[3].is_empty() && !cells[4].is_empty(), "suspended, and the first refused card read: {cells:?}");
 });
 
-/// The real binary as a separate process, so its memory can be read on its own.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `VmRSS`, `RssAnon` and `RssFile` of a process, in KiB.
-fn memory_kib(pid: u32) -> (u64, u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("RssAnon:"), field("RssFile:"))
-}
-
 #[actix_web::test]
 async fn a_million_row_export_streams_in_flat_memory() {
     if !cfg!(target_os = "linux") {
         return crate::helpers::skip_or_fail("process memory is read from /proc");
     }
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let url = format!("sqlite://{}", data.join("trail.db").display());
-    let run = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_handbook-admin"));
-        command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "error")
-            .env("DATABASE_URL", &url)
-            .env("HANDBOOK_ADMIN_DATA_DIR", &data)
-            .env("DEMO_HOLDERS", "0")
-            .env("DEMO_PASSWORD", crate::helpers::PASSWORD)
-            .args(args);
-        command
-    };
-    let seeded = run(&["seed", "--audit-events", "1000000"]).output().unwrap();
+    let demo = crate::helpers::DemoProcess::new(&dir);
+    let seeded = demo.command(&["seed", "--audit-events", "1000000"]).output().unwrap();
     assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let bind = format!("127.0.0.1:{port}");
-    let server = Child(run(&["demo", "--bind", &bind]).stdout(std::process::Stdio::null()).spawn().unwrap());
-    let base = format!("http://{bind}");
-    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut up = false;
-    for _ in 0..300 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            up = true;
-            break;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "the console started");
+    let (server, client, jar, base) = demo.start().await;
     let mut auditor = crate::helpers::Browser { client, jar, base, csrf: None };
     let signed = auditor.login("auditor@demo.invalid", crate::helpers::PASSWORD).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
 
-    let before = memory_kib(server.0.id());
+    let before = crate::helpers::memory_kib(server.id());
     let mut peak = before;
     let started = std::time::Instant::now();
     let response = auditor
@@ -269,7 +213,7 @@ async fn a_million_row_export_streams_in_flat_memory() {
         hasher.update(&chunk);
         chunks += 1;
         if chunks.is_multiple_of(64) {
-            let now = memory_kib(server.0.id());
+            let now = crate::helpers::memory_kib(server.id());
             peak = (peak.0.max(now.0), peak.1.max(now.1), peak.2.max(now.2));
         }
     }

@@ -308,3 +308,55 @@ dual_test!(grades_and_fare_classes_typed_in_kanji_are_read_like_digits, |db: Tes
     assert_eq!(crate::review::save(&mut reviewer, id, &typed).await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.fields_of(id).unwrap().fare_class.as_deref(), Some("2"), "the short stamp form");
 });
+
+/// A PNG of `w`×`h` RGBA pixels, mostly blank: small on the wire, large once decoded.
+fn sparse_rgba_png(w: u32, h: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_fn(w, h, |x, y| {
+        if (x / 64 + y / 64) % 7 == 0 { image::Rgba([20, 20, 20, 255]) } else { image::Rgba([255, 255, 255, 0]) }
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgba8(image)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[actix_web::test]
+async fn four_huge_uploads_at_once_stay_within_memory() {
+    if !cfg!(target_os = "linux") {
+        return crate::helpers::skip_or_fail("process memory is read from /proc");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::helpers::DemoProcess::new(&dir);
+    let (server, client, _, base) = demo.start().await;
+    // 48 megapixels each, just under the cap: accepted, and the heaviest a photo may be.
+    let photo = std::sync::Arc::new(sparse_rgba_png(8000, 6000));
+    let baseline = crate::helpers::peak_kib(server.id());
+    let uploads: Vec<_> = (0..4)
+        .map(|n| {
+            let (client, base, photo) = (client.clone(), base.clone(), photo.clone());
+            tokio::spawn(async move {
+                let form = reqwest::multipart::Form::new()
+                    .text("metadata", crate::intake::metadata(&format!("MR-HUGE{n:04}"), "physical"))
+                    .part("image", crate::intake::image_part(photo.to_vec(), "page.png"));
+                let response = client
+                    .post(format!("{base}/api/v1/registrations"))
+                    .bearer_auth(handbook_admin::settings::DEMO_INTAKE_TOKEN)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap();
+                response.status()
+            })
+        })
+        .collect();
+    for upload in uploads {
+        assert_eq!(upload.await.unwrap(), StatusCode::CREATED);
+    }
+    let peak_mib = crate::helpers::peak_kib(server.id()) as f64 / 1024.0;
+    eprintln!(
+        "four 48-megapixel uploads at once: peak RSS {peak_mib:.0} MiB (before: {:.0} MiB)",
+        baseline as f64 / 1024.0
+    );
+    assert!(peak_mib < 512.0, "peak RSS {peak_mib:.0} MiB");
+}

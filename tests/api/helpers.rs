@@ -314,3 +314,90 @@ impl Browser {
         self.post("/login", &[("email", email), ("password", password), ("totp", totp)]).await
     }
 }
+
+/// The real binary as a separate process (killed when dropped), so its memory can be read on
+/// its own.
+pub struct Child(pub std::process::Child);
+
+impl Child {
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `VmRSS`, `RssAnon` and `RssFile` of a process, in KiB.
+pub fn memory_kib(pid: u32) -> (u64, u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("RssAnon:"), field("RssFile:"))
+}
+
+/// The peak resident memory (`VmHWM`) of a process so far, in KiB.
+pub fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `handbook-admin` commands over a SQLite file in a temporary data folder, no demo holders.
+pub struct DemoProcess {
+    data: PathBuf,
+    url: String,
+}
+
+impl DemoProcess {
+    pub fn new(dir: &TempDir) -> Self {
+        let data = dir.path().join("data");
+        let url = format!("sqlite://{}", data.join("console.db").display());
+        Self { data, url }
+    }
+
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_handbook-admin"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "error")
+            .env("DATABASE_URL", &self.url)
+            .env("HANDBOOK_ADMIN_DATA_DIR", &self.data)
+            .env("DEMO_HOLDERS", "0")
+            .env("DEMO_PASSWORD", PASSWORD)
+            .args(args);
+        command
+    }
+
+    /// Starts `demo` on a free port and waits until it answers; returns the process, a client
+    /// with a cookie jar, the jar and the base URL.
+    pub async fn start(&self) -> (Child, reqwest::Client, Arc<reqwest::cookie::Jar>, String) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let bind = format!("127.0.0.1:{port}");
+        let server =
+            Child(self.command(&["demo", "--bind", &bind]).stdout(std::process::Stdio::null()).spawn().unwrap());
+        let base = format!("http://{bind}");
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
+        for _ in 0..300 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                return (server, client, jar, base);
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the console did not start");
+    }
+}
