@@ -293,6 +293,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let n = crate::myna::purge::expired(&mut *pool.get()?, &keys, Actor::Cli, clock.now())?;
             println!("purged the Myna Portal values of {n} ended consent(s)");
+            let data_dir = std::env::var("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|_| "./data".to_owned());
+            let root = std::path::Path::new(&data_dir).join("images");
+            let swept = crate::photos::sweep_store(&mut *pool.get()?, &keys, &root, Actor::Cli, clock.now())?;
+            println!(
+                "photo store: removed {} temporary file(s) and {} photo file(s) no row names",
+                swept.temp_files, swept.orphan_photos
+            );
         }
         Command::MynaSim { bind, callback, holders, seeded_on, tls_cert, tls_key, client_ca } => {
             let seeded_on = match seeded_on {

@@ -221,3 +221,29 @@ mod tests {
         assert!(reason_text("audit", &"あ".repeat(201)).is_err());
     }
 }
+
+/// Sweeps the photo store ([`crate::images::sweep`]) and records what it removed, counted,
+/// when it removed anything.
+pub fn sweep_store(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    root: &std::path::Path,
+    actor: Actor,
+    now: OffsetDateTime,
+) -> Result<crate::images::sweep::Swept, Fault> {
+    let swept = crate::images::sweep::sweep(conn, root, now.into(), crate::images::sweep::MIN_AGE)?;
+    if swept.temp_files + swept.orphan_photos > 0 {
+        let at = to_db(now);
+        write_tx(conn, |c| {
+            audit::append(
+                c,
+                keys,
+                at,
+                AuditEntry::new(actor, "photos.swept", "store", "-")
+                    .details(json!({"temp_files": swept.temp_files, "orphan_photos": swept.orphan_photos})),
+            )?;
+            Ok::<_, Fault>(())
+        })?;
+    }
+    Ok(swept)
+}

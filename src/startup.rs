@@ -100,6 +100,25 @@ impl Application {
             settings.audit_checkpoint_dir.clone(),
             settings.audit_checkpoint_every,
         ));
+        {
+            // What a crash left in the photo store: removed before anything else is stored.
+            let (pool, keys, clock, root) =
+                (state.pool.clone(), state.audit.clone(), state.clock.clone(), state.images.root().to_path_buf());
+            actix_web::rt::spawn(async move {
+                let swept = actix_web::web::block(move || -> anyhow::Result<_> {
+                    let mut conn = pool.get()?;
+                    Ok(crate::photos::sweep_store(&mut conn, &keys, &root, crate::audit::Actor::System, clock.now())?)
+                })
+                .await;
+                match swept {
+                    Ok(Ok(s)) => {
+                        tracing::info!(temp_files = s.temp_files, orphan_photos = s.orphan_photos, "photo store swept")
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "photo store sweep failed"),
+                    Err(e) => tracing::error!(error = %e, "photo store sweep task failed"),
+                }
+            });
+        }
         if settings.database_url.backend() == db::Backend::Sqlite {
             actix_web::rt::spawn(crate::jobs::checkpoint(state.pool.clone()));
         }

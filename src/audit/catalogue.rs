@@ -19,6 +19,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("photos.access_stated", "写真の閲覧理由を記録"),
     ("image.viewed", "手帳写真の閲覧"),
     ("holder.searched", "利用者の検索"),
+    ("photos.swept", "写真保管庫の掃除（行のないファイルの削除）"),
     ("queue.searched", "審査キューの検索"),
     ("holder.viewed", "利用者プロフィールの閲覧"),
     ("holder.email_changed", "メールアドレスの変更"),

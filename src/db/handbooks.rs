@@ -490,3 +490,23 @@ pub fn ids_with_status(conn: &mut DbConnection, statuses: &[ReviewStatus], limit
         .select(handbooks::id)
         .load(conn)
 }
+
+/// Which of `keys` a row names (a photo, its thumbnail or a face crop): the store sweep keeps
+/// those and removes the rest.
+pub fn referenced_keys(conn: &mut DbConnection, keys: &[String]) -> QueryResult<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    let full: Vec<String> = handbook_images::table
+        .filter(handbook_images::storage_key.eq_any(keys))
+        .select(handbook_images::storage_key)
+        .load(conn)?;
+    let thumbs: Vec<String> = handbook_images::table
+        .filter(handbook_images::thumb_key.eq_any(keys))
+        .select(handbook_images::thumb_key)
+        .load(conn)?;
+    let faces: Vec<Option<String>> =
+        handbooks::table.filter(handbooks::face_key.eq_any(keys)).select(handbooks::face_key).load(conn)?;
+    found.extend(full);
+    found.extend(thumbs);
+    found.extend(faces.into_iter().flatten());
+    Ok(found)
+}

@@ -7,6 +7,7 @@ pub mod process;
 pub mod sniff;
 pub mod store;
 pub mod strip;
+pub mod sweep;
 
 pub use crypto::Keyring;
 pub use process::{ImageError, Processed, declared_pixels, process};

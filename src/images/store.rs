@@ -30,6 +30,11 @@ impl ImageStore {
         Self::new(&settings.data_dir, Keyring::new(&settings.image_key, &settings.old_image_keys))
     }
 
+    /// The folder the photos live in (the sweep walks it).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The application key also seals other secrets at rest (TOTP).
     pub fn keyring(&self) -> &Keyring {
         &self.keyring

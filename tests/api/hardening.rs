@@ -360,3 +360,96 @@ async fn four_huge_uploads_at_once_stay_within_memory() {
     );
     assert!(peak_mib < 512.0, "peak RSS {peak_mib:.0} MiB");
 }
+
+/// Every file under the photo store, with its storage key (`ab/cd/name`).
+fn store_files(images: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
+    crate::intake::files_under(images)
+        .into_iter()
+        .filter_map(|path| {
+            let key = path.strip_prefix(images).ok()?.to_str()?.to_owned();
+            Some((key, path))
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_crash_mid_upload_leaves_nothing_behind_after_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::helpers::DemoProcess::new(&dir);
+    let images = dir.path().join("data").join("images");
+    let (server, client, _, base) = demo.start().await;
+    let photo = crate::fixtures::jpeg(1200, 800);
+    let uploads: Vec<_> = (0..8)
+        .map(|n| {
+            let (client, base, photo) = (client.clone(), base.clone(), photo.clone());
+            tokio::spawn(async move {
+                for round in 0..50 {
+                    let form = reqwest::multipart::Form::new()
+                        .text("metadata", crate::intake::metadata(&format!("MR-KILL{n:02}{round:03}"), "physical"))
+                        .part("image", crate::intake::image_part(photo.clone(), "a.jpg"))
+                        .part("image", crate::intake::image_part(photo.clone(), "b.jpg"));
+                    let sent = client
+                        .post(format!("{base}/api/v1/registrations"))
+                        .bearer_auth(handbook_admin::settings::DEMO_INTAKE_TOKEN)
+                        .multipart(form)
+                        .send()
+                        .await;
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(3000)).await;
+    drop(server); // SIGKILL, mid-upload
+    for upload in uploads {
+        let _ = upload.await;
+    }
+    // What a crash can leave, planted too so the test never depends on the kill's timing: an
+    // encrypted photo no row names and a temporary file.
+    let stray = images.join("ab").join("cd");
+    std::fs::create_dir_all(&stray).unwrap();
+    std::fs::write(stray.join(format!("{}.hbai", "ab".repeat(16))), b"HBAI sealed photo").unwrap();
+    std::fs::write(stray.join(".tmp-abc123"), b"half a photo").unwrap();
+    // Everything was written "an hour ago": older than the sweep's minimum age.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for (_, path) in store_files(&images) {
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+    }
+
+    let (_server, _, _, _) = demo.start().await;
+    let url =
+        handbook_admin::db::DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("data/console.db").display()))
+            .unwrap();
+    let pool = handbook_admin::db::connect_pool(&url, 1).unwrap();
+    let mut swept = false;
+    for _ in 0..100 {
+        let mut conn = pool.get().unwrap();
+        if crate::inspect::audit_count_in(&mut conn, &["photos.swept"]) > 0 {
+            swept = true;
+            break;
+        }
+        drop(conn);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(swept, "the start-up sweep recorded what it removed");
+    let files = store_files(&images);
+    assert!(files.iter().all(|(key, _)| !key.contains(".tmp-")), "no temporary file left");
+    let keys: Vec<String> = files.iter().map(|(k, _)| k.clone()).collect();
+    let mut conn = pool.get().unwrap();
+    let named = handbook_admin::db::handbooks::referenced_keys(&mut conn, &keys).unwrap();
+    let unnamed: Vec<&String> = keys.iter().filter(|k| !named.contains(*k)).collect();
+    assert!(unnamed.is_empty(), "photo files no row names: {unnamed:?}");
+    // Nothing the database names was lost.
+    use diesel::prelude::*;
+    use handbook_admin::db::schema::handbook_images;
+    let rows: Vec<(String, String)> = handbook_images::table
+        .select((handbook_images::storage_key, handbook_images::thumb_key))
+        .load(&mut conn)
+        .unwrap();
+    assert!(!rows.is_empty(), "some uploads committed before the kill");
+    for (full, thumb) in rows {
+        assert!(images.join(&full).exists() && images.join(&thumb).exists(), "a named photo is on disk");
+    }
+}
