@@ -204,24 +204,6 @@ pub fn view(
     Ok(bytes)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_come_from_the_code_list() {
-        assert_eq!(reason_text("audit", ""), Ok("監査".to_owned()));
-        assert_eq!(
-            reason_text("inquiry", " 事業者から照会 "),
-            Ok("本人・事業者からの問い合わせ対応: 事業者から照会".to_owned())
-        );
-        assert!(reason_text("curious", "").is_err());
-        assert!(reason_text("other", "なし").is_err(), "other needs a real explanation");
-        assert!(reason_text("other", "別件の確認のため").is_ok());
-        assert!(reason_text("audit", &"あ".repeat(201)).is_err());
-    }
-}
-
 /// Sweeps the photo store ([`crate::images::sweep`]) and records what it removed, counted,
 /// when it removed anything.
 pub fn sweep_store(
@@ -246,4 +228,22 @@ pub fn sweep_store(
         })?;
     }
     Ok(swept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_come_from_the_code_list() {
+        assert_eq!(reason_text("audit", ""), Ok("監査".to_owned()));
+        assert_eq!(
+            reason_text("inquiry", " 事業者から照会 "),
+            Ok("本人・事業者からの問い合わせ対応: 事業者から照会".to_owned())
+        );
+        assert!(reason_text("curious", "").is_err());
+        assert!(reason_text("other", "なし").is_err(), "other needs a real explanation");
+        assert!(reason_text("other", "別件の確認のため").is_ok());
+        assert!(reason_text("audit", &"あ".repeat(201)).is_err());
+    }
 }
