@@ -413,9 +413,10 @@ async fn a_crash_mid_upload_leaves_nothing_behind_after_the_next_start() {
     std::fs::write(stray.join(format!("{}.hbai", "ab".repeat(16))), b"HBAI sealed photo").unwrap();
     std::fs::write(stray.join(".tmp-abc123"), b"half a photo").unwrap();
     // Everything was written "an hour ago": older than the sweep's minimum age.
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     for (_, path) in store_files(&images) {
-        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        let written = file.metadata().unwrap().modified().unwrap();
+        file.set_modified(written - std::time::Duration::from_secs(3600)).unwrap();
     }
 
     let (_server, _, _, _) = demo.start().await;
