@@ -2,6 +2,7 @@
 //! piece of metadata by re-encoding, thumbnailed, then encrypted into the photo store.
 
 pub mod crypto;
+mod entropy;
 mod jpeg_scan;
 pub mod process;
 pub mod sniff;

@@ -51,8 +51,11 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         return Err(ImageError::Empty);
     }
     let source = sniff(bytes).ok_or(ImageError::Unsupported)?;
-    if source == Sniffed::Jpeg && !super::jpeg_scan::complete(bytes) {
-        // The JPEG decoder fills a missing or cut-off scan with grey instead of failing.
+    // The JPEG decoder fills a missing or cut-off scan with grey instead of failing: the
+    // markers must be whole, and a baseline scan must hold every block it declares.
+    if source == Sniffed::Jpeg
+        && (!super::jpeg_scan::complete(bytes) || super::entropy::scans_complete(bytes) == Some(false))
+    {
         return Err(ImageError::Corrupt);
     }
     let (image, orientation) = decode(bytes, source)?;

@@ -454,3 +454,17 @@ async fn a_crash_mid_upload_leaves_nothing_behind_after_the_next_start() {
         assert!(images.join(&full).exists() && images.join(&thumb).exists(), "a named photo is on disk");
     }
 }
+
+dual_test!(a_jpeg_cut_short_is_corrupt_however_it_ends, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let full = crate::fixtures::jpeg(640, 400);
+    let mut cut = full[..full.len() * 6 / 10].to_vec();
+    cut.extend_from_slice(&[0xFF, 0xD9]); // a well-formed ending after half a picture
+    let form = reqwest::multipart::Form::new()
+        .text("metadata", crate::intake::metadata("MR-CUT0001", "physical"))
+        .part("image", crate::intake::image_part(cut, "cut.jpg"));
+    let (status, body) = crate::intake::upload(&app, Some(crate::intake::TOKEN), form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "corrupt_image");
+    assert_eq!(app.handbook_count(), 0);
+});

@@ -1,0 +1,343 @@
+//! Whether a baseline JPEG's scans carry every block their frame declares.
+//!
+//! A scan cut short and followed by an end marker still ends well as far as markers go, and
+//! the decoder fills what is missing with zeros instead of failing. Walking the Huffman codes
+//! block by block (without dequantising or transforming anything) tells whether the data
+//! holds every MCU before its end, or runs out first. Baseline and extended sequential
+//! Huffman frames (SOF0, SOF1) are walked: what phones write. Other frames answer `None`
+//! and keep the proportional check of `jpeg_scan`.
+
+const SOF0: u8 = 0xC0;
+const SOF1: u8 = 0xC1;
+const DHT: u8 = 0xC4;
+const SOS: u8 = 0xDA;
+const DRI: u8 = 0xDD;
+const EOI: u8 = 0xD9;
+
+/// A canonical Huffman table: per code length, the first code, the last code and where its
+/// symbols start.
+#[derive(Clone, Default)]
+struct Table {
+    min: [i32; 17],
+    max: [i32; 17],
+    first: [usize; 17],
+    symbols: Vec<u8>,
+}
+
+impl Table {
+    fn parse(counts: &[u8], symbols: &[u8]) -> Table {
+        let mut table = Table { symbols: symbols.to_vec(), max: [-1; 17], ..Table::default() };
+        let (mut code, mut k) = (0i32, 0usize);
+        for len in 1..=16 {
+            let n = usize::from(counts[len - 1]);
+            table.first[len] = k;
+            table.min[len] = code;
+            code += n as i32;
+            k += n;
+            table.max[len] = if n > 0 { code - 1 } else { -1 };
+            code <<= 1;
+        }
+        table
+    }
+}
+
+struct Component {
+    id: u8,
+    h: usize,
+    v: usize,
+}
+
+struct Frame {
+    width: usize,
+    height: usize,
+    components: Vec<Component>,
+}
+
+/// Reads the entropy-coded bits of one restart interval, unstuffing `FF00`; stops at a marker.
+struct Bits<'a> {
+    data: &'a [u8],
+    at: usize,
+    byte: u8,
+    left: u8,
+}
+
+impl<'a> Bits<'a> {
+    fn new(data: &'a [u8], at: usize) -> Self {
+        Bits { data, at, byte: 0, left: 0 }
+    }
+
+    fn bit(&mut self) -> Option<i32> {
+        if self.left == 0 {
+            let b = *self.data.get(self.at)?;
+            if b == 0xFF {
+                // A data FF is stuffed as FF00; anything else is a marker: the data ended.
+                if *self.data.get(self.at + 1)? != 0x00 {
+                    return None;
+                }
+                self.at += 2;
+            } else {
+                self.at += 1;
+            }
+            self.byte = b;
+            self.left = 8;
+        }
+        self.left -= 1;
+        Some(i32::from((self.byte >> self.left) & 1))
+    }
+
+    fn skip(&mut self, n: u8) -> Option<()> {
+        for _ in 0..n {
+            self.bit()?;
+        }
+        Some(())
+    }
+
+    fn symbol(&mut self, table: &Table) -> Option<u8> {
+        let mut code = 0;
+        for len in 1..=16 {
+            code = (code << 1) | self.bit()?;
+            if code <= table.max[len] {
+                let index = table.first[len] + (code - table.min[len]) as usize;
+                return table.symbols.get(index).copied();
+            }
+        }
+        None
+    }
+
+    /// Past the padding of the interval: the next marker, if the data is there.
+    fn marker(&mut self) -> Option<u8> {
+        self.left = 0;
+        while self.data.get(self.at) == Some(&0xFF) && self.data.get(self.at + 1) == Some(&0xFF) {
+            self.at += 1;
+        }
+        match (self.data.get(self.at), self.data.get(self.at + 1)) {
+            (Some(0xFF), Some(&m)) if m != 0 => {
+                self.at += 2;
+                Some(m)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One block: a DC difference and up to 63 AC coefficients, skipped over.
+fn block(bits: &mut Bits<'_>, dc: &Table, ac: &Table) -> Option<()> {
+    let size = bits.symbol(dc)?;
+    bits.skip(size)?;
+    let mut k = 1;
+    while k < 64 {
+        let rs = bits.symbol(ac)?;
+        let (run, size) = (rs >> 4, rs & 0x0F);
+        if size == 0 {
+            if run == 15 {
+                k += 16;
+                continue;
+            }
+            break;
+        }
+        k += usize::from(run);
+        bits.skip(size)?;
+        k += 1;
+    }
+    (k <= 64).then_some(())
+}
+
+fn length_at(bytes: &[u8], at: usize) -> Option<usize> {
+    Some(usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?])))
+}
+
+/// `Some(true)` when every scan holds all its blocks before its end, `Some(false)` when one
+/// runs out or breaks, `None` for frames this module does not walk.
+pub fn scans_complete(bytes: &[u8]) -> Option<bool> {
+    if bytes.get(..2) != Some(&[0xFF, 0xD8]) {
+        return Some(false);
+    }
+    let mut dc: [Option<Table>; 4] = Default::default();
+    let mut ac: [Option<Table>; 4] = Default::default();
+    let mut frame: Option<Frame> = None;
+    let mut restart = 0usize;
+    let mut at = 2;
+    loop {
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&0xFF) {
+            return Some(false);
+        }
+        let Some(&marker) = bytes.get(at + 1) else { return Some(false) };
+        at += 2;
+        if marker == EOI {
+            return Some(frame.is_some());
+        }
+        let Some(len) = length_at(bytes, at) else { return Some(false) };
+        let Some(body) = bytes.get(at + 2..at + len) else { return Some(false) };
+        match marker {
+            SOF0 | SOF1 => {
+                let (Some(height), Some(width)) = (length_at(body, 1), length_at(body, 3)) else { return Some(false) };
+                let n = usize::from(*body.get(5)?);
+                let mut components = Vec::with_capacity(n);
+                for c in 0..n {
+                    let spec = body.get(6 + c * 3..9 + c * 3)?;
+                    let (h, v) = (usize::from(spec[1] >> 4), usize::from(spec[1] & 0x0F));
+                    if !(1..=4).contains(&h) || !(1..=4).contains(&v) {
+                        return Some(false);
+                    }
+                    components.push(Component { id: spec[0], h, v });
+                }
+                frame = Some(Frame { width, height, components });
+            }
+            0xC2..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => return None,
+            DHT => {
+                let mut rest = body;
+                while !rest.is_empty() {
+                    let class_id = rest[0];
+                    let counts = rest.get(1..17)?;
+                    let total: usize = counts.iter().map(|c| usize::from(*c)).sum();
+                    let symbols = rest.get(17..17 + total)?;
+                    let table = Table::parse(counts, symbols);
+                    let slot = usize::from(class_id & 0x0F).min(3);
+                    if class_id >> 4 == 0 {
+                        dc[slot] = Some(table)
+                    } else {
+                        ac[slot] = Some(table)
+                    }
+                    rest = &rest[17 + total..];
+                }
+            }
+            DRI => restart = length_at(body, 0)?,
+            SOS => {
+                let Some(frame) = frame.as_ref() else { return Some(false) };
+                let n = usize::from(*body.first()?);
+                let mut scan = Vec::with_capacity(n);
+                for c in 0..n {
+                    let spec = body.get(1 + c * 2..3 + c * 2)?;
+                    let component = frame.components.iter().find(|k| k.id == spec[0])?;
+                    let (d, a) = (usize::from(spec[1] >> 4).min(3), usize::from(spec[1] & 0x0F).min(3));
+                    let (Some(d), Some(a)) = (dc[d].as_ref(), ac[a].as_ref()) else { return Some(false) };
+                    scan.push((component, d, a));
+                }
+                let Some(end) = walk_scan(bytes, at + len, frame, &scan, restart) else { return Some(false) };
+                at = end;
+                continue;
+            }
+            _ => {}
+        }
+        at += len;
+    }
+}
+
+/// Walks one scan's MCUs from `start`; returns where its data ends (at the next marker that
+/// is not a restart), or `None` when the data runs out or breaks first.
+fn walk_scan(
+    bytes: &[u8],
+    start: usize,
+    frame: &Frame,
+    scan: &[(&Component, &Table, &Table)],
+    restart: usize,
+) -> Option<usize> {
+    let hmax = frame.components.iter().map(|c| c.h).max()?;
+    let vmax = frame.components.iter().map(|c| c.v).max()?;
+    let (mcus, per_mcu): (usize, Vec<usize>) = if let [(only, _, _)] = scan {
+        // A scan of one component codes its blocks one by one, over its own size.
+        let w = (frame.width * only.h).div_ceil(hmax).div_ceil(8);
+        let h = (frame.height * only.v).div_ceil(vmax).div_ceil(8);
+        (w * h, vec![1])
+    } else {
+        let w = frame.width.div_ceil(8 * hmax);
+        let h = frame.height.div_ceil(8 * vmax);
+        (w * h, scan.iter().map(|(c, _, _)| c.h * c.v).collect())
+    };
+    let mut bits = Bits::new(bytes, start);
+    for mcu in 0..mcus {
+        if restart > 0 && mcu > 0 && mcu % restart == 0 {
+            // The interval ends on a byte boundary with an RSTn marker.
+            if !matches!(bits.marker()?, 0xD0..=0xD7) {
+                return None;
+            }
+        }
+        for ((_, dc, ac), blocks) in scan.iter().zip(&per_mcu) {
+            for _ in 0..*blocks {
+                block(&mut bits, dc, ac)?;
+            }
+        }
+    }
+    // After the last block's padding comes the next marker (encoders may leave fill bytes or
+    // a final restart marker before it).
+    let mut at = bits.at;
+    while at + 1 < bytes.len() {
+        if bytes[at] == 0xFF && bytes[at + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[at + 1]) {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(w: u32, h: u32, subsampled: bool) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, ((x ^ y) % 256) as u8])
+        });
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+        if subsampled {
+            encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::F_2_2);
+        }
+        let encoded = encoder.encode(img.as_raw(), w as u16, h as u16, jpeg_encoder::ColorType::Rgb);
+        assert!(encoded.is_ok());
+        out
+    }
+
+    #[test]
+    fn whole_scans_are_complete() {
+        for (w, h) in [(640, 400), (8, 8), (17, 33), (1001, 67)] {
+            assert_eq!(scans_complete(&jpeg(w, h, false)), Some(true), "{w}x{h}");
+            assert_eq!(scans_complete(&jpeg(w, h, true)), Some(true), "{w}x{h} 4:2:0");
+        }
+        let restarts = {
+            let img = image::RgbImage::from_fn(300, 200, |x, y| image::Rgb([x as u8, y as u8, 7]));
+            let mut out = Vec::new();
+            let mut encoder = jpeg_encoder::Encoder::new(&mut out, 80);
+            encoder.set_restart_interval(4);
+            assert!(encoder.encode(img.as_raw(), 300, 200, jpeg_encoder::ColorType::Rgb).is_ok());
+            out
+        };
+        assert_eq!(scans_complete(&restarts), Some(true), "with restart markers");
+        // Another encoder's tables and layout (the image crate's own), greyscale too.
+        let other = |img: image::DynamicImage| {
+            let mut out = Vec::new();
+            let encoded = img.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 75));
+            assert!(encoded.is_ok());
+            out
+        };
+        let rgb = image::RgbImage::from_fn(333, 222, |x, y| image::Rgb([(x % 200) as u8, (y % 100) as u8, 50]));
+        assert_eq!(scans_complete(&other(image::DynamicImage::ImageRgb8(rgb.clone()))), Some(true));
+        let grey = image::DynamicImage::ImageRgb8(rgb).into_luma8();
+        assert_eq!(scans_complete(&other(image::DynamicImage::ImageLuma8(grey))), Some(true), "one component");
+    }
+
+    #[test]
+    fn a_scan_cut_short_is_not_complete_however_it_ends() {
+        for subsampled in [false, true] {
+            let full = jpeg(640, 400, subsampled);
+            for keep in [full.len() * 9 / 10, full.len() / 2, full.len() / 5] {
+                let mut cut = full[..keep].to_vec();
+                cut.extend_from_slice(&[0xFF, 0xD9]);
+                assert_eq!(scans_complete(&cut), Some(false), "cut at {keep} of {}", full.len());
+            }
+        }
+    }
+
+    #[test]
+    fn progressive_frames_are_not_walked() {
+        let img = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([x as u8, y as u8, 0]));
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 80);
+        encoder.set_progressive(true);
+        assert!(encoder.encode(img.as_raw(), 64, 64, jpeg_encoder::ColorType::Rgb).is_ok());
+        assert_eq!(scans_complete(&out), None);
+    }
+}
