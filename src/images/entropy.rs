@@ -14,24 +14,41 @@ const SOS: u8 = 0xDA;
 const DRI: u8 = 0xDD;
 const EOI: u8 = 0xD9;
 
+/// Bits looked up at once: most codes are shorter, the rest take the slow path.
+const FAST_BITS: u32 = 9;
+
 /// A canonical Huffman table: per code length, the first code, the last code and where its
-/// symbols start.
+/// symbols start; and a lookup of the codes of up to `FAST_BITS` bits.
 #[derive(Clone, Default)]
 struct Table {
     min: [i32; 17],
     max: [i32; 17],
     first: [usize; 17],
     symbols: Vec<u8>,
+    /// For each `FAST_BITS`-bit prefix: code length << 8 | symbol, or 0 for a longer code.
+    fast: Vec<u16>,
 }
 
 impl Table {
     fn parse(counts: &[u8], symbols: &[u8]) -> Table {
-        let mut table = Table { symbols: symbols.to_vec(), max: [-1; 17], ..Table::default() };
+        let mut table =
+            Table { symbols: symbols.to_vec(), max: [-1; 17], fast: vec![0; 1 << FAST_BITS], ..Table::default() };
         let (mut code, mut k) = (0i32, 0usize);
         for len in 1..=16 {
             let n = usize::from(counts[len - 1]);
             table.first[len] = k;
             table.min[len] = code;
+            if len as u32 <= FAST_BITS {
+                for i in 0..n {
+                    let (prefix, spare) = ((code as usize + i) << (FAST_BITS as usize - len), FAST_BITS as usize - len);
+                    let entry = ((len as u16) << 8) | u16::from(symbols.get(k + i).copied().unwrap_or(0));
+                    for fill in 0..(1usize << spare) {
+                        if let Some(slot) = table.fast.get_mut(prefix | fill) {
+                            *slot = entry;
+                        }
+                    }
+                }
+            }
             code += n as i32;
             k += n;
             table.max[len] = if n > 0 { code - 1 } else { -1 };
@@ -53,49 +70,71 @@ struct Frame {
     components: Vec<Component>,
 }
 
-/// Reads the entropy-coded bits of one restart interval, unstuffing `FF00`; stops at a marker.
+/// Reads the entropy-coded bits of a scan, unstuffing `FF00`; never reads past a marker.
 struct Bits<'a> {
     data: &'a [u8],
     at: usize,
-    byte: u8,
-    left: u8,
+    buffer: u64,
+    count: u32,
 }
 
 impl<'a> Bits<'a> {
     fn new(data: &'a [u8], at: usize) -> Self {
-        Bits { data, at, byte: 0, left: 0 }
+        Bits { data, at, buffer: 0, count: 0 }
     }
 
-    fn bit(&mut self) -> Option<i32> {
-        if self.left == 0 {
-            let b = *self.data.get(self.at)?;
+    fn fill(&mut self) {
+        while self.count <= 56 {
+            let Some(&b) = self.data.get(self.at) else { return };
             if b == 0xFF {
-                // A data FF is stuffed as FF00; anything else is a marker: the data ended.
-                if *self.data.get(self.at + 1)? != 0x00 {
-                    return None;
+                // A data FF is stuffed as FF00; anything else is a marker: the data ends.
+                if self.data.get(self.at + 1) != Some(&0x00) {
+                    return;
                 }
                 self.at += 2;
             } else {
                 self.at += 1;
             }
-            self.byte = b;
-            self.left = 8;
+            self.buffer |= u64::from(b) << (56 - self.count);
+            self.count += 8;
         }
-        self.left -= 1;
-        Some(i32::from((self.byte >> self.left) & 1))
     }
 
-    fn skip(&mut self, n: u8) -> Option<()> {
-        for _ in 0..n {
-            self.bit()?;
+    /// Takes `n` bits (at most 16), or `None` when the data ends first.
+    fn take(&mut self, n: u32) -> Option<u32> {
+        if n == 0 {
+            return Some(0);
         }
-        Some(())
+        if self.count < n {
+            self.fill();
+            if self.count < n {
+                return None;
+            }
+        }
+        let value = (self.buffer >> (64 - n)) as u32;
+        self.buffer <<= n;
+        self.count -= n;
+        Some(value)
     }
 
     fn symbol(&mut self, table: &Table) -> Option<u8> {
-        let mut code = 0;
+        if self.count < 16 {
+            self.fill();
+        }
+        let peek = (self.buffer >> (64 - FAST_BITS)) as usize;
+        let entry = table.fast.get(peek).copied().unwrap_or(0);
+        let len = u32::from(entry >> 8);
+        if len > 0 {
+            if len > self.count {
+                return None;
+            }
+            self.buffer <<= len;
+            self.count -= len;
+            return Some(entry as u8);
+        }
+        let mut code = 0i32;
         for len in 1..=16 {
-            code = (code << 1) | self.bit()?;
+            code = (code << 1) | self.take(1)? as i32;
             if code <= table.max[len] {
                 let index = table.first[len] + (code - table.min[len]) as usize;
                 return table.symbols.get(index).copied();
@@ -104,26 +143,23 @@ impl<'a> Bits<'a> {
         None
     }
 
-    /// Past the padding of the interval: the next marker, if the data is there.
-    fn marker(&mut self) -> Option<u8> {
-        self.left = 0;
-        while self.data.get(self.at) == Some(&0xFF) && self.data.get(self.at + 1) == Some(&0xFF) {
-            self.at += 1;
+    /// At the end of a restart interval: the padding goes, and the RSTn marker must be next.
+    fn restart(&mut self) -> bool {
+        self.buffer = 0;
+        self.count = 0;
+        let is_rst = self.data.get(self.at) == Some(&0xFF)
+            && self.data.get(self.at + 1).is_some_and(|m| (0xD0..=0xD7).contains(m));
+        if is_rst {
+            self.at += 2;
         }
-        match (self.data.get(self.at), self.data.get(self.at + 1)) {
-            (Some(0xFF), Some(&m)) if m != 0 => {
-                self.at += 2;
-                Some(m)
-            }
-            _ => None,
-        }
+        is_rst
     }
 }
 
 /// One block: a DC difference and up to 63 AC coefficients, skipped over.
 fn block(bits: &mut Bits<'_>, dc: &Table, ac: &Table) -> Option<()> {
     let size = bits.symbol(dc)?;
-    bits.skip(size)?;
+    bits.take(u32::from(size))?;
     let mut k = 1;
     while k < 64 {
         let rs = bits.symbol(ac)?;
@@ -136,7 +172,7 @@ fn block(bits: &mut Bits<'_>, dc: &Table, ac: &Table) -> Option<()> {
             break;
         }
         k += usize::from(run);
-        bits.skip(size)?;
+        bits.take(u32::from(size))?;
         k += 1;
     }
     (k <= 64).then_some(())
@@ -249,11 +285,8 @@ fn walk_scan(
     };
     let mut bits = Bits::new(bytes, start);
     for mcu in 0..mcus {
-        if restart > 0 && mcu > 0 && mcu % restart == 0 {
-            // The interval ends on a byte boundary with an RSTn marker.
-            if !matches!(bits.marker()?, 0xD0..=0xD7) {
-                return None;
-            }
+        if restart > 0 && mcu > 0 && mcu % restart == 0 && !bits.restart() {
+            return None;
         }
         for ((_, dc, ac), blocks) in scan.iter().zip(&per_mcu) {
             for _ in 0..*blocks {

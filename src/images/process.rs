@@ -52,13 +52,20 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     }
     let source = sniff(bytes).ok_or(ImageError::Unsupported)?;
     // The JPEG decoder fills a missing or cut-off scan with grey instead of failing: the
-    // markers must be whole, and a baseline scan must hold every block it declares.
-    if source == Sniffed::Jpeg
-        && (!super::jpeg_scan::complete(bytes) || super::entropy::scans_complete(bytes) == Some(false))
-    {
+    // markers must be whole, and a baseline scan must hold every block it declares (walked
+    // on a second core while the first decodes).
+    if source == Sniffed::Jpeg && !super::jpeg_scan::complete(bytes) {
         return Err(ImageError::Corrupt);
     }
-    let (image, orientation) = decode(bytes, source)?;
+    let (decoded, whole) = std::thread::scope(|scope| {
+        let walk = scope.spawn(|| source != Sniffed::Jpeg || super::entropy::scans_complete(bytes) != Some(false));
+        let decoded = decode(bytes, source);
+        (decoded, walk.join().unwrap_or(false))
+    });
+    if !whole {
+        return Err(ImageError::Corrupt);
+    }
+    let (image, orientation) = decoded?;
     // Shrink first, then turn and flatten: a 50-megapixel photo is never copied at full size,
     // and the area-average shrink needs no float buffer of the full width (a filtered resize
     // would hold one of the new width by the old height).
