@@ -253,6 +253,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             let started = std::time::Instant::now();
             let stats = crate::demo::bulk::seed(&mut *pool.get()?, &store, holders, clock.now())?;
+            // The planner must know the tables' new size before the first query.
+            let analysed = std::time::Instant::now();
+            db::analyze(&mut *pool.get()?)?;
+            println!("planner statistics gathered in {:.1} s", analysed.elapsed().as_secs_f64());
             println!(
                 "seeded {} holders, {} handbooks, {} photo rows in {:.1} s",
                 stats.holders,

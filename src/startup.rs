@@ -119,6 +119,7 @@ impl Application {
                 }
             });
         }
+        actix_web::rt::spawn(crate::jobs::statistics(state.pool.clone(), std::time::Duration::from_secs(6 * 3600)));
         if settings.database_url.backend() == db::Backend::Sqlite {
             actix_web::rt::spawn(crate::jobs::checkpoint(state.pool.clone()));
         }

@@ -50,5 +50,6 @@ mod pool;
 
 pub use backend::{Backend, DatabaseUrl};
 pub use pool::{
-    DbConnection, Pool, checkpoint, connect_pool, connect_server_pool, run_migrations, without_mmap, write_tx,
+    DbConnection, Pool, analyze, checkpoint, connect_pool, connect_server_pool, refresh_statistics, run_migrations,
+    without_mmap, write_tx,
 };

@@ -147,7 +147,35 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
         }
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    refresh_statistics(conn)?;
     Ok(applied)
+}
+
+/// Planner statistics, gathered cheaply: without them SQLite guesses every table is small and
+/// may walk a big one row by row. SQLite's `PRAGMA optimize` analyses what changed since the
+/// last run (within a bounded effort); PostgreSQL's autovacuum analyses on its own, so there
+/// it only says when autovacuum is off.
+pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;"),
+        DbConnection::Pg(c) => {
+            #[derive(diesel::QueryableByName)]
+            struct Setting {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                autovacuum: String,
+            }
+            let setting: Setting = diesel::sql_query("SHOW autovacuum").get_result(c)?;
+            if setting.autovacuum != "on" {
+                tracing::warn!("PostgreSQL autovacuum is off: planner statistics go stale; run ANALYZE on a schedule");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Full planner statistics, after a bulk load (`seed`): every table and index analysed.
+pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
+    conn.batch_execute("ANALYZE")
 }
 
 /// The advisory lock key of migrations ("hbmigr" in ASCII).

@@ -67,31 +67,43 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     if let Some(kind) = filter.kind {
         query = query.filter(handbooks::kind.eq(kind.as_str()));
     }
+    // Each search starts from its own index (a subquery the planner runs first), whatever the
+    // tab: joined and filtered row by row, a number search walked every waiting registration.
+    // The subqueries read aliases: the outer query joins the same tables.
+    let (found, holder) = diesel::alias!(handbook_fields as found_fields, holders as found_holders);
     match filter.search {
         Search::None => {}
-        Search::PublicId(public_id) => query = query.filter(holders::public_id.eq(public_id.clone())),
-        Search::Email(email) => query = query.filter(holders::email.eq(email.clone())),
-        Search::Number { key, id: Some(id) } => {
-            query = query.filter(handbook_fields::number_key.nullable().eq(key.clone()).or(handbooks::id.eq(*id)))
+        Search::PublicId(public_id) => {
+            let ids =
+                holder.filter(holder.field(holders::public_id).eq(public_id.clone())).select(holder.field(holders::id));
+            query = query.filter(handbooks::holder_id.eq_any(ids))
         }
-        Search::Number { key, id: None } => {
-            query = query.filter(handbook_fields::number_key.nullable().eq(key.clone()))
+        Search::Email(email) => {
+            let ids = holder.filter(holder.field(holders::email).eq(email.clone())).select(holder.field(holders::id));
+            query = query.filter(handbooks::holder_id.eq_any(ids))
+        }
+        Search::Number { key, id } => {
+            let ids = found
+                .filter(found.field(handbook_fields::number_key).eq(key.clone()))
+                .select(found.field(handbook_fields::handbook_id));
+            query = match id {
+                Some(id) => query.filter(handbooks::id.eq_any(ids).or(handbooks::id.eq(*id))),
+                None => query.filter(handbooks::id.eq_any(ids)),
+            }
         }
         Search::KanaPrefix(prefix) => {
-            query = query.filter(
-                handbook_fields::kana_key
-                    .nullable()
-                    .ge(prefix.clone())
-                    .and(handbook_fields::kana_key.nullable().lt(prefix_end(prefix))),
-            )
+            let key = found.field(handbook_fields::kana_key);
+            let ids = found
+                .filter(key.ge(prefix.clone()).and(key.lt(prefix_end(prefix))))
+                .select(found.field(handbook_fields::handbook_id));
+            query = query.filter(handbooks::id.eq_any(ids))
         }
         Search::NamePrefix(prefix) => {
-            query = query.filter(
-                handbook_fields::name_key
-                    .nullable()
-                    .ge(prefix.clone())
-                    .and(handbook_fields::name_key.nullable().lt(prefix_end(prefix))),
-            )
+            let key = found.field(handbook_fields::name_key);
+            let ids = found
+                .filter(key.ge(prefix.clone()).and(key.lt(prefix_end(prefix))))
+                .select(found.field(handbook_fields::handbook_id));
+            query = query.filter(handbooks::id.eq_any(ids))
         }
     }
     if let Some((at, id)) = filter.after {

@@ -18,6 +18,21 @@ pub async fn checkpoint(pool: crate::db::Pool) {
 }
 pub mod transport;
 
+/// Keeps planner statistics fresh while the server runs (`db::refresh_statistics`).
+pub async fn statistics(pool: crate::db::Pool, every: std::time::Duration) {
+    loop {
+        actix_web::rt::time::sleep(every).await;
+        let pool = pool.clone();
+        let done = actix_web::web::block(move || -> anyhow::Result<()> {
+            Ok(crate::db::refresh_statistics(&mut *pool.get()?)?)
+        })
+        .await;
+        if let Ok(Err(e)) = done {
+            tracing::warn!(error = %e, "refreshing planner statistics failed");
+        }
+    }
+}
+
 /// Writes a signed checkpoint of the audit chain's head every `every` when the chain moved
 /// (and `Application::run_until_stopped` writes one more when the server stops).
 pub async fn audit_checkpoints(

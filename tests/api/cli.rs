@@ -133,4 +133,18 @@ fn demo_data_never_lands_outside_the_data_folder_without_force() {
         .unwrap();
     assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
     assert!(elsewhere.exists());
+    // The seed leaves planner statistics behind: the first query plans with real sizes.
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel::RunQueryDsl;
+    let url = handbook_admin::db::DatabaseUrl::parse(&format!("sqlite://{}", elsewhere.display())).unwrap();
+    let mut conn = handbook_admin::db::connect_pool(&url, 1).unwrap().get().unwrap();
+    let stats: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'handbooks' AND stat NOT LIKE '0%'")
+            .get_result(&mut *conn)
+            .expect("statistics gathered");
+    assert!(stats.n > 0, "the handbooks' indexes have statistics");
 }

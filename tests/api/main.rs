@@ -23,6 +23,7 @@ mod intake;
 mod myna;
 mod myna_requests;
 mod notices;
+mod query_plans;
 mod review;
 mod routes;
 mod sanctions;
