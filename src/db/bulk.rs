@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{handbook_images, handbooks, holders};
+use super::schema::{handbook_fields, handbook_images, handbooks, holders};
 use super::{DbConnection, write_tx};
 
 /// Multi-row INSERTs are backend-specific in diesel (the MultiConnection cannot express them),
@@ -62,6 +62,31 @@ pub struct BulkImage<'a> {
     pub created_at: time::PrimitiveDateTime,
 }
 
+/// A transcription as staff would have saved it, keys included (the searches read them).
+#[derive(Insertable)]
+#[diesel(table_name = handbook_fields)]
+pub struct BulkFields {
+    pub handbook_id: i64,
+    pub name: String,
+    pub name_kana: String,
+    pub birth_date: time::Date,
+    pub disability_category: Option<&'static str>,
+    pub grade: String,
+    pub fare_class: Option<&'static str>,
+    pub care: bool,
+    pub municipality: &'static str,
+    pub number: String,
+    pub issued_on: time::Date,
+    pub expires_on: Option<time::Date>,
+    pub recert_month_only: bool,
+    pub name_key: String,
+    pub kana_key: String,
+    pub municipality_key: String,
+    pub number_key: String,
+    pub transcribed_by: i64,
+    pub transcribed_at: time::PrimitiveDateTime,
+}
+
 /// The first free ids of holders and handbooks.
 pub fn next_ids(conn: &mut DbConnection) -> QueryResult<(i64, i64)> {
     let holder: Option<i64> = holders::table.select(diesel::dsl::max(holders::id)).first(conn)?;
@@ -75,11 +100,13 @@ pub fn insert_batch(
     holders_rows: &[BulkHolder],
     handbook_rows: &[BulkHandbook],
     image_rows: &[BulkImage<'_>],
+    field_rows: &[BulkFields],
 ) -> QueryResult<()> {
     write_tx(conn, |c| {
         insert_all!(c, holders::table, holders_rows);
         insert_all!(c, handbooks::table, handbook_rows);
         insert_all!(c, handbook_images::table, image_rows);
+        insert_all!(c, handbook_fields::table, field_rows);
         Ok(())
     })
 }

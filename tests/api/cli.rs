@@ -147,4 +147,9 @@ fn demo_data_never_lands_outside_the_data_folder_without_force() {
             .get_result(&mut *conn)
             .expect("statistics gathered");
     assert!(stats.n > 0, "the handbooks' indexes have statistics");
+    // Decided registrations carry transcriptions the searches can find.
+    use diesel::QueryDsl;
+    use handbook_admin::db::schema::handbook_fields;
+    let fields: i64 = handbook_fields::table.count().get_result(&mut *conn).unwrap();
+    assert!(fields > 0, "the seed writes transcribed fields");
 }
