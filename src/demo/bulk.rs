@@ -142,7 +142,7 @@ fn fields(i: usize, handbook_id: i64, kind: HandbookKind, by: i64, at: time::Pri
         }
         HandbookKind::Mental => (format!("{}級", 1 + i % 3), Some("精神障害"), None),
         HandbookKind::Intellectual => {
-            (["A", "B", "A1", "B2"][i % 4].to_owned(), None, Some(if i % 2 == 0 { "1" } else { "2" }))
+            (["A", "B", "A1", "B2"][i % 4].to_owned(), None, Some(if i.is_multiple_of(2) { "1" } else { "2" }))
         }
     };
     BulkFields {
@@ -157,7 +157,7 @@ fn fields(i: usize, handbook_id: i64, kind: HandbookKind, by: i64, at: time::Pri
         disability_category: category,
         grade,
         fare_class: fare,
-        care: i % 5 == 0,
+        care: i.is_multiple_of(5),
         municipality: issuer,
         number,
         issued_on: issued,

@@ -76,6 +76,8 @@ struct QueuePage {
     range: Option<String>,
     /// A search looks through every status.
     searching: bool,
+    /// A name or reading prefix: the page says it lists from the first matches only.
+    prefix_search: bool,
     shows_names: bool,
     sla_hours: u32,
 }
@@ -117,6 +119,7 @@ pub async fn show(
     // A search finds a registration whatever its status: a reviewer looking for one by ID or
     // number should not have to guess its tab.
     let searching = !q.trim().is_empty();
+    let prefix_search = matches!(search, Search::KanaPrefix(_) | Search::NamePrefix(_));
     let (status, status_filter) = if searching { ("all".to_owned(), None) } else { (status, status_filter) };
     let after = query.after.as_deref().and_then(decode_cursor);
     let before = query.before.as_deref().and_then(decode_cursor);
@@ -208,6 +211,7 @@ pub async fn show(
         previous,
         range,
         searching,
+        prefix_search,
         shows_names,
         sla_hours: state.settings.queue_sla_hours,
     };
