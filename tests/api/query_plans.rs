@@ -302,6 +302,75 @@ fn every_list_and_search_starts_from_an_index_at_production_size() {
     assert!(found.is_empty(), "{} problem(s):\n{}", found.len(), found.join("\n"));
 }
 
+#[derive(QueryableByName, Debug)]
+struct PgPlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// PostgreSQL cannot be handed production statistics the way SQLite can; with sequential scans
+/// priced out of reach, a `Seq Scan` on a big table remains only where no index can serve the
+/// query, whatever its size. Plans are generic (no parameter value shapes them).
+fn postgres_problems(conn: &mut DbConnection) -> Vec<String> {
+    conn.batch_execute("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan;").unwrap();
+    let mut found = Vec::new();
+    for (name, run) in shapes() {
+        let seen = capture(conn);
+        run(conn);
+        conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
+        let statements = std::mem::take(&mut *seen.lock().unwrap());
+        let selects = statements.iter().filter(|s| s.trim_start().to_uppercase().starts_with("SELECT"));
+        for sql in selects.filter(|s| !s.contains("(1=0)")) {
+            let params = (1..=64).take_while(|n| sql.contains(&format!("${n}"))).count();
+            let nulls = vec!["NULL"; params].join(", ");
+            conn.batch_execute(&format!("PREPARE planned AS {sql}")).unwrap();
+            let execute = if params == 0 { "EXECUTE planned".to_owned() } else { format!("EXECUTE planned({nulls})") };
+            let plan: Vec<PgPlanLine> = diesel::sql_query(format!("EXPLAIN {execute}")).load(conn).unwrap();
+            conn.batch_execute("DEALLOCATE planned").unwrap();
+            for line in &plan {
+                for table in BIG {
+                    if line.line.contains(&format!("Seq Scan on {table} "))
+                        || line.line.ends_with(&format!("Seq Scan on {table}"))
+                    {
+                        found.push(format!("{name}: full scan of {table}: {}\n    {sql}", line.line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+fn postgres_database() -> Option<(tempfile::TempDir, db::Pool)> {
+    crate::helpers::postgres_admin_url()?;
+    let dir = tempfile::tempdir().unwrap();
+    let url = db::DatabaseUrl::parse(&fresh_database(TestDb::Postgres, &dir)).unwrap();
+    let pool = db::connect_pool(&url, 1).unwrap();
+    db::run_migrations(&mut pool.get().unwrap()).unwrap();
+    Some((dir, pool))
+}
+
+#[test]
+fn every_list_and_search_has_an_index_path_on_postgres() {
+    let Some((_dir, pool)) = postgres_database() else {
+        return crate::helpers::skip_or_fail("TEST_DATABASE_URL is not set");
+    };
+    let found = postgres_problems(&mut pool.get().unwrap());
+    assert!(found.is_empty(), "{} problem(s):\n{}", found.len(), found.join("\n"));
+}
+
+#[test]
+fn the_postgres_guard_catches_a_dropped_index() {
+    let Some((_dir, pool)) = postgres_database() else {
+        return crate::helpers::skip_or_fail("TEST_DATABASE_URL is not set");
+    };
+    let mut conn = pool.get().unwrap();
+    conn.batch_execute("DROP INDEX handbook_fields_number;").unwrap();
+    let found = postgres_problems(&mut conn);
+    assert!(found.iter().any(|p| p.contains("search=number")), "{found:?}");
+}
+
 #[test]
 fn the_guard_catches_a_dropped_index() {
     let (_dir, pool) = production_sized();
