@@ -41,3 +41,4 @@ pub mod web;
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod progress;

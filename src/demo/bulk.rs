@@ -44,6 +44,7 @@ pub fn seed(
     let transcriber = seed_transcriber(conn, now)?;
     let (first_holder, first_handbook) = bulk::next_ids(conn)?;
     let mut stats = BulkStats { holders: 0, handbooks: 0, images: 0 };
+    let mut progress = crate::progress::Progress::new("seeding holders", count as u64);
     let statuses =
         [Approved, Approved, Corrected, Approved, Approved, Approved, Approved, Approved, Returned, Rejected];
     for start in (0..count).step_by(BATCH) {
@@ -111,7 +112,9 @@ pub fn seed(
         stats.holders += new_holders.len();
         stats.handbooks += new_handbooks.len();
         stats.images += new_images.len();
+        progress.advance(new_holders.len() as u64);
     }
+    progress.finish();
     bulk::finish(conn)?;
     Ok(stats)
 }

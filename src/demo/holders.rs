@@ -328,6 +328,7 @@ pub fn seed(
     let mut holders: Vec<DemoHolder> = (0..count).map(|i| holder(i, today)).collect();
     plant_duplicates(&mut holders);
     let mut created = 0;
+    let mut progress = crate::progress::Progress::new("drawing demo handbooks", count as u64);
     for batch in holders.chunks(16) {
         // Drawing and processing photos is the slow part: one thread per core.
         let photos: Vec<anyhow::Result<Vec<Processed>>> = std::thread::scope(|scope| {
@@ -368,7 +369,9 @@ pub fn seed(
             }
             created += 1;
         }
+        progress.advance(batch.len() as u64);
     }
+    progress.finish();
     Ok(created)
 }
 
