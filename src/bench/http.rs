@@ -158,7 +158,7 @@ pub fn run(options: &Options) -> anyhow::Result<String> {
     }
     let mut report =
         vec![format!("{} clients, {} s per scenario, against {}", options.clients, options.seconds, options.host)];
-    let scenarios: [(&str, &Step); 5] = [
+    let scenarios: [(&str, &Step); 9] = [
         ("GET /queue", &|c: &mut Client, _: &str| Ok(c.request("GET", "/queue", None)?.status)),
         ("GET /queue?status=submitted&kind=mental", &|c: &mut Client, _: &str| {
             Ok(c.request("GET", "/queue?status=submitted&kind=mental", None)?.status)
@@ -176,6 +176,20 @@ pub fn run(options: &Options) -> anyhow::Result<String> {
         }),
         ("GET /holders?q=<e-mail>", &|c: &mut Client, _: &str| {
             Ok(c.request("GET", &format!("/holders?q=bk{}%40example.invalid", next_holder()), None)?.status)
+        }),
+        // Queue searches from the default tab (each audited): the seed's numbers are
+        // 1000000 + 3 × holder + kind; its readings and names skew toward the common ones.
+        ("GET /queue?q=<handbook number>", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", &format!("/queue?q={}", 1_000_000 + 3 * next_holder()), None)?.status)
+        }),
+        ("GET /queue?q=<public ID>", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", &format!("/queue?q=BK-{:08}", next_holder()), None)?.status)
+        }),
+        ("GET /queue?q=<kana prefix タカハ>", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", "/queue?q=%E3%82%BF%E3%82%AB%E3%83%8F", None)?.status)
+        }),
+        ("GET /queue?q=<name prefix 高橋>", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", "/queue?q=%E9%AB%98%E6%A9%8B", None)?.status)
         }),
     ];
     for (name, step) in scenarios {
