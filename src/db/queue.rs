@@ -43,9 +43,9 @@ fn prefix_end(prefix: &str) -> String {
 }
 
 /// A name or reading prefix lists registrations from its first matches in the index's order,
-/// at most this many (four pages): 「タカハ」 matches a tenth of a million holders, and sorting all of them
+/// at most this many (two pages): 「タカハ」 matches a tenth of a million holders, and sorting all of them
 /// by date for one page took 0.7 s. A longer prefix narrows it.
-pub const PREFIX_MATCHES: i64 = 200;
+pub const PREFIX_MATCHES: i64 = 100;
 
 pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Vec<QueueRow>> {
     let mut query = handbooks::table
