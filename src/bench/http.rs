@@ -158,7 +158,7 @@ pub fn run(options: &Options) -> anyhow::Result<String> {
     }
     let mut report =
         vec![format!("{} clients, {} s per scenario, against {}", options.clients, options.seconds, options.host)];
-    let scenarios: [(&str, &Step); 9] = [
+    let scenarios: [(&str, &Step); 12] = [
         ("GET /queue", &|c: &mut Client, _: &str| Ok(c.request("GET", "/queue", None)?.status)),
         ("GET /queue?status=submitted&kind=mental", &|c: &mut Client, _: &str| {
             Ok(c.request("GET", "/queue?status=submitted&kind=mental", None)?.status)
@@ -190,6 +190,15 @@ pub fn run(options: &Options) -> anyhow::Result<String> {
         }),
         ("GET /queue?q=<name prefix 高橋>", &|c: &mut Client, _: &str| {
             Ok(c.request("GET", "/queue?q=%E9%AB%98%E6%A9%8B", None)?.status)
+        }),
+        ("GET / (dashboard)", &|c: &mut Client, _: &str| Ok(c.request("GET", "/", None)?.status)),
+        // The seed's holder n has id n and registrations 2n-1 (approved) and 2n; each view is
+        // audited.
+        ("GET /holders/<id> (profile)", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", &format!("/holders/{}", next_holder()), None)?.status)
+        }),
+        ("GET /registrations/<id> (review screen)", &|c: &mut Client, _: &str| {
+            Ok(c.request("GET", &format!("/registrations/{}", 2 * next_holder() - 1), None)?.status)
         }),
     ];
     for (name, step) in scenarios {
