@@ -6,15 +6,11 @@ use diesel::prelude::*;
 use super::schema::{handbook_fields, handbook_images, handbooks, holders};
 use super::{DbConnection, write_tx};
 
-/// Multi-row INSERTs are backend-specific in diesel (the MultiConnection cannot express them),
-/// so this is the one place that matches on the backend.
+/// Multi-row INSERTs are backend-specific in diesel (the MultiConnection cannot express them).
 macro_rules! insert_all {
     ($conn:expr, $table:expr, $rows:expr) => {
         for chunk in $rows.chunks(200) {
-            match $conn {
-                DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-                DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c)?,
-            };
+            on_backend!($conn, |c| diesel::insert_into($table).values(chunk).execute(c)?);
         }
     };
 }

@@ -11,14 +11,9 @@ pub fn add(conn: &mut DbConnection, holder_id: i64, day: Date) -> QueryResult<()
     let row = (card_reads::holder_id.eq(holder_id), card_reads::day.eq(day), card_reads::reads.eq(1i64));
     let bump = card_reads::reads.eq(card_reads::reads + 1i64);
     let target = (card_reads::holder_id, card_reads::day);
-    match conn {
-        DbConnection::Sqlite(c) => {
-            diesel::insert_into(card_reads::table).values(row).on_conflict(target).do_update().set(bump).execute(c)
-        }
-        DbConnection::Pg(c) => {
-            diesel::insert_into(card_reads::table).values(row).on_conflict(target).do_update().set(bump).execute(c)
-        }
-    }
+    on_backend!(conn, |c| {
+        diesel::insert_into(card_reads::table).values(row).on_conflict(target).do_update().set(bump).execute(c)
+    })
     .map(drop)
 }
 

@@ -6,6 +6,18 @@
 //! (see `crate::error`). Nothing here swallows an error into an empty value. Enum columns
 //! read as their domain types (`codes`): an unknown code is an error, not a default.
 
+/// One statement written once and run on the backend's own connection: for what the
+/// `MultiConnection` cannot express (upserts, multi-row inserts). `$c` names the connection in
+/// `$body`.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Pg($c) => $body,
+        }
+    };
+}
+
 /// A `SELECT … FOR NO KEY UPDATE` on PostgreSQL, which takes the rows' locks for the rest of
 /// the transaction (the strength an `UPDATE` of non-key columns takes, so inserts elsewhere
 /// that only reference the row are not held up); on SQLite the plain `SELECT`, since

@@ -76,6 +76,17 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     // tab: joined and filtered row by row, a number search walked every waiting registration.
     // The subqueries read aliases: the outer query joins the same tables.
     let (found, holder) = diesel::alias!(handbook_fields as found_fields, holders as found_holders);
+    // The first registrations whose key starts with the prefix (the column differs, the
+    // query does not).
+    macro_rules! prefix_ids {
+        ($column:expr, $prefix:expr) => {{
+            let key = found.field($column);
+            found
+                .filter(key.ge($prefix.clone()).and(key.lt(prefix_end($prefix))))
+                .select(found.field(handbook_fields::handbook_id))
+                .limit(PREFIX_MATCHES)
+        }};
+    }
     match filter.search {
         Search::None => {}
         Search::PublicId(public_id) => {
@@ -97,20 +108,10 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
             }
         }
         Search::KanaPrefix(prefix) => {
-            let key = found.field(handbook_fields::kana_key);
-            let ids = found
-                .filter(key.ge(prefix.clone()).and(key.lt(prefix_end(prefix))))
-                .select(found.field(handbook_fields::handbook_id))
-                .limit(PREFIX_MATCHES);
-            query = query.filter(handbooks::id.eq_any(ids))
+            query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::kana_key, prefix)))
         }
         Search::NamePrefix(prefix) => {
-            let key = found.field(handbook_fields::name_key);
-            let ids = found
-                .filter(key.ge(prefix.clone()).and(key.lt(prefix_end(prefix))))
-                .select(found.field(handbook_fields::handbook_id))
-                .limit(PREFIX_MATCHES);
-            query = query.filter(handbooks::id.eq_any(ids))
+            query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::name_key, prefix)))
         }
     }
     if let Some((at, id)) = filter.after {

@@ -35,11 +35,11 @@ impl Transport for Scripted {
     }
 }
 
-/// Two active holders, one with an e-mail address and one without, each with a notice due
-/// now, written through the crate's own functions as the decision step would leave them.
-fn seed(conn: &mut DbConnection) {
+/// Active holders, each with one notice due now (to its address, if it has one), written
+/// through the crate's own functions as the decision step would leave them.
+fn seed_holders(conn: &mut DbConnection, holders: &[(&str, Option<&str>)]) {
     let at = datetime!(2026-11-24 00:00:00);
-    for (public_id, email) in [("MR-NOTICE1", Some("a@example.jp")), ("MR-NOTICE2", None)] {
+    for (public_id, email) in holders.iter().copied() {
         let holder = NewHolder { public_id, email, status: HolderStatus::Active, created_at: at, updated_at: at };
         let holder_id = db::holders::insert(conn, &holder).expect("insert holder");
         let notice = NewNotification {
@@ -54,6 +54,11 @@ fn seed(conn: &mut DbConnection) {
         };
         db::decisions::enqueue(conn, &notice).expect("insert notification");
     }
+}
+
+/// Two holders, one with an e-mail address and one without.
+fn seed(conn: &mut DbConnection) {
+    seed_holders(conn, &[("MR-NOTICE1", Some("a@example.jp")), ("MR-NOTICE2", None)]);
 }
 
 dual_test!(notices_are_retried_with_back_off_then_given_up, |db: TestDb| async move {
@@ -127,29 +132,14 @@ impl Transport for Counting {
 }
 
 fn seed_three(conn: &mut DbConnection) {
-    let at = datetime!(2026-11-24 00:00:00);
-    for n in 1..=3 {
-        let (public_id, email) = (format!("MR-LEASE{n}"), format!("h{n}@example.jp"));
-        let holder = NewHolder {
-            public_id: &public_id,
-            email: Some(&email),
-            status: HolderStatus::Active,
-            created_at: at,
-            updated_at: at,
-        };
-        let holder_id = db::holders::insert(conn, &holder).expect("insert holder");
-        let notice = NewNotification {
-            holder_id,
-            handbook_id: None,
-            kind: Decision::Approve.as_str(),
-            recipient: Some(&email),
-            subject: "件名",
-            body: "本文",
-            next_attempt_at: at,
-            created_at: at,
-        };
-        db::decisions::enqueue(conn, &notice).expect("insert notification");
-    }
+    seed_holders(
+        conn,
+        &[
+            ("MR-LEASE1", Some("h1@example.jp")),
+            ("MR-LEASE2", Some("h2@example.jp")),
+            ("MR-LEASE3", Some("h3@example.jp")),
+        ],
+    );
 }
 
 dual_test!(a_notice_whose_lease_ran_out_is_never_sent_twice, |db: TestDb| async move {

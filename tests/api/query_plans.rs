@@ -274,22 +274,29 @@ fn production_sized() -> (tempfile::TempDir, db::Pool) {
     (dir, pool)
 }
 
-/// Runs every shape and returns the problems of each statement it prepared.
-fn problems(conn: &mut DbConnection) -> Vec<String> {
-    production_statistics(conn);
-    let mut found = Vec::new();
+/// Runs every shape and returns, for each, the SELECTs it prepared.
+fn selects_of_every_shape(conn: &mut DbConnection) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     for (name, run) in shapes() {
         let seen = capture(conn);
         run(conn);
         conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
         let statements = std::mem::take(&mut *seen.lock().unwrap());
         assert!(!statements.is_empty(), "{name}: no statement captured");
-        // `WHERE (1=0)` is diesel's empty IN list: SQLite never runs it.
-        let selects = statements.iter().filter(|s| s.trim_start().to_uppercase().starts_with("SELECT"));
-        for sql in selects.filter(|s| !s.contains("(1=0)")) {
-            for problem in plan_problems(conn, sql) {
-                found.push(format!("{name}: {problem}\n    {sql}"));
-            }
+        // `WHERE (1=0)` is diesel's empty IN list: the database never runs it.
+        let selects = statements.into_iter().filter(|s| s.trim_start().to_uppercase().starts_with("SELECT"));
+        out.extend(selects.filter(|s| !s.contains("(1=0)")).map(|sql| (name.clone(), sql)));
+    }
+    out
+}
+
+/// The problems of each statement every shape prepares, planned on production statistics.
+fn problems(conn: &mut DbConnection) -> Vec<String> {
+    production_statistics(conn);
+    let mut found = Vec::new();
+    for (name, sql) in selects_of_every_shape(conn) {
+        for problem in plan_problems(conn, &sql) {
+            found.push(format!("{name}: {problem}\n    {sql}"));
         }
     }
     found
@@ -315,26 +322,19 @@ struct PgPlanLine {
 fn postgres_problems(conn: &mut DbConnection) -> Vec<String> {
     conn.batch_execute("SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan;").unwrap();
     let mut found = Vec::new();
-    for (name, run) in shapes() {
-        let seen = capture(conn);
-        run(conn);
-        conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
-        let statements = std::mem::take(&mut *seen.lock().unwrap());
-        let selects = statements.iter().filter(|s| s.trim_start().to_uppercase().starts_with("SELECT"));
-        for sql in selects.filter(|s| !s.contains("(1=0)")) {
-            let params = (1..=64).take_while(|n| sql.contains(&format!("${n}"))).count();
-            let nulls = vec!["NULL"; params].join(", ");
-            conn.batch_execute(&format!("PREPARE planned AS {sql}")).unwrap();
-            let execute = if params == 0 { "EXECUTE planned".to_owned() } else { format!("EXECUTE planned({nulls})") };
-            let plan: Vec<PgPlanLine> = diesel::sql_query(format!("EXPLAIN {execute}")).load(conn).unwrap();
-            conn.batch_execute("DEALLOCATE planned").unwrap();
-            for line in &plan {
-                for table in BIG {
-                    if line.line.contains(&format!("Seq Scan on {table} "))
-                        || line.line.ends_with(&format!("Seq Scan on {table}"))
-                    {
-                        found.push(format!("{name}: full scan of {table}: {}\n    {sql}", line.line.trim()));
-                    }
+    for (name, sql) in selects_of_every_shape(conn) {
+        let params = (1..=64).take_while(|n| sql.contains(&format!("${n}"))).count();
+        let nulls = vec!["NULL"; params].join(", ");
+        conn.batch_execute(&format!("PREPARE planned AS {sql}")).unwrap();
+        let execute = if params == 0 { "EXECUTE planned".to_owned() } else { format!("EXECUTE planned({nulls})") };
+        let plan: Vec<PgPlanLine> = diesel::sql_query(format!("EXPLAIN {execute}")).load(conn).unwrap();
+        conn.batch_execute("DEALLOCATE planned").unwrap();
+        for line in &plan {
+            for table in BIG {
+                if line.line.contains(&format!("Seq Scan on {table} "))
+                    || line.line.ends_with(&format!("Seq Scan on {table}"))
+                {
+                    found.push(format!("{name}: full scan of {table}: {}\n    {sql}", line.line.trim()));
                 }
             }
         }
