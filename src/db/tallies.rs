@@ -8,7 +8,8 @@ use super::schema::daily_tallies;
 
 /// Sign-in attempts naming an e-mail no account has.
 pub const UNKNOWN_SIGN_IN: &str = "sign_in.unknown_account";
-/// Card API calls refused because the caller ran out of its budget of unknown IDs.
+/// Card API callers slowed down for asking for too many unknown IDs (once per caller and
+/// window, however many calls were refused in it).
 pub const CARD_THROTTLED: &str = "card.throttled";
 
 /// Adds one to `kind`'s count for `day`, in one statement (no read-modify-write race).
@@ -16,14 +17,9 @@ pub fn add(conn: &mut DbConnection, kind: &str, day: Date) -> QueryResult<()> {
     let row = (daily_tallies::kind.eq(kind), daily_tallies::day.eq(day), daily_tallies::count.eq(1i64));
     let bump = daily_tallies::count.eq(daily_tallies::count + 1i64);
     let target = (daily_tallies::kind, daily_tallies::day);
-    match conn {
-        DbConnection::Sqlite(c) => {
-            diesel::insert_into(daily_tallies::table).values(row).on_conflict(target).do_update().set(bump).execute(c)
-        }
-        DbConnection::Pg(c) => {
-            diesel::insert_into(daily_tallies::table).values(row).on_conflict(target).do_update().set(bump).execute(c)
-        }
-    }
+    on_backend!(conn, |c| {
+        diesel::insert_into(daily_tallies::table).values(row).on_conflict(target).do_update().set(bump).execute(c)
+    })
     .map(drop)
 }
 

@@ -20,10 +20,19 @@ pub struct Budget {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryAfter(pub Duration);
 
+/// A caller refused by [`Throttle::check`]: how long to wait, and whether this is the first
+/// refusal of its window (worth recording once, not once per call of a flood).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub wait: RetryAfter,
+    pub first: bool,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Window {
     started: OffsetDateTime,
     used: u32,
+    refused: bool,
 }
 
 /// Budgets per key. Memory stays bounded: when `max_keys` windows are held, the ended ones
@@ -51,15 +60,29 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
                 window.used += 1;
                 return Ok(());
             }
-            *window = Window { started: now, used: 1 };
+            *window = Window { started: now, used: 1, refused: false };
             return Ok(());
         }
         if budget.attempts == 0 {
             return Err(RetryAfter(budget.per));
         }
         self.make_room(now);
-        self.windows.insert(key.clone(), Window { started: now, used: 1 });
+        self.windows.insert(key.clone(), Window { started: now, used: 1, refused: false });
         Ok(())
+    }
+
+    /// Refuses `key` when its budget is used up, without taking an attempt.
+    pub fn check(&mut self, key: &K, now: OffsetDateTime) -> Result<(), Refused> {
+        let per = self.budget.per;
+        let attempts = self.budget.attempts;
+        match self.windows.get_mut(key) {
+            Some(window) if now - window.started < per && window.used >= attempts => {
+                let first = !window.refused;
+                window.refused = true;
+                Err(Refused { wait: RetryAfter(window.started + per - now), first })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Gives an attempt back (it succeeded, so it was no guess).
@@ -69,8 +92,9 @@ impl<K: Eq + Hash + Clone> Throttle<K> {
         }
     }
 
-    /// Attempts used in `key`'s current window.
-    pub fn used(&self, key: &K, now: OffsetDateTime) -> u32 {
+    /// Attempts used in `key`'s current window (what the tests look at).
+    #[cfg(test)]
+    fn used(&self, key: &K, now: OffsetDateTime) -> u32 {
         self.windows.get(key).filter(|w| now - w.started < self.budget.per).map_or(0, |w| w.used)
     }
 
@@ -128,6 +152,21 @@ mod tests {
             assert!(t.take(&"a", now + Duration::seconds(s)).is_err());
         }
         assert_eq!(t.take(&"a", now + Duration::seconds(60)), Ok(()));
+    }
+
+    #[test]
+    fn a_check_refuses_once_the_budget_is_used_and_says_which_refusal_is_first() {
+        let mut t = Throttle::new(THREE_A_MINUTE, 10);
+        let now = datetime!(2026-11-26 10:00 UTC);
+        assert_eq!(t.check(&"a", now), Ok(()));
+        for _ in 0..3 {
+            t.take(&"a", now).ok();
+        }
+        let wait = RetryAfter(Duration::seconds(50));
+        let later = now + Duration::seconds(10);
+        assert_eq!(t.check(&"a", later), Err(Refused { wait, first: true }));
+        assert_eq!(t.check(&"a", later), Err(Refused { wait, first: false }));
+        assert_eq!(t.check(&"a", now + Duration::minutes(1)), Ok(()), "a new window");
     }
 
     #[test]

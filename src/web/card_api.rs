@@ -50,11 +50,14 @@ pub async fn card(
     }
     let now = state.clock.now();
     let caller = presented(&req).map(throttles::fingerprint).unwrap_or_default();
-    if let Err(wait) = state.throttles.card_check(&caller, now) {
-        let today = crate::clock::today_jst(now);
-        state.db(move |conn| Ok(db::tallies::add(conn, db::tallies::CARD_THROTTLED, today)?)).await?;
-        tracing::warn!(caller = %caller, "card API caller slowed: too many unknown IDs");
-        return Err(ApiError::rate_limited(throttles::retry_after_seconds(wait)));
+    if let Err(refused) = state.throttles.card_check(&caller, now) {
+        // Recorded once a window: a flood of refused calls must not become a flood of writes.
+        if refused.first {
+            let today = crate::clock::today_jst(now);
+            state.db(move |conn| Ok(db::tallies::add(conn, db::tallies::CARD_THROTTLED, today)?)).await?;
+            tracing::warn!(caller = %caller, "card API caller slowed: too many unknown IDs");
+        }
+        return Err(ApiError::rate_limited(throttles::retry_after_seconds(refused.wait)));
     }
     let Ok(public_id) = PublicId::parse(&public_id) else {
         state.throttles.card_miss(&caller, now);
@@ -91,8 +94,8 @@ pub async fn face(
     }
     let now = state.clock.now();
     let caller = presented(&req).map(throttles::fingerprint).unwrap_or_default();
-    if let Err(wait) = state.throttles.card_check(&caller, now) {
-        return Err(ApiError::rate_limited(throttles::retry_after_seconds(wait)));
+    if let Err(refused) = state.throttles.card_check(&caller, now) {
+        return Err(ApiError::rate_limited(throttles::retry_after_seconds(refused.wait)));
     }
     let (public_id, kind) = path.into_inner();
     let parsed = PublicId::parse(&public_id).ok().zip(crate::domain::handbook::HandbookKind::parse(&kind));

@@ -9,7 +9,7 @@ use actix_web::HttpRequest;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::domain::throttle::{Budget, RetryAfter, Throttle};
+use crate::domain::throttle::{Budget, Refused, RetryAfter, Throttle};
 
 /// An office behind one address signs in many people a morning; a sprayer tries far more.
 pub const SIGN_IN_PER_ADDRESS: Budget = Budget { attempts: 30, per: Duration::minutes(15) };
@@ -80,12 +80,8 @@ impl Throttles {
     }
 
     /// Refuses a card caller that used up its budget of unknown IDs.
-    pub fn card_check(&self, caller: &str, now: OffsetDateTime) -> Result<(), RetryAfter> {
-        let throttle = lock(&self.card_misses);
-        if throttle.used(&caller.to_owned(), now) >= CARD_MISSES_PER_TOKEN.attempts {
-            return Err(RetryAfter(CARD_MISSES_PER_TOKEN.per));
-        }
-        Ok(())
+    pub fn card_check(&self, caller: &str, now: OffsetDateTime) -> Result<(), Refused> {
+        lock(&self.card_misses).check(&caller.to_owned(), now)
     }
 
     pub fn card_miss(&self, caller: &str, now: OffsetDateTime) {
@@ -126,4 +122,33 @@ pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> Option<Ip
 /// Seconds for a `Retry-After` header (at least one).
 pub fn retry_after_seconds(wait: RetryAfter) -> i64 {
     wait.0.whole_seconds().max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_balancer_says_otherwise() {
+        let peer: std::net::SocketAddr = ([10, 0, 0, 5], 40_000).into();
+        let req = TestRequest::default()
+            .peer_addr(peer)
+            .insert_header(("x-forwarded-for", "203.0.113.9, 198.51.100.7"))
+            .to_http_request();
+        assert_eq!(client_address(&req, false), Some(peer.ip()), "a header the client can write is ignored");
+        let balancer_added: IpAddr = [198, 51, 100, 7].into();
+        assert_eq!(client_address(&req, true), Some(balancer_added), "the last entry, the one the balancer appended");
+        let bare = TestRequest::default().peer_addr(peer).to_http_request();
+        assert_eq!(client_address(&bare, true), Some(peer.ip()), "no header: the peer");
+    }
+
+    #[test]
+    fn a_token_is_named_by_a_fingerprint_that_does_not_show_it() {
+        let print = fingerprint("walker-token-walker-token");
+        assert_eq!(print.len(), 8);
+        assert!(!"walker-token-walker-token".contains(&print));
+        assert_eq!(print, fingerprint("walker-token-walker-token"));
+    }
 }

@@ -198,7 +198,11 @@ dual_test!(a_card_caller_walking_unknown_ids_is_slowed_and_shown, |db: TestDb| a
         StatusCode::OK,
         "other callers are not"
     );
-    assert_eq!(app.tally_today(tallies::CARD_THROTTLED), 1);
+    for _ in 0..5 {
+        let again = get("walker-token-walker-token", "MR-KNOWN001".to_owned()).await;
+        assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(app.tally_today(tallies::CARD_THROTTLED), 1, "counted once a window, not once per refused call");
 
     let mut admin = app.signed_in(Role::Admin).await;
     let home = admin.get("/").await;
@@ -467,4 +471,31 @@ dual_test!(a_jpeg_cut_short_is_corrupt_however_it_ends, |db: TestDb| async move 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "corrupt_image");
     assert_eq!(app.handbook_count(), 0);
+});
+
+dual_test!(a_totp_secret_stored_in_clear_is_sealed_at_the_next_start_and_still_works, |db: TestDb| async move {
+    const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let first = spawn_app(db).await;
+    let email = demo_email(Role::Reviewer);
+    // As an earlier version left it: the secret in clear.
+    first.tamper_sql(&format!("UPDATE staff SET totp_secret = '{SECRET}' WHERE email = '{email}'"));
+    let url = first.database_url.clone();
+    let restarted = spawn_app_with(db, move |s| {
+        s.database_url = handbook_admin::db::DatabaseUrl::parse(&url).unwrap();
+        s.require_totp = true;
+    })
+    .await;
+    let stored = first.stored_totp(email).expect("still enrolled");
+    assert!(stored.starts_with("sealed:") && !stored.contains(SECRET), "sealed at start-up");
+    let now = {
+        use handbook_admin::clock::Clock;
+        restarted.clock.now()
+    };
+    let code = handbook_admin::auth::totp::code_at(SECRET, now).unwrap();
+    let mut browser = restarted.browser();
+    assert_eq!(
+        browser.login_with_totp(email, PASSWORD, &code).await.status,
+        StatusCode::SEE_OTHER,
+        "the sealed secret opens"
+    );
 });
