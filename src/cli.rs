@@ -110,7 +110,8 @@ pub enum StaffCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
-    /// Queue page, filtered queue page and take next under concurrent load on a running console.
+    /// Every list and search of the query-shape table, the dashboard, the holder profile and the
+    /// review screen under concurrent load on a running console, at each client count.
     Http {
         /// HOST:PORT of the running console.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -119,10 +120,15 @@ pub enum BenchCommand {
         email: String,
         #[arg(long, env = "BENCH_PASSWORD", default_value = "demo-pass-2026")]
         password: String,
-        #[arg(long, default_value_t = 32)]
-        clients: usize,
+        /// Client counts to run each shape with, e.g. `1,32`: the report gives the throughput
+        /// of the last over the first.
+        #[arg(long, value_delimiter = ',', default_value = "1,32")]
+        clients: Vec<usize>,
         #[arg(long, default_value_t = 15)]
         seconds: u64,
+        /// Only the shapes whose name contains this (e.g. `kana`).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// One CSV export through the console's pipeline: rows/s, first chunk, memory growth.
     Export {
@@ -265,15 +271,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Bench { command: BenchCommand::Http { target, email, password, clients, seconds } } => {
+        Command::Bench { command: BenchCommand::Http { target, email, password, clients, seconds, only } } => {
             let options = crate::bench::http::Options {
                 host: target,
                 email,
                 password,
-                clients: clients.max(1),
+                clients: clients.into_iter().map(|c| c.max(1)).collect(),
                 seconds: seconds.max(1),
+                only,
             };
-            println!("{}", actix_web::web::block(move || crate::bench::http::run(&options)).await??);
+            actix_web::web::block(move || crate::bench::http::run(&options, &mut std::io::stdout().lock())).await??;
         }
         Command::Bench { command: BenchCommand::Export { kind, from, to } } => {
             let kind = crate::exports::ExportKind::parse(&kind)

@@ -476,7 +476,7 @@ fn stream(
     csv.write_record(kind.headers()).map_err(|_| Fault::Corrupt("export header"))?;
     let mut after = None;
     loop {
-        let (rows, last) = db::without_mmap(conn, |c| page(c, kind, range, after))?;
+        let (rows, last) = page(conn, kind, range, after)?;
         let full = rows.len() as i64 == PAGE;
         for row in &rows {
             write_record(&mut csv, row, &mut scratch)?;

@@ -29,7 +29,21 @@ impl Client {
         Ok(Self { reader: BufReader::new(stream), host: host.to_owned(), cookie: String::new() })
     }
 
+    /// One request; a connection the server closed while this client sat idle (keep-alive
+    /// ends after a few seconds, as between two runs) is opened again once.
     fn request(&mut self, method: &str, path: &str, form: Option<&str>) -> anyhow::Result<Response> {
+        match self.exchange(method, path, form) {
+            Ok(response) => Ok(response),
+            Err(_) => {
+                let stream = TcpStream::connect(&self.host)?;
+                stream.set_nodelay(true)?;
+                self.reader = BufReader::new(stream);
+                self.exchange(method, path, form)
+            }
+        }
+    }
+
+    fn exchange(&mut self, method: &str, path: &str, form: Option<&str>) -> anyhow::Result<Response> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: keep-alive\r\n", self.host);
         if !self.cookie.is_empty() {
             head.push_str(&format!("Cookie: {}\r\n", self.cookie));
@@ -44,7 +58,7 @@ impl Client {
         }
         self.reader.get_mut().write_all(head.as_bytes())?;
         let mut line = String::new();
-        self.reader.read_line(&mut line)?;
+        anyhow::ensure!(self.reader.read_line(&mut line)? > 0, "connection closed");
         let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         let mut length = 0usize;
         let mut location = String::new();
@@ -101,14 +115,38 @@ pub struct Options {
     pub host: String,
     pub email: String,
     pub password: String,
-    pub clients: usize,
+    /// Each shape runs once per count, so the report shows how throughput grows with clients.
+    pub clients: Vec<usize>,
     pub seconds: u64,
+    /// Only the shapes whose name contains this.
+    pub only: Option<String>,
 }
 
-/// The next bulk-seed holder to search for, spread over the first million.
-fn next_holder() -> u64 {
+/// A spread over the first million, so each request reads its own rows (one repeated
+/// search measures the page cache, not the query).
+fn spread(step: u64) -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    NEXT.fetch_add(7919, std::sync::atomic::Ordering::Relaxed) % 1_000_000 + 1
+    NEXT.fetch_add(step, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The next bulk-seed holder to search for.
+fn next_holder() -> u64 {
+    spread(7919) % 1_000_000 + 1
+}
+
+/// What a reviewer types to find a person: the family name and the start of the given name,
+/// as kana or as written, drawn from the names the seed gives its holders.
+fn person_prefix(kana: bool) -> String {
+    use crate::demo::people::{FAMILY_NAMES, GIVEN_NAMES};
+    let n = spread(7) as usize;
+    let (family, family_kana) = FAMILY_NAMES[n % FAMILY_NAMES.len()];
+    let (given, given_kana) = GIVEN_NAMES[(n / FAMILY_NAMES.len()) % GIVEN_NAMES.len()];
+    let (family, given) = if kana { (family_kana, given_kana) } else { (family, given) };
+    format!("{family}{}", given.chars().next().unwrap_or_default())
+}
+
+fn queue_search(q: &str) -> String {
+    format!("/queue?{}", form_encode(&[("q", q)]))
 }
 
 /// One request of a scenario: returns the HTTP status (599 when the answer proves nothing).
@@ -151,60 +189,119 @@ fn scenario(clients: &mut [(Client, String)], seconds: u64, step: &Step) -> anyh
     Ok((all, errors))
 }
 
-pub fn run(options: &Options) -> anyhow::Result<String> {
-    let mut clients = Vec::with_capacity(options.clients);
-    for _ in 0..options.clients {
-        clients.push(Client::sign_in(&options.host, &options.email, &options.password)?);
-    }
-    let mut report =
-        vec![format!("{} clients, {} s per scenario, against {}", options.clients, options.seconds, options.host)];
-    let scenarios: [(&str, &Step); 12] = [
-        ("GET /queue", &|c: &mut Client, _: &str| Ok(c.request("GET", "/queue", None)?.status)),
-        ("GET /queue?status=submitted&kind=mental", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", "/queue?status=submitted&kind=mental", None)?.status)
-        }),
-        ("POST /queue/take (take next)", &|c: &mut Client, token: &str| {
-            let response =
-                c.request("POST", "/queue/take", Some(&form_encode(&[("csrf_token", token), ("kind", "")])))?;
-            // Only a real claim counts: an empty queue answers quickly and proves nothing.
-            Ok(if response.location.starts_with("/registrations/") { response.status } else { 599 })
-        }),
+/// The shapes: the query-plan guard's lists and searches, then the screens a reviewer opens.
+fn shapes() -> Vec<(&'static str, Box<Step>)> {
+    vec![
+        ("GET /queue", Box::new(|c: &mut Client, _: &str| Ok(c.request("GET", "/queue", None)?.status))),
+        (
+            "GET /queue?status=submitted&kind=mental",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", "/queue?status=submitted&kind=mental", None)?.status)
+            }),
+        ),
+        (
+            "GET /queue?status=approved&kind=physical",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", "/queue?status=approved&kind=physical", None)?.status)
+            }),
+        ),
+        (
+            "POST /queue/take (take next)",
+            Box::new(|c: &mut Client, token: &str| {
+                let response =
+                    c.request("POST", "/queue/take", Some(&form_encode(&[("csrf_token", token), ("kind", "")])))?;
+                // Only a real claim counts: an empty queue answers quickly and proves nothing.
+                Ok(if response.location.starts_with("/registrations/") { response.status } else { 599 })
+            }),
+        ),
         // Holder searches over the bulk seed's IDs (`BK-00000001` …): by public ID (an exact hit
         // redirects to the profile) and by address; each search is also audited.
-        ("GET /holders?q=<public ID>", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", &format!("/holders?q=BK-{:08}", next_holder()), None)?.status)
-        }),
-        ("GET /holders?q=<e-mail>", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", &format!("/holders?q=bk{}%40example.invalid", next_holder()), None)?.status)
-        }),
+        (
+            "GET /holders?q=<public ID>",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &format!("/holders?q=BK-{:08}", next_holder()), None)?.status)
+            }),
+        ),
+        (
+            "GET /holders?q=<e-mail>",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &format!("/holders?q=bk{}%40example.invalid", next_holder()), None)?.status)
+            }),
+        ),
         // Queue searches from the default tab (each audited): the seed's numbers are
-        // 1000000 + 3 × holder + kind; its readings and names skew toward the common ones.
-        ("GET /queue?q=<handbook number>", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", &format!("/queue?q={}", 1_000_000 + 3 * next_holder()), None)?.status)
-        }),
-        ("GET /queue?q=<public ID>", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", &format!("/queue?q=BK-{:08}", next_holder()), None)?.status)
-        }),
-        ("GET /queue?q=<kana prefix タカハ>", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", "/queue?q=%E3%82%BF%E3%82%AB%E3%83%8F", None)?.status)
-        }),
-        ("GET /queue?q=<name prefix 高橋>", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", "/queue?q=%E9%AB%98%E6%A9%8B", None)?.status)
-        }),
-        ("GET / (dashboard)", &|c: &mut Client, _: &str| Ok(c.request("GET", "/", None)?.status)),
+        // 1000000 + 3 × holder + kind.
+        (
+            "GET /queue?q=<handbook number>",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &queue_search(&(1_000_000 + 3 * next_holder()).to_string()), None)?.status)
+            }),
+        ),
+        (
+            "GET /queue?q=<public ID>",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &queue_search(&format!("BK-{:08}", next_holder())), None)?.status)
+            }),
+        ),
+        (
+            "GET /queue?q=<e-mail>",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &queue_search(&format!("bk{}@example.invalid", next_holder())), None)?.status)
+            }),
+        ),
+        (
+            "GET /queue?q=<kana prefix>",
+            Box::new(|c: &mut Client, _: &str| Ok(c.request("GET", &queue_search(&person_prefix(true)), None)?.status)),
+        ),
+        (
+            "GET /queue?q=<name prefix>",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &queue_search(&person_prefix(false)), None)?.status)
+            }),
+        ),
+        ("GET / (dashboard)", Box::new(|c: &mut Client, _: &str| Ok(c.request("GET", "/", None)?.status))),
         // The seed's holder n has id n and registrations 2n-1 (approved) and 2n; each view is
         // audited.
-        ("GET /holders/<id> (profile)", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", &format!("/holders/{}", next_holder()), None)?.status)
-        }),
-        ("GET /registrations/<id> (review screen)", &|c: &mut Client, _: &str| {
-            Ok(c.request("GET", &format!("/registrations/{}", 2 * next_holder() - 1), None)?.status)
-        }),
-    ];
-    for (name, step) in scenarios {
-        let (samples, errors) = scenario(&mut clients, options.seconds, step)?;
-        let rate = samples.len() as f64 / options.seconds as f64;
-        report.push(format!("{name:<42} {} ({rate:.0} req/s, {errors} errors)", super::summary(samples)));
+        (
+            "GET /holders/<id> (profile)",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &format!("/holders/{}", next_holder()), None)?.status)
+            }),
+        ),
+        (
+            "GET /registrations/<id> (review screen)",
+            Box::new(|c: &mut Client, _: &str| {
+                Ok(c.request("GET", &format!("/registrations/{}", 2 * next_holder() - 1), None)?.status)
+            }),
+        ),
+    ]
+}
+
+/// Runs every shape at every client count and writes one line per run as it ends, then how
+/// far the last count's throughput is from the first's.
+pub fn run(options: &Options, out: &mut dyn Write) -> anyhow::Result<()> {
+    let most = options.clients.iter().copied().max().unwrap_or(1);
+    let mut clients = Vec::with_capacity(most);
+    for _ in 0..most {
+        clients.push(Client::sign_in(&options.host, &options.email, &options.password)?);
     }
-    Ok(report.join("\n"))
+    writeln!(out, "{} s per run, against {}", options.seconds, options.host)?;
+    writeln!(out, "{:<44} {:>7} {:>8} {:>8} {:>8} {:>6}", "shape", "clients", "req/s", "p50 ms", "p99 ms", "errors")?;
+    for (name, step) in shapes() {
+        if options.only.as_deref().is_some_and(|only| !name.contains(only)) {
+            continue;
+        }
+        let mut rates = Vec::new();
+        for &count in &options.clients {
+            let (samples, errors) = scenario(&mut clients[..count], options.seconds, step.as_ref())?;
+            let rate = samples.len() as f64 / options.seconds as f64;
+            let (p50, p99) = super::percentiles(samples);
+            let label = if rates.is_empty() { name } else { "" };
+            writeln!(out, "{label:<44} {count:>7} {rate:>8.0} {p50:>8.1} {p99:>8.1} {errors:>6}")?;
+            rates.push(rate);
+        }
+        if let (Some(first), Some(last), true) = (rates.first(), rates.last(), rates.len() > 1) {
+            writeln!(out, "{:<44} {:>7} {:>7.2}×", "", "scaling", last / first.max(f64::MIN_POSITIVE))?;
+        }
+    }
+    Ok(())
 }

@@ -5,6 +5,16 @@ pub mod export;
 pub mod http;
 pub mod intake;
 
+/// p50 and p99 of a set of durations, in milliseconds.
+pub fn percentiles(mut samples: Vec<std::time::Duration>) -> (f64, f64) {
+    samples.sort();
+    let at = |q: f64| {
+        let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples.get(index).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0)
+    };
+    (at(0.5), at(0.99))
+}
+
 /// p50, p95, p99 and max of a set of durations, in milliseconds.
 pub fn summary(mut samples: Vec<std::time::Duration>) -> String {
     samples.sort();

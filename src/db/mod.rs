@@ -63,5 +63,5 @@ mod pool;
 pub use backend::{Backend, DatabaseUrl};
 pub use pool::{
     DbConnection, Pool, analyze, checkpoint, connect_pool, connect_server_pool, refresh_statistics, run_migrations,
-    without_mmap, write_tx,
+    write_tx,
 };

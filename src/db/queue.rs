@@ -47,25 +47,46 @@ fn prefix_end(prefix: &str) -> String {
 /// by date for one page took 0.7 s. A longer prefix narrows it.
 pub const PREFIX_MATCHES: i64 = 100;
 
+/// One page of the queue in two steps, in one read transaction: first the page's ids alone
+/// (the registrations' own columns and each search's index), then the holders, claimers and
+/// names of those rows only. Joined before the limit, a prefix search read a holder and a
+/// transcription for every one of its hundred candidates to show fifty; and after any commit by
+/// another connection SQLite starts from a cold page cache, so every row read is a file read.
 pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Vec<QueueRow>> {
-    let mut query = handbooks::table
-        .inner_join(holders::table)
-        .left_join(staff::table.on(staff::id.nullable().eq(handbooks::claimed_by)))
-        .left_join(handbook_fields::table)
-        .select((
-            handbooks::id,
-            handbooks::kind,
-            handbooks::status,
-            handbooks::channel,
-            handbooks::proxy,
-            handbooks::submitted_at,
-            handbooks::claimed_by,
-            handbooks::claim_expires_at,
-            holders::public_id,
-            staff::display_name.nullable(),
-            handbook_fields::name.nullable(),
-        ))
-        .into_boxed();
+    conn.transaction(|conn| {
+        let ids = page_ids(conn, filter)?;
+        let rows = handbooks::table
+            .inner_join(holders::table)
+            .left_join(staff::table.on(staff::id.nullable().eq(handbooks::claimed_by)))
+            .left_join(handbook_fields::table)
+            .filter(handbooks::id.eq_any(&ids))
+            .select((
+                handbooks::id,
+                handbooks::kind,
+                handbooks::status,
+                handbooks::channel,
+                handbooks::proxy,
+                handbooks::submitted_at,
+                handbooks::claimed_by,
+                handbooks::claim_expires_at,
+                holders::public_id,
+                staff::display_name.nullable(),
+                handbook_fields::name.nullable(),
+            ))
+            .load::<QueueRow>(conn)?;
+        // Back in the order of the ids (the page's order, whichever way it was read).
+        let mut by_id: std::collections::HashMap<i64, QueueRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+        let mut page: Vec<QueueRow> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+        if filter.before.is_some() {
+            page.reverse();
+        }
+        Ok(page)
+    })
+}
+
+/// The ids of one page, in the order it is read (going back: newest first).
+fn page_ids(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Vec<i64>> {
+    let mut query = handbooks::table.select(handbooks::id).into_boxed();
     if let Some(status) = filter.status {
         query = query.filter(handbooks::status.eq(status.as_str()));
     }
@@ -74,7 +95,7 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     }
     // Each search starts from its own index (a subquery the planner runs first), whatever the
     // tab: joined and filtered row by row, a number search walked every waiting registration.
-    // The subqueries read aliases: the outer query joins the same tables.
+    // The subqueries read aliases: the outer query reads the same tables.
     let (found, holder) = diesel::alias!(handbook_fields as found_fields, holders as found_holders);
     // The first registrations whose key starts with the prefix (the column differs, the
     // query does not).
@@ -121,10 +142,7 @@ pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
     if let Some((at, id)) = filter.before {
         query =
             query.filter(handbooks::submitted_at.le(at).and(handbooks::submitted_at.lt(at).or(handbooks::id.lt(id))));
-        let mut rows: Vec<QueueRow> =
-            query.order((handbooks::submitted_at.desc(), handbooks::id.desc())).limit(filter.limit).load(conn)?;
-        rows.reverse();
-        return Ok(rows);
+        return query.order((handbooks::submitted_at.desc(), handbooks::id.desc())).limit(filter.limit).load(conn);
     }
     query.order((handbooks::submitted_at.asc(), handbooks::id.asc())).limit(filter.limit).load(conn)
 }
@@ -180,6 +198,9 @@ pub fn take_next(
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
+    // Of the lapsed leases, the one that lapsed first, read straight from the claims index:
+    // ordered by submission it had to sort every lapsed lease to find one (124 ms when a
+    // night's abandoned claims had piled up).
     let lapsed = oldest!(
         conn,
         handbooks::table
@@ -188,7 +209,7 @@ pub fn take_next(
             .filter(handbooks::kind.eq_any(kinds))
             .filter(handbooks::held_at.is_null())
             .filter(handbooks::uploaded_by.is_null().or(handbooks::uploaded_by.ne(staff_id)))
-            .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
+            .order((handbooks::claim_expires_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
     let chosen = match (waiting, lapsed) {

@@ -15,6 +15,7 @@ mod inspect;
 mod audit_chain;
 mod auditors;
 mod auth;
+mod bench;
 mod browser;
 mod cli;
 mod demo_data;

@@ -147,7 +147,12 @@ fn plan_problems(conn: &mut DbConnection, sql: &str) -> Vec<String> {
     // A sort is fine over rows found by key (a number's or a holder's few registrations); over
     // a big table walked in full or by range, it sorts that table.
     let sorts = plan.iter().any(|l| l.detail.contains("USE TEMP B-TREE FOR ORDER BY"));
-    let walks_big = plan.iter().any(|l| BIG.iter().any(|t| l.detail.starts_with(&format!("SCAN {t}"))));
+    let walks_big = plan.iter().any(|l| {
+        BIG.iter().any(|t| {
+            l.detail.starts_with(&format!("SCAN {t}"))
+                || l.detail.starts_with(&format!("SEARCH {t} ")) && (l.detail.contains("<?") || l.detail.contains(">?"))
+        })
+    });
     if sorts && walks_big {
         problems.push(format!("sorts a big table: {:?}", plan.iter().map(|l| l.detail.as_str()).collect::<Vec<_>>()));
     }
@@ -205,6 +210,14 @@ fn shapes() -> Vec<Shape> {
             format!("holder search {label}"),
             Box::new(move |c| {
                 db::holders::search(c, &Search::classify(q), 50).unwrap();
+            }),
+        ));
+    }
+    for kind in [None, Some(HandbookKind::Mental)] {
+        shapes.push((
+            format!("take next {kind:?}"),
+            Box::new(move |c| {
+                db::queue::take_next(c, 7, kind, at, at + time::Duration::minutes(30)).unwrap();
             }),
         ));
     }
