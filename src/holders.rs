@@ -67,21 +67,19 @@ pub fn record_search(
         return Ok(());
     }
     let fingerprint = query_fingerprint(acting.audit, query.trim());
-    write_tx(conn, |c| {
-        audit::append(
-            c,
-            acting.audit,
-            to_db(acting.now),
-            AuditEntry::new(Actor::Staff(acting.staff_id), action, "holder", "-")
-                .details(json!({
-                    "by": search_kind(search),
-                    "query_hmac": fingerprint,
-                    "key_id": acting.audit.current_id(),
-                    "results": results,
-                }))
-                .request_id(acting.request_id),
-        )
-    })?;
+    audit::append_read(
+        conn,
+        acting.audit,
+        to_db(acting.now),
+        AuditEntry::new(Actor::Staff(acting.staff_id), action, "holder", "-")
+            .details(json!({
+                "by": search_kind(search),
+                "query_hmac": fingerprint,
+                "key_id": acting.audit.current_id(),
+                "results": results,
+            }))
+            .request_id(acting.request_id),
+    )?;
     Ok(())
 }
 
@@ -138,16 +136,14 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         handbooks,
         holder,
     };
-    write_tx(conn, |c| {
-        audit::append(
-            c,
-            acting.audit,
-            to_db(acting.now),
-            AuditEntry::new(Actor::Staff(acting.staff_id), "holder.viewed", "holder", holder_id)
-                .details(json!({"numbers_shown": acting.role.sees_handbook_numbers()}))
-                .request_id(acting.request_id),
-        )
-    })?;
+    audit::append_read(
+        conn,
+        acting.audit,
+        to_db(acting.now),
+        AuditEntry::new(Actor::Staff(acting.staff_id), "holder.viewed", "holder", holder_id)
+            .details(json!({"numbers_shown": acting.role.sees_handbook_numbers()}))
+            .request_id(acting.request_id),
+    )?;
     Ok(Some(profile))
 }
 

@@ -147,17 +147,14 @@ pub fn record_data_view(
     now: OffsetDateTime,
     request_id: Option<&str>,
 ) -> Result<(), Fault> {
-    let at = to_db(now);
-    write_tx(conn, |c| {
-        let mut entry = AuditEntry::new(Actor::Staff(staff_id), "registration.viewed", "handbook", handbook_id)
-            .details(json!({"basis": if *basis == Basis::Claim { "claim" } else { "reason" }}))
-            .request_id(request_id);
-        if let Basis::Reason(reason) = basis {
-            entry = entry.reason(reason);
-        }
-        audit::append(c, keys, at, entry)?;
-        Ok(())
-    })
+    let mut entry = AuditEntry::new(Actor::Staff(staff_id), "registration.viewed", "handbook", handbook_id)
+        .details(json!({"basis": if *basis == Basis::Claim { "claim" } else { "reason" }}))
+        .request_id(request_id);
+    if let Basis::Reason(reason) = basis {
+        entry = entry.reason(reason);
+    }
+    audit::append_read(conn, keys, to_db(now), entry)?;
+    Ok(())
 }
 
 /// Who is looking, and when.
@@ -186,21 +183,17 @@ pub fn view(
         Variant::Thumb => &image.thumb_key,
     };
     let bytes = store.get(key).map_err(Fault::from)?;
-    let at = to_db(now);
-    write_tx(conn, |c| {
-        let mut entry = AuditEntry::new(Actor::Staff(staff_id), "image.viewed", "handbook_image", image_id)
-            .details(json!({
-                "handbook_id": handbook.id,
-                "variant": variant.as_str(),
-                "basis": if basis == Basis::Claim { "claim" } else { "reason" },
-            }))
-            .request_id(request_id);
-        if let Basis::Reason(reason) = &basis {
-            entry = entry.reason(reason);
-        }
-        audit::append(c, keys, at, entry)?;
-        Ok::<_, Fault>(())
-    })?;
+    let mut entry = AuditEntry::new(Actor::Staff(staff_id), "image.viewed", "handbook_image", image_id)
+        .details(json!({
+            "handbook_id": handbook.id,
+            "variant": variant.as_str(),
+            "basis": if basis == Basis::Claim { "claim" } else { "reason" },
+        }))
+        .request_id(request_id);
+    if let Basis::Reason(reason) = &basis {
+        entry = entry.reason(reason);
+    }
+    audit::append_read(conn, keys, to_db(now), entry).map_err(Fault::from)?;
     Ok(bytes)
 }
 

@@ -25,6 +25,9 @@ fn key(secret: &Secret<[u8; 32]>) -> Key {
 pub struct AuditKeys {
     current: Key,
     retired: Vec<Key>,
+    /// Read events waiting to join the chain these keys seal (`reads`): one batch per chain
+    /// writer, so two consoles in one process (as in the tests) never mix their events.
+    reads: std::sync::Arc<super::reads::ReadBatch>,
 }
 
 impl std::fmt::Debug for AuditKeys {
@@ -35,7 +38,11 @@ impl std::fmt::Debug for AuditKeys {
 
 impl AuditKeys {
     pub fn new(current: &Secret<[u8; 32]>, retired: &[Secret<[u8; 32]>]) -> Self {
-        Self { current: key(current), retired: retired.iter().map(key).collect() }
+        Self { current: key(current), retired: retired.iter().map(key).collect(), reads: Default::default() }
+    }
+
+    pub(super) fn reads(&self) -> &super::reads::ReadBatch {
+        &self.reads
     }
 
     /// The current key's id: the first 8 hex digits of its SHA-256.

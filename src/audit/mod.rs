@@ -8,11 +8,13 @@ pub mod catalogue;
 pub mod chain;
 pub mod checkpoint;
 pub mod keys;
+pub mod reads;
 mod store;
 
 pub use crate::db::audit::AuditEventRow;
 pub use chain::{Actor, GENESIS_HASH};
 pub use keys::AuditKeys;
+pub use reads::append_read;
 pub use store::{AuditEntry, VerifyError, VerifyReport, append, append_many, content, verify};
 
 /// Writes a checkpoint of the chain's head now, unless the chain is empty; returns it.

@@ -61,15 +61,13 @@ pub fn view(
     let Some(fields) = db::fields::find(conn, handbook_id)? else { return Ok(None) };
     let (link, verified_at) = db::myna::link_of(conn, handbook_id)?.unwrap_or(("unlinked".into(), None));
     let lines = reconcile::reconcile(row.kind, provided, &registered(&fields), &portal);
-    write_tx(conn, |c| {
-        audit::append(
-            c,
-            acting.audit,
-            to_db(acting.now),
-            AuditEntry::new(Actor::Staff(acting.staff_id), "myna.viewed", "handbook", handbook_id)
-                .request_id(acting.request_id),
-        )
-    })?;
+    audit::append_read(
+        conn,
+        acting.audit,
+        to_db(acting.now),
+        AuditEntry::new(Actor::Staff(acting.staff_id), "myna.viewed", "handbook", handbook_id)
+            .request_id(acting.request_id),
+    )?;
     Ok(Some(Check { kind: row.kind, lines, received_at, valid_until, link, verified_at }))
 }
 

@@ -31,6 +31,24 @@ dual_test!(concurrent_writers_never_fork_the_chain, |db: TestDb| async move {
     assert_eq!(app.audit_parent_count(), after, "no two rows share a parent");
 });
 
+// Read events (here queue searches) of requests running together are appended together: each
+// request still gets its own event, once, before its answer, and the chain stays one line.
+dual_test!(read_events_appended_together_are_each_appended_once, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let browser = app.signed_in(Role::Reviewer).await;
+    let before = verify(&app).unwrap();
+    let searches = (0..48).map(|i| {
+        let (client, base) = (browser.client.clone(), browser.base.clone());
+        async move { client.get(format!("{base}/queue?q=BK-{i:08}")).send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(searches).await;
+    assert!(statuses.iter().all(|s| *s == StatusCode::OK), "{statuses:?}");
+    let after = verify(&app).unwrap();
+    assert_eq!(after, before + 48, "one event per search, chain intact");
+    assert_eq!(app.audit_count("queue.searched"), 48);
+    assert_eq!(app.audit_parent_count(), after, "no two rows share a parent");
+});
+
 dual_test!(editing_a_row_by_hand_is_found, |db: TestDb| async move {
     let app = spawn_app(db).await;
     app.signed_in(Role::Reviewer).await;
