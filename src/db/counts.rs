@@ -16,23 +16,21 @@ pub(super) fn moved(
     from: Option<ReviewStatus>,
     to: Option<ReviewStatus>,
 ) -> QueryResult<()> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
     if from == to {
         return Ok(());
     }
     let kind = kind.as_str();
     match (from.map(ReviewStatus::as_str), to.map(ReviewStatus::as_str)) {
         (Some(from), Some(to)) => {
-            // One statement for both rows: the writer's time is what "take next" waits on.
-            let delta =
-                diesel::dsl::case_when(handbook_counts::status.eq(to), sql::<BigInt>("1"))
-                    .otherwise(sql::<BigInt>("-1"));
-            diesel::update(handbook_counts::table)
-                .filter(handbook_counts::kind.eq(kind))
-                .filter(handbook_counts::status.eq_any([from, to]))
-                .set(handbook_counts::n.eq(handbook_counts::n + delta))
-                .execute(conn)?;
+            // Row by row in one fixed order: one UPDATE of both rows locks them in the order
+            // it finds them, which on PostgreSQL changes as rows are rewritten, and two
+            // reviewers taking at once deadlocked.
+            let (first, second) = if from < to { ((from, -1), (to, 1)) } else { ((to, 1), (from, -1)) };
+            for (status, delta) in [first, second] {
+                diesel::update(handbook_counts::table.find((status, kind)))
+                    .set(handbook_counts::n.eq(handbook_counts::n + delta))
+                    .execute(conn)?;
+            }
         }
         (Some(from), None) => {
             diesel::update(handbook_counts::table.find((from, kind)))

@@ -120,13 +120,15 @@ fn page_ids(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Ve
             query = query.filter(handbooks::holder_id.eq_any(ids))
         }
         Search::Number { key, id } => {
-            let ids = found
+            // The number's registrations first, then the typed id beside them: as one
+            // condition (`id IN (…) OR id = ?`) PostgreSQL cannot start from either index and
+            // walked every registration in date order, testing each (2 req/s).
+            let mut ids: Vec<i64> = found
                 .filter(found.field(handbook_fields::number_key).eq(key.clone()))
-                .select(found.field(handbook_fields::handbook_id));
-            query = match id {
-                Some(id) => query.filter(handbooks::id.eq_any(ids).or(handbooks::id.eq(*id))),
-                None => query.filter(handbooks::id.eq_any(ids)),
-            }
+                .select(found.field(handbook_fields::handbook_id))
+                .load(conn)?;
+            ids.extend(*id);
+            query = query.filter(handbooks::id.eq_any(ids))
         }
         Search::KanaPrefix(prefix) => {
             query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::kana_key, prefix)))

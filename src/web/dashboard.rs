@@ -32,6 +32,8 @@ pub struct Figures {
     pub waiting: i64,
     pub in_review: i64,
     pub overdue: i64,
+    /// More than `overdue` wait past the SLA (the count stops at `OVERDUE_CAP`).
+    pub overdue_more: bool,
     pub oldest: Option<String>,
     pub oldest_wait: Option<String>,
     pub today: Vec<(&'static str, i64)>,
@@ -148,6 +150,9 @@ fn jst_midnight(now: OffsetDateTime, days_ago: i64) -> time::PrimitiveDateTime {
     to_db(midnight)
 }
 
+/// Registrations past the SLA are counted up to this many; beyond, the dashboard says 以上.
+const OVERDUE_CAP: i64 = 1_000;
+
 async fn figures(state: &AppState) -> AppResult<Figures> {
     let now = state.clock.now();
     let cutoff = to_db(now - Duration::hours(i64::from(state.settings.queue_sla_hours)));
@@ -157,7 +162,7 @@ async fn figures(state: &AppState) -> AppResult<Figures> {
             Ok((
                 db::counts::in_status(conn, ReviewStatus::Submitted)?,
                 db::counts::in_status(conn, ReviewStatus::InReview)?,
-                db::handbooks::waiting_since_before(conn, cutoff)?,
+                db::handbooks::waiting_since_before(conn, cutoff, OVERDUE_CAP + 1)?,
                 db::handbooks::oldest_waiting(conn)?,
                 db::decisions::since(conn, week_start)?,
             ))
@@ -181,7 +186,8 @@ async fn figures(state: &AppState) -> AppResult<Figures> {
     Ok(Figures {
         waiting: waiting_now,
         in_review,
-        overdue,
+        overdue: overdue.min(OVERDUE_CAP),
+        overdue_more: overdue > OVERDUE_CAP,
         oldest: oldest.map(|t| datetime_jst(from_db(t))),
         oldest_wait: oldest.map(|t| waiting(now - from_db(t))),
         today,

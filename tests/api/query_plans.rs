@@ -342,6 +342,9 @@ fn postgres_problems(conn: &mut DbConnection) -> Vec<String> {
         let execute = if params == 0 { "EXECUTE planned".to_owned() } else { format!("EXECUTE planned({nulls})") };
         let plan: Vec<PgPlanLine> = diesel::sql_query(format!("EXPLAIN {execute}")).load(conn).unwrap();
         conn.batch_execute("DEALLOCATE planned").unwrap();
+        // The big table the nearest scan above reads: a filter by a subquery's result there
+        // means the subquery did not lead (`id IN (…) OR …` walks the table testing each row).
+        let mut scanning: Option<&str> = None;
         for line in &plan {
             for table in BIG {
                 if line.line.contains(&format!("Seq Scan on {table} "))
@@ -349,6 +352,21 @@ fn postgres_problems(conn: &mut DbConnection) -> Vec<String> {
                 {
                     found.push(format!("{name}: full scan of {table}: {}\n    {sql}", line.line.trim()));
                 }
+            }
+            if line.line.contains(" Scan ") {
+                scanning = BIG
+                    .iter()
+                    .copied()
+                    .find(|t| line.line.contains(&format!(" on {t} ")) || line.line.ends_with(&format!(" on {t}")));
+            }
+            if let Some(table) = scanning
+                && line.line.trim_start().starts_with("Filter:")
+                && line.line.contains("SubPlan")
+            {
+                found.push(format!(
+                    "{name}: {table} walked and filtered by a subquery: {}\n    {sql}",
+                    line.line.trim()
+                ));
             }
         }
     }
