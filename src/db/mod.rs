@@ -62,6 +62,6 @@ mod pool;
 
 pub use backend::{Backend, DatabaseUrl};
 pub use pool::{
-    DbConnection, Pool, analyze, checkpoint, connect_pool, connect_server_pool, refresh_statistics, run_migrations,
-    write_tx,
+    DbConnection, Pool, WAL_RESTART_FRAMES, analyze, checkpoint, connect_pool, connect_server_pool, refresh_statistics,
+    run_migrations, write_tx,
 };

@@ -47,106 +47,161 @@ fn prefix_end(prefix: &str) -> String {
 /// by date for one page took 0.7 s. A longer prefix narrows it.
 pub const PREFIX_MATCHES: i64 = 100;
 
-/// One page of the queue in two steps, in one read transaction: first the page's ids alone
-/// (the registrations' own columns and each search's index), then the holders, claimers and
-/// names of those rows only. Joined before the limit, a prefix search read a holder and a
-/// transcription for every one of its hundred candidates to show fifty; and after any commit by
-/// another connection SQLite starts from a cold page cache, so every row read is a file read.
-pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Vec<QueueRow>> {
-    conn.transaction(|conn| {
-        let ids = page_ids(conn, filter)?;
-        let rows = handbooks::table
-            .inner_join(holders::table)
-            .left_join(staff::table.on(staff::id.nullable().eq(handbooks::claimed_by)))
-            .left_join(handbook_fields::table)
-            .filter(handbooks::id.eq_any(&ids))
-            .select((
-                handbooks::id,
-                handbooks::kind,
-                handbooks::status,
-                handbooks::channel,
-                handbooks::proxy,
-                handbooks::submitted_at,
-                handbooks::claimed_by,
-                handbooks::claim_expires_at,
-                holders::public_id,
-                staff::display_name.nullable(),
-                handbook_fields::name.nullable(),
-            ))
-            .load::<QueueRow>(conn)?;
-        // Back in the order of the ids (the page's order, whichever way it was read).
-        let mut by_id: std::collections::HashMap<i64, QueueRow> = rows.into_iter().map(|r| (r.id, r)).collect();
-        let mut page: Vec<QueueRow> = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-        if filter.before.is_some() {
-            page.reverse();
+/// `$query` (boxed, reading `handbooks`) narrowed to the filter's tab, kind, search and
+/// cursor, in the page's order (going back: newest first), limited to the page.
+macro_rules! narrowed {
+    ($query:expr, $filter:expr, $numbered:expr) => {{
+        let filter: &QueueFilter<'_> = $filter;
+        let mut query = $query;
+        if let Some(status) = filter.status {
+            query = query.filter(handbooks::status.eq(status.as_str()));
         }
-        Ok(page)
+        if let Some(kind) = filter.kind {
+            query = query.filter(handbooks::kind.eq(kind.as_str()));
+        }
+        // Each search starts from its own index (a subquery the planner runs first), whatever
+        // the tab: joined and filtered row by row, a number search walked every waiting
+        // registration. The subqueries read aliases: the outer query reads the same tables.
+        let (found, holder) = diesel::alias!(handbook_fields as found_fields, holders as found_holders);
+        // The first registrations whose key starts with the prefix (the column differs, the
+        // query does not).
+        macro_rules! prefix_ids {
+            ($column:expr, $prefix:expr) => {{
+                let key = found.field($column);
+                found
+                    .filter(key.ge($prefix.clone()).and(key.lt(prefix_end($prefix))))
+                    .select(found.field(handbook_fields::handbook_id))
+                    .limit(PREFIX_MATCHES)
+            }};
+        }
+        match filter.search {
+            Search::None => {}
+            Search::PublicId(public_id) => {
+                let ids = holder
+                    .filter(holder.field(holders::public_id).eq(public_id.clone()))
+                    .select(holder.field(holders::id));
+                query = query.filter(handbooks::holder_id.eq_any(ids))
+            }
+            Search::Email(email) => {
+                let ids =
+                    holder.filter(holder.field(holders::email).eq(email.clone())).select(holder.field(holders::id));
+                query = query.filter(handbooks::holder_id.eq_any(ids))
+            }
+            Search::Number { .. } => query = query.filter(handbooks::id.eq_any($numbered.clone().unwrap_or_default())),
+            Search::KanaPrefix(prefix) => {
+                query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::kana_key, prefix)))
+            }
+            Search::NamePrefix(prefix) => {
+                query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::name_key, prefix)))
+            }
+        }
+        if let Some((at, id)) = filter.after {
+            query = query
+                .filter(handbooks::submitted_at.ge(at).and(handbooks::submitted_at.gt(at).or(handbooks::id.gt(id))));
+        }
+        if let Some((at, id)) = filter.before {
+            query = query
+                .filter(handbooks::submitted_at.le(at).and(handbooks::submitted_at.lt(at).or(handbooks::id.lt(id))))
+                .order((handbooks::submitted_at.desc(), handbooks::id.desc()));
+        } else {
+            query = query.order((handbooks::submitted_at.asc(), handbooks::id.asc()));
+        }
+        query.limit(filter.limit)
+    }};
+}
+
+/// One page of the queue. Lists and exact searches are one statement, walking their index in
+/// the page's order and joining only the rows they keep. A name or reading prefix sorts its
+/// candidates by date first, so it goes in two steps in one read transaction: the page's ids
+/// from the registrations alone, then the holders, claimers and names of those rows only
+/// (joined before the sort, it read a holder and a transcription for each of its hundred
+/// candidates to show fifty, and after a commit by another connection each is a file read).
+pub fn page(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Vec<QueueRow>> {
+    // A number's registrations are found first, the typed id beside them: as one condition
+    // (`id IN (…) OR id = ?`) PostgreSQL cannot start from either index and walked every
+    // registration in date order, testing each (2 req/s).
+    let numbered = match filter.search {
+        Search::Number { key, id } => {
+            let mut ids: Vec<i64> = handbook_fields::table
+                .filter(handbook_fields::number_key.eq(key))
+                .select(handbook_fields::handbook_id)
+                .load(conn)?;
+            ids.extend(*id);
+            Some(ids)
+        }
+        _ => None,
+    };
+    let backwards = filter.before.is_some();
+    if !matches!(filter.search, Search::KanaPrefix(_) | Search::NamePrefix(_)) {
+        let rows = narrowed!(joined(), filter, numbered).load::<QueueRow>(conn)?;
+        return Ok(in_page_order(rows, backwards));
+    }
+    conn.transaction(|conn| {
+        let ids: Vec<i64> =
+            narrowed!(handbooks::table.select(handbooks::id).into_boxed(), filter, numbered).load(conn)?;
+        let rows = joined().filter(handbooks::id.eq_any(&ids)).load::<QueueRow>(conn)?;
+        // Back in the order of the ids (the order the page was read in).
+        let mut by_id: std::collections::HashMap<i64, QueueRow> = rows.into_iter().map(|r| (r.id, r)).collect();
+        Ok(in_page_order(ids.iter().filter_map(|id| by_id.remove(id)).collect(), backwards))
     })
 }
 
-/// The ids of one page, in the order it is read (going back: newest first).
-fn page_ids(conn: &mut DbConnection, filter: &QueueFilter<'_>) -> QueryResult<Vec<i64>> {
-    let mut query = handbooks::table.select(handbooks::id).into_boxed();
-    if let Some(status) = filter.status {
-        query = query.filter(handbooks::status.eq(status.as_str()));
+/// Rows read going back come newest first; the page shows them oldest first.
+fn in_page_order(mut rows: Vec<QueueRow>, backwards: bool) -> Vec<QueueRow> {
+    if backwards {
+        rows.reverse();
     }
-    if let Some(kind) = filter.kind {
-        query = query.filter(handbooks::kind.eq(kind.as_str()));
-    }
-    // Each search starts from its own index (a subquery the planner runs first), whatever the
-    // tab: joined and filtered row by row, a number search walked every waiting registration.
-    // The subqueries read aliases: the outer query reads the same tables.
-    let (found, holder) = diesel::alias!(handbook_fields as found_fields, holders as found_holders);
-    // The first registrations whose key starts with the prefix (the column differs, the
-    // query does not).
-    macro_rules! prefix_ids {
-        ($column:expr, $prefix:expr) => {{
-            let key = found.field($column);
-            found
-                .filter(key.ge($prefix.clone()).and(key.lt(prefix_end($prefix))))
-                .select(found.field(handbook_fields::handbook_id))
-                .limit(PREFIX_MATCHES)
-        }};
-    }
-    match filter.search {
-        Search::None => {}
-        Search::PublicId(public_id) => {
-            let ids =
-                holder.filter(holder.field(holders::public_id).eq(public_id.clone())).select(holder.field(holders::id));
-            query = query.filter(handbooks::holder_id.eq_any(ids))
-        }
-        Search::Email(email) => {
-            let ids = holder.filter(holder.field(holders::email).eq(email.clone())).select(holder.field(holders::id));
-            query = query.filter(handbooks::holder_id.eq_any(ids))
-        }
-        Search::Number { key, id } => {
-            // The number's registrations first, then the typed id beside them: as one
-            // condition (`id IN (…) OR id = ?`) PostgreSQL cannot start from either index and
-            // walked every registration in date order, testing each (2 req/s).
-            let mut ids: Vec<i64> = found
-                .filter(found.field(handbook_fields::number_key).eq(key.clone()))
-                .select(found.field(handbook_fields::handbook_id))
-                .load(conn)?;
-            ids.extend(*id);
-            query = query.filter(handbooks::id.eq_any(ids))
-        }
-        Search::KanaPrefix(prefix) => {
-            query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::kana_key, prefix)))
-        }
-        Search::NamePrefix(prefix) => {
-            query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::name_key, prefix)))
-        }
-    }
-    if let Some((at, id)) = filter.after {
-        query =
-            query.filter(handbooks::submitted_at.ge(at).and(handbooks::submitted_at.gt(at).or(handbooks::id.gt(id))));
-    }
-    if let Some((at, id)) = filter.before {
-        query =
-            query.filter(handbooks::submitted_at.le(at).and(handbooks::submitted_at.lt(at).or(handbooks::id.lt(id))));
-        return query.order((handbooks::submitted_at.desc(), handbooks::id.desc())).limit(filter.limit).load(conn);
-    }
-    query.order((handbooks::submitted_at.asc(), handbooks::id.asc())).limit(filter.limit).load(conn)
+    rows
+}
+
+/// A registration with its holder's public ID, its claimer's name and its transcribed name.
+type Joined = diesel::dsl::LeftJoin<
+    diesel::dsl::LeftJoinOn<
+        diesel::dsl::InnerJoin<handbooks::table, holders::table>,
+        staff::table,
+        diesel::dsl::Eq<diesel::dsl::Nullable<staff::id>, handbooks::claimed_by>,
+    >,
+    handbook_fields::table,
+>;
+
+fn joined<'a>()
+-> diesel::dsl::IntoBoxed<'a, diesel::dsl::Select<Joined, QueueColumns>, <DbConnection as Connection>::Backend> {
+    handbooks::table
+        .inner_join(holders::table)
+        .left_join(staff::table.on(staff::id.nullable().eq(handbooks::claimed_by)))
+        .left_join(handbook_fields::table)
+        .select(queue_columns())
+        .into_boxed()
+}
+
+type QueueColumns = (
+    handbooks::id,
+    handbooks::kind,
+    handbooks::status,
+    handbooks::channel,
+    handbooks::proxy,
+    handbooks::submitted_at,
+    handbooks::claimed_by,
+    handbooks::claim_expires_at,
+    holders::public_id,
+    diesel::dsl::Nullable<staff::display_name>,
+    diesel::dsl::Nullable<handbook_fields::name>,
+);
+
+fn queue_columns() -> QueueColumns {
+    (
+        handbooks::id,
+        handbooks::kind,
+        handbooks::status,
+        handbooks::channel,
+        handbooks::proxy,
+        handbooks::submitted_at,
+        handbooks::claimed_by,
+        handbooks::claim_expires_at,
+        holders::public_id,
+        staff::display_name.nullable(),
+        handbook_fields::name.nullable(),
+    )
 }
 
 /// How long take-next passes by a registration its reviewer just let go.

@@ -8,9 +8,10 @@ pub async fn checkpoint(pool: crate::db::Pool) {
     loop {
         actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await;
         let pool = pool.clone();
-        let done =
-            actix_web::web::block(move || -> anyhow::Result<()> { Ok(crate::db::checkpoint(&mut *pool.get()?)?) })
-                .await;
+        let done = actix_web::web::block(move || -> anyhow::Result<()> {
+            Ok(crate::db::checkpoint(&mut *pool.get()?, crate::db::WAL_RESTART_FRAMES)?)
+        })
+        .await;
         if let Ok(Err(e)) = done {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }

@@ -499,3 +499,38 @@ dual_test!(a_totp_secret_stored_in_clear_is_sealed_at_the_next_start_and_still_w
         "the sealed secret opens"
     );
 });
+
+// Under steady reading SQLite never starts its log over by itself: past the threshold the
+// checkpoint job truncates it, below it the passive copy leaves the file as it is.
+#[test]
+fn the_checkpoint_truncates_a_long_write_ahead_log() {
+    use diesel::connection::SimpleConnection;
+    let dir = tempfile::tempdir().unwrap();
+    let url = handbook_admin::db::DatabaseUrl::parse(&crate::helpers::fresh_database(TestDb::Sqlite, &dir)).unwrap();
+    let pool = handbook_admin::db::connect_server_pool(&url, 2).unwrap();
+    let mut conn = pool.get().unwrap();
+    handbook_admin::db::run_migrations(&mut conn).unwrap();
+    let mut reader = pool.get().unwrap();
+    reader.batch_execute("CREATE TABLE scratch (v BLOB)").unwrap();
+    for _ in 0..50 {
+        conn.batch_execute("INSERT INTO scratch VALUES (randomblob(16000))").unwrap();
+    }
+    let handbook_admin::db::DatabaseUrl::Sqlite(path) = &url else { unreachable!() };
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    let size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    assert!(before > 500_000, "{before}");
+    handbook_admin::db::checkpoint(&mut conn, handbook_admin::db::WAL_RESTART_FRAMES).unwrap();
+    assert_eq!(size(), before, "below the threshold the file stays");
+    handbook_admin::db::checkpoint(&mut conn, 100).unwrap();
+    assert_eq!(size(), 0, "past it the log starts over, truncated");
+    // And the data is all there.
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count: Count =
+        diesel::RunQueryDsl::get_result(diesel::sql_query("SELECT count(*) AS n FROM scratch"), &mut reader).unwrap();
+    assert_eq!(count.n, 50);
+}
