@@ -9,7 +9,8 @@ use super::schema::{handbook_fields, handbooks, holders, staff};
 use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 pub use crate::domain::search::Search;
 
-#[derive(Queryable, Debug, Clone)]
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = handbooks)]
 pub struct QueueRow {
     pub id: i64,
     pub kind: HandbookKind,
@@ -19,9 +20,14 @@ pub struct QueueRow {
     pub submitted_at: PrimitiveDateTime,
     pub claimed_by: Option<i64>,
     pub claim_expires_at: Option<PrimitiveDateTime>,
+    #[diesel(select_expression = holders::public_id)]
     pub public_id: String,
+    #[diesel(select_expression = staff::display_name.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<staff::display_name>)]
     pub claimer: Option<String>,
     /// The transcribed name, if any (the screen shows it only to roles that may see it).
+    #[diesel(select_expression = handbook_fields::name.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<handbook_fields::name>)]
     pub name: Option<String>,
 }
 
@@ -164,44 +170,16 @@ type Joined = diesel::dsl::LeftJoin<
     handbook_fields::table,
 >;
 
+type Backend = <DbConnection as Connection>::Backend;
+
 fn joined<'a>()
--> diesel::dsl::IntoBoxed<'a, diesel::dsl::Select<Joined, QueueColumns>, <DbConnection as Connection>::Backend> {
+-> diesel::dsl::IntoBoxed<'a, diesel::dsl::Select<Joined, diesel::dsl::AsSelect<QueueRow, Backend>>, Backend> {
     handbooks::table
         .inner_join(holders::table)
         .left_join(staff::table.on(staff::id.nullable().eq(handbooks::claimed_by)))
         .left_join(handbook_fields::table)
-        .select(queue_columns())
+        .select(QueueRow::as_select())
         .into_boxed()
-}
-
-type QueueColumns = (
-    handbooks::id,
-    handbooks::kind,
-    handbooks::status,
-    handbooks::channel,
-    handbooks::proxy,
-    handbooks::submitted_at,
-    handbooks::claimed_by,
-    handbooks::claim_expires_at,
-    holders::public_id,
-    diesel::dsl::Nullable<staff::display_name>,
-    diesel::dsl::Nullable<handbook_fields::name>,
-);
-
-fn queue_columns() -> QueueColumns {
-    (
-        handbooks::id,
-        handbooks::kind,
-        handbooks::status,
-        handbooks::channel,
-        handbooks::proxy,
-        handbooks::submitted_at,
-        handbooks::claimed_by,
-        handbooks::claim_expires_at,
-        holders::public_id,
-        staff::display_name.nullable(),
-        handbook_fields::name.nullable(),
-    )
 }
 
 /// How long take-next passes by a registration its reviewer just let go.
