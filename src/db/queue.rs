@@ -233,9 +233,10 @@ pub fn take_next(
             .order((handbooks::submitted_at.asc(), handbooks::id.asc()))
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
-    // Of the lapsed leases, the one that lapsed first, read straight from the claims index:
-    // ordered by submission it had to sort every lapsed lease to find one (124 ms when a
-    // night's abandoned claims had piled up).
+    // Of the lapsed leases, the one that lapsed first, read straight from the claims index
+    // (status, lapse time): ordered by submission, or with the id as a tie-break PostgreSQL's
+    // index lacks, it sorted every lapsed lease to find one (124 ms on SQLite, 30 ms on
+    // PostgreSQL when a night's abandoned claims had piled up).
     let lapsed = oldest!(
         conn,
         handbooks::table
@@ -244,7 +245,7 @@ pub fn take_next(
             .filter(handbooks::kind.eq_any(kinds))
             .filter(handbooks::held_at.is_null())
             .filter(handbooks::uploaded_by.is_null().or(handbooks::uploaded_by.ne(staff_id)))
-            .order((handbooks::claim_expires_at.asc(), handbooks::id.asc()))
+            .order(handbooks::claim_expires_at.asc())
             .select((handbooks::id, handbooks::submitted_at, handbooks::kind))
     )?;
     let chosen = match (waiting, lapsed) {

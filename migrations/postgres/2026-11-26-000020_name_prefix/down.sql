@@ -1,0 +1,1 @@
+DROP INDEX handbook_fields_name;
