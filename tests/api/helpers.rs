@@ -71,11 +71,42 @@ pub fn fresh_database(kind: TestDb, dir: &TempDir) -> String {
         TestDb::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
         TestDb::Postgres => {
             let admin = postgres_admin_url().expect("TEST_DATABASE_URL");
-            let name = format!("hba_test_{}", uuid::Uuid::new_v4().simple());
+            // Named after this process, so the next run can tell what an ended run left.
+            let name = format!("hba_test_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
             let mut conn = diesel::PgConnection::establish(&admin).expect("TEST_DATABASE_URL");
+            static SWEPT: std::sync::Once = std::sync::Once::new();
+            SWEPT.call_once(|| drop_databases_of_ended_runs(&mut conn));
             conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
             let (base, _) = admin.rsplit_once('/').unwrap_or((&admin, ""));
             format!("{base}/{name}")
+        }
+    }
+}
+
+/// Tests leave their PostgreSQL databases behind (a running server holds them until the test
+/// process ends); the first test of the next run drops those of runs no longer running, which
+/// otherwise piled up by the thousand on a developer's machine. A database still in use is
+/// refused by PostgreSQL and stays.
+fn drop_databases_of_ended_runs(conn: &mut diesel::PgConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let Ok(found) = diesel::RunQueryDsl::load::<Database>(
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'hba\\_test\\_%'"),
+        conn,
+    ) else {
+        return;
+    };
+    for Database { datname } in found {
+        let owner = datname.strip_prefix("hba_test_").and_then(|rest| rest.split_once('_')).map(|(pid, _)| pid);
+        let ended = match owner.and_then(|pid| pid.parse::<u32>().ok()) {
+            Some(pid) => pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            None => true,
+        };
+        if ended {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{datname}\""));
         }
     }
 }
