@@ -93,7 +93,9 @@ macro_rules! narrowed {
                     holder.filter(holder.field(holders::email).eq(email.clone())).select(holder.field(holders::id));
                 query = query.filter(handbooks::holder_id.eq_any(ids))
             }
-            Search::Number { .. } => query = query.filter(handbooks::id.eq_any($numbered.clone().unwrap_or_default())),
+            Search::Number { .. } => {
+                query = query.filter(handbooks::id.eq_any($numbered.as_deref().unwrap_or_default()))
+            }
             Search::KanaPrefix(prefix) => {
                 query = query.filter(handbooks::id.eq_any(prefix_ids!(handbook_fields::kana_key, prefix)))
             }
@@ -207,8 +209,8 @@ macro_rules! oldest {
     };
 }
 
-/// Claims the oldest registration nobody holds (waiting, or a lapsed lease) for `staff_id`
-/// until `until`, in one step: two reviewers pressing "take next" together never get the same
+/// Claims the oldest registration nobody holds for `staff_id` until `until`: the older of the
+/// longest-waiting one and the one whose lease lapsed first, in one step: two reviewers pressing "take next" together never get the same
 /// one. Must run inside a write transaction. Returns the id and the status it had.
 pub fn take_next(
     conn: &mut DbConnection,
