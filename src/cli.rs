@@ -142,6 +142,24 @@ pub enum BenchCommand {
         #[arg(long)]
         to: String,
     },
+    /// Reads N demo handbooks with OCR and prints, per field, how often the suggestion equals
+    /// the value the demo printed; plus CPU seconds per photo and peak memory.
+    Ocr {
+        #[arg(long, default_value_t = 60)]
+        holders: usize,
+        /// Path of the ONNX Runtime library (`libonnxruntime.so.*`).
+        #[arg(long, env = "HANDBOOK_ADMIN_OCR_RUNTIME")]
+        runtime: std::path::PathBuf,
+        /// Folder of the PP-OCRv5 models.
+        #[arg(long, env = "HANDBOOK_ADMIN_OCR_MODELS")]
+        models: std::path::PathBuf,
+        /// Also write each handbook's lines as JSON into this folder (test fixtures).
+        #[arg(long)]
+        dump: Option<std::path::PathBuf>,
+        /// Print each field that was not read as printed (to stderr; demo data only).
+        #[arg(long)]
+        show_misses: bool,
+    },
     /// Photo intake of a 4 MB phone JPEG.
     Intake {
         #[arg(long, default_value_t = 30)]
@@ -291,6 +309,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let (keys, _) =
                 crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             println!("{}", crate::bench::export::run(&mut *pool.get()?, &keys, kind, period, clock.now())?);
+        }
+        Command::Bench { command: BenchCommand::Ocr { holders, runtime, models, dump, show_misses } } => {
+            let reader = crate::ocr::engine::PpOcr::load(&runtime, &models)?;
+            let today = crate::clock::today_jst(clock.now());
+            if let Some(dir) = dump {
+                crate::bench::ocr::dump(reader.as_ref(), holders, &dir, today)?;
+            }
+            println!("{}", crate::bench::ocr::run(reader.as_ref(), holders, today, show_misses)?);
         }
         Command::Bench { command: BenchCommand::Intake { iterations, breakdown } } => {
             if breakdown {

@@ -29,6 +29,7 @@ pub mod error;
 pub mod images;
 pub mod jobs;
 pub mod myna;
+pub mod ocr;
 pub mod secrets;
 pub mod settings;
 pub mod telemetry;

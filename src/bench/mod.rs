@@ -4,6 +4,7 @@
 pub mod export;
 pub mod http;
 pub mod intake;
+pub mod ocr;
 
 /// p50 and p99 of a set of durations, in milliseconds.
 pub fn percentiles(mut samples: Vec<std::time::Duration>) -> (f64, f64) {

@@ -89,6 +89,20 @@ impl Design {
     }
 }
 
+/// Whether the demo's photos of this handbook show `field` at all: cards print no renewal,
+/// and the re-certification only where there is no expiry; nothing prints a medical number.
+pub fn printed(facts: &Facts, field: crate::domain::transcription::Field) -> bool {
+    use crate::domain::transcription::Field;
+    match field {
+        Field::RenewedOn => !facts.design.is_card() && facts.renewed.is_some(),
+        Field::ExpiresOn => facts.expires.is_some(),
+        Field::RecertOn => facts.recert.is_some() && !(facts.design.is_card() && facts.expires.is_some()),
+        Field::Care => facts.care && facts.fare_class.is_some(),
+        Field::MedicalNumber => false,
+        _ => true,
+    }
+}
+
 /// Which page of the handbook a photo shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {

@@ -14,6 +14,7 @@ pub mod lost_device;
 pub mod myna_request;
 pub mod normalize;
 pub mod notice;
+pub mod ocr_fields;
 pub mod period;
 pub mod printed_words;
 pub mod reconcile;
