@@ -55,6 +55,15 @@ pub struct Settings {
     /// Which fields the portal provides for each kind (the intellectual handbook: none today,
     /// `HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS` once it does).
     pub myna_provided: crate::domain::reconcile::Provided,
+    /// OCR of intake photos: the ONNX Runtime library and the PP-OCRv5 model folder. Both or
+    /// neither; without them the console works as before and says how to turn OCR on.
+    pub ocr: OcrSettings,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OcrSettings {
+    pub runtime: Option<PathBuf>,
+    pub models: Option<PathBuf>,
 }
 
 /// How notices to holders leave the system.
@@ -265,6 +274,11 @@ impl Settings {
                 .collect::<Result<_, _>>()?;
         }
 
+        let ocr = OcrSettings {
+            runtime: get("HANDBOOK_ADMIN_OCR_RUNTIME").filter(|v| !v.trim().is_empty()).map(PathBuf::from),
+            models: get("HANDBOOK_ADMIN_OCR_MODELS").filter(|v| !v.trim().is_empty()).map(PathBuf::from),
+        };
+
         Ok(Self {
             mode,
             database_url,
@@ -289,6 +303,7 @@ impl Settings {
             jobs_idle,
             myna_portal,
             myna_provided,
+            ocr,
         })
     }
 

@@ -49,8 +49,19 @@ impl Application {
             let mut conn = pool.get()?;
             crate::accounts::seal_totp_secrets(&mut conn, images.keyring())?;
         }
+        let ocr = crate::ocr::load(settings.ocr.runtime.as_deref(), settings.ocr.models.as_deref());
+        match &ocr {
+            crate::ocr::Status::Off => {
+                tracing::info!("OCR is off (HANDBOOK_ADMIN_OCR_RUNTIME and HANDBOOK_ADMIN_OCR_MODELS unset)")
+            }
+            crate::ocr::Status::Failed(why) => {
+                tracing::error!(error = %why, "OCR could not be loaded; the console runs without it")
+            }
+            crate::ocr::Status::On(_) => tracing::info!("OCR is on"),
+        }
         let state = AppState {
             pool,
+            ocr,
             clock,
             settings: settings.clone(),
             images,
@@ -74,6 +85,17 @@ impl Application {
             settings.jobs_idle,
             state.stopping.clone(),
         ));
+        if let Some(reader) = state.ocr.reader() {
+            actix_web::rt::spawn(crate::ocr::jobs::run(
+                state.pool.clone(),
+                state.images.clone(),
+                reader,
+                state.audit.clone(),
+                state.clock.clone(),
+                settings.jobs_idle,
+                state.stopping.clone(),
+            ));
+        }
         actix_web::rt::spawn(crate::jobs::myna_purge(
             state.pool.clone(),
             state.clock.clone(),

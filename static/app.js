@@ -20,6 +20,24 @@
     image.parentNode.insertBefore(canvas, image);
     canvas.appendChild(image);
     viewer.classList.add("viewer--scripted");
+    // The line an OCR suggestion was read from, outlined on the photo while its field has focus.
+    var mark = document.createElement("div");
+    mark.className = "viewer__mark";
+    mark.hidden = true;
+    canvas.appendChild(mark);
+    function placeMark() {
+      var area = state.mark;
+      if (!area || state.rotate !== 0) { mark.hidden = true; return; }
+      mark.style.left = area[0] + "%"; mark.style.top = area[1] + "%";
+      mark.style.width = area[2] + "%"; mark.style.height = area[3] + "%";
+      mark.hidden = false;
+    }
+    viewer.markLine = function (imageId, area) {
+      var index = pages.findIndex(function (p) { return p.getAttribute("data-page") === imageId; });
+      if (index >= 0 && index !== state.page) { show(index); }
+      state.mark = area;
+      placeMark();
+    };
 
     function zoom() { return ZOOM_STEPS[state.step]; }
 
@@ -43,6 +61,7 @@
       image.style.transform = "translate(-50%, -50%) rotate(" + state.rotate + "deg)";
       image.style.filter = "brightness(" + state.brightness + "%) contrast(" + state.contrast + "%)";
       viewer.classList.toggle("zoomed", zoom() > 1);
+      placeMark();
       if (spot) {
         stage.scrollLeft = canvas.offsetLeft + spot.x * canvas.offsetWidth - at.x;
         stage.scrollTop = canvas.offsetTop + spot.y * canvas.offsetHeight - at.y;
@@ -64,7 +83,7 @@
       pages.forEach(function (p, i) {
         if (i === state.page) { p.setAttribute("aria-current", "true"); } else { p.removeAttribute("aria-current"); }
       });
-      state.step = FIT_STEP; state.rotate = 0;
+      state.step = FIT_STEP; state.rotate = 0; state.mark = null; placeMark();
       say(link.getAttribute("data-label") + "を表示（" + (state.page + 1) + "/" + pages.length + "）");
     }
     var actions = {
@@ -174,6 +193,60 @@
         return;
       }
       if (codes[event.code]) { actions[codes[event.code]](); event.preventDefault(); }
+    });
+  }
+
+  // OCR suggestions: Enter in an empty field with a suggestion (or its button) puts the
+  // suggestion in and moves on; focusing the field outlines the line it was read from.
+  function setupSuggestions(form) {
+    var viewer = document.querySelector("[data-viewer]");
+    var fields = Array.prototype.slice.call(form.querySelectorAll("input:not([type=hidden]), select, textarea"));
+    function controlsOf(name) { return Array.prototype.slice.call(form.querySelectorAll("[name='" + name + "']")); }
+    function next(from) {
+      var i = fields.indexOf(from);
+      for (var j = i + 1; j < fields.length; j++) {
+        if (fields[j].offsetParent !== null && !fields[j].disabled) { fields[j].focus(); return; }
+      }
+    }
+    function markFor(box) {
+      var area = box.getAttribute("data-area");
+      if (viewer && viewer.markLine && area) { viewer.markLine(box.getAttribute("data-image"), area.split(",").map(Number)); }
+    }
+    function accept(box, moveOn) {
+      var name = box.getAttribute("data-suggestion"), value = box.getAttribute("data-value");
+      var controls = controlsOf(name), target = null;
+      controls.forEach(function (c) {
+        if (c.type === "radio") { if (c.value === value) { c.checked = true; target = c; } }
+        else if (c.type === "checkbox") { c.checked = value !== ""; target = c; }
+        else { c.value = value; target = c; }
+      });
+      if (!target) { return; }
+      target.dispatchEvent(new Event("change", { bubbles: true }));
+      var status = box.querySelector(".suggestion__outcome") || document.createElement("span");
+      status.className = "suggestion__outcome"; status.setAttribute("role", "status");
+      status.textContent = " 入力しました（保存で確定）";
+      box.querySelector(".suggestion__text").appendChild(status);
+      if (moveOn) { next(target); } else { target.focus(); }
+    }
+    form.querySelectorAll("[data-suggestion]").forEach(function (box) {
+      var name = box.getAttribute("data-suggestion");
+      controlsOf(name).forEach(function (control) {
+        var described = control.getAttribute("aria-describedby");
+        control.setAttribute("aria-describedby", (described ? described + " " : "") + box.id);
+        control.addEventListener("focus", function () { markFor(box); });
+        // The form may have put focus in its first empty field before this ran.
+        if (document.activeElement === control) { markFor(box); }
+        if (control.type !== "radio" && control.type !== "checkbox") {
+          control.addEventListener("keydown", function (event) {
+            if (event.key === "Enter" && !event.ctrlKey && !event.altKey && control.value.trim() === "") {
+              event.preventDefault();
+              accept(box, true);
+            }
+          });
+        }
+      });
+      var button = box.querySelector("[data-accept]");
+      if (button) { button.addEventListener("click", function () { accept(box, false); }); }
     });
   }
 
@@ -343,6 +416,7 @@
       }
     });
     document.querySelectorAll("form[data-decision]").forEach(setupDecisionConfirm);
+    document.querySelectorAll("form[data-focus-first-empty]").forEach(setupSuggestions);
     document.querySelectorAll("input[name=kind]").length && setupKindFields();
     if (window.fetch && window.FormData) { document.querySelectorAll("form[data-focus-first-empty]").forEach(setupLiveHints); }
     // Exact bar lengths (the CSS classes give a coarse length without script).

@@ -13,6 +13,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("registration.reassigned", "審査の担当変更"),
     ("registration.viewed", "登録内容の閲覧"),
     ("registration.transcribed", "転記を保存"),
+    ("registration.ocr_read", "写真の文字を読み取り、転記の候補を作成"),
+    ("registration.ocr_failed", "写真の文字の読み取りに失敗"),
     ("registration.face_marked", "顔写真の範囲を指定"),
     ("registration.decided", "審査の判定"),
     ("registration.closed", "IDの終了により登録を終了"),

@@ -58,15 +58,6 @@ fn readable(index: usize, today: time::Date) -> Option<holders::DemoHolder> {
     (!matches!(holder.defect, Defect::Unreadable | Defect::WrongPage)).then_some(holder)
 }
 
-/// The value the demo printed for `field`, as the form takes it.
-pub fn expected_value(field: Field, typed: &crate::domain::transcription::TranscriptionInput) -> String {
-    match field {
-        Field::Kind => typed.kind.clone(),
-        Field::Care => typed.care.clone().unwrap_or_default(),
-        _ => field.typed(typed),
-    }
-}
-
 pub fn run(reader: &dyn TextReader, count: usize, today: time::Date, show_misses: bool) -> anyhow::Result<String> {
     let mut tallies: Vec<(Field, Tally)> =
         Field::ALL.iter().filter(|f| **f != Field::MedicalNumber).map(|f| (*f, Tally::default())).collect();
@@ -94,7 +85,7 @@ pub fn run(reader: &dyn TextReader, count: usize, today: time::Date, show_misses
         let mut all_core = true;
         for (field, tally) in &mut tallies {
             let expected = if crate::demo::art::printed(&holder.facts, *field) {
-                expected_value(*field, &truth)
+                ocr_fields::saved_value(*field, &truth)
             } else {
                 String::new()
             };
@@ -194,7 +185,7 @@ pub fn dump(reader: &dyn TextReader, count: usize, out: &Path, today: time::Date
         let expected: serde_json::Map<String, serde_json::Value> = Field::ALL
             .iter()
             .filter(|f| crate::demo::art::printed(&holder.facts, **f))
-            .map(|f| (f.name().to_owned(), expected_value(*f, &typed).into()))
+            .map(|f| (f.name().to_owned(), ocr_fields::saved_value(*f, &typed).into()))
             .collect();
         let record = serde_json::json!({
             "design": format!("{:?}", holder.facts.design),

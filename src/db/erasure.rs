@@ -46,6 +46,7 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
     diesel::delete(handbook_images::table.filter(handbook_images::handbook_id.eq_any(&ids))).execute(conn)?;
     diesel::delete(handbook_fields::table.filter(handbook_fields::handbook_id.eq_any(&ids))).execute(conn)?;
     diesel::delete(transcriptions::table.filter(transcriptions::handbook_id.eq_any(&ids))).execute(conn)?;
+    super::ocr::erase(conn, &ids)?;
     diesel::update(defects::table.filter(defects::handbook_id.eq_any(&ids)))
         .set((defects::before_value.eq(None::<String>), defects::after_value.eq(None::<String>)))
         .execute(conn)?;

@@ -47,6 +47,7 @@ pub mod lost_device;
 pub mod myna;
 pub mod myna_requests;
 pub mod notifications;
+pub mod ocr;
 pub mod photo_access;
 pub mod queue;
 pub mod sanctions;

@@ -259,6 +259,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    ocr_jobs (handbook_id) {
+        handbook_id -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        lease_token -> Nullable<Text>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ocr_suggestions (handbook_id, field) {
+        handbook_id -> BigInt,
+        field -> Text,
+        value -> Text,
+        confidence -> Integer,
+        page -> Nullable<Integer>,
+        line -> Nullable<Integer>,
+        box_x -> Nullable<Integer>,
+        box_y -> Nullable<Integer>,
+        box_w -> Nullable<Integer>,
+        box_h -> Nullable<Integer>,
+        outcome -> Nullable<Text>,
+        outcome_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     notifications (id) {
         id -> BigInt,
         holder_id -> BigInt,
@@ -432,4 +463,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     myna_requests,
     daily_tallies,
     card_reads,
+    ocr_jobs,
+    ocr_suggestions,
 );

@@ -425,6 +425,7 @@ fn approve(
                     proxy_confirmed: true,
                     duplicates_checked: true,
                     warnings_checked: true,
+                    suggestions_checked: true,
                 },
                 ..Default::default()
             };

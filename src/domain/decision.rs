@@ -16,6 +16,9 @@ pub struct Checklist {
     /// The transcription's warnings (a fare class that does not fit the grade, a date read
     /// generously…) were looked at: acknowledged like a possible duplicate.
     pub warnings_checked: bool,
+    /// The OCR suggestions left unused (their fields saved empty) were looked at: the handbook
+    /// prints nothing there, or the suggestion was a misreading.
+    pub suggestions_checked: bool,
 }
 
 /// The decision form, parsed: codes are domain values, so an unknown one never gets here.
@@ -43,6 +46,8 @@ pub struct Registration {
     pub corrected_fields: usize,
     /// Warnings the saved transcription raises.
     pub warnings: usize,
+    /// OCR suggestions whose fields were saved empty: not confirmed by anyone yet.
+    pub unused_suggestions: usize,
 }
 
 fn note(field: &'static str, message: &str) -> FieldNote {
@@ -130,6 +135,12 @@ impl DecisionInput {
                     "転記内容に確認が必要な点があります。各項目の注意を確認してチェックを入れてください。",
                 ));
             }
+            if registration.unused_suggestions > 0 && !self.checks.suggestions_checked {
+                errors.push(note(
+                    "suggestions_checked",
+                    "読み取り候補を使わずに空欄にした項目があります。手帳に記載がないか誤読であることを確かめて、チェックを入れてください。",
+                ));
+            }
             if registration.proxy && !self.checks.proxy_confirmed {
                 errors.push(note(
                     "proxy_confirmed",
@@ -167,6 +178,24 @@ mod tests {
 
     fn fields(notes: &[FieldNote]) -> Vec<&'static str> {
         notes.iter().map(|n| n.field).collect()
+    }
+
+    #[test]
+    fn an_unused_ocr_suggestion_must_be_confirmed_before_approval_but_not_before_a_return() {
+        let input = DecisionInput {
+            version: 1,
+            decision: Some(Decision::Approve),
+            checks: all_checked(),
+            ..Default::default()
+        };
+        let unused = Registration { transcribed: true, unused_suggestions: 2, ..Default::default() };
+        assert_eq!(fields(&input.problems_with(Decision::Approve, &unused)), ["suggestions_checked"]);
+        let checked =
+            DecisionInput { checks: Checklist { suggestions_checked: true, ..all_checked() }, ..input.clone() };
+        assert!(checked.problems_with(Decision::Approve, &unused).is_empty());
+        let all_used = Registration { unused_suggestions: 0, ..unused };
+        assert!(input.problems_with(Decision::Approve, &all_used).is_empty());
+        assert!(input.problems_with(Decision::Return, &unused).is_empty());
     }
 
     #[test]

@@ -250,6 +250,52 @@ pub fn same_value(field: Field, kind: HandbookKind, suggested: &str, truth: &str
     }
 }
 
+/// What the reviewer did with a field's suggestion, judged from the value they saved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The saved value is the suggestion (accepted, or typed the same).
+    Accepted,
+    /// The reviewer saved another value.
+    Corrected,
+    /// The field was left empty and the reviewer confirmed the suggestion does not apply.
+    Dismissed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Corrected => "corrected",
+            Outcome::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Outcome> {
+        [Outcome::Accepted, Outcome::Corrected, Outcome::Dismissed].into_iter().find(|o| o.as_str() == code)
+    }
+}
+
+/// The outcome of a suggestion once a transcription is saved: `None` while the field is empty
+/// (nobody has said yet whether the suggestion applies).
+pub fn outcome(field: Field, kind: HandbookKind, suggested: &str, saved: &str) -> Option<Outcome> {
+    if saved == suggested || same_value(field, kind, suggested, saved) {
+        Some(Outcome::Accepted)
+    } else if saved.trim().is_empty() {
+        None
+    } else {
+        Some(Outcome::Corrected)
+    }
+}
+
+/// The value a saved form holds for `field`, in the same terms as a suggestion.
+pub fn saved_value(field: Field, input: &super::transcription::TranscriptionInput) -> String {
+    match field {
+        Field::Kind => input.kind.clone(),
+        Field::Care => input.care.clone().filter(|c| !c.is_empty()).map(|_| "on".to_owned()).unwrap_or_default(),
+        _ => field.typed(input),
+    }
+}
+
 /// The suggestions for a registration's photos: at most one per field.
 pub fn extract(pages: &[PageLines]) -> Vec<Suggestion> {
     let reads: Vec<Read<'_>> = pages
@@ -489,6 +535,19 @@ mod tests {
         let (_, suggestions) = load(FIXTURES[6].1);
         assert_eq!(suggested(&suggestions, Field::NameKana), None);
         assert_eq!(suggested(&suggestions, Field::DisabilityCategory), Some("精神障害"));
+    }
+
+    #[test]
+    fn a_saved_value_accepts_corrects_or_leaves_open_its_suggestion() {
+        let k = HandbookKind::Physical;
+        assert_eq!(outcome(Field::BirthDate, k, "昭和18年12月17日", "S18.12.17"), Some(Outcome::Accepted));
+        assert_eq!(outcome(Field::Number, k, "第5536918号", "第５５３６９１８号"), Some(Outcome::Accepted));
+        assert_eq!(outcome(Field::Name, k, "高橋由美", "髙橋　由美"), Some(Outcome::Corrected));
+        assert_eq!(outcome(Field::RenewedOn, k, "令和7年12月5日", ""), None);
+        // 「なし」 suggested for the fare class and saved as none: accepted.
+        assert_eq!(outcome(Field::FareClass, k, "", ""), Some(Outcome::Accepted));
+        assert_eq!(outcome(Field::Care, k, "on", ""), None);
+        assert_eq!(Outcome::parse("dismissed"), Some(Outcome::Dismissed));
     }
 
     #[test]

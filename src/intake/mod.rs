@@ -259,6 +259,7 @@ fn insert_rows(
     )?;
     let rows: Vec<NewImage> = images.iter().cloned().map(|i| NewImage { handbook_id, ..i }).collect();
     db::handbooks::insert_images(conn, &rows)?;
+    db::ocr::enqueue(conn, handbook_id, at)?;
     for old in &replaced {
         db::handbooks::set_status(conn, *old, ReviewStatus::Superseded, at)?;
         entries.push(

@@ -37,19 +37,21 @@ pub struct PpOcr {
     dictionary: Vec<String>,
 }
 
-/// One ONNX Runtime environment per process (the library allows no second one).
+/// One ONNX Runtime environment per process (the library allows no second one). A failed
+/// attempt is not remembered: a corrected path may load later in the same process.
 fn environment(runtime: &Path) -> Result<Environment, OcrError> {
-    static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
-    ENVIRONMENT
-        .get_or_init(|| {
-            ort::init_from(runtime)
-                .map_err(|e| e.to_string())?
-                .with_name("handbook-admin-ocr")
-                .build()
-                .map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(OcrError::Runtime)
+    static ENVIRONMENT: Mutex<Option<Environment>> = Mutex::new(None);
+    let mut slot = ENVIRONMENT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
+    let env = ort::init_from(runtime)
+        .map_err(|e| OcrError::Runtime(e.to_string()))?
+        .with_name("handbook-admin-ocr")
+        .build()
+        .map_err(|e| OcrError::Runtime(e.to_string()))?;
+    *slot = Some(env.clone());
+    Ok(env)
 }
 
 impl PpOcr {

@@ -16,6 +16,7 @@ use crate::db::{self, DbConnection, write_tx};
 use crate::domain::decision::{DecisionInput, Registration};
 use crate::domain::holder_state::Event;
 use crate::domain::notice::{self, Correction, Notice};
+use crate::domain::ocr_fields::Outcome;
 use crate::domain::review::{self, Decision, Defect};
 use crate::domain::transcription::{self, Field, FieldNote};
 use crate::error::Fault;
@@ -63,8 +64,14 @@ pub fn decide(
         let holder = db::holders::find(c, row.holder_id)?.ok_or(ReviewFailure::NotFound)?;
         let now = to_db(acting.now);
         db::handbooks::decided(c, id, decision.resulting_status(), acting.staff_id, now)?;
+        let mut dismissed = Vec::new();
         if decision.needs_transcription() {
             approve(c, &row, &holder, now)?;
+            // Approved with the unused suggestions confirmed: they did not apply.
+            for s in db::ocr::suggestions(c, id)?.into_iter().filter(|s| s.outcome.is_none()) {
+                db::ocr::set_outcome(c, id, &s.field, Some(Outcome::Dismissed.as_str()), now)?;
+                dismissed.push(s.field);
+            }
         }
         let written = record(c, &row, &holder, decision, input, &corrected, acting)?;
         audit::append(
@@ -77,6 +84,7 @@ pub fn decide(
                     "decision_id": written.decision_id,
                     "defects": input.defects.iter().map(|d| d.code()).collect::<Vec<_>>(),
                     "corrected_fields": corrected.iter().map(|c| c.field.clone()).collect::<Vec<_>>(),
+                    "suggestions_dismissed": dismissed,
                     "notification_id": written.notification_id,
                     "sanction_id": written.sanction_id,
                 }))
@@ -142,7 +150,9 @@ fn registration_facts(
         }
         None => 0,
     };
+    let unused_suggestions = db::ocr::suggestions(c, row.id)?.iter().filter(|s| s.outcome.is_none()).count();
     Ok(Registration {
+        unused_suggestions,
         warnings,
         transcribed: fields.is_some(),
         expired: fields.as_ref().and_then(|f| f.expires_on).is_some_and(|e| e < today_jst(acting.now)),

@@ -78,6 +78,27 @@ pub fn latest_input(
     }
 }
 
+/// Judges each OCR suggestion against what was just saved: per field, whether the saved value
+/// is the suggestion unchanged, a correction, or still open (the field left empty). Returns
+/// that, for the audit event.
+fn settle_suggestions(
+    c: &mut DbConnection,
+    id: i64,
+    kind: crate::domain::handbook::HandbookKind,
+    input: &TranscriptionInput,
+    now: PrimitiveDateTime,
+) -> Result<serde_json::Map<String, serde_json::Value>, ReviewFailure> {
+    use crate::domain::ocr_fields::{outcome, saved_value};
+    let mut settled = serde_json::Map::new();
+    for row in db::ocr::suggestions(c, id)? {
+        let Some(field) = crate::domain::transcription::Field::from_name(&row.field) else { continue };
+        let result = outcome(field, kind, &row.value, &saved_value(field, input));
+        db::ocr::set_outcome(c, id, &row.field, result.map(|o| o.as_str()), now)?;
+        settled.insert(row.field, result.map_or("open", |o| o.as_str()).into());
+    }
+    Ok(settled)
+}
+
 pub fn save(
     conn: &mut DbConnection,
     id: i64,
@@ -120,6 +141,7 @@ pub fn save(
         let version = row.version + 1;
         db::handbooks::transcribed(c, id, version, now, to_db(acting.now + LEASE))?;
         db::fields::add_revision(c, id, version, &fields_json, acting.staff_id, now)?;
+        let suggestions = settle_suggestions(c, id, transcription.kind, input, now)?;
         audit::append(
             c,
             acting.audit,
@@ -129,6 +151,7 @@ pub fn save(
                     "version": version,
                     "kind_changed": kind_changed,
                     "warnings": warned,
+                    "suggestions": suggestions,
                 }))
                 .request_id(acting.request_id),
         )?;

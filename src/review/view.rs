@@ -29,6 +29,10 @@ pub struct ReviewData {
     pub face: Option<(i64, crate::domain::face::FaceBox)>,
     /// The hold for a supervisor, if any: when, by whom, why.
     pub hold: Option<crate::db::queue::Hold>,
+    /// What OCR read on the photos, per field, and what became of it.
+    pub suggestions: Vec<crate::db::ocr::SuggestionRow>,
+    /// The OCR job's status (`None`: the photos came before OCR existed).
+    pub ocr_job: Option<String>,
 }
 
 impl ReviewData {
@@ -59,6 +63,8 @@ pub fn load(conn: &mut DbConnection, id: i64) -> Result<ReviewData, ReviewFailur
         Some((f.image_id?, b))
     });
     Ok(ReviewData {
+        suggestions: db::ocr::suggestions(conn, id)?,
+        ocr_job: db::ocr::job_status(conn, id)?,
         hold: db::queue::hold_of(conn, id)?,
         face,
         claimer,

@@ -88,6 +88,52 @@ struct DashboardPage {
     sla_hours: u32,
     /// Admins and auditors: card and sign-in traffic today.
     watch: Option<Watch>,
+    /// Admins: whether OCR runs, and if not, why and how to turn it on.
+    ocr_state: Option<(bool, String)>,
+    /// Supervisors: per field, how often its OCR suggestion was saved unchanged (30 days).
+    ocr_rates: Vec<OcrRate>,
+}
+
+pub struct OcrRate {
+    pub label: &'static str,
+    pub accepted: i64,
+    pub settled: i64,
+    pub percent: i64,
+}
+
+async fn ocr_rates(state: &AppState) -> AppResult<Vec<OcrRate>> {
+    let since = jst_midnight(state.clock.now(), TREND_DAYS - 1);
+    let rows = state.db(move |conn| Ok(db::ocr::outcomes_since(conn, since)?)).await?;
+    Ok(crate::domain::transcription::Field::ALL
+        .iter()
+        .filter_map(|field| {
+            let of = |outcome: Option<&str>| {
+                rows.iter()
+                    .filter(|(f, o, _)| f == field.name() && outcome.is_none_or(|want| o == want))
+                    .map(|(_, _, n)| n)
+                    .sum::<i64>()
+            };
+            let settled = of(None);
+            (settled > 0).then(|| {
+                let accepted = of(Some("accepted"));
+                OcrRate { label: field.label(), accepted, settled, percent: accepted * 100 / settled }
+            })
+        })
+        .collect())
+}
+
+fn ocr_state(state: &AppState) -> (bool, String) {
+    match &state.ocr {
+        crate::ocr::Status::On(_) => (true, "写真の文字の読み取り（OCR）は動いています。".to_owned()),
+        crate::ocr::Status::Off => (
+            false,
+            "写真の文字の読み取り（OCR）は止まっています。HANDBOOK_ADMIN_OCR_RUNTIME（ONNX Runtime のライブラリ）と HANDBOOK_ADMIN_OCR_MODELS（PP-OCRv5 のモデルのフォルダ）を設定して再起動すると動きます（README「OCR」）。".to_owned(),
+        ),
+        crate::ocr::Status::Failed(why) => (
+            false,
+            format!("写真の文字の読み取り（OCR）を起動できませんでした: {why}。設定を確かめて再起動してください（README「OCR」）。"),
+        ),
+    }
 }
 
 const TREND_DAYS: i64 = 30;
@@ -214,7 +260,10 @@ pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> A
     let trends =
         if matches!(staff.role, Role::Supervisor | Role::Auditor) { trends(&state).await? } else { Vec::new() };
     let watch = if matches!(staff.role, Role::Admin | Role::Auditor) { Some(watch(&state).await?) } else { None };
+    let ocr_rates = if staff.role == Role::Supervisor { ocr_rates(&state).await? } else { Vec::new() };
     let page = DashboardPage {
+        ocr_state: (staff.role == Role::Admin).then(|| ocr_state(&state)),
+        ocr_rates,
         watch,
         layout: Layout::for_staff(&staff, "ダッシュボード", "/"),
         figures,

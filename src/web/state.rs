@@ -11,6 +11,8 @@ use crate::settings::Settings;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
+    /// OCR of intake photos: on, off, or asked for and failed to load (the dashboard says which).
+    pub ocr: crate::ocr::Status,
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
     pub images: Arc<ImageStore>,

@@ -155,6 +155,7 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         jobs_idle: std::time::Duration::from_millis(50),
         myna_portal: None,
         myna_provided: Default::default(),
+        ocr: Default::default(),
     }
 }
 

@@ -24,6 +24,7 @@ mod intake;
 mod myna;
 mod myna_requests;
 mod notices;
+pub mod ocr;
 mod query_plans;
 mod review;
 mod routes;

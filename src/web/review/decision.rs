@@ -35,6 +35,7 @@ pub struct DecisionForm {
     proxy_confirmed: Option<String>,
     duplicates_checked: Option<String>,
     warnings_checked: Option<String>,
+    suggestions_checked: Option<String>,
     /// Present when the review form posts the transcription with the decision: it is saved
     /// first, and the decision applies to what was just saved.
     save_transcription: Option<String>,
@@ -69,6 +70,7 @@ impl TryFrom<DecisionForm> for DecisionInput {
                 proxy_confirmed: ticked(&form.proxy_confirmed),
                 duplicates_checked: ticked(&form.duplicates_checked),
                 warnings_checked: ticked(&form.warnings_checked),
+                suggestions_checked: ticked(&form.suggestions_checked),
             },
             other_text: form.other_text,
             holder_message: form.holder_message,

@@ -80,6 +80,9 @@ async fn show_page(
         })
         .await?;
     let mut page = page::build(data, staff, basis, now, kept, myna, &state.settings.myna_provided);
+    if state.ocr.reader().is_none() {
+        page.without_ocr_engine();
+    }
     page.show_duplicates(duplicates);
     render::page(status, &page)
 }

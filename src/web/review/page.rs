@@ -162,6 +162,115 @@ pub struct ReviewPage {
     face_marked: Option<String>,
     /// The Myna Portal's values beside the registered ones, when the portal sent some.
     myna: Option<MynaView>,
+    /// What OCR read on the photos, per field (only where the transcription may be seen).
+    suggestions: Vec<SuggestionView>,
+    /// Labels of the fields whose suggestion the form leaves unused (saved or typed empty).
+    unused_suggestions: Vec<&'static str>,
+    suggestions_label: String,
+    /// Where OCR stands for this registration, when it is not simply done.
+    ocr_note: Option<&'static str>,
+}
+
+/// One field's OCR suggestion as the form shows it.
+pub struct SuggestionView {
+    field: &'static str,
+    /// The value as the form takes it (what accepting puts in the field).
+    value: String,
+    /// The value as a person reads it (「第1種」, 「なし」, 「あり」).
+    shown: String,
+    /// Which photo and line it was read from.
+    source: String,
+    confidence: i32,
+    /// The photo's id and the line's box in percent of the photo (left, top, width, height).
+    image_id: Option<i64>,
+    area: String,
+    /// What the reviewer did with it, once saved.
+    outcome: Option<&'static str>,
+}
+
+fn suggestion_views(data: &ReviewData) -> Vec<SuggestionView> {
+    data.suggestions
+        .iter()
+        .filter_map(|row| {
+            let field = Field::from_name(&row.field)?;
+            let shown = match field {
+                Field::Kind => HandbookKind::parse(&row.value).map(HandbookKind::label).unwrap_or_default().to_owned(),
+                Field::FareClass => crate::domain::transcription::FareClass::from_code(&row.value)
+                    .map_or("なし（記載がない）", |c| c.label())
+                    .to_owned(),
+                Field::Care => if row.value.is_empty() { "なし" } else { "あり（「介護」の記載）" }.to_owned(),
+                _ => row.value.clone(),
+            };
+            let image = row.page.and_then(|page| data.images.iter().find(|i| i.page == page));
+            let area = match (image, row.box_x, row.box_y, row.box_w, row.box_h) {
+                (Some(i), Some(x), Some(y), Some(w), Some(h)) if i.width > 0 && i.height > 0 => {
+                    let pct = |v: i32, of: i32| f64::from(v) * 100.0 / f64::from(of);
+                    format!(
+                        "{:.2},{:.2},{:.2},{:.2}",
+                        pct(x, i.width),
+                        pct(y, i.height),
+                        pct(w, i.width),
+                        pct(h, i.height)
+                    )
+                }
+                _ => String::new(),
+            };
+            let source = match (row.page, row.line) {
+                (Some(page), Some(line)) => format!("{page}枚目の写真・上から{}行目", line + 1),
+                _ => "旅客運賃減額の印が写真に見当たらないため".to_owned(),
+            };
+            Some(SuggestionView {
+                field: field.name(),
+                value: row.value.clone(),
+                shown,
+                source,
+                confidence: row.confidence,
+                image_id: image.map(|i| i.id),
+                area,
+                outcome: row.outcome.as_deref().and_then(crate::domain::ocr_fields::Outcome::parse).map(|o| match o {
+                    crate::domain::ocr_fields::Outcome::Accepted => "候補のまま保存済み",
+                    crate::domain::ocr_fields::Outcome::Corrected => "修正して保存済み",
+                    crate::domain::ocr_fields::Outcome::Dismissed => "使わないことを確認済み",
+                }),
+            })
+        })
+        .collect()
+}
+
+/// The suggestions the form as shown leaves unused: their field is empty.
+fn unused(data: &ReviewData, input: &TranscriptionInput) -> Vec<&'static str> {
+    let Some(kind) = HandbookKind::parse(&input.kind) else { return Vec::new() };
+    data.suggestions
+        .iter()
+        .filter_map(|row| Field::from_name(&row.field))
+        .filter(|field| {
+            let row = data.suggestions.iter().find(|r| r.field == field.name());
+            row.is_some_and(|r| {
+                r.outcome.as_deref() != Some("dismissed")
+                    && crate::domain::ocr_fields::outcome(
+                        *field,
+                        kind,
+                        &r.value,
+                        &crate::domain::ocr_fields::saved_value(*field, input),
+                    )
+                    .is_none()
+            })
+        })
+        .map(Field::label)
+        .collect()
+}
+
+const READING: &str = "写真の文字を読み取っています。少し待ってから画面を開き直すと、読み取り候補が表示されます。";
+
+fn ocr_note(data: &ReviewData) -> Option<&'static str> {
+    match data.ocr_job.as_deref() {
+        Some(crate::db::ocr::PENDING) => Some(READING),
+        Some(crate::db::ocr::FAILED) => {
+            Some("写真の文字を読み取れませんでした。すべての項目を写真から入力してください。")
+        }
+        Some(crate::db::ocr::DONE) if data.suggestions.is_empty() => Some("写真から読み取れた項目はありませんでした。"),
+        _ => None,
+    }
 }
 
 impl ReviewPage {
@@ -187,6 +296,17 @@ impl ReviewPage {
                 l.images = images.clone();
             }
         }
+    }
+
+    /// This process reads no photos: a waiting OCR job is no promise of suggestions.
+    pub fn without_ocr_engine(&mut self) {
+        if self.ocr_note == Some(READING) {
+            self.ocr_note = None;
+        }
+    }
+
+    fn suggestion_for(&self, field: &str) -> Option<&SuggestionView> {
+        self.suggestions.iter().find(|s| s.field == field)
     }
 
     fn understood_for(&self, field: &str) -> Option<&Understood> {
@@ -383,6 +503,7 @@ pub fn build(
     let state = data.claim_state();
     let (open, mine, may_act) = (h.status.is_undecided(), state.held_by(staff.id, now), staff.role.may_review());
     let input = form_input(&data, &kept, visible);
+    let unused_labels = if visible { unused(&data, &input) } else { Vec::new() };
     let parsed = Transcription::parse(&input, today_jst(now));
     let decision = DecisionInput { version: h.version, ..kept.decision.clone().unwrap_or_default() };
     let submitted = from_db(h.submitted_at);
@@ -483,5 +604,12 @@ pub fn build(
         face_marked: if visible { face_marked } else { None },
         myna: myna.map(|m| myna_view(m, provided)),
         face,
+        suggestions: if visible { suggestion_views(&data) } else { Vec::new() },
+        suggestions_label: format!(
+            "読み取り候補を使わなかった項目（{}）は、手帳に記載がないか誤読であることを確認した",
+            unused_labels.join("、")
+        ),
+        unused_suggestions: unused_labels,
+        ocr_note: if visible { ocr_note(&data) } else { None },
     }
 }

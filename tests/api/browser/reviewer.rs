@@ -164,3 +164,78 @@ async fn type_printed_physical(b: &super::driver::Browser, birth: &str, issued: 
         b.keys(text).await;
     }
 }
+
+/// OCR on: a clean handbook is approved by confirming the suggestions with the keyboard alone.
+/// Enter in an empty field with a suggestion puts it in and moves on; focusing the field
+/// outlines its line on the photo; only the furigana (which the engine misreads) is typed.
+#[actix_web::test]
+async fn a_clean_handbook_is_approved_by_confirming_ocr_suggestions_from_the_keyboard() {
+    let Some(engine) = crate::ocr::engine() else {
+        crate::helpers::skip_or_fail("OCR through the real engine (HANDBOOK_ADMIN_OCR_RUNTIME / _MODELS unset)");
+        return;
+    };
+    with_browser("reviewer-ocr", |b| async move {
+        let app = crate::helpers::spawn_app_with(TestDb::Sqlite, |s| s.ocr = engine).await;
+        let (id, printed) = crate::ocr::upload_demo_handbook(&app, 0).await;
+        assert_eq!(crate::ocr::ocr_finished(&app, id).await, handbook_admin::db::ocr::DONE);
+        super::journeys::reviewer_takes_next(&b, &app.address).await;
+        assert!(b.url().await.ends_with(&format!("/registrations/{id}")));
+        if let Some(axe_js) = super::axe::source() {
+            let blocking: Vec<String> = super::axe::check(&b, &axe_js)
+                .await
+                .into_iter()
+                .filter(|v| v.blocks())
+                .map(|v| v.to_string())
+                .collect();
+            assert!(blocking.is_empty(), "the review screen with suggestions: {blocking:?}");
+        }
+        b.take_presses();
+        b.mark_loads().await;
+        for field in ["name", "birth_date", "disability_category", "grade"] {
+            b.tab_to(&format!("e.id === 'field-{field}'")).await;
+            if field == "name" {
+                // Focus outlines the line the suggestion was read from, on its photo.
+                b.wait_for(
+                    "document.querySelector('.viewer__mark') && !document.querySelector('.viewer__mark').hidden",
+                )
+                .await;
+            }
+            b.press(ENTER).await;
+            b.wait_for(&format!("document.getElementById('field-{field}').value !== ''")).await;
+            if field == "name" {
+                b.keys(&printed.name_kana).await;
+            }
+        }
+        b.tab_to("e.getAttribute('data-accept') === 'fare_class'").await;
+        b.press(ENTER).await;
+        b.wait_for("document.getElementById('fare_class-2').checked").await;
+        for field in ["municipality", "number", "issued_on", "renewed_on"] {
+            b.tab_to(&format!("e.id === 'field-{field}'")).await;
+            b.press(ENTER).await;
+            b.wait_for(&format!("document.getElementById('field-{field}').value !== ''")).await;
+        }
+        for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
+            b.tab_to(&format!("e.id === '{check}'")).await;
+            b.press(SPACE).await;
+        }
+        b.tab_to("e.name === 'decision'").await;
+        b.press(SPACE).await;
+        assert!(!b.loaded_since_mark().await, "no page load while confirming");
+        b.ctrl_enter().await;
+        b.wait_for("document.querySelector('dialog[open]')").await;
+        b.press(ENTER).await;
+        b.wait_for("!window.__journey").await;
+        let presses = b.take_presses();
+        println!("a clean handbook with OCR took {presses} non-text key presses");
+        assert_eq!(app.status_of(id), ReviewStatus::Approved);
+        let fields = app.fields_of(id).expect("saved");
+        assert_eq!(fields.number_key, "5536918");
+        assert_eq!(fields.birth_date.to_string(), "1943-12-17");
+        let transcribed = app.audit_events("registration.transcribed");
+        let details: serde_json::Value = serde_json::from_str(&transcribed.last().unwrap().details).unwrap();
+        for field in ["number", "birth_date", "grade", "fare_class", "municipality", "issued_on", "renewed_on"] {
+            assert_eq!(details["suggestions"][field], "accepted", "{field}: {details}");
+        }
+    })
+    .await;
+}

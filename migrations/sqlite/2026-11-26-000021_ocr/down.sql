@@ -1,0 +1,2 @@
+DROP TABLE ocr_suggestions;
+DROP TABLE ocr_jobs;
