@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::demo::holders::{self, Defect};
-use crate::domain::ocr_fields::{self, PageLines};
+use crate::domain::ocr_fields;
 use crate::domain::transcription::Field;
 use crate::ocr::TextReader;
 
@@ -72,14 +72,14 @@ pub fn run(reader: &dyn TextReader, count: usize, today: time::Date, show_misses
         };
         index += 1;
         handbooks += 1;
-        let mut pages = Vec::new();
-        for photo in holders::photos(&holder)? {
-            let img = image::load_from_memory(&photo.full_jpeg)?.to_rgb8();
-            let before = cpu_seconds();
-            pages.push(PageLines { lines: reader.read(&img)? });
-            cpu += cpu_seconds() - before;
-            photos_read += 1;
-        }
+        let photos: Vec<image::RgbImage> = holders::photos(&holder)?
+            .iter()
+            .map(|p| image::load_from_memory(&p.full_jpeg).map(|i| i.to_rgb8()))
+            .collect::<Result<_, _>>()?;
+        let before = cpu_seconds();
+        let pages = crate::ocr::read_photos(reader, &photos)?;
+        cpu += cpu_seconds() - before;
+        photos_read += photos.len();
         let suggestions = ocr_fields::extract(&pages);
         let truth = holders::typed(&holder.facts);
         let mut all_core = true;
@@ -168,19 +168,13 @@ pub fn run(reader: &dyn TextReader, count: usize, today: time::Date, show_misses
 pub fn dump(reader: &dyn TextReader, count: usize, out: &Path, today: time::Date) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)?;
     for index in 0..count {
-        let holder = holders::holder(index, today);
-        if holder.defect != Defect::None {
-            continue;
-        }
-        let photos = holders::photos(&holder)?;
-        let mut pages = Vec::new();
-        for photo in &photos {
-            let img = image::load_from_memory(&photo.full_jpeg)?.to_rgb8();
-            let started = Instant::now();
-            let lines = reader.read(&img)?;
-            eprintln!("holder {index}: {} lines in {:?}", lines.len(), started.elapsed());
-            pages.push(lines);
-        }
+        let Some(holder) = readable(index, today) else { continue };
+        let photos: Vec<image::RgbImage> = holders::photos(&holder)?
+            .iter()
+            .map(|p| image::load_from_memory(&p.full_jpeg).map(|i| i.to_rgb8()))
+            .collect::<Result<_, _>>()?;
+        let pages: Vec<Vec<crate::ocr::Line>> =
+            crate::ocr::read_photos(reader, &photos)?.into_iter().map(|p| p.lines).collect();
         let typed = holders::typed(&holder.facts);
         let expected: serde_json::Map<String, serde_json::Value> = Field::ALL
             .iter()

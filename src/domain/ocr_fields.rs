@@ -48,7 +48,9 @@ pub struct Suggestion {
 
 /// Characters the model emits in their simplified Chinese form, and misreadings seen on real
 /// handbook text, mapped to what is printed.
-const SIMPLIFIED: [(char, char); 14] = [
+const SIMPLIFIED: [(char, char); 16] = [
+    ('觉', '覚'),
+    ('聪', '聴'),
     ('级', '級'),
     ('县', '県'),
     ('效', '効'),
@@ -83,8 +85,8 @@ pub fn normalize_line(text: &str) -> String {
             out.replace_range(at..at + wrong.len(), right);
         }
     }
-    // 「県」 is read as 「果」 before 「知事」 (the seal's red ink sits over it).
-    out.replace("果知事", "県知事")
+    // 「県」 is read as 「果」 (before 「知事」 the seal's red ink sits over it), 「児」 as 「見」.
+    out.replace("果知事", "県知事").replace("見童相談所", "児童相談所").replace("果児童", "県児童")
 }
 
 /// One line, normalised, with where it came from.
@@ -118,7 +120,7 @@ fn date_label(text: &str) -> Option<Field> {
         Some(Field::RenewedOn)
     } else if has(&["生年", "年月日生"]) {
         Some(Field::BirthDate)
-    } else if has(&["有効", "期限", "限"]) {
+    } else if has(&["有効", "期限", "限", "有", "期"]) {
         Some(Field::ExpiresOn)
     } else if has(&["再認", "認定", "判定", "定年月", "再認定"]) {
         Some(Field::RecertOn)
@@ -169,7 +171,8 @@ fn is_ideograph(c: char) -> bool {
 }
 
 /// Words that make a line a label, a heading or an address rather than a name.
-const NOT_A_NAME: [&str; 22] = [
+const NOT_A_NAME: [&str; 23] = [
+    "写真",
     "手帳",
     "障害",
     "年月日",
@@ -204,6 +207,70 @@ fn kind_of<'r, 'l>(reads: &'r [Read<'l>]) -> Option<(HandbookKind, &'r Read<'l>)
         return Some((HandbookKind::Mental, r));
     }
     find(&["療育", "育手", "愛の手帳", "みどり", "相談所", "程度及び判定"]).map(|r| (HandbookKind::Intellectual, r))
+}
+
+/// The kinds of physical disability a handbook names (身体障害者福祉法 別表), and the parts of
+/// 肢体不自由 printed after it in brackets.
+const PHYSICAL_CATEGORIES: [&str; 13] = [
+    "視覚障害",
+    "聴覚障害",
+    "平衡機能障害",
+    "音声機能障害",
+    "言語機能障害",
+    "そしゃく機能障害",
+    "肢体不自由",
+    "心臓機能障害",
+    "じん臓機能障害",
+    "呼吸器機能障害",
+    "ぼうこう又は直腸機能障害",
+    "小腸機能障害",
+    "肝臓機能障害",
+];
+const LIMB_PARTS: [&str; 4] =
+    ["上肢機能障害", "下肢機能障害", "体幹機能障害", "乳幼児期以前の非進行性の脳病変による運動機能障害"];
+
+/// Edit distance in characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// The word of `vocabulary` that `read` is, allowing a misread character in three.
+fn snap<'v>(read: &str, vocabulary: &[&'v str]) -> Option<&'v str> {
+    vocabulary
+        .iter()
+        .map(|w| (distance(read, w), *w))
+        .filter(|(d, w)| *d <= (w.chars().count() / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, w)| w)
+}
+
+/// A physical handbook's category as read, put right against the law's vocabulary:
+/// 「心腊機能障害」 → 「心臓機能障害」, 「胶体不自由(下肢能障害)」 → 「肢体不自由（下肢機能障害）」.
+/// Unknown words are kept as read (the reviewer corrects them).
+pub fn physical_category(read: &str) -> String {
+    let (head, part) = match read.split_once('(') {
+        Some((head, rest)) => (head, Some(rest.trim_end_matches(')'))),
+        None => (read, None),
+    };
+    let Some(head) = snap(head, &PHYSICAL_CATEGORIES) else { return read.to_owned() };
+    match part {
+        Some(part) => match snap(part, &LIMB_PARTS) {
+            Some(part) => format!("{head}（{part}）"),
+            None => format!("{head}（{part}）"),
+        },
+        None => head.to_owned(),
+    }
 }
 
 /// The grade on a line, in the handbook's vocabulary: 「4級」 (also after the disability's
@@ -250,6 +317,47 @@ pub fn same_value(field: Field, kind: HandbookKind, suggested: &str, truth: &str
     }
 }
 
+/// The stamp's 「介護」 mark: its second character is the one misread (「介酒」, 「介护」).
+fn is_care(text: &str) -> bool {
+    text.starts_with('介') && text.chars().count() <= 3
+}
+
+/// Areas to read again at full resolution: the fare stamp on each photo that shows one and
+/// where 「介護」 was not read (it is the stamp's smallest print, under its other lines).
+pub fn closer_look(pages: &[PageLines]) -> Vec<(usize, LineBox)> {
+    pages
+        .iter()
+        .enumerate()
+        .filter_map(|(page, p)| {
+            let texts: Vec<(String, &Line)> = p.lines.iter().map(|l| (normalize_line(&l.text), l)).collect();
+            if texts.iter().any(|(t, _)| is_care(t)) {
+                return None;
+            }
+            let stamp: Vec<&Line> = texts
+                .iter()
+                .filter(|(t, _)| t.contains("旅客") || t.contains("減額") || (t.starts_with('第') && t.ends_with('種')))
+                .map(|(_, l)| *l)
+                .collect();
+            let left = stamp.iter().map(|l| l.bbox.x).min()?;
+            let top = stamp.iter().map(|l| l.bbox.y).min()?;
+            let right = stamp.iter().map(|l| l.bbox.x + l.bbox.w).max()?;
+            let bottom = stamp.iter().map(|l| l.bbox.y + l.bbox.h).max()?;
+            let line = stamp.iter().map(|l| l.bbox.h).max()?;
+            // The stamp's frame runs around its lines; 「介護」 sits under them, left-aligned.
+            let margin = line / 2;
+            Some((
+                page,
+                LineBox {
+                    x: left.saturating_sub(margin),
+                    y: top.saturating_sub(margin),
+                    w: right - left + 2 * margin,
+                    h: bottom - top + 2 * line + margin,
+                },
+            ))
+        })
+        .collect()
+}
+
 /// What the reviewer did with a field's suggestion, judged from the value they saved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -293,6 +401,13 @@ pub fn saved_value(field: Field, input: &super::transcription::TranscriptionInpu
         Field::Kind => input.kind.clone(),
         Field::Care => input.care.clone().filter(|c| !c.is_empty()).map(|_| "on".to_owned()).unwrap_or_default(),
         _ => field.typed(input),
+    }
+}
+
+fn category(kind: HandbookKind, read: &str) -> String {
+    match kind {
+        HandbookKind::Physical => physical_category(read),
+        _ => read.to_owned(),
     }
 }
 
@@ -351,20 +466,24 @@ pub fn extract(pages: &[PageLines]) -> Vec<Suggestion> {
             if let Some((grade, before)) = grade_in(*kind, &read.text) {
                 put(read.suggest(Field::Grade, grade));
                 if before.chars().count() >= 2 {
-                    put(read.suggest(Field::DisabilityCategory, before));
+                    put(read.suggest(Field::DisabilityCategory, category(*kind, &before)));
                 }
             }
         }
         // Booklets print the disability (or the judging office) under its own label.
         for read in &reads {
+            // A label is short; the page's heading (「障害名及び等級」) is not one.
             if let Some(label) = label_above(read, &reads)
                 && ["害名", "吉名", "種別", "判定", "利定", "機関"].iter().any(|w| label.text.contains(w))
                 && !label.text.contains('氏')
+                && !label.text.contains('及')
+                && label.text.chars().count() <= 6
+                && !read.text.ends_with('号')
                 && read.text.chars().count() >= 2
                 && !read.text.chars().all(|c| is_kana(c) || c.is_ascii_alphanumeric())
                 && grade_in(*kind, &read.text).is_none()
             {
-                put(read.suggest(Field::DisabilityCategory, read.text.clone()));
+                put(read.suggest(Field::DisabilityCategory, category(*kind, &read.text)));
             }
         }
     }
@@ -380,7 +499,7 @@ pub fn extract(pages: &[PageLines]) -> Vec<Suggestion> {
             put(read.suggest(Field::FareClass, class.code()));
             // 「介護」 is small red print inside the stamp: offered when read, never guessed
             // absent (a missed 介護 would cost the holder the companion's reduction).
-            if let Some(care) = reads.iter().find(|r| r.page == read.page && r.text.contains("介護")) {
+            if let Some(care) = reads.iter().find(|r| r.page == read.page && is_care(&r.text)) {
                 put(care.suggest(Field::Care, "on"));
             }
         }
@@ -422,7 +541,24 @@ pub fn extract(pages: &[PageLines]) -> Vec<Suggestion> {
         })
         .max_by_key(|r| r.line.bbox.h);
     if let Some(name) = name {
-        put(name.suggest(Field::Name, name.text.clone()));
+        // Family and given name printed far apart are read as two lines of one row.
+        let b = name.line.bbox;
+        let mut rest: Vec<&Read<'_>> = reads
+            .iter()
+            .filter(|r| r.page == name.page && r.index != name.index && r.line.bbox.x > b.x + b.w)
+            .filter(|r| r.line.bbox.y.abs_diff(b.y) < b.h / 2 && r.line.bbox.h.abs_diff(b.h) < b.h / 3)
+            .filter(|r| r.line.bbox.x - (b.x + b.w) < 2 * b.h)
+            .filter(|r| {
+                r.text.chars().all(|c| is_ideograph(c) || is_kana(c)) && !NOT_A_NAME.iter().any(|w| r.text.contains(w))
+            })
+            .collect();
+        rest.sort_by_key(|r| r.line.bbox.x);
+        let mut full = name.text.clone();
+        for part in rest.iter().take(1) {
+            full.push('\u{3000}');
+            full.push_str(&part.text);
+        }
+        put(name.suggest(Field::Name, full));
         let kana = reads
             .iter()
             .filter(|r| r.page == name.page && r.bottom() <= name.line.bbox.y + name.line.bbox.h / 2)
@@ -551,10 +687,40 @@ mod tests {
     }
 
     #[test]
+    fn the_fare_stamp_is_looked_at_closer_unless_its_care_mark_was_read() {
+        let (fixture, _) = load(FIXTURES[0].1);
+        let pages: Vec<PageLines> = fixture.pages.iter().map(|l| PageLines { lines: l.clone() }).collect();
+        let areas = closer_look(&pages);
+        assert_eq!(areas.len(), 1, "one stamp, on the face page");
+        let (page, area) = areas[0];
+        assert_eq!(page, 0);
+        // It holds the stamp's lines and reaches two lines below them.
+        for line in pages[0].lines.iter().filter(|l| l.text.contains("旅客") || l.text == "第2種") {
+            let b = line.bbox;
+            assert!(b.x >= area.x && b.y >= area.y && b.x + b.w <= area.x + area.w && b.y + b.h <= area.y + area.h);
+        }
+        let stamp_bottom = 1021 + 45;
+        assert!(area.y + area.h >= stamp_bottom + 2 * 45);
+        let mut read = pages.clone();
+        read[0].lines.push(line("介護", 200, 1070));
+        assert!(closer_look(&read).is_empty());
+        let care = extract(&read).into_iter().find(|s| s.field == Field::Care).map(|s| s.value);
+        assert_eq!(care.as_deref(), Some("on"));
+        // As the engine read it on a demo stamp at full resolution.
+        read[0].lines.last_mut().unwrap().text = "介酒".into();
+        let care = extract(&read).into_iter().find(|s| s.field == Field::Care).map(|s| s.value);
+        assert_eq!(care.as_deref(), Some("on"));
+        read[0].lines.last_mut().unwrap().text = "介護保険".into();
+        assert!(extract(&read).into_iter().all(|s| s.field != Field::Care), "a longer word is not the mark");
+    }
+
+    #[test]
     fn simplified_forms_and_era_misreadings_are_put_right() {
         assert_eq!(normalize_line("合和5年4月27日交付"), "令和5年4月27日交付");
         assert_eq!(normalize_line("心臓機能障害 2级"), "心臓機能障害2級");
         assert_eq!(normalize_line("未来果知事"), "未来県知事");
+        assert_eq!(normalize_line("青空果见童相談所"), "青空県児童相談所");
+        assert_eq!(normalize_line("聪觉障害"), "聴覚障害");
         assert_eq!(normalize_line("有效期限"), "有効期限");
         // Only before digits: a word that merely contains the pair is left alone.
         assert_eq!(normalize_line("合和室"), "合和室");
@@ -566,7 +732,7 @@ mod tests {
 
     #[test]
     fn an_unmarked_date_takes_the_label_above_it_in_its_own_column() {
-        let page = PageLines {
+        let page_with_labels = PageLines {
             lines: vec![
                 line("身体障害者手帳", 100, 20),
                 line("交付日", 100, 300),
@@ -576,9 +742,15 @@ mod tests {
                 line("第1234567号", 100, 100),
             ],
         };
-        let found = extract(&[page]);
+        let found = extract(std::slice::from_ref(&page_with_labels));
         assert_eq!(suggested(&found, Field::IssuedOn), Some("令和7年5月30日"));
         assert_eq!(suggested(&found, Field::ExpiresOn), Some("令和9年5月31日"));
+        // The small label misread (「有期用」, 「有处期」 on demo cards) still says expiry.
+        for label in ["有期用", "有处期"] {
+            let mut misread = page_with_labels.clone();
+            misread.lines[2].text = label.into();
+            assert_eq!(suggested(&extract(&[misread]), Field::ExpiresOn), Some("令和9年5月31日"), "{label}");
+        }
         assert_eq!(suggested(&found, Field::Number), Some("第1234567号"));
         // No stamp on the photos: no fare reduction, read from its absence.
         let fare = found.iter().find(|s| s.field == Field::FareClass).unwrap();
@@ -596,6 +768,18 @@ mod tests {
         assert_eq!(grade_in(HandbookKind::Intellectual, "A1").map(|g| g.0), Some("A1".into()));
         assert_eq!(grade_in(HandbookKind::Intellectual, "3度").map(|g| g.0), Some("3度".into()));
         assert_eq!(grade_in(HandbookKind::Intellectual, "光が丘市長"), None);
+    }
+
+    #[test]
+    fn a_misread_physical_category_is_put_right_against_the_laws_words() {
+        assert_eq!(physical_category("心腊機能障害"), "心臓機能障害");
+        assert_eq!(physical_category("视覚障害"), "視覚障害");
+        assert_eq!(physical_category("胶体不自由(下肢能障害)"), "肢体不自由（下肢機能障害）");
+        assert_eq!(physical_category("肢体不自由(体干機能障害)"), "肢体不自由（体幹機能障害）");
+        // Too far from any word: kept as read, for the reviewer.
+        assert_eq!(physical_category("イノウエ"), "イノウエ");
+        assert_eq!(distance("abc", "abd"), 1);
+        assert_eq!(distance("", "ab"), 2);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::clock::{SharedClock, to_db};
 use crate::db::ocr::{self, SuggestionRow};
 use crate::db::{DbConnection, Pool, write_tx};
 use crate::domain::handbook::ReviewStatus;
-use crate::domain::ocr_fields::{self, PageLines};
+use crate::domain::ocr_fields;
 use crate::images::ImageStore;
 
 /// Long enough for a slow read of several photos; a crashed worker's job comes back after it.
@@ -102,12 +102,13 @@ fn read_photos(
     id: i64,
 ) -> anyhow::Result<(Vec<SuggestionRow>, usize)> {
     let images = crate::db::handbooks::images_of(conn, id)?;
-    let mut pages = Vec::with_capacity(images.len());
+    let mut photos = Vec::with_capacity(images.len());
     for image in &images {
         let bytes = store.get(&image.storage_key)?;
-        let decoded = image::load_from_memory(&bytes).map_err(|_| super::OcrError::Decode)?.to_rgb8();
-        pages.push(PageLines { lines: reader.read(&decoded)? });
+        photos.push(image::load_from_memory(&bytes).map_err(|_| super::OcrError::Decode)?.to_rgb8());
     }
+    let pages = super::read_photos(reader, &photos)?;
+    drop(photos);
     let rows = ocr_fields::extract(&pages)
         .into_iter()
         .map(|s| {
