@@ -87,6 +87,9 @@ impl PpOcr {
                 .map_err(|e| OcrError::Model(e.to_string()))?
                 .with_inter_threads(1)
                 .map_err(|e| OcrError::Model(e.to_string()))?
+                // Line crops differ in width: no memory plan made for one shape.
+                .with_memory_pattern(false)
+                .map_err(|e| OcrError::Model(e.to_string()))?
                 .commit_from_file(path)
                 .map_err(model)
         };
