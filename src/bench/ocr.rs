@@ -30,18 +30,6 @@ pub fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// The fields the bar is about: what a counter checks (number, dates, grade, fare).
-pub const CORE: [Field; 8] = [
-    Field::Number,
-    Field::BirthDate,
-    Field::IssuedOn,
-    Field::RenewedOn,
-    Field::ExpiresOn,
-    Field::RecertOn,
-    Field::Grade,
-    Field::FareClass,
-];
-
 #[derive(Default, Clone, Copy)]
 struct Tally {
     exact: usize,
@@ -127,7 +115,7 @@ pub fn run(reader: &dyn TextReader, count: usize, today: time::Date, show_misses
                     field
                 );
             }
-            if CORE.contains(field) && !ok {
+            if ocr_fields::COUNTER_FIELDS.contains(field) && !ok {
                 all_core = false;
             }
         }
