@@ -32,10 +32,10 @@
       mark.style.width = area[2] + "%"; mark.style.height = area[3] + "%";
       mark.hidden = false;
     }
+    // Only on the photo shown: switching photos as focus moves would reset the zoom and talk.
     viewer.markLine = function (imageId, area) {
-      var index = pages.findIndex(function (p) { return p.getAttribute("data-page") === imageId; });
-      if (index >= 0 && index !== state.page) { show(index); }
-      state.mark = area;
+      var shown = pages[state.page] && pages[state.page].getAttribute("data-page") === imageId;
+      state.mark = shown ? area : null;
       placeMark();
     };
 
@@ -222,11 +222,34 @@
       });
       if (!target) { return; }
       target.dispatchEvent(new Event("change", { bubbles: true }));
-      var status = box.querySelector(".suggestion__outcome") || document.createElement("span");
-      status.className = "suggestion__outcome"; status.setAttribute("role", "status");
-      status.textContent = " 入力しました（保存で確定）";
-      box.querySelector(".suggestion__text").appendChild(status);
+      var status = box.querySelector("[data-suggestion-status]");
+      if (status) { status.textContent = "入力しました（保存で確定）"; }
       if (moveOn) { next(target); } else { target.focus(); }
+    }
+    // The approval's 「使わなかった項目」 box names the suggested fields that are empty now.
+    var unusedBox = form.querySelector("#field-suggestions_checked");
+    function isUnused(box) {
+      var value = box.getAttribute("data-value"), controls = controlsOf(box.getAttribute("data-suggestion"));
+      return controls.length > 0 && controls.every(function (c) {
+        if (c.type === "radio") { return !c.checked || (c.value === "" && value !== ""); }
+        if (c.type === "checkbox") { return !c.checked && value !== ""; }
+        return c.value.trim() === "";
+      });
+    }
+    function updateUnused() {
+      if (!unusedBox) { return; }
+      var names = Array.prototype.slice.call(form.querySelectorAll("[data-suggestion]"))
+        .filter(isUnused).map(function (b) { return b.getAttribute("data-label"); });
+      var wrapper = unusedBox.closest(".checkbox"), label = form.querySelector("label[for=field-suggestions_checked]");
+      if (wrapper) { wrapper.hidden = names.length === 0; }
+      if (names.length === 0) { unusedBox.checked = false; }
+      if (label && names.length) { label.textContent = label.getAttribute("data-template").replace("{}", names.join("、")); }
+    }
+    if (unusedBox) {
+      var label = form.querySelector("label[for=field-suggestions_checked]");
+      if (label) { label.setAttribute("data-template", "読み取り候補を使わなかった項目（{}）は、手帳に記載がないか誤読であることを確認した"); }
+      form.addEventListener("input", updateUnused);
+      form.addEventListener("change", updateUnused);
     }
     form.querySelectorAll("[data-suggestion]").forEach(function (box) {
       var name = box.getAttribute("data-suggestion");

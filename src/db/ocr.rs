@@ -159,10 +159,13 @@ pub fn set_outcome(
     Ok(())
 }
 
-/// Per field and outcome, how many suggestions were settled since `since`.
+/// Per field and outcome, how many suggestions read from a line were settled since `since`
+/// (a value read from an absence, such as no fare stamp, matches the form's default and says
+/// nothing about how well the photos are read).
 pub fn outcomes_since(conn: &mut DbConnection, since: PrimitiveDateTime) -> QueryResult<Vec<(String, String, i64)>> {
     let rows: Vec<(String, Option<String>, i64)> = ocr_suggestions::table
         .filter(ocr_suggestions::outcome_at.ge(since))
+        .filter(ocr_suggestions::page.is_not_null())
         .group_by((ocr_suggestions::field, ocr_suggestions::outcome))
         .select((ocr_suggestions::field, ocr_suggestions::outcome, diesel::dsl::count_star()))
         .load(conn)?;

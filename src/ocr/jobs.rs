@@ -31,35 +31,60 @@ pub enum Pass {
     Failed(i64),
 }
 
-/// Claims one due job and reads its photos.
+/// Claims one due job and reads its photos. `clock` is read again after the read: a read takes
+/// seconds, and what it records must not be dated before events appended meanwhile.
 pub fn run_once(
     conn: &mut DbConnection,
     store: &ImageStore,
     reader: &dyn TextReader,
     keys: &AuditKeys,
-    now: time::OffsetDateTime,
+    clock: &dyn Fn() -> time::OffsetDateTime,
 ) -> anyhow::Result<Pass> {
-    let at = to_db(now);
     let token = crate::secrets::random::token(16);
-    let Some((id, attempt)) = ocr::claim(conn, at, LEASE, &token)? else { return Ok(Pass::Idle) };
-    let still_open = crate::db::handbooks::find(conn, id)?
-        .is_some_and(|h| matches!(h.status, ReviewStatus::Submitted | ReviewStatus::InReview));
-    if !still_open {
-        ocr::finish(conn, id, &token, ocr::SKIPPED, at)?;
+    let Some((id, attempt)) = ocr::claim(conn, to_db(clock()), LEASE, &token)? else { return Ok(Pass::Idle) };
+    if attempt > ATTEMPTS {
+        // Earlier attempts never ended: the reader stopped the process (a crash, the memory
+        // limit). Reading the same photos again would stop it again.
+        fail(conn, keys, id, &token, attempt, "the reader stopped during earlier attempts", to_db(clock()))?;
+        return Ok(Pass::Failed(id));
+    }
+    if !is_open(conn, id)? {
+        ocr::finish(conn, id, &token, ocr::SKIPPED, to_db(clock()))?;
         return Ok(Pass::Skipped(id));
     }
-    match read_photos(conn, store, reader, id) {
+    let read = read_photos(conn, store, reader, id);
+    let at = to_db(clock());
+    match read {
         Ok((rows, photos)) => {
             let fields: Vec<String> = rows.iter().map(|r| r.field.clone()).collect();
             let count = rows.len();
-            write_tx(conn, |c| {
-                if !ocr::finish(c, id, &token, ocr::DONE, at)? {
-                    return Ok(());
+            let stored = write_tx(conn, |c| -> Result<bool, crate::review::ReviewFailure> {
+                // Decided or replaced while its photos were read: nothing left to suggest to.
+                let open = crate::db::handbooks::lock(c, id)?
+                    .is_some_and(|h| matches!(h.status, ReviewStatus::Submitted | ReviewStatus::InReview));
+                if !open {
+                    ocr::finish(c, id, &token, ocr::SKIPPED, at)?;
+                    return Ok(false);
                 }
-                ocr::insert_suggestions(
-                    c,
-                    &rows.iter().cloned().map(|r| SuggestionRow { created_at: at, ..r }).collect::<Vec<_>>(),
-                )?;
+                if !ocr::finish(c, id, &token, ocr::DONE, at)? {
+                    return Ok(false);
+                }
+                // A transcription saved before the read ended settles the new suggestions at once.
+                let saved = crate::review::transcribe::latest_input(c, id)?.map(|(input, _)| input);
+                let rows: Vec<SuggestionRow> = rows
+                    .iter()
+                    .cloned()
+                    .map(|r| {
+                        let outcome = saved.as_ref().and_then(|input| settled(&r, input));
+                        SuggestionRow {
+                            created_at: at,
+                            outcome_at: outcome.map(|_| at),
+                            outcome: outcome.map(|o| o.as_str().to_owned()),
+                            ..r
+                        }
+                    })
+                    .collect();
+                ocr::insert_suggestions(c, &rows)?;
                 audit::append(
                     c,
                     keys,
@@ -67,9 +92,9 @@ pub fn run_once(
                     AuditEntry::new(Actor::System, "registration.ocr_read", "handbook", id)
                         .details(json!({"photos": photos, "fields": fields, "attempt": attempt})),
                 )?;
-                Ok::<_, diesel::result::Error>(())
+                Ok(true)
             })?;
-            Ok(Pass::Read { handbook_id: id, fields: count })
+            Ok(if stored { Pass::Read { handbook_id: id, fields: count } } else { Pass::Skipped(id) })
         }
         Err(e) => {
             // The error names a kind of failure, never the photo's content.
@@ -78,21 +103,48 @@ pub fn run_once(
                 ocr::retry_at(conn, id, &token, at + Duration::minutes(i64::from(attempt)))?;
                 return Ok(Pass::Retry(id));
             }
-            write_tx(conn, |c| {
-                if ocr::finish(c, id, &token, ocr::FAILED, at)? {
-                    audit::append(
-                        c,
-                        keys,
-                        at,
-                        AuditEntry::new(Actor::System, "registration.ocr_failed", "handbook", id)
-                            .details(json!({"attempts": attempt, "error": e.to_string()})),
-                    )?;
-                }
-                Ok::<_, diesel::result::Error>(())
-            })?;
+            fail(conn, keys, id, &token, attempt, &e.to_string(), at)?;
             Ok(Pass::Failed(id))
         }
     }
+}
+
+fn is_open(conn: &mut DbConnection, id: i64) -> diesel::QueryResult<bool> {
+    Ok(crate::db::handbooks::find(conn, id)?
+        .is_some_and(|h| matches!(h.status, ReviewStatus::Submitted | ReviewStatus::InReview)))
+}
+
+/// What a saved transcription says of a suggestion that arrives after it.
+fn settled(
+    row: &SuggestionRow,
+    input: &crate::domain::transcription::TranscriptionInput,
+) -> Option<ocr_fields::Outcome> {
+    let field = crate::domain::transcription::Field::from_name(&row.field)?;
+    let kind = crate::domain::handbook::HandbookKind::parse(&input.kind)?;
+    ocr_fields::outcome(field, kind, &row.value, &ocr_fields::saved_value(field, input))
+}
+
+fn fail(
+    conn: &mut DbConnection,
+    keys: &AuditKeys,
+    id: i64,
+    token: &str,
+    attempt: i32,
+    error: &str,
+    at: PrimitiveDateTime,
+) -> diesel::QueryResult<()> {
+    write_tx(conn, |c| {
+        if ocr::finish(c, id, token, ocr::FAILED, at)? {
+            audit::append(
+                c,
+                keys,
+                at,
+                AuditEntry::new(Actor::System, "registration.ocr_failed", "handbook", id)
+                    .details(json!({"attempts": attempt, "error": error})),
+            )?;
+        }
+        Ok(())
+    })
 }
 
 fn read_photos(
@@ -154,7 +206,7 @@ pub async fn run(
             (pool.clone(), store.clone(), reader.clone(), keys.clone(), clock.clone());
         let pass = actix_web::web::block(move || -> anyhow::Result<Pass> {
             let mut conn = pool.get()?;
-            run_once(&mut conn, &store, reader.as_ref(), &keys, clock.now())
+            run_once(&mut conn, &store, reader.as_ref(), &keys, &|| clock.now())
         })
         .await;
         let worked = match pass {

@@ -47,6 +47,8 @@ pub fn read_photos(reader: &dyn TextReader, photos: &[image::RgbImage]) -> Resul
         if let Some(photo) = photos.get(page) {
             let more = reader.read_area(photo, area)?;
             pages[page].lines.extend(more);
+            // Back in reading order, so 「上から N 行目」 stays true for the lines added.
+            pages[page].lines.sort_by_key(|l| l.bbox.y);
         }
     }
     Ok(pages)
@@ -151,6 +153,7 @@ mod tests {
         let pages = read_photos(&SizeReader, &[photo]).unwrap();
         let texts: Vec<&str> = pages[0].lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["旅客運賃減額", "介護"]);
+        assert!(pages[0].lines.windows(2).all(|w| w[0].bbox.y <= w[1].bbox.y), "in reading order");
     }
 
     #[test]

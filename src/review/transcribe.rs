@@ -93,7 +93,10 @@ fn settle_suggestions(
     for row in db::ocr::suggestions(c, id)? {
         let Some(field) = crate::domain::transcription::Field::from_name(&row.field) else { continue };
         let result = outcome(field, kind, &row.value, &saved_value(field, input));
-        db::ocr::set_outcome(c, id, &row.field, result.map(|o| o.as_str()), now)?;
+        // Dated when it changes: saving again does not move a settled suggestion in the stats.
+        if row.outcome.as_deref() != result.map(|o| o.as_str()) {
+            db::ocr::set_outcome(c, id, &row.field, result.map(|o| o.as_str()), now)?;
+        }
         settled.insert(row.field, result.map_or("open", |o| o.as_str()).into());
     }
     Ok(settled)

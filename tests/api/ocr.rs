@@ -174,3 +174,83 @@ dual_test!(photos_are_read_after_intake_and_each_suggestion_is_confirmed_and_aud
     assert!(page.body.contains("読み取り候補がそのまま使われた割合"));
     assert!(page.select_texts("#ocr-rates-title + .table-scroll th[scope=row]").iter().any(|t| t == "手帳番号"));
 });
+
+/// Reads every photo as the same lines: the job's rules without the engine.
+struct Fixed(Vec<handbook_admin::ocr::Line>);
+
+impl handbook_admin::ocr::TextReader for Fixed {
+    fn read(&self, _: &image::RgbImage) -> Result<Vec<handbook_admin::ocr::Line>, handbook_admin::ocr::OcrError> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Reading must never happen.
+struct Untouchable;
+
+impl handbook_admin::ocr::TextReader for Untouchable {
+    fn read(&self, _: &image::RgbImage) -> Result<Vec<handbook_admin::ocr::Line>, handbook_admin::ocr::OcrError> {
+        panic!("the photos were read")
+    }
+}
+
+fn printed_lines() -> Vec<handbook_admin::ocr::Line> {
+    let line = |text: &str, y: u32| handbook_admin::ocr::Line {
+        text: text.to_owned(),
+        confidence: 0.95,
+        bbox: handbook_admin::ocr::LineBox { x: 10, y, w: 300, h: 40 },
+    };
+    vec![line("身体障害者手帳", 10), line("第1000001号", 60), line("平成6年3月1日生", 110)]
+}
+
+fn run_job(app: &TestApp, reader: &dyn handbook_admin::ocr::TextReader) -> handbook_admin::ocr::jobs::Pass {
+    let store = handbook_admin::images::ImageStore::from_settings(&app.settings);
+    let keys = crate::helpers::test_audit_keys();
+    let clock = app.clock.clone();
+    handbook_admin::ocr::jobs::run_once(&mut app.pool.get().unwrap(), &store, reader, &keys, &|| clock.now()).unwrap()
+}
+
+dual_test!(the_job_skips_what_was_decided_settles_what_was_saved_and_gives_up_on_a_crashing_read, |db| async move {
+    use handbook_admin::ocr::jobs::Pass;
+    // The server reads nothing here (no engine): each pass is run by hand.
+    let app = spawn_app(db).await;
+
+    // A transcription saved before the read ended: the suggestions arrive settled against it.
+    let saved = register(&app, "MR-OCRJOB01", "physical", vec![fixtures::jpeg(640, 400)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(saved));
+    let form: Vec<(&str, &str)> = crate::review::printed_physical();
+    assert_eq!(crate::review::save(&mut reviewer, saved, &form).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(run_job(&app, &Fixed(printed_lines())), Pass::Read { handbook_id: saved, fields: 4 });
+    let rows = db::ocr::suggestions(&mut app.pool.get().unwrap(), saved).unwrap();
+    let outcome = |field: &str| rows.iter().find(|r| r.field == field).and_then(|r| r.outcome.clone());
+    assert_eq!(outcome("number").as_deref(), Some("accepted"), "第１０００００１号 was saved");
+    assert_eq!(outcome("birth_date").as_deref(), Some("accepted"), "平成６年３月１日 was saved");
+    assert_eq!(outcome("fare_class").as_deref(), Some("corrected"), "第1種 was saved where no stamp was read");
+
+    // Decided before its photos were read: skipped, nothing suggested.
+    let decided = register(&app, "MR-OCRJOB02", "physical", vec![fixtures::jpeg(640, 400)]).await;
+    app.set_status(decided, ReviewStatus::Rejected);
+    assert_eq!(run_job(&app, &Untouchable), Pass::Skipped(decided));
+    assert!(db::ocr::suggestions(&mut app.pool.get().unwrap(), decided).unwrap().is_empty());
+
+    // Three attempts that never ended (the reader took the process down): the fourth claim
+    // gives up without reading, and says so in the audit trail.
+    let crashing = register(&app, "MR-OCRJOB03", "physical", vec![fixtures::jpeg(640, 400)]).await;
+    {
+        use diesel::prelude::*;
+        use handbook_admin::db::schema::ocr_jobs;
+        let mut conn = app.pool.get().unwrap();
+        let past = handbook_admin::clock::to_db(app.clock.now() - time::Duration::hours(1));
+        diesel::update(ocr_jobs::table.find(crashing))
+            .set((ocr_jobs::attempts.eq(handbook_admin::ocr::jobs::ATTEMPTS), ocr_jobs::locked_until.eq(Some(past))))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    assert_eq!(run_job(&app, &Untouchable), Pass::Failed(crashing));
+    assert_eq!(db::ocr::job_status(&mut app.pool.get().unwrap(), crashing).unwrap().as_deref(), Some(db::ocr::FAILED));
+    let failed = details_of(&app, "registration.ocr_failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["attempts"], handbook_admin::ocr::jobs::ATTEMPTS + 1);
+    assert_eq!(run_job(&app, &Untouchable), Pass::Idle);
+    app.verify_audit().expect("the chain verifies");
+});

@@ -33,4 +33,4 @@ CREATE TABLE ocr_suggestions (
     PRIMARY KEY (handbook_id, field)
 );
 -- The supervisors' acceptance rates over the last 30 days.
-CREATE INDEX ocr_suggestions_outcome ON ocr_suggestions (outcome_at, field);
+CREATE INDEX ocr_suggestions_outcome ON ocr_suggestions (outcome_at, field, outcome, page);

@@ -174,6 +174,7 @@ pub struct ReviewPage {
 /// One field's OCR suggestion as the form shows it.
 pub struct SuggestionView {
     field: &'static str,
+    label: &'static str,
     /// The value as the form takes it (what accepting puts in the field).
     value: String,
     /// The value as a person reads it (「第1種」, 「なし」, 「あり」).
@@ -221,6 +222,7 @@ fn suggestion_views(data: &ReviewData) -> Vec<SuggestionView> {
             };
             Some(SuggestionView {
                 field: field.name(),
+                label: field.label(),
                 value: row.value.clone(),
                 shown,
                 source,

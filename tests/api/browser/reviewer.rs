@@ -189,6 +189,9 @@ async fn a_clean_handbook_is_approved_by_confirming_ocr_suggestions_from_the_key
                 .collect();
             assert!(blocking.is_empty(), "the review screen with suggestions: {blocking:?}");
         }
+        // Nothing confirmed yet: the approval's box names the fields still open.
+        let label = b.js("return document.querySelector('label[for=field-suggestions_checked]').textContent;").await;
+        assert!(label.as_str().unwrap_or_default().contains("手帳番号"), "{label}");
         b.take_presses();
         b.mark_loads().await;
         for field in ["name", "birth_date", "disability_category", "grade"] {
@@ -214,6 +217,8 @@ async fn a_clean_handbook_is_approved_by_confirming_ocr_suggestions_from_the_key
             b.press(ENTER).await;
             b.wait_for(&format!("document.getElementById('field-{field}').value !== ''")).await;
         }
+        // Every suggestion used: the box for unused ones names none and is gone.
+        b.wait_for("document.getElementById('field-suggestions_checked').closest('.checkbox').hidden").await;
         for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
             b.tab_to(&format!("e.id === '{check}'")).await;
             b.press(SPACE).await;
