@@ -30,6 +30,27 @@ pub struct Application {
     pub state: AppState,
 }
 
+/// How long requests in flight may take to finish once a stop begins.
+pub const SHUTDOWN_SECONDS: u64 = 30;
+
+/// Waits for SIGTERM (the service manager, the orchestrator) or SIGINT (Ctrl+C) and names it.
+async fn stop_signal() -> &'static str {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            }
+        }
+        _ => {
+            // Without signal handlers the process is stopped the default way, by the kernel.
+            std::future::pending::<()>().await;
+            "none"
+        }
+    }
+}
+
 impl Application {
     /// Connects, migrates and binds. The returned server runs when awaited.
     pub fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
@@ -43,6 +64,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
         let images = Arc::new(ImageStore::from_settings(&settings));
+        // Made at start, so readiness can tell a lost mount from a store that is merely empty.
+        std::fs::create_dir_all(images.root())?;
         let db_permits = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
         let audit = Arc::new(crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys));
         {
@@ -169,6 +192,9 @@ impl Application {
                 .wrap(headers::security_headers(secure))
                 .wrap(TracingLogger::<RequestSpan>::new())
         })
+        // Signals are handled below: readiness must turn 503 the moment a stop begins.
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_SECONDS)
         .listen(listener)?
         .run();
         Ok(Self { port, server, state })
@@ -178,8 +204,21 @@ impl Application {
         self.port
     }
 
-    /// Serves until stopped, then writes a last checkpoint of the audit chain's head.
+    /// Serves until SIGTERM or SIGINT (or the server is stopped otherwise), then writes a last
+    /// checkpoint of the audit chain's head.
+    ///
+    /// On a signal: `/readyz` answers 503 at once, the listener stops accepting, requests in
+    /// flight get up to [`SHUTDOWN_SECONDS`], and the workers finish the unit in hand and give
+    /// back the rest of what they claimed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopping = self.state.stopping.clone();
+        actix_web::rt::spawn(async move {
+            let stop = stop_signal().await;
+            tracing::info!(signal = stop, "stopping: no new connections, requests in flight finish");
+            stopping.store(true, std::sync::atomic::Ordering::Release);
+            handle.stop(true).await;
+        });
         let served = self.server.await;
         let state = self.state;
         // The notice worker finishes the send in hand and gives back the rest of its batch.

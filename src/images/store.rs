@@ -30,6 +30,12 @@ impl ImageStore {
         Self::new(&settings.data_dir, Keyring::new(&settings.image_key, &settings.old_image_keys))
     }
 
+    /// The store's folder is there and is a folder (a lost mount shows here before an upload
+    /// fails on it).
+    pub fn is_reachable(&self) -> bool {
+        std::fs::metadata(&self.root).is_ok_and(|m| m.is_dir())
+    }
+
     /// The folder the photos live in (the sweep walks it).
     pub fn root(&self) -> &Path {
         &self.root

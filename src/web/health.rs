@@ -1,4 +1,6 @@
 //! `GET /healthz` for load balancers: the process answers and the database does.
+//! `GET /readyz`: this instance should be sent requests: the database and the photo store
+//! answer, and it is not shutting down (a balancer then drains it before it stops).
 
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
@@ -13,4 +15,17 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         HttpResponse::ServiceUnavailable().json(json!({"status": "error", "database": "unavailable"}))
     }
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let stopping = state.stopping.load(std::sync::atomic::Ordering::Acquire);
+    let database_ok = !stopping && state.db(|conn| Ok(conn.batch_execute("SELECT 1")?)).await.is_ok();
+    let store_ok = !stopping && state.images.is_reachable();
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let body = json!({
+        "status": if stopping { "stopping" } else if database_ok && store_ok { "ok" } else { "error" },
+        "database": word(database_ok),
+        "photo_store": word(store_ok),
+    });
+    if database_ok && store_ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }

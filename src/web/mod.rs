@@ -71,6 +71,7 @@ macro_rules! route_table {
 
 route_table! {
     get  "/healthz" => health::healthz, Public;
+    get  "/readyz" => health::readyz, Public;
     get  "/static/{name}" => assets::serve, Public;
     get  "/login" => login::show, Public;
     post "/login" => login::submit, Public;

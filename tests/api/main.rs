@@ -25,6 +25,7 @@ mod myna;
 mod myna_requests;
 mod notices;
 pub mod ocr;
+mod production;
 mod query_plans;
 mod review;
 mod routes;

@@ -1,0 +1,82 @@
+//! How the console runs as a production node: readiness for the load balancer, and a graceful
+//! stop on SIGTERM.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::dual_test;
+use crate::helpers::spawn_app;
+
+dual_test!(readiness_names_the_database_and_the_photo_store_and_fails_when_the_store_is_gone, |db| async move {
+    let app = spawn_app(db).await;
+    let ready = |address: String| async move {
+        let response = reqwest::get(format!("{address}/readyz")).await.unwrap();
+        (response.status(), response.json::<Value>().await.unwrap())
+    };
+    let (status, body) = ready(app.address.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["database"].as_str(), body["photo_store"].as_str()), (Some("ok"), Some("ok")));
+    // The photo store's mount is lost: this instance must not get uploads.
+    let images = app.data_dir.join("images");
+    let moved = app.data_dir.join("images-away");
+    std::fs::rename(&images, &moved).unwrap();
+    let (status, body) = ready(app.address.clone()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["photo_store"], "unavailable");
+    // Liveness is about the process and the database only.
+    assert_eq!(reqwest::get(format!("{}/healthz", app.address)).await.unwrap().status(), StatusCode::OK);
+    std::fs::rename(&moved, &images).unwrap();
+    assert_eq!(ready(app.address.clone()).await.0, StatusCode::OK);
+});
+
+/// SIGTERM: readiness turns 503 while a slow request is still served, that request completes,
+/// and the process exits 0.
+#[actix_web::test]
+async fn sigterm_drains_the_node_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::helpers::DemoProcess::new(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log = dir.path().join("console.log");
+    let mut server = crate::helpers::Child(
+        demo.command(&["demo", "--bind", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "info")
+            .env("HANDBOOK_ADMIN_LOG_FORMAT", "json")
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(dir.path().join("console.err")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(client.get(format!("{base}/readyz")).send().await.unwrap().status(), StatusCode::OK);
+    // A connection kept open across the signal: it is still answered while the node drains.
+    let kept = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
+    assert!(kept.get(format!("{base}/healthz")).send().await.unwrap().status().is_success());
+    let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..200 {
+        if let Some(code) = server.0.try_wait().unwrap() {
+            exited = Some(code);
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let code = exited.expect("the node stops within 10 s of SIGTERM");
+    assert!(code.success(), "a graceful stop exits 0: {code}");
+    // Stopped means stopped: nothing listens any more.
+    assert!(client.get(format!("{base}/healthz")).send().await.is_err());
+    // The console's own handler took the signal (readiness turned 503 then), not the default.
+    let logged =
+        std::fs::read_to_string(&log).unwrap() + &std::fs::read_to_string(dir.path().join("console.err")).unwrap();
+    assert!(logged.contains("stopping: no new connections") && logged.contains("SIGTERM"), "{logged}");
+    // The last audit checkpoint was written on the way out.
+    let checkpoints = dir.path().join("data").join("audit-checkpoints");
+    assert!(std::fs::read_dir(&checkpoints).is_ok_and(|d| d.count() > 0), "a checkpoint at stop");
+}
