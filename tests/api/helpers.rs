@@ -196,6 +196,27 @@ pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> T
     }
 }
 
+/// A second instance of `first`'s console: the same database, keys and photo store, its own
+/// listener and workers, as a second node behind the load balancer.
+pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
+    let clock = Arc::new(ManualClock::new(first.clock.now()));
+    let shared: SharedClock = clock.clone();
+    let app = Application::build(first.settings.clone(), shared).expect("build the second instance");
+    let pool = app.state.pool.clone();
+    let port = app.port();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        clock,
+        pool,
+        database_url: first.database_url.clone(),
+        data_dir: first.data_dir.clone(),
+        settings: first.settings.clone(),
+        _dir: tempfile::tempdir().expect("tempdir"),
+    }
+}
+
 pub fn demo_email(role: Role) -> &'static str {
     match role {
         Role::Reviewer => "reviewer@demo.invalid",

@@ -80,3 +80,31 @@ async fn sigterm_drains_the_node_and_exits_cleanly() {
     let checkpoints = dir.path().join("data").join("audit-checkpoints");
     assert!(std::fs::read_dir(&checkpoints).is_ok_and(|d| d.count() > 0), "a checkpoint at stop");
 }
+
+dual_test!(two_instances_share_sessions_and_detect_each_others_saves, |db| async move {
+    use handbook_admin::domain::staff::Role;
+    let a = spawn_app(db).await;
+    let b = crate::helpers::spawn_second_instance(&a).await;
+    let id = crate::intake::register(&a, "MR-TWONODE1", "physical", vec![crate::fixtures::jpeg(640, 400)]).await;
+
+    // Signed in on A, carried on on B with the same cookie (the balancer may switch nodes).
+    let mut reviewer = a.signed_in(Role::Reviewer).await;
+    reviewer.base = b.address.clone();
+    let page = reviewer.get("/").await;
+    assert_eq!(page.status, StatusCode::OK, "the session holds on B");
+    assert_eq!(crate::review::take_next(&mut reviewer).await, Some(id), "B takes what A received");
+
+    // A form B served, saved on A; the same old form saved again on B is a conflict.
+    let form = reviewer.get(&format!("/registrations/{id}")).await;
+    let version = form.input_value("version").unwrap();
+    let mut fields = vec![("version", version.as_str())];
+    fields.extend(crate::review::printed_physical());
+    reviewer.base = a.address.clone();
+    let saved = reviewer.post(&format!("/registrations/{id}/transcription"), &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    reviewer.base = b.address.clone();
+    let stale = reviewer.post(&format!("/registrations/{id}/transcription"), &fields).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "B refuses a form older than A's save");
+    assert_eq!(a.transcriptions_of(id), 1, "nothing overwritten");
+    a.verify_audit().expect("one chain, written by two nodes");
+});
