@@ -39,6 +39,14 @@ struct Tally {
     extra: usize,
 }
 
+/// The holder's photos as intake stored them, decoded for reading.
+fn photographed(holder: &holders::DemoHolder) -> anyhow::Result<Vec<image::RgbImage>> {
+    Ok(holders::photos(holder)?
+        .iter()
+        .map(|p| image::load_from_memory(&p.full_jpeg).map(|i| i.to_rgb8()))
+        .collect::<Result<_, _>>()?)
+}
+
 /// The demo handbooks a reader can be asked to read: not the deliberately unreadable photo or
 /// the wrong page, whose values are not on the photos at all.
 fn readable(index: usize, today: time::Date) -> Option<holders::DemoHolder> {
@@ -60,10 +68,7 @@ pub fn run(reader: &dyn TextReader, count: usize, today: time::Date, show_misses
         };
         index += 1;
         handbooks += 1;
-        let photos: Vec<image::RgbImage> = holders::photos(&holder)?
-            .iter()
-            .map(|p| image::load_from_memory(&p.full_jpeg).map(|i| i.to_rgb8()))
-            .collect::<Result<_, _>>()?;
+        let photos = photographed(&holder)?;
         let before = cpu_seconds();
         let pages = crate::ocr::read_photos(reader, &photos)?;
         cpu += cpu_seconds() - before;
@@ -157,10 +162,7 @@ pub fn dump(reader: &dyn TextReader, count: usize, out: &Path, today: time::Date
     std::fs::create_dir_all(out)?;
     for index in 0..count {
         let Some(holder) = readable(index, today) else { continue };
-        let photos: Vec<image::RgbImage> = holders::photos(&holder)?
-            .iter()
-            .map(|p| image::load_from_memory(&p.full_jpeg).map(|i| i.to_rgb8()))
-            .collect::<Result<_, _>>()?;
+        let photos = photographed(&holder)?;
         let pages: Vec<Vec<crate::ocr::Line>> =
             crate::ocr::read_photos(reader, &photos)?.into_iter().map(|p| p.lines).collect();
         let typed = holders::typed(&holder.facts);

@@ -159,6 +159,30 @@ pub fn set_outcome(
     Ok(())
 }
 
+/// The fields whose suggestion nobody has settled yet.
+pub fn open_fields(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Vec<String>> {
+    ocr_suggestions::table
+        .filter(ocr_suggestions::handbook_id.eq(handbook_id))
+        .filter(ocr_suggestions::outcome.is_null())
+        .select(ocr_suggestions::field)
+        .order(ocr_suggestions::field.asc())
+        .load(conn)
+}
+
+/// Settles every open suggestion as not applying (the approval confirmed it).
+pub fn dismiss_open(conn: &mut DbConnection, handbook_id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        ocr_suggestions::table
+            .filter(ocr_suggestions::handbook_id.eq(handbook_id))
+            .filter(ocr_suggestions::outcome.is_null()),
+    )
+    .set((
+        ocr_suggestions::outcome.eq(crate::domain::ocr_fields::Outcome::Dismissed.as_str()),
+        ocr_suggestions::outcome_at.eq(at),
+    ))
+    .execute(conn)
+}
+
 /// Per field and outcome, how many suggestions read from a line were settled since `since`
 /// (a value read from an absence, such as no fare stamp, matches the form's default and says
 /// nothing about how well the photos are read).

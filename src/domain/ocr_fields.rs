@@ -408,6 +408,15 @@ pub fn outcome(field: Field, kind: HandbookKind, suggested: &str, saved: &str) -
     }
 }
 
+/// What a saved form says of a stored suggestion (its field by name): the one judgement the
+/// save, the job (a read that ends after a save) and the review screen share. `None` while the
+/// field is empty, and for a name or kind no form has.
+pub fn settle(field: &str, suggested: &str, input: &super::transcription::TranscriptionInput) -> Option<Outcome> {
+    let field = Field::from_name(field)?;
+    let kind = HandbookKind::parse(&input.kind)?;
+    outcome(field, kind, suggested, &saved_value(field, input))
+}
+
 /// The value a saved form holds for `field`, in the same terms as a suggestion.
 pub fn saved_value(field: Field, input: &super::transcription::TranscriptionInput) -> String {
     match field {

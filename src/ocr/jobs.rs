@@ -12,8 +12,8 @@ use crate::audit::{self, Actor, AuditEntry, AuditKeys};
 use crate::clock::{SharedClock, to_db};
 use crate::db::ocr::{self, SuggestionRow};
 use crate::db::{DbConnection, Pool, write_tx};
-use crate::domain::handbook::ReviewStatus;
-use crate::domain::ocr_fields;
+use crate::domain::ocr_fields::{self, PageLines};
+use crate::domain::transcription::TranscriptionInput;
 use crate::images::ImageStore;
 
 /// Long enough for a slow read of several photos; a crashed worker's job comes back after it.
@@ -48,53 +48,40 @@ pub fn run_once(
         fail(conn, keys, id, &token, attempt, "the reader stopped during earlier attempts", to_db(clock()))?;
         return Ok(Pass::Failed(id));
     }
-    if !is_open(conn, id)? {
+    let open = |conn: &mut DbConnection| -> diesel::QueryResult<bool> {
+        Ok(crate::db::handbooks::lock(conn, id)?.is_some_and(|h| h.status.is_undecided()))
+    };
+    if !open(conn)? {
         ocr::finish(conn, id, &token, ocr::SKIPPED, to_db(clock()))?;
         return Ok(Pass::Skipped(id));
     }
     let read = read_photos(conn, store, reader, id);
     let at = to_db(clock());
     match read {
-        Ok((rows, photos)) => {
-            let fields: Vec<String> = rows.iter().map(|r| r.field.clone()).collect();
-            let count = rows.len();
+        Ok(read) => {
             let stored = write_tx(conn, |c| -> Result<bool, crate::review::ReviewFailure> {
                 // Decided or replaced while its photos were read: nothing left to suggest to.
-                let open = crate::db::handbooks::lock(c, id)?
-                    .is_some_and(|h| matches!(h.status, ReviewStatus::Submitted | ReviewStatus::InReview));
-                if !open {
+                if !open(c)? {
                     ocr::finish(c, id, &token, ocr::SKIPPED, at)?;
                     return Ok(false);
                 }
                 if !ocr::finish(c, id, &token, ocr::DONE, at)? {
                     return Ok(false);
                 }
-                // A transcription saved before the read ended settles the new suggestions at once.
                 let saved = crate::review::transcribe::latest_input(c, id)?.map(|(input, _)| input);
-                let rows: Vec<SuggestionRow> = rows
-                    .iter()
-                    .cloned()
-                    .map(|r| {
-                        let outcome = saved.as_ref().and_then(|input| settled(&r, input));
-                        SuggestionRow {
-                            created_at: at,
-                            outcome_at: outcome.map(|_| at),
-                            outcome: outcome.map(|o| o.as_str().to_owned()),
-                            ..r
-                        }
-                    })
-                    .collect();
-                ocr::insert_suggestions(c, &rows)?;
+                ocr::insert_suggestions(c, &rows(id, &read, saved.as_ref(), at))?;
+                let fields: Vec<&str> = read.suggestions.iter().map(|s| s.field.name()).collect();
                 audit::append(
                     c,
                     keys,
                     at,
                     AuditEntry::new(Actor::System, "registration.ocr_read", "handbook", id)
-                        .details(json!({"photos": photos, "fields": fields, "attempt": attempt})),
+                        .details(json!({"photos": read.pages.len(), "fields": fields, "attempt": attempt})),
                 )?;
                 Ok(true)
             })?;
-            Ok(if stored { Pass::Read { handbook_id: id, fields: count } } else { Pass::Skipped(id) })
+            let fields = read.suggestions.len();
+            Ok(if stored { Pass::Read { handbook_id: id, fields } } else { Pass::Skipped(id) })
         }
         Err(e) => {
             // The error names a kind of failure, never the photo's content.
@@ -107,21 +94,6 @@ pub fn run_once(
             Ok(Pass::Failed(id))
         }
     }
-}
-
-fn is_open(conn: &mut DbConnection, id: i64) -> diesel::QueryResult<bool> {
-    Ok(crate::db::handbooks::find(conn, id)?
-        .is_some_and(|h| matches!(h.status, ReviewStatus::Submitted | ReviewStatus::InReview)))
-}
-
-/// What a saved transcription says of a suggestion that arrives after it.
-fn settled(
-    row: &SuggestionRow,
-    input: &crate::domain::transcription::TranscriptionInput,
-) -> Option<ocr_fields::Outcome> {
-    let field = crate::domain::transcription::Field::from_name(&row.field)?;
-    let kind = crate::domain::handbook::HandbookKind::parse(&input.kind)?;
-    ocr_fields::outcome(field, kind, &row.value, &ocr_fields::saved_value(field, input))
 }
 
 fn fail(
@@ -147,12 +119,15 @@ fn fail(
     })
 }
 
-fn read_photos(
-    conn: &mut DbConnection,
-    store: &ImageStore,
-    reader: &dyn TextReader,
-    id: i64,
-) -> anyhow::Result<(Vec<SuggestionRow>, usize)> {
+/// What was read on one registration's photos, before it is stored.
+struct Read {
+    suggestions: Vec<ocr_fields::Suggestion>,
+    pages: Vec<PageLines>,
+    /// The photos' numbers (`handbook_images.page`), in the order they were read.
+    photo_pages: Vec<i32>,
+}
+
+fn read_photos(conn: &mut DbConnection, store: &ImageStore, reader: &dyn TextReader, id: i64) -> anyhow::Result<Read> {
     let images = crate::db::handbooks::images_of(conn, id)?;
     let mut photos = Vec::with_capacity(images.len());
     for image in &images {
@@ -160,35 +135,35 @@ fn read_photos(
         photos.push(image::load_from_memory(&bytes).map_err(|_| super::OcrError::Decode)?.to_rgb8());
     }
     let pages = super::read_photos(reader, &photos)?;
-    drop(photos);
-    let rows = ocr_fields::extract(&pages)
-        .into_iter()
+    Ok(Read { suggestions: ocr_fields::extract(&pages), pages, photo_pages: images.iter().map(|i| i.page).collect() })
+}
+
+/// The rows to store, settled at once against a transcription saved before the read ended.
+fn rows(id: i64, read: &Read, saved: Option<&TranscriptionInput>, at: PrimitiveDateTime) -> Vec<SuggestionRow> {
+    read.suggestions
+        .iter()
         .map(|s| {
-            let (page, line, bbox) = match s.source {
-                Some((p, l)) => {
-                    let bbox = pages[p].lines[l].bbox;
-                    (images.get(p).map(|i| i.page), Some(l as i32), Some(bbox))
-                }
-                None => (None, None, None),
-            };
+            let field = s.field.name();
+            let source =
+                s.source.map(|(p, l)| (read.photo_pages.get(p).copied(), l as i32, read.pages[p].lines[l].bbox));
+            let outcome = saved.and_then(|input| ocr_fields::settle(field, &s.value, input));
             SuggestionRow {
                 handbook_id: id,
-                field: s.field.name().to_owned(),
-                value: s.value,
+                field: field.to_owned(),
+                value: s.value.clone(),
                 confidence: (s.confidence.clamp(0.0, 1.0) * 100.0).round() as i32,
-                page,
-                line,
-                box_x: bbox.map(|b| b.x as i32),
-                box_y: bbox.map(|b| b.y as i32),
-                box_w: bbox.map(|b| b.w as i32),
-                box_h: bbox.map(|b| b.h as i32),
-                outcome: None,
-                outcome_at: None,
-                created_at: PrimitiveDateTime::MIN,
+                page: source.and_then(|(page, _, _)| page),
+                line: source.map(|(_, line, _)| line),
+                box_x: source.map(|(_, _, b)| b.x as i32),
+                box_y: source.map(|(_, _, b)| b.y as i32),
+                box_w: source.map(|(_, _, b)| b.w as i32),
+                box_h: source.map(|(_, _, b)| b.h as i32),
+                outcome: outcome.map(|o| o.as_str().to_owned()),
+                outcome_at: outcome.map(|_| at),
+                created_at: at,
             }
         })
-        .collect();
-    Ok((rows, images.len()))
+        .collect()
 }
 
 /// The worker loop inside `serve` and `demo`.

@@ -16,7 +16,6 @@ use crate::db::{self, DbConnection, write_tx};
 use crate::domain::decision::{DecisionInput, Registration};
 use crate::domain::holder_state::Event;
 use crate::domain::notice::{self, Correction, Notice};
-use crate::domain::ocr_fields::Outcome;
 use crate::domain::review::{self, Decision, Defect};
 use crate::domain::transcription::{self, Field, FieldNote};
 use crate::error::Fault;
@@ -55,7 +54,8 @@ pub fn decide(
         }
         let corrected =
             if decision == Decision::ApproveWithCorrections { corrections(c, &row, acting)? } else { vec![] };
-        let registration = registration_facts(c, &row, acting, corrected.len())?;
+        let open_suggestions = db::ocr::open_fields(c, id)?;
+        let registration = registration_facts(c, &row, acting, corrected.len(), open_suggestions.len())?;
         let mut errors = form_problems.clone();
         errors.extend(input.problems_with(decision, &registration));
         if !errors.is_empty() {
@@ -68,10 +68,8 @@ pub fn decide(
         if decision.needs_transcription() {
             approve(c, &row, &holder, now)?;
             // Approved with the unused suggestions confirmed: they did not apply.
-            for s in db::ocr::suggestions(c, id)?.into_iter().filter(|s| s.outcome.is_none()) {
-                db::ocr::set_outcome(c, id, &s.field, Some(Outcome::Dismissed.as_str()), now)?;
-                dismissed.push(s.field);
-            }
+            db::ocr::dismiss_open(c, id, now)?;
+            dismissed = open_suggestions;
         }
         let written = record(c, &row, &holder, decision, input, &corrected, acting)?;
         audit::append(
@@ -134,6 +132,7 @@ fn registration_facts(
     row: &HandbookRow,
     acting: &Acting<'_>,
     corrected_fields: usize,
+    unused_suggestions: usize,
 ) -> Result<Registration, ReviewFailure> {
     let fields = db::fields::find(c, row.id)?;
     let lookalikes = match &fields {
@@ -150,7 +149,6 @@ fn registration_facts(
         }
         None => 0,
     };
-    let unused_suggestions = db::ocr::suggestions(c, row.id)?.iter().filter(|s| s.outcome.is_none()).count();
     Ok(Registration {
         unused_suggestions,
         warnings,

@@ -84,20 +84,17 @@ pub fn latest_input(
 fn settle_suggestions(
     c: &mut DbConnection,
     id: i64,
-    kind: crate::domain::handbook::HandbookKind,
     input: &TranscriptionInput,
     now: PrimitiveDateTime,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ReviewFailure> {
-    use crate::domain::ocr_fields::{outcome, saved_value};
     let mut settled = serde_json::Map::new();
     for row in db::ocr::suggestions(c, id)? {
-        let Some(field) = crate::domain::transcription::Field::from_name(&row.field) else { continue };
-        let result = outcome(field, kind, &row.value, &saved_value(field, input));
+        let result = crate::domain::ocr_fields::settle(&row.field, &row.value, input).map(|o| o.as_str());
         // Dated when it changes: saving again does not move a settled suggestion in the stats.
-        if row.outcome.as_deref() != result.map(|o| o.as_str()) {
-            db::ocr::set_outcome(c, id, &row.field, result.map(|o| o.as_str()), now)?;
+        if row.outcome.as_deref() != result {
+            db::ocr::set_outcome(c, id, &row.field, result, now)?;
         }
-        settled.insert(row.field, result.map_or("open", |o| o.as_str()).into());
+        settled.insert(row.field, result.unwrap_or("open").into());
     }
     Ok(settled)
 }
@@ -144,7 +141,7 @@ pub fn save(
         let version = row.version + 1;
         db::handbooks::transcribed(c, id, version, now, to_db(acting.now + LEASE))?;
         db::fields::add_revision(c, id, version, &fields_json, acting.staff_id, now)?;
-        let suggestions = settle_suggestions(c, id, transcription.kind, input, now)?;
+        let suggestions = settle_suggestions(c, id, input, now)?;
         audit::append(
             c,
             acting.audit,

@@ -182,7 +182,12 @@ pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> T
     })
     .await
     .expect("seed task");
-    let port = app.port();
+    serve(app, clock, database_url, settings, dir)
+}
+
+/// Runs the built application in the background and describes it for the tests.
+fn serve(app: Application, clock: Arc<ManualClock>, database_url: String, settings: Settings, dir: TempDir) -> TestApp {
+    let (port, pool) = (app.port(), app.state.pool.clone());
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -190,7 +195,7 @@ pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> T
         clock,
         pool,
         database_url,
-        data_dir: data_dir.clone(),
+        data_dir: settings.data_dir.clone(),
         settings,
         _dir: dir,
     }
@@ -202,19 +207,8 @@ pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
     let clock = Arc::new(ManualClock::new(first.clock.now()));
     let shared: SharedClock = clock.clone();
     let app = Application::build(first.settings.clone(), shared).expect("build the second instance");
-    let pool = app.state.pool.clone();
-    let port = app.port();
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        port,
-        clock,
-        pool,
-        database_url: first.database_url.clone(),
-        data_dir: first.data_dir.clone(),
-        settings: first.settings.clone(),
-        _dir: tempfile::tempdir().expect("tempdir"),
-    }
+    // The first instance owns the data folder; this one's own folder stays empty.
+    serve(app, clock, first.database_url.clone(), first.settings.clone(), tempfile::tempdir().expect("tempdir"))
 }
 
 pub fn demo_email(role: Role) -> &'static str {

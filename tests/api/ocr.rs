@@ -184,6 +184,15 @@ impl handbook_admin::ocr::TextReader for Fixed {
     }
 }
 
+/// A photo the engine cannot read.
+struct Failing;
+
+impl handbook_admin::ocr::TextReader for Failing {
+    fn read(&self, _: &image::RgbImage) -> Result<Vec<handbook_admin::ocr::Line>, handbook_admin::ocr::OcrError> {
+        Err(handbook_admin::ocr::OcrError::Inference("test".into()))
+    }
+}
+
 /// Reading must never happen.
 struct Untouchable;
 
@@ -252,5 +261,20 @@ dual_test!(the_job_skips_what_was_decided_settles_what_was_saved_and_gives_up_on
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["attempts"], handbook_admin::ocr::jobs::ATTEMPTS + 1);
     assert_eq!(run_job(&app, &Untouchable), Pass::Idle);
+
+    // A read that fails is tried again later, with a longer wait each time, then given up.
+    let unreadable = register(&app, "MR-OCRJOB04", "physical", vec![fixtures::jpeg(640, 400)]).await;
+    assert_eq!(run_job(&app, &Failing), Pass::Retry(unreadable));
+    assert_eq!(run_job(&app, &Untouchable), Pass::Idle, "not due again at once");
+    app.clock.advance(time::Duration::minutes(1));
+    assert_eq!(run_job(&app, &Failing), Pass::Retry(unreadable));
+    app.clock.advance(time::Duration::minutes(1));
+    assert_eq!(run_job(&app, &Untouchable), Pass::Idle, "the second wait is longer");
+    app.clock.advance(time::Duration::minutes(1));
+    assert_eq!(run_job(&app, &Failing), Pass::Failed(unreadable));
+    let failed = details_of(&app, "registration.ocr_failed");
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[1]["attempts"], handbook_admin::ocr::jobs::ATTEMPTS);
+    assert!(db::ocr::suggestions(&mut app.pool.get().unwrap(), unreadable).unwrap().is_empty());
     app.verify_audit().expect("the chain verifies");
 });

@@ -496,6 +496,25 @@ dual_test!(a_withdrawn_id_stays_withdrawn_when_its_data_is_erased, |db: TestDb| 
     let holder = active_holder(&app, "MR-WDRAW003").await;
     let (status, _) = withdraw(&app, "MR-WDRAW003", r#"{"reason":"voluntary"}"#, TOKEN).await;
     assert_eq!(status, StatusCode::OK);
+    // What OCR read on the holder's photos is the holder's data too.
+    let registration = app.handbook_ids_of_holder("MR-WDRAW003")[0];
+    let at = handbook_admin::clock::to_db(app.clock.now());
+    let read = handbook_admin::db::ocr::SuggestionRow {
+        handbook_id: registration,
+        field: "number".into(),
+        value: "第1000001号".into(),
+        confidence: 99,
+        page: Some(1),
+        line: Some(2),
+        box_x: Some(10),
+        box_y: Some(20),
+        box_w: Some(300),
+        box_h: Some(40),
+        outcome: Some("accepted".into()),
+        outcome_at: Some(at),
+        created_at: at,
+    };
+    handbook_admin::db::ocr::insert_suggestions(&mut app.pool.get().unwrap(), &[read]).unwrap();
     let mut sup = app.signed_in(Role::Supervisor).await;
     let page = sanction(&mut sup, holder, "3(5)(i)", "delete", "退会後、保存期間を過ぎたため抹消する").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -503,6 +522,10 @@ dual_test!(a_withdrawn_id_stays_withdrawn_when_its_data_is_erased, |db: TestDb| 
     assert_eq!(approve_as_second(&app, proposal).await.status, StatusCode::SEE_OTHER);
     let row = app.holder("MR-WDRAW003").unwrap();
     assert!(row.deleted_at.is_some());
+    let kept = handbook_admin::db::ocr::suggestions(&mut app.pool.get().unwrap(), registration).unwrap();
+    assert_eq!(kept.len(), 1, "the outcome still counts in the acceptance rates");
+    assert_eq!((kept[0].value.as_str(), kept[0].box_x), ("", None), "the value read is erased");
+    assert_eq!(kept[0].outcome.as_deref(), Some("accepted"));
     assert_eq!(row.status, HolderStatus::Withdrawn, "erasure does not turn a withdrawal into a deprivation");
     let (status, body) = crate::review::card(&app, "MR-WDRAW003").await;
     assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::GONE, Some("withdrawn")));

@@ -7,6 +7,7 @@ use crate::clock::{from_db, today_jst};
 use crate::domain::decision::DecisionInput;
 use crate::domain::face::FaceInput;
 use crate::domain::handbook::{Channel, HandbookKind};
+use crate::domain::ocr_fields::Outcome;
 use crate::domain::review::{Decision, Defect};
 use crate::domain::staff::Role;
 use crate::domain::transcription::{Field, FieldNote, Parsed, Transcription, TranscriptionInput, Understood};
@@ -229,10 +230,10 @@ fn suggestion_views(data: &ReviewData) -> Vec<SuggestionView> {
                 confidence: row.confidence,
                 image_id: image.map(|i| i.id),
                 area,
-                outcome: row.outcome.as_deref().and_then(crate::domain::ocr_fields::Outcome::parse).map(|o| match o {
-                    crate::domain::ocr_fields::Outcome::Accepted => "候補のまま保存済み",
-                    crate::domain::ocr_fields::Outcome::Corrected => "修正して保存済み",
-                    crate::domain::ocr_fields::Outcome::Dismissed => "使わないことを確認済み",
+                outcome: row.outcome.as_deref().and_then(Outcome::parse).map(|o| match o {
+                    Outcome::Accepted => "候補のまま保存済み",
+                    Outcome::Corrected => "修正して保存済み",
+                    Outcome::Dismissed => "使わないことを確認済み",
                 }),
             })
         })
@@ -241,24 +242,11 @@ fn suggestion_views(data: &ReviewData) -> Vec<SuggestionView> {
 
 /// The suggestions the form as shown leaves unused: their field is empty.
 fn unused(data: &ReviewData, input: &TranscriptionInput) -> Vec<&'static str> {
-    let Some(kind) = HandbookKind::parse(&input.kind) else { return Vec::new() };
     data.suggestions
         .iter()
-        .filter_map(|row| Field::from_name(&row.field))
-        .filter(|field| {
-            let row = data.suggestions.iter().find(|r| r.field == field.name());
-            row.is_some_and(|r| {
-                r.outcome.as_deref() != Some("dismissed")
-                    && crate::domain::ocr_fields::outcome(
-                        *field,
-                        kind,
-                        &r.value,
-                        &crate::domain::ocr_fields::saved_value(*field, input),
-                    )
-                    .is_none()
-            })
-        })
-        .map(Field::label)
+        .filter(|r| r.outcome.as_deref() != Some(Outcome::Dismissed.as_str()))
+        .filter(|r| crate::domain::ocr_fields::settle(&r.field, &r.value, input).is_none())
+        .filter_map(|r| Field::from_name(&r.field).map(Field::label))
         .collect()
 }
 
