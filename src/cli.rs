@@ -210,7 +210,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 settings.bind = bind;
             }
             let password = std::env::var("DEMO_PASSWORD").unwrap_or_else(|_| crate::demo::DEFAULT_PASSWORD.to_owned());
-            let pool = db::connect_server_pool(&settings.database_url, settings.db_pool_size)?;
+            let pool = db::connect_server_pool(&settings.database_url, settings.db)?;
             db::run_migrations(&mut *pool.get()?)?;
             let now = clock.now();
             let holders = std::env::var("DEMO_HOLDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(DEMO_HOLDERS);

@@ -28,6 +28,7 @@ pub mod db;
 pub mod error;
 pub mod images;
 pub mod jobs;
+pub mod metrics;
 pub mod myna;
 pub mod ocr;
 pub mod secrets;

@@ -43,11 +43,19 @@ pub struct Settings {
     pub require_totp: bool,
     /// Hours after which a waiting registration is highlighted in the queue.
     pub queue_sla_hours: u32,
-    pub db_pool_size: u32,
+    /// The server pool: size, how long a request waits for a connection, and PostgreSQL's
+    /// statement limit.
+    pub db: crate::db::PoolSettings,
     pub mail: MailSettings,
-    /// The console sits behind a load balancer that appends the client's address to
-    /// `X-Forwarded-For` (the sign-in throttle then counts per client, not per balancer).
-    pub trust_forwarded_for: bool,
+    /// How far `X-Forwarded-For` is believed: the sign-in throttle counts per client and the
+    /// staff networks are checked against the client, not the load balancer.
+    pub proxy_trust: crate::domain::networks::ProxyTrust,
+    /// Networks allowed to reach the staff pages; empty: any.
+    pub staff_networks: crate::domain::networks::Networks,
+    /// A listener of its own for the machine endpoints; `None`: everything on `bind`.
+    pub api_bind: Option<SocketAddr>,
+    /// The Prometheus listener; `None`: metrics off.
+    pub metrics_bind: Option<SocketAddr>,
     /// How long background workers sleep when there is nothing to do.
     pub jobs_idle: std::time::Duration,
     /// The Myna Portal's request endpoint; `None` leaves requests waiting (and says so).
@@ -140,15 +148,20 @@ impl Settings {
                 SettingsError::new("HANDBOOK_ADMIN_QUEUE_SLA_HOURS", "must be whole hours between 1 and 720")
             })?,
         };
-        let db_pool_size = match get("HANDBOOK_ADMIN_DB_POOL_SIZE") {
-            None => 8,
-            Some(raw) => raw
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=256).contains(n))
-                .ok_or_else(|| SettingsError::new("HANDBOOK_ADMIN_DB_POOL_SIZE", "must be between 1 and 256"))?,
-        };
+        let defaults = crate::db::PoolSettings::default();
+        let db =
+            crate::db::PoolSettings {
+                max_size: match get("HANDBOOK_ADMIN_DB_POOL_SIZE") {
+                    None => defaults.max_size,
+                    Some(raw) => raw.trim().parse::<u32>().ok().filter(|n| (1..=256).contains(n)).ok_or_else(|| {
+                        SettingsError::new("HANDBOOK_ADMIN_DB_POOL_SIZE", "must be between 1 and 256")
+                    })?,
+                },
+                checkout_timeout: millis(&get, "HANDBOOK_ADMIN_DB_CHECKOUT_TIMEOUT_MS", 100..=120_000)?
+                    .unwrap_or(defaults.checkout_timeout),
+                statement_timeout: millis(&get, "HANDBOOK_ADMIN_DB_STATEMENT_TIMEOUT_MS", 100..=3_600_000)?
+                    .unwrap_or(defaults.statement_timeout),
+            };
 
         let mail = match (get("HANDBOOK_ADMIN_MAIL_TRANSPORT").as_deref().map(str::trim), mode) {
             (Some("file"), _) | (None, Mode::Demo) => MailSettings::File,
@@ -177,6 +190,39 @@ impl Settings {
             Some(raw) => parse_bool(&raw)
                 .ok_or_else(|| SettingsError::new("HANDBOOK_ADMIN_TRUST_FORWARDED_FOR", "must be true or false"))?,
         };
+        let networks = |variable: &'static str| {
+            get(variable)
+                .map(|raw| crate::domain::networks::Networks::parse(&raw).map_err(|e| SettingsError::new(variable, e)))
+                .transpose()
+                .map(Option::unwrap_or_default)
+        };
+        let proxy_trust = crate::domain::networks::ProxyTrust {
+            one_hop: trust_forwarded_for,
+            proxies: networks("HANDBOOK_ADMIN_TRUSTED_PROXIES")?,
+        };
+        let staff_networks = networks("HANDBOOK_ADMIN_STAFF_NETWORKS")?;
+        let address = |variable: &'static str| {
+            get(variable)
+                .map(|raw| {
+                    raw.trim()
+                        .parse::<SocketAddr>()
+                        .map_err(|_| SettingsError::new(variable, "must be HOST:PORT, e.g. 10.0.0.5:8081"))
+                })
+                .transpose()
+        };
+        let api_bind = address("HANDBOOK_ADMIN_API_BIND")?;
+        let metrics_bind = address("HANDBOOK_ADMIN_METRICS_BIND")?;
+        // Port 0 (a free port, in tests) is never a clash.
+        let clash = |a: SocketAddr, b: SocketAddr| a.port() != 0 && a == b;
+        if api_bind.is_some_and(|api| clash(api, bind)) {
+            return Err(SettingsError::new("HANDBOOK_ADMIN_API_BIND", "must differ from HANDBOOK_ADMIN_BIND"));
+        }
+        if metrics_bind.is_some_and(|m| clash(m, bind) || api_bind.is_some_and(|api| clash(m, api))) {
+            return Err(SettingsError::new(
+                "HANDBOOK_ADMIN_METRICS_BIND",
+                "must differ from the staff and API addresses (metrics are never served beside them)",
+            ));
+        }
         let jobs_idle = match get("HANDBOOK_ADMIN_JOBS_IDLE_MS") {
             None => std::time::Duration::from_secs(2),
             Some(raw) => std::time::Duration::from_millis(
@@ -297,9 +343,12 @@ impl Settings {
             secure_cookies,
             require_totp: mode == Mode::Serve,
             queue_sla_hours,
-            db_pool_size,
+            db,
             mail,
-            trust_forwarded_for,
+            proxy_trust,
+            staff_networks,
+            api_bind,
+            metrics_bind,
             jobs_idle,
             myna_portal,
             myna_provided,
@@ -391,6 +440,23 @@ fn old_keys(variable: &'static str, raw: Option<String>) -> Result<Vec<Secret<[u
         .collect()
 }
 
+/// An optional duration in milliseconds within `range`.
+fn millis(
+    get: &impl Fn(&'static str) -> Option<String>,
+    variable: &'static str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Option<std::time::Duration>, SettingsError> {
+    let Some(raw) = get(variable) else { return Ok(None) };
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| range.contains(ms))
+        .map(|ms| Some(std::time::Duration::from_millis(ms)))
+        .ok_or_else(|| {
+            SettingsError::new(variable, format!("must be milliseconds between {} and {}", range.start(), range.end()))
+        })
+}
+
 fn missing(variable: &'static str, what: &str) -> SettingsError {
     SettingsError::new(variable, format!("is not set ({what})"))
 }
@@ -464,6 +530,45 @@ mod tests {
             assert!(s.require_totp);
             assert_eq!(s.queue_sla_hours, 48);
             assert_eq!(s.database_url.to_string(), "sqlite://./data/handbook-admin.db");
+        }
+    }
+
+    #[test]
+    fn production_layout_settings_are_parsed_and_clashes_named() {
+        let mut env = serve_env();
+        env.insert("HANDBOOK_ADMIN_DB_POOL_SIZE", "32".into());
+        env.insert("HANDBOOK_ADMIN_DB_CHECKOUT_TIMEOUT_MS", "2500".into());
+        env.insert("HANDBOOK_ADMIN_DB_STATEMENT_TIMEOUT_MS", "5000".into());
+        env.insert("HANDBOOK_ADMIN_API_BIND", "0.0.0.0:8081".into());
+        env.insert("HANDBOOK_ADMIN_METRICS_BIND", "10.0.0.5:9100".into());
+        env.insert("HANDBOOK_ADMIN_STAFF_NETWORKS", "10.0.0.0/8, 192.168.0.0/16".into());
+        env.insert("HANDBOOK_ADMIN_TRUSTED_PROXIES", "10.0.0.2".into());
+        let settings = load(&env).map_err(|e| e.to_string());
+        let Ok(s) = settings else { panic!("{settings:?}") };
+        assert_eq!(s.db.max_size, 32);
+        assert_eq!(s.db.checkout_timeout, std::time::Duration::from_millis(2500));
+        assert_eq!(s.db.statement_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(s.api_bind.map(|a| a.port()), Some(8081));
+        assert_eq!(s.metrics_bind.map(|a| a.port()), Some(9100));
+        assert!(s.staff_networks.contains([192, 168, 3, 4].into()));
+        assert!(s.proxy_trust.proxies.contains([10, 0, 0, 2].into()));
+
+        let defaults = load(&serve_env()).map_err(|e| e.to_string());
+        let Ok(d) = defaults else { panic!("{defaults:?}") };
+        assert_eq!(d.db, crate::db::PoolSettings::default());
+        assert!(d.api_bind.is_none() && d.metrics_bind.is_none() && d.staff_networks.is_empty());
+
+        for (key, value, named) in [
+            ("HANDBOOK_ADMIN_METRICS_BIND", "127.0.0.1:8080", "HANDBOOK_ADMIN_METRICS_BIND"),
+            ("HANDBOOK_ADMIN_API_BIND", "127.0.0.1:8080", "HANDBOOK_ADMIN_API_BIND"),
+            ("HANDBOOK_ADMIN_STAFF_NETWORKS", "10.0.0.0/8, intranet", "HANDBOOK_ADMIN_STAFF_NETWORKS"),
+            ("HANDBOOK_ADMIN_TRUSTED_PROXIES", "lb", "HANDBOOK_ADMIN_TRUSTED_PROXIES"),
+            ("HANDBOOK_ADMIN_DB_STATEMENT_TIMEOUT_MS", "0", "HANDBOOK_ADMIN_DB_STATEMENT_TIMEOUT_MS"),
+            ("HANDBOOK_ADMIN_DB_CHECKOUT_TIMEOUT_MS", "soon", "HANDBOOK_ADMIN_DB_CHECKOUT_TIMEOUT_MS"),
+        ] {
+            let mut env = serve_env();
+            env.insert(key, value.into());
+            assert_eq!(load(&env).err().map(|e| e.variable), Some(named), "{key}={value}");
         }
     }
 

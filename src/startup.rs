@@ -20,13 +20,16 @@ use crate::settings::MailSettings;
 use crate::settings::Settings;
 use crate::telemetry::RequestSpan;
 use crate::web::state::AppState;
-use crate::web::{self as routes, csrf, error_pages, headers};
+use crate::web::{self as routes, Listener, csrf, error_pages, headers, networks};
 
 pub const SESSION_COOKIE: &str = "handbook_admin_session";
 
 pub struct Application {
     port: u16,
-    server: Server,
+    api_port: Option<u16>,
+    metrics_port: Option<u16>,
+    /// The staff (or only) listener first, then the API and metrics listeners when set.
+    servers: Vec<Server>,
     pub state: AppState,
 }
 
@@ -54,7 +57,7 @@ async fn stop_signal() -> &'static str {
 impl Application {
     /// Connects, migrates and binds. The returned server runs when awaited.
     pub fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
-        let pool = db::connect_server_pool(&settings.database_url, settings.db_pool_size)?;
+        let pool = db::connect_server_pool(&settings.database_url, settings.db)?;
         db::run_migrations(&mut *pool.get()?)?;
         Self::build_with_pool(settings, clock, pool)
     }
@@ -93,9 +96,8 @@ impl Application {
             hasher: Arc::new(crate::auth::hasher::Hasher::for_this_machine()),
             throttles: Arc::new(crate::web::throttles::Throttles::default()),
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         };
-        let key = Key::from(settings.session_key.expose());
-        let secure = settings.secure_cookies;
         let transport: Arc<dyn Transport> = match &settings.mail {
             MailSettings::File => Arc::new(FileTransport::new(&settings.data_dir)),
             MailSettings::Smtp { url, from } => Arc::new(SmtpMail::new(url.expose(), from)?),
@@ -169,39 +171,42 @@ impl Application {
             actix_web::rt::spawn(crate::jobs::checkpoint(state.pool.clone()));
         }
         let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || {
-            let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-                .cookie_name(SESSION_COOKIE.to_owned())
-                .cookie_secure(secure)
-                .cookie_http_only(true)
-                .cookie_same_site(SameSite::Strict)
-                .cookie_path("/".to_owned())
-                .cookie_content_security(CookieContentSecurity::Private)
-                .session_lifecycle(BrowserSession::default())
-                .build();
-            // Order: the last `wrap` runs first. Logging sees everything; headers apply to
-            // every response, error pages included; the CSRF check needs the session.
-            App::new()
-                .app_data(data.clone())
-                .app_data(web::FormConfig::default().limit(256 * 1024))
-                .configure(routes::configure)
-                .default_service(web::to(routes::not_found))
-                .wrap(from_fn(csrf::guard))
-                .wrap(from_fn(error_pages::render))
-                .wrap(sessions)
-                .wrap(headers::security_headers(secure))
-                .wrap(TracingLogger::<RequestSpan>::new())
-        })
-        // Signals are handled below: readiness must turn 503 the moment a stop begins.
-        .disable_signals()
-        .shutdown_timeout(SHUTDOWN_SECONDS)
-        .listen(listener)?
-        .run();
-        Ok(Self { port, server, state })
+        let (staff_side, api_listener) = match settings.api_bind {
+            None => (Listener::All, None),
+            Some(addr) => (Listener::Staff, Some(TcpListener::bind(addr)?)),
+        };
+        let mut servers = vec![staff_server(data.clone(), &settings, listener, staff_side)?];
+        let api_port = match api_listener {
+            None => None,
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                servers.push(api_server(data.clone(), listener)?);
+                Some(port)
+            }
+        };
+        let metrics_port = match settings.metrics_bind {
+            None => None,
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)?;
+                let port = listener.local_addr()?.port();
+                servers.push(metrics_server(data, listener)?);
+                Some(port)
+            }
+        };
+        Ok(Self { port, api_port, metrics_port, servers, state })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The machine endpoints' own port, when `HANDBOOK_ADMIN_API_BIND` is set.
+    pub fn api_port(&self) -> Option<u16> {
+        self.api_port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// Serves until SIGTERM or SIGINT (or the server is stopped otherwise), then writes a last
@@ -211,15 +216,20 @@ impl Application {
     /// flight get up to [`SHUTDOWN_SECONDS`], and the workers finish the unit in hand and give
     /// back the rest of what they claimed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let handle = self.server.handle();
+        let handles: Vec<_> = self.servers.iter().map(Server::handle).collect();
         let stopping = self.state.stopping.clone();
         actix_web::rt::spawn(async move {
             let stop = stop_signal().await;
             tracing::info!(signal = stop, "stopping: no new connections, requests in flight finish");
             stopping.store(true, std::sync::atomic::Ordering::Release);
-            handle.stop(true).await;
+            futures_util::future::join_all(handles.iter().map(|h| h.stop(true))).await;
         });
-        let served = self.server.await;
+        // One listener ending (stopped from outside) ends them all.
+        let (served, _, others) = futures_util::future::select_all(self.servers).await;
+        for server in &others {
+            server.handle().stop(true).await;
+        }
+        futures_util::future::join_all(others).await;
         let state = self.state;
         // The notice worker finishes the send in hand and gives back the rest of its batch.
         state.stopping.store(true, std::sync::atomic::Ordering::Release);
@@ -239,4 +249,79 @@ impl Application {
         }
         served
     }
+}
+
+/// The staff pages (and, on one listener, the machine endpoints too).
+fn staff_server(
+    data: web::Data<AppState>,
+    settings: &Settings,
+    listener: TcpListener,
+    side: Listener,
+) -> std::io::Result<Server> {
+    let key = Key::from(settings.session_key.expose());
+    let secure = settings.secure_cookies;
+    Ok(HttpServer::new(move || {
+        let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name(SESSION_COOKIE.to_owned())
+            .cookie_secure(secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Strict)
+            .cookie_path("/".to_owned())
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(BrowserSession::default())
+            .build();
+        // Order: the last `wrap` runs first. Logging sees everything; headers apply to
+        // every response, error pages included; the network check comes before the session
+        // is read; the CSRF check needs the session.
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::FormConfig::default().limit(256 * 1024))
+            .configure(|cfg| routes::configure(cfg, side))
+            .default_service(web::to(routes::not_found))
+            .wrap(from_fn(csrf::guard))
+            .wrap(from_fn(networks::staff_only))
+            .wrap(from_fn(error_pages::render))
+            .wrap(sessions)
+            .wrap(headers::security_headers(secure))
+            .wrap(from_fn(crate::web::metrics::record))
+            .wrap(TracingLogger::<RequestSpan>::new())
+    })
+    // Signals are handled in `run_until_stopped`: readiness must turn 503 the moment a stop begins.
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_SECONDS)
+    .listen(listener)?
+    .run())
+}
+
+/// The machine endpoints on their own listener: no sessions, no staff pages, JSON errors.
+fn api_server(data: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let secure = data.settings.secure_cookies;
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(|cfg| routes::configure(cfg, Listener::Api))
+            .default_service(web::to(routes::api_not_found))
+            .wrap(headers::security_headers(secure))
+            .wrap(from_fn(crate::web::metrics::record))
+            .wrap(TracingLogger::<RequestSpan>::new())
+    })
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_SECONDS)
+    .listen(listener)?
+    .run())
+}
+
+/// `/metrics` alone, for the monitoring network.
+fn metrics_server(data: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(crate::web::metrics::scrape))
+            .default_service(web::to(actix_web::HttpResponse::NotFound))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(5)
+    .listen(listener)?
+    .run())
 }

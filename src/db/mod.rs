@@ -41,6 +41,7 @@ pub mod decisions;
 pub mod erasure;
 pub mod exports;
 pub mod fields;
+pub mod gauges;
 pub mod handbooks;
 pub mod holders;
 pub mod lost_device;
@@ -63,6 +64,6 @@ mod pool;
 
 pub use backend::{Backend, DatabaseUrl};
 pub use pool::{
-    DbConnection, Pool, WAL_RESTART_FRAMES, analyze, checkpoint, connect_pool, connect_server_pool, refresh_statistics,
-    run_migrations, write_tx,
+    DbConnection, Pool, PoolSettings, WAL_RESTART_FRAMES, analyze, checkpoint, connect_pool, connect_server_pool,
+    refresh_statistics, run_migrations, write_tx,
 };

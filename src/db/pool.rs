@@ -31,6 +31,9 @@ pub type Pool = r2d2::Pool<Manager>;
 #[derive(Debug)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// PostgreSQL's `statement_timeout` on every connection of the server's pool: one runaway
+    /// query must not hold a connection (and a reviewer) for minutes.
+    statement_timeout: Option<Duration>,
     /// Leave WAL checkpoints to a background task (the server) instead of whichever writer
     /// happens to commit past the threshold (see `checkpoint`).
     background_checkpoints: bool,
@@ -77,6 +80,10 @@ impl r2d2::ManageConnection for Manager {
             DatabaseUrl::Postgres(url) => {
                 let mut conn = PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute("SET TIME ZONE 'UTC'").map_err(r2d2::Error::QueryError)?;
+                if let Some(limit) = self.statement_timeout {
+                    conn.batch_execute(&format!("SET statement_timeout = {}", limit.as_millis()))
+                        .map_err(r2d2::Error::QueryError)?;
+                }
                 Ok(DbConnection::Pg(conn))
             }
         }
@@ -91,34 +98,74 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-/// Builds the pool. For SQLite the parent folder is created; the file itself is created by
-/// SQLite on first open.
+/// The server pool's size and limits (`HANDBOOK_ADMIN_DB_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    /// How long a request waits for a free connection before it fails (503).
+    pub checkout_timeout: Duration,
+    /// PostgreSQL only: the longest one statement may run. SQLite has no such limit.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { max_size: 8, checkout_timeout: Duration::from_secs(10), statement_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// Builds the pool of a command-line tool: no statement limit (a bulk load or a migration may
+/// rightly take minutes). For SQLite the parent folder is created; the file itself is created
+/// by SQLite on first open.
 pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
-    build_pool(url, max_size, false)
+    build_pool(url, max_size, Duration::from_secs(10), None, false)
 }
 
-/// The server's pool: SQLite checkpoints run in the background (`checkpoint`), so no request
-/// pays for one.
-pub fn connect_server_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
-    build_pool(url, max_size, true)
+/// The server's pool: statements are bounded, and SQLite checkpoints run in the background
+/// (`checkpoint`), so no request pays for one.
+pub fn connect_server_pool(url: &DatabaseUrl, settings: PoolSettings) -> anyhow::Result<Pool> {
+    build_pool(url, settings.max_size, settings.checkout_timeout, Some(settings.statement_timeout), true)
 }
 
-fn build_pool(url: &DatabaseUrl, max_size: u32, background_checkpoints: bool) -> anyhow::Result<Pool> {
+fn build_pool(
+    url: &DatabaseUrl,
+    max_size: u32,
+    checkout_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    background_checkpoints: bool,
+) -> anyhow::Result<Pool> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
         // Switch a new file to WAL once, alone: the pool opens its connections in parallel.
-        Manager { url: url.clone(), background_checkpoints: false }.connect()?;
+        Manager { url: url.clone(), statement_timeout: None, background_checkpoints: false }.connect()?;
     }
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
         // A SQLite connection is a file handle: checking it with a query on every checkout only
         // costs time. PostgreSQL connections can die with the network, so they are checked.
         .test_on_check_out(url.backend() == super::Backend::Postgres)
-        .connection_timeout(Duration::from_secs(10))
-        .build(Manager { url: url.clone(), background_checkpoints })?;
+        .connection_timeout(checkout_timeout)
+        .build(Manager { url: url.clone(), statement_timeout, background_checkpoints })?;
     Ok(pool)
+}
+
+/// Runs `f` with PostgreSQL's statement limit lifted, then puts the connection's limit back:
+/// migrations (an index built over a million rows) and full statistics are not requests.
+fn unbounded<T>(conn: &mut PgConnection, f: impl FnOnce(&mut PgConnection) -> T) -> QueryResult<T> {
+    #[derive(diesel::QueryableByName)]
+    struct Limit {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        statement_timeout: String,
+    }
+    let before: Limit = diesel::sql_query("SHOW statement_timeout").get_result(conn)?;
+    conn.batch_execute("SET statement_timeout = 0")?;
+    let value = f(conn);
+    diesel::sql_query("SELECT set_config('statement_timeout', $1, false)")
+        .bind::<diesel::sql_types::Text, _>(&before.statement_timeout)
+        .execute(conn)?;
+    Ok(value)
 }
 
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
@@ -131,10 +178,12 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
         DbConnection::Pg(c) => {
             // Instances starting together take turns: the first migrates, the others then find
             // nothing pending. A session lock, released on unlock or when the connection ends.
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
-            let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
-            applied
+            unbounded(c, |c| -> anyhow::Result<_> {
+                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+                let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+                Ok(applied)
+            })??
         }
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
@@ -166,7 +215,10 @@ pub fn refresh_statistics(conn: &mut DbConnection) -> QueryResult<()> {
 
 /// Full planner statistics, after a bulk load (`seed`): every table and index analysed.
 pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
-    conn.batch_execute("ANALYZE")
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("ANALYZE"),
+        DbConnection::Pg(c) => unbounded(c, |c| c.batch_execute("ANALYZE"))?,
+    }
 }
 
 /// The advisory lock key of migrations ("hbmigr" in ASCII).

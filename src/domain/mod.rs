@@ -12,6 +12,7 @@ pub mod holiday_table;
 pub mod hours;
 pub mod lost_device;
 pub mod myna_request;
+pub mod networks;
 pub mod normalize;
 pub mod notice;
 pub mod ocr_fields;

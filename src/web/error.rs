@@ -17,6 +17,9 @@ pub enum AppError {
     PasswordChangeRequired,
     #[error("forbidden for this role")]
     Forbidden,
+    /// A staff page asked for from outside `HANDBOOK_ADMIN_STAFF_NETWORKS`.
+    #[error("outside the staff networks")]
+    OutsideStaffNetworks,
     #[error("missing or invalid CSRF token")]
     Csrf,
     #[error("not found")]
@@ -131,6 +134,10 @@ impl AppError {
                 title: "フォームを送信できませんでした",
                 message: "フォームの有効期限が切れたか、正しくない送信です。ページを再読み込みしてから、もう一度操作してください。",
             },
+            StatusCode::FORBIDDEN if matches!(self, AppError::OutsideStaffNetworks) => ErrorText {
+                title: "社内ネットワークからのみ利用できます",
+                message: "この管理画面は社内の端末からだけ開けます。社内ネットワークに接続した端末から開いてください。",
+            },
             StatusCode::FORBIDDEN if matches!(self, AppError::PhotoReasonRequired(_)) => ErrorText {
                 title: "閲覧理由の入力が必要です",
                 message: "この登録の写真を開くには、先に登録画面で閲覧理由を入力してください。",
@@ -163,7 +170,10 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
-            AppError::Forbidden | AppError::Csrf | AppError::PhotoReasonRequired(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden
+            | AppError::OutsideStaffNetworks
+            | AppError::Csrf
+            | AppError::PhotoReasonRequired(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,

@@ -86,7 +86,7 @@ pub async fn submit(
     let form = form.into_inner();
     let require_totp = state.settings.require_totp;
     let now = state.clock.now();
-    let address = throttles::client_address(&req, state.settings.trust_forwarded_for);
+    let address = throttles::client_address(&req, &state.settings.proxy_trust);
     let ticket = match state.throttles.sign_in(address, &form.email, now) {
         Ok(ticket) => ticket,
         Err(wait) => return failed_page(&session, form.email, require_totp, Some(wait)),

@@ -10,6 +10,8 @@ pub mod format;
 pub mod forms;
 pub mod headers;
 pub mod layout;
+pub mod metrics;
+pub mod networks;
 pub mod render;
 pub mod session;
 pub mod state;
@@ -56,6 +58,34 @@ pub struct RouteInfo {
     pub access: AccessRule,
 }
 
+/// The probes a load balancer asks every listener.
+pub const PROBES: [&str; 2] = ["/healthz", "/readyz"];
+
+/// What one listener serves. With `HANDBOOK_ADMIN_API_BIND` set the machine endpoints get a
+/// listener of their own (the app's and the portal's hosts reach it; staff PCs reach the other),
+/// and each route exists on one side only: a staff page is a 404 on the API address and the
+/// other way round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listener {
+    /// One listener for everything (the default, and the demo).
+    All,
+    /// Staff pages, sign-in, static files and the probes.
+    Staff,
+    /// Machine endpoints and the probes.
+    Api,
+}
+
+impl Listener {
+    pub fn serves(self, route: &RouteInfo) -> bool {
+        let machine = matches!(route.access, AccessRule::Machine);
+        match self {
+            Listener::All => true,
+            Listener::Staff => !machine,
+            Listener::Api => machine || PROBES.contains(&route.path),
+        }
+    }
+}
+
 macro_rules! route_table {
     ($($method:ident $path:literal => $handler:path, $access:ty;)*) => {
         /// Every route of the application, with who may use it.
@@ -63,8 +93,13 @@ macro_rules! route_table {
             $(RouteInfo { method: stringify!($method), path: $path, access: <$access as RouteAccess>::RULE },)*
         ];
 
-        pub fn configure(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, web::$method().to($handler));)*
+        /// The routes `listener` serves.
+        pub fn configure(cfg: &mut web::ServiceConfig, listener: Listener) {
+            $(
+                if listener.serves(&RouteInfo { method: stringify!($method), path: $path, access: <$access as RouteAccess>::RULE }) {
+                    cfg.route($path, web::$method().to($handler));
+                }
+            )*
         }
     };
 }
@@ -141,4 +176,9 @@ route_table! {
 /// Unknown paths get the same 404 page as a missing record.
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
+}
+
+/// Unknown paths on the API listener: a JSON error like every other machine answer.
+pub async fn api_not_found() -> Result<actix_web::HttpResponse, api_error::ApiError> {
+    Err(api_error::ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint"))
 }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub hasher: Arc<crate::auth::hasher::Hasher>,
     /// This instance's attempt budgets (sign-in, card callers).
     pub throttles: Arc<super::throttles::Throttles>,
+    /// This instance's Prometheus registry.
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Set once shutdown began: workers give back what they hold and stop.
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -36,7 +38,10 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
     {
-        let _permit = self.db_permits.acquire().await.map_err(|_| AppError::Internal("database permits closed"))?;
+        let _permit = {
+            let _waiting = crate::metrics::Waiting::new(&self.metrics.db_waiting);
+            self.db_permits.acquire().await.map_err(|_| AppError::Internal("database permits closed"))?
+        };
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         actix_web::web::block(move || {

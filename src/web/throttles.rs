@@ -9,6 +9,7 @@ use actix_web::HttpRequest;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
+use crate::domain::networks::ProxyTrust;
 use crate::domain::throttle::{Budget, Refused, RetryAfter, Throttle};
 
 /// An office behind one address signs in many people a morning; a sprayer tries far more.
@@ -101,22 +102,18 @@ pub fn fingerprint(token: &str) -> String {
     hex::encode(&Sha256::digest(token.as_bytes())[..4])
 }
 
-/// The client's address: the peer, or behind a trusted load balancer the last address it
-/// appended to `X-Forwarded-For` (earlier entries are whatever the client chose to send).
-pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
-    if trust_forwarded_for {
-        let forwarded = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-            .last();
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    req.peer_addr().map(|a| a.ip())
+/// The client's address: the peer, or behind trusted proxies the address they received from
+/// (`ProxyTrust::client`). Malformed `X-Forwarded-For` entries end the list read so far.
+pub fn client_address(req: &HttpRequest, trust: &ProxyTrust) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .collect();
+    Some(trust.client(peer, &forwarded))
 }
 
 /// Seconds for a `Retry-After` header (at least one).
@@ -137,11 +134,17 @@ mod tests {
             .peer_addr(peer)
             .insert_header(("x-forwarded-for", "203.0.113.9, 198.51.100.7"))
             .to_http_request();
-        assert_eq!(client_address(&req, false), Some(peer.ip()), "a header the client can write is ignored");
+        let none = ProxyTrust::default();
+        let one_hop = ProxyTrust { one_hop: true, ..ProxyTrust::default() };
+        assert_eq!(client_address(&req, &none), Some(peer.ip()), "a header the client can write is ignored");
         let balancer_added: IpAddr = [198, 51, 100, 7].into();
-        assert_eq!(client_address(&req, true), Some(balancer_added), "the last entry, the one the balancer appended");
+        assert_eq!(
+            client_address(&req, &one_hop),
+            Some(balancer_added),
+            "the last entry, the one the balancer appended"
+        );
         let bare = TestRequest::default().peer_addr(peer).to_http_request();
-        assert_eq!(client_address(&bare, true), Some(peer.ip()), "no header: the peer");
+        assert_eq!(client_address(&bare, &one_hop), Some(peer.ip()), "no header: the peer");
     }
 
     #[test]

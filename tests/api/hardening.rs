@@ -62,7 +62,7 @@ dual_test!(sign_in_is_throttled_per_client_address, |db: TestDb| async move {
 });
 
 dual_test!(password_hashing_does_not_hold_database_connections, |db: TestDb| async move {
-    let app = spawn_app_with(db, |s| s.db_pool_size = 2).await;
+    let app = spawn_app_with(db, |s| s.db.max_size = 2).await;
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     let started = Instant::now();
     let attempts: Vec<_> = (0..8)
@@ -507,7 +507,11 @@ fn the_checkpoint_truncates_a_long_write_ahead_log() {
     use diesel::connection::SimpleConnection;
     let dir = tempfile::tempdir().unwrap();
     let url = handbook_admin::db::DatabaseUrl::parse(&crate::helpers::fresh_database(TestDb::Sqlite, &dir)).unwrap();
-    let pool = handbook_admin::db::connect_server_pool(&url, 2).unwrap();
+    let pool = handbook_admin::db::connect_server_pool(
+        &url,
+        handbook_admin::db::PoolSettings { max_size: 2, ..Default::default() },
+    )
+    .unwrap();
     let mut conn = pool.get().unwrap();
     handbook_admin::db::run_migrations(&mut conn).unwrap();
     let mut reader = pool.get().unwrap();

@@ -113,6 +113,10 @@ fn drop_databases_of_ended_runs(conn: &mut diesel::PgConnection) {
 
 pub struct TestApp {
     pub address: String,
+    /// Where the machine endpoints are: `address`, or the API listener when one is set.
+    pub api_address: String,
+    /// The metrics listener, when one is set.
+    pub metrics_address: Option<String>,
     pub port: u16,
     pub clock: Arc<ManualClock>,
     pub pool: Pool,
@@ -148,9 +152,12 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         myna_callback_secret: Secret::new("test-myna-secret".to_owned()),
         secure_cookies: false,
         require_totp: false,
-        trust_forwarded_for: false,
+        proxy_trust: Default::default(),
+        staff_networks: Default::default(),
+        api_bind: None,
+        metrics_bind: None,
         queue_sla_hours: 48,
-        db_pool_size: 8,
+        db: Default::default(),
         mail: handbook_admin::settings::MailSettings::File,
         jobs_idle: std::time::Duration::from_millis(50),
         myna_portal: None,
@@ -188,9 +195,13 @@ pub async fn spawn_app_with(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> T
 /// Runs the built application in the background and describes it for the tests.
 fn serve(app: Application, clock: Arc<ManualClock>, database_url: String, settings: Settings, dir: TempDir) -> TestApp {
     let (port, pool) = (app.port(), app.state.pool.clone());
+    let api_address = format!("http://127.0.0.1:{}", app.api_port().unwrap_or(port));
+    let metrics_address = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        api_address,
+        metrics_address,
         port,
         clock,
         pool,

@@ -25,7 +25,7 @@ pub fn image_part(bytes: Vec<u8>, name: &str) -> Part {
 }
 
 pub async fn upload(app: &TestApp, token: Option<&str>, form: Form) -> (StatusCode, Value) {
-    let mut request = reqwest::Client::new().post(format!("{}/api/v1/registrations", app.address)).multipart(form);
+    let mut request = reqwest::Client::new().post(format!("{}/api/v1/registrations", app.api_address)).multipart(form);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }

@@ -21,6 +21,7 @@ mod cli;
 mod demo_data;
 mod hardening;
 mod intake;
+mod listeners;
 mod myna;
 mod myna_requests;
 mod notices;

@@ -108,3 +108,33 @@ dual_test!(two_instances_share_sessions_and_detect_each_others_saves, |db| async
     assert_eq!(a.transcriptions_of(id), 1, "nothing overwritten");
     a.verify_audit().expect("one chain, written by two nodes");
 });
+
+/// Every connection of the server's pool bounds its statements; migrations and full statistics
+/// on that same pool are exempt and leave the bound in place afterwards.
+#[test]
+fn the_server_pool_bounds_statements_but_not_migrations() {
+    use diesel::connection::SimpleConnection;
+    if crate::helpers::postgres_admin_url().is_none() {
+        crate::helpers::skip_or_fail("TEST_DATABASE_URL not set: PostgreSQL statement limit");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::helpers::fresh_database(crate::helpers::TestDb::Postgres, &dir);
+    let url = handbook_admin::db::DatabaseUrl::parse(&url).unwrap();
+    let settings = handbook_admin::db::PoolSettings {
+        max_size: 1,
+        checkout_timeout: std::time::Duration::from_millis(500),
+        statement_timeout: std::time::Duration::from_millis(300),
+    };
+    let pool = handbook_admin::db::connect_server_pool(&url, settings).unwrap();
+    let mut conn = pool.get().unwrap();
+    handbook_admin::db::run_migrations(&mut conn).unwrap();
+    handbook_admin::db::analyze(&mut conn).unwrap();
+    assert!(conn.batch_execute("SELECT pg_sleep(0.05)").is_ok());
+    let err = conn.batch_execute("SELECT pg_sleep(2)").unwrap_err().to_string();
+    assert!(err.contains("statement timeout"), "{err}");
+    // A request finds every connection busy: it waits the checkout timeout, then fails.
+    let started = std::time::Instant::now();
+    assert!(pool.get().is_err());
+    assert!(started.elapsed() >= std::time::Duration::from_millis(450), "{:?}", started.elapsed());
+}

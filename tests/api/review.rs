@@ -99,7 +99,7 @@ pub const CARD_TOKEN: &str = "test-card-token";
 
 pub async fn card(app: &TestApp, public_id: &str) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
-        .get(format!("{}/api/v1/holders/{public_id}/card", app.address))
+        .get(format!("{}/api/v1/holders/{public_id}/card", app.api_address))
         .bearer_auth(CARD_TOKEN)
         .send()
         .await
