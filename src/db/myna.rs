@@ -206,11 +206,17 @@ pub fn expired_consents(conn: &mut DbConnection, now: PrimitiveDateTime, limit: 
         .load(conn)
 }
 
-/// Deletes the values one consent carried and marks it purged; returns how many rows went.
-pub fn purge_consent(conn: &mut DbConnection, consent_id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
-    let gone = diesel::delete(myna_records::table.filter(myna_records::consent_id.eq(consent_id))).execute(conn)?;
-    diesel::update(myna_consents::table.find(consent_id)).set(myna_consents::purged_at.eq(at)).execute(conn)?;
-    Ok(gone)
+/// Marks one consent purged and deletes the values it carried; returns how many rows went, or
+/// `None` when another instance purged it first (the mark is taken before anything is deleted,
+/// so two nodes running the purge at once never both purge, or both audit, one consent).
+pub fn purge_consent(conn: &mut DbConnection, consent_id: i64, at: PrimitiveDateTime) -> QueryResult<Option<usize>> {
+    let marked = diesel::update(myna_consents::table.find(consent_id).filter(myna_consents::purged_at.is_null()))
+        .set(myna_consents::purged_at.eq(at))
+        .execute(conn)?;
+    if marked == 0 {
+        return Ok(None);
+    }
+    diesel::delete(myna_records::table.filter(myna_records::consent_id.eq(consent_id))).execute(conn).map(Some)
 }
 
 /// The values columns of `myna_records`, read into the portal's record in one place.

@@ -46,8 +46,8 @@ pub fn expired(conn: &mut DbConnection, keys: &AuditKeys, actor: Actor, now: Off
             return Ok(purged);
         }
         for (consent_id, holder_id) in due {
-            write_tx(conn, |c| {
-                let rows = db::myna::purge_consent(c, consent_id, at)?;
+            let done = write_tx(conn, |c| {
+                let Some(rows) = db::myna::purge_consent(c, consent_id, at)? else { return Ok::<_, Fault>(false) };
                 audit::append(
                     c,
                     keys,
@@ -58,9 +58,9 @@ pub fn expired(conn: &mut DbConnection, keys: &AuditKeys, actor: Actor, now: Off
                         "reason": Reason::Expired.code(),
                     })),
                 )?;
-                Ok::<_, Fault>(())
+                Ok(true)
             })?;
-            purged += 1;
+            purged += usize::from(done);
         }
     }
 }

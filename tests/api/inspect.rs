@@ -356,6 +356,14 @@ impl TestApp {
         })
     }
 
+    /// Notices sent, over every holder.
+    pub fn notices_sent(&self) -> usize {
+        let n: i64 = read(self, "notices sent", |c| {
+            notifications::table.filter(notifications::status.eq(Delivery::Sent.as_str())).count().get_result(c)
+        });
+        usize::try_from(n).unwrap()
+    }
+
     // The audit trail.
 
     /// The events of this action, in order.

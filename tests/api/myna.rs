@@ -45,7 +45,7 @@ async fn holder_with_two(app: &TestApp, public_id: &str) {
     assert_eq!(app.holder_status(public_id), HolderStatus::Active);
 }
 
-fn delivery(request_id: &str, public_id: &str, status: &str) -> Value {
+pub(crate) fn delivery(request_id: &str, public_id: &str, status: &str) -> Value {
     json!({
         "request_id": request_id,
         "holder_public_id": public_id,
@@ -71,7 +71,7 @@ async fn post(app: &TestApp, body: &[u8], timestamp: i64, signature: &str) -> (S
     (response.status(), response.json().await.unwrap_or(Value::Null))
 }
 
-async fn deliver(app: &TestApp, body: &Value) -> (StatusCode, Value) {
+pub(crate) async fn deliver(app: &TestApp, body: &Value) -> (StatusCode, Value) {
     let bytes = body.to_string().into_bytes();
     let now = app.clock.now().unix_timestamp();
     post(app, &bytes, now, &sign(SECRET, now, &bytes)).await

@@ -27,12 +27,12 @@ use crate::intake::TOKEN;
 const SECRET: &str = "test-myna-secret";
 /// The demo holders seeded here: index 1 (its grade changed at the municipality) and index 3
 /// (its number written plainly there) are approved physical handbooks.
-const GRADE_CHANGED: &str = "MR-2600001";
-const PLAIN_NUMBER: &str = "MR-2600003";
+pub(crate) const GRADE_CHANGED: &str = "MR-2600001";
+pub(crate) const PLAIN_NUMBER: &str = "MR-2600003";
 
 /// The app with four demo holders, and the simulator (answering by the app's clock) it sends
 /// its requests to.
-async fn app_and_portal(db: TestDb, behaviour: Behaviour) -> (TestApp, Arc<Simulator>) {
+pub(crate) async fn app_and_portal(db: TestDb, behaviour: Behaviour) -> (TestApp, Arc<Simulator>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let app = spawn_app_with(db, |s| {
@@ -62,7 +62,7 @@ async fn app_and_portal(db: TestDb, behaviour: Behaviour) -> (TestApp, Arc<Simul
 }
 
 /// The app's backend reports a consent the holder just gave.
-async fn consent(app: &TestApp, public_id: &str, body: &Value) -> (StatusCode, Value) {
+pub(crate) async fn consent(app: &TestApp, public_id: &str, body: &Value) -> (StatusCode, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}/api/v1/holders/{public_id}/myna/consents", app.address))
         .bearer_auth(TOKEN)
@@ -73,7 +73,7 @@ async fn consent(app: &TestApp, public_id: &str, body: &Value) -> (StatusCode, V
     (response.status(), response.json().await.unwrap_or(Value::Null))
 }
 
-fn fresh_consent(app: &TestApp) -> Value {
+pub(crate) fn fresh_consent(app: &TestApp) -> Value {
     let now = app.clock.now();
     let rfc = |t: time::OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap();
     json!({
@@ -107,7 +107,7 @@ async fn reviewer_on_physical(app: &TestApp, public_id: &str) -> (i64, crate::he
 
 /// Waits (a few seconds at most) until `done` holds: the worker and the simulator run on
 /// their own.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     for _ in 0..100 {
         if done() {
             return;

@@ -4,6 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use handbook_admin::clock::Clock;
+
 use crate::dual_test;
 use crate::helpers::spawn_app;
 
@@ -138,3 +140,136 @@ fn the_server_pool_bounds_statements_but_not_migrations() {
     assert!(pool.get().is_err());
     assert!(started.elapsed() >= std::time::Duration::from_millis(450), "{:?}", started.elapsed());
 }
+
+// Two nodes behind the balancer, every worker running in both: 16 reviewers pressing
+// 「次の登録を担当する」 on either node get 16 different registrations; each of their 16
+// notices leaves once (counted at the transport), each Myna Portal request reaches the portal
+// once, and a suspension decided on one node shows in the other's card API on the next call.
+dual_test!(two_instances_do_each_unit_of_work_once, |db| async move {
+    use handbook_admin::accounts::manage::{NewAccount, create};
+    use handbook_admin::domain::staff::{NewPassword, Role, StaffEmail};
+    let (a, sim) = crate::myna_requests::app_and_portal(db, handbook_admin::myna::sim::Behaviour::prompt()).await;
+    let b = crate::helpers::spawn_second_instance(&a).await;
+    let nodes = [&a, &b];
+    let pool = a.pool.clone();
+    let now = a.clock.now();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().unwrap();
+        let password = NewPassword::parse(crate::helpers::PASSWORD, None).unwrap();
+        for n in 0..16 {
+            let email = StaffEmail::parse(&format!("reviewer{n:02}@node.invalid")).unwrap();
+            let account = NewAccount {
+                email: &email,
+                display_name: "審査 担当",
+                role: Role::Reviewer,
+                password: &password,
+                temporary: false,
+            };
+            create(
+                &mut conn,
+                &crate::helpers::test_audit_keys(),
+                handbook_admin::audit::Actor::Cli,
+                &account,
+                now,
+                None,
+            )
+            .unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    for n in 0..16 {
+        crate::intake::register(
+            nodes[n % 2],
+            &format!("MR-NODE{n:04}"),
+            "physical",
+            vec![crate::fixtures::jpeg(120, 80)],
+        )
+        .await;
+    }
+    let mut reviewers = Vec::new();
+    for n in 0..16 {
+        let mut browser = nodes[n % 2].browser();
+        let page = browser.login(&format!("reviewer{n:02}@node.invalid"), crate::helpers::PASSWORD).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        reviewers.push(browser);
+    }
+    let taken: Vec<Option<i64>> =
+        futures_util::future::join_all(reviewers.iter_mut().map(crate::review::take_next)).await;
+    let mut ids: Vec<i64> = taken.iter().flatten().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 16, "16 different registrations: {taken:?}");
+
+    // Each sends its holder a defect notice, from either node.
+    let returns = reviewers.iter_mut().zip(&taken).map(|(browser, id)| async move {
+        let mut fields = vec![("decision", "return"), ("defects", "D02")];
+        fields.extend_from_slice(&crate::review::CHECKED);
+        let page = crate::review::decide(browser, id.unwrap(), &fields).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    });
+    futures_util::future::join_all(returns).await;
+    // Both notice workers run against the one outbox; the shared file transport counts sends.
+    let outbox = a.data_dir.join("outbox/notices.jsonl");
+    let sent = || std::fs::read_to_string(&outbox).map(|t| t.lines().count()).unwrap_or(0);
+    crate::myna_requests::eventually("16 notices sent", || sent() >= 16).await;
+
+    // Myna Portal requests, opened through either node, each reach the portal once.
+    for (node, public_id) in [(&a, crate::myna_requests::PLAIN_NUMBER), (&b, crate::myna_requests::GRADE_CHANGED)] {
+        let (status, body) =
+            crate::myna_requests::consent(node, public_id, &crate::myna_requests::fresh_consent(node)).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    }
+    crate::myna_requests::eventually("both requests accepted", || sim.accepted() >= 2).await;
+    // Both nodes' workers have polled many times since (50 ms idle): nothing went twice.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(sent(), a.notices_sent(), "each notice exactly once");
+    for id in &ids {
+        assert_eq!(a.notifications_of_in(*id, handbook_admin::domain::notice::Delivery::Sent), 1);
+    }
+    assert_eq!(sim.accepted(), 2, "each Myna Portal request exactly once");
+
+    // A suspension decided on A is what B's card API says on the very next call.
+    let holder = crate::sanctions::active_holder(&a, "MR-NODESANC").await;
+    assert_eq!(crate::sanctions::card_status(&b, "MR-NODESANC").await, "active");
+    let mut supervisor = a.signed_in(Role::Supervisor).await;
+    let page =
+        crate::sanctions::sanction(&mut supervisor, holder, "3(4)", "suspend", "本人から紛失の連絡（電話）").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(crate::sanctions::card_status(&b, "MR-NODESANC").await, "suspended");
+    a.verify_audit().expect("one chain, written by two nodes");
+});
+
+// The purge of ended Myna consents runs in every node: each consent is purged, and audited,
+// once, whichever node gets there first.
+dual_test!(two_nodes_purging_at_once_purge_each_consent_once, |db| async move {
+    let app = crate::helpers::spawn_app(db).await;
+    let consents = 6;
+    for n in 0..consents {
+        let public_id = format!("MR-PURGE{n:03}");
+        crate::sanctions::active_holder(&app, &public_id).await;
+        let mut short = crate::myna::delivery(&format!("req-race-{n}"), &public_id, "ok");
+        short["consent"]["valid_until"] = serde_json::json!("2026-11-24T02:00:00Z");
+        assert_eq!(crate::myna::deliver(&app, &short).await.0, StatusCode::OK);
+    }
+    let after_end = time::macros::datetime!(2026-11-24 03:00 UTC);
+    let purgers: Vec<_> = (0..2)
+        .map(|_| {
+            let pool = app.pool.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                handbook_admin::myna::purge::expired(
+                    &mut conn,
+                    &crate::helpers::test_audit_keys(),
+                    handbook_admin::audit::Actor::System,
+                    after_end,
+                )
+                .unwrap()
+            })
+        })
+        .collect();
+    let purged: usize = purgers.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(purged, consents);
+    assert_eq!(app.audit_count("myna.purged"), consents, "one event per consent");
+    app.verify_audit().unwrap();
+});

@@ -15,7 +15,7 @@ use crate::helpers::{Browser, PASSWORD, TestApp, TestDb, spawn_app};
 use crate::intake::{TOKEN, register};
 
 /// An active holder with one approved registration; returns the holder's internal id.
-async fn active_holder(app: &TestApp, public_id: &str) -> i64 {
+pub(crate) async fn active_holder(app: &TestApp, public_id: &str) -> i64 {
     let id = register(app, public_id, "physical", vec![fixtures::jpeg(120, 80)]).await;
     app.set_status(id, ReviewStatus::Approved);
     app.set_holder_status(public_id, HolderStatus::Active);
@@ -23,11 +23,17 @@ async fn active_holder(app: &TestApp, public_id: &str) -> i64 {
 }
 
 /// The card's status word, read as the app reads it.
-async fn card_status(app: &TestApp, public_id: &str) -> String {
+pub(crate) async fn card_status(app: &TestApp, public_id: &str) -> String {
     crate::review::card(app, public_id).await.1["status"].as_str().unwrap_or_default().to_owned()
 }
 
-async fn sanction(b: &mut Browser, holder: i64, article: &str, action: &str, note: &str) -> crate::helpers::Page {
+pub(crate) async fn sanction(
+    b: &mut Browser,
+    holder: i64,
+    article: &str,
+    action: &str,
+    note: &str,
+) -> crate::helpers::Page {
     b.get(&format!("/holders/{holder}?article={article}")).await;
     b.post(&format!("/holders/{holder}/sanctions"), &[("article", article), ("action", action), ("note", note)]).await
 }
