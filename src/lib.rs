@@ -23,6 +23,7 @@ pub mod support;
 pub mod atomic_file;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod db;
 pub mod error;

@@ -392,6 +392,34 @@ pub fn audit_tools_from_env() -> Result<(crate::audit::AuditKeys, PathBuf), Sett
     Ok((crate::audit::AuditKeys::new(&current, &retired), dir))
 }
 
+/// What `backup` and `restore` need: the data folder (the photo store is its `images`), the
+/// image keys (restore opens every photo), and the audit tools (the manifest is sealed with the
+/// audit key). Keys come from the environment, or from a demo's data folder; never made up.
+pub struct StoreTools {
+    pub data_dir: PathBuf,
+    pub image_key: Secret<[u8; 32]>,
+    pub old_image_keys: Vec<Secret<[u8; 32]>>,
+    pub audit_keys: crate::audit::AuditKeys,
+    pub checkpoint_dir: PathBuf,
+}
+
+pub fn store_tools_from_env() -> Result<StoreTools, SettingsError> {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+    let raw = match get("HANDBOOK_ADMIN_IMAGE_KEY") {
+        Some(raw) => raw,
+        None => std::fs::read_to_string(data_dir.join("demo-secrets.json"))
+            .ok()
+            .and_then(|text| serde_json::from_str::<DemoSecrets>(&text).ok())
+            .map(|demo| demo.image_key)
+            .ok_or_else(|| missing("HANDBOOK_ADMIN_IMAGE_KEY", "32 bytes as 64 hex characters"))?,
+    };
+    let image_key = Secret::new(parse_hex_key::<32>("HANDBOOK_ADMIN_IMAGE_KEY", &raw)?);
+    let old_image_keys = old_keys("HANDBOOK_ADMIN_OLD_IMAGE_KEYS", get("HANDBOOK_ADMIN_OLD_IMAGE_KEYS"))?;
+    let (audit_keys, checkpoint_dir) = audit_tools_from_env()?;
+    Ok(StoreTools { data_dir, image_key, old_image_keys, audit_keys, checkpoint_dir })
+}
+
 /// Where the Myna Portal is (`MYNA_PORTAL_URL`) and our client certificate (`MYNA_CLIENT_CERT`,
 /// `MYNA_CLIENT_KEY`) and the portal's CA (`MYNA_PORTAL_CA`). `serve` talks to the portal only
 /// over mutual TLS (guideline ※7), so there the URL must be https and all three files given;

@@ -50,6 +50,7 @@ pub mod myna_requests;
 pub mod notifications;
 pub mod ocr;
 pub mod photo_access;
+pub mod photo_keys;
 pub mod queue;
 pub mod sanctions;
 pub mod schema;

@@ -15,6 +15,7 @@ mod inspect;
 mod audit_chain;
 mod auditors;
 mod auth;
+mod backup;
 mod bench;
 mod browser;
 mod cli;

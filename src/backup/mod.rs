@@ -1,0 +1,296 @@
+//! `backup --out DIR` and `restore --from DIR`: the database and the photo store copied as one
+//! consistent whole, with a sealed manifest.
+//!
+//! Consistency comes from the order intake and erasure keep (a photo's file is written before
+//! the row naming it commits, and removed after the row is gone): the database is copied first
+//! (SQLite: `VACUUM INTO`, one read transaction; PostgreSQL: the operator's `pg_dump`, taken
+//! just before), then exactly the files the copied rows name. Photos uploaded meanwhile are
+//! neither in the copy's rows nor in its files.
+
+pub mod manifest;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use sha2::{Digest, Sha256};
+
+use self::manifest::{AuditHead, FileEntry, Manifest};
+use crate::db::{self, DatabaseUrl, DbConnection};
+use crate::images::ImageStore;
+use crate::images::crypto::Keyring;
+use crate::settings::StoreTools;
+
+/// The database copy's name inside a backup (SQLite).
+pub const SQLITE_FILE: &str = "database.sqlite";
+/// Where the README's `pg_dump` line writes (PostgreSQL).
+pub const PG_DUMP_FILE: &str = "database.pgdump";
+const PHOTOS: &str = "photos";
+const CHECKPOINTS: &str = "audit-checkpoints";
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Report {
+    pub files: usize,
+    pub photos: usize,
+    pub audit_head: i64,
+}
+
+/// Takes a backup of a running (or stopped) console into `out`, which must be empty: or, on
+/// PostgreSQL, hold only the `pg_dump` taken just before.
+pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str) -> anyhow::Result<Report> {
+    let backend = match url {
+        DatabaseUrl::Sqlite(_) => "sqlite",
+        DatabaseUrl::Postgres(_) => "postgres",
+    };
+    prepare_out(out, backend)?;
+    let store = ImageStore::new(&tools.data_dir, Keyring::new(&tools.image_key, &tools.old_image_keys));
+    let (head, photos) = match url {
+        DatabaseUrl::Sqlite(_) => {
+            let pool = db::connect_pool(url, 1)?;
+            let target = out.join(SQLITE_FILE);
+            let quoted = target.to_str().ok_or_else(|| anyhow!("the backup folder's path is not UTF-8"))?;
+            // One read transaction: the copy is the database as of one moment, writers carry on.
+            pool.get()?
+                .batch_execute(&format!("VACUUM INTO '{}'", quoted.replace('\'', "''")))
+                .context("copying the database (VACUUM INTO)")?;
+            drop(pool);
+            // The rows to copy files for are the copy's own, read from the copy.
+            let mut snapshot = DbConnection::Sqlite(
+                diesel::sqlite::SqliteConnection::establish(quoted).context("opening the database copy")?,
+            );
+            copy_named_photos(&mut snapshot, &store, out)?
+        }
+        DatabaseUrl::Postgres(_) => {
+            if !out.join(PG_DUMP_FILE).is_file() {
+                bail!("{PG_DUMP_FILE} is not in {}: run the README's pg_dump line into it first", out.display());
+            }
+            let pool = db::connect_pool(url, 1)?;
+            copy_named_photos(&mut *pool.get()?, &store, out)?
+        }
+    };
+    copy_checkpoints(&tools.checkpoint_dir, &out.join(CHECKPOINTS))?;
+    let files = digest_folder(out)?;
+    let mut manifest = Manifest {
+        format: manifest::FORMAT.to_owned(),
+        created_at: created_at.to_owned(),
+        backend: backend.to_owned(),
+        audit_head: head,
+        photos,
+        files,
+        key_id: String::new(),
+        mac: String::new(),
+    };
+    manifest.seal(&tools.audit_keys);
+    let text = serde_json::to_vec_pretty(&manifest).context("writing the manifest")?;
+    // Written last: a folder without a manifest is an unfinished backup.
+    crate::atomic_file::write(&out.join(manifest::FILE_NAME), &text, true)?;
+    Ok(Report { files: manifest.files.len(), photos, audit_head: manifest.audit_head.seq })
+}
+
+/// Restores `from` into an empty data folder (and, for SQLite, a database file that does not
+/// exist yet; for PostgreSQL, the database the operator just ran `pg_restore` into). Checks
+/// the manifest before writing anything, and afterwards that the audit chain verifies and
+/// every photo row opens; a failure then removes what was restored.
+pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Result<Report> {
+    let text = std::fs::read(from.join(manifest::FILE_NAME))
+        .with_context(|| format!("{} has no {} (an unfinished backup?)", from.display(), manifest::FILE_NAME))?;
+    let manifest: Manifest = serde_json::from_slice(&text).context("the manifest does not parse")?;
+    manifest.check_seal(&tools.audit_keys)?;
+    manifest.compare(&digest_folder(from)?)?;
+    let store = ImageStore::new(&tools.data_dir, Keyring::new(&tools.image_key, &tools.old_image_keys));
+    for folder in [store.root(), tools.checkpoint_dir.as_path()] {
+        if std::fs::read_dir(folder).is_ok_and(|mut d| d.next().is_some()) {
+            bail!("{} is not empty: restore only into an empty data folder", folder.display());
+        }
+    }
+    let written = Written { database: None, folders: vec![store.root().to_path_buf(), tools.checkpoint_dir.clone()] };
+    match (url, manifest.backend.as_str()) {
+        (DatabaseUrl::Sqlite(path), "sqlite") => {
+            if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+                bail!("{} exists: restore only into a new database file", path.display());
+            }
+            let written = Written { database: Some(path.clone()), ..written };
+            put_back(from, &store, tools, url, &manifest).inspect_err(|_| written.remove())
+        }
+        (DatabaseUrl::Postgres(_), "postgres") => {
+            let pool = db::connect_pool(url, 1)?;
+            let seq = db::audit::head(&mut *pool.get()?).map(|h| h.0).unwrap_or(0);
+            if seq == 0 {
+                bail!("the database is empty: pg_restore {PG_DUMP_FILE} into it first (README)");
+            }
+            if seq > manifest.audit_head.seq {
+                bail!("the database's audit chain is longer than the backup's: not this backup's dump");
+            }
+            put_back(from, &store, tools, url, &manifest).inspect_err(|_| written.remove())
+        }
+        (_, backend) => bail!("this backup is of a {backend} database; DATABASE_URL names another kind"),
+    }
+}
+
+/// What a failed restore takes away again (all of it was empty or absent before).
+struct Written {
+    database: Option<PathBuf>,
+    folders: Vec<PathBuf>,
+}
+
+impl Written {
+    fn remove(&self) {
+        if let Some(path) = &self.database {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        for folder in &self.folders {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+    }
+}
+
+fn put_back(
+    from: &Path,
+    store: &ImageStore,
+    tools: &StoreTools,
+    url: &DatabaseUrl,
+    manifest: &Manifest,
+) -> anyhow::Result<Report> {
+    if let DatabaseUrl::Sqlite(path) = url {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        crate::atomic_file::write(path, &std::fs::read(from.join(SQLITE_FILE))?, true)?;
+    }
+    for relative in manifest.files.keys() {
+        let source = from.join(relative);
+        let target = if let Some(key) = relative.strip_prefix(&format!("{PHOTOS}/")) {
+            store.raw_path(key).ok_or_else(|| anyhow!("{relative}: not a photo-store name"))?
+        } else if let Some(name) = relative.strip_prefix(&format!("{CHECKPOINTS}/")) {
+            tools.checkpoint_dir.join(name)
+        } else {
+            continue;
+        };
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::atomic_file::write(&target, &std::fs::read(&source)?, true)?;
+    }
+    let pool = db::connect_pool(url, 1)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let report = crate::audit::verify(&mut conn, &tools.audit_keys, &tools.checkpoint_dir)
+        .map_err(|e| anyhow!("the restored audit chain does not verify: {e}"))?;
+    let head = db::audit::head(&mut conn)?;
+    if matches!(url, DatabaseUrl::Sqlite(_))
+        && (head.0, &head.1) != (manifest.audit_head.seq, &manifest.audit_head.hash)
+    {
+        bail!("the restored audit chain ends at #{}, the manifest says #{}", head.0, manifest.audit_head.seq);
+    }
+    let opened = db::photo_keys::for_each_key(&mut conn, |key| -> anyhow::Result<()> {
+        store.get(key).map(drop).with_context(|| format!("photo {key} does not open after the restore"))
+    })?;
+    Ok(Report { files: manifest.files.len(), photos: opened, audit_head: report.events })
+}
+
+/// `out` exists empty (or, for PostgreSQL, holding only the dump) or not at all.
+fn prepare_out(out: &Path, backend: &str) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    restrict(out)?;
+    for entry in std::fs::read_dir(out)? {
+        let name = entry?.file_name();
+        if !(backend == "postgres" && name == PG_DUMP_FILE) {
+            bail!("{} is not empty: a backup goes into a new folder", out.display());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn restrict(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Copies every store file the rows of `conn` name into `out/photos`; returns the audit head
+/// of the same rows and how many files were copied.
+fn copy_named_photos(conn: &mut DbConnection, store: &ImageStore, out: &Path) -> anyhow::Result<(AuditHead, usize)> {
+    let (seq, hash) = db::audit::head(conn)?;
+    let copied = db::photo_keys::for_each_key(conn, |key| -> anyhow::Result<()> {
+        let source =
+            store.raw_path(key).ok_or_else(|| anyhow!("a row names {key}, which is not a photo-store name"))?;
+        let target = out.join(PHOTOS).join(key);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::copy(&source, &target).with_context(|| {
+            format!(
+                "photo {key} is named by the database but not in the store (erased during the backup? run it again)"
+            )
+        })?;
+        std::fs::File::open(&target)?.sync_all()?;
+        Ok(())
+    })?;
+    Ok((AuditHead { seq, hash }, copied))
+}
+
+/// The signed checkpoints, as they are (a flat folder).
+fn copy_checkpoints(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(from) else { return Ok(()) };
+    std::fs::create_dir_all(to)?;
+    for entry in entries {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if path.is_file() && !name.starts_with(".tmp-") {
+            std::fs::copy(&path, to.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every file under `root` but the manifest: relative path (with `/`) → size and SHA-256.
+fn digest_folder(root: &Path) -> anyhow::Result<BTreeMap<String, FileEntry>> {
+    let mut found = BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(root)?
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if relative == manifest::FILE_NAME {
+                continue;
+            }
+            found.insert(relative, digest_file(&path)?);
+        }
+    }
+    Ok(found)
+}
+
+fn digest_file(path: &Path) -> anyhow::Result<FileEntry> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+        bytes += n as u64;
+    }
+    Ok(FileEntry { bytes, sha256: hex::encode(hasher.finalize()) })
+}

@@ -1,0 +1,202 @@
+//! `backup` while uploads run, then `restore` into an empty folder: the manifest matches, the
+//! audit chain verifies and every photo row opens; a backup that does not match its manifest
+//! is refused and leaves nothing behind.
+
+use std::path::Path;
+
+use diesel::prelude::*;
+use handbook_admin::db::schema::handbook_images;
+use handbook_admin::images::ImageStore;
+use handbook_admin::images::crypto::Keyring;
+use handbook_admin::secrets::Secret;
+
+use crate::dual_test;
+use crate::helpers::{TestDb, spawn_app};
+
+/// The test apps' image key (`helpers::test_settings`).
+const IMAGE_KEY: [u8; 32] = [9u8; 32];
+
+fn console(args: &[&str], database_url: &str, data_dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_handbook-admin"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "error")
+        .env("DATABASE_URL", database_url)
+        .env("HANDBOOK_ADMIN_DATA_DIR", data_dir)
+        .env("HANDBOOK_ADMIN_IMAGE_KEY", hex::encode(IMAGE_KEY))
+        .env("HANDBOOK_ADMIN_AUDIT_KEY", hex::encode(crate::helpers::TEST_AUDIT_KEY))
+        .output()
+        .unwrap()
+}
+
+fn succeeded(output: &std::process::Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+fn refused(output: &std::process::Output) -> String {
+    assert!(!output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn photo_keys(database_url: &str) -> Vec<(String, String)> {
+    let url = handbook_admin::db::DatabaseUrl::parse(database_url).unwrap();
+    let mut conn = handbook_admin::db::connect_pool(&url, 1).unwrap().get().unwrap();
+    handbook_images::table.select((handbook_images::storage_key, handbook_images::thumb_key)).load(&mut *conn).unwrap()
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn is_empty_or_absent(dir: &Path) -> bool {
+    std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true)
+}
+
+/// A new, empty database of the same kind for the restore.
+fn empty_database(db: TestDb, dir: &tempfile::TempDir) -> String {
+    match db {
+        TestDb::Sqlite => format!("sqlite://{}", dir.path().join("restored/console.db").display()),
+        TestDb::Postgres => crate::helpers::fresh_database(TestDb::Postgres, dir),
+    }
+}
+
+fn pg(tool: &str, args: &[&str]) {
+    let output = std::process::Command::new(tool).args(args).output().unwrap();
+    assert!(output.status.success(), "{tool}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos_that_open, |db| async move {
+    let app = spawn_app(db).await;
+    for n in 0..3 {
+        crate::intake::register(&app, &format!("MR-BACKUP{n:02}"), "physical", vec![crate::fixtures::jpeg(320, 200)])
+            .await;
+    }
+    succeeded(&console(&["audit", "checkpoint"], &app.database_url, &app.data_dir));
+    let before = photo_keys(&app.database_url).len();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("backup");
+    if db == TestDb::Postgres {
+        std::fs::create_dir_all(&out).unwrap();
+        let dump = out.join("database.pgdump");
+        pg("pg_dump", &["--format=custom", "--no-owner", "--file", dump.to_str().unwrap(), &app.database_url]);
+    }
+    // Uploads keep arriving while the backup runs.
+    let uploads = {
+        let (address, api) = (app.address.clone(), app.api_address.clone());
+        actix_web::rt::spawn(async move {
+            let _ = address;
+            let client = reqwest::Client::new();
+            for n in 0..12 {
+                let form = reqwest::multipart::Form::new()
+                    .text("metadata", crate::intake::metadata(&format!("MR-DURING{n:02}"), "physical"))
+                    .part("image", crate::intake::image_part(crate::fixtures::jpeg(320, 200), "p.jpg"));
+                let response = client
+                    .post(format!("{api}/api/v1/registrations"))
+                    .bearer_auth(crate::intake::TOKEN)
+                    .multipart(form)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+            }
+        })
+    };
+    let (url, data, target) = (app.database_url.clone(), app.data_dir.clone(), out.clone());
+    let backup = actix_web::web::block(move || console(&["backup", "--out", target.to_str().unwrap()], &url, &data))
+        .await
+        .unwrap();
+    uploads.await.unwrap();
+    let said = succeeded(&backup);
+    assert!(said.contains("backup complete"), "{said}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert!(manifest["files"].as_object().unwrap().keys().any(|k| k.starts_with("audit-checkpoints/")));
+    assert!(manifest["audit_head"]["seq"].as_i64().unwrap() > 0);
+    let after = photo_keys(&app.database_url).len();
+    assert_eq!(after, before + 12, "every upload went in");
+
+    // A tampered copy is refused before anything is written.
+    for (what, tamper) in [
+        (
+            "a photo changed",
+            Box::new(|dir: &Path| {
+                let photo = walk(dir).into_iter().find(|p| p.extension().is_some_and(|e| e == "hbai")).unwrap();
+                let mut bytes = std::fs::read(&photo).unwrap();
+                let last = bytes.len() - 1;
+                bytes[last] ^= 1;
+                std::fs::write(&photo, bytes).unwrap();
+            }) as Box<dyn Fn(&Path)>,
+        ),
+        ("a file added", Box::new(|dir: &Path| std::fs::write(dir.join("photos/extra.hbai"), b"x").unwrap())),
+        (
+            "the manifest edited",
+            Box::new(|dir: &Path| {
+                let path = dir.join("manifest.json");
+                let text = std::fs::read_to_string(&path).unwrap().replacen("\"photos\": ", "\"photos\": 1", 1);
+                std::fs::write(&path, text).unwrap();
+            }),
+        ),
+    ] {
+        let scratch = tempfile::tempdir().unwrap();
+        let copy = scratch.path().join("copy");
+        copy_folder(&out, &copy);
+        tamper(&copy);
+        let restored_url = empty_database(db, &scratch);
+        let restored_data = scratch.path().join("restored/data");
+        let why = refused(&console(&["restore", "--from", copy.to_str().unwrap()], &restored_url, &restored_data));
+        assert!(why.contains("manifest"), "{what}: {why}");
+        assert!(is_empty_or_absent(&restored_data.join("images")), "{what}: nothing restored");
+        if db == TestDb::Sqlite {
+            assert!(!scratch.path().join("restored/console.db").exists(), "{what}: no database file");
+        }
+    }
+
+    // The real restore, into an empty folder.
+    let restored_url = empty_database(db, &work);
+    let restored_data = work.path().join("restored/data");
+    if db == TestDb::Postgres {
+        pg("pg_restore", &["--no-owner", "--dbname", &restored_url, out.join("database.pgdump").to_str().unwrap()]);
+    }
+    let said = succeeded(&console(&["restore", "--from", out.to_str().unwrap()], &restored_url, &restored_data));
+    assert!(said.contains("restore complete"), "{said}");
+    succeeded(&console(&["audit", "verify"], &restored_url, &restored_data));
+    // Every photo row of the restored database opens with the image key, checked here too.
+    let rows = photo_keys(&restored_url);
+    assert!(
+        rows.len() >= before && rows.len() <= after,
+        "{} rows: a moment between the first and the last upload",
+        rows.len()
+    );
+    let store = ImageStore::new(&restored_data, Keyring::new(&Secret::new(IMAGE_KEY), &[]));
+    for (photo, thumb) in &rows {
+        assert!(store.get(photo).is_ok() && store.get(thumb).is_ok(), "a restored photo row does not open");
+    }
+    // A second restore into the now filled folder is refused.
+    let why = refused(&console(&["restore", "--from", out.to_str().unwrap()], &restored_url, &restored_data));
+    assert!(why.contains("not empty") || why.contains("exists") || why.contains("longer"), "{why}");
+});
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
