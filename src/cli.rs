@@ -254,7 +254,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let demo_pool = pool.clone();
             let demo_password = password.clone();
             let demo_sim = sim.clone();
-            let store = ImageStore::from_settings(&settings);
+            let store = ImageStore::from_settings(&settings)?;
             let keys = crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys);
             actix_web::web::block(move || -> anyhow::Result<()> {
                 let mut conn = demo_pool.get()?;
@@ -280,7 +280,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             crate::demo::guard::check(&settings.database_url, &settings.data_dir, force)?;
             let pool = db::connect_pool(&settings.database_url, 2)?;
             db::run_migrations(&mut *pool.get()?)?;
-            let store = ImageStore::from_settings(&settings);
+            let store = ImageStore::from_settings(&settings)?;
             if audit_events > 0 {
                 let keys = crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys);
                 let started = std::time::Instant::now();
@@ -342,9 +342,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let n = crate::myna::purge::expired(&mut *pool.get()?, &keys, Actor::Cli, clock.now())?;
             println!("purged the Myna Portal values of {n} ended consent(s)");
-            let data_dir = std::env::var("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|_| "./data".to_owned());
-            let root = std::path::Path::new(&data_dir).join("images");
-            let swept = crate::photos::sweep_store(&mut *pool.get()?, &keys, &root, Actor::Cli, clock.now())?;
+            let tools = crate::settings::store_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            let store = ImageStore::open(
+                &tools.photo_store,
+                &tools.data_dir,
+                crate::images::Keyring::new(&tools.image_key, &tools.old_image_keys),
+            )?;
+            let swept = crate::photos::sweep_store(&mut *pool.get()?, &keys, &store, Actor::Cli, clock.now())?;
             println!(
                 "photo store: removed {} temporary file(s) and {} photo file(s) no row names",
                 swept.temp_files, swept.orphan_photos

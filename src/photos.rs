@@ -202,11 +202,11 @@ pub fn view(
 pub fn sweep_store(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
-    root: &std::path::Path,
+    store: &crate::images::ImageStore,
     actor: Actor,
     now: OffsetDateTime,
 ) -> Result<crate::images::sweep::Swept, Fault> {
-    let swept = crate::images::sweep::sweep(conn, root, now.into(), crate::images::sweep::MIN_AGE)?;
+    let swept = crate::images::sweep::sweep(conn, store, now.into(), crate::images::sweep::MIN_AGE)?;
     if swept.temp_files + swept.orphan_photos > 0 {
         let at = to_db(now);
         write_tx(conn, |c| {

@@ -66,9 +66,10 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
-        let images = Arc::new(ImageStore::from_settings(&settings));
+        let images = Arc::new(ImageStore::from_settings(&settings)?);
         // Made at start, so readiness can tell a lost mount from a store that is merely empty.
-        std::fs::create_dir_all(images.root())?;
+        images.prepare()?;
+        tracing::info!(store = %images.describe(), "photo store");
         let db_permits = Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize));
         let audit = Arc::new(crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys));
         {
@@ -149,12 +150,12 @@ impl Application {
         ));
         {
             // What a crash left in the photo store: removed before anything else is stored.
-            let (pool, keys, clock, root) =
-                (state.pool.clone(), state.audit.clone(), state.clock.clone(), state.images.root().to_path_buf());
+            let (pool, keys, clock, store) =
+                (state.pool.clone(), state.audit.clone(), state.clock.clone(), state.images.clone());
             actix_web::rt::spawn(async move {
                 let swept = actix_web::web::block(move || -> anyhow::Result<_> {
                     let mut conn = pool.get()?;
-                    Ok(crate::photos::sweep_store(&mut conn, &keys, &root, crate::audit::Actor::System, clock.now())?)
+                    Ok(crate::photos::sweep_store(&mut conn, &keys, &store, crate::audit::Actor::System, clock.now())?)
                 })
                 .await;
                 match swept {

@@ -46,7 +46,7 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str)
         DatabaseUrl::Postgres(_) => "postgres",
     };
     prepare_out(out, backend)?;
-    let store = ImageStore::new(&tools.data_dir, Keyring::new(&tools.image_key, &tools.old_image_keys));
+    let store = open_store(tools)?;
     let (head, photos) = match url {
         DatabaseUrl::Sqlite(_) => {
             let pool = db::connect_pool(url, 1)?;
@@ -100,20 +100,21 @@ pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Re
     let manifest: Manifest = serde_json::from_slice(&text).context("the manifest does not parse")?;
     manifest.check_seal(&tools.audit_keys)?;
     manifest.compare(&digest_folder(from)?)?;
-    let store = ImageStore::new(&tools.data_dir, Keyring::new(&tools.image_key, &tools.old_image_keys));
-    for folder in [store.root(), tools.checkpoint_dir.as_path()] {
-        if std::fs::read_dir(folder).is_ok_and(|mut d| d.next().is_some()) {
-            bail!("{} is not empty: restore only into an empty data folder", folder.display());
-        }
+    let store = open_store(tools)?;
+    if !store.list()?.is_empty() {
+        bail!("the photo store ({}) is not empty: restore only into an empty one", store.describe());
     }
-    let written = Written { database: None, folders: vec![store.root().to_path_buf(), tools.checkpoint_dir.clone()] };
+    if std::fs::read_dir(&tools.checkpoint_dir).is_ok_and(|mut d| d.next().is_some()) {
+        bail!("{} is not empty: restore only into an empty data folder", tools.checkpoint_dir.display());
+    }
+    let mut written = Written { database: None, photos: Vec::new(), checkpoints: tools.checkpoint_dir.clone() };
     match (url, manifest.backend.as_str()) {
         (DatabaseUrl::Sqlite(path), "sqlite") => {
             if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
                 bail!("{} exists: restore only into a new database file", path.display());
             }
-            let written = Written { database: Some(path.clone()), ..written };
-            put_back(from, &store, tools, url, &manifest).inspect_err(|_| written.remove())
+            written.database = Some(path.clone());
+            put_back(from, &store, tools, url, &manifest, &mut written).inspect_err(|_| written.remove(&store))
         }
         (DatabaseUrl::Postgres(_), "postgres") => {
             let pool = db::connect_pool(url, 1)?;
@@ -124,7 +125,7 @@ pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Re
             if seq > manifest.audit_head.seq {
                 bail!("the database's audit chain is longer than the backup's: not this backup's dump");
             }
-            put_back(from, &store, tools, url, &manifest).inspect_err(|_| written.remove())
+            put_back(from, &store, tools, url, &manifest, &mut written).inspect_err(|_| written.remove(&store))
         }
         (_, backend) => bail!("this backup is of a {backend} database; DATABASE_URL names another kind"),
     }
@@ -133,20 +134,29 @@ pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Re
 /// What a failed restore takes away again (all of it was empty or absent before).
 struct Written {
     database: Option<PathBuf>,
-    folders: Vec<PathBuf>,
+    photos: Vec<String>,
+    checkpoints: PathBuf,
 }
 
 impl Written {
-    fn remove(&self) {
+    fn remove(&self, store: &ImageStore) {
         if let Some(path) = &self.database {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
-        for folder in &self.folders {
-            let _ = std::fs::remove_dir_all(folder);
+        for key in &self.photos {
+            let _ = store.remove(key);
         }
+        let _ = std::fs::remove_dir_all(&self.checkpoints);
     }
+}
+
+fn open_store(tools: &StoreTools) -> anyhow::Result<ImageStore> {
+    let keyring = Keyring::new(&tools.image_key, &tools.old_image_keys);
+    let store = ImageStore::open(&tools.photo_store, &tools.data_dir, keyring)?;
+    store.prepare()?;
+    Ok(store)
 }
 
 fn put_back(
@@ -155,6 +165,7 @@ fn put_back(
     tools: &StoreTools,
     url: &DatabaseUrl,
     manifest: &Manifest,
+    written: &mut Written,
 ) -> anyhow::Result<Report> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -164,17 +175,13 @@ fn put_back(
     }
     for relative in manifest.files.keys() {
         let source = from.join(relative);
-        let target = if let Some(key) = relative.strip_prefix(&format!("{PHOTOS}/")) {
-            store.raw_path(key).ok_or_else(|| anyhow!("{relative}: not a photo-store name"))?
+        if let Some(key) = relative.strip_prefix(&format!("{PHOTOS}/")) {
+            written.photos.push(key.to_owned());
+            store.put_sealed(key, std::fs::read(&source)?).with_context(|| format!("{relative}: not restored"))?;
         } else if let Some(name) = relative.strip_prefix(&format!("{CHECKPOINTS}/")) {
-            tools.checkpoint_dir.join(name)
-        } else {
-            continue;
-        };
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(&tools.checkpoint_dir)?;
+            crate::atomic_file::write(&tools.checkpoint_dir.join(name), &std::fs::read(&source)?, true)?;
         }
-        crate::atomic_file::write(&target, &std::fs::read(&source)?, true)?;
     }
     let pool = db::connect_pool(url, 1)?;
     let mut conn = pool.get()?;
@@ -222,18 +229,18 @@ fn restrict(_: &Path) -> std::io::Result<()> {
 fn copy_named_photos(conn: &mut DbConnection, store: &ImageStore, out: &Path) -> anyhow::Result<(AuditHead, usize)> {
     let (seq, hash) = db::audit::head(conn)?;
     let copied = db::photo_keys::for_each_key(conn, |key| -> anyhow::Result<()> {
-        let source =
-            store.raw_path(key).ok_or_else(|| anyhow!("a row names {key}, which is not a photo-store name"))?;
-        let target = out.join(PHOTOS).join(key);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::copy(&source, &target).with_context(|| {
+        let sealed = store.get_sealed(key).with_context(|| {
             format!(
                 "photo {key} is named by the database but not in the store (erased during the backup? run it again)"
             )
         })?;
-        std::fs::File::open(&target)?.sync_all()?;
+        let target = out.join(PHOTOS).join(key);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = std::fs::File::create(&target)?;
+        std::io::Write::write_all(&mut file, &sealed)?;
+        file.sync_all()?;
         Ok(())
     })?;
     Ok((AuditHead { seq, hash }, copied))

@@ -1,6 +1,7 @@
 //! Handbook photos: checked by their bytes, decoded in full, turned upright, stripped of every
 //! piece of metadata by re-encoding, thumbnailed, then encrypted into the photo store.
 
+pub mod backend;
 pub mod crypto;
 mod entropy;
 mod jpeg_scan;

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::backend::{Backend, Listed, S3Bucket};
 use super::crypto::{CryptoError, Keyring};
-use crate::atomic_file;
 
 pub struct ImageStore {
-    root: PathBuf,
+    backend: Backend,
     keyring: Keyring,
 }
 
@@ -19,26 +19,61 @@ pub enum StoreError {
     Crypto(#[from] CryptoError),
     #[error("malformed storage key")]
     BadKey,
+    #[error("object storage: {0}")]
+    Object(#[source] Box<object_store::Error>),
+    #[error("the object storage client has stopped")]
+    Stopped,
+}
+
+impl StoreError {
+    pub fn object(e: object_store::Error) -> Self {
+        StoreError::Object(Box::new(e))
+    }
 }
 
 impl ImageStore {
+    /// The local folder `<data_dir>/images`.
     pub fn new(data_dir: &Path, keyring: Keyring) -> Self {
-        Self { root: data_dir.join("images"), keyring }
+        Self { backend: Backend::Folder(data_dir.join("images")), keyring }
     }
 
-    pub fn from_settings(settings: &crate::settings::Settings) -> Self {
-        Self::new(&settings.data_dir, Keyring::new(&settings.image_key, &settings.old_image_keys))
+    /// The store `HANDBOOK_ADMIN_PHOTO_STORE` names: the data folder's `images`, or a bucket.
+    pub fn from_settings(settings: &crate::settings::Settings) -> Result<Self, StoreError> {
+        Self::open(
+            &settings.photo_store,
+            &settings.data_dir,
+            Keyring::new(&settings.image_key, &settings.old_image_keys),
+        )
     }
 
-    /// The store's folder is there and is a folder (a lost mount shows here before an upload
-    /// fails on it).
+    pub fn open(choice: &crate::settings::PhotoStore, data_dir: &Path, keyring: Keyring) -> Result<Self, StoreError> {
+        Ok(match choice {
+            crate::settings::PhotoStore::Folder => Self::new(data_dir, keyring),
+            crate::settings::PhotoStore::S3(s3) => Self { backend: Backend::S3(S3Bucket::connect(s3)?), keyring },
+        })
+    }
+
+    /// The store answers (readiness): the folder is there, the bucket lists.
     pub fn is_reachable(&self) -> bool {
-        std::fs::metadata(&self.root).is_ok_and(|m| m.is_dir())
+        self.backend.is_reachable()
     }
 
-    /// The folder the photos live in (the sweep walks it).
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Creates the folder at start (nothing to do for a bucket).
+    pub fn prepare(&self) -> Result<(), StoreError> {
+        self.backend.prepare()
+    }
+
+    /// Which store, for logs (never a credential).
+    pub fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    /// The local folder, when the store is one.
+    pub fn root(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Folder(root) => Some(root),
+            Backend::S3(_) => None,
+        }
     }
 
     /// The application key also seals other secrets at rest (TOTP).
@@ -56,45 +91,60 @@ impl ImageStore {
         format!("{}/{}/{token}.hbai", &token[..2], &token[2..4])
     }
 
-    fn path(&self, key: &str) -> Result<PathBuf, StoreError> {
+    /// Only names the store itself makes are ever used as paths or object names.
+    fn check(key: &str) -> Result<&str, StoreError> {
         let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
         let parts: Vec<&str> = key.split('/').collect();
         let safe = matches!(parts.as_slice(), [a, b, file]
             if hex(a, 2) && hex(b, 2) && file.strip_suffix(".hbai").is_some_and(|stem| hex(stem, 32)));
-        if !safe {
-            return Err(StoreError::BadKey);
-        }
-        Ok(self.root.join(key))
+        if safe { Ok(key) } else { Err(StoreError::BadKey) }
     }
 
     /// Encrypts and writes; returns the storage key.
     pub fn put(&self, plaintext: &[u8]) -> Result<String, StoreError> {
         let key = Self::new_key();
-        let path = self.path(&key)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         let sealed = self.keyring.encrypt(plaintext, &key);
-        atomic_file::write(&path, &sealed, true)?;
+        self.backend.put(Self::check(&key)?, sealed)?;
         Ok(key)
     }
 
     pub fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let sealed = std::fs::read(self.path(key)?)?;
+        let sealed = self.backend.get(Self::check(key)?)?;
         Ok(self.keyring.decrypt(&sealed, key)?)
+    }
+
+    /// The encrypted file as stored (a backup copies it unopened).
+    pub fn get_sealed(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        self.backend.get(Self::check(key)?)
+    }
+
+    /// Writes an encrypted file back under its own name (a restore).
+    pub fn put_sealed(&self, key: &str, sealed: Vec<u8>) -> Result<(), StoreError> {
+        self.backend.put(Self::check(key)?, sealed)
     }
 
     /// Removes a file; a missing file is not an error (clean-up after a failed intake).
     pub fn remove(&self, key: &str) -> Result<(), StoreError> {
-        match std::fs::remove_file(self.path(key)?) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
-        }
+        self.backend.remove(Self::check(key)?)
     }
 
-    /// The file on disk, for tests that check nothing readable is stored.
+    /// Every file in the store with its age (the sweep).
+    pub fn list(&self) -> Result<Vec<Listed>, StoreError> {
+        self.backend.list()
+    }
+
+    /// Removes a temporary file a crash left in the folder (the sweep).
+    pub fn remove_leftover(&self, listed: &Listed) -> Result<(), StoreError> {
+        if !listed.temp {
+            return Err(StoreError::BadKey);
+        }
+        self.backend.remove(&listed.key)
+    }
+
+    /// The file on disk of a folder store, for tests that check nothing readable is stored.
     pub fn raw_path(&self, key: &str) -> Option<PathBuf> {
-        self.path(key).ok()
+        let key = Self::check(key).ok()?;
+        self.root().map(|root| root.join(key))
     }
 }
 

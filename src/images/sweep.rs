@@ -5,9 +5,9 @@
 //! `purge-expired`; only files older than `min_age` are touched, so a write under way in
 //! another process is never taken for debris.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use super::ImageStore;
 use crate::db::{self, DbConnection};
 use crate::error::Fault;
 
@@ -22,33 +22,26 @@ pub struct Swept {
     pub orphan_photos: usize,
 }
 
-/// Removes old temporary files and old photo files no row names, under `root`.
-pub fn sweep(conn: &mut DbConnection, root: &Path, now: SystemTime, min_age: Duration) -> Result<Swept, Fault> {
+/// Removes old temporary files and old photo files no row names, in the folder or the bucket.
+pub fn sweep(conn: &mut DbConnection, store: &ImageStore, now: SystemTime, min_age: Duration) -> Result<Swept, Fault> {
     let mut swept = Swept::default();
-    let mut candidates: Vec<(String, PathBuf)> = Vec::new();
-    let old_enough = |path: &Path| {
-        std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| now.duration_since(modified).is_ok_and(|age| age >= min_age))
-    };
-    for (key, path) in files(root) {
-        if !old_enough(&path) {
+    let mut candidates = Vec::new();
+    for listed in store.list()? {
+        if !now.duration_since(listed.modified).is_ok_and(|age| age >= min_age) {
             continue;
         }
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.starts_with(".tmp-") {
-            if remove(&path) {
+        if listed.temp {
+            if removed(store.remove_leftover(&listed)) {
                 swept.temp_files += 1;
             }
-        } else if name.ends_with(".hbai") {
-            candidates.push((key, path));
+        } else if listed.key.ends_with(".hbai") {
+            candidates.push(listed.key);
         }
     }
     for batch in candidates.chunks(BATCH) {
-        let keys: Vec<String> = batch.iter().map(|(k, _)| k.clone()).collect();
-        let named = db::handbooks::referenced_keys(conn, &keys)?;
-        for (key, path) in batch {
-            if !named.contains(key) && remove(path) {
+        let named = db::handbooks::referenced_keys(conn, batch)?;
+        for key in batch {
+            if !named.contains(key) && removed(store.remove(key)) {
                 swept.orphan_photos += 1;
             }
         }
@@ -56,29 +49,12 @@ pub fn sweep(conn: &mut DbConnection, root: &Path, now: SystemTime, min_age: Dur
     Ok(swept)
 }
 
-fn remove(path: &Path) -> bool {
-    match std::fs::remove_file(path) {
+fn removed(result: Result<(), super::store::StoreError>) -> bool {
+    match result {
         Ok(()) => true,
         Err(e) => {
-            tracing::warn!(error = %e.kind(), "sweep could not remove a file");
+            tracing::warn!(error = %e, "sweep could not remove a file");
             false
         }
     }
-}
-
-/// Every file under `root` two levels down (`ab/cd/name`), with its storage key.
-fn files(root: &Path) -> Vec<(String, PathBuf)> {
-    let mut out = Vec::new();
-    let dirs = |p: &Path| std::fs::read_dir(p).into_iter().flatten().flatten().map(|e| e.path());
-    for first in dirs(root).filter(|p| p.is_dir()) {
-        for second in dirs(&first).filter(|p| p.is_dir()) {
-            for file in dirs(&second).filter(|p| p.is_file()) {
-                let part = |p: &Path| p.file_name().and_then(|n| n.to_str()).map(str::to_owned);
-                if let (Some(a), Some(b), Some(c)) = (part(&first), part(&second), part(&file)) {
-                    out.push((format!("{a}/{b}/{c}"), file));
-                }
-            }
-        }
-    }
-    out
 }

@@ -20,7 +20,9 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let stopping = state.stopping.load(std::sync::atomic::Ordering::Acquire);
     let database_ok = !stopping && state.db(|conn| Ok(conn.batch_execute("SELECT 1")?)).await.is_ok();
-    let store_ok = !stopping && state.images.is_reachable();
+    // A bucket is asked over the network: off the request threads.
+    let images = state.images.clone();
+    let store_ok = !stopping && actix_web::web::block(move || images.is_reachable()).await.unwrap_or(false);
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     let body = json!({
         "status": if stopping { "stopping" } else if database_ok && store_ok { "ok" } else { "error" },

@@ -11,7 +11,7 @@ use crate::helpers::{TestDb, demo_email, spawn_app};
 
 dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     let app = spawn_app(db).await;
-    let store = ImageStore::from_settings(&app.settings);
+    let store = ImageStore::from_settings(&app.settings).unwrap();
     let now = app.clock.now();
     let pool = app.pool.clone();
     let created = actix_web::web::block(move || {
@@ -28,7 +28,7 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     assert!(app.image_count() >= 4);
     assert_eq!(app.handbook_kinds(), [HandbookKind::Physical], "indices 0-4 are physical");
     // A second run adds nothing.
-    let store = ImageStore::from_settings(&app.settings);
+    let store = ImageStore::from_settings(&app.settings).unwrap();
     let pool = app.pool.clone();
     let again = actix_web::web::block(move || {
         let mut conn = pool.get().unwrap();
@@ -69,7 +69,7 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
 
 dual_test!(bulk_seed_fills_the_tables, |db: TestDb| async move {
     let app = spawn_app(db).await;
-    let store = ImageStore::from_settings(&app.settings);
+    let store = ImageStore::from_settings(&app.settings).unwrap();
     let now = app.clock.now();
     let pool = app.pool.clone();
     let stats = actix_web::web::block(move || {

@@ -163,6 +163,7 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         myna_portal: None,
         myna_provided: Default::default(),
         ocr: Default::default(),
+        photo_store: Default::default(),
     }
 }
 

@@ -26,6 +26,7 @@ mod listeners;
 mod myna;
 mod myna_requests;
 mod notices;
+pub mod object_store;
 pub mod ocr;
 mod production;
 mod query_plans;

@@ -41,7 +41,7 @@ pub(crate) async fn app_and_portal(db: TestDb, behaviour: Behaviour) -> (TestApp
     })
     .await;
     let now = app.clock.now();
-    let store = handbook_admin::images::ImageStore::from_settings(&app.settings);
+    let store = handbook_admin::images::ImageStore::from_settings(&app.settings).unwrap();
     let pool = app.pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get().unwrap();

@@ -212,7 +212,7 @@ fn printed_lines() -> Vec<handbook_admin::ocr::Line> {
 }
 
 fn run_job(app: &TestApp, reader: &dyn handbook_admin::ocr::TextReader) -> handbook_admin::ocr::jobs::Pass {
-    let store = handbook_admin::images::ImageStore::from_settings(&app.settings);
+    let store = handbook_admin::images::ImageStore::from_settings(&app.settings).unwrap();
     let keys = crate::helpers::test_audit_keys();
     let clock = app.clock.clone();
     handbook_admin::ocr::jobs::run_once(&mut app.pool.get().unwrap(), &store, reader, &keys, &|| clock.now()).unwrap()

@@ -590,7 +590,7 @@ dual_test!(duplicates_are_flagged_and_must_be_acknowledged, |db: TestDb| async m
 
 dual_test!(the_queue_pages_by_keyset_and_highlights_waiting, |db: TestDb| async move {
     let app = spawn_app(db).await;
-    let store = handbook_admin::images::ImageStore::from_settings(&app.settings);
+    let store = handbook_admin::images::ImageStore::from_settings(&app.settings).unwrap();
     let (pool, now) = (app.pool.clone(), app.clock.now());
     actix_web::web::block(move || {
         let mut conn = pool.get().unwrap();

@@ -216,7 +216,7 @@ dual_test!(concurrent_approve_and_reject_end_in_one_outcome, |db: TestDb| async 
                 request_id: None,
                 audit: &keys,
             };
-            let store = handbook_admin::images::ImageStore::from_settings(&settings);
+            let store = handbook_admin::images::ImageStore::from_settings(&settings).unwrap();
             handbook_admin::sanctions::decide(&mut conn, &store, proposal, approve, "同時の判断", &acting).is_ok()
         })
     };
