@@ -342,12 +342,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let n = crate::myna::purge::expired(&mut *pool.get()?, &keys, Actor::Cli, clock.now())?;
             println!("purged the Myna Portal values of {n} ended consent(s)");
-            let tools = crate::settings::store_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-            let store = ImageStore::open(
-                &tools.photo_store,
-                &tools.data_dir,
-                crate::images::Keyring::new(&tools.image_key, &tools.old_image_keys),
-            )?;
+            let (photo_store, data_dir) =
+                crate::settings::photo_store_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+            // The sweep lists and removes files, never opens one: no image key is needed.
+            let unused = crate::secrets::Secret::new(crate::secrets::random::bytes::<32>());
+            let store = ImageStore::open(&photo_store, &data_dir, crate::images::Keyring::new(&unused, &[]))?;
             let swept = crate::photos::sweep_store(&mut *pool.get()?, &keys, &store, Actor::Cli, clock.now())?;
             println!(
                 "photo store: removed {} temporary file(s) and {} photo file(s) no row names",

@@ -473,6 +473,14 @@ pub struct StoreTools {
     pub checkpoint_dir: PathBuf,
 }
 
+/// The photo store's place alone (the data folder and `HANDBOOK_ADMIN_PHOTO_STORE`), for tools
+/// that never open a photo (the sweep).
+pub fn photo_store_from_env() -> Result<(PhotoStore, PathBuf), SettingsError> {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+    Ok((photo_store(&|name| get(name))?, data_dir))
+}
+
 pub fn store_tools_from_env() -> Result<StoreTools, SettingsError> {
     let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
