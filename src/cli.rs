@@ -125,9 +125,10 @@ pub enum BenchCommand {
     /// Every list and search of the query-shape table, the dashboard, the holder profile and the
     /// review screen under concurrent load on a running console, at each client count.
     Http {
-        /// HOST:PORT of the running console.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        target: String,
+        /// HOST:PORT of the running console; repeat it (or separate with commas) for several
+        /// nodes, and the clients are dealt to them in turn.
+        #[arg(long, value_delimiter = ',', default_value = "127.0.0.1:8080")]
+        target: Vec<String>,
         #[arg(long, default_value = "reviewer@demo.invalid")]
         email: String,
         #[arg(long, env = "BENCH_PASSWORD", default_value = "demo-pass-2026")]
@@ -303,7 +304,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Bench { command: BenchCommand::Http { target, email, password, clients, seconds, only } } => {
             let options = crate::bench::http::Options {
-                host: target,
+                hosts: target,
                 email,
                 password,
                 clients: clients.into_iter().map(|c| c.max(1)).collect(),

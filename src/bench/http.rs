@@ -112,7 +112,8 @@ impl Client {
 }
 
 pub struct Options {
-    pub host: String,
+    /// One or more consoles (nodes behind one balancer): clients are dealt to them in turn.
+    pub hosts: Vec<String>,
     pub email: String,
     pub password: String,
     /// Each shape runs once per count, so the report shows how throughput grows with clients.
@@ -281,10 +282,14 @@ fn shapes() -> Vec<(&'static str, Box<Step>)> {
 pub fn run(options: &Options, out: &mut dyn Write) -> anyhow::Result<()> {
     let most = options.clients.iter().copied().max().unwrap_or(1);
     let mut clients = Vec::with_capacity(most);
-    for _ in 0..most {
-        clients.push(Client::sign_in(&options.host, &options.email, &options.password)?);
+    if options.hosts.is_empty() {
+        anyhow::bail!("no --target to run against");
     }
-    writeln!(out, "{} s per run, against {}", options.seconds, options.host)?;
+    for n in 0..most {
+        let host = &options.hosts[n % options.hosts.len()];
+        clients.push(Client::sign_in(host, &options.email, &options.password)?);
+    }
+    writeln!(out, "{} s per run, against {}", options.seconds, options.hosts.join(" and "))?;
     writeln!(out, "{:<44} {:>7} {:>8} {:>8} {:>8} {:>6}", "shape", "clients", "req/s", "p50 ms", "p99 ms", "errors")?;
     for (name, step) in shapes() {
         if options.only.as_deref().is_some_and(|only| !name.contains(only)) {

@@ -3,13 +3,16 @@
 
 use handbook_admin::bench::http::{Options, run};
 
-use crate::helpers::{PASSWORD, TestDb, spawn_app};
+use crate::helpers::{PASSWORD, TestDb, spawn_app_with};
 
+/// Against two nodes at once, as the PostgreSQL column of the README's table is measured: the
+/// clients are dealt to both.
 #[actix_web::test]
 async fn bench_http_runs_each_shape_at_each_client_count_and_reports_the_scaling() {
-    let app = spawn_app(TestDb::Sqlite).await;
+    let app = spawn_app_with(TestDb::Sqlite, |s| s.metrics_bind = Some("127.0.0.1:0".parse().unwrap())).await;
+    let second = crate::helpers::spawn_second_instance(&app).await;
     let options = Options {
-        host: format!("127.0.0.1:{}", app.port),
+        hosts: vec![format!("127.0.0.1:{}", app.port), format!("127.0.0.1:{}", second.port)],
         email: "reviewer@demo.invalid".into(),
         password: PASSWORD.into(),
         clients: vec![1, 3],
@@ -39,4 +42,14 @@ async fn bench_http_runs_each_shape_at_each_client_count_and_reports_the_scaling
     assert!(lines[4].contains("scaling") && lines[4].ends_with('×'), "{report}");
     // Each search was a real one: audited.
     assert!(app.audit_count("queue.searched") > 10);
+    assert!(lines[0].contains(" and "), "both targets named: {report}");
+    for node in [&app, &second] {
+        let metrics = reqwest::get(format!("{}/metrics", node.metrics_address.as_ref().unwrap()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(metrics.contains(r#"route="/queue",status="200""#), "each node served searches: {metrics}");
+    }
 }

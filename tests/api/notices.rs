@@ -37,7 +37,7 @@ impl Transport for Scripted {
 
 /// Active holders, each with one notice due now (to its address, if it has one), written
 /// through the crate's own functions as the decision step would leave them.
-fn seed_holders(conn: &mut DbConnection, holders: &[(&str, Option<&str>)]) {
+pub(crate) fn seed_holders(conn: &mut DbConnection, holders: &[(&str, Option<&str>)]) {
     let at = datetime!(2026-11-24 00:00:00);
     for (public_id, email) in holders.iter().copied() {
         let holder = NewHolder { public_id, email, status: HolderStatus::Active, created_at: at, updated_at: at };

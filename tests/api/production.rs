@@ -273,3 +273,130 @@ dual_test!(two_nodes_purging_at_once_purge_each_consent_once, |db| async move {
     assert_eq!(app.audit_count("myna.purged"), consents, "one event per consent");
     app.verify_audit().unwrap();
 });
+
+/// SIGTERM while uploads arrive and 300 notices are being sent: the node drains and exits 0;
+/// after a restart every registration it accepted opens whole, nothing any row names is
+/// missing, and every notice has left exactly once.
+#[actix_web::test]
+async fn sigterm_during_uploads_and_sends_leaves_nothing_half_done_or_sent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::helpers::DemoProcess::new(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let start = || {
+        crate::helpers::Child(
+            demo.command(&["demo", "--bind", &format!("127.0.0.1:{port}")])
+                .env("HANDBOOK_ADMIN_JOBS_IDLE_MS", "20")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let client = reqwest::Client::new();
+    let wait_ready = || async {
+        for _ in 0..300 {
+            if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the console did not start");
+    };
+    let mut server = start();
+    wait_ready().await;
+    let data = dir.path().join("data");
+    let url =
+        handbook_admin::db::DatabaseUrl::parse(&format!("sqlite://{}", data.join("console.db").display())).unwrap();
+    let pool = handbook_admin::db::connect_pool(&url, 1).unwrap();
+    let holders: Vec<(String, Option<String>)> =
+        (0..300).map(|n| (format!("MR-STOP{n:04}"), Some(format!("stop{n}@example.jp")))).collect();
+
+    // Uploads keep coming, one after another, until the node stops answering.
+    let uploads = {
+        let base = base.clone();
+        actix_web::rt::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut accepted = Vec::new();
+            for n in 0.. {
+                let public_id = format!("MR-UPLD{n:04}");
+                let form = reqwest::multipart::Form::new()
+                    .text("metadata", crate::intake::metadata(&public_id, "physical"))
+                    .part("image", crate::intake::image_part(crate::fixtures::jpeg(900, 600), "p.jpg"));
+                let sent = client
+                    .post(format!("{base}/api/v1/registrations"))
+                    .bearer_auth(handbook_admin::settings::DEMO_INTAKE_TOKEN)
+                    .multipart(form)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == StatusCode::CREATED => accepted.push(public_id),
+                    Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => break,
+                    Ok(r) => panic!("upload answered {}", r.status()),
+                    Err(_) => break,
+                }
+            }
+            accepted
+        })
+    };
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    // 300 notices come due at once; the worker is sending them when the signal comes.
+    {
+        let mut conn = pool.get().unwrap();
+        let list: Vec<(&str, Option<&str>)> = holders.iter().map(|(p, e)| (p.as_str(), e.as_deref())).collect();
+        crate::notices::seed_holders(&mut conn, &list);
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(30)).await;
+    let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..800 {
+        if let Some(code) = server.0.try_wait().unwrap() {
+            exited = Some(code);
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(exited.expect("the node stops within 40 s of SIGTERM").success(), "a graceful stop exits 0");
+    let accepted = uploads.await.unwrap();
+    assert!(!accepted.is_empty(), "uploads were arriving");
+    let outbox = data.join("outbox/notices.jsonl");
+    let sent_before = std::fs::read_to_string(&outbox).map(|t| t.lines().count()).unwrap_or(0);
+    eprintln!("at the stop: {} uploads accepted, {sent_before} of 300 notices sent", accepted.len());
+
+    // Restarted: the rest of the notices go, each once.
+    let _server = start();
+    wait_ready().await;
+    let lines = || std::fs::read_to_string(&outbox).map(|t| t.lines().count()).unwrap_or(0);
+    for _ in 0..400 {
+        if lines() >= 300 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let text = std::fs::read_to_string(&outbox).unwrap();
+    assert_eq!(text.lines().count(), 300, "every notice exactly once");
+    let mut recipients: Vec<String> =
+        text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["to"].as_str().unwrap().to_owned()).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 300, "no holder was told twice");
+
+    // Every accepted upload is there, whole; every file a row names opens.
+    let secrets: Value = serde_json::from_slice(&std::fs::read(data.join("demo-secrets.json")).unwrap()).unwrap();
+    let key: [u8; 32] = hex::decode(secrets["image_key"].as_str().unwrap()).unwrap().try_into().unwrap();
+    let store = handbook_admin::images::ImageStore::new(
+        &data,
+        handbook_admin::images::Keyring::new(&handbook_admin::secrets::Secret::new(key), &[]),
+    );
+    let mut conn = pool.get().unwrap();
+    for public_id in &accepted {
+        assert!(handbook_admin::db::holders::find_by_public_id(&mut conn, public_id).unwrap().is_some(), "{public_id}");
+    }
+    let opened = handbook_admin::db::photo_keys::for_each_key(&mut conn, |key| {
+        assert!(store.get(key).is_ok(), "a photo a row names does not open");
+        Ok::<_, diesel::result::Error>(())
+    })
+    .unwrap();
+    assert!(opened >= 2 * accepted.len(), "{opened} files for {} registrations", accepted.len());
+}
