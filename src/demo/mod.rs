@@ -61,8 +61,12 @@ pub fn seed_staff(
             continue;
         }
         let account = NewAccount { email: &email, display_name: name, role, password: &password, temporary: false };
-        manage::create(conn, keys, Actor::Cli, &account, now, None).map_err(|e| anyhow::anyhow!("{e}"))?;
-        created += 1;
+        match manage::create(conn, keys, Actor::Cli, &account, now, None) {
+            Ok(_) => created += 1,
+            // Another node of the same demo created it between the look-up and the insert.
+            Err(manage::ManageError::EmailTaken) => {}
+            Err(e) => return Err(anyhow::anyhow!("{e}")),
+        }
     }
     Ok(created)
 }
