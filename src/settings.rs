@@ -442,23 +442,41 @@ impl Settings {
 /// environment; where `HANDBOOK_ADMIN_AUDIT_KEY` is unset, the key a demo generated in its data
 /// folder (never a new one: a tool that invented a key would report every row as forged).
 pub fn audit_tools_from_env() -> Result<(crate::audit::AuditKeys, PathBuf), SettingsError> {
-    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
-    let raw = match get("HANDBOOK_ADMIN_AUDIT_KEY") {
+    let data_dir = data_dir_from_env();
+    let current = key_from_env_or_demo("HANDBOOK_ADMIN_AUDIT_KEY", &data_dir, |demo| demo.audit_key)?;
+    let retired = old_keys("HANDBOOK_ADMIN_OLD_AUDIT_KEYS", env("HANDBOOK_ADMIN_OLD_AUDIT_KEYS"))?;
+    let dir = env("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| data_dir.join("audit-checkpoints"));
+    Ok((crate::audit::AuditKeys::new(&current, &retired), dir))
+}
+
+/// A variable of the process environment, unset when blank.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn data_dir_from_env() -> PathBuf {
+    PathBuf::from(env("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()))
+}
+
+/// A 32-byte key from `variable`, or else the one a demo generated in its data folder (never a
+/// new one: a tool with an invented key would find every seal broken and every photo sealed).
+fn key_from_env_or_demo(
+    variable: &'static str,
+    data_dir: &Path,
+    pick: impl FnOnce(DemoSecrets) -> String,
+) -> Result<Secret<[u8; 32]>, SettingsError> {
+    let raw = match env(variable) {
         Some(raw) => raw,
         None => std::fs::read_to_string(data_dir.join("demo-secrets.json"))
             .ok()
             .and_then(|text| serde_json::from_str::<DemoSecrets>(&text).ok())
-            .map(|demo| demo.audit_key)
+            .map(pick)
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| missing("HANDBOOK_ADMIN_AUDIT_KEY", "32 bytes as 64 hex characters"))?,
+            .ok_or_else(|| missing(variable, "32 bytes as 64 hex characters"))?,
     };
-    let current = Secret::new(parse_hex_key::<32>("HANDBOOK_ADMIN_AUDIT_KEY", &raw)?);
-    let retired = old_keys("HANDBOOK_ADMIN_OLD_AUDIT_KEYS", get("HANDBOOK_ADMIN_OLD_AUDIT_KEYS"))?;
-    let dir = get("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| data_dir.join("audit-checkpoints"));
-    Ok((crate::audit::AuditKeys::new(&current, &retired), dir))
+    Ok(Secret::new(parse_hex_key::<32>(variable, &raw)?))
 }
 
 /// What `backup` and `restore` need: the data folder (the photo store is its `images`), the
@@ -476,26 +494,14 @@ pub struct StoreTools {
 /// The photo store's place alone (the data folder and `HANDBOOK_ADMIN_PHOTO_STORE`), for tools
 /// that never open a photo (the sweep).
 pub fn photo_store_from_env() -> Result<(PhotoStore, PathBuf), SettingsError> {
-    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
-    Ok((photo_store(&|name| get(name))?, data_dir))
+    Ok((photo_store(&|name| env(name))?, data_dir_from_env()))
 }
 
 pub fn store_tools_from_env() -> Result<StoreTools, SettingsError> {
-    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let data_dir = PathBuf::from(get("HANDBOOK_ADMIN_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
-    let raw = match get("HANDBOOK_ADMIN_IMAGE_KEY") {
-        Some(raw) => raw,
-        None => std::fs::read_to_string(data_dir.join("demo-secrets.json"))
-            .ok()
-            .and_then(|text| serde_json::from_str::<DemoSecrets>(&text).ok())
-            .map(|demo| demo.image_key)
-            .ok_or_else(|| missing("HANDBOOK_ADMIN_IMAGE_KEY", "32 bytes as 64 hex characters"))?,
-    };
-    let image_key = Secret::new(parse_hex_key::<32>("HANDBOOK_ADMIN_IMAGE_KEY", &raw)?);
-    let old_image_keys = old_keys("HANDBOOK_ADMIN_OLD_IMAGE_KEYS", get("HANDBOOK_ADMIN_OLD_IMAGE_KEYS"))?;
+    let (photo_store, data_dir) = photo_store_from_env()?;
+    let image_key = key_from_env_or_demo("HANDBOOK_ADMIN_IMAGE_KEY", &data_dir, |demo| demo.image_key)?;
+    let old_image_keys = old_keys("HANDBOOK_ADMIN_OLD_IMAGE_KEYS", env("HANDBOOK_ADMIN_OLD_IMAGE_KEYS"))?;
     let (audit_keys, checkpoint_dir) = audit_tools_from_env()?;
-    let photo_store = photo_store(&|name| get(name))?;
     Ok(StoreTools { data_dir, photo_store, image_key, old_image_keys, audit_keys, checkpoint_dir })
 }
 
