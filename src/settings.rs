@@ -269,6 +269,14 @@ impl Settings {
             proxies: networks("HANDBOOK_ADMIN_TRUSTED_PROXIES")?,
         };
         let staff_networks = networks("HANDBOOK_ADMIN_STAFF_NETWORKS")?;
+        if !staff_networks.is_empty() && proxy_trust.one_hop && proxy_trust.proxies.is_empty() {
+            // The one-hop rule believes whatever any peer writes: fine for a throttle's
+            // bucket, not for deciding who reaches the staff pages.
+            return Err(SettingsError::new(
+                "HANDBOOK_ADMIN_TRUSTED_PROXIES",
+                "must name the load balancers when HANDBOOK_ADMIN_STAFF_NETWORKS is set behind one (HANDBOOK_ADMIN_TRUST_FORWARDED_FOR believes any peer)",
+            ));
+        }
         let address = |variable: &'static str| {
             get(variable)
                 .map(|raw| {
@@ -665,6 +673,11 @@ mod tests {
         assert_eq!(s.metrics_bind.map(|a| a.port()), Some(9100));
         assert!(s.staff_networks.contains([192, 168, 3, 4].into()));
         assert!(s.proxy_trust.proxies.contains([10, 0, 0, 2].into()));
+
+        let mut believes_anyone = serve_env();
+        believes_anyone.insert("HANDBOOK_ADMIN_STAFF_NETWORKS", "10.0.0.0/8".into());
+        believes_anyone.insert("HANDBOOK_ADMIN_TRUST_FORWARDED_FOR", "true".into());
+        assert_eq!(load(&believes_anyone).err().map(|e| e.variable), Some("HANDBOOK_ADMIN_TRUSTED_PROXIES"));
 
         let defaults = load(&serve_env()).map_err(|e| e.to_string());
         let Ok(d) = defaults else { panic!("{defaults:?}") };

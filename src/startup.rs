@@ -225,10 +225,12 @@ impl Application {
             stopping.store(true, std::sync::atomic::Ordering::Release);
             futures_util::future::join_all(handles.iter().map(|h| h.stop(true))).await;
         });
-        // One listener ending (stopped from outside) ends them all.
+        // One listener ending (stopped from outside) ends them all. A stop is sent at once but
+        // carried out inside its server's future: ask every other server to stop first, then
+        // keep polling them all until they have (awaiting one stop alone would never end).
         let (served, _, others) = futures_util::future::select_all(self.servers).await;
         for server in &others {
-            server.handle().stop(true).await;
+            drop(server.handle().stop(true));
         }
         futures_util::future::join_all(others).await;
         let state = self.state;

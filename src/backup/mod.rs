@@ -2,10 +2,11 @@
 //! consistent whole, with a sealed manifest.
 //!
 //! Consistency comes from the order intake and erasure keep (a photo's file is written before
-//! the row naming it commits, and removed after the row is gone): the database is copied first
-//! (SQLite: `VACUUM INTO`, one read transaction; PostgreSQL: the operator's `pg_dump`, taken
-//! just before), then exactly the files the copied rows name. Photos uploaded meanwhile are
-//! neither in the copy's rows nor in its files.
+//! the row naming it commits, and removed after the row is gone): the database is copied as of
+//! one moment (SQLite: `VACUUM INTO`, one read transaction; PostgreSQL: `pg_dump` of a snapshot
+//! this command holds open), then exactly the files that moment's rows name, read in the same
+//! snapshot. Photos uploaded meanwhile are neither in the copy's rows nor in its files. The
+//! signed checkpoints are copied first, so none is ahead of the copied chain.
 
 pub mod manifest;
 
@@ -14,8 +15,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 
 use self::manifest::{AuditHead, FileEntry, Manifest};
@@ -26,7 +27,7 @@ use crate::settings::StoreTools;
 
 /// The database copy's name inside a backup (SQLite).
 pub const SQLITE_FILE: &str = "database.sqlite";
-/// Where the README's `pg_dump` line writes (PostgreSQL).
+/// The `pg_dump` (custom format) inside a backup (PostgreSQL).
 pub const PG_DUMP_FILE: &str = "database.pgdump";
 const PHOTOS: &str = "photos";
 const CHECKPOINTS: &str = "audit-checkpoints";
@@ -38,16 +39,14 @@ pub struct Report {
     pub audit_head: i64,
 }
 
-/// Takes a backup of a running (or stopped) console into `out`, which must be empty: or, on
-/// PostgreSQL, hold only the `pg_dump` taken just before.
+/// Takes a backup of a running (or stopped) console into `out`, which must be new or empty.
+/// On PostgreSQL `pg_dump` (or `HANDBOOK_ADMIN_PG_DUMP`) must be on the machine.
 pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str) -> anyhow::Result<Report> {
-    let backend = match url {
-        DatabaseUrl::Sqlite(_) => "sqlite",
-        DatabaseUrl::Postgres(_) => "postgres",
-    };
-    prepare_out(out, backend)?;
+    prepare_out(out)?;
     let store = open_store(tools)?;
-    let (head, photos) = match url {
+    // First: every checkpoint copied is of a chain no longer than the one copied next.
+    copy_checkpoints(&tools.checkpoint_dir, &out.join(CHECKPOINTS))?;
+    let (backend, (head, photos)) = match url {
         DatabaseUrl::Sqlite(_) => {
             let pool = db::connect_pool(url, 1)?;
             let target = out.join(SQLITE_FILE);
@@ -61,17 +60,20 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str)
             let mut snapshot = DbConnection::Sqlite(
                 diesel::sqlite::SqliteConnection::establish(quoted).context("opening the database copy")?,
             );
-            copy_named_photos(&mut snapshot, &store, out)?
+            ("sqlite", copy_named_photos(&mut snapshot, &store, out)?)
         }
-        DatabaseUrl::Postgres(_) => {
-            if !out.join(PG_DUMP_FILE).is_file() {
-                bail!("{PG_DUMP_FILE} is not in {}: run the README's pg_dump line into it first", out.display());
-            }
+        DatabaseUrl::Postgres(raw) => {
             let pool = db::connect_pool(url, 1)?;
-            copy_named_photos(&mut *pool.get()?, &store, out)?
+            let mut conn = pool.get()?;
+            // One snapshot for the dump and for the list of files: the rows dumped are the rows
+            // whose files are copied, and the manifest's head is the dump's.
+            conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+            let copied = dump_snapshot(&mut conn, raw, &out.join(PG_DUMP_FILE))
+                .and_then(|()| copy_named_photos(&mut conn, &store, out));
+            let _ = conn.batch_execute("COMMIT");
+            ("postgres", copied?)
         }
     };
-    copy_checkpoints(&tools.checkpoint_dir, &out.join(CHECKPOINTS))?;
     let files = digest_folder(out)?;
     let mut manifest = Manifest {
         format: manifest::FORMAT.to_owned(),
@@ -90,10 +92,38 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str)
     Ok(Report { files: manifest.files.len(), photos, audit_head: manifest.audit_head.seq })
 }
 
-/// Restores `from` into an empty data folder (and, for SQLite, a database file that does not
-/// exist yet; for PostgreSQL, the database the operator just ran `pg_restore` into). Checks
-/// the manifest before writing anything, and afterwards that the audit chain verifies and
-/// every photo row opens; a failure then removes what was restored.
+/// Exports the transaction's snapshot and has `pg_dump` dump exactly it. The password, if the
+/// URL carries one, goes to `pg_dump` through its environment, not its command line.
+fn dump_snapshot(conn: &mut DbConnection, raw_url: &str, file: &Path) -> anyhow::Result<()> {
+    #[derive(diesel::QueryableByName)]
+    struct Snapshot {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let snapshot: Snapshot = diesel::sql_query("SELECT pg_export_snapshot() AS id").get_result(conn)?;
+    let mut url = url::Url::parse(raw_url).context("DATABASE_URL is not a URL")?;
+    let password = url.password().map(str::to_owned);
+    let _ = url.set_password(None);
+    let program = std::env::var("HANDBOOK_ADMIN_PG_DUMP").unwrap_or_else(|_| "pg_dump".to_owned());
+    let mut command = std::process::Command::new(&program);
+    command.args(["--format=custom", "--no-owner", "--snapshot", &snapshot.id, "--file"]).arg(file).arg(url.as_str());
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    let output = command.output().with_context(|| format!("running {program} (set HANDBOOK_ADMIN_PG_DUMP)"))?;
+    if !output.status.success() {
+        bail!("{program} failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+    }
+    Ok(())
+}
+
+/// Restores `from` into an empty photo store and checkpoint folder, and a SQLite file that
+/// does not exist yet (PostgreSQL: the database the operator just ran `pg_restore` into).
+///
+/// Checks the manifest's seal and every file before writing anything; writes each file from
+/// the very bytes it checked; puts a SQLite database under a temporary name and renames it
+/// only once the audit chain verifies and every photo row opens. A failure removes what it
+/// wrote.
 pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Result<Report> {
     let text = std::fs::read(from.join(manifest::FILE_NAME))
         .with_context(|| format!("{} has no {} (an unfinished backup?)", from.display(), manifest::FILE_NAME))?;
@@ -108,27 +138,41 @@ pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Re
         bail!("{} is not empty: restore only into an empty data folder", tools.checkpoint_dir.display());
     }
     let mut written = Written { database: None, photos: Vec::new(), checkpoints: tools.checkpoint_dir.clone() };
-    match (url, manifest.backend.as_str()) {
+    let restored = match (url, manifest.backend.as_str()) {
         (DatabaseUrl::Sqlite(path), "sqlite") => {
             if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
                 bail!("{} exists: restore only into a new database file", path.display());
             }
-            written.database = Some(path.clone());
-            put_back(from, &store, tools, url, &manifest, &mut written).inspect_err(|_| written.remove(&store))
+            let temporary = temporary_name(path);
+            written.database = Some(temporary.clone());
+            copy_checked(&from.join(SQLITE_FILE), &temporary, &manifest, SQLITE_FILE)
+                .and_then(|()| {
+                    put_back(from, &store, tools, &DatabaseUrl::Sqlite(temporary.clone()), &manifest, &mut written)
+                })
+                .and_then(|report| {
+                    std::fs::rename(&temporary, path)?;
+                    crate::atomic_file::sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+                    Ok(report)
+                })
         }
         (DatabaseUrl::Postgres(_), "postgres") => {
             let pool = db::connect_pool(url, 1)?;
             let seq = db::audit::head(&mut *pool.get()?).map(|h| h.0).unwrap_or(0);
+            drop(pool);
             if seq == 0 {
                 bail!("the database is empty: pg_restore {PG_DUMP_FILE} into it first (README)");
             }
-            if seq > manifest.audit_head.seq {
-                bail!("the database's audit chain is longer than the backup's: not this backup's dump");
+            if seq != manifest.audit_head.seq {
+                bail!(
+                    "the database's audit chain ends at #{seq}, the backup's at #{}: not this backup's dump",
+                    manifest.audit_head.seq
+                );
             }
-            put_back(from, &store, tools, url, &manifest, &mut written).inspect_err(|_| written.remove(&store))
+            put_back(from, &store, tools, url, &manifest, &mut written)
         }
         (_, backend) => bail!("this backup is of a {backend} database; DATABASE_URL names another kind"),
-    }
+    };
+    restored.inspect_err(|_| written.remove(&store))
 }
 
 /// What a failed restore takes away again (all of it was empty or absent before).
@@ -152,11 +196,41 @@ impl Written {
     }
 }
 
+/// A name beside `path` for the database until it has been checked.
+fn temporary_name(path: &Path) -> PathBuf {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("database");
+    path.with_file_name(format!(".restoring-{}-{name}", crate::secrets::random::token(4)))
+}
+
 fn open_store(tools: &StoreTools) -> anyhow::Result<ImageStore> {
     let keyring = Keyring::new(&tools.image_key, &tools.old_image_keys);
     let store = ImageStore::open(&tools.photo_store, &tools.data_dir, keyring)?;
     store.prepare()?;
     Ok(store)
+}
+
+/// Reads one backup file and checks the bytes read against the manifest: what is written is
+/// what was checked, even if the backup's storage changes underneath.
+fn read_checked(from: &Path, relative: &str, manifest: &Manifest) -> anyhow::Result<Vec<u8>> {
+    let bytes = std::fs::read(from.join(relative))?;
+    let seen = FileEntry { bytes: bytes.len() as u64, sha256: hex::encode(Sha256::digest(&bytes)) };
+    if manifest.files.get(relative) != Some(&seen) {
+        return Err(manifest::Mismatch::Altered(relative.to_owned()).into());
+    }
+    Ok(bytes)
+}
+
+/// Copies a (large) file in a stream, then checks the copy against the manifest.
+fn copy_checked(source: &Path, target: &Path, manifest: &Manifest, relative: &str) -> anyhow::Result<()> {
+    if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::copy(source, target)?;
+    std::fs::File::open(target)?.sync_all()?;
+    if manifest.files.get(relative) != Some(&digest_file(target)?) {
+        return Err(manifest::Mismatch::Altered(relative.to_owned()).into());
+    }
+    Ok(())
 }
 
 fn put_back(
@@ -167,20 +241,15 @@ fn put_back(
     manifest: &Manifest,
     written: &mut Written,
 ) -> anyhow::Result<Report> {
-    if let DatabaseUrl::Sqlite(path) = url {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
-        }
-        crate::atomic_file::write(path, &std::fs::read(from.join(SQLITE_FILE))?, true)?;
-    }
     for relative in manifest.files.keys() {
-        let source = from.join(relative);
         if let Some(key) = relative.strip_prefix(&format!("{PHOTOS}/")) {
+            let sealed = read_checked(from, relative, manifest)?;
             written.photos.push(key.to_owned());
-            store.put_sealed(key, std::fs::read(&source)?).with_context(|| format!("{relative}: not restored"))?;
+            store.put_sealed(key, sealed).with_context(|| format!("{relative}: not restored"))?;
         } else if let Some(name) = relative.strip_prefix(&format!("{CHECKPOINTS}/")) {
+            let text = read_checked(from, relative, manifest)?;
             std::fs::create_dir_all(&tools.checkpoint_dir)?;
-            crate::atomic_file::write(&tools.checkpoint_dir.join(name), &std::fs::read(&source)?, true)?;
+            crate::atomic_file::write(&tools.checkpoint_dir.join(name), &text, true)?;
         }
     }
     let pool = db::connect_pool(url, 1)?;
@@ -189,9 +258,7 @@ fn put_back(
     let report = crate::audit::verify(&mut conn, &tools.audit_keys, &tools.checkpoint_dir)
         .map_err(|e| anyhow!("the restored audit chain does not verify: {e}"))?;
     let head = db::audit::head(&mut conn)?;
-    if matches!(url, DatabaseUrl::Sqlite(_))
-        && (head.0, &head.1) != (manifest.audit_head.seq, &manifest.audit_head.hash)
-    {
+    if (head.0, &head.1) != (manifest.audit_head.seq, &manifest.audit_head.hash) {
         bail!("the restored audit chain ends at #{}, the manifest says #{}", head.0, manifest.audit_head.seq);
     }
     let opened = db::photo_keys::for_each_key(&mut conn, |key| -> anyhow::Result<()> {
@@ -200,15 +267,12 @@ fn put_back(
     Ok(Report { files: manifest.files.len(), photos: opened, audit_head: report.events })
 }
 
-/// `out` exists empty (or, for PostgreSQL, holding only the dump) or not at all.
-fn prepare_out(out: &Path, backend: &str) -> anyhow::Result<()> {
+/// `out` exists empty, or not at all.
+fn prepare_out(out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     restrict(out)?;
-    for entry in std::fs::read_dir(out)? {
-        let name = entry?.file_name();
-        if !(backend == "postgres" && name == PG_DUMP_FILE) {
-            bail!("{} is not empty: a backup goes into a new folder", out.display());
-        }
+    if std::fs::read_dir(out)?.next().is_some() {
+        bail!("{} is not empty: a backup goes into a new folder", out.display());
     }
     Ok(())
 }

@@ -162,9 +162,14 @@ fn unbounded<T>(conn: &mut PgConnection, f: impl FnOnce(&mut PgConnection) -> T)
     let before: Limit = diesel::sql_query("SHOW statement_timeout").get_result(conn)?;
     conn.batch_execute("SET statement_timeout = 0")?;
     let value = f(conn);
-    diesel::sql_query("SELECT set_config('statement_timeout', $1, false)")
+    // `f`'s own outcome is what the caller needs to hear about; a limit that could not be put
+    // back (a broken connection, which the pool then discards) is only logged.
+    let restored = diesel::sql_query("SELECT set_config('statement_timeout', $1, false)")
         .bind::<diesel::sql_types::Text, _>(&before.statement_timeout)
-        .execute(conn)?;
+        .execute(conn);
+    if let Err(e) = restored {
+        tracing::warn!(error = %e, "the statement limit could not be put back on a connection");
+    }
     Ok(value)
 }
 

@@ -52,24 +52,28 @@ pub struct ProxyTrust {
 }
 
 impl ProxyTrust {
-    /// The client's address, from the peer and the `X-Forwarded-For` entries in order.
+    /// The client's address, from the peer and the `X-Forwarded-For` entries in order (`None`
+    /// for an entry that is not an address: `unknown`, `ip:port`, garbage).
     ///
     /// Every proxy appends the address it received from, so entries are peeled from the right:
     /// the first one that is not a trusted proxy is the client. Entries further left were
-    /// written by whoever sent the request and prove nothing.
-    pub fn client(&self, peer: IpAddr, forwarded: &[IpAddr]) -> IpAddr {
+    /// written by whoever sent the request and prove nothing. When the chain ends, or reaches
+    /// an entry that is not an address, while still at a trusted proxy, the client is unknown
+    /// (`None`): never the entry beyond it, which the sender may have written.
+    pub fn client(&self, peer: IpAddr, forwarded: &[Option<IpAddr>]) -> Option<IpAddr> {
         let peer = peer.to_canonical();
         if !self.proxies.is_empty() {
-            let mut client = peer;
-            for hop in forwarded.iter().rev() {
-                if !self.proxies.contains(client) {
-                    break;
-                }
-                client = hop.to_canonical();
+            let mut current = peer;
+            let mut hops = forwarded.iter().rev();
+            while self.proxies.contains(current) {
+                current = (*hops.next()?)?.to_canonical();
             }
-            return client;
+            return Some(current);
         }
-        if self.one_hop { forwarded.last().map_or(peer, |ip| ip.to_canonical()) } else { peer }
+        match (self.one_hop, forwarded.last()) {
+            (true, Some(last)) => last.map(|ip| ip.to_canonical()),
+            _ => Some(peer),
+        }
     }
 }
 
@@ -79,6 +83,11 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    /// A header's entries as the web layer hands them over.
+    fn hops(list: &[&str]) -> Vec<Option<IpAddr>> {
+        list.iter().map(|s| s.parse().ok()).collect()
     }
 
     #[test]
@@ -101,26 +110,31 @@ mod tests {
     #[test]
     fn without_trust_the_client_is_the_peer() {
         let trust = ProxyTrust::default();
-        assert_eq!(trust.client(ip("10.0.0.5"), &[ip("203.0.113.9")]), ip("10.0.0.5"));
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["203.0.113.9"])), Some(ip("10.0.0.5")));
     }
 
     #[test]
     fn one_hop_trust_takes_the_last_entry() {
         let trust = ProxyTrust { one_hop: true, proxies: Networks::default() };
-        assert_eq!(trust.client(ip("10.0.0.5"), &[ip("1.1.1.1"), ip("203.0.113.9")]), ip("203.0.113.9"));
-        assert_eq!(trust.client(ip("10.0.0.5"), &[]), ip("10.0.0.5"));
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["1.1.1.1", "203.0.113.9"])), Some(ip("203.0.113.9")));
+        assert_eq!(trust.client(ip("10.0.0.5"), &[]), Some(ip("10.0.0.5")));
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["1.1.1.1", "unknown"])), None);
     }
 
     #[test]
     fn named_proxies_are_peeled_from_the_right_and_a_forged_entry_proves_nothing() {
         let trust = ProxyTrust { one_hop: false, proxies: Networks::parse("10.0.0.0/24").unwrap_or_default() };
         // client 192.168.5.5 → proxy 10.0.0.7 → balancer 10.0.0.5 → us
-        assert_eq!(trust.client(ip("10.0.0.5"), &[ip("192.168.5.5"), ip("10.0.0.7")]), ip("192.168.5.5"));
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["192.168.5.5", "10.0.0.7"])), Some(ip("192.168.5.5")));
         // A client outside wrote an in-company address first; the balancer appended the truth.
-        assert_eq!(trust.client(ip("10.0.0.5"), &[ip("192.168.5.5"), ip("203.0.113.9")]), ip("203.0.113.9"));
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["192.168.5.5", "203.0.113.9"])), Some(ip("203.0.113.9")));
         // A peer that is not a named proxy is the client, whatever it claims.
-        assert_eq!(trust.client(ip("203.0.113.9"), &[ip("192.168.5.5")]), ip("203.0.113.9"));
-        // Only proxies all the way: the leftmost entry is the nearest thing to a client.
-        assert_eq!(trust.client(ip("10.0.0.5"), &[ip("10.0.0.6")]), ip("10.0.0.6"));
+        assert_eq!(trust.client(ip("203.0.113.9"), &hops(&["192.168.5.5"])), Some(ip("203.0.113.9")));
+        // Only proxies all the way, or a hop that is not an address: the client is unknown,
+        // never the entry the sender may have written beyond it.
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["10.0.0.6"])), None);
+        assert_eq!(trust.client(ip("10.0.0.5"), &[]), None);
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["192.168.5.5", "unknown"])), None);
+        assert_eq!(trust.client(ip("10.0.0.5"), &hops(&["192.168.5.5", "10.0.0.7:443"])), None);
     }
 }

@@ -127,10 +127,25 @@ pub struct S3Bucket {
 
 impl S3Bucket {
     pub fn connect(settings: &S3Settings) -> Result<Self, StoreError> {
+        // A request runs while its caller holds a database connection (intake writes the files
+        // inside its transaction's turn): a slow bucket must fail in seconds, not minutes, or
+        // it would hold the whole pool.
+        // The client options carry `allow_http` too: set here, not on the builder, which these
+        // options would replace.
+        let client = object_store::ClientOptions::new()
+            .with_allow_http(settings.allow_http)
+            .with_timeout(std::time::Duration::from_secs(15))
+            .with_connect_timeout(std::time::Duration::from_secs(3));
+        let retry = object_store::RetryConfig {
+            max_retries: 2,
+            retry_timeout: std::time::Duration::from_secs(20),
+            ..object_store::RetryConfig::default()
+        };
         let mut builder = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
-            .with_allow_http(settings.allow_http);
+            .with_client_options(client)
+            .with_retry(retry);
         if let Some(endpoint) = &settings.endpoint {
             builder = builder.with_endpoint(endpoint);
         }

@@ -103,17 +103,17 @@ pub fn fingerprint(token: &str) -> String {
 }
 
 /// The client's address: the peer, or behind trusted proxies the address they received from
-/// (`ProxyTrust::client`). Malformed `X-Forwarded-For` entries end the list read so far.
+/// (`ProxyTrust::client`); `None` when it cannot be told.
 pub fn client_address(req: &HttpRequest, trust: &ProxyTrust) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
-    let forwarded: Vec<IpAddr> = req
+    let forwarded: Vec<Option<IpAddr>> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .map(|part| part.trim().parse::<IpAddr>().ok())
         .collect();
-    Some(trust.client(peer, &forwarded))
+    trust.client(peer, &forwarded)
 }
 
 /// Seconds for a `Retry-After` header (at least one).

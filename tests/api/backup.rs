@@ -24,13 +24,14 @@ fn console_with(args: &[&str], database_url: &str, data_dir: &Path, env: &[(&str
     std::process::Command::new(env!("CARGO_BIN_EXE_handbook-admin"))
         .args(args)
         .env_clear()
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "error")
         .env("DATABASE_URL", database_url)
         .env("HANDBOOK_ADMIN_DATA_DIR", data_dir)
         .env("HANDBOOK_ADMIN_IMAGE_KEY", hex::encode(IMAGE_KEY))
         .env("HANDBOOK_ADMIN_AUDIT_KEY", hex::encode(crate::helpers::TEST_AUDIT_KEY))
+        // Last: a test's own values win.
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .unwrap()
 }
@@ -92,11 +93,6 @@ dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos
     let before = photo_keys(&app.database_url).len();
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("backup");
-    if db == TestDb::Postgres {
-        std::fs::create_dir_all(&out).unwrap();
-        let dump = out.join("database.pgdump");
-        pg("pg_dump", &["--format=custom", "--no-owner", "--file", dump.to_str().unwrap(), &app.database_url]);
-    }
     // Uploads keep arriving while the backup runs.
     let uploads = {
         let (address, api) = (app.address.clone(), app.api_address.clone());
@@ -165,6 +161,34 @@ dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos
         assert!(is_empty_or_absent(&restored_data.join("images")), "{what}: nothing restored");
         if db == TestDb::Sqlite {
             assert!(!scratch.path().join("restored/console.db").exists(), "{what}: no database file");
+        }
+    }
+
+    // A restore that fails after it began writing (photos sealed under another key do not
+    // open) takes away everything it wrote.
+    {
+        let scratch = tempfile::tempdir().unwrap();
+        let restored_url = empty_database(db, &scratch);
+        if db == TestDb::Postgres {
+            pg("pg_restore", &["--no-owner", "--dbname", &restored_url, out.join("database.pgdump").to_str().unwrap()]);
+        }
+        let restored_data = scratch.path().join("restored/data");
+        let wrong_key = [("HANDBOOK_ADMIN_IMAGE_KEY", hex::encode([1u8; 32]))];
+        let why = refused(&console_with(
+            &["restore", "--from", out.to_str().unwrap()],
+            &restored_url,
+            &restored_data,
+            &wrong_key,
+        ));
+        assert!(why.contains("does not open"), "{why}");
+        assert!(walk(&restored_data.join("images")).is_empty(), "the photos written are gone again");
+        assert!(is_empty_or_absent(&restored_data.join("audit-checkpoints")));
+        if db == TestDb::Sqlite {
+            assert!(
+                is_empty_or_absent(&scratch.path().join("restored"))
+                    || walk(&scratch.path().join("restored")).is_empty(),
+                "no database file, temporary or final"
+            );
         }
     }
 

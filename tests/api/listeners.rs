@@ -117,7 +117,7 @@ dual_test!(
         // An outsider who writes an in-company address first is still the outsider the balancer saw.
         assert_eq!(login(Some("10.1.2.3, 203.0.113.5")).await.0, StatusCode::FORBIDDEN);
         // Every staff route is covered, posts too (before the CSRF check).
-        let (status, _) = status_of(
+        let (status, body) = status_of(
             client
                 .post(format!("{}/login", app.address))
                 .header("x-forwarded-for", "203.0.113.5")
@@ -125,6 +125,10 @@ dual_test!(
         )
         .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("社内ネットワークからのみ利用できます"), "the network check, not the CSRF one");
+        // A malformed hop ends what is believed: the client is unknown, so refused.
+        assert_eq!(login(Some("10.1.2.3, unknown")).await.0, StatusCode::FORBIDDEN);
+        assert_eq!(login(Some("10.1.2.3, 10.1.2.4:5555")).await.0, StatusCode::FORBIDDEN);
         // The probes and the machine endpoints are for hosts outside the staff networks.
         assert_eq!(status_of(client.get(format!("{}/healthz", app.address))).await.0, StatusCode::OK);
         crate::intake::register(&app, "MR-NETWORK1", "physical", vec![crate::fixtures::jpeg(120, 80)]).await;

@@ -44,6 +44,9 @@ async fn sigterm_drains_the_node_and_exits_cleanly() {
         demo.command(&["demo", "--bind", &format!("127.0.0.1:{port}")])
             .env("RUST_LOG", "info")
             .env("HANDBOOK_ADMIN_LOG_FORMAT", "json")
+            // Three listeners: the stop must end every one of them.
+            .env("HANDBOOK_ADMIN_API_BIND", "127.0.0.1:0")
+            .env("HANDBOOK_ADMIN_METRICS_BIND", "127.0.0.1:0")
             .stdout(std::fs::File::create(&log).unwrap())
             .stderr(std::fs::File::create(dir.path().join("console.err")).unwrap())
             .spawn()
@@ -253,11 +256,13 @@ dual_test!(two_nodes_purging_at_once_purge_each_consent_once, |db| async move {
         assert_eq!(crate::myna::deliver(&app, &short).await.0, StatusCode::OK);
     }
     let after_end = time::macros::datetime!(2026-11-24 03:00 UTC);
+    let together = std::sync::Arc::new(std::sync::Barrier::new(2));
     let purgers: Vec<_> = (0..2)
         .map(|_| {
-            let pool = app.pool.clone();
+            let (pool, together) = (app.pool.clone(), together.clone());
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
+                together.wait();
                 handbook_admin::myna::purge::expired(
                     &mut conn,
                     &crate::helpers::test_audit_keys(),
