@@ -95,22 +95,16 @@ dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos
     let out = work.path().join("backup");
     // Uploads keep arriving while the backup runs.
     let uploads = {
-        let (address, api) = (app.address.clone(), app.api_address.clone());
+        let api = app.api_address.clone();
         actix_web::rt::spawn(async move {
-            let _ = address;
             let client = reqwest::Client::new();
             for n in 0..12 {
-                let form = reqwest::multipart::Form::new()
-                    .text("metadata", crate::intake::metadata(&format!("MR-DURING{n:02}"), "physical"))
-                    .part("image", crate::intake::image_part(crate::fixtures::jpeg(320, 200), "p.jpg"));
-                let response = client
-                    .post(format!("{api}/api/v1/registrations"))
-                    .bearer_auth(crate::intake::TOKEN)
-                    .multipart(form)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+                let photo = (crate::fixtures::jpeg(320, 200), "p.jpg");
+                let status =
+                    crate::intake::post_one(&client, &api, crate::intake::TOKEN, &format!("MR-DURING{n:02}"), photo)
+                        .await
+                        .unwrap();
+                assert_eq!(status, reqwest::StatusCode::CREATED);
             }
         })
     };

@@ -340,17 +340,9 @@ async fn four_huge_uploads_at_once_stay_within_memory() {
         .map(|n| {
             let (client, base, photo) = (client.clone(), base.clone(), photo.clone());
             tokio::spawn(async move {
-                let form = reqwest::multipart::Form::new()
-                    .text("metadata", crate::intake::metadata(&format!("MR-HUGE{n:04}"), "physical"))
-                    .part("image", crate::intake::image_part(photo.to_vec(), "page.png"));
-                let response = client
-                    .post(format!("{base}/api/v1/registrations"))
-                    .bearer_auth(handbook_admin::settings::DEMO_INTAKE_TOKEN)
-                    .multipart(form)
-                    .send()
-                    .await
-                    .unwrap();
-                response.status()
+                let token = handbook_admin::settings::DEMO_INTAKE_TOKEN;
+                let photo = (photo.to_vec(), "page.png");
+                crate::intake::post_one(&client, &base, token, &format!("MR-HUGE{n:04}"), photo).await.unwrap()
             })
         })
         .collect();

@@ -36,6 +36,21 @@ pub async fn upload(app: &TestApp, token: Option<&str>, form: Form) -> (StatusCo
 }
 
 /// Uploads one registration with these photos and returns its id.
+/// One registration of one photo, posted to `base` with `token` as the app's backend does;
+/// the status, or the transport's error (a node that stopped answering).
+pub async fn post_one(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    public_id: &str,
+    (photo, name): (Vec<u8>, &str),
+) -> reqwest::Result<StatusCode> {
+    let form = Form::new().text("metadata", metadata(public_id, "physical")).part("image", image_part(photo, name));
+    let response =
+        client.post(format!("{base}/api/v1/registrations")).bearer_auth(token).multipart(form).send().await?;
+    Ok(response.status())
+}
+
 pub async fn register(app: &TestApp, public_id: &str, kind: &str, photos: Vec<Vec<u8>>) -> i64 {
     let mut form = Form::new().text("metadata", metadata(public_id, kind));
     for (i, bytes) in photos.into_iter().enumerate() {

@@ -324,20 +324,12 @@ async fn sigterm_during_uploads_and_sends_leaves_nothing_half_done_or_sent_twice
             let mut accepted = Vec::new();
             for n in 0.. {
                 let public_id = format!("MR-UPLD{n:04}");
-                let form = reqwest::multipart::Form::new()
-                    .text("metadata", crate::intake::metadata(&public_id, "physical"))
-                    .part("image", crate::intake::image_part(crate::fixtures::jpeg(900, 600), "p.jpg"));
-                let sent = client
-                    .post(format!("{base}/api/v1/registrations"))
-                    .bearer_auth(handbook_admin::settings::DEMO_INTAKE_TOKEN)
-                    .multipart(form)
-                    .send()
-                    .await;
-                match sent {
-                    Ok(r) if r.status() == StatusCode::CREATED => accepted.push(public_id),
-                    Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => break,
-                    Ok(r) => panic!("upload answered {}", r.status()),
-                    Err(_) => break,
+                let token = handbook_admin::settings::DEMO_INTAKE_TOKEN;
+                let photo = (crate::fixtures::jpeg(900, 600), "p.jpg");
+                match crate::intake::post_one(&client, &base, token, &public_id, photo).await {
+                    Ok(StatusCode::CREATED) => accepted.push(public_id),
+                    Ok(StatusCode::SERVICE_UNAVAILABLE) | Err(_) => break,
+                    Ok(status) => panic!("upload answered {status}"),
                 }
             }
             accepted
