@@ -317,8 +317,9 @@ async fn sigterm_during_uploads_and_sends_leaves_nothing_half_done_or_sent_twice
         (0..300).map(|n| (format!("MR-STOP{n:04}"), Some(format!("stop{n}@example.jp")))).collect();
 
     // Uploads keep coming, one after another, until the node stops answering.
+    let arrived = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let uploads = {
-        let base = base.clone();
+        let (base, arrived) = (base.clone(), arrived.clone());
         actix_web::rt::spawn(async move {
             let client = reqwest::Client::new();
             let mut accepted = Vec::new();
@@ -331,11 +332,18 @@ async fn sigterm_during_uploads_and_sends_leaves_nothing_half_done_or_sent_twice
                     Ok(StatusCode::SERVICE_UNAVAILABLE) | Err(_) => break,
                     Ok(status) => panic!("upload answered {status}"),
                 }
+                arrived.store(accepted.len(), std::sync::atomic::Ordering::Release);
             }
             accepted
         })
     };
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    // However slow the machine, the signal comes while uploads are under way.
+    for _ in 0..600 {
+        if arrived.load(std::sync::atomic::Ordering::Acquire) > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     // 300 notices come due at once; the worker is sending them when the signal comes.
     {
         let mut conn = pool.get().unwrap();
