@@ -385,8 +385,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Backup { out } => {
             let tools = crate::settings::store_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let url = database_url()?;
-            let created_at = clock.now().format(&time::format_description::well_known::Rfc3339)?;
-            let report = actix_web::web::block(move || crate::backup::take(&url, &tools, &out, &created_at)).await??;
+            let now = clock.now();
+            let report = actix_web::web::block(move || crate::backup::take(&url, &tools, &out, now)).await??;
             println!(
                 "backup complete: {} files ({} photo-store files), audit chain head #{}",
                 report.files, report.photos, report.audit_head
@@ -395,7 +395,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Restore { from } => {
             let tools = crate::settings::store_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             let url = database_url()?;
-            let report = actix_web::web::block(move || crate::backup::restore(&url, &tools, &from)).await??;
+            let now = clock.now();
+            let report = actix_web::web::block(move || crate::backup::restore(&url, &tools, &from, now)).await??;
             println!(
                 "restore complete: {} files checked against the manifest, {} photo-store files open, audit chain of {} events verified",
                 report.files, report.photos, report.audit_head

@@ -70,6 +70,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("myna.request_cancelled", "マイナポータル照会の取消し"),
     ("audit.verified", "監査ログの検証"),
     ("export.downloaded", "CSVの出力"),
+    ("backup.taken", "バックアップの取得"),
+    ("backup.restored", "バックアップからの復元"),
 ];
 
 /// Actions that record a read, not a change: a holder's timeline leaves them out (an app that

@@ -41,7 +41,8 @@ pub struct Report {
 
 /// Takes a backup of a running (or stopped) console into `out`, which must be new or empty.
 /// On PostgreSQL `pg_dump` (or `HANDBOOK_ADMIN_PG_DUMP`) must be on the machine.
-pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str) -> anyhow::Result<Report> {
+pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, now: time::OffsetDateTime) -> anyhow::Result<Report> {
+    let created_at = now.format(&time::format_description::well_known::Rfc3339)?;
     prepare_out(out)?;
     let store = open_store(tools)?;
     // First: every checkpoint copied is of a chain no longer than the one copied next.
@@ -77,7 +78,7 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str)
     let files = digest_folder(out)?;
     let mut manifest = Manifest {
         format: manifest::FORMAT.to_owned(),
-        created_at: created_at.to_owned(),
+        created_at,
         backend: backend.to_owned(),
         audit_head: head,
         photos,
@@ -89,7 +90,37 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, created_at: &str)
     let text = serde_json::to_vec_pretty(&manifest).context("writing the manifest")?;
     // Written last: a folder without a manifest is an unfinished backup.
     crate::atomic_file::write(&out.join(manifest::FILE_NAME), &text, true)?;
+    // A backup is a copy of every holder's data: the trail says it was taken, and which.
+    let details = serde_json::json!({
+        "backend": backend,
+        "files": manifest.files.len(),
+        "photos": photos,
+        "audit_head": manifest.audit_head.seq,
+        "manifest_sha256": hex::encode(Sha256::digest(&text)),
+    });
+    let pool = db::connect_pool(url, 1)?;
+    record(&mut *pool.get()?, tools, "backup.taken", details, now)?;
     Ok(Report { files: manifest.files.len(), photos, audit_head: manifest.audit_head.seq })
+}
+
+/// Appends one event of the command line's to the chain.
+fn record(
+    conn: &mut DbConnection,
+    tools: &StoreTools,
+    action: &'static str,
+    details: serde_json::Value,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<()> {
+    let at = crate::clock::to_db(now);
+    db::write_tx(conn, |c| {
+        crate::audit::append(
+            c,
+            &tools.audit_keys,
+            at,
+            crate::audit::AuditEntry::new(crate::audit::Actor::Cli, action, "backup", "-").details(details),
+        )
+    })?;
+    Ok(())
 }
 
 /// Exports the transaction's snapshot and has `pg_dump` dump exactly it. The password, if the
@@ -124,7 +155,12 @@ fn dump_snapshot(conn: &mut DbConnection, raw_url: &str, file: &Path) -> anyhow:
 /// the very bytes it checked; puts a SQLite database under a temporary name and renames it
 /// only once the audit chain verifies and every photo row opens. A failure removes what it
 /// wrote.
-pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Result<Report> {
+pub fn restore(
+    url: &DatabaseUrl,
+    tools: &StoreTools,
+    from: &Path,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<Report> {
     let text = std::fs::read(from.join(manifest::FILE_NAME))
         .with_context(|| format!("{} has no {} (an unfinished backup?)", from.display(), manifest::FILE_NAME))?;
     let manifest: Manifest = serde_json::from_slice(&text).context("the manifest does not parse")?;
@@ -147,7 +183,7 @@ pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Re
             written.database = Some(temporary.clone());
             copy_checked(&from.join(SQLITE_FILE), &temporary, &manifest, SQLITE_FILE)
                 .and_then(|()| {
-                    put_back(from, &store, tools, &DatabaseUrl::Sqlite(temporary.clone()), &manifest, &mut written)
+                    put_back(from, &store, tools, &DatabaseUrl::Sqlite(temporary.clone()), &manifest, &mut written, now)
                 })
                 .and_then(|report| {
                     std::fs::rename(&temporary, path)?;
@@ -168,7 +204,7 @@ pub fn restore(url: &DatabaseUrl, tools: &StoreTools, from: &Path) -> anyhow::Re
                     manifest.audit_head.seq
                 );
             }
-            put_back(from, &store, tools, url, &manifest, &mut written)
+            put_back(from, &store, tools, url, &manifest, &mut written, now)
         }
         (_, backend) => bail!("this backup is of a {backend} database; DATABASE_URL names another kind"),
     };
@@ -240,6 +276,7 @@ fn put_back(
     url: &DatabaseUrl,
     manifest: &Manifest,
     written: &mut Written,
+    now: time::OffsetDateTime,
 ) -> anyhow::Result<Report> {
     for relative in manifest.files.keys() {
         if let Some(key) = relative.strip_prefix(&format!("{PHOTOS}/")) {
@@ -264,7 +301,14 @@ fn put_back(
     let opened = db::photo_keys::for_each_key(&mut conn, |key| -> anyhow::Result<()> {
         store.get(key).map(drop).with_context(|| format!("photo {key} does not open after the restore"))
     })?;
-    Ok(Report { files: manifest.files.len(), photos: opened, audit_head: report.events })
+    let details = serde_json::json!({
+        "files": manifest.files.len(),
+        "photos": opened,
+        "audit_head": manifest.audit_head.seq,
+        "backup_created_at": manifest.created_at,
+    });
+    record(&mut conn, tools, "backup.restored", details, now)?;
+    Ok(Report { files: manifest.files.len(), photos: opened, audit_head: report.events + 1 })
 }
 
 /// `out` exists empty, or not at all.

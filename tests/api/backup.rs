@@ -115,6 +115,9 @@ dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos
     uploads.await.unwrap();
     let said = succeeded(&backup);
     assert!(said.contains("backup complete"), "{said}");
+    let taken = app.audit_events("backup.taken");
+    assert_eq!(taken.len(), 1, "the trail says a copy of everything was taken");
+    assert!(taken[0].details.contains("manifest_sha256"), "{}", taken[0].details);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert!(manifest["files"].as_object().unwrap().keys().any(|k| k.starts_with("audit-checkpoints/")));
@@ -195,6 +198,12 @@ dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos
     let said = succeeded(&console(&["restore", "--from", out.to_str().unwrap()], &restored_url, &restored_data));
     assert!(said.contains("restore complete"), "{said}");
     succeeded(&console(&["audit", "verify"], &restored_url, &restored_data));
+    {
+        let url = handbook_admin::db::DatabaseUrl::parse(&restored_url).unwrap();
+        let mut conn = handbook_admin::db::connect_pool(&url, 1).unwrap().get().unwrap();
+        assert_eq!(crate::inspect::audit_count_in(&mut conn, &["backup.restored"]), 1, "the restore is on the trail");
+        assert_eq!(crate::inspect::audit_count_in(&mut conn, &["backup.taken"]), 0, "taken after the copy's moment");
+    }
     // Every photo row of the restored database opens with the image key, checked here too.
     let rows = photo_keys(&restored_url);
     assert!(
