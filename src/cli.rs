@@ -200,6 +200,10 @@ fn database_url() -> anyhow::Result<DatabaseUrl> {
     DatabaseUrl::parse(&raw).map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))
 }
 
+fn store_tools() -> anyhow::Result<crate::settings::StoreTools> {
+    crate::settings::store_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))
+}
+
 fn pool() -> anyhow::Result<db::Pool> {
     let url = database_url()?;
     let pool = db::connect_pool(&url, 2).with_context(|| format!("cannot open {url}"))?;
@@ -383,9 +387,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             crate::myna::sim::serve(sim, listener, tls.as_ref())?.await?;
         }
         Command::Backup { out } => {
-            let tools = crate::settings::store_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-            let url = database_url()?;
-            let now = clock.now();
+            let (url, tools, now) = (database_url()?, store_tools()?, clock.now());
             let report = actix_web::web::block(move || crate::backup::take(&url, &tools, &out, now)).await??;
             println!(
                 "backup complete: {} files ({} photo-store files), audit chain head #{}",
@@ -393,9 +395,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             );
         }
         Command::Restore { from } => {
-            let tools = crate::settings::store_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-            let url = database_url()?;
-            let now = clock.now();
+            let (url, tools, now) = (database_url()?, store_tools()?, clock.now());
             let report = actix_web::web::block(move || crate::backup::restore(&url, &tools, &from, now)).await??;
             println!(
                 "restore complete: {} files checked against the manifest, {} photo-store files open, audit chain of {} events verified",

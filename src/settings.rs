@@ -299,14 +299,8 @@ impl Settings {
                 "must differ from the staff and API addresses (metrics are never served beside them)",
             ));
         }
-        let jobs_idle = match get("HANDBOOK_ADMIN_JOBS_IDLE_MS") {
-            None => std::time::Duration::from_secs(2),
-            Some(raw) => std::time::Duration::from_millis(
-                raw.trim().parse::<u64>().ok().filter(|ms| (10..=600_000).contains(ms)).ok_or_else(|| {
-                    SettingsError::new("HANDBOOK_ADMIN_JOBS_IDLE_MS", "must be milliseconds between 10 and 600000")
-                })?,
-            ),
-        };
+        let jobs_idle =
+            millis(&get, "HANDBOOK_ADMIN_JOBS_IDLE_MS", 10..=600_000)?.unwrap_or(std::time::Duration::from_secs(2));
         let demo_secrets = match mode {
             Mode::Demo => Some(load_or_create_demo_secrets(&data_dir)?),
             Mode::Serve => None,
