@@ -382,6 +382,31 @@ impl Child {
     pub fn id(&self) -> u32 {
         self.0.id()
     }
+
+    /// Sends SIGTERM and waits (`within` at most) for the process to end; its exit status.
+    pub async fn terminate(&mut self, within: std::time::Duration) -> std::process::ExitStatus {
+        let sent = std::process::Command::new("kill").args(["-TERM", &self.id().to_string()]).status().unwrap();
+        assert!(sent.success());
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(code) = self.0.try_wait().unwrap() {
+                return code;
+            }
+            assert!(started.elapsed() < within, "the process did not stop within {within:?} of SIGTERM");
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Waits (30 s at most) until `url` answers with a success.
+pub async fn wait_until_up(client: &reqwest::Client, url: &str) {
+    for _ in 0..300 {
+        if client.get(url).send().await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{url} never answered");
 }
 
 impl Drop for Child {
@@ -418,13 +443,20 @@ pub fn peak_kib(pid: u32) -> u64 {
 pub struct DemoProcess {
     data: PathBuf,
     url: String,
+    /// Variables of this test's own, set after the defaults.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl DemoProcess {
     pub fn new(dir: &TempDir) -> Self {
         let data = dir.path().join("data");
         let url = format!("sqlite://{}", data.join("console.db").display());
-        Self { data, url }
+        Self { data, url, env: Vec::new() }
+    }
+
+    pub fn with_env(mut self, name: &'static str, value: &'static str) -> Self {
+        self.env.push((name, value));
+        self
     }
 
     pub fn command(&self, args: &[&str]) -> std::process::Command {
@@ -437,6 +469,7 @@ impl DemoProcess {
             .env("HANDBOOK_ADMIN_DATA_DIR", &self.data)
             .env("DEMO_HOLDERS", "0")
             .env("DEMO_PASSWORD", PASSWORD)
+            .envs(self.env.iter().copied())
             .args(args);
         command
     }
@@ -451,12 +484,7 @@ impl DemoProcess {
         let base = format!("http://{bind}");
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder().cookie_provider(jar.clone()).redirect(Policy::none()).build().unwrap();
-        for _ in 0..300 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return (server, client, jar, base);
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the console did not start");
+        wait_until_up(&client, &format!("{base}/healthz")).await;
+        (server, client, jar, base)
     }
 }

@@ -53,27 +53,12 @@ async fn sigterm_drains_the_node_and_exits_cleanly() {
             .unwrap(),
     );
     let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
-            break;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    crate::helpers::wait_until_up(&client, &format!("{base}/healthz")).await;
     assert_eq!(client.get(format!("{base}/readyz")).send().await.unwrap().status(), StatusCode::OK);
     // A connection kept open across the signal: it is still answered while the node drains.
     let kept = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap();
     assert!(kept.get(format!("{base}/healthz")).send().await.unwrap().status().is_success());
-    let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let mut exited = None;
-    for _ in 0..200 {
-        if let Some(code) = server.0.try_wait().unwrap() {
-            exited = Some(code);
-            break;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let code = exited.expect("the node stops within 10 s of SIGTERM");
+    let code = server.terminate(std::time::Duration::from_secs(10)).await;
     assert!(code.success(), "a graceful stop exits 0: {code}");
     // Stopped means stopped: nothing listens any more.
     assert!(client.get(format!("{base}/healthz")).send().await.is_err());
@@ -114,10 +99,10 @@ dual_test!(two_instances_share_sessions_and_detect_each_others_saves, |db| async
     a.verify_audit().expect("one chain, written by two nodes");
 });
 
-/// Every connection of the server's pool bounds its statements; migrations and full statistics
-/// on that same pool are exempt and leave the bound in place afterwards.
+/// Every connection of the server's pool bounds its statements; full statistics (and
+/// migrations) on that same connection are exempt, and the bound is back in place afterwards.
 #[test]
-fn the_server_pool_bounds_statements_but_not_migrations() {
+fn the_server_pool_bounds_statements_but_not_migrations_or_statistics() {
     use diesel::connection::SimpleConnection;
     if crate::helpers::postgres_admin_url().is_none() {
         crate::helpers::skip_or_fail("TEST_DATABASE_URL not set: PostgreSQL statement limit");
@@ -126,18 +111,30 @@ fn the_server_pool_bounds_statements_but_not_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let url = crate::helpers::fresh_database(crate::helpers::TestDb::Postgres, &dir);
     let url = handbook_admin::db::DatabaseUrl::parse(&url).unwrap();
+    // A table whose full statistics take far longer than the limit: a million rows, sampled whole.
+    handbook_admin::db::connect_pool(&url, 1)
+        .unwrap()
+        .get()
+        .unwrap()
+        .batch_execute(
+            "CREATE TABLE scratch AS SELECT n, md5(n::text) AS v FROM generate_series(1, 1000000) AS n;
+             ALTER TABLE scratch ALTER COLUMN v SET STATISTICS 10000;
+             ALTER TABLE scratch ALTER COLUMN n SET STATISTICS 10000;",
+        )
+        .unwrap();
     let settings = handbook_admin::db::PoolSettings {
         max_size: 1,
         checkout_timeout: std::time::Duration::from_millis(500),
-        statement_timeout: std::time::Duration::from_millis(300),
+        statement_timeout: std::time::Duration::from_millis(20),
     };
     let pool = handbook_admin::db::connect_server_pool(&url, settings).unwrap();
     let mut conn = pool.get().unwrap();
+    let bounded = conn.batch_execute("ANALYZE scratch").unwrap_err().to_string();
+    assert!(bounded.contains("statement timeout"), "the limit bites a plain ANALYZE: {bounded}");
     handbook_admin::db::run_migrations(&mut conn).unwrap();
-    handbook_admin::db::analyze(&mut conn).unwrap();
-    assert!(conn.batch_execute("SELECT pg_sleep(0.05)").is_ok());
-    let err = conn.batch_execute("SELECT pg_sleep(2)").unwrap_err().to_string();
-    assert!(err.contains("statement timeout"), "{err}");
+    handbook_admin::db::analyze(&mut conn).expect("full statistics are exempt");
+    let err = conn.batch_execute("SELECT pg_sleep(0.2)").unwrap_err().to_string();
+    assert!(err.contains("statement timeout"), "the limit is back afterwards: {err}");
     // A request finds every connection busy: it waits the checkout timeout, then fails.
     let started = std::time::Instant::now();
     assert!(pool.get().is_err());
@@ -285,30 +282,8 @@ dual_test!(two_nodes_purging_at_once_purge_each_consent_once, |db| async move {
 #[actix_web::test]
 async fn sigterm_during_uploads_and_sends_leaves_nothing_half_done_or_sent_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let demo = crate::helpers::DemoProcess::new(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let base = format!("http://127.0.0.1:{port}");
-    let start = || {
-        crate::helpers::Child(
-            demo.command(&["demo", "--bind", &format!("127.0.0.1:{port}")])
-                .env("HANDBOOK_ADMIN_JOBS_IDLE_MS", "20")
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap(),
-        )
-    };
-    let client = reqwest::Client::new();
-    let wait_ready = || async {
-        for _ in 0..300 {
-            if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the console did not start");
-    };
-    let mut server = start();
-    wait_ready().await;
+    let demo = crate::helpers::DemoProcess::new(&dir).with_env("HANDBOOK_ADMIN_JOBS_IDLE_MS", "20");
+    let (mut server, _, _, base) = demo.start().await;
     let data = dir.path().join("data");
     let url =
         handbook_admin::db::DatabaseUrl::parse(&format!("sqlite://{}", data.join("console.db").display())).unwrap();
@@ -351,17 +326,8 @@ async fn sigterm_during_uploads_and_sends_leaves_nothing_half_done_or_sent_twice
         crate::notices::seed_holders(&mut conn, &list);
     }
     actix_web::rt::time::sleep(std::time::Duration::from_millis(30)).await;
-    let status = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let mut exited = None;
-    for _ in 0..800 {
-        if let Some(code) = server.0.try_wait().unwrap() {
-            exited = Some(code);
-            break;
-        }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(exited.expect("the node stops within 40 s of SIGTERM").success(), "a graceful stop exits 0");
+    let code = server.terminate(std::time::Duration::from_secs(40)).await;
+    assert!(code.success(), "a graceful stop exits 0: {code}");
     let accepted = uploads.await.unwrap();
     assert!(!accepted.is_empty(), "uploads were arriving");
     let outbox = data.join("outbox/notices.jsonl");
@@ -369,8 +335,7 @@ async fn sigterm_during_uploads_and_sends_leaves_nothing_half_done_or_sent_twice
     eprintln!("at the stop: {} uploads accepted, {sent_before} of 300 notices sent", accepted.len());
 
     // Restarted: the rest of the notices go, each once.
-    let _server = start();
-    wait_ready().await;
+    let _server = demo.start().await;
     let lines = || std::fs::read_to_string(&outbox).map(|t| t.lines().count()).unwrap_or(0);
     for _ in 0..400 {
         if lines() >= 300 {
