@@ -30,8 +30,6 @@ pub struct Manifest {
     /// `sqlite` (the database file is in the backup) or `postgres` (a `pg_dump` beside it).
     pub backend: String,
     pub audit_head: AuditHead,
-    /// Photo-store files the rows name.
-    pub photos: usize,
     /// Path inside the backup folder → size and digest, in path order.
     pub files: BTreeMap<String, FileEntry>,
     /// The audit key's id and HMAC over everything above.
@@ -110,7 +108,6 @@ mod tests {
             created_at: "2026-11-26T00:00:00Z".into(),
             backend: "sqlite".into(),
             audit_head: AuditHead { seq: 7, hash: "cc".into() },
-            photos: 1,
             files,
             key_id: String::new(),
             mac: String::new(),

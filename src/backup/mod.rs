@@ -81,7 +81,6 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, now: time::Offset
         created_at,
         backend: backend.to_owned(),
         audit_head: head,
-        photos,
         files,
         key_id: String::new(),
         mac: String::new(),

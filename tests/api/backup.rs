@@ -142,7 +142,8 @@ dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos
             "the manifest edited",
             Box::new(|dir: &Path| {
                 let path = dir.join("manifest.json");
-                let text = std::fs::read_to_string(&path).unwrap().replacen("\"photos\": ", "\"photos\": 1", 1);
+                let text =
+                    std::fs::read_to_string(&path).unwrap().replacen("\"created_at\": \"", "\"created_at\": \"1", 1);
                 std::fs::write(&path, text).unwrap();
             }),
         ),
