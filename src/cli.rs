@@ -7,12 +7,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::accounts::manage::{self, NewAccount};
 use crate::audit::{self, Actor};
 use crate::clock::{SharedClock, SystemClock};
 use crate::db::{self, DatabaseUrl};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
 use crate::images::ImageStore;
+use crate::services::accounts::manage::{self, NewAccount};
 use crate::settings::{DEFAULT_DATABASE_URL, Mode, Settings};
 use crate::startup::Application;
 
@@ -240,12 +240,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             } else {
                 settings.bind
             };
-            let sim = crate::myna::sim::Simulator::new(
-                crate::myna::sim::dataset::Dataset::demo(holders, seeded_on),
+            let sim = crate::demo::myna_sim::Simulator::new(
+                crate::demo::myna_sim::dataset::Dataset::demo(holders, seeded_on),
                 clock.clone(),
                 format!("http://{callback_host}/api/v1/myna/callback"),
                 settings.myna_callback_secret.first(),
-                crate::myna::sim::Behaviour::default(),
+                crate::demo::myna_sim::Behaviour::default(),
             )?;
             if settings.myna_portal.is_none() {
                 settings.myna_portal = Some(crate::myna::http::PortalConfig {
@@ -275,7 +275,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 Ok(())
             })
             .await??;
-            actix_web::rt::spawn(crate::myna::sim::serve(sim, sim_listener, None)?);
+            actix_web::rt::spawn(crate::demo::myna_sim::serve(sim, sim_listener, None)?);
             let app = Application::build_with_pool(settings, clock, pool)?;
             print_demo_banner(app.port(), &password);
             app.run_until_stopped().await?;
@@ -318,7 +318,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             actix_web::web::block(move || crate::bench::http::run(&options, &mut std::io::stdout().lock())).await??;
         }
         Command::Bench { command: BenchCommand::Export { kind, from, to } } => {
-            let kind = crate::exports::ExportKind::parse(&kind)
+            let kind = crate::services::exports::ExportKind::parse(&kind)
                 .ok_or_else(|| anyhow::anyhow!("--kind must be audit, decisions, sanctions or lost-device"))?;
             let period =
                 crate::domain::period::Period::parse(&from, &to).map_err(|e| anyhow::anyhow!("--from/--to: {e}"))?;
@@ -345,14 +345,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let pool = pool()?;
             let (keys, _) =
                 crate::settings::audit_tools_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
-            let n = crate::myna::purge::expired(&mut *pool.get()?, &keys, Actor::Cli, clock.now())?;
+            let n = crate::services::myna::purge::expired(&mut *pool.get()?, &keys, Actor::Cli, clock.now())?;
             println!("purged the Myna Portal values of {n} ended consent(s)");
             let (photo_store, data_dir) =
                 crate::settings::photo_store_from_env().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
             // The sweep lists and removes files, never opens one: no image key is needed.
             let unused = crate::secrets::Secret::new(crate::secrets::random::bytes::<32>());
             let store = ImageStore::open(&photo_store, &data_dir, crate::images::Keyring::new(&unused, &[]))?;
-            let swept = crate::photos::sweep_store(&mut *pool.get()?, &keys, &store, Actor::Cli, clock.now())?;
+            let swept =
+                crate::services::photos::sweep_store(&mut *pool.get()?, &keys, &store, Actor::Cli, clock.now())?;
             println!(
                 "photo store: removed {} temporary file(s) and {} photo file(s) no row names",
                 swept.temp_files, swept.orphan_photos
@@ -366,15 +367,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             };
             let secret =
                 std::env::var("MYNA_CALLBACK_SECRET").unwrap_or_else(|_| crate::settings::DEMO_MYNA_SECRET.to_owned());
-            let sim = crate::myna::sim::Simulator::new(
-                crate::myna::sim::dataset::Dataset::demo(holders, seeded_on),
+            let sim = crate::demo::myna_sim::Simulator::new(
+                crate::demo::myna_sim::dataset::Dataset::demo(holders, seeded_on),
                 clock.clone(),
                 callback,
                 crate::secrets::Secret::new(secret).first(),
-                crate::myna::sim::Behaviour::default(),
+                crate::demo::myna_sim::Behaviour::default(),
             )?;
             let tls = match (tls_cert, tls_key, client_ca) {
-                (Some(cert), Some(key), Some(client_ca)) => Some(crate::myna::sim::Tls { cert, key, client_ca }),
+                (Some(cert), Some(key), Some(client_ca)) => Some(crate::demo::myna_sim::Tls { cert, key, client_ca }),
                 _ => None,
             };
             let listener = std::net::TcpListener::bind(bind)?;
@@ -384,11 +385,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 listener.local_addr()?,
                 sim.dataset().len()
             );
-            crate::myna::sim::serve(sim, listener, tls.as_ref())?.await?;
+            crate::demo::myna_sim::serve(sim, listener, tls.as_ref())?.await?;
         }
         Command::Backup { out } => {
             let (url, tools, now) = (database_url()?, store_tools()?, clock.now());
-            let report = actix_web::web::block(move || crate::backup::take(&url, &tools, &out, now)).await??;
+            let report =
+                actix_web::web::block(move || crate::services::backup::take(&url, &tools, &out, now)).await??;
             println!(
                 "backup complete: {} files ({} photo-store files), audit chain head #{}",
                 report.files, report.photos, report.audit_head
@@ -396,7 +398,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Restore { from } => {
             let (url, tools, now) = (database_url()?, store_tools()?, clock.now());
-            let report = actix_web::web::block(move || crate::backup::restore(&url, &tools, &from, now)).await??;
+            let report =
+                actix_web::web::block(move || crate::services::backup::restore(&url, &tools, &from, now)).await??;
             println!(
                 "restore complete: {} files checked against the manifest, {} photo-store files open, audit chain of {} events verified",
                 report.files, report.photos, report.audit_head
@@ -428,7 +431,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Audit { command: AuditCommand::VerifyExport { file } } => {
             let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let pool = pool()?;
-            return Ok(match crate::exports::find_export(&mut *pool.get()?, &bytes)? {
+            return Ok(match crate::services::exports::find_export(&mut *pool.get()?, &bytes)? {
                 Some((seq, who, at, export)) => {
                     let at = crate::clock::from_db(at).to_offset(crate::clock::JST);
                     println!("{} is the {export} export recorded as audit event #{seq} ({who}, {at})", file.display());

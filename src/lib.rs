@@ -6,24 +6,15 @@
 // Domain: rules that decide, types that parse once. No I/O, no diesel, no actix.
 pub mod domain;
 
-// Services: one module per family of use cases. Each takes a connection, runs its
-// transaction with the audit event, and returns its own error (refusals + `error::Fault`).
-pub mod accounts;
-pub mod acting;
-pub mod card;
-pub mod exports;
-pub mod holders;
-pub mod intake;
-pub mod photos;
-pub mod review;
-pub mod sanctions;
-pub mod support;
+// Services: one module per family of use cases (`services/`). Each takes a connection, runs
+// its transaction with the audit event, and returns its own error (refusals + `error::Fault`).
+pub mod services;
 
-// Adapters: storage, time, secrets, mail and the background jobs.
+// Adapters: storage, time, secrets, mail, the Myna Portal client, the OCR engine and the
+// background jobs. They never call a use case.
 pub mod atomic_file;
 pub mod audit;
 pub mod auth;
-pub mod backup;
 pub mod clock;
 pub mod db;
 pub mod error;

@@ -74,7 +74,7 @@ impl Application {
         let audit = Arc::new(crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys));
         {
             let mut conn = pool.get()?;
-            crate::accounts::seal_totp_secrets(&mut conn, images.keyring())?;
+            crate::services::accounts::seal_totp_secrets(&mut conn, images.keyring())?;
         }
         let ocr = crate::ocr::load(settings.ocr.runtime.as_deref(), settings.ocr.models.as_deref());
         match &ocr {
@@ -155,7 +155,13 @@ impl Application {
             actix_web::rt::spawn(async move {
                 let swept = actix_web::web::block(move || -> anyhow::Result<_> {
                     let mut conn = pool.get()?;
-                    Ok(crate::photos::sweep_store(&mut conn, &keys, &store, crate::audit::Actor::System, clock.now())?)
+                    Ok(crate::services::photos::sweep_store(
+                        &mut conn,
+                        &keys,
+                        &store,
+                        crate::audit::Actor::System,
+                        clock.now(),
+                    )?)
                 })
                 .await;
                 match swept {

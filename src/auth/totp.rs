@@ -14,7 +14,7 @@ pub const ISSUER: &str = "handbook-admin";
 pub struct TotpSecretError;
 
 /// Stored secrets carry this prefix; a value without it predates sealing and is sealed at
-/// start-up ([`crate::accounts::seal_totp_secrets`]).
+/// start-up ([`crate::services::accounts::seal_totp_secrets`]).
 const SEALED: &str = "sealed:";
 
 /// The secret as stored: encrypted with the application key, bound to the account (a sealed

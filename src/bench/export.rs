@@ -11,7 +11,7 @@ use crate::audit::{self, Actor, AuditEntry, AuditKeys};
 use crate::clock::to_db;
 use crate::db::{DbConnection, write_tx};
 use crate::domain::period::Period;
-use crate::exports::{self, ExportKind, Requester};
+use crate::services::exports::{self, ExportKind, Requester};
 
 /// Resident memory now and at its peak, in KiB (Linux; zeros elsewhere).
 pub fn rss_kib() -> (u64, u64) {

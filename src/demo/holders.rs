@@ -21,10 +21,10 @@ use crate::domain::staff::Role;
 use crate::domain::transcription::TranscriptionInput;
 use crate::domain::wareki;
 use crate::images::{ImageStore, Processed};
-use crate::intake::{self, Channel, Metadata, Submission};
-use crate::review::decide::{self, DecideResult};
-use crate::review::transcribe::{self, SaveResult};
-use crate::review::{Acting, claim};
+use crate::services::intake::{self, Channel, Metadata, Submission};
+use crate::services::review::decide::{self, DecideResult};
+use crate::services::review::transcribe::{self, SaveResult};
+use crate::services::review::{Acting, claim};
 
 const SANS: &[u8] = include_bytes!("fonts/NotoSansJP-demo.otf");
 const SERIF: &[u8] = include_bytes!("fonts/NotoSerifJP-demo.otf");

@@ -1,19 +1,21 @@
-//! Demo data, generated at run time (nothing personal or binary is committed).
+//! Demo data, generated at run time (nothing personal or binary is committed), and the Myna
+//! Portal simulator the demo and the tests talk to.
 
 pub mod art;
 pub mod bulk;
 pub mod guard;
 pub mod holders;
 pub mod myna;
+pub mod myna_sim;
 pub mod people;
 pub mod raster;
 
 use time::OffsetDateTime;
 
-use crate::accounts::manage::{self, NewAccount};
 use crate::audit::Actor;
 use crate::db::{self, DbConnection};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
+use crate::services::accounts::manage::{self, NewAccount};
 
 /// The day the demo data was generated: its dates are relative to it, and the Myna Portal
 /// simulator regenerates the same holders from it. Kept in `<data dir>/demo-seeded-on`,

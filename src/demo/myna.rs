@@ -9,15 +9,15 @@ use time::{Duration, OffsetDateTime};
 
 use crate::audit::AuditKeys;
 use crate::db::{self, DbConnection};
+use crate::demo::myna_sim::Simulator;
+use crate::demo::myna_sim::dataset::Planted;
 use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::domain::holder::PublicId;
 use crate::domain::myna_request::Mode;
 use crate::domain::reconcile::Provided;
 use crate::myna::delivery::Delivery;
 use crate::myna::portal::PortalRequest;
-use crate::myna::requests::{self, ConsentGiven, PURPOSE};
-use crate::myna::sim::Simulator;
-use crate::myna::sim::dataset::Planted;
+use crate::services::myna::requests::{self, ConsentGiven, PURPOSE};
 
 /// How many approved handbooks get data at once, and how many holders consent afterwards.
 const WITH_DATA: usize = 8;
@@ -64,7 +64,7 @@ pub fn seed(
             };
             let body = serde_json::to_vec(&sim.delivery_body(&request))?;
             let delivery = Delivery::parse(&body).map_err(|e| anyhow::anyhow!("demo Myna delivery: {e}"))?;
-            crate::myna::receive::receive(conn, keys, &Provided::default(), &delivery, now)
+            crate::services::myna::receive::receive(conn, keys, &Provided::default(), &delivery, now)
                 .map_err(|e| anyhow::anyhow!("demo Myna delivery: {e}"))?;
             delivered += 1;
         } else if !matches!(planted, Planted::Returned | Planted::NoRecord) && later.len() < CONSENTING {

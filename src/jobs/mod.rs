@@ -75,7 +75,7 @@ pub async fn myna_purge(
         let (pool, clock, keys) = (pool.clone(), clock.clone(), keys.clone());
         let done = actix_web::web::block(move || -> anyhow::Result<usize> {
             let mut conn = pool.get()?;
-            Ok(crate::myna::purge::expired(&mut conn, &keys, crate::audit::Actor::System, clock.now())?)
+            Ok(crate::services::myna::purge::expired(&mut conn, &keys, crate::audit::Actor::System, clock.now())?)
         })
         .await;
         match done {
@@ -98,8 +98,8 @@ pub async fn myna_requests(
     idle: std::time::Duration,
 ) {
     loop {
-        match crate::myna::requests::run_due(&pool, portal.as_ref(), &keys, clock.now()).await {
-            Ok(pass) if pass != crate::myna::requests::Pass::default() => {
+        match crate::services::myna::requests::run_due(&pool, portal.as_ref(), &keys, clock.now()).await {
+            Ok(pass) if pass != crate::services::myna::requests::Pass::default() => {
                 tracing::info!(
                     sent = pass.sent,
                     waiting = pass.waiting,

@@ -1,12 +1,9 @@
-//! The Myna Portal (自己情報取得API): the signed callback that delivers a holder's handbook data,
-//! and what becomes of it (DOMAIN.md "Myna Portal").
+//! The Myna Portal (自己情報取得API) seen from our side of the wire: the request we send and the
+//! trait every portal answers (`portal`), the real adapter over mutual TLS (`http`), the
+//! callback's signature (`signature`) and its body parsed once (`delivery`). What becomes of a
+//! delivery, and the request queue, are use cases: `services::myna`.
 
-pub mod check;
 pub mod delivery;
 pub mod http;
 pub mod portal;
-pub mod purge;
-pub mod receive;
-pub mod requests;
 pub mod signature;
-pub mod sim;

@@ -59,7 +59,7 @@ pub fn run_once(
     let at = to_db(clock());
     match read {
         Ok(read) => {
-            let stored = write_tx(conn, |c| -> Result<bool, crate::review::ReviewFailure> {
+            let stored = write_tx(conn, |c| -> Result<bool, crate::services::review::ReviewFailure> {
                 // Decided or replaced while its photos were read: nothing left to suggest to.
                 if !open(c)? {
                     ocr::finish(c, id, &token, ocr::SKIPPED, at)?;
@@ -68,7 +68,7 @@ pub fn run_once(
                 if !ocr::finish(c, id, &token, ocr::DONE, at)? {
                     return Ok(false);
                 }
-                let saved = crate::review::transcribe::latest_input(c, id)?.map(|(input, _)| input);
+                let saved = crate::services::review::transcribe::latest_input(c, id)?.map(|(input, _)| input);
                 ocr::insert_suggestions(c, &rows(id, &read, saved.as_ref(), at))?;
                 let fields: Vec<&str> = read.suggestions.iter().map(|s| s.field.name()).collect();
                 audit::append(

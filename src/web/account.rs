@@ -13,10 +13,10 @@ use super::layout::Layout;
 use super::render;
 use super::session;
 use super::state::AppState;
-use crate::accounts::manage::{self, ManageError};
-use crate::accounts::sign_in;
 use crate::db;
 use crate::domain::staff::{NewPassword, StaffEmail};
+use crate::services::accounts::manage::{self, ManageError};
+use crate::services::accounts::sign_in;
 
 #[derive(Template)]
 #[template(path = "account/password.html")]

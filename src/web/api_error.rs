@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use super::error::AppError;
-use crate::intake::Refusal;
-use crate::intake::{IntakeError, MetadataError};
+use crate::services::intake::Refusal;
+use crate::services::intake::{IntakeError, MetadataError};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {message}")]

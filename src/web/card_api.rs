@@ -1,5 +1,5 @@
 //! `GET /api/v1/holders/{public_id}/card`: what the app may show at a counter (the rule is in
-//! `crate::card`), as JSON.
+//! `crate::services::card`), as JSON.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -9,10 +9,10 @@ use super::error::AppError;
 use super::intake_api::{card_bearer_ok, presented};
 use super::state::AppState;
 use super::throttles;
-use crate::card::{self, CardHandbook};
 use crate::db;
 use crate::domain::holder::{HolderStatus, PublicId};
 use crate::domain::transcription::FareClass;
+use crate::services::card::{self, CardHandbook};
 
 fn handbook_json(public_id: &str, h: &CardHandbook) -> serde_json::Value {
     let face = h.has_face.then(|| format!("/api/v1/holders/{public_id}/handbooks/{}/face", h.kind.as_str()));

@@ -64,9 +64,9 @@ impl From<diesel::r2d2::PoolError> for AppError {
     }
 }
 
-impl From<crate::review::ReviewFailure> for AppError {
-    fn from(e: crate::review::ReviewFailure) -> Self {
-        use crate::review::ReviewFailure;
+impl From<crate::services::review::ReviewFailure> for AppError {
+    fn from(e: crate::services::review::ReviewFailure) -> Self {
+        use crate::services::review::ReviewFailure;
         match e {
             ReviewFailure::Rule(_) => AppError::Conflict("review rule"),
             ReviewFailure::NotFound => AppError::NotFound,
@@ -75,9 +75,9 @@ impl From<crate::review::ReviewFailure> for AppError {
     }
 }
 
-impl From<crate::holders::HolderFailure> for AppError {
-    fn from(e: crate::holders::HolderFailure) -> Self {
-        use crate::holders::HolderFailure;
+impl From<crate::services::holders::HolderFailure> for AppError {
+    fn from(e: crate::services::holders::HolderFailure) -> Self {
+        use crate::services::holders::HolderFailure;
         match e {
             HolderFailure::NotAllowed => AppError::Forbidden,
             HolderFailure::NotFound => AppError::NotFound,
@@ -86,9 +86,9 @@ impl From<crate::holders::HolderFailure> for AppError {
     }
 }
 
-impl From<crate::photos::PhotoError> for AppError {
-    fn from(e: crate::photos::PhotoError) -> Self {
-        use crate::photos::PhotoError;
+impl From<crate::services::photos::PhotoError> for AppError {
+    fn from(e: crate::services::photos::PhotoError) -> Self {
+        use crate::services::photos::PhotoError;
         match e {
             PhotoError::NotFound => AppError::NotFound,
             PhotoError::ReasonRequired(id) => AppError::PhotoReasonRequired(id),
@@ -97,9 +97,9 @@ impl From<crate::photos::PhotoError> for AppError {
     }
 }
 
-impl From<crate::accounts::sign_in::EnrolError> for AppError {
-    fn from(e: crate::accounts::sign_in::EnrolError) -> Self {
-        use crate::accounts::sign_in::EnrolError;
+impl From<crate::services::accounts::sign_in::EnrolError> for AppError {
+    fn from(e: crate::services::accounts::sign_in::EnrolError) -> Self {
+        use crate::services::accounts::sign_in::EnrolError;
         match e {
             EnrolError::Stale => AppError::Unauthenticated,
             EnrolError::Fault(fault) => fault.into(),
@@ -110,9 +110,9 @@ impl From<crate::accounts::sign_in::EnrolError> for AppError {
 /// Splits an account action's result: refusals the screen explains (e-mail taken, own
 /// account …) stay values; a missing account and faults become errors.
 pub fn account_refusal<T>(
-    result: Result<T, crate::accounts::manage::ManageError>,
-) -> AppResult<Result<T, crate::accounts::manage::ManageError>> {
-    use crate::accounts::manage::ManageError;
+    result: Result<T, crate::services::accounts::manage::ManageError>,
+) -> AppResult<Result<T, crate::services::accounts::manage::ManageError>> {
+    use crate::services::accounts::manage::ManageError;
     match result {
         Ok(value) => Ok(Ok(value)),
         Err(ManageError::NotFound) => Err(AppError::NotFound),
@@ -205,8 +205,10 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// Splits a sanction's result: a refusal the screen explains comes back as its message; a
 /// missing holder or proposal and faults become errors.
-pub fn sanction_refusal<T>(result: Result<T, crate::sanctions::SanctionFailure>) -> AppResult<Result<T, String>> {
-    use crate::sanctions::SanctionFailure;
+pub fn sanction_refusal<T>(
+    result: Result<T, crate::services::sanctions::SanctionFailure>,
+) -> AppResult<Result<T, String>> {
+    use crate::services::sanctions::SanctionFailure;
     match result {
         Ok(value) => Ok(Ok(value)),
         Err(SanctionFailure::NotFound) => Err(AppError::NotFound),
@@ -216,8 +218,8 @@ pub fn sanction_refusal<T>(result: Result<T, crate::sanctions::SanctionFailure>)
 }
 
 /// The same for the support center's lost-phone flow.
-pub fn support_refusal<T>(result: Result<T, crate::support::SupportFailure>) -> AppResult<Result<T, String>> {
-    use crate::support::SupportFailure;
+pub fn support_refusal<T>(result: Result<T, crate::services::support::SupportFailure>) -> AppResult<Result<T, String>> {
+    use crate::services::support::SupportFailure;
     match result {
         Ok(value) => Ok(Ok(value)),
         Err(SupportFailure::NotFound) => Err(AppError::NotFound),

@@ -1,5 +1,5 @@
 //! `GET /exports/{name}.csv?from=YYYY-MM-DD&to=YYYY-MM-DD`: a CSV export streamed as it is
-//! read (the rules are in `crate::exports`). A bad or reversed range comes back as a 400 on the
+//! read (the rules are in `crate::services::exports`). A bad or reversed range comes back as a 400 on the
 //! audit page naming the problem, never as an empty file.
 
 use actix_web::http::{StatusCode, header};
@@ -12,7 +12,7 @@ use super::auth::RequireRole;
 use super::error::{AppError, AppResult};
 use super::state::AppState;
 use crate::domain::period::Period;
-use crate::exports::{self, ExportKind};
+use crate::services::exports::{self, ExportKind};
 
 #[derive(Deserialize, Default)]
 pub struct RangeQuery {
@@ -47,7 +47,8 @@ pub async fn export(
     actix_web::rt::task::spawn_blocking(move || {
         let _permit = permit;
         let _entered = span.enter();
-        let acting = crate::acting::Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
+        let acting =
+            crate::services::acting::Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
         let sent = pool.get().map_err(crate::error::Fault::from).and_then(|mut conn| {
             exports::write(&mut conn, kind, period, &(&acting).into(), |chunk| {
                 tx.blocking_send(Ok(Bytes::from(chunk))).is_ok()

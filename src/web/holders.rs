@@ -21,8 +21,8 @@ use crate::domain::disclosure::{Disclosure, DisclosureError, Grounds};
 use crate::domain::sanctions::{self, Action, Article, SanctionError};
 use crate::domain::search::Search;
 use crate::domain::staff::Role;
-use crate::holders::{self, Profile};
-use crate::sanctions::{Outcome, Request};
+use crate::services::holders::{self, Profile};
+use crate::services::sanctions::{Outcome, Request};
 
 #[derive(Deserialize, Default)]
 pub struct SearchQuery {
@@ -429,9 +429,9 @@ async fn sanction_request(
     let result = state
         .as_staff(staff, move |conn, acting| {
             let disclosure =
-                crate::sanctions::Disclosure { recipient: &recipient, basis: &basis, disclosed: &disclosed };
+                crate::services::sanctions::Disclosure { recipient: &recipient, basis: &basis, disclosed: &disclosed };
             let request = Request { article, action, note: &note, disclosure: Some(disclosure) };
-            sanction_refusal(crate::sanctions::request(conn, holder_id, &request, acting))
+            sanction_refusal(crate::services::sanctions::request(conn, holder_id, &request, acting))
         })
         .await?;
     match result {

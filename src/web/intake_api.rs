@@ -10,8 +10,8 @@ use super::api_error::ApiError;
 use super::multipart;
 use super::state::AppState;
 use crate::audit::Actor;
-use crate::intake::Refusal;
-use crate::intake::{self, Channel, MAX_REQUEST_BYTES, Metadata, Submission};
+use crate::services::intake::Refusal;
+use crate::services::intake::{self, Channel, MAX_REQUEST_BYTES, Metadata, Submission};
 
 /// Room for multipart boundaries and part headers on top of the photo bytes.
 const ENVELOPE_BYTES: usize = 256 * 1024;
@@ -74,11 +74,12 @@ pub async fn register(
                 Ok(crate::db::holders::find_by_public_id(conn, &public_id)?.is_none_or(|h| h.status.may_register()))
             })
             .await?;
-        if eligible { Ok(()) } else { Err(crate::intake::IntakeError::HolderNotEligible.into()) }
+        if eligible { Ok(()) } else { Err(crate::services::intake::IntakeError::HolderNotEligible.into()) }
     };
     let received = multipart::receive(Multipart::new(req.headers(), payload), check).await?;
-    let metadata =
-        Metadata::from_json(received.text("metadata").ok_or(crate::intake::MetadataError::Malformed)?.as_bytes())?;
+    let metadata = Metadata::from_json(
+        received.text("metadata").ok_or(crate::services::intake::MetadataError::Malformed)?.as_bytes(),
+    )?;
     if received.images.is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "missing_image", "at least one image part is required"));
     }

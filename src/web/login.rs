@@ -16,9 +16,9 @@ use super::render;
 use super::session::{self, PendingEnrolment};
 use super::state::AppState;
 use super::throttles;
-use crate::accounts::sign_in::{self, Attempt, Outcome};
 use crate::auth::totp;
 use crate::domain::throttle::RetryAfter;
+use crate::services::accounts::sign_in::{self, Attempt, Outcome};
 
 #[derive(Template)]
 #[template(path = "login.html")]

@@ -7,7 +7,7 @@ use actix_multipart::Multipart;
 use futures_util::StreamExt;
 
 use crate::images::{self, Processed};
-use crate::intake::limits::{Budget, Refusal};
+use crate::services::intake::limits::{Budget, Refusal};
 
 pub struct Received {
     pub texts: Vec<(String, String)>,

@@ -10,8 +10,8 @@ use super::api_error::ApiError;
 use super::error::AppError;
 use super::state::AppState;
 use crate::myna::delivery::{Delivery, MAX_BODY};
-use crate::myna::receive::{self, ReceiveError};
 use crate::myna::signature::{self, SignatureError};
+use crate::services::myna::receive::{self, ReceiveError};
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())

@@ -17,7 +17,7 @@ use super::state::AppState;
 use crate::clock::{from_db, today_jst};
 use crate::domain::holder::PublicId;
 use crate::domain::myna_request::Mode;
-use crate::myna::requests::{self, ConsentGiven, OpenError};
+use crate::services::myna::requests::{self, ConsentGiven, OpenError};
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -19,7 +19,7 @@ use crate::clock::from_db;
 use crate::db;
 use crate::db::myna_requests::RequestRow;
 use crate::domain::myna_request::{Mode, State};
-use crate::myna::requests::{self, ChangeFailure};
+use crate::services::myna::requests::{self, ChangeFailure};
 
 const PAGE: i64 = 50;
 

@@ -13,7 +13,7 @@ use super::layout::Layout;
 use super::render;
 use super::state::AppState;
 use crate::db;
-use crate::photos::{self, Basis, REASONS, Variant, Viewer};
+use crate::services::photos::{self, Basis, REASONS, Variant, Viewer};
 
 async fn serve(
     state: &AppState,

@@ -19,8 +19,8 @@ use crate::audit::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::PublicId;
-use crate::intake::Refusal;
-use crate::intake::{self, Channel, IntakeError, Metadata, Submission};
+use crate::services::intake::Refusal;
+use crate::services::intake::{self, Channel, IntakeError, Metadata, Submission};
 
 #[derive(Template)]
 #[template(path = "registrations/new.html")]

@@ -21,7 +21,7 @@ use crate::db::queue::{QueueFilter, QueueRow};
 use crate::db::{self};
 use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 use crate::domain::search::Search;
-use crate::review::claim;
+use crate::services::review::claim;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -134,7 +134,7 @@ pub async fn show(
             )?;
             if first_page {
                 let found = rows.len().min(PAGE_SIZE as usize);
-                crate::holders::record_search(conn, "queue.searched", &search, &typed, found, acting)?;
+                crate::services::holders::record_search(conn, "queue.searched", &search, &typed, found, acting)?;
             }
             Ok((rows, db::counts::all(conn)?))
         })

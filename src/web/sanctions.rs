@@ -72,7 +72,7 @@ async fn decide(
     let store = state.images.clone();
     let result = state
         .as_staff(staff, move |conn, acting| {
-            sanction_refusal(crate::sanctions::decide(conn, &store, id, approve, &note, acting))
+            sanction_refusal(crate::services::sanctions::decide(conn, &store, id, approve, &note, acting))
         })
         .await?;
     let notice = match result {

@@ -14,11 +14,11 @@ use super::layout::Layout;
 use super::render;
 use super::session;
 use super::state::AppState;
-use crate::accounts::manage::{self, AdminAction, NewAccount};
 use crate::audit::Actor;
 use crate::clock::from_db;
 use crate::db::{self, staff::StaffRow};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
+use crate::services::accounts::manage::{self, AdminAction, NewAccount};
 use crate::web::format::datetime_jst;
 
 const PAGE_SIZE: i64 = 50;

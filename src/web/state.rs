@@ -58,12 +58,13 @@ impl AppState {
     pub async fn as_staff<T, F>(&self, staff: &super::auth::CurrentStaff, work: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection, &crate::acting::Acting<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &crate::services::acting::Acting<'_>) -> AppResult<T> + Send + 'static,
     {
         let (staff_id, role, now, request_id) = (staff.id, staff.role, self.clock.now(), staff.request_id.clone());
         let keys = self.audit.clone();
         self.db(move |conn| {
-            let acting = crate::acting::Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
+            let acting =
+                crate::services::acting::Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
             work(conn, &acting)
         })
         .await

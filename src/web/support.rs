@@ -25,7 +25,7 @@ use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::PublicId;
 use crate::domain::lost_device::{Challenge, ReportChannel};
 use crate::domain::wareki::{self, Accept};
-use crate::support::{self, Answers, Caller, SupportFailure, Verified};
+use crate::services::support::{self, Answers, Caller, SupportFailure, Verified};
 
 pub struct ReportLine {
     pub id: i64,

@@ -14,7 +14,7 @@ use crate::audit::Actor;
 use crate::clock::from_db;
 use crate::domain::holder::PublicId;
 use crate::domain::holder_state::WithdrawalReason;
-use crate::holders::{self, WithdrawFailure};
+use crate::services::holders::{self, WithdrawFailure};
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -85,7 +85,7 @@ struct Page {
     returned: Vec<ReturnedLine>,
     next_returned: Option<String>,
     /// Handbooks whose Myna Portal data waits for a check.
-    myna: Vec<crate::myna::check::Waiting>,
+    myna: Vec<crate::services::myna::check::Waiting>,
     next_myna: Option<i64>,
     /// Registrations a reviewer parked for a supervisor: id, public ID, kind, when, by, why.
     held: Vec<(i64, String, &'static str, String, String, String)>,
@@ -140,7 +140,7 @@ pub async fn show(
                     db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
                     db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
                     db::worklists::returned(conn, returned_after, PAGE + 1)?,
-                    crate::myna::check::waiting(conn, &provided, myna_after, PAGE + 1)?,
+                    crate::services::myna::check::waiting(conn, &provided, myna_after, PAGE + 1)?,
                 ),
                 db::queue::held(conn, held_after, PAGE + 1)?,
             ))

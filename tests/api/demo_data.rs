@@ -39,12 +39,12 @@ dual_test!(demo_holders_arrive_as_real_registrations, |db: TestDb| async move {
     assert_eq!(again, 0);
     // Portal data for the approved ones, through the real callback service.
     // The simulator regenerates the same four holders from the day they were seeded.
-    let sim = handbook_admin::myna::sim::Simulator::new(
-        handbook_admin::myna::sim::dataset::Dataset::demo(4, now.date()),
+    let sim = handbook_admin::demo::myna_sim::Simulator::new(
+        handbook_admin::demo::myna_sim::dataset::Dataset::demo(4, now.date()),
         app.clock.clone(),
         format!("{}/api/v1/myna/callback", app.address),
         handbook_admin::secrets::Secret::new("test-myna-secret".to_owned()),
-        handbook_admin::myna::sim::Behaviour::prompt(),
+        handbook_admin::demo::myna_sim::Behaviour::prompt(),
     )
     .unwrap();
     let pool = app.pool.clone();

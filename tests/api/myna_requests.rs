@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use handbook_admin::clock::{Clock, ManualClock};
+use handbook_admin::demo::myna_sim::dataset::Dataset;
+use handbook_admin::demo::myna_sim::{Behaviour, Simulator, Tls};
 use handbook_admin::domain::handbook::HandbookKind;
 use handbook_admin::domain::myna_request::State;
 use handbook_admin::domain::staff::Role;
 use handbook_admin::myna::http::{HttpPortal, PortalConfig};
 use handbook_admin::myna::portal::{MynaPortal, PortalError, PortalRequest};
-use handbook_admin::myna::sim::dataset::Dataset;
-use handbook_admin::myna::sim::{Behaviour, Simulator, Tls};
 use handbook_admin::secrets::Secret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -57,7 +57,7 @@ pub(crate) async fn app_and_portal(db: TestDb, behaviour: Behaviour) -> (TestApp
         behaviour,
     )
     .unwrap();
-    actix_web::rt::spawn(handbook_admin::myna::sim::serve(sim.clone(), listener, None).unwrap());
+    actix_web::rt::spawn(handbook_admin::demo::myna_sim::serve(sim.clone(), listener, None).unwrap());
     (app, sim)
 }
 
@@ -304,7 +304,7 @@ async fn the_adapter_speaks_mutual_tls_to_the_simulator() {
     .unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    actix_web::rt::spawn(handbook_admin::myna::sim::serve(sim.clone(), listener, Some(&tls)).unwrap());
+    actix_web::rt::spawn(handbook_admin::demo::myna_sim::serve(sim.clone(), listener, Some(&tls)).unwrap());
     let request = PortalRequest {
         request_id: "tls-1".into(),
         holder_public_id: "MR-2600001".into(),

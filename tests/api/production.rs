@@ -146,9 +146,9 @@ fn the_server_pool_bounds_statements_but_not_migrations_or_statistics() {
 // notices leaves once (counted at the transport), each Myna Portal request reaches the portal
 // once, and a suspension decided on one node shows in the other's card API on the next call.
 dual_test!(two_instances_do_each_unit_of_work_once, |db| async move {
-    use handbook_admin::accounts::manage::{NewAccount, create};
     use handbook_admin::domain::staff::{NewPassword, Role, StaffEmail};
-    let (a, sim) = crate::myna_requests::app_and_portal(db, handbook_admin::myna::sim::Behaviour::prompt()).await;
+    use handbook_admin::services::accounts::manage::{NewAccount, create};
+    let (a, sim) = crate::myna_requests::app_and_portal(db, handbook_admin::demo::myna_sim::Behaviour::prompt()).await;
     let b = crate::helpers::spawn_second_instance(&a).await;
     let nodes = [&a, &b];
     let pool = a.pool.clone();
@@ -260,7 +260,7 @@ dual_test!(two_nodes_purging_at_once_purge_each_consent_once, |db| async move {
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
                 together.wait();
-                handbook_admin::myna::purge::expired(
+                handbook_admin::services::myna::purge::expired(
                     &mut conn,
                     &crate::helpers::test_audit_keys(),
                     handbook_admin::audit::Actor::System,

@@ -209,7 +209,7 @@ dual_test!(concurrent_approve_and_reject_end_in_one_outcome, |db: TestDb| async 
         actix_web::web::block(move || {
             let mut conn = pool.get().unwrap();
             let keys = crate::helpers::test_audit_keys();
-            let acting = handbook_admin::acting::Acting {
+            let acting = handbook_admin::services::acting::Acting {
                 staff_id: second_id,
                 role: Role::Supervisor,
                 now,
@@ -217,7 +217,8 @@ dual_test!(concurrent_approve_and_reject_end_in_one_outcome, |db: TestDb| async 
                 audit: &keys,
             };
             let store = handbook_admin::images::ImageStore::from_settings(&settings).unwrap();
-            handbook_admin::sanctions::decide(&mut conn, &store, proposal, approve, "同時の判断", &acting).is_ok()
+            handbook_admin::services::sanctions::decide(&mut conn, &store, proposal, approve, "同時の判断", &acting)
+                .is_ok()
         })
     };
     let (a, b) = futures_util::join!(decide(true), decide(false));

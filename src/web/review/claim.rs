@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{act, back};
-use crate::review::{Acting, ReviewFailure, claim};
+use crate::services::review::{Acting, ReviewFailure, claim};
 use crate::web::access::{Reviewers, Supervisors};
 use crate::web::auth::{CurrentStaff, RequireRole};
 use crate::web::error::{AppError, AppResult};

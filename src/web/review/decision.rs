@@ -10,7 +10,7 @@ use super::page::Kept;
 use super::{act, show_page};
 use crate::domain::decision::{Checklist, DecisionInput};
 use crate::domain::review::{Decision, Defect};
-use crate::review::decide::{self, DecideResult};
+use crate::services::review::decide::{self, DecideResult};
 use crate::web::access::Reviewers;
 use crate::web::auth::RequireRole;
 use crate::web::error::{AppError, AppResult};

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use super::page::Kept;
 use super::{act, show_page};
 use crate::domain::face::FaceInput;
-use crate::review::face::{self, FaceError};
+use crate::services::review::face::{self, FaceError};
 use crate::web::access::Reviewers;
 use crate::web::auth::RequireRole;
 use crate::web::error::AppResult;

@@ -27,9 +27,9 @@ use super::error::{AppError, AppResult};
 use super::render;
 use super::state::AppState;
 use crate::domain::review::ReviewError;
-use crate::photos;
-use crate::review::view;
-use crate::review::{Acting, ReviewFailure};
+use crate::services::photos;
+use crate::services::review::view;
+use crate::services::review::{Acting, ReviewFailure};
 use page::Kept;
 
 /// Loads the registration, decides on what grounds this person sees its personal data,
@@ -74,7 +74,7 @@ async fn show_page(
                 // The portal's values are shown on the same grounds as the photos, each view
                 // audited like them.
                 let acting = Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
-                myna = crate::myna::check::view(conn, id, &provided, &acting)?;
+                myna = crate::services::myna::check::view(conn, id, &provided, &acting)?;
             }
             Ok((data, basis, myna, duplicates))
         })

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::page::Kept;
 use super::show_page;
 use crate::domain::reconcile::Field;
-use crate::myna::check::{self, CheckFailure};
+use crate::services::myna::check::{self, CheckFailure};
 use crate::web::access::Reviewers;
 use crate::web::auth::RequireRole;
 use crate::web::error::{AppError, AppResult};

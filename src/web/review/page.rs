@@ -11,8 +11,8 @@ use crate::domain::ocr_fields::Outcome;
 use crate::domain::review::{Decision, Defect};
 use crate::domain::staff::Role;
 use crate::domain::transcription::{Field, FieldNote, Parsed, Transcription, TranscriptionInput, Understood};
-use crate::photos::Basis;
-use crate::review::view::ReviewData;
+use crate::services::photos::Basis;
+use crate::services::review::view::ReviewData;
 use crate::web::auth::CurrentStaff;
 use crate::web::format::{datetime_jst, waiting};
 use crate::web::forms::{Choice, FormErrors};
@@ -64,7 +64,7 @@ pub struct MynaView {
     pub all_match: bool,
 }
 
-fn myna_view(check: crate::myna::check::Check, provided: &crate::domain::reconcile::Provided) -> MynaView {
+fn myna_view(check: crate::services::myna::check::Check, provided: &crate::domain::reconcile::Provided) -> MynaView {
     MynaView {
         all_match: !check.needs_attention(),
         correctable: check
@@ -483,7 +483,7 @@ pub fn build(
     basis: Option<Basis>,
     now: time::OffsetDateTime,
     kept: Kept,
-    myna: Option<crate::myna::check::Check>,
+    myna: Option<crate::services::myna::check::Check>,
     provided: &crate::domain::reconcile::Provided,
 ) -> ReviewPage {
     let h = &data.handbook;

@@ -10,7 +10,7 @@ use super::page::Kept;
 use super::{act, show_page};
 use crate::clock::from_db;
 use crate::domain::transcription::{Field, TranscriptionInput};
-use crate::review::transcribe::{self, Conflict, SaveResult};
+use crate::services::review::transcribe::{self, Conflict, SaveResult};
 use crate::web::access::Reviewers;
 use crate::web::auth::{CurrentStaff, RequireRole};
 use crate::web::error::{AppError, AppResult};

@@ -6,7 +6,6 @@
 use serde_json::json;
 use time::PrimitiveDateTime;
 
-use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
 use crate::clock::today_jst;
@@ -17,7 +16,8 @@ use crate::domain::notice::{self, Correction};
 use crate::domain::reconcile::{self, Field, Line, Provided, Registered};
 use crate::domain::transcription::{Transcription, TranscriptionInput};
 use crate::error::Fault;
-use crate::review::transcribe::{fields_row, latest_input};
+use crate::services::acting::Acting;
+use crate::services::review::transcribe::{fields_row, latest_input};
 
 /// What the review screen shows of the portal for one registration.
 pub struct Check {

@@ -7,7 +7,6 @@
 use serde_json::json;
 use time::PrimitiveDateTime;
 
-use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
 use crate::db::decisions::NewNotification;
@@ -19,6 +18,7 @@ use crate::domain::notice;
 use crate::domain::sanctions::{self, Action, Article, SanctionError, SanctionState};
 use crate::domain::terms::Document;
 use crate::error::Fault;
+use crate::services::acting::Acting;
 
 /// Why a sanction did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -313,12 +313,12 @@ fn take_effect(
         Action::Delete => {
             erased = db::erasure::holder(c, holder.id, now)?;
             let actor = Actor::Staff(acting.staff_id);
-            crate::myna::purge::purge_holder(
+            crate::services::myna::purge::purge_holder(
                 c,
                 acting.audit,
                 &actor,
                 holder.id,
-                crate::myna::purge::Reason::Deleted,
+                crate::services::myna::purge::Reason::Deleted,
                 now,
             )?;
         }
@@ -375,7 +375,7 @@ pub fn id_ended(
     state: &HolderState,
     except: Option<i64>,
 ) -> Result<(), Fault> {
-    crate::review::close_for_ended_id(c, keys, ended.holder_id, &ended.actor, ended.at, ended.request_id)?;
+    crate::services::review::close_for_ended_id(c, keys, ended.holder_id, &ended.actor, ended.at, ended.request_id)?;
     for (id, action, article) in db::sanctions::pending_of(c, ended.holder_id)? {
         let moot = Some(id) != except && event(action, article).is_some_and(|e| state.apply(e).is_err());
         if moot && db::sanctions::close_moot(c, id, ended.at, "IDが終了したため、承認できなくなりました。")? > 0

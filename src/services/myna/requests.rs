@@ -7,8 +7,6 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::portal::{MynaPortal, PortalError, PortalRequest};
-use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry, AuditKeys};
 use crate::clock::{from_db, to_db};
 use crate::db::myna_requests::{self as store, Outcome, RequestRow};
@@ -18,6 +16,8 @@ use crate::domain::holder::{HolderStatus, PublicId};
 use crate::domain::myna_request::{self as rule, Mode, Plan, State};
 use crate::domain::reconcile::Provided;
 use crate::error::Fault;
+use crate::myna::portal::{MynaPortal, PortalError, PortalRequest};
+use crate::services::acting::Acting;
 
 /// The only purpose a consent may carry: checking the registered handbook (art. 2(2)).
 pub const PURPOSE: &str = "handbook_verification";

@@ -13,7 +13,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::review::{ClaimState, ReviewError};
 use crate::error::Fault;
 
-pub use crate::acting::Acting;
+pub use crate::services::acting::Acting;
 
 /// Why a review action did not happen: a rule said no (the screen explains it), the
 /// registration does not exist, or something broke.

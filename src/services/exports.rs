@@ -15,7 +15,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::PrimitiveDateTime;
 
-use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry, catalogue};
 use crate::clock::{from_db, to_db};
 use crate::db::audit::{BrowsedEvent, Filter};
@@ -23,6 +22,7 @@ use crate::db::{self, DbConnection, write_tx};
 use crate::domain::period::Period;
 use crate::domain::review::Defect;
 use crate::error::Fault;
+use crate::services::acting::Acting;
 
 /// Rows read per page: large enough to amortise each query, small enough for flat memory.
 const PAGE: i64 = 5_000;

@@ -5,7 +5,6 @@
 use serde_json::json;
 use time::{Date, Duration, PrimitiveDateTime};
 
-use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
 use crate::db::lost_device::{NewReport, ReportRow};
@@ -14,7 +13,8 @@ use crate::domain::holder_state::GateRefusal;
 use crate::domain::lost_device::{self, Challenge, ReportChannel};
 use crate::domain::sanctions::{Action, Article};
 use crate::error::Fault;
-use crate::sanctions::{Outcome, Request, SanctionFailure};
+use crate::services::acting::Acting;
+use crate::services::sanctions::{Outcome, Request, SanctionFailure};
 
 /// Who called, as the agent typed it: a public ID or an e-mail address, already parsed.
 pub struct Caller<'a> {
@@ -170,7 +170,7 @@ pub fn verify_and_suspend(
         };
         let note = format!("紛失の届出 {}（{}）", report.reference, report.channel.label());
         let request = Request { article: Article::LostPhone, action: Action::Suspend, note: &note, disclosure: None };
-        let sanction_id = match crate::sanctions::request_in(c, holder, &request, acting) {
+        let sanction_id = match crate::services::sanctions::request_in(c, holder, &request, acting) {
             Ok(Outcome::Applied { sanction_id } | Outcome::Proposed { sanction_id }) => Some(sanction_id),
             // Suspended already by an earlier report: this one records the time it was found so.
             Err(SanctionFailure::Gate(GateRefusal::AlreadySuspended)) => None,
@@ -210,7 +210,7 @@ pub fn verify_and_reinstate(
         let note = format!("紛失の届出 {} の本人確認のうえ再開", report.reference);
         let request = Request { article: Article::LostPhone, action: Action::Reinstate, note: &note, disclosure: None };
         // Lifting 3(4) closes the holder's open reports, this one included.
-        crate::sanctions::request_in(c, holder, &request, acting)?;
+        crate::services::sanctions::request_in(c, holder, &request, acting)?;
         audit::append(
             c,
             acting.audit,

@@ -15,7 +15,7 @@ use crate::db::{self, DbConnection, write_tx};
 use crate::domain::staff::Role;
 use crate::error::Fault;
 use crate::images::ImageStore;
-use crate::review::claim_state;
+use crate::services::review::claim_state;
 
 /// Why photos were not shown.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,6 @@
 
 use serde_json::json;
 
-use crate::acting::Acting;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
 use crate::db::handbooks::HolderHandbook;
@@ -14,6 +13,7 @@ use crate::db::sanctions::{SanctionLine, SuspensionRow};
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::search::Search;
 use crate::error::Fault;
+use crate::services::acting::Acting;
 
 pub const SEARCH_LIMIT: i64 = 50;
 
@@ -187,9 +187,16 @@ pub fn withdraw(
         }
         let next = db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
         db::holders::withdrawn(c, id, reason, at)?;
-        let ended = crate::sanctions::Ended { holder_id: id, actor: actor.clone(), at, request_id };
-        crate::sanctions::id_ended(c, keys, &ended, &next, None)?;
-        crate::myna::purge::purge_holder(c, keys, &actor, id, crate::myna::purge::Reason::Withdrawn, at)?;
+        let ended = crate::services::sanctions::Ended { holder_id: id, actor: actor.clone(), at, request_id };
+        crate::services::sanctions::id_ended(c, keys, &ended, &next, None)?;
+        crate::services::myna::purge::purge_holder(
+            c,
+            keys,
+            &actor,
+            id,
+            crate::services::myna::purge::Reason::Withdrawn,
+            at,
+        )?;
         audit::append(
             c,
             keys,

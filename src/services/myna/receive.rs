@@ -7,13 +7,13 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::delivery::{Delivery, Status};
 use crate::audit::{self, Actor, AuditEntry, AuditKeys};
 use crate::clock::to_db;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::handbook::HandbookKind;
 use crate::domain::reconcile::Provided;
 use crate::error::Fault;
+use crate::myna::delivery::{Delivery, Status};
 
 /// What the portal is told.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,10 +20,10 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
 use self::dataset::{Answer, Dataset};
-use super::portal::{PortalRequest, REQUEST_PATH, WireRequest};
-use super::signature;
 use crate::clock::SharedClock;
 use crate::domain::hours;
+use crate::myna::portal::{PortalRequest, REQUEST_PATH, WireRequest};
+use crate::myna::signature;
 use crate::secrets::Secret;
 
 /// How the simulator delivers: every `late_every`-th accepted request is delivered `late_by`

@@ -243,7 +243,9 @@ fn record(
         },
     )?;
     let sanction_id = match decision {
-        Decision::Reject => crate::sanctions::hold_for_fraud(c, holder, row.id, input.internal_note.trim(), acting)?,
+        Decision::Reject => {
+            crate::services::sanctions::hold_for_fraud(c, holder, row.id, input.internal_note.trim(), acting)?
+        }
         _ => None,
     };
     Ok(Written { decision_id, notification_id, sanction_id })

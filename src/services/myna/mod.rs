@@ -1,0 +1,7 @@
+//! The Myna Portal's use cases (DOMAIN.md "Myna Portal"): receiving a delivery, checking it
+//! against the registration, the request queue, and the purge when consent ends.
+
+pub mod check;
+pub mod purge;
+pub mod receive;
+pub mod requests;
