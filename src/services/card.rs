@@ -94,6 +94,12 @@ pub fn card(
     }))
 }
 
+/// Counts a card caller slowed down for asking after too many unknown IDs: one a window,
+/// per day, beside the audit chain (the dashboards show it).
+pub fn record_throttled(conn: &mut DbConnection, today: Date) -> Result<(), Fault> {
+    Ok(db::tallies::add(conn, db::tallies::CARD_THROTTLED, today)?)
+}
+
 /// The face crop of the holder's handbook of `kind`, under the card's rule: only while the ID
 /// is in use and the handbook is shown at the counter. Each fetch is audited like a card read.
 /// `None` when there is nothing to show.

@@ -7,9 +7,10 @@ use serde_json::json;
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
 use crate::db::handbooks::HolderHandbook;
-use crate::db::holders::{HolderHit, HolderRow};
+pub use crate::db::holders::{HolderHit, HolderRow};
 use crate::db::notifications::NoticeLine;
-use crate::db::sanctions::{SanctionLine, SuspensionRow};
+use crate::db::sanctions::SanctionLine;
+pub use crate::db::sanctions::SuspensionRow;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::search::Search;
 use crate::error::Fault;
@@ -162,6 +163,13 @@ impl From<diesel::result::Error> for WithdrawFailure {
     fn from(e: diesel::result::Error) -> Self {
         WithdrawFailure::Fault(e.into())
     }
+}
+
+/// The holder's public ID by row id (the profile's links and forms carry the row id), or
+/// `None` when there is no such holder.
+pub fn public_id_of(conn: &mut DbConnection, id: i64) -> Result<Option<crate::domain::holder::PublicId>, Fault> {
+    let Some(holder) = db::holders::find(conn, id)? else { return Ok(None) };
+    crate::domain::holder::PublicId::parse(&holder.public_id).map(Some).map_err(|_| Fault::Corrupt("holders.public_id"))
 }
 
 /// The holder withdraws (退会): through the gate, so a deprived ID stays deprived; the card

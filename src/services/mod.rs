@@ -5,13 +5,22 @@
 
 pub mod accounts;
 pub mod acting;
+pub mod audit_trail;
 pub mod backup;
 pub mod card;
 pub mod exports;
+pub mod figures;
 pub mod holders;
 pub mod intake;
 pub mod myna;
+pub mod operations;
 pub mod photos;
+pub mod queue;
 pub mod review;
 pub mod sanctions;
 pub mod support;
+pub mod worklists;
+
+/// The connection and pool the edges (screens, workers, the command line) hand to services.
+/// Opaque to them: they run no query of their own, every read and write is a service call.
+pub use crate::db::{DbConnection, Pool};

@@ -10,6 +10,7 @@ use time::{Duration, OffsetDateTime};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
 use crate::db::handbooks::HandbookRow;
+pub use crate::db::handbooks::ImageRow;
 use crate::db::photo_access::NewGrant;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::staff::Role;
@@ -91,6 +92,28 @@ pub fn basis(
         return Ok(Some(Basis::Claim));
     }
     Ok(db::photo_access::current_reason(conn, staff_id, handbook.id, to_db(now))?.map(Basis::Reason))
+}
+
+/// The photos of a registration as one person may list them now.
+pub struct Listing {
+    /// On what grounds; `None`: none, and no photos are listed.
+    pub basis: Option<Basis>,
+    pub images: Vec<ImageRow>,
+}
+
+/// The photos of a registration as this person may list them now, or `None` when there is no
+/// such registration.
+pub fn listing(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    role: Role,
+    handbook_id: i64,
+    now: OffsetDateTime,
+) -> Result<Option<Listing>, Fault> {
+    let Some(handbook) = db::handbooks::find(conn, handbook_id)? else { return Ok(None) };
+    let basis = basis(conn, staff_id, role, &handbook, now)?;
+    let images = if basis.is_some() { db::handbooks::images_of(conn, handbook_id)? } else { Vec::new() };
+    Ok(Some(Listing { basis, images }))
 }
 
 /// A stated reason, checked: a code from `REASONS`, with text when the code is "other".

@@ -417,3 +417,10 @@ fn record(
     )?;
     Ok(())
 }
+
+pub use crate::db::sanctions::SanctionLine;
+
+/// Proposals waiting for a second supervisor, oldest first.
+pub fn waiting(conn: &mut DbConnection, limit: i64) -> Result<Vec<SanctionLine>, Fault> {
+    Ok(db::sanctions::waiting(conn, None, limit)?)
+}

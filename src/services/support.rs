@@ -7,7 +7,8 @@ use time::{Date, Duration, PrimitiveDateTime};
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
-use crate::db::lost_device::{NewReport, ReportRow};
+use crate::db::lost_device::NewReport;
+pub use crate::db::lost_device::{AttemptRow, ReportRow};
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::holder_state::GateRefusal;
 use crate::domain::lost_device::{self, Challenge, ReportChannel};
@@ -221,4 +222,15 @@ pub fn verify_and_reinstate(
         )?;
         Ok(Verified::Done)
     })
+}
+
+/// The latest lost-phone reports, newest first, for the support desk's start page.
+pub fn recent_reports(conn: &mut DbConnection, limit: i64) -> Result<Vec<ReportRow>, Fault> {
+    Ok(db::lost_device::recent(conn, limit)?)
+}
+
+/// One report with every identification attempt made on it, or `None` when there is no such report.
+pub fn report(conn: &mut DbConnection, id: i64) -> Result<Option<(ReportRow, Vec<AttemptRow>)>, Fault> {
+    let Some(report) = db::lost_device::find(conn, id)? else { return Ok(None) };
+    Ok(Some((report, db::lost_device::attempts_of(conn, id)?)))
 }

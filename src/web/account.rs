@@ -13,8 +13,8 @@ use super::layout::Layout;
 use super::render;
 use super::session;
 use super::state::AppState;
-use crate::db;
 use crate::domain::staff::{NewPassword, StaffEmail};
+use crate::services::accounts::directory;
 use crate::services::accounts::manage::{self, ManageError};
 use crate::services::accounts::sign_in;
 
@@ -37,7 +37,7 @@ pub struct PasswordForm {
 }
 
 async fn must_change(state: &AppState, staff_id: i64) -> AppResult<bool> {
-    state.db(move |conn| Ok(db::staff::find(conn, staff_id)?.is_some_and(|r| r.must_change_password))).await
+    state.db(move |conn| Ok(directory::find(conn, staff_id)?.is_some_and(|r| r.must_change_password))).await
 }
 
 pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
@@ -73,7 +73,7 @@ pub async fn submit(
     if let (Some(new), true) = (new, errors.is_empty()) {
         let now = state.clock.now();
         let id = staff.id;
-        let row = state.db(move |conn| Ok(db::staff::find(conn, id)?)).await?;
+        let row = state.db(move |conn| Ok(directory::find(conn, id)?)).await?;
         let hash = sign_in::hash_to_check(row.as_ref(), now).to_owned();
         let current_ok = state.hasher.verify(form.current_password.clone(), hash).await;
         let keys = state.audit.clone();

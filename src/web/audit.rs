@@ -6,7 +6,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::access::Auditors;
 use super::auth::{CurrentStaff, RequireRole};
@@ -16,12 +15,13 @@ use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
 use super::render;
 use super::state::AppState;
-use crate::audit::{self, Actor, AuditEntry, catalogue};
+use crate::audit::catalogue;
 use crate::clock::{from_db, to_db};
-use crate::db;
-use crate::db::audit::{ActorFilter, BrowsedEvent, Filter};
 use crate::domain::holder::PublicId;
 use crate::domain::period::{Period, start_of};
+use crate::services::DbConnection;
+use crate::services::accounts::directory;
+use crate::services::audit_trail::{self, ActorFilter, BrowsedEvent, Filter};
 
 const PAGE: i64 = 50;
 
@@ -129,7 +129,7 @@ fn line(e: &BrowsedEvent) -> EventLine {
 }
 
 /// The filter the query asks for, or the problems to name beside the fields.
-fn filter_of(q: &AuditQuery, conn: &mut db::DbConnection) -> AppResult<Result<Filter, FormErrors>> {
+fn filter_of(q: &AuditQuery, conn: &mut DbConnection) -> AppResult<Result<Filter, FormErrors>> {
     let mut errors = FormErrors::default();
     let mut filter = Filter::default();
     match q.actor.trim() {
@@ -158,14 +158,11 @@ fn filter_of(q: &AuditQuery, conn: &mut db::DbConnection) -> AppResult<Result<Fi
     }
     if !q.holder.trim().is_empty() {
         let found = match PublicId::parse(q.holder.trim()) {
-            Ok(id) => db::holders::find_by_public_id(conn, id.as_str())?,
+            Ok(id) => audit_trail::holder_scope(conn, &id)?,
             Err(_) => None,
         };
         match found {
-            Some(holder) => {
-                let handbooks = db::handbooks::of_holder(conn, holder.id, 500)?.into_iter().map(|h| h.id).collect();
-                filter.holder = Some((holder.id, handbooks));
-            }
+            Some(scope) => filter.holder = Some(scope),
             None => errors.add("holder", "この利用者IDは見つかりません。"),
         }
     }
@@ -210,9 +207,9 @@ async fn page(
     let before = keyset(&q.before);
     let (staff_list, found) = state
         .db(move |conn| {
-            let staff_list = db::staff::list_page(conn, None, 500)?;
+            let staff_list = directory::page(conn, None, 500)?;
             let found = match filter_of(&q2, conn)? {
-                Ok(filter) => Ok(db::audit::browse(conn, &filter, before, PAGE + 1)?),
+                Ok(filter) => Ok(audit_trail::browse(conn, &filter, before, PAGE + 1)?),
                 Err(errors) => Err(errors),
             };
             Ok((staff_list, found))
@@ -284,26 +281,7 @@ pub async fn page_with(
 /// result, in the trail it checked.
 pub async fn verify(state: web::Data<AppState>, staff: RequireRole<Auditors>) -> AppResult<HttpResponse> {
     let dir = state.settings.audit_checkpoint_dir.clone();
-    let result = state
-        .as_staff(&staff, move |conn, acting| {
-            let result = audit::verify(conn, acting.audit, &dir);
-            let (ok, summary) = match &result {
-                Ok(r) => (true, format!("{} events, {} checkpoints", r.events, r.checkpoints)),
-                Err(e) => (false, e.to_string()),
-            };
-            db::write_tx(conn, |c| {
-                audit::append(
-                    c,
-                    acting.audit,
-                    to_db(acting.now),
-                    AuditEntry::new(Actor::Staff(acting.staff_id), "audit.verified", "audit", "chain")
-                        .details(json!({"intact": ok, "result": summary}))
-                        .request_id(acting.request_id),
-                )
-            })?;
-            Ok(result)
-        })
-        .await?;
+    let result = state.as_staff(&staff, move |conn, acting| Ok(audit_trail::verify(conn, &dir, acting)?)).await?;
     let verified = match result {
         Ok(r) => (
             true,

@@ -14,8 +14,8 @@ use super::access::Access;
 use super::error::AppError;
 use super::session;
 use super::state::AppState;
-use crate::db;
 use crate::domain::staff::Role;
+use crate::services::accounts::directory;
 
 /// Sent by the review screen's script when it renews a claim on its own.
 pub const HEARTBEAT_HEADER: &str = "x-claim-heartbeat";
@@ -69,7 +69,7 @@ impl FromRequest for CurrentStaff {
                 return Err(AppError::Unauthenticated);
             }
             let staff_id = auth.staff_id;
-            let row = state.db(move |conn| Ok(db::staff::find(conn, staff_id)?)).await?;
+            let row = state.db(move |conn| Ok(directory::find(conn, staff_id)?)).await?;
             let Some(row) = row.filter(|r| r.active && r.session_epoch == auth.epoch) else {
                 session::sign_out(&session);
                 return Err(AppError::Unauthenticated);

@@ -9,7 +9,6 @@ use super::error::AppError;
 use super::intake_api::{card_bearer_ok, presented};
 use super::state::AppState;
 use super::throttles;
-use crate::db;
 use crate::domain::holder::{HolderStatus, PublicId};
 use crate::domain::transcription::FareClass;
 use crate::services::card::{self, CardHandbook};
@@ -54,7 +53,7 @@ pub async fn card(
         // Recorded once a window: a flood of refused calls must not become a flood of writes.
         if refused.first {
             let today = crate::clock::today_jst(now);
-            state.db(move |conn| Ok(db::tallies::add(conn, db::tallies::CARD_THROTTLED, today)?)).await?;
+            state.db(move |conn| Ok(card::record_throttled(conn, today)?)).await?;
             tracing::warn!(caller = %caller, "card API caller slowed: too many unknown IDs");
         }
         return Err(ApiError::rate_limited(throttles::retry_after_seconds(refused.wait)));

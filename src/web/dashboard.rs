@@ -15,10 +15,9 @@ use super::layout::Layout;
 use super::render;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
-use crate::db;
-use crate::domain::handbook::ReviewStatus;
 use crate::domain::review::Decision;
 use crate::domain::staff::Role;
+use crate::services::figures;
 
 pub struct DayBar {
     pub label: String,
@@ -54,24 +53,13 @@ pub struct Watch {
 async fn watch(state: &AppState) -> AppResult<Watch> {
     let now = state.clock.now();
     let today = crate::clock::today_jst(now);
-    let (card, refused, unknown) = state
-        .db(move |conn| {
-            let tally = |conn: &mut db::DbConnection, kind| -> AppResult<i64> {
-                Ok(db::tallies::per_day(conn, kind, today, today)?.first().map_or(0, |(_, n)| *n))
-            };
-            Ok((
-                db::card_reads::day_totals(conn, today)?,
-                tally(conn, db::tallies::CARD_THROTTLED)?,
-                tally(conn, db::tallies::UNKNOWN_SIGN_IN)?,
-            ))
-        })
-        .await?;
+    let traffic = state.db(move |conn| Ok(figures::traffic(conn, today)?)).await?;
     Ok(Watch {
-        card_reads: card.0,
-        card_holders: card.1,
-        card_refused: refused,
+        card_reads: traffic.card_reads,
+        card_holders: traffic.card_holders,
+        card_refused: traffic.card_refused,
         callers_slowed: state.throttles.card_callers_slowed(now),
-        unknown_sign_ins: unknown,
+        unknown_sign_ins: traffic.unknown_sign_ins,
         addresses_blocked: state.throttles.sign_in_addresses_blocked(now),
     })
 }
@@ -103,7 +91,7 @@ pub struct OcrRate {
 
 async fn ocr_rates(state: &AppState) -> AppResult<Vec<OcrRate>> {
     let since = jst_midnight(state.clock.now(), TREND_DAYS - 1);
-    let rows = state.db(move |conn| Ok(db::ocr::outcomes_since(conn, since)?)).await?;
+    let rows = state.db(move |conn| Ok(figures::ocr_outcomes(conn, since)?)).await?;
     Ok(crate::domain::transcription::Field::ALL
         .iter()
         .filter_map(|field| {
@@ -150,15 +138,8 @@ async fn trends(state: &AppState) -> AppResult<Vec<Chart>> {
         .collect();
     let since = days[0].0;
     let days2 = days.clone();
-    let (per_day, defects, sanctions) = state
-        .db(move |conn| {
-            let per_day = days2
-                .iter()
-                .map(|(start, end)| db::trends::decisions_between(conn, *start, *end))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((per_day, db::trends::defects_since(conn, since)?, db::trends::sanctions_since(conn, since)?))
-        })
-        .await?;
+    let figures::Trends { per_day, defects, sanctions } =
+        state.db(move |conn| Ok(figures::trends(conn, &days2, since)?)).await?;
     let day_label = |start: time::PrimitiveDateTime| {
         let local = from_db(start).to_offset(JST);
         format!("{}月{}日", u8::from(local.month()), local.day())
@@ -199,21 +180,12 @@ fn jst_midnight(now: OffsetDateTime, days_ago: i64) -> time::PrimitiveDateTime {
 /// Registrations past the SLA are counted up to this many; beyond, the dashboard says 以上.
 const OVERDUE_CAP: i64 = 1_000;
 
-async fn figures(state: &AppState) -> AppResult<Figures> {
+async fn queue_figures(state: &AppState) -> AppResult<Figures> {
     let now = state.clock.now();
     let cutoff = to_db(now - Duration::hours(i64::from(state.settings.queue_sla_hours)));
     let (today_start, week_start) = (jst_midnight(now, 0), jst_midnight(now, 6));
-    let (waiting_now, in_review, overdue, oldest, recent) = state
-        .db(move |conn| {
-            Ok((
-                db::counts::in_status(conn, ReviewStatus::Submitted)?,
-                db::counts::in_status(conn, ReviewStatus::InReview)?,
-                db::handbooks::waiting_since_before(conn, cutoff, OVERDUE_CAP + 1)?,
-                db::handbooks::oldest_waiting(conn)?,
-                db::decisions::since(conn, week_start)?,
-            ))
-        })
-        .await?;
+    let figures::Queue { waiting: waiting_now, in_review, overdue, oldest, decisions: recent } =
+        state.db(move |conn| Ok(figures::queue(conn, cutoff, OVERDUE_CAP + 1, week_start)?)).await?;
     let today: Vec<(&'static str, i64)> = Decision::ALL
         .iter()
         .map(|d| (d.label(), recent.iter().filter(|(k, at)| k == d && *at >= today_start).count() as i64))
@@ -256,7 +228,7 @@ async fn figures(state: &AppState) -> AppResult<Figures> {
 
 pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> AppResult<HttpResponse> {
     let sees_queue = staff.role.may_review() || staff.role == Role::Auditor;
-    let figures = if sees_queue { Some(figures(&state).await?) } else { None };
+    let figures = if sees_queue { Some(queue_figures(&state).await?) } else { None };
     let trends =
         if matches!(staff.role, Role::Supervisor | Role::Auditor) { trends(&state).await? } else { Vec::new() };
     let watch = if matches!(staff.role, Role::Admin | Role::Auditor) { Some(watch(&state).await?) } else { None };

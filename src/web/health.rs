@@ -3,13 +3,13 @@
 //! answer, and it is not shutting down (a balancer then drains it before it stops).
 
 use actix_web::{HttpResponse, web};
-use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use super::state::AppState;
+use crate::services::operations;
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    let database_ok = state.db(|conn| Ok(conn.batch_execute("SELECT 1")?)).await.is_ok();
+    let database_ok = state.db(|conn| Ok(operations::database_answers(conn)?)).await.is_ok();
     if database_ok {
         HttpResponse::Ok().json(json!({"status": "ok", "database": "ok"}))
     } else {
@@ -19,7 +19,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let stopping = state.stopping.load(std::sync::atomic::Ordering::Acquire);
-    let database_ok = !stopping && state.db(|conn| Ok(conn.batch_execute("SELECT 1")?)).await.is_ok();
+    let database_ok = !stopping && state.db(|conn| Ok(operations::database_answers(conn)?)).await.is_ok();
     // A bucket is asked over the network: off the request threads.
     let images = state.images.clone();
     let store_ok = !stopping && actix_web::web::block(move || images.is_reachable()).await.unwrap_or(false);

@@ -16,12 +16,11 @@ use super::render;
 use super::session;
 use super::state::AppState;
 use crate::clock::from_db;
-use crate::db::holders::HolderHit;
 use crate::domain::disclosure::{Disclosure, DisclosureError, Grounds};
 use crate::domain::sanctions::{self, Action, Article, SanctionError};
 use crate::domain::search::Search;
 use crate::domain::staff::Role;
-use crate::services::holders::{self, Profile};
+use crate::services::holders::{self, HolderHit, Profile};
 use crate::services::sanctions::{Outcome, Request};
 
 #[derive(Deserialize, Default)]
@@ -157,7 +156,7 @@ fn event_label(action: &str) -> &'static str {
     crate::audit::catalogue::label(action).unwrap_or("操作")
 }
 
-fn suspension_line(s: &crate::db::sanctions::SuspensionRow) -> SuspensionLine {
+fn suspension_line(s: &holders::SuspensionRow) -> SuspensionLine {
     SuspensionLine {
         article: s.article.label(),
         code: s.article.code(),
@@ -577,9 +576,7 @@ pub async fn withdraw(
     let keys = state.audit.clone();
     let result = state
         .db(move |conn| {
-            let holder = crate::db::holders::find(conn, id)?.ok_or(AppError::NotFound)?;
-            let public_id = crate::domain::holder::PublicId::parse(&holder.public_id)
-                .map_err(|_| crate::error::Fault::Corrupt("holders.public_id"))?;
+            let public_id = holders::public_id_of(conn, id)?.ok_or(AppError::NotFound)?;
             match holders::withdraw(
                 conn,
                 &public_id,

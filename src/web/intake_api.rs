@@ -63,23 +63,22 @@ pub async fn register(
             "the body must be multipart/form-data",
         ));
     }
-    // The holder's eligibility is checked as soon as the metadata arrives, before any photo is
-    // decoded: an ID that may not register costs no decoding.
-    let gate_state = state.clone();
-    let check = async move |text: &str| -> Result<(), ApiError> {
-        let metadata = Metadata::from_json(text.as_bytes())?;
-        let public_id = metadata.holder_public_id.as_str().to_owned();
-        let eligible = gate_state
-            .db(move |conn| {
-                Ok(crate::db::holders::find_by_public_id(conn, &public_id)?.is_none_or(|h| h.status.may_register()))
-            })
-            .await?;
-        if eligible { Ok(()) } else { Err(crate::services::intake::IntakeError::HolderNotEligible.into()) }
+    // The metadata is parsed once, as soon as it arrives, and the holder's eligibility checked
+    // then, before any photo is decoded: an ID that may not register costs no decoding.
+    let mut metadata: Option<Metadata> = None;
+    let check = async |text: &str| -> Result<(), ApiError> {
+        let parsed = Metadata::from_json(text.as_bytes())?;
+        let public_id = parsed.holder_public_id.clone();
+        let eligible = state.db(move |conn| Ok(intake::may_register(conn, &public_id)?)).await?;
+        if !eligible {
+            return Err(intake::IntakeError::HolderNotEligible.into());
+        }
+        // The first metadata part is the registration's.
+        metadata.get_or_insert(parsed);
+        Ok(())
     };
     let received = multipart::receive(Multipart::new(req.headers(), payload), check).await?;
-    let metadata = Metadata::from_json(
-        received.text("metadata").ok_or(crate::services::intake::MetadataError::Malformed)?.as_bytes(),
-    )?;
+    let metadata = metadata.ok_or(intake::MetadataError::Malformed)?;
     if received.images.is_empty() {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "missing_image", "at least one image part is required"));
     }

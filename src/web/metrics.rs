@@ -32,7 +32,7 @@ pub async fn record(
 pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.state();
     state.metrics.set_pool(pool.connections, pool.idle_connections, state.pool.max_size());
-    match state.db(|conn| Ok(crate::db::gauges::read(conn)?)).await {
+    match state.db(|conn| Ok(crate::services::operations::gauges(conn)?)).await {
         Ok(gauges) => state.metrics.set_gauges(&gauges, state.clock.db_now()),
         // The request counters still answer; the stale gauges say when the database did not.
         Err(e) => tracing::warn!(error = %e, "metrics: the database gauges could not be read"),

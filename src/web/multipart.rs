@@ -1,13 +1,17 @@
 //! Reading a registration's multipart body as it streams in, with the limits of
 //! `intake::limits` enforced on the way: a photo over its limit is refused as soon as its
-//! 10 MiB-and-one-byte arrives; nothing is buffered beyond one photo. File names are ignored:
+//! 10 MiB-and-one-byte arrives; each photo is handed to intake's decoder as it arrives, so
+//! nothing is buffered beyond one photo. File names are ignored:
 //! a photo is what its bytes say it is.
 
 use actix_multipart::Multipart;
 use futures_util::StreamExt;
 
-use crate::images::{self, Processed};
-use crate::services::intake::limits::{Budget, Refusal};
+use crate::images::Processed;
+use crate::services::intake::{
+    self,
+    limits::{Budget, Refusal},
+};
 
 pub struct Received {
     pub texts: Vec<(String, String)>,
@@ -42,16 +46,6 @@ pub async fn receive_keeping_texts(multipart: Multipart) -> (Received, Option<Re
     (received, refusal)
 }
 
-/// Megapixels decoded at once in this process: one photo at the 50-megapixel cap and a phone
-/// photo beside it (a decoded megapixel costs 3–4 MB, and shrinking it to the kept size more).
-const DECODE_MEGAPIXELS: u64 = 64;
-static DECODE_PIXELS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODE_MEGAPIXELS as usize);
-
-/// Image decodes under way in this process, at most one per core.
-static DECODES: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from))
-});
-
 async fn read_into<E: From<Refusal>>(
     mut multipart: Multipart,
     received: &mut Received,
@@ -82,17 +76,7 @@ async fn read_into<E: From<Refusal>>(
                 check("").await?;
                 return Err(Refusal::Malformed.into());
             }
-            // One decode per core at a time, and no more megapixels decoded at once than the
-            // budget: parallel uploads of huge photos wait their turn instead of holding
-            // several decoded frames at once.
-            let _turn = DECODES.acquire().await.map_err(|_| Refusal::CorruptImage)?;
-            let weight =
-                images::declared_pixels(&bytes).map_or(1, |p| p.div_ceil(1_000_000)).clamp(1, DECODE_MEGAPIXELS);
-            let _pixels = DECODE_PIXELS.acquire_many(weight as u32).await.map_err(|_| Refusal::CorruptImage)?;
-            let processed = actix_web::web::block(move || images::process(&bytes))
-                .await
-                .map_err(|_| Refusal::CorruptImage)?
-                .map_err(Refusal::from)?;
+            let processed = intake::decode::photo(bytes).await?;
             received.images.push(processed);
             budget.count_image();
         } else {

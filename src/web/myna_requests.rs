@@ -16,9 +16,9 @@ use super::render;
 use super::session;
 use super::state::AppState;
 use crate::clock::from_db;
-use crate::db;
-use crate::db::myna_requests::RequestRow;
+
 use crate::domain::myna_request::{Mode, State};
+use crate::services::myna::listing::{self, RequestRow};
 use crate::services::myna::requests::{self, ChangeFailure};
 
 const PAGE: i64 = 50;
@@ -114,7 +114,7 @@ async fn list_page(
     after: i64,
     refused: Option<Refused>,
 ) -> AppResult<ListPage> {
-    let rows = state.db(move |conn| Ok(db::myna_requests::open(conn, after, PAGE + 1)?)).await?;
+    let rows = state.db(move |conn| Ok(listing::open(conn, after, PAGE + 1)?)).await?;
     let next = (rows.len() as i64 > PAGE).then(|| rows[PAGE as usize - 1].row.id);
     let now = state.clock.now();
     let mut lines: Vec<RequestLine> =

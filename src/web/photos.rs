@@ -12,7 +12,6 @@ use super::forms::{Choice, FormErrors};
 use super::layout::Layout;
 use super::render;
 use super::state::AppState;
-use crate::db;
 use crate::services::photos::{self, Basis, REASONS, Variant, Viewer};
 
 async fn serve(
@@ -98,13 +97,8 @@ async fn page(
 ) -> AppResult<PhotosPage> {
     let now = state.clock.now();
     let (staff_id, role) = (staff.id, staff.role);
-    let (basis, images) = state
-        .db(move |conn| {
-            let handbook = db::handbooks::find(conn, handbook_id)?.ok_or(AppError::NotFound)?;
-            let basis = photos::basis(conn, staff_id, role, &handbook, now)?;
-            let images = if basis.is_some() { db::handbooks::images_of(conn, handbook_id)? } else { Vec::new() };
-            Ok((basis, images))
-        })
+    let photos::Listing { basis, images } = state
+        .db(move |conn| photos::listing(conn, staff_id, role, handbook_id, now)?.ok_or(AppError::NotFound))
         .await?;
     Ok(PhotosPage {
         layout: Layout::for_staff(staff, format!("登録 #{handbook_id} の写真"), ""),

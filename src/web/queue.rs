@@ -17,10 +17,9 @@ use super::render;
 use super::session;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
-use crate::db::queue::{QueueFilter, QueueRow};
-use crate::db::{self};
 use crate::domain::handbook::{Channel, HandbookKind, ReviewStatus};
 use crate::domain::search::Search;
+use crate::services::queue::{self, QueueFilter, QueueRow};
 use crate::services::review::claim;
 
 const PAGE_SIZE: i64 = 50;
@@ -128,15 +127,9 @@ pub async fn show(
     let typed = q.clone();
     let (rows, counts) = state
         .as_staff(&staff, move |conn, acting| {
-            let rows = db::queue::page(
-                conn,
-                &QueueFilter { status: status_filter, kind, search: &search, after, before, limit: PAGE_SIZE + 1 },
-            )?;
-            if first_page {
-                let found = rows.len().min(PAGE_SIZE as usize);
-                crate::services::holders::record_search(conn, "queue.searched", &search, &typed, found, acting)?;
-            }
-            Ok((rows, db::counts::all(conn)?))
+            let filter =
+                QueueFilter { status: status_filter, kind, search: &search, after, before, limit: PAGE_SIZE + 1 };
+            Ok(queue::browse(conn, &filter, &typed, first_page, PAGE_SIZE as usize, acting)?)
         })
         .await?;
     let now = state.clock.now();
@@ -167,32 +160,7 @@ pub async fn show(
         _ => None,
     };
     let shows_names = staff.role.sees_handbook_numbers();
-    let lines = rows
-        .into_iter()
-        .map(|r| {
-            let submitted = from_db(r.submitted_at);
-            let waiting_for = now - submitted;
-            let open = r.status.is_undecided();
-            Line {
-                id: r.id,
-                kind: r.kind.label(),
-                status: r.status.label(),
-                public_id: r.public_id,
-                submitted: datetime_jst(submitted),
-                waiting: if open { waiting(waiting_for) } else { "—".into() },
-                overdue: open && waiting_for > sla,
-                channel: if r.proxy {
-                    "代理登録"
-                } else if r.channel == Channel::Staff {
-                    "窓口"
-                } else {
-                    "アプリ"
-                },
-                claimer: r.claimer.filter(|_| r.claim_expires_at.is_some_and(|t| from_db(t) > now)),
-                name: r.name.filter(|_| shows_names),
-            }
-        })
-        .collect();
+    let lines = rows.into_iter().map(|r| line(r, now, sla, shows_names)).collect();
     let page = QueuePage {
         layout: Layout::for_staff(&staff, "審査キュー", "/queue"),
         tabs: TABS
@@ -216,6 +184,31 @@ pub async fn show(
         sla_hours: state.settings.queue_sla_hours,
     };
     render::page(StatusCode::OK, &page)
+}
+
+/// One row of the list: how long it has waited, whether past the SLA, who holds it now.
+fn line(r: QueueRow, now: OffsetDateTime, sla: time::Duration, shows_names: bool) -> Line {
+    let submitted = from_db(r.submitted_at);
+    let waiting_for = now - submitted;
+    let open = r.status.is_undecided();
+    Line {
+        id: r.id,
+        kind: r.kind.label(),
+        status: r.status.label(),
+        public_id: r.public_id,
+        submitted: datetime_jst(submitted),
+        waiting: if open { waiting(waiting_for) } else { "—".into() },
+        overdue: open && waiting_for > sla,
+        channel: if r.proxy {
+            "代理登録"
+        } else if r.channel == Channel::Staff {
+            "窓口"
+        } else {
+            "アプリ"
+        },
+        claimer: r.claimer.filter(|_| r.claim_expires_at.is_some_and(|t| from_db(t) > now)),
+        name: r.name.filter(|_| shows_names),
+    }
 }
 
 #[derive(Deserialize)]

@@ -14,8 +14,8 @@ use super::render;
 use super::session;
 use super::state::AppState;
 use crate::clock::from_db;
-use crate::db;
 use crate::domain::sanctions::SanctionState;
+use crate::services::sanctions;
 
 pub struct ProposalLine {
     pub id: i64,
@@ -37,7 +37,7 @@ struct ListPage {
 }
 
 pub async fn list(state: web::Data<AppState>, staff: RequireRole<Supervisors>) -> AppResult<HttpResponse> {
-    let rows = state.db(move |conn| Ok(db::sanctions::waiting(conn, None, 100)?)).await?;
+    let rows = state.db(move |conn| Ok(sanctions::waiting(conn, 100)?)).await?;
     let lines = rows
         .into_iter()
         .map(|s| ProposalLine {

@@ -16,8 +16,8 @@ use super::session;
 use super::state::AppState;
 use crate::audit::Actor;
 use crate::clock::from_db;
-use crate::db::{self, staff::StaffRow};
 use crate::domain::staff::{NewPassword, Role, StaffEmail};
+use crate::services::accounts::directory::{self, StaffRow};
 use crate::services::accounts::manage::{self, AdminAction, NewAccount};
 use crate::web::format::datetime_jst;
 
@@ -109,7 +109,7 @@ async fn list_page(
 ) -> AppResult<ListPage> {
     let cursor = after.as_deref().and_then(decode_cursor);
     let rows = state
-        .db(move |conn| Ok(db::staff::list_page(conn, cursor.as_ref().map(|(n, i)| (n.as_str(), *i)), PAGE_SIZE + 1)?))
+        .db(move |conn| Ok(directory::page(conn, cursor.as_ref().map(|(n, i)| (n.as_str(), *i)), PAGE_SIZE + 1)?))
         .await?;
     let now = state.clock.now();
     let more = rows.len() as i64 > PAGE_SIZE;
@@ -307,7 +307,7 @@ pub async fn reset_password(
     let keys = state.audit.clone();
     let result = state
         .db(move |conn| {
-            let row = db::staff::find(conn, target)?.ok_or(AppError::NotFound)?;
+            let row = directory::find(conn, target)?.ok_or(AppError::NotFound)?;
             Ok(account_refusal(manage::reset_password(conn, &keys, admin, target, now, Some(&request_id)))?
                 .map(|password| (row, password)))
         })

@@ -1,11 +1,12 @@
-//! What every handler can reach: the pool, the clock and the settings.
+//! What every handler can reach: the pool, the clock, the settings, the keys, the photo store,
+//! the OCR engine, the throttles and metrics; and the two ways a handler reaches the services.
 
 use std::sync::Arc;
 
 use super::error::{AppError, AppResult};
 use crate::clock::SharedClock;
-use crate::db::{DbConnection, Pool};
 use crate::images::ImageStore;
+use crate::services::{DbConnection, Pool};
 use crate::settings::Settings;
 
 #[derive(Clone)]

@@ -18,14 +18,12 @@ use super::render;
 use super::session;
 use super::state::AppState;
 use crate::clock::from_db;
-use crate::db;
-use crate::db::lost_device::ReportRow;
 use crate::domain::email::EmailAddress;
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::PublicId;
 use crate::domain::lost_device::{Challenge, ReportChannel};
 use crate::domain::wareki::{self, Accept};
-use crate::services::support::{self, Answers, Caller, SupportFailure, Verified};
+use crate::services::support::{self, Answers, Caller, ReportRow, SupportFailure, Verified};
 
 pub struct ReportLine {
     pub id: i64,
@@ -61,7 +59,7 @@ async fn start_page(
     errors: FormErrors,
     form: Option<&StartForm>,
 ) -> AppResult<StartPage> {
-    let recent = state.db(|conn| Ok(db::lost_device::recent(conn, 20)?)).await?;
+    let recent = state.db(|conn| Ok(support::recent_reports(conn, 20)?)).await?;
     let chosen = form.map(|f| f.channel.as_str()).unwrap_or("phone");
     Ok(StartPage {
         layout: Layout::for_staff(staff, "端末紛失の受付", "/support/lost-device"),
@@ -186,12 +184,7 @@ async fn report_page(
     typed: (String, String),
     banner: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let (r, attempts) = state
-        .db(move |conn| {
-            let report = db::lost_device::find(conn, id)?.ok_or(AppError::NotFound)?;
-            Ok((report, db::lost_device::attempts_of(conn, id)?))
-        })
-        .await?;
+    let (r, attempts) = state.db(move |conn| support::report(conn, id)?.ok_or(AppError::NotFound)).await?;
     let when = |t: Option<PrimitiveDateTime>| t.map(|t| datetime_jst(from_db(t)));
     let page = ReportPage {
         layout: Layout::for_staff(staff, format!("端末紛失の受付 {}", r.reference), "/support/lost-device"),

@@ -18,8 +18,7 @@ use super::layout::Layout;
 use super::render;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
-use crate::db;
-use crate::db::worklists::Pair;
+use crate::services::worklists::{self, Cursors, Held, Lists, Pair, Returned};
 
 const PAGE: i64 = 50;
 
@@ -114,68 +113,62 @@ fn line(p: &Pair) -> PairLine {
     }
 }
 
+impl ListQuery {
+    fn cursors(&self) -> Cursors {
+        Cursors {
+            pairs: self
+                .after
+                .split_once('_')
+                .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+                .unwrap_or((0, 0)),
+            unreachable: self.unreachable_after.unwrap_or(0),
+            expired: self.expired_after.split_once('_').and_then(|(d, id)| {
+                let date = time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+                Some((date, id.parse().ok()?))
+            }),
+            returned: returned_key(&self.returned_after),
+            myna: self.myna_after.unwrap_or(0),
+            held: returned_key(&self.held_after),
+        }
+    }
+}
+
+/// The cursor of the next page: the last row shown, when one more row than a page came back.
+fn next_of<T, K>(rows: &[T], key: impl Fn(&T) -> K) -> Option<K> {
+    (rows.len() as i64 > PAGE).then(|| rows.get(PAGE as usize - 1)).flatten().map(key)
+}
+
+fn shown<T>(rows: &[T]) -> impl Iterator<Item = &T> {
+    rows.iter().take(PAGE as usize)
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     staff: RequireRole<Supervisors>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let after =
-        query.after.split_once('_').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))).unwrap_or((0, 0));
-    let unreachable_after = query.unreachable_after.unwrap_or(0);
+    let cursors = query.cursors();
     let cutoff = to_db(state.clock.now() - Duration::days(365 * 3 + 1));
     let today = crate::clock::today_jst(state.clock.now());
-    let expired_after = query.expired_after.split_once('_').and_then(|(d, id)| {
-        let date = time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
-        Some((date, id.parse().ok()?))
-    });
-    let returned_after = returned_key(&query.returned_after);
-    let myna_after = query.myna_after.unwrap_or(0);
-    let held_after = returned_key(&query.held_after);
     let provided = state.settings.myna_provided.clone();
-    let ((pairs, unreachable, expired, returned, mut myna), held) = state
-        .db(move |conn| {
-            Ok((
-                (
-                    db::worklists::duplicate_pairs(conn, after, PAGE + 1)?,
-                    db::worklists::unreachable_since(conn, cutoff, unreachable_after, PAGE + 1)?,
-                    db::worklists::expired(conn, today, expired_after, PAGE + 1)?,
-                    db::worklists::returned(conn, returned_after, PAGE + 1)?,
-                    crate::services::myna::check::waiting(conn, &provided, myna_after, PAGE + 1)?,
-                ),
-                db::queue::held(conn, held_after, PAGE + 1)?,
-            ))
-        })
-        .await?;
-    let next_myna = (myna.len() as i64 > PAGE).then(|| myna.get(PAGE as usize - 1)).flatten().map(|w| w.handbook_id);
+    let lists = state.db(move |conn| Ok(worklists::load(conn, &cursors, cutoff, today, &provided, PAGE + 1)?)).await?;
+    let Lists { pairs, unreachable, expired, returned, mut myna, held } = lists;
+    let next_myna = next_of(&myna, |w| w.handbook_id);
     myna.truncate(PAGE as usize);
-    let next_returned = (returned.len() as i64 > PAGE)
-        .then(|| returned.get(PAGE as usize - 1))
-        .flatten()
-        .map(|r| format!("{}_{}", from_db(r.returned_at).unix_timestamp_nanos(), r.handbook_id));
-    let next_expired = (expired.len() as i64 > PAGE)
-        .then(|| expired.get(PAGE as usize - 1))
-        .flatten()
-        .map(|e| format!("{}_{}", e.expires_on, e.handbook_id));
-    let next = (pairs.len() as i64 > PAGE)
-        .then(|| pairs.get(PAGE as usize - 1))
-        .flatten()
-        .map(|p| format!("{}_{}", p.a_handbook, p.b_handbook));
+    let next = next_of(&pairs, |p| format!("{}_{}", p.a_handbook, p.b_handbook));
     let mut pairs: Vec<Pair> = pairs.into_iter().take(PAGE as usize).collect();
     // One line per pair: the same handbook number says more than the same person.
     pairs.sort_by(|x, y| {
         (x.a_handbook, x.b_handbook, x.why != "number").cmp(&(y.a_handbook, y.b_handbook, y.why != "number"))
     });
     pairs.dedup_by_key(|p| (p.a_handbook, p.b_handbook));
-    let next_unreachable =
-        (unreachable.len() as i64 > PAGE).then(|| unreachable.get(PAGE as usize - 1)).flatten().map(|u| u.holder_id);
     let page = Page {
         layout: Layout::for_staff(&staff, "作業リスト", "/worklists"),
         duplicates: pairs.iter().filter(|p| !is_reissue(p)).map(line).collect(),
         reissues: pairs.iter().filter(|p| is_reissue(p)).map(line).collect(),
         next,
-        unreachable: unreachable
-            .iter()
-            .take(PAGE as usize)
+        next_unreachable: next_of(&unreachable, |u| u.holder_id),
+        unreachable: shown(&unreachable)
             .map(|u| UnreachableLine {
                 holder: u.holder_id,
                 public_id: u.public_id.clone(),
@@ -183,58 +176,37 @@ pub async fn show(
                 failures: u.failures,
             })
             .collect(),
-        next_unreachable,
-        expired: expired
-            .iter()
-            .take(PAGE as usize)
+        next_expired: next_of(&expired, |e| format!("{}_{}", e.expires_on, e.handbook_id)),
+        expired: shown(&expired)
             .map(|e| {
-                (
-                    e.holder_id,
-                    e.kind.label(),
-                    crate::domain::wareki::format(e.expires_on),
-                    e.handbook_id,
-                    e.public_id.clone(),
-                )
+                let expires = crate::domain::wareki::format(e.expires_on);
+                (e.holder_id, e.kind.label(), expires, e.handbook_id, e.public_id.clone())
             })
             .collect(),
-        next_expired,
-        returned: returned
-            .iter()
-            .take(PAGE as usize)
-            .map(|r| ReturnedLine {
-                holder: r.holder_id,
-                public_id: r.public_id.clone(),
-                kind: r.kind.label(),
-                handbook: r.handbook_id,
-                when: datetime_jst(from_db(r.returned_at)),
-                source: if r.source.as_deref() == Some("myna") {
-                    "マイナポータルに該当なし"
-                } else {
-                    "届出"
-                },
-            })
-            .collect(),
-        next_returned,
+        next_returned: next_of(&returned, |r| {
+            format!("{}_{}", from_db(r.returned_at).unix_timestamp_nanos(), r.handbook_id)
+        }),
+        returned: shown(&returned).map(returned_line).collect(),
         myna,
         next_myna,
-        next_held: (held.len() as i64 > PAGE)
-            .then(|| held.get(PAGE as usize - 1))
-            .flatten()
-            .map(|h| format!("{}_{}", from_db(h.3).unix_timestamp_nanos(), h.0)),
-        held: held
-            .iter()
-            .take(PAGE as usize)
-            .map(|(id, public_id, kind, at, by, why)| {
-                (
-                    *id,
-                    public_id.clone(),
-                    kind.label(),
-                    datetime_jst(from_db(*at)),
-                    by.clone().unwrap_or_default(),
-                    why.clone().unwrap_or_default(),
-                )
-            })
-            .collect(),
+        next_held: next_of(&held, |h| format!("{}_{}", from_db(h.3).unix_timestamp_nanos(), h.0)),
+        held: shown(&held).map(held_line).collect(),
     };
     render::page(StatusCode::OK, &page)
+}
+
+fn returned_line(r: &Returned) -> ReturnedLine {
+    ReturnedLine {
+        holder: r.holder_id,
+        public_id: r.public_id.clone(),
+        kind: r.kind.label(),
+        handbook: r.handbook_id,
+        when: datetime_jst(from_db(r.returned_at)),
+        source: if r.source.as_deref() == Some("myna") { "マイナポータルに該当なし" } else { "届出" },
+    }
+}
+
+fn held_line((id, public_id, kind, at, by, why): &Held) -> (i64, String, &'static str, String, String, String) {
+    let (by, why) = (by.clone().unwrap_or_default(), why.clone().unwrap_or_default());
+    (*id, public_id.clone(), kind.label(), datetime_jst(from_db(*at)), by, why)
 }

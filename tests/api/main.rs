@@ -22,6 +22,7 @@ mod cli;
 mod demo_data;
 mod hardening;
 mod intake;
+mod layers;
 mod listeners;
 mod myna;
 mod myna_requests;

@@ -2,6 +2,7 @@
 //! reviewer's proxy upload. Photos are processed and written to the store first; the rows
 //! follow in one transaction; if that fails, the files are removed again.
 
+pub mod decode;
 pub mod limits;
 
 use serde_json::json;
@@ -286,6 +287,13 @@ fn insert_rows(
         audit::append(conn, submission.audit, at, entry)?;
     }
     Ok(Registered { handbook_id, holder_public_id: public_id.to_owned(), duplicate: false })
+}
+
+/// Whether the holder with this public ID may register now (an unknown ID may: its first
+/// registration creates it). Asked as soon as the metadata arrives, so an ID that may not
+/// register costs no photo decoding; `register` asks again under the holder's lock.
+pub fn may_register(conn: &mut DbConnection, public_id: &PublicId) -> Result<bool, Fault> {
+    Ok(db::holders::find_by_public_id(conn, public_id.as_str())?.is_none_or(|h| h.status.may_register()))
 }
 
 /// The holder's row (locked, and eligible to register) or a new pending one. The app may

@@ -2,6 +2,7 @@
 //! against the registration, the request queue, and the purge when consent ends.
 
 pub mod check;
+pub mod listing;
 pub mod purge;
 pub mod receive;
 pub mod requests;

@@ -20,7 +20,7 @@ async fn claim_action<F>(
     action: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut crate::db::DbConnection, &Acting<'_>) -> Result<(), ReviewFailure> + Send + 'static,
+    F: FnOnce(&mut crate::services::DbConnection, &Acting<'_>) -> Result<(), ReviewFailure> + Send + 'static,
 {
     match act(state, staff, action).await? {
         Ok(()) if !done.is_empty() => session::set_notice(&staff.session, done)?,

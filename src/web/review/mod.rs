@@ -27,13 +27,12 @@ use super::error::{AppError, AppResult};
 use super::render;
 use super::state::AppState;
 use crate::domain::review::ReviewError;
-use crate::services::photos;
 use crate::services::review::view;
 use crate::services::review::{Acting, ReviewFailure};
 use page::Kept;
 
-/// Loads the registration, decides on what grounds this person sees its personal data,
-/// records that view, and renders the page with what a failed post kept.
+/// Opens the registration as this person (the service decides the grounds and records each
+/// view), and renders the page with what a failed post kept.
 async fn show_page(
     state: &AppState,
     staff: &CurrentStaff,
@@ -41,44 +40,10 @@ async fn show_page(
     status: StatusCode,
     kept: Kept,
 ) -> AppResult<HttpResponse> {
-    let now = state.clock.now();
-    let (staff_id, role) = (staff.id, staff.role);
-    let request_id = staff.request_id.clone();
-    let keys = state.audit.clone();
     let provided = state.settings.myna_provided.clone();
-    let (data, basis, myna, duplicates) = state
-        .db(move |conn| {
-            let data = view::load(conn, id)?;
-            let basis = photos::basis(conn, staff_id, role, &data.handbook, now)?;
-            let mut myna = None;
-            let mut duplicates = Vec::new();
-            if basis.is_some() {
-                // A possible duplicate's facts and photos show beside this one once the viewer
-                // has a basis for it (a stated 「重複の確認」), each view audited like any other.
-                let mut others: Vec<i64> =
-                    data.same_number.iter().chain(data.same_person.iter()).map(|l| l.handbook_id).collect();
-                others.sort_unstable();
-                others.dedup();
-                for other in others {
-                    let Some(row) = crate::db::handbooks::find(conn, other)? else { continue };
-                    if let Some(other_basis) = photos::basis(conn, staff_id, role, &row, now)? {
-                        photos::record_data_view(conn, &keys, staff_id, other, &other_basis, now, Some(&request_id))?;
-                        let fields = crate::db::fields::find(conn, other)?;
-                        let images = crate::db::handbooks::images_of(conn, other)?;
-                        duplicates.push((other, fields, images.into_iter().map(|i| i.id).collect::<Vec<_>>()));
-                    }
-                }
-            }
-            if let Some(basis) = &basis {
-                photos::record_data_view(conn, &keys, staff_id, id, basis, now, Some(&request_id))?;
-                // The portal's values are shown on the same grounds as the photos, each view
-                // audited like them.
-                let acting = Acting { staff_id, role, now, request_id: Some(&request_id), audit: &keys };
-                myna = crate::services::myna::check::view(conn, id, &provided, &acting)?;
-            }
-            Ok((data, basis, myna, duplicates))
-        })
-        .await?;
+    let (opened, now) =
+        state.as_staff(staff, move |conn, acting| Ok((view::open(conn, id, &provided, acting)?, acting.now))).await?;
+    let view::Opened { data, basis, myna, duplicates } = opened;
     let mut page = page::build(data, staff, basis, now, kept, myna, &state.settings.myna_provided);
     if state.ocr.reader().is_none() {
         page.without_ocr_engine();
@@ -105,7 +70,7 @@ fn back(id: i64) -> HttpResponse {
 pub async fn act<T, F>(state: &AppState, staff: &CurrentStaff, action: F) -> AppResult<Result<T, ReviewError>>
 where
     T: Send + 'static,
-    F: FnOnce(&mut crate::db::DbConnection, &Acting<'_>) -> Result<T, ReviewFailure> + Send + 'static,
+    F: FnOnce(&mut crate::services::DbConnection, &Acting<'_>) -> Result<T, ReviewFailure> + Send + 'static,
 {
     state
         .as_staff(staff, move |conn, acting| match action(conn, acting) {

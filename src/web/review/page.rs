@@ -12,7 +12,7 @@ use crate::domain::review::{Decision, Defect};
 use crate::domain::staff::Role;
 use crate::domain::transcription::{Field, FieldNote, Parsed, Transcription, TranscriptionInput, Understood};
 use crate::services::photos::Basis;
-use crate::services::review::view::ReviewData;
+use crate::services::review::view::{Duplicate, HandbookRow, OcrJob, ReviewData};
 use crate::web::auth::CurrentStaff;
 use crate::web::format::{datetime_jst, waiting};
 use crate::web::forms::{Choice, FormErrors};
@@ -253,20 +253,18 @@ fn unused(data: &ReviewData, input: &TranscriptionInput) -> Vec<&'static str> {
 const READING: &str = "写真の文字を読み取っています。少し待ってから画面を開き直すと、読み取り候補が表示されます。";
 
 fn ocr_note(data: &ReviewData) -> Option<&'static str> {
-    match data.ocr_job.as_deref() {
-        Some(crate::db::ocr::PENDING) => Some(READING),
-        Some(crate::db::ocr::FAILED) => {
-            Some("写真の文字を読み取れませんでした。すべての項目を写真から入力してください。")
-        }
-        Some(crate::db::ocr::DONE) if data.suggestions.is_empty() => Some("写真から読み取れた項目はありませんでした。"),
+    match data.ocr_job() {
+        Some(OcrJob::Reading) => Some(READING),
+        Some(OcrJob::Failed) => Some("写真の文字を読み取れませんでした。すべての項目を写真から入力してください。"),
+        Some(OcrJob::Done) if data.suggestions.is_empty() => Some("写真から読み取れた項目はありませんでした。"),
         _ => None,
     }
 }
 
 impl ReviewPage {
-    /// Fills in the possible duplicates the viewer may see: (id, fields, photo ids).
-    pub fn show_duplicates(&mut self, shown: Vec<(i64, Option<crate::db::fields::FieldsRow>, Vec<i64>)>) {
-        for (id, fields, images) in shown {
+    /// Fills in the possible duplicates the viewer may see.
+    pub fn show_duplicates(&mut self, shown: Vec<Duplicate>) {
+        for Duplicate { handbook_id: id, fields, image_ids: images } in shown {
             for l in self.lookalikes.iter_mut().filter(|l| l.handbook_id == id) {
                 l.facts = Some(
                     fields
@@ -461,7 +459,7 @@ fn others(data: &ReviewData) -> Vec<OtherRegistration> {
         .collect()
 }
 
-fn channel_label(h: &crate::db::handbooks::HandbookRow) -> &'static str {
+fn channel_label(h: &HandbookRow) -> &'static str {
     match (h.proxy, h.channel) {
         (true, _) => "代理登録",
         (false, Channel::Staff) => "窓口・郵送",

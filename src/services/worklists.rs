@@ -1,0 +1,56 @@
+//! What supervisors work through (`/worklists`): possible duplicate IDs, holders unreachable
+//! for three years, expired handbooks, handbooks returned to the municipality, Myna Portal
+//! data waiting for its check, and registrations parked for a supervisor. Reads only; each
+//! list is one keyset page, read in one call so the page shows one moment.
+
+use time::{Date, PrimitiveDateTime};
+
+use crate::db::{self, DbConnection};
+use crate::domain::reconcile::Provided;
+use crate::error::Fault;
+use crate::services::myna::check::{self, Waiting};
+
+pub use crate::db::queue::Held;
+pub use crate::db::worklists::{Expired, Pair, Returned, Unreachable};
+
+/// Where each list's page starts: the last row of the page before, per list.
+#[derive(Clone, Debug, Default)]
+pub struct Cursors {
+    pub pairs: (i64, i64),
+    pub unreachable: i64,
+    pub expired: Option<(Date, i64)>,
+    pub returned: Option<(PrimitiveDateTime, i64)>,
+    pub myna: i64,
+    pub held: Option<(PrimitiveDateTime, i64)>,
+}
+
+/// One page of every list (up to `limit` rows each: ask one more than shown to know whether
+/// a next page exists).
+pub struct Lists {
+    pub pairs: Vec<Pair>,
+    pub unreachable: Vec<Unreachable>,
+    pub expired: Vec<Expired>,
+    pub returned: Vec<Returned>,
+    pub myna: Vec<Waiting>,
+    pub held: Vec<Held>,
+}
+
+/// `unreachable_before`: a first failed delivery before this is three years unreachable;
+/// `today` (in Japan) decides what has expired.
+pub fn load(
+    conn: &mut DbConnection,
+    at: &Cursors,
+    unreachable_before: PrimitiveDateTime,
+    today: Date,
+    provided: &Provided,
+    limit: i64,
+) -> Result<Lists, Fault> {
+    Ok(Lists {
+        pairs: db::worklists::duplicate_pairs(conn, at.pairs, limit)?,
+        unreachable: db::worklists::unreachable_since(conn, unreachable_before, at.unreachable, limit)?,
+        expired: db::worklists::expired(conn, today, at.expired, limit)?,
+        returned: db::worklists::returned(conn, at.returned, limit)?,
+        myna: check::waiting(conn, provided, at.myna, limit)?,
+        held: db::queue::held(conn, at.held, limit)?,
+    })
+}
