@@ -6,10 +6,10 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
-use crate::db::handbooks::HolderHandbook;
+pub use crate::db::handbooks::HolderHandbook;
 pub use crate::db::holders::{HolderHit, HolderRow};
-use crate::db::notifications::NoticeLine;
-use crate::db::sanctions::SanctionLine;
+pub use crate::db::notifications::NoticeLine;
+pub use crate::db::sanctions::SanctionLine;
 pub use crate::db::sanctions::SuspensionRow;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::search::Search;

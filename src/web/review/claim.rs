@@ -106,7 +106,7 @@ pub async fn hold(
             crate::web::queue::open_next(&state, &staff, None, Some(&done)).await
         }
         Err(message) => {
-            let kept = super::page::Kept { hold: Some((typed, message)), ..Default::default() };
+            let kept = super::page::ReviewForms { hold: Some((typed, message)), ..Default::default() };
             super::show_page(&state, &staff, id, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, kept).await
         }
     }

@@ -6,7 +6,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::page::Kept;
+use super::page::ReviewForms;
 use super::{act, show_page};
 use crate::domain::decision::{Checklist, DecisionInput};
 use crate::domain::review::{Decision, Defect};
@@ -102,7 +102,7 @@ pub async fn decide(
         }
     }
     let posted = input.clone();
-    let kept = |banner: Option<String>, errors| Kept {
+    let kept = |banner: Option<String>, errors| ReviewForms {
         decision: Some(input.clone()),
         decision_errors: errors,
         banner,

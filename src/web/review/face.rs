@@ -4,7 +4,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 
-use super::page::Kept;
+use super::page::ReviewForms;
 use super::{act, show_page};
 use crate::domain::face::FaceInput;
 use crate::services::review::face::{self, FaceError};
@@ -24,7 +24,7 @@ pub async fn mark_face(
     let (image_id, face_box) = match input.parse() {
         Ok(parsed) => parsed,
         Err(notes) => {
-            let kept = Kept { face: Some(input), face_errors: notes, ..Default::default() };
+            let kept = ReviewForms { face: Some(input), face_errors: notes, ..Default::default() };
             return show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await;
         }
     };
@@ -42,6 +42,6 @@ pub async fn mark_face(
         Ok(Err(FaceError::Unreadable)) => "保存された写真を切り出せませんでした。写真を確認してください。".to_owned(),
         Err(rule) => format!("保存できませんでした: {rule}"),
     };
-    let kept = Kept { face: Some(input), banner: Some(banner), ..Default::default() };
+    let kept = ReviewForms { face: Some(input), banner: Some(banner), ..Default::default() };
     show_page(&state, &staff, id, StatusCode::CONFLICT, kept).await
 }

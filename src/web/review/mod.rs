@@ -8,6 +8,7 @@ mod decision;
 mod face;
 mod myna;
 mod page;
+mod panels;
 mod transcription;
 mod understood;
 
@@ -29,7 +30,7 @@ use super::state::AppState;
 use crate::domain::review::ReviewError;
 use crate::services::review::view;
 use crate::services::review::{Acting, ReviewFailure};
-use page::Kept;
+use page::ReviewForms;
 
 /// Opens the registration as this person (the service decides the grounds and records each
 /// view), and renders the page with what a failed post kept.
@@ -38,7 +39,7 @@ async fn show_page(
     staff: &CurrentStaff,
     id: i64,
     status: StatusCode,
-    kept: Kept,
+    kept: ReviewForms,
 ) -> AppResult<HttpResponse> {
     let provided = state.settings.myna_provided.clone();
     let (opened, now) =
@@ -57,7 +58,7 @@ pub async fn show(
     staff: RequireRole<ImageViewers>,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
-    show_page(&state, &staff, *id, StatusCode::OK, Kept::default()).await
+    show_page(&state, &staff, *id, StatusCode::OK, ReviewForms::default()).await
 }
 
 fn back(id: i64) -> HttpResponse {

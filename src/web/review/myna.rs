@@ -7,7 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::page::Kept;
+use super::page::ReviewForms;
 use super::show_page;
 use crate::domain::reconcile::Field;
 use crate::services::myna::check::{self, CheckFailure};
@@ -71,7 +71,7 @@ pub async fn check_myna(
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/registrations/{id}#myna"))).finish())
         }
         Err(message) => {
-            let kept = Kept { banner: Some(message), ..Default::default() };
+            let kept = ReviewForms { banner: Some(message), ..Default::default() };
             show_page(&state, &staff, id, StatusCode::CONFLICT, kept).await
         }
     }

@@ -6,99 +6,23 @@ use askama::Template;
 use crate::clock::{from_db, today_jst};
 use crate::domain::decision::DecisionInput;
 use crate::domain::face::FaceInput;
-use crate::domain::handbook::{Channel, HandbookKind};
-use crate::domain::ocr_fields::Outcome;
+use crate::domain::handbook::HandbookKind;
 use crate::domain::review::{Decision, Defect};
 use crate::domain::staff::Role;
 use crate::domain::transcription::{Field, FieldNote, Parsed, Transcription, TranscriptionInput, Understood};
 use crate::services::photos::Basis;
-use crate::services::review::view::{Duplicate, HandbookRow, OcrJob, ReviewData};
+use crate::services::review::view::{Duplicate, OcrJob, ReviewData};
 use crate::web::auth::CurrentStaff;
 use crate::web::format::{datetime_jst, waiting};
 use crate::web::forms::{Choice, FormErrors};
 use crate::web::layout::Layout;
 use crate::web::photos::reason_choices;
 
-pub struct PhotoView {
-    pub id: i64,
-    pub page: i32,
-    pub width: i32,
-    pub height: i32,
-}
-
-pub struct Lookalike {
-    pub handbook_id: i64,
-    pub public_id: String,
-    pub status: &'static str,
-    pub why: &'static str,
-    /// Shown beside this registration once a 「重複の確認」 was stated: key facts and photos.
-    pub facts: Option<Vec<(&'static str, String)>>,
-    pub images: Vec<i64>,
-}
-
-pub struct HistoryLine {
-    pub at: String,
-    pub who: String,
-    pub what: &'static str,
-    pub reason: Option<String>,
-}
-
-pub struct DecisionLine {
-    pub at: String,
-    pub who: String,
-    pub decision: &'static str,
-    pub defects: Vec<String>,
-    pub holder_message: String,
-    pub internal_note: String,
-}
-
-/// The Myna Portal comparison as the screen shows it.
-pub struct MynaView {
-    pub lines: Vec<(&'static str, String, String, String, bool)>,
-    /// Fields whose portal value may be taken as a correction: (code, label, portal value).
-    pub correctable: Vec<(&'static str, &'static str, String)>,
-    pub received: String,
-    pub valid_until: String,
-    pub link: &'static str,
-    pub verified: Option<String>,
-    pub all_match: bool,
-}
-
-fn myna_view(check: crate::services::myna::check::Check, provided: &crate::domain::reconcile::Provided) -> MynaView {
-    MynaView {
-        all_match: !check.needs_attention(),
-        correctable: check
-            .lines
-            .iter()
-            .filter(|l| l.correctable())
-            .map(|l| (l.field.code(), l.field.label(), l.portal.clone()))
-            .collect(),
-        lines: check
-            .lines
-            .iter()
-            .map(|l| {
-                (
-                    l.field.label(),
-                    l.registered.clone(),
-                    l.portal.clone(),
-                    l.verdict.label(),
-                    l.verdict.needs_attention(),
-                )
-            })
-            .collect(),
-        received: datetime_jst(from_db(check.received_at)),
-        valid_until: datetime_jst(from_db(check.valid_until)),
-        link: crate::domain::reconcile::LinkStatus::of(check.kind, &check.link, provided).label(),
-        verified: check.verified_at.map(|t| datetime_jst(from_db(t))),
-    }
-}
-
-pub struct OtherRegistration {
-    pub id: i64,
-    pub kind: &'static str,
-    pub status: &'static str,
-    pub submitted: String,
-}
+pub use super::panels::{DecisionLine, HistoryLine, Lookalike, MynaView, OtherRegistration, PhotoView, SuggestionView};
+use super::panels::{
+    channel_label, decided, face_marked, held_text, history, lookalikes, myna_view, notice_subjects, others,
+    suggestion_views, unused,
+};
 
 #[derive(Template)]
 #[template(path = "registrations/review.html")]
@@ -172,84 +96,6 @@ pub struct ReviewPage {
     ocr_note: Option<&'static str>,
 }
 
-/// One field's OCR suggestion as the form shows it.
-pub struct SuggestionView {
-    field: &'static str,
-    label: &'static str,
-    /// The value as the form takes it (what accepting puts in the field).
-    value: String,
-    /// The value as a person reads it (「第1種」, 「なし」, 「あり」).
-    shown: String,
-    /// Which photo and line it was read from.
-    source: String,
-    confidence: i32,
-    /// The photo's id and the line's box in percent of the photo (left, top, width, height).
-    image_id: Option<i64>,
-    area: String,
-    /// What the reviewer did with it, once saved.
-    outcome: Option<&'static str>,
-}
-
-fn suggestion_views(data: &ReviewData) -> Vec<SuggestionView> {
-    data.suggestions
-        .iter()
-        .filter_map(|row| {
-            let field = Field::from_name(&row.field)?;
-            let shown = match field {
-                Field::Kind => HandbookKind::parse(&row.value).map(HandbookKind::label).unwrap_or_default().to_owned(),
-                Field::FareClass => crate::domain::transcription::FareClass::from_code(&row.value)
-                    .map_or("なし（記載がない）", |c| c.label())
-                    .to_owned(),
-                Field::Care => if row.value.is_empty() { "なし" } else { "あり（「介護」の記載）" }.to_owned(),
-                _ => row.value.clone(),
-            };
-            let image = row.page.and_then(|page| data.images.iter().find(|i| i.page == page));
-            let area = match (image, row.box_x, row.box_y, row.box_w, row.box_h) {
-                (Some(i), Some(x), Some(y), Some(w), Some(h)) if i.width > 0 && i.height > 0 => {
-                    let pct = |v: i32, of: i32| f64::from(v) * 100.0 / f64::from(of);
-                    format!(
-                        "{:.2},{:.2},{:.2},{:.2}",
-                        pct(x, i.width),
-                        pct(y, i.height),
-                        pct(w, i.width),
-                        pct(h, i.height)
-                    )
-                }
-                _ => String::new(),
-            };
-            let source = match (row.page, row.line) {
-                (Some(page), Some(line)) => format!("{page}枚目の写真・上から{}行目", line + 1),
-                _ => "旅客運賃減額の印が写真に見当たらないため".to_owned(),
-            };
-            Some(SuggestionView {
-                field: field.name(),
-                label: field.label(),
-                value: row.value.clone(),
-                shown,
-                source,
-                confidence: row.confidence,
-                image_id: image.map(|i| i.id),
-                area,
-                outcome: row.outcome.as_deref().and_then(Outcome::parse).map(|o| match o {
-                    Outcome::Accepted => "候補のまま保存済み",
-                    Outcome::Corrected => "修正して保存済み",
-                    Outcome::Dismissed => "使わないことを確認済み",
-                }),
-            })
-        })
-        .collect()
-}
-
-/// The suggestions the form as shown leaves unused: their field is empty.
-fn unused(data: &ReviewData, input: &TranscriptionInput) -> Vec<&'static str> {
-    data.suggestions
-        .iter()
-        .filter(|r| r.outcome.as_deref() != Some(Outcome::Dismissed.as_str()))
-        .filter(|r| crate::domain::ocr_fields::settle(&r.field, &r.value, input).is_none())
-        .filter_map(|r| Field::from_name(&r.field).map(Field::label))
-        .collect()
-}
-
 const READING: &str = "写真の文字を読み取っています。少し待ってから画面を開き直すと、読み取り候補が表示されます。";
 
 fn ocr_note(data: &ReviewData) -> Option<&'static str> {
@@ -307,13 +153,9 @@ impl ReviewPage {
     }
 }
 
-fn action_label(action: &str) -> &'static str {
-    crate::audit::catalogue::label(action).unwrap_or("操作")
-}
-
 /// Overrides from a failed post: what was typed stays on screen.
 #[derive(Default)]
-pub struct Kept {
+pub struct ReviewForms {
     pub input: Option<TranscriptionInput>,
     pub errors: Vec<FieldNote>,
     pub decision: Option<DecisionInput>,
@@ -353,7 +195,7 @@ fn form_errors(notes: &[FieldNote]) -> FormErrors {
 
 /// The transcription form's values: what was just typed, else the saved form when the viewer
 /// may see it, else a blank of the registration's kind.
-fn form_input(data: &ReviewData, kept: &Kept, visible: bool) -> TranscriptionInput {
+fn form_input(data: &ReviewData, kept: &ReviewForms, visible: bool) -> TranscriptionInput {
     let blank = || TranscriptionInput { kind: data.handbook.kind.as_str().to_owned(), ..Default::default() };
     match (&kept.input, visible) {
         (Some(typed), _) => typed.clone(),
@@ -362,7 +204,7 @@ fn form_input(data: &ReviewData, kept: &Kept, visible: bool) -> TranscriptionInp
     }
 }
 
-fn warnings(data: &ReviewData, kept: &Kept, parsed: &Parsed, visible: bool) -> Vec<String> {
+fn warnings(data: &ReviewData, kept: &ReviewForms, parsed: &Parsed, visible: bool) -> Vec<String> {
     let mut warnings: Vec<String> = if visible && (data.input.is_some() || kept.input.is_some()) {
         parsed.warnings.iter().map(|w| w.message.clone()).collect()
     } else {
@@ -373,30 +215,6 @@ fn warnings(data: &ReviewData, kept: &Kept, parsed: &Parsed, visible: bool) -> V
             .push("代理登録です（利用規約 第3条第1項第1号）。本人による登録が難しい事情を確認してください。".into());
     }
     warnings
-}
-
-fn lookalikes(data: &ReviewData) -> Vec<Lookalike> {
-    // One line per registration: the same number and the same person may both point at it.
-    let mut out: Vec<Lookalike> = Vec::new();
-    let found = data
-        .same_number
-        .iter()
-        .map(|l| (l, "同じ発行元・手帳番号"))
-        .chain(data.same_person.iter().map(|l| (l, "同じ氏名・生年月日")));
-    for (l, why) in found {
-        match out.iter_mut().find(|o| o.handbook_id == l.handbook_id) {
-            Some(seen) => seen.why = "同じ発行元・手帳番号、同じ氏名・生年月日",
-            None => out.push(Lookalike {
-                handbook_id: l.handbook_id,
-                public_id: l.public_id.clone(),
-                status: l.status.label(),
-                why,
-                facts: None,
-                images: Vec::new(),
-            }),
-        }
-    }
-    out
 }
 
 fn checklist(decision: &DecisionInput) -> Vec<Choice> {
@@ -411,62 +229,6 @@ fn checklist(decision: &DecisionInput) -> Vec<Choice> {
     ]
 }
 
-fn decided(data: &ReviewData) -> Vec<DecisionLine> {
-    data.decisions
-        .iter()
-        .map(|d| DecisionLine {
-            at: datetime_jst(from_db(d.decided_at)),
-            who: d.decided_by_name.clone(),
-            decision: d.decision.label(),
-            // A code this version does not know is shown as stored, not dropped.
-            defects: d
-                .defect_codes
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(|c| Defect::parse(c).map(Defect::label).map(str::to_owned).unwrap_or_else(|| c.to_owned()))
-                .collect(),
-            holder_message: d.holder_message.clone(),
-            internal_note: d.internal_note.clone(),
-        })
-        .collect()
-}
-
-fn history(data: &ReviewData) -> Vec<HistoryLine> {
-    data.history
-        .iter()
-        .map(|(e, name)| HistoryLine {
-            at: datetime_jst(from_db(e.occurred_at)),
-            who: name.clone().unwrap_or_else(|| match e.actor.as_str() {
-                "app" => "アプリ".into(),
-                "system" => "システム".into(),
-                other => other.to_owned(),
-            }),
-            what: action_label(&e.action),
-            reason: e.reason.clone(),
-        })
-        .collect()
-}
-
-fn others(data: &ReviewData) -> Vec<OtherRegistration> {
-    data.other_registrations
-        .iter()
-        .map(|o| OtherRegistration {
-            id: o.id,
-            kind: o.kind.label(),
-            status: o.status.label(),
-            submitted: datetime_jst(from_db(o.submitted_at)),
-        })
-        .collect()
-}
-
-fn channel_label(h: &HandbookRow) -> &'static str {
-    match (h.proxy, h.channel) {
-        (true, _) => "代理登録",
-        (false, Channel::Staff) => "窓口・郵送",
-        (false, Channel::App) => "アプリ",
-    }
-}
-
 fn basis_text(basis: &Option<Basis>) -> String {
     match basis {
         Some(Basis::Claim) => "担当者として表示しています。閲覧は監査ログに記録されます。".into(),
@@ -475,12 +237,24 @@ fn basis_text(basis: &Option<Basis>) -> String {
     }
 }
 
+/// Every defect reason, the ones the form came back with checked.
+fn defect_choices(decision: &DecisionInput) -> Vec<Choice> {
+    Defect::ALL
+        .iter()
+        .map(|d| Choice {
+            code: d.code(),
+            label: format!("{} {}", d.code(), d.label()),
+            checked: decision.defects.contains(d),
+        })
+        .collect()
+}
+
 pub fn build(
     data: ReviewData,
     staff: &CurrentStaff,
     basis: Option<Basis>,
     now: time::OffsetDateTime,
-    kept: Kept,
+    kept: ReviewForms,
     myna: Option<crate::services::myna::check::Check>,
     provided: &crate::domain::reconcile::Provided,
 ) -> ReviewPage {
@@ -496,11 +270,6 @@ pub fn build(
     let decision = DecisionInput { version: h.version, ..kept.decision.clone().unwrap_or_default() };
     let submitted = from_db(h.submitted_at);
     let face = kept.face.clone().or_else(|| data.face.map(|(image, b)| b.as_input(image))).unwrap_or_default();
-    let face_marked = data.face.and_then(|(image, b)| {
-        let page = data.images.iter().find(|i| i.id == image)?.page;
-        let shown = b.as_input(image);
-        Some(format!("{page}枚目の 左{}% 上{}% 幅{}% 高さ{}%", shown.left, shown.top, shown.width, shown.height))
-    });
     ReviewPage {
         layout: Layout::for_staff(staff, format!("登録 #{} の審査", h.id), "/queue"),
         handbook_id: h.id,
@@ -516,14 +285,7 @@ pub fn build(
         proxy: h.proxy,
         claimer: data.claimer.clone().filter(|_| state.lease_live(now)),
         claim_until: h.claim_expires_at.map(|t| datetime_jst(from_db(t))).unwrap_or_default(),
-        held: data.hold.as_ref().map(|(at, by, why)| {
-            format!(
-                "{}（{}、{}）",
-                why.clone().unwrap_or_default(),
-                by.clone().unwrap_or_else(|| "不明".into()),
-                datetime_jst(from_db(*at))
-            )
-        }),
+        held: held_text(&data),
         hold_reason_input: kept.hold.as_ref().map(|h| h.0.clone()).unwrap_or_default(),
         hold_error: kept.hold.as_ref().map(|h| h.1.clone()),
         mine,
@@ -555,30 +317,12 @@ pub fn build(
         lookalikes: if visible { lookalikes(&data) } else { Vec::new() },
         input,
         checks: checklist(&decision),
-        notice_subjects: Decision::ALL
-            .iter()
-            .map(|d| {
-                let subject = match d {
-                    Decision::Approve => crate::domain::notice::approved(h.kind, "").subject,
-                    Decision::ApproveWithCorrections => crate::domain::notice::corrected(h.kind, &[], "").subject,
-                    Decision::Return => crate::domain::notice::returned(h.kind, &[], "").subject,
-                    Decision::Reject => crate::domain::notice::rejected(h.kind).subject,
-                };
-                (d.as_str(), subject)
-            })
-            .collect(),
+        notice_subjects: notice_subjects(h.kind),
         decision_choices: Decision::ALL
             .iter()
             .map(|d| Choice { code: d.as_str(), label: d.label().into(), checked: decision.decision == Some(*d) })
             .collect(),
-        defect_choices: Defect::ALL
-            .iter()
-            .map(|d| Choice {
-                code: d.code(),
-                label: format!("{} {}", d.code(), d.label()),
-                checked: decision.defects.contains(d),
-            })
-            .collect(),
+        defect_choices: defect_choices(&decision),
         decision,
         decision_errors: form_errors(&kept.decision_errors),
         decided: if visible { decided(&data) } else { Vec::new() },
@@ -589,7 +333,7 @@ pub fn build(
         banner: kept.banner,
         face_pages: data.images.iter().map(|i| (i.id, i.page, face.image_id == i.id.to_string())).collect(),
         face_errors: form_errors(&kept.face_errors),
-        face_marked: if visible { face_marked } else { None },
+        face_marked: if visible { face_marked(&data) } else { None },
         myna: myna.map(|m| myna_view(m, provided)),
         face,
         suggestions: if visible { suggestion_views(&data) } else { Vec::new() },

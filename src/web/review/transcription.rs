@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::page::Kept;
+use super::page::ReviewForms;
 use super::{act, show_page};
 use crate::clock::from_db;
 use crate::domain::transcription::{Field, TranscriptionInput};
@@ -47,12 +47,12 @@ pub async fn save_transcription(
                 .finish())
         }
         Ok(SaveResult::Invalid(parsed)) => {
-            let kept = Kept { input: Some(input), errors: parsed.errors, ..Default::default() };
+            let kept = ReviewForms { input: Some(input), errors: parsed.errors, ..Default::default() };
             show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
         }
         Ok(SaveResult::Conflict(conflict)) => conflict_page(&staff, id, input, conflict),
         Ok(SaveResult::Stale) => {
-            let kept = Kept {
+            let kept = ReviewForms {
                 input: Some(input),
                 banner: Some("この画面を開いた後に登録が更新されました。最新の内容を確認してください。入力内容はそのまま残しています。".into()),
                 ..Default::default()
@@ -60,7 +60,7 @@ pub async fn save_transcription(
             show_page(&state, &staff, id, StatusCode::CONFLICT, kept).await
         }
         Err(rule) => {
-            let kept = Kept {
+            let kept = ReviewForms {
                 input: Some(input),
                 banner: Some(format!("保存できませんでした: {rule} 入力内容はそのまま残しています。")),
                 ..Default::default()
@@ -87,7 +87,7 @@ pub async fn save_with_decision(
     decision: &crate::domain::decision::DecisionInput,
 ) -> AppResult<Result<i32, HttpResponse>> {
     let posted = input.clone();
-    let kept = |errors, banner| Kept {
+    let kept = |errors, banner| ReviewForms {
         input: Some(input.clone()),
         errors,
         decision: Some(decision.clone()),

@@ -1,0 +1,240 @@
+//! What staff do from a holder's profile: request a sanction, record a legal disclosure, report
+//! a returned handbook, lift a suspension, withdraw the ID. A refusal comes back on the profile
+//! with what was typed.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::profile::{LegalDisclosure, ProfileForms, legal_field, show_profile};
+use crate::domain::disclosure::Disclosure;
+use crate::domain::sanctions::{Action, Article, SanctionError};
+use crate::services::holders::{self};
+use crate::services::sanctions::{Outcome, Request};
+use crate::web::access::Supervisors;
+use crate::web::auth::{CurrentStaff, RequireRole};
+use crate::web::error::{AppError, AppResult, sanction_refusal};
+use crate::web::forms::FormErrors;
+use crate::web::session;
+use crate::web::state::AppState;
+
+#[derive(Deserialize)]
+pub struct SanctionForm {
+    #[serde(default)]
+    article: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    basis: String,
+    #[serde(default)]
+    disclosed: String,
+}
+
+/// Runs a sanction request; refusals come back on the profile with what was typed.
+async fn sanction_request(
+    state: &AppState,
+    staff: &CurrentStaff,
+    holder_id: i64,
+    form: SanctionForm,
+) -> AppResult<HttpResponse> {
+    let article = Article::parse(&form.article);
+    let action = Action::parse(&form.action);
+    let mut errors = FormErrors::default();
+    if article.is_none() {
+        errors.add("article", "条項を選んでください。");
+    }
+    if action.is_none() {
+        errors.add("action", "処分を選んでください。");
+    }
+    let kept = |errors| ProfileForms {
+        article,
+        action,
+        note: form.note.clone(),
+        disclosure: [form.recipient.clone(), form.basis.clone(), form.disclosed.clone()],
+        errors,
+        legal: LegalDisclosure::default(),
+    };
+    let (Some(article), Some(action)) = (article, action) else {
+        return show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await;
+    };
+    let note = form.note.clone();
+    let (recipient, basis, disclosed) = (form.recipient.clone(), form.basis.clone(), form.disclosed.clone());
+    let result = state
+        .as_staff(staff, move |conn, acting| {
+            let disclosure =
+                crate::services::sanctions::Disclosure { recipient: &recipient, basis: &basis, disclosed: &disclosed };
+            let request = Request { article, action, note: &note, disclosure: Some(disclosure) };
+            sanction_refusal(crate::services::sanctions::request(conn, holder_id, &request, acting))
+        })
+        .await?;
+    match result {
+        Ok(Outcome::Applied { .. }) => {
+            session::set_notice(&staff.session, &format!("{}を実施しました（{}）。", action.label(), article.label()))?;
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{holder_id}"))).finish())
+        }
+        Ok(Outcome::Proposed { .. }) => {
+            session::set_notice(
+                &staff.session,
+                &format!("{}を起案しました。別の審査責任者の承認で実施されます。", action.label()),
+            )?;
+            Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{holder_id}"))).finish())
+        }
+        Err(message) => {
+            let field = if message == SanctionError::NoteTooShort.to_string()
+                || message == SanctionError::NoteTooLong.to_string()
+            {
+                "note"
+            } else {
+                "action"
+            };
+            errors.add(field, message);
+            show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await
+        }
+    }
+}
+
+pub async fn sanction(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<SanctionForm>,
+) -> AppResult<HttpResponse> {
+    sanction_request(&state, &staff, *id, form.into_inner()).await
+}
+
+/// Records a disclosure on legal grounds or with the holder's consent; a form with a mistake
+/// comes back on the profile with what was typed.
+pub async fn disclose(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<LegalDisclosure>,
+) -> AppResult<HttpResponse> {
+    let (holder_id, form) = (*id, form.into_inner());
+    let parsed = Disclosure::parse(&form.grounds, &form.recipient, &form.citation, &form.disclosed);
+    let disclosure = match parsed {
+        Ok(d) => d,
+        Err(problems) => {
+            let mut errors = FormErrors::default();
+            for p in problems {
+                errors.add(legal_field(p), p.to_string());
+            }
+            let kept = ProfileForms { legal: form, errors, ..Default::default() };
+            return show_profile(&state, &staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept).await;
+        }
+    };
+    state.as_staff(&staff, move |conn, acting| Ok(holders::disclose(conn, holder_id, &disclosure, acting)?)).await?;
+    session::set_notice(&staff.session, "第三者への開示を記録しました。")?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/holders/{holder_id}#disclosures-title")))
+        .finish())
+}
+
+/// Every field defaults, so a malformed post is refused by role before it is read.
+#[derive(Deserialize)]
+pub struct ReturnedForm {
+    #[serde(default)]
+    handbook_id: String,
+}
+
+/// Records that a handbook of this holder was returned to the municipality (art. 3(1)(v)).
+pub async fn report_returned(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<ReturnedForm>,
+) -> AppResult<HttpResponse> {
+    let holder_id = *id;
+    let handbook_id: i64 = form.handbook_id.parse().map_err(|_| AppError::NotFound)?;
+    let news = state
+        .as_staff(&staff, move |conn, acting| Ok(holders::report_returned(conn, holder_id, handbook_id, acting)?))
+        .await?;
+    let notice = if news {
+        "手帳の返還を記録しました。作業リストの「返還された手帳」に載ります。"
+    } else {
+        "この手帳の返還はすでに記録されています。"
+    };
+    session::set_notice(&staff.session, notice)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/holders/{holder_id}#handbooks-title")))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct ReinstateForm {
+    #[serde(default)]
+    article: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Lifts one suspension, its cause named (CONTRACT: `POST /holders/{id}/reinstate`). The
+/// support center lifts a lost-phone suspension through its report, after identifying the
+/// holder again; here a supervisor lifts any.
+pub async fn reinstate(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<ReinstateForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let request = SanctionForm {
+        article: form.article,
+        action: Action::Reinstate.code().into(),
+        note: form.note,
+        recipient: String::new(),
+        basis: String::new(),
+        disclosed: String::new(),
+    };
+    sanction_request(&state, &staff, *id, request).await
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawalForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// A supervisor withdraws an ID for the holder (the old ID of a reissued handbook, or one the
+/// holder asked to end through the support center).
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    staff: RequireRole<crate::web::access::Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<WithdrawalForm>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let reason = crate::domain::holder_state::WithdrawalReason::parse(&form.reason)
+        .ok_or(AppError::BadRequest("withdrawal reason"))?;
+    let (staff_id, now, request_id) = (staff.id, state.clock.now(), staff.request_id.clone());
+    let keys = state.audit.clone();
+    let result = state
+        .db(move |conn| {
+            let public_id = holders::public_id_of(conn, id)?.ok_or(AppError::NotFound)?;
+            match holders::withdraw(
+                conn,
+                &public_id,
+                reason,
+                crate::audit::Actor::Staff(staff_id),
+                now,
+                Some(&request_id),
+                &keys,
+            ) {
+                Ok(_) => Ok(Ok(())),
+                Err(holders::WithdrawFailure::Gate(refused)) => Ok(Err(refused.to_string())),
+                Err(holders::WithdrawFailure::NotFound) => Err(AppError::NotFound),
+                Err(holders::WithdrawFailure::Fault(f)) => Err(f.into()),
+            }
+        })
+        .await?;
+    let notice = match result {
+        Ok(()) => format!("退会にしました（{}）。", reason.label()),
+        Err(message) => format!("退会にできませんでした: {message}"),
+    };
+    session::set_notice(&staff.session, &notice)?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{id}"))).finish())
+}
