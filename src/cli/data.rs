@@ -2,12 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::{audit_tools, configuration, database_url, pool};
+use super::{audit_tools, configuration, database_url, demo_settings, pool};
 use crate::audit::Actor;
 use crate::clock::SharedClock;
 use crate::db;
 use crate::images::ImageStore;
-use crate::settings::{Mode, Settings};
 
 /// Applies pending migrations.
 pub(super) fn migrate() -> anyhow::Result<()> {
@@ -20,7 +19,7 @@ pub(super) fn migrate() -> anyhow::Result<()> {
 
 /// Bulk synthetic data for benchmarks (and sealed audit events for the export benchmark).
 pub(super) fn seed(clock: SharedClock, holders: usize, audit_events: usize, force: bool) -> anyhow::Result<()> {
-    let settings = Settings::from_env(Mode::Demo).map_err(configuration)?;
+    let settings = demo_settings()?;
     crate::demo::guard::check(&settings.database_url, &settings.data_dir, force)?;
     let pool = db::connect_pool(&settings.database_url, 2)?;
     db::run_migrations(&mut *pool.get()?)?;

@@ -64,6 +64,12 @@ fn configuration(e: crate::settings::SettingsError) -> anyhow::Error {
     anyhow::anyhow!("configuration: {e}")
 }
 
+/// The demo's settings, its secrets generated in its data folder on its first run.
+fn demo_settings() -> anyhow::Result<crate::settings::Settings> {
+    crate::demo::ensure_secrets(&crate::settings::data_dir_from_env())?;
+    crate::settings::Settings::from_env(crate::settings::Mode::Demo).map_err(configuration)
+}
+
 /// The audit keys and checkpoint folder of the command-line audit tools.
 fn audit_tools() -> anyhow::Result<(crate::audit::AuditKeys, std::path::PathBuf)> {
     crate::settings::audit_tools_from_env().map_err(configuration)

@@ -4,7 +4,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use super::args::DEMO_HOLDERS;
-use super::configuration;
+use super::{configuration, demo_settings};
 use crate::clock::SharedClock;
 use crate::db;
 use crate::demo::myna_sim::{self, Simulator, dataset::Dataset};
@@ -23,7 +23,7 @@ pub(super) async fn serve(clock: SharedClock) -> anyhow::Result<()> {
 
 /// The console with demo data, and the Myna Portal simulator beside it.
 pub(super) async fn demo(clock: SharedClock, bind: Option<SocketAddr>, force: bool) -> anyhow::Result<()> {
-    let mut settings = Settings::from_env(Mode::Demo).map_err(configuration)?;
+    let mut settings = demo_settings()?;
     crate::demo::guard::check(&settings.database_url, &settings.data_dir, force)?;
     if let Some(bind) = bind {
         settings.bind = bind;
