@@ -50,10 +50,6 @@ impl Worker {
         Self { once: true, ..Self::new(name, Duration::ZERO, stop) }
     }
 
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
     fn stopping(&self) -> bool {
         self.stop.load(Ordering::Acquire)
     }
