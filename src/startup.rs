@@ -16,11 +16,14 @@ use crate::clock::SharedClock;
 use crate::db::{self, Pool};
 use crate::images::ImageStore;
 use crate::jobs::transport::{FileTransport, SmtpMail, Transport};
+use crate::jobs::{self, Worker};
 use crate::settings::MailSettings;
 use crate::settings::Settings;
 use crate::telemetry::RequestSpan;
 use crate::web::state::AppState;
 use crate::web::{self as routes, Listener, csrf, error_pages, headers, networks};
+
+mod workers;
 
 pub const SESSION_COOKIE: &str = "handbook_admin_session";
 
@@ -76,16 +79,7 @@ impl Application {
             let mut conn = pool.get()?;
             crate::services::accounts::seal_totp_secrets(&mut conn, images.keyring())?;
         }
-        let ocr = crate::ocr::load(settings.ocr.runtime.as_deref(), settings.ocr.models.as_deref());
-        match &ocr {
-            crate::ocr::Status::Off => {
-                tracing::info!("OCR is off (HANDBOOK_ADMIN_OCR_RUNTIME and HANDBOOK_ADMIN_OCR_MODELS unset)")
-            }
-            crate::ocr::Status::Failed(why) => {
-                tracing::error!(error = %why, "OCR could not be loaded; the console runs without it")
-            }
-            crate::ocr::Status::On(_) => tracing::info!("OCR is on"),
-        }
+        let ocr = load_ocr(&settings);
         let state = AppState {
             pool,
             ocr,
@@ -99,84 +93,7 @@ impl Application {
             stopping: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             metrics: Arc::new(crate::metrics::Metrics::new()),
         };
-        let transport: Arc<dyn Transport> = match &settings.mail {
-            MailSettings::File => Arc::new(FileTransport::new(&settings.data_dir)),
-            MailSettings::Smtp { url, from } => Arc::new(SmtpMail::new(url.expose(), from)?),
-        };
-        actix_web::rt::spawn(crate::jobs::notify::run(
-            state.pool.clone(),
-            state.clock.clone(),
-            state.audit.clone(),
-            transport,
-            settings.jobs_idle,
-            state.stopping.clone(),
-        ));
-        if let Some(reader) = state.ocr.reader() {
-            actix_web::rt::spawn(crate::ocr::jobs::run(
-                state.pool.clone(),
-                state.images.clone(),
-                reader,
-                state.audit.clone(),
-                state.clock.clone(),
-                settings.jobs_idle,
-                state.stopping.clone(),
-            ));
-        }
-        actix_web::rt::spawn(crate::jobs::myna_purge(
-            state.pool.clone(),
-            state.clock.clone(),
-            state.audit.clone(),
-            std::time::Duration::from_secs(600),
-        ));
-        if let Some(config) = &settings.myna_portal {
-            // Requests are signed with the first callback secret: the one secret shared with the portal.
-            let portal =
-                crate::myna::http::HttpPortal::new(config, settings.myna_callback_secret.first(), state.clock.clone())
-                    .map_err(|e| anyhow::anyhow!("Myna Portal: {e}"))?;
-            actix_web::rt::spawn(crate::jobs::myna_requests(
-                state.pool.clone(),
-                state.clock.clone(),
-                state.audit.clone(),
-                Arc::new(portal),
-                settings.jobs_idle,
-            ));
-        }
-        actix_web::rt::spawn(crate::jobs::audit_checkpoints(
-            state.pool.clone(),
-            state.clock.clone(),
-            state.audit.clone(),
-            settings.audit_checkpoint_dir.clone(),
-            settings.audit_checkpoint_every,
-        ));
-        {
-            // What a crash left in the photo store: removed before anything else is stored.
-            let (pool, keys, clock, store) =
-                (state.pool.clone(), state.audit.clone(), state.clock.clone(), state.images.clone());
-            actix_web::rt::spawn(async move {
-                let swept = actix_web::web::block(move || -> anyhow::Result<_> {
-                    let mut conn = pool.get()?;
-                    Ok(crate::services::photos::sweep_store(
-                        &mut conn,
-                        &keys,
-                        &store,
-                        crate::audit::Actor::System,
-                        clock.now(),
-                    )?)
-                })
-                .await;
-                match swept {
-                    Ok(Ok(s)) => {
-                        tracing::info!(temp_files = s.temp_files, orphan_photos = s.orphan_photos, "photo store swept")
-                    }
-                    Ok(Err(e)) => tracing::error!(error = %e, "photo store sweep failed"),
-                    Err(e) => tracing::error!(error = %e, "photo store sweep task failed"),
-                }
-            });
-        }
-        actix_web::rt::spawn(crate::jobs::statistics(state.pool.clone(), std::time::Duration::from_secs(6 * 3600)));
-        if settings.database_url.backend() == db::Backend::Sqlite {
-            actix_web::rt::spawn(crate::jobs::checkpoint(state.pool.clone()));
-        }
+        start_workers(&state)?;
         let data = web::Data::new(state.clone());
         let (staff_side, api_listener) = match settings.api_bind {
             None => (Listener::All, None),
@@ -258,6 +175,58 @@ impl Application {
         }
         served
     }
+}
+
+/// The OCR engine when it is configured, saying in the log whether it is on.
+fn load_ocr(settings: &Settings) -> crate::ocr::Status {
+    let ocr = crate::ocr::load(settings.ocr.runtime.as_deref(), settings.ocr.models.as_deref());
+    match &ocr {
+        crate::ocr::Status::Off => {
+            tracing::info!("OCR is off (HANDBOOK_ADMIN_OCR_RUNTIME and HANDBOOK_ADMIN_OCR_MODELS unset)")
+        }
+        crate::ocr::Status::Failed(why) => {
+            tracing::error!(error = %why, "OCR could not be loaded; the console runs without it")
+        }
+        crate::ocr::Status::On(_) => tracing::info!("OCR is on"),
+    }
+    ocr
+}
+
+/// Starts every background worker, each through the one loop of `jobs` and each stopping with
+/// the server (`AppState::stopping`).
+fn start_workers(state: &AppState) -> anyhow::Result<()> {
+    let settings = &state.settings;
+    let stop = &state.stopping;
+    let transport: Arc<dyn Transport> = match &settings.mail {
+        MailSettings::File => Arc::new(FileTransport::new(&settings.data_dir)),
+        MailSettings::Smtp { url, from } => Arc::new(SmtpMail::new(url.expose(), from)?),
+    };
+    tokio::spawn(jobs::every(Worker::new("notices", settings.jobs_idle, stop), workers::notices(state, transport)));
+    if let Some(reader) = state.ocr.reader() {
+        tokio::spawn(jobs::every(Worker::new("ocr", settings.jobs_idle, stop), workers::ocr(state, reader)));
+    }
+    let purge = Worker::new("myna purge", std::time::Duration::from_secs(600), stop);
+    tokio::spawn(jobs::every(purge, workers::myna_purge(state)));
+    if let Some(config) = &settings.myna_portal {
+        // Requests are signed with the first callback secret: the one secret shared with the portal.
+        let portal =
+            crate::myna::http::HttpPortal::new(config, settings.myna_callback_secret.first(), state.clock.clone())
+                .map_err(|e| anyhow::anyhow!("Myna Portal: {e}"))?;
+        let requests = Worker::new("myna requests", settings.jobs_idle, stop);
+        tokio::spawn(jobs::every_async(requests, workers::myna_requests(state, Arc::new(portal))));
+    }
+    let checkpoints = Worker::new("audit checkpoints", settings.audit_checkpoint_every, stop).first_after_a_period();
+    tokio::spawn(jobs::every(checkpoints, workers::audit_checkpoints(state)));
+    // What a crash left in the photo store: removed before anything else is stored.
+    tokio::spawn(jobs::every(Worker::once("photo store sweep", stop), workers::photo_sweep(state)));
+    let statistics = Worker::new("planner statistics", std::time::Duration::from_secs(6 * 3600), stop);
+    tokio::spawn(jobs::every(statistics.first_after_a_period(), workers::statistics(state)));
+    if settings.database_url.backend() == db::Backend::Sqlite {
+        // Keeps the write-ahead log short, off the request path (see `db::checkpoint`).
+        let wal = Worker::new("WAL checkpoint", std::time::Duration::from_millis(250), stop).first_after_a_period();
+        tokio::spawn(jobs::every(wal, workers::wal_checkpoint(state)));
+    }
+    Ok(())
 }
 
 /// The staff pages (and, on one listener, the machine endpoints too).

@@ -34,6 +34,29 @@ pub fn seeded_on(data_dir: &std::path::Path, fresh: bool, now: OffsetDateTime) -
         .unwrap_or(now.date()))
 }
 
+/// Generates the demo's secrets on its first run, and the audit key a file written before the
+/// chain was keyed lacks, into `<data dir>/demo-secrets.json`; the settings read them from
+/// there, so a restarted demo can still decrypt the photos it stored.
+pub fn ensure_secrets(data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::settings::DemoSecrets;
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("configuration: HANDBOOK_ADMIN_DATA_DIR: demo secrets: {e}");
+    let key = |bytes: &[u8]| hex::encode(bytes);
+    let secrets = match DemoSecrets::read(data_dir).map_err(|e| fail(&e))? {
+        Some(secrets) if !secrets.audit_key.is_empty() => return Ok(()),
+        Some(secrets) => DemoSecrets { audit_key: key(&crate::secrets::random::bytes::<32>()), ..secrets },
+        None => DemoSecrets {
+            session_key: key(&crate::secrets::random::bytes::<64>()),
+            image_key: key(&crate::secrets::random::bytes::<32>()),
+            audit_key: key(&crate::secrets::random::bytes::<32>()),
+        },
+    };
+    std::fs::create_dir_all(data_dir).map_err(|e| fail(&e))?;
+    let text = serde_json::to_string_pretty(&secrets).map_err(|e| fail(&e))?;
+    let path = data_dir.join(crate::settings::DEMO_SECRETS_FILE);
+    crate::atomic_file::write(&path, text.as_bytes(), true).map_err(|e| fail(&e))?;
+    Ok(())
+}
+
 pub const DEFAULT_PASSWORD: &str = "demo-pass-2026";
 
 /// The demo accounts of CONTRACT.md, one or two per role.
@@ -71,4 +94,28 @@ pub fn seed_staff(
         }
     }
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::{Mode, Settings};
+
+    #[test]
+    fn demo_generates_secrets_once_and_the_settings_reuse_them() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { panic!("tempdir") };
+        let data = dir.path().to_string_lossy().into_owned();
+        let lookup = |k: &str| (k == "HANDBOOK_ADMIN_DATA_DIR").then(|| data.clone());
+        let load = || {
+            assert!(super::ensure_secrets(dir.path()).is_ok());
+            Settings::from_lookup(Mode::Demo, lookup).ok()
+        };
+        let first = load().map(|s| s.image_key_id());
+        let second = load().map(|s| s.image_key_id());
+        assert!(first.is_some());
+        assert_eq!(first, second);
+        let demo = load();
+        assert_eq!(demo.as_ref().map(|s| s.secure_cookies), Some(false));
+        assert_eq!(demo.as_ref().map(|s| s.require_totp), Some(false));
+    }
 }

@@ -1,8 +1,6 @@
 //! Sends the notices decisions left in the outbox, with retries and back-off.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration as StdDuration;
 
 use diesel::QueryResult;
 use serde_json::json;
@@ -10,9 +8,9 @@ use time::{Duration, PrimitiveDateTime};
 
 use super::transport::{SendError, Transport};
 use crate::audit::{self, Actor, AuditEntry};
-use crate::clock::{SharedClock, to_db};
+use crate::clock::to_db;
 use crate::db::notifications::{self, Due, Outcome};
-use crate::db::{DbConnection, Pool, write_tx};
+use crate::db::{DbConnection, write_tx};
 
 /// Waits after the 1st, 2nd … failed attempt; after the last, the notice is marked failed.
 pub const BACKOFF_MINUTES: [i64; 6] = [1, 5, 15, 60, 180, 720];
@@ -105,40 +103,6 @@ pub fn run_pass(
         record(conn, keys, item, &token, outcome, now, transport.name())?;
     }
     Ok(tried)
-}
-
-/// The worker loop inside `serve` and `demo`: a pool and a clock, nothing of the web layer.
-pub async fn run(
-    pool: Pool,
-    clock: SharedClock,
-    keys: Arc<crate::audit::AuditKeys>,
-    transport: Arc<dyn Transport>,
-    idle: StdDuration,
-    stop: Arc<AtomicBool>,
-) {
-    while !stop.load(Ordering::Acquire) {
-        let (pool, clock, transport2, keys, stop2) =
-            (pool.clone(), clock.clone(), transport.clone(), keys.clone(), stop.clone());
-        let result = actix_web::web::block(move || -> anyhow::Result<usize> {
-            let mut conn = pool.get()?;
-            Ok(run_pass(&mut conn, &keys, transport2.as_ref(), &|| clock.now(), &stop2)?)
-        })
-        .await;
-        let worked = match result {
-            Ok(Ok(n)) => n,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "notification worker failed");
-                0
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "notification worker task failed");
-                0
-            }
-        };
-        if worked == 0 {
-            actix_web::rt::time::sleep(idle).await;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -67,16 +67,25 @@ impl Transport for FileTransport {
     }
 }
 
+/// Why the SMTP transport could not be set up (the URL's text is never echoed: it holds a password).
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpSetupError {
+    #[error("SMTP URL: {0}")]
+    Url(#[source] lettre::transport::smtp::Error),
+    #[error("mail sender: {0}")]
+    From(#[source] lettre::address::AddressError),
+}
+
 pub struct SmtpMail {
     transport: SmtpTransport,
     from: lettre::message::Mailbox,
 }
 
 impl SmtpMail {
-    pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
+    pub fn new(url: &str, from: &str) -> Result<Self, SmtpSetupError> {
         Ok(Self {
-            transport: SmtpTransport::from_url(url).map_err(|e| anyhow::anyhow!("SMTP URL: {e}"))?.build(),
-            from: from.parse().map_err(|e| anyhow::anyhow!("mail sender: {e}"))?,
+            transport: SmtpTransport::from_url(url).map_err(SmtpSetupError::Url)?.build(),
+            from: from.parse().map_err(SmtpSetupError::From)?,
         })
     }
 }

@@ -1,25 +1,50 @@
 //! The OCR worker: reads a new registration's photos once, off the request path, and stores
 //! what it read as suggestions. One job at a time per process (the engine's one core).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use serde_json::json;
 use time::{Duration, PrimitiveDateTime};
 
 use super::TextReader;
 use crate::audit::{self, Actor, AuditEntry, AuditKeys};
-use crate::clock::{SharedClock, to_db};
+use crate::clock::to_db;
 use crate::db::ocr::{self, SuggestionRow};
-use crate::db::{DbConnection, Pool, write_tx};
+use crate::db::{DbConnection, write_tx};
 use crate::domain::ocr_fields::{self, PageLines};
 use crate::domain::transcription::TranscriptionInput;
+use crate::error::Fault;
 use crate::images::ImageStore;
+use crate::services::review::ReviewFailure;
 
 /// Long enough for a slow read of several photos; a crashed worker's job comes back after it.
 const LEASE: Duration = Duration::minutes(5);
 /// Attempts before a job is given up (a photo the engine cannot read stays unreadable).
 pub const ATTEMPTS: i32 = 3;
+
+/// Why a pass broke off (a photo that cannot be read is not this: its job is retried or failed).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Fault(#[from] Fault),
+    #[error(transparent)]
+    Review(#[from] ReviewFailure),
+}
+
+impl From<diesel::result::Error> for JobError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Fault(e.into())
+    }
+}
+
+/// Why one registration's photos could not be read.
+#[derive(Debug, thiserror::Error)]
+enum ReadError {
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Store(#[from] crate::images::store::StoreError),
+    #[error(transparent)]
+    Ocr(#[from] super::OcrError),
+}
 
 /// What one pass did.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,7 +64,7 @@ pub fn run_once(
     reader: &dyn TextReader,
     keys: &AuditKeys,
     clock: &dyn Fn() -> time::OffsetDateTime,
-) -> anyhow::Result<Pass> {
+) -> Result<Pass, JobError> {
     let token = crate::secrets::random::token(16);
     let Some((id, attempt)) = ocr::claim(conn, to_db(clock()), LEASE, &token)? else { return Ok(Pass::Idle) };
     if attempt > ATTEMPTS {
@@ -59,7 +84,7 @@ pub fn run_once(
     let at = to_db(clock());
     match read {
         Ok(read) => {
-            let stored = write_tx(conn, |c| -> Result<bool, crate::services::review::ReviewFailure> {
+            let stored = write_tx(conn, |c| -> Result<bool, ReviewFailure> {
                 // Decided or replaced while its photos were read: nothing left to suggest to.
                 if !open(c)? {
                     ocr::finish(c, id, &token, ocr::SKIPPED, at)?;
@@ -127,7 +152,12 @@ struct Read {
     photo_pages: Vec<i32>,
 }
 
-fn read_photos(conn: &mut DbConnection, store: &ImageStore, reader: &dyn TextReader, id: i64) -> anyhow::Result<Read> {
+fn read_photos(
+    conn: &mut DbConnection,
+    store: &ImageStore,
+    reader: &dyn TextReader,
+    id: i64,
+) -> Result<Read, ReadError> {
     let images = crate::db::handbooks::images_of(conn, id)?;
     let mut photos = Vec::with_capacity(images.len());
     for image in &images {
@@ -164,40 +194,4 @@ fn rows(id: i64, read: &Read, saved: Option<&TranscriptionInput>, at: PrimitiveD
             }
         })
         .collect()
-}
-
-/// The worker loop inside `serve` and `demo`.
-pub async fn run(
-    pool: Pool,
-    store: Arc<ImageStore>,
-    reader: Arc<dyn TextReader>,
-    keys: Arc<AuditKeys>,
-    clock: SharedClock,
-    idle: std::time::Duration,
-    stop: Arc<AtomicBool>,
-) {
-    while !stop.load(Ordering::Acquire) {
-        let (pool, store, reader, keys, clock) =
-            (pool.clone(), store.clone(), reader.clone(), keys.clone(), clock.clone());
-        let pass = actix_web::web::block(move || -> anyhow::Result<Pass> {
-            let mut conn = pool.get()?;
-            run_once(&mut conn, &store, reader.as_ref(), &keys, &|| clock.now())
-        })
-        .await;
-        let worked = match pass {
-            Ok(Ok(Pass::Idle)) => false,
-            Ok(Ok(_)) => true,
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "OCR worker failed");
-                false
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "OCR worker task failed");
-                false
-            }
-        };
-        if !worked {
-            actix_web::rt::time::sleep(idle).await;
-        }
-    }
 }
