@@ -7,7 +7,6 @@
 pub mod ctc;
 pub mod detect;
 pub mod engine;
-pub mod jobs;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

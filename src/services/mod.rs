@@ -13,6 +13,7 @@ pub mod figures;
 pub mod holders;
 pub mod intake;
 pub mod myna;
+pub mod ocr;
 pub mod operations;
 pub mod photos;
 pub mod queue;

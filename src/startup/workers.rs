@@ -31,13 +31,13 @@ pub(super) fn notices(
 pub(super) fn ocr(
     state: &AppState,
     reader: Arc<dyn TextReader>,
-) -> impl Fn() -> Result<Next, crate::ocr::jobs::JobError> + Send + Sync + 'static {
+) -> impl Fn() -> Result<Next, crate::services::ocr::JobError> + Send + Sync + 'static {
     let (pool, store, keys, clock) =
         (state.pool.clone(), state.images.clone(), state.audit.clone(), state.clock.clone());
     move || {
         let mut conn = pool.get().map_err(Fault::from)?;
-        let pass = crate::ocr::jobs::run_once(&mut conn, &store, reader.as_ref(), &keys, &|| clock.now())?;
-        Ok(if pass == crate::ocr::jobs::Pass::Idle { Next::Wait } else { Next::Again })
+        let pass = crate::services::ocr::run_once(&mut conn, &store, reader.as_ref(), &keys, &|| clock.now())?;
+        Ok(if pass == crate::services::ocr::Pass::Idle { Next::Wait } else { Next::Again })
     }
 }
 

@@ -83,6 +83,15 @@ fn services_and_adapters_never_reach_the_web() {
 }
 
 #[test]
+fn adapters_never_call_a_use_case() {
+    let found = lines_with(
+        &["db", "audit", "auth", "images", "jobs", "myna", "ocr", "secrets", "settings", "clock", "error", "metrics"],
+        &["crate::services"],
+    );
+    assert!(found.is_empty(), "an adapter calls a use case (wire it in start-up instead):\n{}", found.join("\n"));
+}
+
+#[test]
 fn only_the_web_floor_and_the_demo_tools_run_an_http_server() {
     let mut files = Vec::new();
     rust_files(&src(""), &mut files);

@@ -211,15 +211,16 @@ fn printed_lines() -> Vec<handbook_admin::ocr::Line> {
     vec![line("身体障害者手帳", 10), line("第1000001号", 60), line("平成6年3月1日生", 110)]
 }
 
-fn run_job(app: &TestApp, reader: &dyn handbook_admin::ocr::TextReader) -> handbook_admin::ocr::jobs::Pass {
+fn run_job(app: &TestApp, reader: &dyn handbook_admin::ocr::TextReader) -> handbook_admin::services::ocr::Pass {
     let store = handbook_admin::images::ImageStore::from_settings(&app.settings).unwrap();
     let keys = crate::helpers::test_audit_keys();
     let clock = app.clock.clone();
-    handbook_admin::ocr::jobs::run_once(&mut app.pool.get().unwrap(), &store, reader, &keys, &|| clock.now()).unwrap()
+    handbook_admin::services::ocr::run_once(&mut app.pool.get().unwrap(), &store, reader, &keys, &|| clock.now())
+        .unwrap()
 }
 
 dual_test!(the_job_skips_what_was_decided_settles_what_was_saved_and_gives_up_on_a_crashing_read, |db| async move {
-    use handbook_admin::ocr::jobs::Pass;
+    use handbook_admin::services::ocr::Pass;
     // The server reads nothing here (no engine): each pass is run by hand.
     let app = spawn_app(db).await;
 
@@ -251,7 +252,10 @@ dual_test!(the_job_skips_what_was_decided_settles_what_was_saved_and_gives_up_on
         let mut conn = app.pool.get().unwrap();
         let past = handbook_admin::clock::to_db(app.clock.now() - time::Duration::hours(1));
         diesel::update(ocr_jobs::table.find(crashing))
-            .set((ocr_jobs::attempts.eq(handbook_admin::ocr::jobs::ATTEMPTS), ocr_jobs::locked_until.eq(Some(past))))
+            .set((
+                ocr_jobs::attempts.eq(handbook_admin::services::ocr::ATTEMPTS),
+                ocr_jobs::locked_until.eq(Some(past)),
+            ))
             .execute(&mut conn)
             .unwrap();
     }
@@ -259,7 +263,7 @@ dual_test!(the_job_skips_what_was_decided_settles_what_was_saved_and_gives_up_on
     assert_eq!(db::ocr::job_status(&mut app.pool.get().unwrap(), crashing).unwrap().as_deref(), Some(db::ocr::FAILED));
     let failed = details_of(&app, "registration.ocr_failed");
     assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0]["attempts"], handbook_admin::ocr::jobs::ATTEMPTS + 1);
+    assert_eq!(failed[0]["attempts"], handbook_admin::services::ocr::ATTEMPTS + 1);
     assert_eq!(run_job(&app, &Untouchable), Pass::Idle);
 
     // A read that fails is tried again later, with a longer wait each time, then given up.
@@ -274,7 +278,7 @@ dual_test!(the_job_skips_what_was_decided_settles_what_was_saved_and_gives_up_on
     assert_eq!(run_job(&app, &Failing), Pass::Failed(unreadable));
     let failed = details_of(&app, "registration.ocr_failed");
     assert_eq!(failed.len(), 2);
-    assert_eq!(failed[1]["attempts"], handbook_admin::ocr::jobs::ATTEMPTS);
+    assert_eq!(failed[1]["attempts"], handbook_admin::services::ocr::ATTEMPTS);
     assert!(db::ocr::suggestions(&mut app.pool.get().unwrap(), unreadable).unwrap().is_empty());
     app.verify_audit().expect("the chain verifies");
 });

@@ -1,10 +1,10 @@
-//! The OCR worker: reads a new registration's photos once, off the request path, and stores
-//! what it read as suggestions. One job at a time per process (the engine's one core).
+//! The OCR job: reads a new registration's photos once, off the request path, with the engine
+//! behind `ocr::TextReader`, and stores what it read as suggestions with their audit events.
+//! One job at a time per process (the engine's one core); the worker loop is `jobs::every`.
 
 use serde_json::json;
 use time::{Duration, PrimitiveDateTime};
 
-use super::TextReader;
 use crate::audit::{self, Actor, AuditEntry, AuditKeys};
 use crate::clock::to_db;
 use crate::db::ocr::{self, SuggestionRow};
@@ -13,6 +13,7 @@ use crate::domain::ocr_fields::{self, PageLines};
 use crate::domain::transcription::TranscriptionInput;
 use crate::error::Fault;
 use crate::images::ImageStore;
+use crate::ocr::TextReader;
 use crate::services::review::ReviewFailure;
 
 /// Long enough for a slow read of several photos; a crashed worker's job comes back after it.
@@ -43,7 +44,7 @@ enum ReadError {
     #[error(transparent)]
     Store(#[from] crate::images::store::StoreError),
     #[error(transparent)]
-    Ocr(#[from] super::OcrError),
+    Ocr(#[from] crate::ocr::OcrError),
 }
 
 /// What one pass did.
@@ -162,9 +163,9 @@ fn read_photos(
     let mut photos = Vec::with_capacity(images.len());
     for image in &images {
         let bytes = store.get(&image.storage_key)?;
-        photos.push(image::load_from_memory(&bytes).map_err(|_| super::OcrError::Decode)?.to_rgb8());
+        photos.push(image::load_from_memory(&bytes).map_err(|_| crate::ocr::OcrError::Decode)?.to_rgb8());
     }
-    let pages = super::read_photos(reader, &photos)?;
+    let pages = crate::ocr::read_photos(reader, &photos)?;
     Ok(Read { suggestions: ocr_fields::extract(&pages), pages, photo_pages: images.iter().map(|i| i.page).collect() })
 }
 
