@@ -394,6 +394,13 @@ mod tests {
         }
         // Cut without an end marker, the strict decoder refuses by itself (and so do the checks).
         assert_eq!(decode_jpeg(&full[..full.len() / 2]).err(), Some(ImageError::Corrupt));
+        // A frame too big is refused from the headers, before any pixel is allocated (the
+        // checks refuse this one first: it carries no data).
+        let mut huge = with_end(full[..sos + 2 + sos_len].to_vec());
+        let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap_or(0);
+        huge[sof + 5..sof + 9].copy_from_slice(&[0x3E, 0x80, 0x3E, 0x80]);
+        assert_eq!(decode_jpeg(&huge).err(), Some(ImageError::TooManyPixels), "16000×16000");
+        assert_eq!(process(&huge).err(), Some(ImageError::Corrupt));
     }
 
     /// What the segment checks let through, the strict decoder refuses: a progressive scan (not
