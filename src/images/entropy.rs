@@ -7,12 +7,12 @@
 //! Huffman frames (SOF0, SOF1) are walked: what phones write. Other frames answer `None`
 //! and keep the proportional check of `jpeg_scan`.
 
+use super::markers::{EOI, SOS, Segment, u16_at};
+
 const SOF0: u8 = 0xC0;
 const SOF1: u8 = 0xC1;
 const DHT: u8 = 0xC4;
-const SOS: u8 = 0xDA;
 const DRI: u8 = 0xDD;
-const EOI: u8 = 0xD9;
 
 /// Bits looked up at once: most codes are shorter, the rest take the slow path.
 const FAST_BITS: u32 = 9;
@@ -178,38 +178,19 @@ fn block(bits: &mut Bits<'_>, dc: &Table, ac: &Table) -> Option<()> {
     (k <= 64).then_some(())
 }
 
-fn length_at(bytes: &[u8], at: usize) -> Option<usize> {
-    Some(usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?])))
-}
-
 /// `Some(true)` when every scan holds all its blocks before its end, `Some(false)` when one
-/// runs out or breaks, `None` for frames this module does not walk.
-pub fn scans_complete(bytes: &[u8]) -> Option<bool> {
-    if bytes.get(..2) != Some(&[0xFF, 0xD8]) {
-        return Some(false);
-    }
+/// runs out or breaks, `None` for frames this module does not walk. Takes the file's segments
+/// (see `markers`), which end with the end marker.
+pub fn scans_complete(segments: &[Segment<'_>]) -> Option<bool> {
     let mut dc: [Option<Table>; 4] = Default::default();
     let mut ac: [Option<Table>; 4] = Default::default();
     let mut frame: Option<Frame> = None;
     let mut restart = 0usize;
-    let mut at = 2;
-    loop {
-        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        if bytes.get(at) != Some(&0xFF) {
-            return Some(false);
-        }
-        let Some(&marker) = bytes.get(at + 1) else { return Some(false) };
-        at += 2;
-        if marker == EOI {
-            return Some(frame.is_some());
-        }
-        let Some(len) = length_at(bytes, at) else { return Some(false) };
-        let Some(body) = bytes.get(at + 2..at + len) else { return Some(false) };
-        match marker {
+    for segment in segments {
+        let body = segment.body;
+        match segment.marker {
             SOF0 | SOF1 => {
-                let (Some(height), Some(width)) = (length_at(body, 1), length_at(body, 3)) else { return Some(false) };
+                let (Some(height), Some(width)) = (u16_at(body, 1), u16_at(body, 3)) else { return Some(false) };
                 let n = usize::from(*body.get(5)?);
                 let mut components = Vec::with_capacity(n);
                 for c in 0..n {
@@ -240,7 +221,7 @@ pub fn scans_complete(bytes: &[u8]) -> Option<bool> {
                     rest = &rest[17 + total..];
                 }
             }
-            DRI => restart = length_at(body, 0)?,
+            DRI => restart = u16_at(body, 0)?,
             SOS => {
                 let Some(frame) = frame.as_ref() else { return Some(false) };
                 let n = usize::from(*body.first()?);
@@ -252,25 +233,20 @@ pub fn scans_complete(bytes: &[u8]) -> Option<bool> {
                     let (Some(d), Some(a)) = (dc[d].as_ref(), ac[a].as_ref()) else { return Some(false) };
                     scan.push((component, d, a));
                 }
-                let Some(end) = walk_scan(bytes, at + len, frame, &scan, restart) else { return Some(false) };
-                at = end;
-                continue;
+                if walk_scan(segment.data, frame, &scan, restart).is_none() {
+                    return Some(false);
+                }
             }
+            EOI => return Some(frame.is_some()),
             _ => {}
         }
-        at += len;
     }
+    Some(false)
 }
 
-/// Walks one scan's MCUs from `start`; returns where its data ends (at the next marker that
-/// is not a restart), or `None` when the data runs out or breaks first.
-fn walk_scan(
-    bytes: &[u8],
-    start: usize,
-    frame: &Frame,
-    scan: &[(&Component, &Table, &Table)],
-    restart: usize,
-) -> Option<usize> {
+/// Walks one scan's MCUs through its entropy-coded data (which ends at the next marker);
+/// `None` when the data runs out or breaks first.
+fn walk_scan(data: &[u8], frame: &Frame, scan: &[(&Component, &Table, &Table)], restart: usize) -> Option<()> {
     let hmax = frame.components.iter().map(|c| c.h).max()?;
     let vmax = frame.components.iter().map(|c| c.v).max()?;
     let (mcus, per_mcu): (usize, Vec<usize>) = if let [(only, _, _)] = scan {
@@ -283,7 +259,7 @@ fn walk_scan(
         let h = frame.height.div_ceil(8 * vmax);
         (w * h, scan.iter().map(|(c, _, _)| c.h * c.v).collect())
     };
-    let mut bits = Bits::new(bytes, start);
+    let mut bits = Bits::new(data, 0);
     for mcu in 0..mcus {
         if restart > 0 && mcu > 0 && mcu % restart == 0 && !bits.restart() {
             return None;
@@ -294,21 +270,20 @@ fn walk_scan(
             }
         }
     }
-    // After the last block's padding comes the next marker (encoders may leave fill bytes or
-    // a final restart marker before it).
-    let mut at = bits.at;
-    while at + 1 < bytes.len() {
-        if bytes[at] == 0xFF && bytes[at + 1] != 0 && !(0xD0..=0xD7).contains(&bytes[at + 1]) {
-            return Some(at);
-        }
-        at += 1;
-    }
-    None
+    // Encoders may leave fill bytes or a final restart marker after the last block's padding:
+    // the data runs to the next marker either way.
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    /// The verdict on a whole file: its segments listed, then walked.
+    fn scans_complete(bytes: &[u8]) -> Option<bool> {
+        match crate::images::markers::segments(bytes) {
+            Some(segments) => super::scans_complete(&segments),
+            None => Some(false),
+        }
+    }
 
     fn jpeg(w: u32, h: u32, subsampled: bool) -> Vec<u8> {
         let img = image::RgbImage::from_fn(w, h, |x, y| {

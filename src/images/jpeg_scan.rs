@@ -1,7 +1,10 @@
 //! Whether a JPEG carries its picture: a frame header, scan data in proportion to the size it
-//! declares, and the end marker after it. The decoder fills a missing or cut-off scan with grey
-//! instead of failing, so a 154-byte file that declares 16000×16000 and carries nothing would
-//! otherwise be decoded (into a gigabyte of grey) and stored.
+//! declares, and the end marker after it. The decoder, even in strict mode, fills an empty or
+//! cut-off scan followed by an end marker with grey instead of failing, so a 154-byte file that
+//! declares 16000×16000 and carries nothing would otherwise be decoded (into a gigabyte of grey)
+//! and stored.
+
+use super::markers::{SOS, Segment, u16_at};
 
 /// At least one bit of entropy-coded data for every 8×8 block of the frame: less than any
 /// encoder writes for even a blank page (each block codes at least its DC difference and its
@@ -11,74 +14,35 @@ fn least_scan_bytes(width: u32, height: u32) -> u64 {
     blocks / 8
 }
 
-fn length_at(bytes: &[u8], at: usize) -> Option<usize> {
-    Some(usize::from(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?])))
-}
-
-/// Walks the markers from start to end: frame size, the scans' data, the end marker.
-pub fn complete(bytes: &[u8]) -> bool {
-    if bytes.get(..2) != Some(&[0xFF, 0xD8]) {
-        return false;
-    }
-    let mut at = 2;
+/// Whether the file's segments (see `markers`) carry a frame with a size and scan data in
+/// proportion to it; the end marker is there, or the segments would not have been listed.
+pub fn in_proportion(segments: &[Segment<'_>]) -> bool {
     let mut frame: Option<(u32, u32)> = None;
     let mut scan_bytes: u64 = 0;
-    loop {
-        if bytes.get(at) != Some(&0xFF) {
-            return false;
-        }
-        while bytes.get(at) == Some(&0xFF) {
-            at += 1;
-        }
-        let Some(&marker) = bytes.get(at) else { return false };
-        at += 1;
-        match marker {
-            0xD9 => {
-                return frame.is_some_and(|(w, h)| w > 0 && h > 0 && scan_bytes >= least_scan_bytes(w, h).max(1));
-            }
-            0x01 | 0xD0..=0xD7 => {}
-            0xDA => {
-                let Some(length) = length_at(bytes, at) else { return false };
-                at += length;
-                let start = at;
-                // Entropy-coded data runs to the next marker; FF00 is a data byte and RSTn
-                // markers sit inside it.
-                while at + 1 < bytes.len() {
-                    if bytes[at] == 0xFF {
-                        let next = bytes[at + 1];
-                        if next == 0x00 || (0xD0..=0xD7).contains(&next) {
-                            at += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    at += 1;
-                }
-                scan_bytes += (at.min(bytes.len()) - start.min(bytes.len())) as u64;
-            }
+    for segment in segments {
+        match segment.marker {
+            SOS => scan_bytes += segment.data.len() as u64,
             // SOF0–SOF15 but DHT (C4), JPG (C8) and DAC (CC): the frame header with its size.
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
-                let Some(length) = length_at(bytes, at) else { return false };
-                let (Some(height), Some(width)) = (length_at(bytes, at + 3), length_at(bytes, at + 5)) else {
+            0xC0..=0xCF if !matches!(segment.marker, 0xC4 | 0xC8 | 0xCC) => {
+                let (Some(height), Some(width)) = (u16_at(segment.body, 1), u16_at(segment.body, 3)) else {
                     return false;
                 };
                 frame = Some((width as u32, height as u32));
-                at += length;
             }
-            _ => {
-                let Some(length) = length_at(bytes, at) else { return false };
-                at += length;
-            }
-        }
-        if at >= bytes.len() {
-            return false;
+            _ => {}
         }
     }
+    frame.is_some_and(|(w, h)| w > 0 && h > 0 && scan_bytes >= least_scan_bytes(w, h).max(1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The markers walked from start to end: frame size, the scans' data, the end marker.
+    fn complete(bytes: &[u8]) -> bool {
+        crate::images::markers::segments(bytes).is_some_and(|segments| in_proportion(&segments))
+    }
 
     fn jpeg(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));

@@ -1,16 +1,24 @@
 //! From uploaded bytes to what is stored: a clean, upright JPEG and its thumbnail.
 //!
-//! Re-encoding is the metadata strip: the new file carries pixels only, so no EXIF, GPS, XMP,
-//! ICC profile, comment or data appended after the image (some phones append a video to a
-//! "motion photo", others a ZIP) survives.
+//! An upright JPEG of a kept size is stripped losslessly: rebuilt from its allow-listed segments
+//! (`strip`), so no EXIF, GPS, XMP, ICC profile, comment or data appended after the image (some
+//! phones append a video to a "motion photo", others a ZIP) survives. Anything else (a PNG, a
+//! turned or oversized photo, a JPEG of an odd structure) is re-encoded from its pixels. JPEGs
+//! are decoded by zune-jpeg in strict mode (a damaged scan is an error, not grey), after the
+//! checks of `jpeg_scan` and `entropy` on the segments `markers` lists.
 
 use std::io::Cursor;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage};
 use sha2::{Digest, Sha256};
+use zune_core::bytestream::ZCursor;
+use zune_core::colorspace::ColorSpace;
+use zune_core::options::DecoderOptions;
+use zune_jpeg::JpegDecoder;
 
+use super::markers::{self, Segment};
 use super::sniff::{Sniffed, sniff};
-use super::strip::strip_jpeg;
 
 /// The longest side kept. Handbook print stays legible far below this; phones reach 8000 px.
 pub const MAX_SIDE: u32 = 4096;
@@ -51,14 +59,19 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
         return Err(ImageError::Empty);
     }
     let source = sniff(bytes).ok_or(ImageError::Unsupported)?;
-    // The JPEG decoder fills a missing or cut-off scan with grey instead of failing: the
-    // markers must be whole, and a baseline scan must hold every block it declares (walked
-    // on a second core while the first decodes).
-    if source == Sniffed::Jpeg && !super::jpeg_scan::complete(bytes) {
+    // Even in strict mode the JPEG decoder fills a scan cut short before an end marker with
+    // zeros, and decodes a tiny file declaring a huge frame into grey: the segments must be
+    // whole and end with EOI, the scans' data in proportion to the frame, and a baseline scan
+    // must hold every block it declares (walked on a second core while the first decodes).
+    let segments: Option<Vec<Segment<'_>>> = match source {
+        Sniffed::Jpeg => Some(markers::segments(bytes).ok_or(ImageError::Corrupt)?),
+        Sniffed::Png => None,
+    };
+    if segments.as_deref().is_some_and(|s| !super::jpeg_scan::in_proportion(s)) {
         return Err(ImageError::Corrupt);
     }
     let (decoded, whole) = std::thread::scope(|scope| {
-        let walk = scope.spawn(|| source != Sniffed::Jpeg || super::entropy::scans_complete(bytes) != Some(false));
+        let walk = scope.spawn(|| segments.as_deref().is_none_or(|s| super::entropy::scans_complete(s) != Some(false)));
         let decoded = decode(bytes, source);
         (decoded, walk.join().unwrap_or(false))
     });
@@ -76,13 +89,14 @@ pub fn process(bytes: &[u8]) -> Result<Processed, ImageError> {
     } else {
         image
     };
-    let rotated = orientation != image::metadata::Orientation::NoTransforms;
+    let rotated = orientation != Orientation::NoTransforms;
     image.apply_orientation(orientation);
     let rgb = flatten_on_white(image);
     let (width, height) = rgb.dimensions();
     // An upright JPEG of a kept size loses its metadata without losing quality; anything
     // else is encoded from the decoded pixels. Thumbnail and full image use one core each.
-    let lossless = (source == Sniffed::Jpeg && !rotated && !oversized).then(|| strip_jpeg(bytes)).flatten();
+    let lossless =
+        segments.as_deref().filter(|_| !rotated && !oversized).and_then(|s| super::strip::strip(s, bytes.len()));
     let (full, thumb) = std::thread::scope(|scope| {
         let thumb = scope.spawn(|| {
             let (tw, th) = fit(width, height, THUMB_SIDE);
@@ -146,12 +160,48 @@ fn fit(width: u32, height: u32, side: u32) -> (u32, u32) {
 }
 
 /// The decoded image as stored in the file and the turn that makes it upright.
-fn decode(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, image::metadata::Orientation), ImageError> {
-    let format = match source {
-        Sniffed::Jpeg => image::ImageFormat::Jpeg,
-        Sniffed::Png => image::ImageFormat::Png,
+fn decode(bytes: &[u8], source: Sniffed) -> Result<(DynamicImage, Orientation), ImageError> {
+    match source {
+        Sniffed::Jpeg => decode_jpeg(bytes),
+        Sniffed::Png => decode_png(bytes),
+    }
+}
+
+/// A JPEG decoded strictly: damaged entropy-coded data, a scan that runs out at the end of the
+/// file, or bytes between segments are errors, where the lenient mode fills grey. The size is
+/// read from the headers and checked before any pixel is allocated.
+fn decode_jpeg(bytes: &[u8]) -> Result<(DynamicImage, Orientation), ImageError> {
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(usize::from(u16::MAX))
+        .set_max_height(usize::from(u16::MAX));
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(|_| ImageError::Corrupt)?;
+    let (width, height) = decoder.dimensions().ok_or(ImageError::Corrupt)?;
+    let (width, height) = (
+        u32::try_from(width).map_err(|_| ImageError::TooManyPixels)?,
+        u32::try_from(height).map_err(|_| ImageError::TooManyPixels)?,
+    );
+    if width.max(height) > MAX_DECODED_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageError::TooManyPixels);
+    }
+    // Greyscale stays one channel; every other colour space (YCbCr, CMYK, YCCK) becomes RGB.
+    let grey = decoder.input_colorspace() == Some(ColorSpace::Luma);
+    let out = if grey { ColorSpace::Luma } else { ColorSpace::RGB };
+    decoder.set_options(options.jpeg_set_out_colorspace(out));
+    let orientation =
+        decoder.exif().and_then(|exif| Orientation::from_exif_chunk(exif)).unwrap_or(Orientation::NoTransforms);
+    let pixels = decoder.decode().map_err(|_| ImageError::Corrupt)?;
+    let image = match decoder.output_colorspace() {
+        Some(ColorSpace::Luma) => image::GrayImage::from_raw(width, height, pixels).map(DynamicImage::ImageLuma8),
+        Some(ColorSpace::RGB) => RgbImage::from_raw(width, height, pixels).map(DynamicImage::ImageRgb8),
+        _ => None,
     };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    Ok((image.ok_or(ImageError::Corrupt)?, orientation))
+}
+
+fn decode_png(bytes: &[u8]) -> Result<(DynamicImage, Orientation), ImageError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image::ImageFormat::Png);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DECODED_SIDE);
     limits.max_image_height = Some(MAX_DECODED_SIDE);
@@ -279,6 +329,101 @@ mod tests {
             }
         }
         !crc
+    }
+
+    fn progressive(w: u32, h: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 90]));
+        let mut out = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+        encoder.set_progressive(true);
+        assert!(encoder.encode(img.as_raw(), w as u16, h as u16, jpeg_encoder::ColorType::Rgb).is_ok());
+        out
+    }
+
+    /// The EXIF orientation is read from the strictly decoded file's headers, and greyscale
+    /// JPEGs are decoded as such.
+    #[test]
+    fn exif_turns_and_grey_photos_are_decoded() {
+        let mut tiff = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        tiff.extend_from_slice(&6u32.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(&tiff);
+        let mut turned = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        turned.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+        turned.extend_from_slice(&app1);
+        turned.extend_from_slice(&jpeg(300, 200)[2..]);
+        let Ok(p) = process(&turned) else { panic!("processing failed") };
+        assert_eq!((p.width, p.height), (200, 300), "turned upright");
+        let grey = image::GrayImage::from_fn(120, 80, |x, _| image::Luma([(x * 2) as u8]));
+        let mut bytes = Vec::new();
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 80);
+        assert!(DynamicImage::ImageLuma8(grey).write_with_encoder(encoder).is_ok());
+        let Ok((decoded, _)) = decode_jpeg(&bytes) else { panic!("grey decode") };
+        assert_eq!(decoded.color(), image::ColorType::L8);
+        let Ok(p) = process(&bytes) else { panic!("processing failed") };
+        assert_eq!((p.width, p.height), (120, 80));
+    }
+
+    /// What the strict decoder lets through (it decodes each of these into pixels, partly
+    /// grey), the segment checks refuse.
+    #[test]
+    fn the_segment_checks_refuse_what_the_strict_decoder_fills_with_grey() {
+        let full = jpeg(640, 400);
+        let sos = full.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap_or(0);
+        let sos_len = usize::from(u16::from_be_bytes([full[sos + 2], full[sos + 3]]));
+        let with_end = |mut bytes: Vec<u8>| {
+            bytes.extend_from_slice(&[0xFF, 0xD9]);
+            bytes
+        };
+        let cases = [
+            ("a scan cut to half, then an end marker", with_end(full[..full.len() / 2].to_vec())),
+            ("a scan missing its last bytes, then an end marker", with_end(full[..full.len() - 40].to_vec())),
+            ("a whole scan without its end marker", full[..full.len() - 2].to_vec()),
+            ("the headers of a 3000×3000 frame and no scan data", {
+                let mut empty = with_end(full[..sos + 2 + sos_len].to_vec());
+                let sof = empty.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap_or(0);
+                empty[sof + 5..sof + 7].copy_from_slice(&3_000u16.to_be_bytes());
+                empty[sof + 7..sof + 9].copy_from_slice(&3_000u16.to_be_bytes());
+                empty
+            }),
+        ];
+        for (what, bytes) in cases {
+            assert!(decode_jpeg(&bytes).is_ok(), "{what}: the strict decoder accepts it");
+            assert_eq!(process(&bytes).err(), Some(ImageError::Corrupt), "{what}");
+        }
+        // Cut without an end marker, the strict decoder refuses by itself (and so do the checks).
+        assert_eq!(decode_jpeg(&full[..full.len() / 2]).err(), Some(ImageError::Corrupt));
+        // A frame too big is refused from the headers, before any pixel is allocated (the
+        // checks refuse this one first: it carries no data).
+        let mut huge = with_end(full[..sos + 2 + sos_len].to_vec());
+        let sof = huge.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap_or(0);
+        huge[sof + 5..sof + 9].copy_from_slice(&[0x3E, 0x80, 0x3E, 0x80]);
+        assert_eq!(decode_jpeg(&huge).err(), Some(ImageError::TooManyPixels), "16000×16000");
+        assert_eq!(process(&huge).err(), Some(ImageError::Corrupt));
+    }
+
+    /// What the segment checks let through, the strict decoder refuses: a progressive scan (not
+    /// walked code by code) whose data is in proportion but not valid codes. The lenient decoder
+    /// used before filled it with grey.
+    #[test]
+    fn the_strict_decoder_refuses_damaged_progressive_data() {
+        let mut damaged = progressive(640, 400);
+        let Some(segments) = markers::segments(&damaged) else { panic!("segments") };
+        let scan = segments.iter().filter(|s| s.marker == markers::SOS).nth(1).map(|s| s.data);
+        let Some(scan) = scan else { panic!("a second scan") };
+        let start = scan.as_ptr() as usize - damaged.as_ptr() as usize;
+        let (from, to) = (start + scan.len() / 4, start + scan.len() / 4 * 3);
+        // Stuffed FF bytes: a run of one bits, which is no Huffman code.
+        for pair in damaged[from..to].chunks_exact_mut(2) {
+            pair.copy_from_slice(&[0xFF, 0x00]);
+        }
+        let Some(segments) = markers::segments(&damaged) else { panic!("still whole segments") };
+        assert!(super::super::jpeg_scan::in_proportion(&segments));
+        assert_eq!(super::super::entropy::scans_complete(&segments), None, "progressive: not walked");
+        assert!(image::load_from_memory(&damaged).is_ok(), "the lenient decoder fills it with grey");
+        assert_eq!(process(&damaged).err(), Some(ImageError::Corrupt));
+        assert!(process(&progressive(640, 400)).is_ok(), "an undamaged progressive photo");
     }
 
     #[test]

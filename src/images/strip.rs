@@ -8,9 +8,8 @@
 //! comments, and anything after the end-of-image marker. Any other marker means a structure
 //! this module does not vouch for: the caller re-encodes from pixels instead.
 
-const SOI: u8 = 0xD8;
-const EOI: u8 = 0xD9;
-const SOS: u8 = 0xDA;
+use super::markers::{self, EOI, SOI, SOS, Segment};
+
 const APP0: u8 = 0xE0;
 const APP14: u8 = 0xEE;
 const COM: u8 = 0xFE;
@@ -32,6 +31,7 @@ fn verdict(marker: u8, body: &[u8]) -> Verdict {
         APP0 if body.len() == 14 && body.starts_with(b"JFIF\0") => Verdict::Keep,
         APP14 if body.len() == 12 && body.starts_with(b"Adobe") => Verdict::Keep,
         0xE0..=0xEF | COM => Verdict::Drop,
+        // Standalone markers between segments (TEM, a stray RSTn) included.
         _ => Verdict::Unknown,
     }
 }
@@ -39,58 +39,30 @@ fn verdict(marker: u8, body: &[u8]) -> Verdict {
 /// The JPEG without metadata, or `None` when its structure is not the plain sequence of
 /// segments expected (the caller then re-encodes from pixels).
 pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
-    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != SOI {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len());
+    strip(&markers::segments(bytes)?, bytes.len())
+}
+
+/// The file rebuilt from its listed segments (see `markers`), which end with the end marker:
+/// only those the allow-list keeps, with their scans' data. `capacity` is a hint: the original
+/// size.
+pub(crate) fn strip(segments: &[Segment<'_>], capacity: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(capacity);
     out.extend_from_slice(&[0xFF, SOI]);
-    let mut i = 2;
-    loop {
-        // Fill bytes before a marker are allowed.
-        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
-            i += 1;
-        }
-        if bytes.get(i) != Some(&0xFF) {
-            return None;
-        }
-        let marker = *bytes.get(i + 1)?;
-        if marker == EOI {
+    for segment in segments {
+        if segment.marker == EOI {
             out.extend_from_slice(&[0xFF, EOI]);
             return Some(out);
         }
-        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 || marker == SOI {
-            return None;
-        }
-        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
-        if len < 2 {
-            return None;
-        }
-        let segment = bytes.get(i..i + 2 + len)?;
-        match verdict(marker, &segment[4..]) {
-            Verdict::Keep => out.extend_from_slice(segment),
+        match verdict(segment.marker, segment.body) {
+            Verdict::Keep => {
+                out.extend_from_slice(segment.bytes);
+                out.extend_from_slice(segment.data);
+            }
             Verdict::Drop => {}
             Verdict::Unknown => return None,
         }
-        i += 2 + len;
-        if marker == SOS {
-            // Entropy-coded data runs to the next marker that is neither stuffing (FF00)
-            // nor a restart marker (FFD0-FFD7).
-            let start = i;
-            loop {
-                let b = *bytes.get(i)?;
-                if b == 0xFF {
-                    let next = *bytes.get(i + 1)?;
-                    if next != 0x00 && !(0xD0..=0xD7).contains(&next) {
-                        break;
-                    }
-                    i += 2;
-                } else {
-                    i += 1;
-                }
-            }
-            out.extend_from_slice(&bytes[start..i]);
-        }
     }
+    None
 }
 
 #[cfg(test)]
