@@ -19,7 +19,7 @@ use crate::jobs::transport::{FileTransport, SmtpMail, Transport};
 use crate::jobs::{self, Worker};
 use crate::settings::MailSettings;
 use crate::settings::Settings;
-use crate::telemetry::RequestSpan;
+use crate::web::request_span::RequestSpan;
 use crate::web::state::AppState;
 use crate::web::{self as routes, Listener, csrf, error_pages, headers, networks};
 

@@ -13,6 +13,7 @@ pub mod layout;
 pub mod metrics;
 pub mod networks;
 pub mod render;
+pub mod request_span;
 pub mod session;
 pub mod state;
 pub mod throttles;

@@ -92,6 +92,13 @@ fn adapters_never_call_a_use_case() {
 }
 
 #[test]
+fn only_the_data_layer_sees_the_schema() {
+    let floors = ["domain", "services", "audit", "auth", "images", "jobs", "myna", "ocr", "secrets", "settings", "web"];
+    let found = lines_with(&floors, &["db::schema", "schema::"]);
+    assert!(found.is_empty(), "the schema is seen outside src/db:\n{}", found.join("\n"));
+}
+
+#[test]
 fn only_the_web_floor_and_the_demo_tools_run_an_http_server() {
     let mut files = Vec::new();
     rust_files(&src(""), &mut files);
