@@ -242,27 +242,11 @@ const PHYSICAL_CATEGORIES: [&str; 13] = [
 const LIMB_PARTS: [&str; 4] =
     ["上肢機能障害", "下肢機能障害", "体幹機能障害", "乳幼児期以前の非進行性の脳病変による運動機能障害"];
 
-/// Edit distance in characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 /// The word of `vocabulary` that `read` is, allowing a misread character in three.
 fn snap<'v>(read: &str, vocabulary: &[&'v str]) -> Option<&'v str> {
     vocabulary
         .iter()
-        .map(|w| (distance(read, w), *w))
+        .map(|w| (strsim::levenshtein(read, w), *w))
         .filter(|(d, w)| *d <= (w.chars().count() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, w)| w)
@@ -789,8 +773,10 @@ mod tests {
         assert_eq!(physical_category("肢体不自由(体干機能障害)"), "肢体不自由（体幹機能障害）");
         // Too far from any word: kept as read, for the reviewer.
         assert_eq!(physical_category("イノウエ"), "イノウエ");
-        assert_eq!(distance("abc", "abd"), 1);
-        assert_eq!(distance("", "ab"), 2);
+        // The distance counts characters, not bytes.
+        assert_eq!(strsim::levenshtein("abc", "abd"), 1);
+        assert_eq!(strsim::levenshtein("", "ab"), 2);
+        assert_eq!(strsim::levenshtein("心腊機能障害", "心臓機能障害"), 1);
     }
 
     #[test]
