@@ -357,7 +357,7 @@ pub fn closer_look(pages: &[PageLines]) -> Vec<(usize, LineBox)> {
 
 /// What the reviewer did with a field's suggestion, judged from the value they saved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum SuggestionUse {
     /// The saved value is the suggestion (accepted, or typed the same).
     Accepted,
     /// The reviewer saved another value.
@@ -366,36 +366,38 @@ pub enum Outcome {
     Dismissed,
 }
 
-impl Outcome {
+impl SuggestionUse {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Accepted => "accepted",
-            Outcome::Corrected => "corrected",
-            Outcome::Dismissed => "dismissed",
+            SuggestionUse::Accepted => "accepted",
+            SuggestionUse::Corrected => "corrected",
+            SuggestionUse::Dismissed => "dismissed",
         }
     }
 
-    pub fn parse(code: &str) -> Option<Outcome> {
-        [Outcome::Accepted, Outcome::Corrected, Outcome::Dismissed].into_iter().find(|o| o.as_str() == code)
+    pub fn parse(code: &str) -> Option<SuggestionUse> {
+        [SuggestionUse::Accepted, SuggestionUse::Corrected, SuggestionUse::Dismissed]
+            .into_iter()
+            .find(|o| o.as_str() == code)
     }
 }
 
 /// The outcome of a suggestion once a transcription is saved: `None` while the field is empty
 /// (nobody has said yet whether the suggestion applies).
-pub fn outcome(field: Field, kind: HandbookKind, suggested: &str, saved: &str) -> Option<Outcome> {
+pub fn outcome(field: Field, kind: HandbookKind, suggested: &str, saved: &str) -> Option<SuggestionUse> {
     if saved == suggested || same_value(field, kind, suggested, saved) {
-        Some(Outcome::Accepted)
+        Some(SuggestionUse::Accepted)
     } else if saved.trim().is_empty() {
         None
     } else {
-        Some(Outcome::Corrected)
+        Some(SuggestionUse::Corrected)
     }
 }
 
 /// What a saved form says of a stored suggestion (its field by name): the one judgement the
 /// save, the job (a read that ends after a save) and the review screen share. `None` while the
 /// field is empty, and for a name or kind no form has.
-pub fn settle(field: &str, suggested: &str, input: &super::transcription::TranscriptionInput) -> Option<Outcome> {
+pub fn settle(field: &str, suggested: &str, input: &super::transcription::TranscriptionInput) -> Option<SuggestionUse> {
     let field = Field::from_name(field)?;
     let kind = HandbookKind::parse(&input.kind)?;
     outcome(field, kind, suggested, &saved_value(field, input))
@@ -671,14 +673,14 @@ mod tests {
     #[test]
     fn a_saved_value_accepts_corrects_or_leaves_open_its_suggestion() {
         let k = HandbookKind::Physical;
-        assert_eq!(outcome(Field::BirthDate, k, "昭和18年12月17日", "S18.12.17"), Some(Outcome::Accepted));
-        assert_eq!(outcome(Field::Number, k, "第5536918号", "第５５３６９１８号"), Some(Outcome::Accepted));
-        assert_eq!(outcome(Field::Name, k, "高橋由美", "髙橋　由美"), Some(Outcome::Corrected));
+        assert_eq!(outcome(Field::BirthDate, k, "昭和18年12月17日", "S18.12.17"), Some(SuggestionUse::Accepted));
+        assert_eq!(outcome(Field::Number, k, "第5536918号", "第５５３６９１８号"), Some(SuggestionUse::Accepted));
+        assert_eq!(outcome(Field::Name, k, "高橋由美", "髙橋　由美"), Some(SuggestionUse::Corrected));
         assert_eq!(outcome(Field::RenewedOn, k, "令和7年12月5日", ""), None);
         // 「なし」 suggested for the fare class and saved as none: accepted.
-        assert_eq!(outcome(Field::FareClass, k, "", ""), Some(Outcome::Accepted));
+        assert_eq!(outcome(Field::FareClass, k, "", ""), Some(SuggestionUse::Accepted));
         assert_eq!(outcome(Field::Care, k, "on", ""), None);
-        assert_eq!(Outcome::parse("dismissed"), Some(Outcome::Dismissed));
+        assert_eq!(SuggestionUse::parse("dismissed"), Some(SuggestionUse::Dismissed));
     }
 
     #[test]

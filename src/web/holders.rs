@@ -22,7 +22,7 @@ use crate::domain::sanctions::{self, Action, Article, SanctionError};
 use crate::domain::search::Search;
 use crate::domain::staff::Role;
 use crate::services::holders::{self, Profile};
-use crate::services::sanctions::{Outcome, Request};
+use crate::services::sanctions::{Request, RequestedSanction};
 
 #[derive(Deserialize, Default)]
 pub struct SearchQuery {
@@ -435,11 +435,11 @@ async fn sanction_request(
         })
         .await?;
     match result {
-        Ok(Outcome::Applied { .. }) => {
+        Ok(RequestedSanction::Applied { .. }) => {
             session::set_notice(&staff.session, &format!("{}を実施しました（{}）。", action.label(), article.label()))?;
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{holder_id}"))).finish())
         }
-        Ok(Outcome::Proposed { .. }) => {
+        Ok(RequestedSanction::Proposed { .. }) => {
             session::set_notice(
                 &staff.session,
                 &format!("{}を起案しました。別の審査責任者の承認で実施されます。", action.label()),

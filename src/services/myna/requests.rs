@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::audit::{self, Actor, AuditEntry, AuditKeys};
 use crate::clock::{from_db, to_db};
-use crate::db::myna_requests::{self as store, Outcome, RequestRow};
+use crate::db::myna_requests::{self as store, NextState, RequestRow};
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::handbook::HandbookKind;
 use crate::domain::holder::{HolderStatus, PublicId};
@@ -104,7 +104,7 @@ pub fn open(
         let pending = db::myna::mark_requested(c, holder.id, &provided_kinds(provided))?;
         let plan = rule::plan(now, consent.valid_until);
         if let Plan::At { at: run, why } = plan {
-            store::record(c, id, &Outcome::Wait { at: to_db(run), why, error: None }, false)?;
+            store::record(c, id, &NextState::Wait { at: to_db(run), why, error: None }, false)?;
         }
         audit::append(
             c,
@@ -142,7 +142,7 @@ fn finish(
     at: time::PrimitiveDateTime,
     attempted: bool,
 ) -> Result<(), Fault> {
-    store::record(c, row.id, &Outcome::Finished { state, at, error }, attempted)?;
+    store::record(c, row.id, &NextState::Finished { state, at, error }, attempted)?;
     if !store::has_open(c, row.holder_id, row.id)? {
         db::myna::unmark_requested(c, row.holder_id)?;
     }
@@ -287,7 +287,7 @@ fn record_run(
         let attempted = matches!(plan, Plan::Now);
         match next {
             None => {
-                store::record(c, row.id, &Outcome::Sent { at }, attempted)?;
+                store::record(c, row.id, &NextState::Sent { at }, attempted)?;
                 audit::append(
                     c,
                     keys,
@@ -298,7 +298,7 @@ fn record_run(
                 Ok("sent")
             }
             Some((run, why, error)) => {
-                store::record(c, row.id, &Outcome::Wait { at: to_db(run), why, error: error.as_deref() }, attempted)?;
+                store::record(c, row.id, &NextState::Wait { at: to_db(run), why, error: error.as_deref() }, attempted)?;
                 // Waiting again for the same reason is not news; a new reason or a failure is.
                 if current.wait_reason != Some(why) || error.is_some() {
                     audit::append(
@@ -365,7 +365,7 @@ pub fn cancel(
     let at = to_db(acting.now);
     write_tx(conn, |c| {
         let row = locked_open(c, id, version)?;
-        store::record(c, row.id, &Outcome::Finished { state: State::Cancelled, at, error: None }, false)?;
+        store::record(c, row.id, &NextState::Finished { state: State::Cancelled, at, error: None }, false)?;
         if !store::has_open(c, row.holder_id, row.id)? {
             db::myna::unmark_requested(c, row.holder_id)?;
         }
@@ -400,7 +400,7 @@ pub fn reschedule(
         let plan =
             rule::reschedule(acting.now, wanted, from_db(row.consent_valid_until)).map_err(ChangeFailure::Refused)?;
         let Plan::At { at: run, why } = plan else { return Err(ChangeFailure::Closed) };
-        store::record(c, row.id, &Outcome::Wait { at: to_db(run), why, error: None }, false)?;
+        store::record(c, row.id, &NextState::Wait { at: to_db(run), why, error: None }, false)?;
         audit::append(
             c,
             acting.audit,
@@ -431,17 +431,17 @@ pub fn delivered(
     if unavailable {
         match rule::after_unavailable(now, from_db(row.consent_valid_until)) {
             Plan::At { at: run, why } => {
-                store::record(c, row.id, &Outcome::Wait { at: to_db(run), why, error: Some("unavailable") }, false)?
+                store::record(c, row.id, &NextState::Wait { at: to_db(run), why, error: Some("unavailable") }, false)?
             }
             _ => store::record(
                 c,
                 row.id,
-                &Outcome::Finished { state: State::Lapsed, at, error: Some("unavailable") },
+                &NextState::Finished { state: State::Lapsed, at, error: Some("unavailable") },
                 false,
             )?,
         };
     } else {
-        store::record(c, row.id, &Outcome::Finished { state: State::Delivered, at, error: None }, false)?;
+        store::record(c, row.id, &NextState::Finished { state: State::Delivered, at, error: None }, false)?;
     }
     Ok(Some(row.id))
 }
