@@ -164,6 +164,15 @@ pub struct Pass {
     pub ended: usize,
 }
 
+/// Why a pass of the worker stopped short.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the database work of a request run did not finish")]
+    Blocking(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
 /// Runs every request due at `now`: each is taken with a lease, planned again (the hours, the
 /// consent), sent if the server answers, and its outcome recorded with an audit event.
 pub async fn run_due(
@@ -171,11 +180,11 @@ pub async fn run_due(
     portal: &dyn MynaPortal,
     keys: &std::sync::Arc<AuditKeys>,
     now: OffsetDateTime,
-) -> anyhow::Result<Pass> {
+) -> Result<Pass, RunError> {
     let mut pass = Pass::default();
     let taken = {
         let (pool, at) = (pool.clone(), to_db(now));
-        actix_web::web::block(move || -> anyhow::Result<Vec<store::Listed>> {
+        tokio::task::spawn_blocking(move || -> Result<Vec<store::Listed>, Fault> {
             let mut conn = pool.get()?;
             let lease = to_db(now + time::Duration::minutes(2));
             let mut rows = Vec::new();
@@ -196,9 +205,9 @@ pub async fn run_due(
             _ => None,
         };
         let (pool, keys) = (pool.clone(), keys.clone());
-        let outcome = actix_web::web::block(move || -> anyhow::Result<&'static str> {
+        let outcome = tokio::task::spawn_blocking(move || -> Result<&'static str, Fault> {
             let mut conn = pool.get()?;
-            Ok(record_run(&mut conn, &keys, &row, plan, sent, now)?)
+            record_run(&mut conn, &keys, &row, plan, sent, now)
         })
         .await??;
         match outcome {
@@ -210,8 +219,8 @@ pub async fn run_due(
     Ok(pass)
 }
 
-fn portal_request(row: &RequestRow, public_id: String) -> anyhow::Result<PortalRequest> {
-    let mode = Mode::from_parts(&row.mode, row.from_on, row.to_on).ok_or_else(|| anyhow::anyhow!("stored mode"))?;
+fn portal_request(row: &RequestRow, public_id: String) -> Result<PortalRequest, Fault> {
+    let mode = Mode::from_parts(&row.mode, row.from_on, row.to_on).ok_or(Fault::Corrupt("myna_requests.mode"))?;
     Ok(PortalRequest {
         request_id: row.request_id.clone(),
         holder_public_id: public_id,
