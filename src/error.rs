@@ -2,9 +2,10 @@
 //!
 //! - Data access (`db/`) returns `diesel::QueryResult`; domain parsing returns its own small
 //!   errors that name the problem in words for the person who typed it.
-//! - Each service (`accounts`, `intake`, `review`, `photos`, `card`) returns its own error
-//!   enum: the refusals its callers must tell apart (not found, a rule said no…) plus
-//!   `Fault` for everything nobody asked for.
+//! - A service (every family under `services/`) that can refuse returns its own error enum
+//!   (thiserror): the refusals its callers must tell apart (not found, a rule said no…) plus
+//!   `Fault` for everything nobody asked for. A use case that cannot refuse (an export, a
+//!   card read, the purge) returns `Fault` itself.
 //! - Only `web/` turns errors into responses (`web::error::AppError`, `web::api_error`).
 //! - `anyhow` only in the CLI, start-up and tools.
 //!

@@ -1,10 +1,12 @@
 //! Database access: one connection type over SQLite and PostgreSQL, its pool, migrations,
-//! and one module per table family. All SQL of the application lives here: services call
-//! these functions and never see `schema`.
+//! and one module per table family or per reading across them (`counts`, `trends`, `exports`,
+//! `snapshot` for backups…). All SQL of the application lives here, but for the health probes'
+//! `SELECT 1` (`web/health.rs`): services call these functions and never see `schema`.
 //!
-//! Error policy: functions return `diesel::QueryResult`; services wrap it in their `Fault`
-//! (see `crate::error`). Nothing here swallows an error into an empty value. Enum columns
-//! read as their domain types (`codes`): an unknown code is an error, not a default.
+//! Error policy: queries return `diesel::QueryResult`, which services wrap in `error::Fault`;
+//! opening a pool and migrating return `SetupError`. Nothing here swallows an error into an
+//! empty value. Enum columns read as their domain types (`codes`): an unknown code is an
+//! error, not a default.
 
 /// One statement written once and run on the backend's own connection: for what the
 /// `MultiConnection` cannot express (upserts, multi-row inserts). `$c` names the connection in
@@ -54,6 +56,7 @@ pub mod photo_keys;
 pub mod queue;
 pub mod sanctions;
 pub mod schema;
+pub mod snapshot;
 pub mod staff;
 pub mod tallies;
 pub mod trends;
@@ -65,6 +68,6 @@ mod pool;
 
 pub use backend::{Backend, DatabaseUrl};
 pub use pool::{
-    DbConnection, Pool, PoolSettings, WAL_RESTART_FRAMES, analyze, checkpoint, connect_pool, connect_server_pool,
-    refresh_statistics, run_migrations, write_tx,
+    DbConnection, Pool, PoolSettings, SetupError, WAL_RESTART_FRAMES, analyze, checkpoint, connect_pool,
+    connect_server_pool, refresh_statistics, run_migrations, write_tx,
 };

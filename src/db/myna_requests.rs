@@ -122,14 +122,14 @@ pub fn take(
 }
 
 /// What a run (or a member of staff) decided: the request's next state.
-pub enum Outcome<'a> {
+pub enum NextState<'a> {
     Wait { at: PrimitiveDateTime, why: Wait, error: Option<&'a str> },
     Sent { at: PrimitiveDateTime },
     Finished { state: State, at: PrimitiveDateTime, error: Option<&'a str> },
 }
 
 /// Records an outcome, counting an attempt when `attempted`; releases the worker's lease.
-pub fn record(conn: &mut DbConnection, id: i64, outcome: &Outcome<'_>, attempted: bool) -> QueryResult<usize> {
+pub fn record(conn: &mut DbConnection, id: i64, outcome: &NextState<'_>, attempted: bool) -> QueryResult<usize> {
     let target = myna_requests::table.find(id);
     let attempts = myna_requests::attempts + i32::from(attempted);
     let none = None::<PrimitiveDateTime>;
@@ -139,7 +139,7 @@ pub fn record(conn: &mut DbConnection, id: i64, outcome: &Outcome<'_>, attempted
         myna_requests::version.eq(myna_requests::version + 1),
     );
     match *outcome {
-        Outcome::Wait { at, why, error } => diesel::update(target)
+        NextState::Wait { at, why, error } => diesel::update(target)
             .set((
                 common,
                 myna_requests::state.eq(State::Scheduled.code()),
@@ -148,7 +148,7 @@ pub fn record(conn: &mut DbConnection, id: i64, outcome: &Outcome<'_>, attempted
                 myna_requests::last_error.eq(error),
             ))
             .execute(conn),
-        Outcome::Sent { at } => diesel::update(target)
+        NextState::Sent { at } => diesel::update(target)
             .set((
                 common,
                 myna_requests::state.eq(State::Sent.code()),
@@ -158,7 +158,7 @@ pub fn record(conn: &mut DbConnection, id: i64, outcome: &Outcome<'_>, attempted
                 myna_requests::sent_at.eq(at),
             ))
             .execute(conn),
-        Outcome::Finished { state, at, error } => diesel::update(target)
+        NextState::Finished { state, at, error } => diesel::update(target)
             .set((
                 common,
                 myna_requests::state.eq(state.code()),
@@ -228,7 +228,7 @@ pub fn cancel_open_of_holder(conn: &mut DbConnection, holder_id: i64, at: Primit
         .select(myna_requests::id)
         .load(conn)?;
     for id in &ids {
-        record(conn, *id, &Outcome::Finished { state: State::Cancelled, at, error: Some("id_ended") }, false)?;
+        record(conn, *id, &NextState::Finished { state: State::Cancelled, at, error: Some("id_ended") }, false)?;
     }
     Ok(ids)
 }

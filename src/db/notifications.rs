@@ -64,7 +64,7 @@ pub fn claim_due(
 }
 
 /// What became of one attempt.
-pub enum Outcome<'a> {
+pub enum AfterAttempt<'a> {
     Sent,
     RetryAt(PrimitiveDateTime, &'a str),
     Failed(&'a str),
@@ -115,13 +115,13 @@ pub fn record(
     conn: &mut DbConnection,
     id: i64,
     token: &str,
-    outcome: Outcome<'_>,
+    outcome: AfterAttempt<'_>,
     now: PrimitiveDateTime,
 ) -> QueryResult<usize> {
     let row = held(id, token);
     let unlocked = notifications::locked_until.eq(None::<PrimitiveDateTime>);
     match outcome {
-        Outcome::Sent => diesel::update(row)
+        AfterAttempt::Sent => diesel::update(row)
             .set((
                 notifications::status.eq(Delivery::Sent.as_str()),
                 notifications::sent_at.eq(now),
@@ -129,10 +129,10 @@ pub fn record(
                 notifications::last_error.eq(None::<String>),
             ))
             .execute(conn),
-        Outcome::RetryAt(at, error) => diesel::update(row)
+        AfterAttempt::RetryAt(at, error) => diesel::update(row)
             .set((notifications::next_attempt_at.eq(at), unlocked, notifications::last_error.eq(error)))
             .execute(conn),
-        Outcome::Failed(error) => diesel::update(row)
+        AfterAttempt::Failed(error) => diesel::update(row)
             .set((notifications::status.eq(Delivery::Failed.as_str()), unlocked, notifications::last_error.eq(error)))
             .execute(conn),
     }

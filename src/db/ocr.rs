@@ -177,7 +177,7 @@ pub fn dismiss_open(conn: &mut DbConnection, handbook_id: i64, at: PrimitiveDate
             .filter(ocr_suggestions::outcome.is_null()),
     )
     .set((
-        ocr_suggestions::outcome.eq(crate::domain::ocr_fields::Outcome::Dismissed.as_str()),
+        ocr_suggestions::outcome.eq(crate::domain::ocr_fields::SuggestionUse::Dismissed.as_str()),
         ocr_suggestions::outcome_at.eq(at),
     ))
     .execute(conn)

@@ -114,16 +114,33 @@ impl Default for PoolSettings {
     }
 }
 
+/// Why a pool could not be opened or the schema brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The SQLite file's folder could not be created.
+    #[error(transparent)]
+    Folder(#[from] std::io::Error),
+    /// The first connection failed (a SQLite file that does not open, a server that refuses).
+    #[error(transparent)]
+    Connect(#[from] r2d2::Error),
+    #[error(transparent)]
+    Pool(#[from] r2d2::PoolError),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
 /// Builds the pool of a command-line tool: no statement limit (a bulk load or a migration may
 /// rightly take minutes). For SQLite the parent folder is created; the file itself is created
 /// by SQLite on first open.
-pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<Pool> {
+pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, SetupError> {
     build_pool(url, max_size, Duration::from_secs(10), None, false)
 }
 
 /// The server's pool: statements are bounded, and SQLite checkpoints run in the background
 /// (`checkpoint`), so no request pays for one.
-pub fn connect_server_pool(url: &DatabaseUrl, settings: PoolSettings) -> anyhow::Result<Pool> {
+pub fn connect_server_pool(url: &DatabaseUrl, settings: PoolSettings) -> Result<Pool, SetupError> {
     build_pool(url, settings.max_size, settings.checkout_timeout, Some(settings.statement_timeout), true)
 }
 
@@ -133,7 +150,7 @@ fn build_pool(
     checkout_timeout: Duration,
     statement_timeout: Option<Duration>,
     background_checkpoints: bool,
-) -> anyhow::Result<Pool> {
+) -> Result<Pool, SetupError> {
     if let DatabaseUrl::Sqlite(path) = url {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
@@ -173,7 +190,7 @@ fn unbounded<T>(conn: &mut PgConnection, f: impl FnOnce(&mut PgConnection) -> T)
     Ok(value)
 }
 
-pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, SetupError> {
     let applied = match conn {
         DbConnection::Sqlite(c) => {
             // One migrator at a time in this process; another process waits on the busy timeout.
@@ -183,7 +200,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
         DbConnection::Pg(c) => {
             // Instances starting together take turns: the first migrates, the others then find
             // nothing pending. A session lock, released on unlock or when the connection ends.
-            unbounded(c, |c| -> anyhow::Result<_> {
+            unbounded(c, |c| -> QueryResult<_> {
                 diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
                 let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
                 diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
@@ -191,7 +208,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
             })??
         }
     }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    .map_err(|e| SetupError::Migration(e.to_string()))?;
     refresh_statistics(conn)?;
     Ok(applied)
 }

@@ -9,7 +9,7 @@ use time::{Duration, PrimitiveDateTime};
 use super::transport::{SendError, Transport};
 use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::to_db;
-use crate::db::notifications::{self, Due, Outcome};
+use crate::db::notifications::{self, AfterAttempt, Due};
 use crate::db::{DbConnection, write_tx};
 
 /// Waits after the 1st, 2nd … failed attempt; after the last, the notice is marked failed.
@@ -37,14 +37,16 @@ fn record(
         Ok(()) | Err(SendError::Permanent(_)) => None,
     };
     let (stored, action, details) = match (&outcome, retry) {
-        (Ok(()), _) => (Outcome::Sent, "notification.sent", json!({"attempt": due.attempts, "transport": transport})),
+        (Ok(()), _) => {
+            (AfterAttempt::Sent, "notification.sent", json!({"attempt": due.attempts, "transport": transport}))
+        }
         (Err(_), Some(wait)) => (
-            Outcome::RetryAt(now + wait, &error),
+            AfterAttempt::RetryAt(now + wait, &error),
             "notification.retry_scheduled",
             json!({"attempt": due.attempts, "wait_minutes": wait.whole_minutes()}),
         ),
         (Err(_), None) => {
-            (Outcome::Failed(&error), "notification.failed", json!({"attempt": due.attempts, "error": error}))
+            (AfterAttempt::Failed(&error), "notification.failed", json!({"attempt": due.attempts, "error": error}))
         }
     };
     write_tx(conn, |c| {

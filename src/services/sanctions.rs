@@ -62,7 +62,7 @@ impl Disclosure<'_> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum RequestedSanction {
     Applied { sanction_id: i64 },
     Proposed { sanction_id: i64 },
 }
@@ -91,7 +91,7 @@ pub fn request(
     holder_id: i64,
     req: &Request<'_>,
     acting: &Acting<'_>,
-) -> Result<Outcome, SanctionFailure> {
+) -> Result<RequestedSanction, SanctionFailure> {
     write_tx(conn, |c| request_in(c, holder_id, req, acting))
 }
 
@@ -102,7 +102,7 @@ pub fn request_in(
     holder_id: i64,
     req: &Request<'_>,
     acting: &Acting<'_>,
-) -> Result<Outcome, SanctionFailure> {
+) -> Result<RequestedSanction, SanctionFailure> {
     if !sanctions::role_may_request(acting.role, req.article, req.action) {
         return Err(SanctionError::NotAllowedForRole.into());
     }
@@ -145,7 +145,7 @@ pub fn request_in(
         )?;
         if proposal {
             record(c, acting, "sanction.proposed", holder_id, sanction_id, req.action, req.article)?;
-            return Ok(Outcome::Proposed { sanction_id });
+            return Ok(RequestedSanction::Proposed { sanction_id });
         }
         if let (Action::Disclose, Some(d)) = (req.action, req.disclosure) {
             db::sanctions::record_disclosure(
@@ -164,7 +164,7 @@ pub fn request_in(
         // Only final actions erase, and they are proposals: nothing to remove here.
         take_effect(c, &holder, &next, req.action, req.article, sanction_id, req.note.trim(), acting, now)?;
         record(c, acting, "sanction.applied", holder_id, sanction_id, req.action, req.article)?;
-        Ok(Outcome::Applied { sanction_id })
+        Ok(RequestedSanction::Applied { sanction_id })
     }
 }
 

@@ -15,7 +15,7 @@ use crate::domain::lost_device::{self, Challenge, ReportChannel};
 use crate::domain::sanctions::{Action, Article};
 use crate::error::Fault;
 use crate::services::acting::Acting;
-use crate::services::sanctions::{Outcome, Request, SanctionFailure};
+use crate::services::sanctions::{Request, RequestedSanction, SanctionFailure};
 
 /// Who called, as the agent typed it: a public ID or an e-mail address, already parsed.
 pub struct Caller<'a> {
@@ -172,7 +172,9 @@ pub fn verify_and_suspend(
         let note = format!("紛失の届出 {}（{}）", report.reference, report.channel.label());
         let request = Request { article: Article::LostPhone, action: Action::Suspend, note: &note, disclosure: None };
         let sanction_id = match crate::services::sanctions::request_in(c, holder, &request, acting) {
-            Ok(Outcome::Applied { sanction_id } | Outcome::Proposed { sanction_id }) => Some(sanction_id),
+            Ok(RequestedSanction::Applied { sanction_id } | RequestedSanction::Proposed { sanction_id }) => {
+                Some(sanction_id)
+            }
             // Suspended already by an earlier report: this one records the time it was found so.
             Err(SanctionFailure::Gate(GateRefusal::AlreadySuspended)) => None,
             Err(other) => return Err(other.into()),

@@ -18,7 +18,7 @@ use super::state::AppState;
 use super::throttles;
 use crate::auth::totp;
 use crate::domain::throttle::RetryAfter;
-use crate::services::accounts::sign_in::{self, Attempt, Outcome};
+use crate::services::accounts::sign_in::{self, Attempt, SignInVerdict};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -114,12 +114,12 @@ pub async fn submit(
         })
         .await?;
     match outcome {
-        Outcome::SignedIn { staff_id, epoch } => {
+        SignInVerdict::SignedIn { staff_id, epoch } => {
             state.throttles.signed_in(ticket);
             session::sign_in(&session, staff_id, epoch, now)?;
             Ok(see_other("/"))
         }
-        Outcome::MustEnrolTotp { staff_id, epoch } => {
+        SignInVerdict::MustEnrolTotp { staff_id, epoch } => {
             state.throttles.signed_in(ticket);
             session::start_enrolment(
                 &session,
@@ -127,7 +127,7 @@ pub async fn submit(
             )?;
             Ok(see_other("/login/totp"))
         }
-        Outcome::Failed => failed_page(&session, form.email, require_totp, None),
+        SignInVerdict::Failed => failed_page(&session, form.email, require_totp, None),
     }
 }
 

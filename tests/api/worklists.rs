@@ -4,7 +4,7 @@
 use handbook_admin::clock::Clock;
 use handbook_admin::db;
 use handbook_admin::db::decisions::NewNotification;
-use handbook_admin::db::notifications::Outcome;
+use handbook_admin::db::notifications::AfterAttempt as Outcome;
 use handbook_admin::domain::holder::HolderStatus;
 use handbook_admin::domain::staff::Role;
 use reqwest::StatusCode;

@@ -43,7 +43,7 @@ pub struct Attempt<'a> {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum SignInVerdict {
     SignedIn {
         staff_id: i64,
         epoch: i32,
@@ -84,13 +84,13 @@ pub fn conclude(
     input: &Attempt<'_>,
     row: Option<StaffRow>,
     password_ok: bool,
-) -> Result<Outcome, Fault> {
+) -> Result<SignInVerdict, Fault> {
     let at = to_db(input.now);
     let Some(row) = row else {
         // Counted per day outside the chain: a spray of made-up e-mails must not grow the
         // chain by one sealed row each, nor serialise on its head.
         write_tx(conn, |c| db::tallies::add(c, db::tallies::UNKNOWN_SIGN_IN, crate::clock::today_jst(input.now)))?;
-        return Ok(Outcome::Failed);
+        return Ok(SignInVerdict::Failed);
     };
     let actor = Actor::Staff(row.id);
     let target = row.id.to_string();
@@ -99,7 +99,7 @@ pub fn conclude(
         write_tx(conn, |c| {
             audit::append(c, input.audit, at, failure(actor.clone(), &target, reason, input.request_id))
         })?;
-        return Ok(Outcome::Failed);
+        return Ok(SignInVerdict::Failed);
     }
 
     let (second_factor_ok, step) = match (password_ok, input.require_totp, row.totp_secret.as_deref()) {
@@ -115,14 +115,14 @@ pub fn conclude(
     if !password_ok || !second_factor_ok {
         let reason = if password_ok { "wrong_totp" } else { "wrong_password" };
         write_tx(conn, |c| count_failure(c, row.id, reason, input.audit, input.now, input.request_id))?;
-        return Ok(Outcome::Failed);
+        return Ok(SignInVerdict::Failed);
     }
     if input.require_totp && row.totp_secret.is_none() {
-        return Ok(Outcome::MustEnrolTotp { staff_id: row.id, epoch: row.session_epoch });
+        return Ok(SignInVerdict::MustEnrolTotp { staff_id: row.id, epoch: row.session_epoch });
     }
     Ok(match write_tx(conn, |c| confirm_success(c, row.id, step, input))? {
-        Some(epoch) => Outcome::SignedIn { staff_id: row.id, epoch },
-        None => Outcome::Failed,
+        Some(epoch) => SignInVerdict::SignedIn { staff_id: row.id, epoch },
+        None => SignInVerdict::Failed,
     })
 }
 

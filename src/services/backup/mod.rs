@@ -9,20 +9,23 @@
 //! signed checkpoints are copied first, so none is ahead of the copied chain.
 
 pub mod manifest;
+mod restore;
+
+pub use self::restore::restore;
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 
-use self::manifest::{AuditHead, FileEntry, Manifest};
+use self::manifest::{AuditHead, FileEntry, Manifest, Mismatch};
+use crate::audit::VerifyError;
 use crate::db::{self, DatabaseUrl, DbConnection};
+use crate::error::Fault;
 use crate::images::ImageStore;
 use crate::images::crypto::Keyring;
+use crate::images::store::StoreError;
 use crate::settings::StoreTools;
 
 /// The database copy's name inside a backup (SQLite).
@@ -31,6 +34,64 @@ pub const SQLITE_FILE: &str = "database.sqlite";
 pub const PG_DUMP_FILE: &str = "database.pgdump";
 const PHOTOS: &str = "photos";
 const CHECKPOINTS: &str = "audit-checkpoints";
+
+/// Why a backup or a restore stopped. Nothing here carries personal data: files are named by
+/// their path in the backup, photos by their store key.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// The folders or the database are not in the state the command needs (not empty, of
+    /// another kind, not restored yet…); the message says what to do.
+    #[error("{0}")]
+    Refused(String),
+    /// The backup does not match its manifest.
+    #[error(transparent)]
+    Manifest(#[from] Mismatch),
+    #[error("the manifest does not parse")]
+    ManifestUnreadable(#[source] serde_json::Error),
+    /// A file could not be read or written; the message names which.
+    #[error("{0}")]
+    File(String, #[source] std::io::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A photo the rows name could not be read or written in the store.
+    #[error("{0}")]
+    Photo(String, #[source] StoreError),
+    #[error("the restored audit chain does not verify: {0}")]
+    Chain(#[source] VerifyError),
+    #[error("{program} failed: {stderr}")]
+    PgDump { program: String, stderr: String },
+    #[error("opening the database")]
+    Setup(#[from] db::SetupError),
+    #[error("opening the database copy")]
+    Copy(#[from] diesel::ConnectionError),
+    #[error("formatting the backup's time")]
+    Time(#[from] time::error::Format),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for BackupError {
+    fn from(e: diesel::result::Error) -> Self {
+        BackupError::Fault(e.into())
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for BackupError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        BackupError::Fault(e.into())
+    }
+}
+
+impl From<StoreError> for BackupError {
+    fn from(e: StoreError) -> Self {
+        BackupError::Fault(e.into())
+    }
+}
+
+/// Names the file an I/O error is about.
+fn file(what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> BackupError {
+    move |e| BackupError::File(what.to_string(), e)
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Report {
@@ -41,7 +102,12 @@ pub struct Report {
 
 /// Takes a backup of a running (or stopped) console into `out`, which must be new or empty.
 /// On PostgreSQL `pg_dump` (or `HANDBOOK_ADMIN_PG_DUMP`) must be on the machine.
-pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, now: time::OffsetDateTime) -> anyhow::Result<Report> {
+pub fn take(
+    url: &DatabaseUrl,
+    tools: &StoreTools,
+    out: &Path,
+    now: time::OffsetDateTime,
+) -> Result<Report, BackupError> {
     let created_at = now.format(&time::format_description::well_known::Rfc3339)?;
     prepare_out(out)?;
     let store = open_store(tools)?;
@@ -51,16 +117,14 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, now: time::Offset
         DatabaseUrl::Sqlite(_) => {
             let pool = db::connect_pool(url, 1)?;
             let target = out.join(SQLITE_FILE);
-            let quoted = target.to_str().ok_or_else(|| anyhow!("the backup folder's path is not UTF-8"))?;
+            let quoted = target
+                .to_str()
+                .ok_or_else(|| BackupError::Refused("the backup folder's path is not UTF-8".to_owned()))?;
             // One read transaction: the copy is the database as of one moment, writers carry on.
-            pool.get()?
-                .batch_execute(&format!("VACUUM INTO '{}'", quoted.replace('\'', "''")))
-                .context("copying the database (VACUUM INTO)")?;
+            db::snapshot::vacuum_into(&mut *pool.get()?, quoted)?;
             drop(pool);
             // The rows to copy files for are the copy's own, read from the copy.
-            let mut snapshot = DbConnection::Sqlite(
-                diesel::sqlite::SqliteConnection::establish(quoted).context("opening the database copy")?,
-            );
+            let mut snapshot = db::snapshot::open_sqlite_copy(quoted)?;
             ("sqlite", copy_named_photos(&mut snapshot, &store, out)?)
         }
         DatabaseUrl::Postgres(raw) => {
@@ -68,10 +132,11 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, now: time::Offset
             let mut conn = pool.get()?;
             // One snapshot for the dump and for the list of files: the rows dumped are the rows
             // whose files are copied, and the manifest's head is the dump's.
-            conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+            db::snapshot::begin_read_snapshot(&mut conn)?;
             let copied = dump_snapshot(&mut conn, raw, &out.join(PG_DUMP_FILE))
                 .and_then(|()| copy_named_photos(&mut conn, &store, out));
-            let _ = conn.batch_execute("COMMIT");
+            // Read-only: ending it cannot lose anything, and the copy's own outcome is the news.
+            let _ = db::snapshot::end_read_snapshot(&mut conn);
             ("postgres", copied?)
         }
     };
@@ -86,9 +151,9 @@ pub fn take(url: &DatabaseUrl, tools: &StoreTools, out: &Path, now: time::Offset
         mac: String::new(),
     };
     manifest.seal(&tools.audit_keys);
-    let text = serde_json::to_vec_pretty(&manifest).context("writing the manifest")?;
+    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| Fault::Serialize("the manifest", e))?;
     // Written last: a folder without a manifest is an unfinished backup.
-    crate::atomic_file::write(&out.join(manifest::FILE_NAME), &text, true)?;
+    crate::atomic_file::write(&out.join(manifest::FILE_NAME), &text, true).map_err(file("writing the manifest"))?;
     // A backup is a copy of every holder's data: the trail says it was taken, and which.
     let details = serde_json::json!({
         "backend": backend,
@@ -109,7 +174,7 @@ fn record(
     action: &'static str,
     details: serde_json::Value,
     now: time::OffsetDateTime,
-) -> anyhow::Result<()> {
+) -> Result<(), BackupError> {
     let at = crate::clock::to_db(now);
     db::write_tx(conn, |c| {
         crate::audit::append(
@@ -124,198 +189,42 @@ fn record(
 
 /// Exports the transaction's snapshot and has `pg_dump` dump exactly it. The password, if the
 /// URL carries one, goes to `pg_dump` through its environment, not its command line.
-fn dump_snapshot(conn: &mut DbConnection, raw_url: &str, file: &Path) -> anyhow::Result<()> {
-    #[derive(diesel::QueryableByName)]
-    struct Snapshot {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        id: String,
-    }
-    let snapshot: Snapshot = diesel::sql_query("SELECT pg_export_snapshot() AS id").get_result(conn)?;
-    let mut url = url::Url::parse(raw_url).context("DATABASE_URL is not a URL")?;
+fn dump_snapshot(conn: &mut DbConnection, raw_url: &str, target: &Path) -> Result<(), BackupError> {
+    let snapshot = db::snapshot::export_snapshot(conn)?;
+    let mut url = url::Url::parse(raw_url).map_err(|_| BackupError::Refused("DATABASE_URL is not a URL".to_owned()))?;
     let password = url.password().map(str::to_owned);
     let _ = url.set_password(None);
     let program = std::env::var("HANDBOOK_ADMIN_PG_DUMP").unwrap_or_else(|_| "pg_dump".to_owned());
     let mut command = std::process::Command::new(&program);
-    command.args(["--format=custom", "--no-owner", "--snapshot", &snapshot.id, "--file"]).arg(file).arg(url.as_str());
+    command.args(["--format=custom", "--no-owner", "--snapshot", &snapshot, "--file"]).arg(target).arg(url.as_str());
     if let Some(password) = password {
         command.env("PGPASSWORD", password);
     }
-    let output = command.output().with_context(|| format!("running {program} (set HANDBOOK_ADMIN_PG_DUMP)"))?;
+    let output = command.output().map_err(file(format!("running {program} (set HANDBOOK_ADMIN_PG_DUMP)")))?;
     if !output.status.success() {
-        bail!("{program} failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        return Err(BackupError::PgDump { program, stderr });
     }
     Ok(())
 }
 
-/// Restores `from` into an empty photo store and checkpoint folder, and a SQLite file that
-/// does not exist yet (PostgreSQL: the database the operator just ran `pg_restore` into).
-///
-/// Checks the manifest's seal and every file before writing anything; writes each file from
-/// the very bytes it checked; puts a SQLite database under a temporary name and renames it
-/// only once the audit chain verifies and every photo row opens. A failure removes what it
-/// wrote.
-pub fn restore(
-    url: &DatabaseUrl,
-    tools: &StoreTools,
-    from: &Path,
-    now: time::OffsetDateTime,
-) -> anyhow::Result<Report> {
-    let text = std::fs::read(from.join(manifest::FILE_NAME))
-        .with_context(|| format!("{} has no {} (an unfinished backup?)", from.display(), manifest::FILE_NAME))?;
-    let manifest: Manifest = serde_json::from_slice(&text).context("the manifest does not parse")?;
-    manifest.check_seal(&tools.audit_keys)?;
-    manifest.compare(&digest_folder(from)?)?;
-    let store = open_store(tools)?;
-    if !store.list()?.is_empty() {
-        bail!("the photo store ({}) is not empty: restore only into an empty one", store.describe());
-    }
-    if std::fs::read_dir(&tools.checkpoint_dir).is_ok_and(|mut d| d.next().is_some()) {
-        bail!("{} is not empty: restore only into an empty data folder", tools.checkpoint_dir.display());
-    }
-    let mut written = Written { database: None, photos: Vec::new(), checkpoints: tools.checkpoint_dir.clone() };
-    let restored = match (url, manifest.backend.as_str()) {
-        (DatabaseUrl::Sqlite(path), "sqlite") => {
-            if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
-                bail!("{} exists: restore only into a new database file", path.display());
-            }
-            let temporary = temporary_name(path);
-            written.database = Some(temporary.clone());
-            copy_checked(&from.join(SQLITE_FILE), &temporary, &manifest, SQLITE_FILE)
-                .and_then(|()| {
-                    put_back(from, &store, tools, &DatabaseUrl::Sqlite(temporary.clone()), &manifest, &mut written, now)
-                })
-                .and_then(|report| {
-                    std::fs::rename(&temporary, path)?;
-                    crate::atomic_file::sync_dir(path.parent().unwrap_or(Path::new(".")))?;
-                    Ok(report)
-                })
-        }
-        (DatabaseUrl::Postgres(_), "postgres") => {
-            let pool = db::connect_pool(url, 1)?;
-            let seq = db::audit::head(&mut *pool.get()?).map(|h| h.0).unwrap_or(0);
-            drop(pool);
-            if seq == 0 {
-                bail!("the database is empty: pg_restore {PG_DUMP_FILE} into it first (README)");
-            }
-            if seq != manifest.audit_head.seq {
-                bail!(
-                    "the database's audit chain ends at #{seq}, the backup's at #{}: not this backup's dump",
-                    manifest.audit_head.seq
-                );
-            }
-            put_back(from, &store, tools, url, &manifest, &mut written, now)
-        }
-        (_, backend) => bail!("this backup is of a {backend} database; DATABASE_URL names another kind"),
-    };
-    restored.inspect_err(|_| written.remove(&store))
+fn refuse<T>(why: String) -> Result<T, BackupError> {
+    Err(BackupError::Refused(why))
 }
 
-/// What a failed restore takes away again (all of it was empty or absent before).
-struct Written {
-    database: Option<PathBuf>,
-    photos: Vec<String>,
-    checkpoints: PathBuf,
-}
-
-impl Written {
-    fn remove(&self, store: &ImageStore) {
-        if let Some(path) = &self.database {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-        }
-        for key in &self.photos {
-            let _ = store.remove(key);
-        }
-        let _ = std::fs::remove_dir_all(&self.checkpoints);
-    }
-}
-
-/// A name beside `path` for the database until it has been checked.
-fn temporary_name(path: &Path) -> PathBuf {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("database");
-    path.with_file_name(format!(".restoring-{}-{name}", crate::secrets::random::token(4)))
-}
-
-fn open_store(tools: &StoreTools) -> anyhow::Result<ImageStore> {
+fn open_store(tools: &StoreTools) -> Result<ImageStore, BackupError> {
     let keyring = Keyring::new(&tools.image_key, &tools.old_image_keys);
     let store = ImageStore::open(&tools.photo_store, &tools.data_dir, keyring)?;
     store.prepare()?;
     Ok(store)
 }
 
-/// Reads one backup file and checks the bytes read against the manifest: what is written is
-/// what was checked, even if the backup's storage changes underneath.
-fn read_checked(from: &Path, relative: &str, manifest: &Manifest) -> anyhow::Result<Vec<u8>> {
-    let bytes = std::fs::read(from.join(relative))?;
-    let seen = FileEntry { bytes: bytes.len() as u64, sha256: hex::encode(Sha256::digest(&bytes)) };
-    if manifest.files.get(relative) != Some(&seen) {
-        return Err(manifest::Mismatch::Altered(relative.to_owned()).into());
-    }
-    Ok(bytes)
-}
-
-/// Copies a (large) file in a stream, then checks the copy against the manifest.
-fn copy_checked(source: &Path, target: &Path, manifest: &Manifest, relative: &str) -> anyhow::Result<()> {
-    if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::copy(source, target)?;
-    std::fs::File::open(target)?.sync_all()?;
-    if manifest.files.get(relative) != Some(&digest_file(target)?) {
-        return Err(manifest::Mismatch::Altered(relative.to_owned()).into());
-    }
-    Ok(())
-}
-
-fn put_back(
-    from: &Path,
-    store: &ImageStore,
-    tools: &StoreTools,
-    url: &DatabaseUrl,
-    manifest: &Manifest,
-    written: &mut Written,
-    now: time::OffsetDateTime,
-) -> anyhow::Result<Report> {
-    for relative in manifest.files.keys() {
-        if let Some(key) = relative.strip_prefix(&format!("{PHOTOS}/")) {
-            let sealed = read_checked(from, relative, manifest)?;
-            written.photos.push(key.to_owned());
-            store.put_sealed(key, sealed).with_context(|| format!("{relative}: not restored"))?;
-        } else if let Some(name) = relative.strip_prefix(&format!("{CHECKPOINTS}/")) {
-            let text = read_checked(from, relative, manifest)?;
-            std::fs::create_dir_all(&tools.checkpoint_dir)?;
-            crate::atomic_file::write(&tools.checkpoint_dir.join(name), &text, true)?;
-        }
-    }
-    let pool = db::connect_pool(url, 1)?;
-    let mut conn = pool.get()?;
-    db::run_migrations(&mut conn)?;
-    let report = crate::audit::verify(&mut conn, &tools.audit_keys, &tools.checkpoint_dir)
-        .map_err(|e| anyhow!("the restored audit chain does not verify: {e}"))?;
-    let head = db::audit::head(&mut conn)?;
-    if (head.0, &head.1) != (manifest.audit_head.seq, &manifest.audit_head.hash) {
-        bail!("the restored audit chain ends at #{}, the manifest says #{}", head.0, manifest.audit_head.seq);
-    }
-    let opened = db::photo_keys::for_each_key(&mut conn, |key| -> anyhow::Result<()> {
-        store.get(key).map(drop).with_context(|| format!("photo {key} does not open after the restore"))
-    })?;
-    let details = serde_json::json!({
-        "files": manifest.files.len(),
-        "photos": opened,
-        "audit_head": manifest.audit_head.seq,
-        "backup_created_at": manifest.created_at,
-    });
-    record(&mut conn, tools, "backup.restored", details, now)?;
-    Ok(Report { files: manifest.files.len(), photos: opened, audit_head: report.events + 1 })
-}
-
 /// `out` exists empty, or not at all.
-fn prepare_out(out: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+fn prepare_out(out: &Path) -> Result<(), BackupError> {
+    std::fs::create_dir_all(out).map_err(file(format!("creating {}", out.display())))?;
     restrict(out)?;
     if std::fs::read_dir(out)?.next().is_some() {
-        bail!("{} is not empty: a backup goes into a new folder", out.display());
+        return refuse(format!("{} is not empty: a backup goes into a new folder", out.display()));
     }
     Ok(())
 }
@@ -333,12 +242,19 @@ fn restrict(_: &Path) -> std::io::Result<()> {
 
 /// Copies every store file the rows of `conn` name into `out/photos`; returns the audit head
 /// of the same rows and how many files were copied.
-fn copy_named_photos(conn: &mut DbConnection, store: &ImageStore, out: &Path) -> anyhow::Result<(AuditHead, usize)> {
+fn copy_named_photos(
+    conn: &mut DbConnection,
+    store: &ImageStore,
+    out: &Path,
+) -> Result<(AuditHead, usize), BackupError> {
     let (seq, hash) = db::audit::head(conn)?;
-    let copied = db::photo_keys::for_each_key(conn, |key| -> anyhow::Result<()> {
-        let sealed = store.get_sealed(key).with_context(|| {
-            format!(
-                "photo {key} is named by the database but not in the store (erased during the backup? run it again)"
+    let copied = db::photo_keys::for_each_key(conn, |key| -> Result<(), BackupError> {
+        let sealed = store.get_sealed(key).map_err(|e| {
+            BackupError::Photo(
+                format!(
+                    "photo {key} is named by the database but not in the store (erased during the backup? run it again)"
+                ),
+                e,
             )
         })?;
         let target = out.join(PHOTOS).join(key);
@@ -354,7 +270,7 @@ fn copy_named_photos(conn: &mut DbConnection, store: &ImageStore, out: &Path) ->
 }
 
 /// The signed checkpoints, as they are (a flat folder).
-fn copy_checkpoints(from: &Path, to: &Path) -> anyhow::Result<()> {
+fn copy_checkpoints(from: &Path, to: &Path) -> Result<(), BackupError> {
     let Ok(entries) = std::fs::read_dir(from) else { return Ok(()) };
     std::fs::create_dir_all(to)?;
     for entry in entries {
@@ -368,22 +284,18 @@ fn copy_checkpoints(from: &Path, to: &Path) -> anyhow::Result<()> {
 }
 
 /// Every file under `root` but the manifest: relative path (with `/`) → size and SHA-256.
-fn digest_folder(root: &Path) -> anyhow::Result<BTreeMap<String, FileEntry>> {
+fn digest_folder(root: &Path) -> Result<BTreeMap<String, FileEntry>, BackupError> {
     let mut found = BTreeMap::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+        for entry in std::fs::read_dir(&dir).map_err(file(format!("reading {}", dir.display())))? {
             let path = entry?.path();
             if path.is_dir() {
                 pending.push(path);
                 continue;
             }
-            let relative = path
-                .strip_prefix(root)?
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let Ok(inside) = path.strip_prefix(root) else { continue };
+            let relative = inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             if relative == manifest::FILE_NAME {
                 continue;
             }
@@ -393,7 +305,7 @@ fn digest_folder(root: &Path) -> anyhow::Result<BTreeMap<String, FileEntry>> {
     Ok(found)
 }
 
-fn digest_file(path: &Path) -> anyhow::Result<FileEntry> {
+fn digest_file(path: &Path) -> Result<FileEntry, BackupError> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
@@ -407,4 +319,34 @@ fn digest_file(path: &Path) -> anyhow::Result<FileEntry> {
         bytes += n as u64;
     }
     Ok(FileEntry { bytes, sha256: hex::encode(hasher.finalize()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backup_goes_only_into_a_new_or_empty_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("new");
+        prepare_out(&out).unwrap();
+        prepare_out(&out).unwrap();
+        std::fs::write(out.join("left-over"), b"x").unwrap();
+        let refused = prepare_out(&out).unwrap_err();
+        assert!(matches!(refused, BackupError::Refused(_)), "{refused:?}");
+        assert!(refused.to_string().contains("not empty"), "{refused}");
+    }
+
+    #[test]
+    fn a_folder_digest_lists_every_file_but_the_manifest_and_names_what_it_cannot_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("photos/ab")).unwrap();
+        std::fs::write(dir.path().join("photos/ab/x.hbai"), b"abc").unwrap();
+        std::fs::write(dir.path().join(manifest::FILE_NAME), b"{}").unwrap();
+        let found = digest_folder(dir.path()).unwrap();
+        assert_eq!(found.keys().collect::<Vec<_>>(), ["photos/ab/x.hbai"]);
+        assert_eq!(found["photos/ab/x.hbai"].bytes, 3);
+        let missing = digest_folder(&dir.path().join("absent")).unwrap_err();
+        assert!(matches!(missing, BackupError::File(..)) && missing.to_string().starts_with("reading "), "{missing}");
+    }
 }

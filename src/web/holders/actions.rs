@@ -10,7 +10,7 @@ use super::profile::{LegalDisclosure, ProfileForms, legal_field, show_profile};
 use crate::domain::disclosure::Disclosure;
 use crate::domain::sanctions::{Action, Article, SanctionError};
 use crate::services::holders::{self};
-use crate::services::sanctions::{Outcome, Request};
+use crate::services::sanctions::{Request, RequestedSanction};
 use crate::web::access::Supervisors;
 use crate::web::auth::{CurrentStaff, RequireRole};
 use crate::web::error::{AppError, AppResult, sanction_refusal};
@@ -72,11 +72,11 @@ async fn sanction_request(
         })
         .await?;
     match result {
-        Ok(Outcome::Applied { .. }) => {
+        Ok(RequestedSanction::Applied { .. }) => {
             session::set_notice(&staff.session, &format!("{}を実施しました（{}）。", action.label(), article.label()))?;
             Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{holder_id}"))).finish())
         }
-        Ok(Outcome::Proposed { .. }) => {
+        Ok(RequestedSanction::Proposed { .. }) => {
             session::set_notice(
                 &staff.session,
                 &format!("{}を起案しました。別の審査責任者の承認で実施されます。", action.label()),

@@ -4,7 +4,7 @@
 
 use crate::clock::from_db;
 use crate::domain::handbook::{Channel, HandbookKind};
-use crate::domain::ocr_fields::Outcome;
+use crate::domain::ocr_fields::SuggestionUse;
 use crate::domain::review::{Decision, Defect};
 use crate::domain::transcription::{Field, TranscriptionInput};
 use crate::services::review::view::{HandbookRow, ReviewData};
@@ -152,10 +152,10 @@ pub(super) fn suggestion_views(data: &ReviewData) -> Vec<SuggestionView> {
                 confidence: row.confidence,
                 image_id: image.map(|i| i.id),
                 area,
-                outcome: row.outcome.as_deref().and_then(Outcome::parse).map(|o| match o {
-                    Outcome::Accepted => "候補のまま保存済み",
-                    Outcome::Corrected => "修正して保存済み",
-                    Outcome::Dismissed => "使わないことを確認済み",
+                outcome: row.outcome.as_deref().and_then(SuggestionUse::parse).map(|o| match o {
+                    SuggestionUse::Accepted => "候補のまま保存済み",
+                    SuggestionUse::Corrected => "修正して保存済み",
+                    SuggestionUse::Dismissed => "使わないことを確認済み",
                 }),
             })
         })
@@ -166,7 +166,7 @@ pub(super) fn suggestion_views(data: &ReviewData) -> Vec<SuggestionView> {
 pub(super) fn unused(data: &ReviewData, input: &TranscriptionInput) -> Vec<&'static str> {
     data.suggestions
         .iter()
-        .filter(|r| r.outcome.as_deref() != Some(Outcome::Dismissed.as_str()))
+        .filter(|r| r.outcome.as_deref() != Some(SuggestionUse::Dismissed.as_str()))
         .filter(|r| crate::domain::ocr_fields::settle(&r.field, &r.value, input).is_none())
         .filter_map(|r| Field::from_name(&r.field).map(Field::label))
         .collect()

@@ -8,21 +8,24 @@
 //! export, the range, the row count and that SHA-256, so a file can later be proven to be the
 //! console's (`handbook-admin audit verify-export FILE`).
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::PrimitiveDateTime;
 
-use crate::audit::{self, Actor, AuditEntry, catalogue};
-use crate::clock::{from_db, to_db};
-use crate::db::audit::{BrowsedEvent, Filter};
+use crate::audit::{self, Actor, AuditEntry};
+use crate::clock::to_db;
+use crate::db::audit::Filter;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::period::Period;
-use crate::domain::review::Defect;
 use crate::error::Fault;
 use crate::services::acting::Acting;
+
+mod cells;
+mod pages;
+
+pub use self::cells::neutralise;
+use self::cells::{Buffer, write_record};
+use self::pages::{Range, page};
 
 /// Rows read per page: large enough to amortise each query, small enough for flat memory.
 const PAGE: i64 = 5_000;
@@ -135,268 +138,6 @@ impl ExportKind {
             ],
             ExportKind::CardReads => &["日付", "利用者ID", "カード表示の回数"],
         }
-    }
-}
-
-/// A cell as a spreadsheet may safely read it: a leading character that would start a formula
-/// (or a DDE payload) is neutralised by a leading apostrophe.
-pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
-    }
-}
-
-fn jst(at: PrimitiveDateTime) -> String {
-    let local = from_db(at).to_offset(crate::clock::JST);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        local.year(),
-        u8::from(local.month()),
-        local.day(),
-        local.hour(),
-        local.minute(),
-        local.second()
-    )
-}
-
-fn jst_opt(at: Option<PrimitiveDateTime>) -> String {
-    at.map(jst).unwrap_or_default()
-}
-
-/// One row of an export: an audit event is written straight from its columns (the long
-/// export, millions of rows, allocates nothing more per row); the others as text cells.
-enum Record {
-    Event(Box<BrowsedEvent>),
-    Cells(Vec<String>),
-}
-
-/// One page of rows, and the keyset of its last row.
-type Rows = (Vec<Record>, Option<(PrimitiveDateTime, i64)>);
-
-fn audit_rows(events: Vec<BrowsedEvent>) -> Rows {
-    let last = events.last().map(|e| (e.event.occurred_at, e.event.seq));
-    (events.into_iter().map(|e| Record::Event(Box::new(e))).collect(), last)
-}
-
-/// Writes one cell, neutralised.
-fn cell(csv: &mut csv::Writer<Buffer>, text: &str) -> Result<(), Fault> {
-    csv.write_field(neutralise(text).as_bytes()).map_err(|_| Fault::Corrupt("export row"))
-}
-
-fn write_record(csv: &mut csv::Writer<Buffer>, record: &Record, scratch: &mut String) -> Result<(), Fault> {
-    use std::fmt::Write as _;
-    match record {
-        Record::Cells(cells) => {
-            for text in cells {
-                cell(csv, text)?;
-            }
-        }
-        Record::Event(e) => {
-            let ev = &e.event;
-            scratch.clear();
-            let _ = write!(scratch, "{}", ev.seq);
-            cell(csv, scratch)?;
-            let local = from_db(ev.occurred_at).to_offset(crate::clock::JST);
-            scratch.clear();
-            let _ = write!(
-                scratch,
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                local.year(),
-                u8::from(local.month()),
-                local.day(),
-                local.hour(),
-                local.minute(),
-                local.second()
-            );
-            cell(csv, scratch)?;
-            cell(csv, e.staff_name.as_deref().unwrap_or_default())?;
-            cell(csv, e.staff_email.as_deref().unwrap_or_default())?;
-            cell(csv, if ev.actor_staff_id.is_some() { "staff" } else { &ev.actor })?;
-            cell(csv, &ev.action)?;
-            cell(csv, catalogue::label(&ev.action).unwrap_or_default())?;
-            cell(csv, &ev.target_type)?;
-            cell(csv, &ev.target_id)?;
-            cell(csv, ev.reason.as_deref().unwrap_or_default())?;
-            cell(csv, &ev.details)?;
-            cell(csv, ev.request_id.as_deref().unwrap_or_default())?;
-            cell(csv, ev.key_id.as_deref().unwrap_or_default())?;
-            cell(csv, &ev.hash)?;
-        }
-    }
-    csv.write_record(None::<&[u8]>).map_err(|_| Fault::Corrupt("export row"))
-}
-
-fn name_of(names: &HashMap<i64, (String, String)>, id: Option<i64>) -> String {
-    id.and_then(|id| names.get(&id)).map(|(name, _)| name.clone()).unwrap_or_default()
-}
-
-/// A time range `[from, until)` as stored, and a page's keyset.
-type Range = (PrimitiveDateTime, PrimitiveDateTime);
-type Key = Option<(PrimitiveDateTime, i64)>;
-
-fn page(conn: &mut DbConnection, kind: ExportKind, range: Range, after: Key) -> Result<Rows, Fault> {
-    match kind {
-        ExportKind::Audit => {
-            let filter = Filter { from: Some(range.0), until: Some(range.1), ..Filter::default() };
-            Ok(audit_rows(db::audit::export_page(conn, &filter, after, PAGE)?))
-        }
-        ExportKind::Decisions => decision_rows(conn, range, after),
-        ExportKind::Sanctions => sanction_rows(conn, range, after),
-        ExportKind::LostDevice => report_rows(conn, range, after),
-        ExportKind::MynaConsents => consent_rows(conn, range, after),
-        ExportKind::CardReads => card_read_rows(conn, range, after),
-    }
-}
-
-/// Reads per holder and Japanese day. The keyset carries the day as its midnight.
-fn card_read_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
-    let day = |at: PrimitiveDateTime| crate::clock::today_jst(from_db(at));
-    let (first, last) = (day(range.0), day(range.1 - time::Duration::microseconds(1)));
-    let rows = db::card_reads::page(conn, first, last, after.map(|(at, id)| (at.date(), id)), PAGE)?;
-    let key = rows.last().map(|(d, id, _, _)| (d.midnight(), *id));
-    let text = rows
-        .into_iter()
-        .map(|(d, _, public_id, reads)| Record::Cells(vec![d.to_string(), public_id, reads.to_string()]))
-        .collect();
-    Ok((text, key))
-}
-
-/// Myna Portal consents, with when each was withdrawn and when its values were purged.
-fn consent_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
-    let rows = db::exports::myna_consents(conn, range.0, range.1, after, PAGE)?;
-    let last = rows.last().map(|r| (r.granted_at, r.id));
-    let text = rows
-        .into_iter()
-        .map(|r| {
-            Record::Cells(vec![
-                r.id.to_string(),
-                jst(r.granted_at),
-                r.public_id,
-                r.request_id,
-                r.purpose,
-                jst(r.valid_until),
-                jst_opt(r.withdrawn_at),
-                jst_opt(r.purged_at),
-            ])
-        })
-        .collect();
-    Ok((text, last))
-}
-
-/// Decisions, with who decided (name and e-mail) and the defects by code and reason.
-fn decision_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
-    let (from, until) = range;
-    let rows = db::exports::decisions(conn, from, until, after, PAGE)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.decided_by).collect();
-    let names = db::exports::staff_names(conn, &ids)?;
-    let last = rows.last().map(|r| (r.decided_at, r.id));
-    let text = rows
-        .into_iter()
-        .map(|r| {
-            let (name, email) = names.get(&r.decided_by).cloned().unwrap_or_default();
-            let defects: Vec<String> = r
-                .defect_codes
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(|c| Defect::parse(c).map(|d| format!("{c} {}", d.label())).unwrap_or_else(|| c.to_owned()))
-                .collect();
-            Record::Cells(vec![
-                r.id.to_string(),
-                jst(r.decided_at),
-                r.handbook_id.to_string(),
-                r.public_id,
-                r.kind.label().to_owned(),
-                r.decision.label().to_owned(),
-                defects.join(" / "),
-                name,
-                email,
-            ])
-        })
-        .collect();
-    Ok((text, last))
-}
-
-/// Sanctions, with the article, terms version, state, and who proposed and decided.
-fn sanction_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
-    let (from, until) = range;
-    let rows = db::exports::sanctions(conn, from, until, after, PAGE)?;
-    let ids: Vec<i64> = rows.iter().flat_map(|r| [r.requested_by, r.decided_by]).flatten().collect();
-    let names = db::exports::staff_names(conn, &ids)?;
-    let last = rows.last().map(|r| (r.requested_at, r.id));
-    let text = rows
-        .into_iter()
-        .map(|r| {
-            Record::Cells(vec![
-                r.id.to_string(),
-                jst(r.requested_at),
-                r.public_id,
-                r.action.label().to_owned(),
-                r.article.label().to_owned(),
-                r.terms_version.unwrap_or_default(),
-                r.state.label().to_owned(),
-                if r.without_notice { "なし（第3条第5項）" } else { "あり" }.to_owned(),
-                r.requested_by.map(|_| name_of(&names, r.requested_by)).unwrap_or_else(|| "システム".into()),
-                name_of(&names, r.decided_by),
-                jst_opt(r.decided_at),
-                jst_opt(r.effective_at),
-            ])
-        })
-        .collect();
-    Ok((text, last))
-}
-
-/// Lost-phone reports with the three times the company's liability rests on.
-fn report_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
-    let (from, until) = range;
-    let rows = db::exports::lost_device(conn, from, until, after, PAGE)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.recorded_by).collect();
-    let names = db::exports::staff_names(conn, &ids)?;
-    let last = rows.last().map(|r| (r.received_at, r.id));
-    let text = rows
-        .into_iter()
-        .map(|r| {
-            let channel = r.channel.label().to_owned();
-            Record::Cells(vec![
-                r.reference,
-                channel,
-                jst(r.received_at),
-                jst_opt(r.suspended_at),
-                jst_opt(r.first_refused_at),
-                jst_opt(r.reinstated_at),
-                r.public_id.unwrap_or_default(),
-                r.failed_attempts.to_string(),
-                name_of(&names, Some(r.recorded_by)),
-                jst(r.recorded_at),
-            ])
-        })
-        .collect();
-    Ok((text, last))
-}
-
-/// The bytes the CSV writer has flushed and the connection has not yet been handed.
-#[derive(Clone, Default)]
-struct Buffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-impl Buffer {
-    fn len(&self) -> usize {
-        self.0.borrow().len()
-    }
-
-    /// The bytes so far; the buffer starts again at full size, so it never regrows.
-    fn take(&self) -> Vec<u8> {
-        std::mem::replace(&mut *self.0.borrow_mut(), Vec::with_capacity(CHUNK + CHUNK / 4))
-    }
-}
-
-impl std::io::Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 
@@ -553,6 +294,7 @@ pub fn find_export(
 
 #[cfg(test)]
 mod tests {
+    use super::cells::jst;
     use super::*;
 
     #[test]

@@ -4,202 +4,20 @@
 //! problem next to each field. `warnings` are facts a reviewer must look at but may accept
 //! (an expired handbook is a reason to return it, not a typing error).
 
+mod changes;
+mod checks;
+mod fields;
+mod reader;
+
+pub use self::changes::{Changed, changes};
+pub use self::fields::{FareClass, Field, INTELLECTUAL_GRADES, parse_grade};
+
 use time::Date;
 
+use self::reader::{Reader, is_kana};
 use super::handbook::HandbookKind;
-use super::normalize::{self, clean_text};
-use super::wareki::{self, Accept, Precision, WarekiDate};
-
-/// 旅客運賃減額 class printed (stamped) on the handbook.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FareClass {
-    First,
-    Second,
-}
-
-impl FareClass {
-    /// Reads the class as printed or stamped: 「第1種」, 「第一種」, the short stamp 「1種」.
-    pub fn parse(raw: &str) -> Result<Option<FareClass>, &'static str> {
-        let text: String =
-            normalize::kanji_digits(&normalize::clean_text(raw)).chars().filter(|c| !c.is_whitespace()).collect();
-        let core = text.strip_prefix('第').unwrap_or(&text);
-        let core = core.strip_suffix('種').unwrap_or(core);
-        match core {
-            "" if text.is_empty() => Ok(None),
-            "none" | "なし" => Ok(None),
-            "1" | "first" => Ok(Some(FareClass::First)),
-            "2" | "second" => Ok(Some(FareClass::Second)),
-            _ => Err("旅客運賃減額は「第1種」「第2種」「なし」から選んでください。"),
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            FareClass::First => "1",
-            FareClass::Second => "2",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            FareClass::First => "第1種",
-            FareClass::Second => "第2種",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<FareClass> {
-        match code {
-            "1" => Some(FareClass::First),
-            "2" => Some(FareClass::Second),
-            _ => None,
-        }
-    }
-}
-
-/// Intellectual handbooks name their grade by prefecture; these are the vocabularies in use.
-pub const INTELLECTUAL_GRADES: [&str; 15] =
-    ["A", "A1", "A2", "B", "B1", "B2", "マルA", "1度", "2度", "3度", "4度", "最重度", "重度", "中度", "軽度"];
-
-/// The grade, in the handbook's own vocabulary, checked against its kind.
-pub fn parse_grade(kind: HandbookKind, raw: &str) -> Result<String, String> {
-    // The circled Ⓐ of some prefectures must not become a plain A under NFKC.
-    let raw = raw
-        .trim()
-        .replace('Ⓐ', "マルA")
-        .replace("(A)", "マルA")
-        .replace("（Ａ）", "マルA")
-        .replace("○A", "マルA")
-        .replace("〇A", "マルA");
-    // Printed grades use kanji numerals (「二級」「三度」): read like the digits.
-    let text: String =
-        normalize::kanji_digits(&normalize::clean_text(&raw)).chars().filter(|c| !c.is_whitespace()).collect();
-    if text.is_empty() {
-        return Err("等級を入力してください。".into());
-    }
-    match kind {
-        HandbookKind::Physical | HandbookKind::Mental => {
-            let max = if kind == HandbookKind::Physical { 6 } else { 3 };
-            let digits = text.trim_end_matches('級');
-            match digits.parse::<u8>() {
-                Ok(n) if (1..=max).contains(&n) => Ok(format!("{n}級")),
-                _ => Err(format!("等級は1級〜{max}級で入力してください。")),
-            }
-        }
-        HandbookKind::Intellectual => {
-            let upper = text.to_uppercase();
-            INTELLECTUAL_GRADES.iter().find(|g| g.to_uppercase() == upper).map(|g| (*g).to_owned()).ok_or_else(|| {
-                format!("障害の程度は次のいずれかで入力してください: {}", INTELLECTUAL_GRADES.join("、"))
-            })
-        }
-    }
-}
-
-/// One field of the unified transcription: its form name and its label, said once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
-    Kind,
-    Name,
-    NameKana,
-    BirthDate,
-    DisabilityCategory,
-    Grade,
-    FareClass,
-    Care,
-    Municipality,
-    Number,
-    IssuedOn,
-    RenewedOn,
-    ExpiresOn,
-    RecertOn,
-    MedicalNumber,
-}
-
-impl Field {
-    pub const ALL: [Field; 15] = [
-        Field::Kind,
-        Field::Name,
-        Field::NameKana,
-        Field::BirthDate,
-        Field::DisabilityCategory,
-        Field::Grade,
-        Field::FareClass,
-        Field::Care,
-        Field::Municipality,
-        Field::Number,
-        Field::IssuedOn,
-        Field::RenewedOn,
-        Field::ExpiresOn,
-        Field::RecertOn,
-        Field::MedicalNumber,
-    ];
-
-    /// The form's field name (and `TranscriptionInput`'s member).
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::Kind => "kind",
-            Field::Name => "name",
-            Field::NameKana => "name_kana",
-            Field::BirthDate => "birth_date",
-            Field::DisabilityCategory => "disability_category",
-            Field::Grade => "grade",
-            Field::FareClass => "fare_class",
-            Field::Care => "care",
-            Field::Municipality => "municipality",
-            Field::Number => "number",
-            Field::IssuedOn => "issued_on",
-            Field::RenewedOn => "renewed_on",
-            Field::ExpiresOn => "expires_on",
-            Field::RecertOn => "recert_on",
-            Field::MedicalNumber => "medical_number",
-        }
-    }
-
-    /// The label staff and holders read (form, conflict page, correction notices).
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Kind => "手帳の種類",
-            Field::Name => "氏名",
-            Field::NameKana => "ふりがな",
-            Field::BirthDate => "生年月日",
-            Field::DisabilityCategory => "障害名・障害の種別",
-            Field::Grade => "等級・障害の程度",
-            Field::FareClass => "旅客運賃減額",
-            Field::Care => "介護",
-            Field::Municipality => "発行元自治体",
-            Field::Number => "手帳番号",
-            Field::IssuedOn => "交付日",
-            Field::RenewedOn => "更新日・再交付日",
-            Field::ExpiresOn => "有効期限",
-            Field::RecertOn => "再認定年月・次回判定年月",
-            Field::MedicalNumber => "自立支援医療受給者番号",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    /// What was typed in this field of a form, as typed (the conflict page shows both).
-    pub fn typed(self, input: &TranscriptionInput) -> String {
-        match self {
-            Field::Kind => HandbookKind::parse(&input.kind).map(HandbookKind::label).unwrap_or_default().to_owned(),
-            Field::Name => input.name.clone(),
-            Field::NameKana => input.name_kana.clone(),
-            Field::BirthDate => input.birth_date.clone(),
-            Field::DisabilityCategory => input.disability_category.clone(),
-            Field::Grade => input.grade.clone(),
-            Field::FareClass => input.fare_class.clone(),
-            Field::Care => if input.care.as_deref().is_some_and(|c| !c.is_empty()) { "あり" } else { "なし" }.into(),
-            Field::Municipality => input.municipality.clone(),
-            Field::Number => input.number.clone(),
-            Field::IssuedOn => input.issued_on.clone(),
-            Field::RenewedOn => input.renewed_on.clone(),
-            Field::ExpiresOn => input.expires_on.clone(),
-            Field::RecertOn => input.recert_on.clone(),
-            Field::MedicalNumber => input.medical_number.clone(),
-        }
-    }
-}
+use super::normalize;
+use super::wareki::{self, Accept, WarekiDate};
 
 /// The raw form, as posted.
 #[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -269,71 +87,6 @@ pub struct Parsed {
     pub understood: Vec<Understood>,
 }
 
-fn is_kana(c: char) -> bool {
-    matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '・' | 'ゝ' | 'ゞ' | 'ヽ' | 'ヾ') || c.is_whitespace()
-}
-
-struct Reader<'a> {
-    out: &'a mut Parsed,
-}
-
-impl Reader<'_> {
-    fn error(&mut self, field: &'static str, message: impl Into<String>) {
-        self.out.errors.push(FieldNote { field, message: message.into() });
-    }
-
-    fn warn(&mut self, field: &'static str, message: impl Into<String>) {
-        self.out.warnings.push(FieldNote { field, message: message.into() });
-    }
-
-    fn required_text(&mut self, field: Field, raw: &str, max: usize) -> Option<String> {
-        let (label, field) = (field.label(), field.name());
-        let text = clean_text(raw);
-        if text.is_empty() {
-            self.error(field, format!("{label}を入力してください。"));
-            return None;
-        }
-        if text.chars().count() > max {
-            self.error(field, format!("{label}は{max}文字以内で入力してください。"));
-            return None;
-        }
-        Some(text)
-    }
-
-    fn optional_text(&mut self, field: Field, raw: &str, max: usize) -> Option<String> {
-        let (label, field) = (field.label(), field.name());
-        let text = clean_text(raw);
-        if text.chars().count() > max {
-            self.error(field, format!("{label}は{max}文字以内で入力してください。"));
-            return None;
-        }
-        (!text.is_empty()).then_some(text)
-    }
-
-    fn date(&mut self, field: Field, raw: &str, accept: Accept, required: bool) -> Option<WarekiDate> {
-        let (label, field) = (field.label(), field.name());
-        if raw.trim().is_empty() {
-            if required {
-                self.error(field, format!("{label}を入力してください。"));
-            }
-            return None;
-        }
-        match wareki::parse(raw, accept) {
-            Ok(read) => {
-                self.out.understood.push(Understood { field, display: read.display(), iso: read.iso() });
-                if let Some(warning) = &read.warning {
-                    self.warn(field, format!("{label}: {warning}"));
-                }
-                Some(read)
-            }
-            Err(e) => {
-                self.error(field, format!("{label}: {e}"));
-                None
-            }
-        }
-    }
-}
-
 impl Transcription {
     /// Parses the posted form. `today` is for the checks that depend on it (expiry).
     pub fn parse(input: &TranscriptionInput, today: Date) -> Parsed {
@@ -358,53 +111,10 @@ impl Transcription {
         {
             r.error("disability_category", "身体障害者手帳の障害名を入力してください。");
         }
-        let grade = match kind {
-            Some(kind) => match parse_grade(kind, &input.grade) {
-                Ok(grade) => Some(grade),
-                Err(message) => {
-                    r.error("grade", message);
-                    None
-                }
-            },
-            None => None,
-        };
-        let fare_class = match FareClass::parse(&input.fare_class) {
-            Ok(class) => class,
-            Err(message) => {
-                r.error("fare_class", message);
-                None
-            }
-        };
-        if fare_class.is_none()
-            && matches!(kind, Some(HandbookKind::Physical | HandbookKind::Intellectual))
-            && !r.out.errors.iter().any(|e| e.field == "fare_class")
-        {
-            r.error(
-                "fare_class",
-                "身体障害者手帳・療育手帳には旅客運賃減額（第1種・第2種）が記載されています。選んでください。",
-            );
-        }
+        let grade = r.grade(kind, &input.grade);
+        let fare_class = r.fare_class(kind, &input.fare_class);
         let municipality = r.required_text(Field::Municipality, &input.municipality, 40);
-        let number = r.required_text(Field::Number, &input.number, 30);
-        if let Some(n) = &number
-            && normalize::handbook_number_key(n).is_empty()
-        {
-            r.error("number", "手帳番号に数字がありません。");
-        }
-        if let Some(n) = &number
-            && !input.second_number.trim().is_empty()
-        {
-            let (first, second) =
-                (normalize::handbook_number_key(n), normalize::handbook_number_key(&input.second_number));
-            if first != second {
-                r.error(
-                    "second_number",
-                    format!(
-                        "1ページ目の番号（{first}）と2ページ目の番号（{second}）が違います。読み直すか、「記載内容が一致しない」で差し戻してください。"
-                    ),
-                );
-            }
-        }
+        let number = r.number(&input.number, &input.second_number);
         let issued = r.date(Field::IssuedOn, &input.issued_on, Accept::Day, true);
         let renewed = r.date(Field::RenewedOn, &input.renewed_on, Accept::Day, false);
         let expires = r.date(Field::ExpiresOn, &input.expires_on, Accept::Day, kind == Some(HandbookKind::Mental));
@@ -450,57 +160,6 @@ impl Transcription {
         out
     }
 
-    /// Consistency checks between fields (DOMAIN.md "Handbook kinds").
-    pub fn warnings(&self, today: Date) -> Vec<FieldNote> {
-        let mut notes = Vec::new();
-        let mut warn = |field: &'static str, message: String| notes.push(FieldNote { field, message });
-        if self.kind == HandbookKind::Mental
-            && let Some(class) = self.fare_class
-        {
-            let expected = if self.grade == "1級" { FareClass::First } else { FareClass::Second };
-            if class != expected {
-                warn(
-                    "fare_class",
-                    format!(
-                        "精神障害者保健福祉手帳の{}は{}になるはずですが、{}と入力されています。",
-                        self.grade,
-                        expected.label(),
-                        class.label()
-                    ),
-                );
-            }
-        }
-        if let Some(expires) = self.expires_on
-            && expires < today
-        {
-            warn("expires_on", format!("有効期限（{}）が切れています。", wareki::format(expires)));
-        }
-        if let Some(recert) = &self.recert_on {
-            let last_day = match recert.precision {
-                Precision::Month => recert
-                    .date
-                    .replace_day(time::util::days_in_month(recert.date.month(), recert.date.year()))
-                    .unwrap_or(recert.date),
-                Precision::Day => recert.date,
-            };
-            if last_day < today {
-                warn("recert_on", format!("再認定の時期（{}）を過ぎています。", recert.display()));
-            }
-        }
-        if let Some(renewed) = self.renewed_on
-            && self.issued_on > renewed
-        {
-            warn("issued_on", "交付日が更新日・再交付日より後になっています。".into());
-        }
-        if self.birth_date > self.issued_on {
-            warn("birth_date", "生年月日が交付日より後になっています。".into());
-        }
-        if self.issued_on > today {
-            warn("issued_on", "交付日が未来の日付です。".into());
-        }
-        notes
-    }
-
     pub fn name_key(&self) -> String {
         normalize::name_key(&self.name)
     }
@@ -538,32 +197,6 @@ impl Transcription {
             (Field::MedicalNumber, self.medical_number.clone().unwrap_or_default()),
         ]
     }
-}
-
-/// A field staff changed between the first transcription (what the photos showed) and the
-/// last, as the holder reads it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Changed {
-    pub field: Field,
-    pub before: String,
-    pub after: String,
-}
-
-/// What staff corrected: the fields whose value, as the holder reads it, differs between two
-/// saved forms. Different typing of the same value (spaces, full-width digits, era) is not a
-/// correction. Forms that do not parse compare as no change.
-pub fn changes(first: &TranscriptionInput, last: &TranscriptionInput, today: Date) -> Vec<Changed> {
-    let (Some(a), Some(b)) =
-        (Transcription::parse(first, today).transcription, Transcription::parse(last, today).transcription)
-    else {
-        return Vec::new();
-    };
-    a.shown()
-        .into_iter()
-        .zip(b.shown())
-        .filter(|((_, before), (_, after))| before != after)
-        .map(|((field, before), (_, after))| Changed { field, before, after })
-        .collect()
 }
 
 #[cfg(test)]
