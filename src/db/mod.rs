@@ -1,7 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, its pool, migrations,
 //! and one module per table family or per reading across them (`counts`, `trends`, `exports`,
-//! `snapshot` for backups…). All SQL of the application lives here, but for the health probes'
-//! `SELECT 1` (`web/health.rs`): services call these functions and never see `schema`.
+//! `snapshot` for backups…). All SQL of the application lives here: services call these
+//! functions and never see `schema`.
 //!
 //! Error policy: queries return `diesel::QueryResult`, which services wrap in `error::Fault`;
 //! opening a pool and migrating return `SetupError`. Nothing here swallows an error into an
@@ -69,5 +69,5 @@ mod pool;
 pub use backend::{Backend, DatabaseUrl};
 pub use pool::{
     DbConnection, Pool, PoolSettings, SetupError, WAL_RESTART_FRAMES, analyze, checkpoint, connect_pool,
-    connect_server_pool, refresh_statistics, run_migrations, write_tx,
+    connect_server_pool, ping, refresh_statistics, run_migrations, write_tx,
 };

@@ -213,6 +213,12 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, SetupError> {
     Ok(applied)
 }
 
+/// The database answers a trivial statement on this connection (the health probes).
+pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("SELECT 1")
+}
+
 /// Planner statistics, gathered cheaply: without them SQLite guesses every table is small and
 /// may walk a big one row by row. SQLite's `PRAGMA optimize` analyses what changed since the
 /// last run (within a bounded effort); PostgreSQL's autovacuum analyses on its own, so there

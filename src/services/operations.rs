@@ -9,8 +9,7 @@ pub use crate::db::gauges::Gauges;
 
 /// The database answers a trivial statement on this connection.
 pub fn database_answers(conn: &mut DbConnection) -> Result<(), Fault> {
-    use diesel::connection::SimpleConnection;
-    Ok(conn.batch_execute("SELECT 1")?)
+    Ok(db::ping(conn)?)
 }
 
 /// The queue, outbox and portal-request gauges, read now.
