@@ -57,6 +57,14 @@ async fn stop_signal() -> &'static str {
     }
 }
 
+/// The data folder (photos, checkpoints, the outbox, often the database) is its owner's alone,
+/// however it was made: set at every start.
+fn owner_only_folder(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
 impl Application {
     /// Connects, migrates and binds. The returned server runs when awaited.
     pub fn build(settings: Settings, clock: SharedClock) -> anyhow::Result<Self> {
@@ -69,6 +77,7 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
+        owner_only_folder(&settings.data_dir)?;
         let images = Arc::new(ImageStore::from_settings(&settings)?);
         // Made at start, so readiness can tell a lost mount from a store that is merely empty.
         images.prepare()?;

@@ -138,6 +138,22 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, SetupError
     build_pool(url, max_size, Duration::from_secs(10), None, false)
 }
 
+/// The database file holds names, birth dates, handbook numbers and e-mails in clear: it is
+/// made readable by its owner alone before SQLite first opens it (SQLite gives its `-wal` and
+/// `-shm` files the database's mode), and put back to that on every start, sidecars included.
+fn owner_only(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
 /// The server's pool: statements are bounded, and SQLite checkpoints run in the background
 /// (`checkpoint`), so no request pays for one.
 pub fn connect_server_pool(url: &DatabaseUrl, settings: PoolSettings) -> Result<Pool, SetupError> {
@@ -155,6 +171,7 @@ fn build_pool(
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
+        owner_only(path)?;
         // Switch a new file to WAL once, alone: the pool opens its connections in parallel.
         Manager { url: url.clone(), statement_timeout: None, background_checkpoints: false }.connect()?;
     }

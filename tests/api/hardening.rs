@@ -530,3 +530,26 @@ fn the_checkpoint_truncates_a_long_write_ahead_log() {
         diesel::RunQueryDsl::get_result(diesel::sql_query("SELECT count(*) AS n FROM scratch"), &mut reader).unwrap();
     assert_eq!(count.n, 50);
 }
+
+#[actix_web::test]
+async fn the_data_folder_and_the_database_are_their_owners_alone_after_every_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let app = spawn_app(TestDb::Sqlite).await;
+    crate::intake::register(&app, "MR-MODES001", "physical", vec![crate::fixtures::jpeg(120, 80)]).await;
+    let db = std::path::PathBuf::from(app.database_url.trim_start_matches("sqlite://"));
+    let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+    assert_eq!(mode(&app.data_dir), 0o700, "the data folder");
+    assert_eq!(mode(&db), 0o600, "the database");
+    assert!(wal.exists(), "a write-ahead log after a registration");
+    assert_eq!(mode(&wal), 0o600, "the write-ahead log");
+
+    // Loosened by hand (a copy, an operator's chmod): the next start puts them back.
+    std::fs::set_permissions(&app.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _second = crate::helpers::spawn_second_instance(&app).await;
+    assert_eq!(mode(&app.data_dir), 0o700, "the data folder, after the next start");
+    assert_eq!(mode(&db), 0o600, "the database, after the next start");
+    assert_eq!(mode(&wal), 0o600, "the write-ahead log, after the next start");
+}
