@@ -26,6 +26,8 @@ pub struct Pair {
     pub a_status: String,
     #[diesel(sql_type = Date)]
     pub a_issued: time::Date,
+    #[diesel(sql_type = Text)]
+    pub a_kind: String,
     #[diesel(sql_type = BigInt)]
     pub b_handbook: i64,
     #[diesel(sql_type = BigInt)]
@@ -36,7 +38,10 @@ pub struct Pair {
     pub b_status: String,
     #[diesel(sql_type = Date)]
     pub b_issued: time::Date,
-    /// `number` (same municipality and number) or `person` (same name and birth date).
+    #[diesel(sql_type = Text)]
+    pub b_kind: String,
+    /// `number` (same municipality, number and kind) or `person` (same name and birth date):
+    /// `domain::duplicates::Match`.
     #[diesel(sql_type = Text)]
     pub why: String,
 }
@@ -50,19 +55,19 @@ pub fn duplicate_pairs(conn: &mut DbConnection, after: (i64, i64), limit: i64) -
     let live = codes(&ReviewStatus::LIVE);
     let ended = format!("'{}', '{}'", HolderStatus::Revoked.as_str(), HolderStatus::Withdrawn.as_str());
     let (after_a, after_b) = after;
-    let pair = |why: &str, on: &str| {
+    let pair = |why: &str, on: &str, also: &str| {
         format!(
             "SELECT a.handbook_id AS a_handbook, ha.holder_id AS a_holder, xa.public_id AS a_public_id,
-                    xa.status AS a_status, a.issued_on AS a_issued,
+                    xa.status AS a_status, a.issued_on AS a_issued, ha.kind AS a_kind,
                     b.handbook_id AS b_handbook, hb.holder_id AS b_holder, xb.public_id AS b_public_id,
-                    xb.status AS b_status, b.issued_on AS b_issued, '{why}' AS why
+                    xb.status AS b_status, b.issued_on AS b_issued, hb.kind AS b_kind, '{why}' AS why
              FROM handbook_fields a
              JOIN handbooks ha ON ha.id = a.handbook_id
              JOIN handbook_fields b ON {on} AND b.handbook_id > a.handbook_id
              JOIN handbooks hb ON hb.id = b.handbook_id
              JOIN holders xa ON xa.id = ha.holder_id
              JOIN holders xb ON xb.id = hb.holder_id
-             WHERE ha.holder_id <> hb.holder_id
+             WHERE ha.holder_id <> hb.holder_id{also}
                AND ha.status IN ({live}) AND hb.status IN ({live})
                AND xa.status NOT IN ({ended}) AND xb.status NOT IN ({ended})
                AND (a.handbook_id > {after_a} OR (a.handbook_id = {after_a} AND b.handbook_id > {after_b}))"
@@ -70,8 +75,13 @@ pub fn duplicate_pairs(conn: &mut DbConnection, after: (i64, i64), limit: i64) -
     };
     let sql = format!(
         "SELECT * FROM ({} UNION {}) pairs ORDER BY a_handbook, b_handbook LIMIT {limit}",
-        pair("number", "b.number_key = a.number_key AND b.municipality_key = a.municipality_key"),
-        pair("person", "b.name_key = a.name_key AND b.birth_date = a.birth_date"),
+        // A number is unique within one kind of handbook of one issuer, not across kinds.
+        pair(
+            "number",
+            "b.number_key = a.number_key AND b.municipality_key = a.municipality_key",
+            " AND hb.kind = ha.kind"
+        ),
+        pair("person", "b.name_key = a.name_key AND b.birth_date = a.birth_date", ""),
     );
     diesel::sql_query(sql).load(conn)
 }

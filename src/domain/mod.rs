@@ -3,6 +3,7 @@
 
 pub mod decision;
 pub mod disclosure;
+pub mod duplicates;
 pub mod email;
 pub mod face;
 pub mod handbook;

@@ -18,6 +18,8 @@ use super::layout::Layout;
 use super::render;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
+use crate::domain::duplicates::{Match, Overlap, Side, classify};
+use crate::domain::handbook::HandbookKind;
 use crate::services::worklists::{self, Cursors, Held, Lists, Pair, Returned};
 
 const PAGE: i64 = 50;
@@ -91,10 +93,11 @@ struct Page {
     next_held: Option<String>,
 }
 
-/// A later handbook of the same person (not the same number) is a reissue registered as a
-/// new ID: the older ID should be withdrawn. The same number on two IDs is a duplicate.
+/// A reissue (withdraw the older ID) or a duplicate (look into it): `domain::duplicates`.
 fn is_reissue(p: &Pair) -> bool {
-    p.why == "person" && p.a_issued != p.b_issued
+    let side = |kind: &str, issued| Side { kind: HandbookKind::parse(kind), issued };
+    let Some(why) = Match::parse(&p.why) else { return false };
+    classify(why, side(&p.a_kind, p.a_issued), side(&p.b_kind, p.b_issued)) == Overlap::Reissue
 }
 
 fn line(p: &Pair) -> PairLine {

@@ -19,7 +19,8 @@ use crate::review::{printed_physical, save, take_next};
 /// Registers and transcribes a physical handbook for `public_id`, with `changes` applied to
 /// the printed fields.
 async fn transcribed(app: &TestApp, public_id: &str, changes: &[(&'static str, &'static str)]) {
-    register(app, public_id, "physical", vec![fixtures::jpeg(120, 80)]).await;
+    let kind = changes.iter().find(|(n, _)| *n == "kind").map_or("physical", |(_, v)| *v);
+    register(app, public_id, kind, vec![fixtures::jpeg(120, 80)]).await;
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     let id = take_next(&mut reviewer).await.unwrap();
     let mut fields = printed_physical();
@@ -55,6 +56,49 @@ dual_test!(duplicates_and_reissues_are_listed_apart, |db: TestDb| async move {
     let page = sup.get("/worklists").await;
     assert!(!page.body.contains("MR-DUP00001"), "an ended ID leaves the lists");
     assert_eq!(app.audit_count("holder.withdrawn"), 1);
+});
+
+dual_test!(one_person_with_two_kinds_of_handbook_is_a_duplicate_not_a_reissue, |db: TestDb| async move {
+    // The demo's MR-2600003 (身体) and MR-2600007 (精神): one person, two IDs, two kinds. Listed as
+    // a reissue, 「旧ID … を退会にする」 would have withdrawn a valid ID.
+    let app = spawn_app(db).await;
+    transcribed(&app, "MR-KINDS001", &[]).await;
+    let mental = [
+        ("kind", "mental"),
+        ("disability_category", ""),
+        ("fare_class", ""),
+        ("care", ""),
+        ("recert_on", ""),
+        ("number", "第３０００００３号"),
+        ("issued_on", "令和６年５月１日"),
+        ("expires_on", "令和８年５月３１日"),
+    ];
+    transcribed(&app, "MR-KINDS002", &mental).await;
+    // Another person's mental handbook with the physical one's issuer and number: a number is
+    // unique within one kind, so this is no pair.
+    let other = [
+        ("kind", "mental"),
+        ("name", "山田　花子"),
+        ("name_kana", "やまだ　はなこ"),
+        ("birth_date", "昭和５０年１月１日"),
+        ("disability_category", ""),
+        ("fare_class", ""),
+        ("care", ""),
+        ("recert_on", ""),
+        ("expires_on", "令和８年５月３１日"),
+    ];
+    transcribed(&app, "MR-KINDS003", &other).await;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get("/worklists").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let dup = page.select_texts("section[aria-labelledby=dup-title] tbody tr");
+    let reissue = page.select_texts("section[aria-labelledby=reissue-title] tbody tr");
+    assert!(
+        dup.iter().any(|r| r.contains("MR-KINDS001") && r.contains("MR-KINDS002") && r.contains("氏名")),
+        "{dup:?}"
+    );
+    assert!(!reissue.iter().any(|r| r.contains("MR-KINDS")), "two kinds are no reissue: {reissue:?}");
+    assert!(!page.body.contains("MR-KINDS003"), "the same number on another kind is no pair");
 });
 
 dual_test!(the_three_year_list_holds_holders_whose_every_send_failed, |db: TestDb| async move {
