@@ -11,9 +11,6 @@ use crate::domain::holder::PublicId;
 use crate::domain::reconcile::PortalRecord;
 use crate::domain::wareki::{self, Accept};
 
-/// The largest body accepted: a handful of records is a few kilobytes.
-pub const MAX_BODY: usize = 64 * 1024;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Ok,

@@ -37,6 +37,21 @@ impl ApiError {
     }
 }
 
+/// The largest body a JSON machine endpoint (Myna callback, consents, withdrawal) reads: a
+/// handful of records is a few kilobytes.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// Reads a JSON machine endpoint's body, refusing it as soon as it passes `MAX_JSON_BODY`: the
+/// caller gets the JSON `body_too_large` (413) like every other refusal, never the framework's
+/// plain-text page, and nothing past the limit is buffered.
+pub async fn json_body(payload: actix_web::web::Payload) -> Result<actix_web::web::Bytes, ApiError> {
+    match payload.to_bytes_limited(MAX_JSON_BODY).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "the body could not be read")),
+        Err(_) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body exceeds 64 KiB")),
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status

@@ -6,10 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::api_error::ApiError;
+use super::api_error::{ApiError, json_body};
 use super::error::AppError;
 use super::state::AppState;
-use crate::myna::delivery::{Delivery, MAX_BODY};
+use crate::myna::delivery::Delivery;
 use crate::myna::signature::{self, SignatureError};
 use crate::services::myna::receive::{self, ReceiveError};
 
@@ -20,11 +20,9 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    if body.len() > MAX_BODY {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the body exceeds 64 KiB"));
-    }
+    let body = json_body(payload).await?;
     let now = state.clock.now();
     let checked = signature::verify(
         header(&req, "X-Myna-Timestamp"),

@@ -10,7 +10,7 @@ use serde_json::json;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime};
 
-use super::api_error::ApiError;
+use super::api_error::{ApiError, json_body};
 use super::error::AppError;
 use super::intake_api::bearer_ok;
 use super::state::AppState;
@@ -80,13 +80,14 @@ pub async fn consent(
     req: HttpRequest,
     state: web::Data<AppState>,
     public_id: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     if !bearer_ok(&req, &state) {
         return Err(ApiError::unauthorized());
     }
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
     let now = state.clock.now();
+    let body = json_body(payload).await?;
     let consent = parse(&body, now)?;
     let keys = state.audit.clone();
     let provided = state.settings.myna_provided.clone();

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use tracing_actix_web::RequestId;
 
-use super::api_error::ApiError;
+use super::api_error::{ApiError, json_body};
 use super::error::AppError;
 use super::intake_api::bearer_ok;
 use super::state::AppState;
@@ -27,12 +27,13 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     request_id: RequestId,
     public_id: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     if !bearer_ok(&req, &state) {
         return Err(ApiError::unauthorized());
     }
     let public_id = PublicId::parse(&public_id).map_err(|_| ApiError::from(AppError::NotFound))?;
+    let body = json_body(payload).await?;
     let reason = serde_json::from_slice::<Body>(&body)
         .ok()
         .and_then(|b| WithdrawalReason::parse(&b.reason))

@@ -334,3 +334,34 @@ dual_test!(supervisors_see_the_checks_waiting_and_a_likely_reissue, |db: TestDb|
     let page = sup.get("/worklists").await;
     assert!(page.select_texts("section[aria-labelledby=myna-title] tbody tr").is_empty());
 });
+
+dual_test!(an_oversized_body_is_a_json_refusal_at_every_json_endpoint, |db: TestDb| async move {
+    // Past the framework's own 256 KiB limit too: each endpoint reads its body itself and
+    // answers with its JSON code, never a plain-text page.
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0BIG").await;
+    let before = app.holder_status("MR-MYNA0BIG");
+    let client = reqwest::Client::new();
+    for size in [70 * 1024, 300 * 1024] {
+        let big = vec![b' '; size];
+        let now = app.clock.now().unix_timestamp();
+        let signed = client
+            .post(format!("{}/api/v1/myna/callback", app.address))
+            .header("X-Myna-Timestamp", now.to_string())
+            .header("X-Myna-Signature", sign(SECRET, now, &big));
+        let consents = client
+            .post(format!("{}/api/v1/holders/MR-MYNA0BIG/myna/consents", app.address))
+            .bearer_auth(crate::intake::TOKEN);
+        let withdrawal = client
+            .post(format!("{}/api/v1/holders/MR-MYNA0BIG/withdrawal", app.address))
+            .bearer_auth(crate::intake::TOKEN);
+        for request in [signed, consents, withdrawal] {
+            let response = request.header("content-type", "application/json").body(big.clone()).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{size} bytes");
+            let body: Value = response.json().await.expect("a JSON error");
+            assert_eq!(body["error"]["code"], "body_too_large", "{size} bytes");
+        }
+    }
+    assert_eq!(app.holder_status("MR-MYNA0BIG"), before, "nothing changed");
+    assert_eq!(app.audit_count("myna.delivered") + app.audit_count("holder.withdrawn"), 0, "nothing stored");
+});
