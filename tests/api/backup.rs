@@ -285,3 +285,44 @@ async fn a_backup_of_a_bucket_restores_into_an_empty_bucket() {
     .unwrap();
     assert!(opened, "every restored row opens from the new bucket");
 }
+
+#[actix_web::test]
+async fn backup_and_restore_touch_nothing_they_refuse_and_follow_no_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app(TestDb::Sqlite).await;
+    crate::intake::register(&app, "MR-BKREFUSE", "physical", vec![crate::fixtures::jpeg(200, 120)]).await;
+    let scratch = tempfile::tempdir().unwrap();
+
+    // A folder that is not empty is refused and left exactly as it was.
+    let busy = scratch.path().join("busy");
+    std::fs::create_dir_all(&busy).unwrap();
+    std::fs::write(busy.join("notes.txt"), b"an operator's notes").unwrap();
+    std::fs::set_permissions(&busy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let why = refused(&console(&["backup", "--out", busy.to_str().unwrap()], &app.database_url, &app.data_dir));
+    assert!(why.contains("not empty"), "{why}");
+    assert_eq!(std::fs::metadata(&busy).unwrap().permissions().mode() & 0o777, 0o755, "the mode is untouched");
+
+    let out = scratch.path().join("backup");
+    succeeded(&console(&["backup", "--out", out.to_str().unwrap()], &app.database_url, &app.data_dir));
+
+    // A stale write-ahead log beside the target would be replayed into the restored file.
+    let target = scratch.path().join("stale");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::write(target.join("console.db-wal"), b"left by an earlier database").unwrap();
+    let stale_url = format!("sqlite://{}", target.join("console.db").display());
+    let why = refused(&console(&["restore", "--from", out.to_str().unwrap()], &stale_url, &target.join("data")));
+    assert!(why.contains("-wal"), "{why}");
+    assert!(!target.join("console.db").exists(), "no database file");
+
+    // A link inside the backup (to a device that never ends) is refused, not read.
+    let linked = scratch.path().join("linked");
+    copy_folder(&out, &linked);
+    std::os::unix::fs::symlink("/dev/zero", linked.join("photos").join("endless.hbai")).unwrap();
+    let fresh = scratch.path().join("fresh");
+    let fresh_url = format!("sqlite://{}", fresh.join("console.db").display());
+    let started = std::time::Instant::now();
+    let why = refused(&console(&["restore", "--from", linked.to_str().unwrap()], &fresh_url, &fresh.join("data")));
+    assert!(why.contains("not a regular file"), "{why}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "refused at once");
+    assert!(!fresh.join("console.db").exists(), "no database file");
+}

@@ -191,12 +191,10 @@ fn record(
 /// URL carries one, goes to `pg_dump` through its environment, not its command line.
 fn dump_snapshot(conn: &mut DbConnection, raw_url: &str, target: &Path) -> Result<(), BackupError> {
     let snapshot = db::snapshot::export_snapshot(conn)?;
-    let mut url = url::Url::parse(raw_url).map_err(|_| BackupError::Refused("DATABASE_URL is not a URL".to_owned()))?;
-    let password = url.password().map(str::to_owned);
-    let _ = url.set_password(None);
+    let (url, password) = without_password(raw_url)?;
     let program = std::env::var("HANDBOOK_ADMIN_PG_DUMP").unwrap_or_else(|_| "pg_dump".to_owned());
     let mut command = std::process::Command::new(&program);
-    command.args(["--format=custom", "--no-owner", "--snapshot", &snapshot, "--file"]).arg(target).arg(url.as_str());
+    command.args(["--format=custom", "--no-owner", "--snapshot", &snapshot, "--file"]).arg(target).arg(&url);
     if let Some(password) = password {
         command.env("PGPASSWORD", password);
     }
@@ -206,6 +204,25 @@ fn dump_snapshot(conn: &mut DbConnection, raw_url: &str, target: &Path) -> Resul
         return Err(BackupError::PgDump { program, stderr });
     }
     Ok(())
+}
+
+/// The connection URL as `pg_dump` may see it on its command line, and the password apart: it
+/// may ride in the user part or as a `password` parameter, and neither reaches argv.
+fn without_password(raw_url: &str) -> Result<(String, Option<String>), BackupError> {
+    let mut url = url::Url::parse(raw_url).map_err(|_| BackupError::Refused("DATABASE_URL is not a URL".to_owned()))?;
+    let password = url
+        .password()
+        .map(str::to_owned)
+        .or_else(|| url.query_pairs().find(|(k, _)| k == "password").map(|(_, v)| v.into_owned()));
+    let _ = url.set_password(None);
+    let kept: Vec<(String, String)> =
+        url.query_pairs().filter(|(k, _)| k != "password").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Ok((url.to_string(), password))
 }
 
 fn refuse<T>(why: String) -> Result<T, BackupError> {
@@ -219,14 +236,14 @@ fn open_store(tools: &StoreTools) -> Result<ImageStore, BackupError> {
     Ok(store)
 }
 
-/// `out` exists empty, or not at all.
+/// `out` exists empty, or not at all. A folder it refuses is left exactly as it was: the
+/// check comes before anything is created or restricted.
 fn prepare_out(out: &Path) -> Result<(), BackupError> {
-    std::fs::create_dir_all(out).map_err(file(format!("creating {}", out.display())))?;
-    restrict(out)?;
-    if std::fs::read_dir(out)?.next().is_some() {
+    if std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some()) {
         return refuse(format!("{} is not empty: a backup goes into a new folder", out.display()));
     }
-    Ok(())
+    std::fs::create_dir_all(out).map_err(file(format!("creating {}", out.display())))?;
+    Ok(restrict(out)?)
 }
 
 #[cfg(unix)]
@@ -284,15 +301,21 @@ fn copy_checkpoints(from: &Path, to: &Path) -> Result<(), BackupError> {
 }
 
 /// Every file under `root` but the manifest: relative path (with `/`) → size and SHA-256.
+/// Regular files and folders only: a link (to `/dev/zero`, to a file elsewhere) or a device is
+/// refused, never followed or read.
 fn digest_folder(root: &Path) -> Result<BTreeMap<String, FileEntry>, BackupError> {
     let mut found = BTreeMap::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).map_err(file(format!("reading {}", dir.display())))? {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let (path, kind) = (entry.path(), entry.file_type()?);
+            if kind.is_dir() {
                 pending.push(path);
                 continue;
+            }
+            if !kind.is_file() {
+                return refuse(format!("{} is not a regular file: a backup holds files only", path.display()));
             }
             let Ok(inside) = path.strip_prefix(root) else { continue };
             let relative = inside.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
@@ -323,6 +346,21 @@ fn digest_file(path: &Path) -> Result<FileEntry, BackupError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn no_password_reaches_pg_dumps_command_line() {
+        for raw in [
+            "postgres://admin:s3cret@db.internal:5432/console?sslmode=require",
+            "postgres://admin@db.internal:5432/console?password=s3cret&sslmode=require",
+        ] {
+            let (url, password) = without_password(raw).unwrap();
+            assert_eq!(password.as_deref(), Some("s3cret"), "{raw}");
+            assert!(!url.contains("s3cret"), "{url}");
+            assert!(url.contains("sslmode=require") && url.contains("admin@db.internal"), "{url}");
+        }
+        let (url, password) = without_password("postgres://admin@db.internal/console").unwrap();
+        assert_eq!((url.as_str(), password), ("postgres://admin@db.internal/console", None));
+    }
+
     use super::*;
 
     #[test]

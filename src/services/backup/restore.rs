@@ -52,6 +52,13 @@ pub fn restore(
             if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
                 return refuse(format!("{} exists: restore only into a new database file", path.display()));
             }
+            // A log left beside the target would be replayed into the restored file.
+            for suffix in ["-wal", "-shm"] {
+                let sidecar = PathBuf::from(format!("{}{suffix}", path.display()));
+                if std::fs::symlink_metadata(&sidecar).is_ok() {
+                    return refuse(format!("{} exists: remove what an earlier database left", sidecar.display()));
+                }
+            }
             let temporary = temporary_name(path);
             written.database = Some(temporary.clone());
             copy_checked(&from.join(SQLITE_FILE), &temporary, &manifest, SQLITE_FILE)
