@@ -35,7 +35,8 @@ pub(crate) async fn sanction(
     note: &str,
 ) -> crate::helpers::Page {
     b.get(&format!("/holders/{holder}?article={article}")).await;
-    b.post(&format!("/holders/{holder}/sanctions"), &[("article", article), ("action", action), ("note", note)]).await
+    let form = [("article", article), ("shown_article", article), ("action", action), ("note", note)];
+    b.post(&format!("/holders/{holder}/sanctions"), &form).await
 }
 
 /// The demo's second supervisor, for four-eyes decisions.
@@ -469,6 +470,7 @@ dual_test!(coupon_sanctions_leave_the_id_usable_and_disclosures_are_recorded, |d
     sup.get(&format!("/holders/{holder}?article=15(1)")).await;
     let form = [
         ("article", "15(1)"),
+        ("shown_article", "15(1)"),
         ("action", "disclose"),
         ("note", "提携事業者からの照会に回答するため"),
         ("recipient", "未来交通株式会社"),
@@ -478,6 +480,7 @@ dual_test!(coupon_sanctions_leave_the_id_usable_and_disclosures_are_recorded, |d
     assert_eq!(page.input_value("recipient").as_deref(), Some("未来交通株式会社"));
     let form = [
         ("article", "15(1)"),
+        ("shown_article", "15(1)"),
         ("action", "disclose"),
         ("note", "提携事業者からの照会に回答するため"),
         ("recipient", "未来交通株式会社"),
@@ -597,4 +600,40 @@ dual_test!(a_disclosure_on_legal_grounds_is_recorded_outside_any_sanction, |db: 
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.audit_count("holder.disclosed"), 1);
+});
+
+dual_test!(what_is_recorded_is_the_article_whose_actions_were_shown, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    crate::support::approved_holder(&app, "MR-SHOWN001").await;
+    let holder = app.holder("MR-SHOWN001").unwrap().id;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = sup.get(&format!("/holders/{holder}?article=3(1)(v)")).await;
+    assert_eq!(page.input_value("shown_article").as_deref(), Some("3(1)(v)"));
+
+    // The article changed to 3(1)(vi) while 3(1)(v)'s actions were on screen: 一時停止 is
+    // allowed under both, and recording it under an article the screen never offered it for
+    // is refused, with the new article's actions shown and the note kept.
+    let note = "返還の届出と重複の両方を確認したため";
+    let form = [("article", "3(1)(vi)"), ("shown_article", "3(1)(v)"), ("action", "suspend"), ("note", note)];
+    let page = sup.post(&format!("/holders/{holder}/sanctions"), &form).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.body.contains("条項を変えたので"), "the problem is named beside the actions");
+    assert_eq!(page.input_value("shown_article").as_deref(), Some("3(1)(vi)"), "its own actions now show");
+    assert!(page.body.contains(note), "the note is kept");
+    assert!(app.sanctions_of_holder(holder).is_empty(), "nothing recorded");
+    assert_eq!(crate::sanctions::card_status(&app, "MR-SHOWN001").await, "active");
+
+    // 「この条項で行える処分を表示」 shows the actions and records nothing.
+    let show = [("article", "3(2)"), ("shown_article", "3(1)(vi)"), ("show_actions", "1"), ("note", note)];
+    let page = sup.post(&format!("/holders/{holder}/sanctions"), &show).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.input_value("shown_article").as_deref(), Some("3(2)"));
+    assert!(page.body.contains("警告"), "3(2) offers a warning");
+    assert!(app.sanctions_of_holder(holder).is_empty(), "still nothing recorded");
+
+    // Chosen from what was shown, it is recorded under that article.
+    let form = [("article", "3(2)"), ("shown_article", "3(2)"), ("action", "warning"), ("note", note)];
+    let page = sup.post(&format!("/holders/{holder}/sanctions"), &form).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.sanctions_of_holder(holder).len(), 1);
 });

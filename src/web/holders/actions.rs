@@ -22,6 +22,12 @@ use crate::web::state::AppState;
 pub struct SanctionForm {
     #[serde(default)]
     article: String,
+    /// The article whose actions the form showed: what is recorded must be what was shown.
+    #[serde(default)]
+    shown_article: String,
+    /// 「この条項で行える処分を表示」: show the chosen article's actions, record nothing.
+    #[serde(default)]
+    show_actions: Option<String>,
     #[serde(default)]
     action: String,
     #[serde(default)]
@@ -43,14 +49,10 @@ async fn sanction_request(
 ) -> AppResult<HttpResponse> {
     let article = Article::parse(&form.article);
     let action = Action::parse(&form.action);
-    let mut errors = FormErrors::default();
-    if article.is_none() {
-        errors.add("article", "条項を選んでください。");
-    }
-    if action.is_none() {
-        errors.add("action", "処分を選んでください。");
-    }
-    let kept = |errors| ProfileForms {
+    // The actions on screen were those of `shown_article`: an article changed since is shown
+    // with its own actions, and nothing is recorded until one of those is chosen.
+    let changed = article.is_some() && form.shown_article != form.article;
+    let kept = |errors, action| ProfileForms {
         article,
         action,
         note: form.note.clone(),
@@ -58,8 +60,24 @@ async fn sanction_request(
         errors,
         legal: LegalDisclosure::default(),
     };
-    let (Some(article), Some(action)) = (article, action) else {
-        return show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await;
+    let mut errors = FormErrors::default();
+    if form.show_actions.is_some() {
+        if article.is_none() {
+            errors.add("article", "条項を選んでください。");
+        }
+        let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+        return show_profile(state, staff, holder_id, status, kept(errors, None)).await;
+    }
+    if article.is_none() {
+        errors.add("article", "条項を選んでください。");
+    } else if changed {
+        errors.add("action", "条項を変えたので、この条項で行える処分から選び直してください（まだ記録していません）。");
+    } else if action.is_none() {
+        errors.add("action", "処分を選んでください。");
+    }
+    let (Some(article), Some(action), true) = (article, action, errors.is_empty()) else {
+        let action = if changed { None } else { action };
+        return show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors, action)).await;
     };
     let note = form.note.clone();
     let (recipient, basis, disclosed) = (form.recipient.clone(), form.basis.clone(), form.disclosed.clone());
@@ -92,7 +110,7 @@ async fn sanction_request(
                 "action"
             };
             errors.add(field, message);
-            show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await
+            show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors, Some(action))).await
         }
     }
 }
@@ -182,7 +200,10 @@ pub async fn reinstate(
     form: web::Form<ReinstateForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
+    // The lift button names its article and action itself: nothing else was on screen.
     let request = SanctionForm {
+        shown_article: form.article.clone(),
+        show_actions: None,
         article: form.article,
         action: Action::Reinstate.code().into(),
         note: form.note,

@@ -206,7 +206,12 @@ async fn fixtures(app: &TestApp) -> Fixtures {
     let proposed = sup
         .post(
             &format!("/holders/{holder}/sanctions"),
-            &[("article", "2(4)"), ("action", "deprive"), ("note", "写真の人物が別人である疑い")],
+            &[
+                ("article", "2(4)"),
+                ("shown_article", "2(4)"),
+                ("action", "deprive"),
+                ("note", "写真の人物が別人である疑い"),
+            ],
         )
         .await;
     assert_eq!(proposed.status, reqwest::StatusCode::SEE_OTHER, "{}", proposed.body);
