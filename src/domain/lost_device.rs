@@ -12,6 +12,20 @@ use super::normalize;
 /// Mismatches on one holder within a day after which the holder is flagged.
 pub const FLAG_AFTER: i64 = 3;
 
+/// Mismatches one report may take: then it locks, and a supervisor looks at it.
+pub const REPORT_ATTEMPTS: i32 = 3;
+
+/// Mismatches on one holder within a day, across every report: then no report for that
+/// holder checks answers until the day has passed. A new report per guess gains nothing.
+pub const HOLDER_ATTEMPTS_PER_DAY: i64 = 5;
+
+/// Whether answers may still be checked: guessing stops at the caps, so a birth date cannot be
+/// walked (1,501 guesses once took 4.7 s). A locked report answers "not verified" whatever is
+/// typed, and checks nothing, so the lock tells the caller nothing about the answers.
+pub fn may_check(report_failures: i32, holder_failures_today: i64) -> bool {
+    report_failures < REPORT_ATTEMPTS && holder_failures_today < HOLDER_ATTEMPTS_PER_DAY
+}
+
 /// How the report reached the support center.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportChannel {
@@ -127,6 +141,14 @@ pub fn reference(random: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn guessing_stops_at_the_caps() {
+        assert!(may_check(0, 0));
+        assert!(may_check(REPORT_ATTEMPTS - 1, HOLDER_ATTEMPTS_PER_DAY - 1));
+        assert!(!may_check(REPORT_ATTEMPTS, 0), "the report's own cap");
+        assert!(!may_check(0, HOLDER_ATTEMPTS_PER_DAY), "the holder's cap across reports");
+    }
+
     use super::*;
     use time::macros::date;
 

@@ -102,6 +102,9 @@ pub enum Verified {
     Done,
     /// Not identified. `flagged` once mismatches on this holder pile up within a day.
     NotVerified { flagged: bool },
+    /// The caps are reached (`lost_device::may_check`): nothing was checked; a supervisor
+    /// looks at the report. The caller hears only "not verified".
+    Locked,
 }
 
 /// Checks the answers under the report's lock. Every attempt is kept with its time; a mismatch
@@ -113,6 +116,22 @@ fn identify(
     acting: &Acting<'_>,
 ) -> Result<Result<i64, Verified>, SupportFailure> {
     let now = to_db(acting.now);
+    let holder_failures = match report.holder_id {
+        Some(holder) => db::lost_device::failures_since(c, holder, now - Duration::days(1))?,
+        None => 0,
+    };
+    if !lost_device::may_check(report.failed_attempts, holder_failures) {
+        audit::append(
+            c,
+            acting.audit,
+            now,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.not_verified", "lost_device_report", report.id)
+                .details(json!({"failures_today": holder_failures, "flagged": true, "locked": true}))
+                .reason("本人確認の上限に達しています（審査責任者の確認待ち）")
+                .request_id(acting.request_id),
+        )?;
+        return Ok(Err(Verified::Locked));
+    }
     let matched = match report.holder_id {
         Some(holder) => {
             let facts = db::lost_device::registered_facts(c, holder)?;
@@ -124,10 +143,8 @@ fn identify(
     if let Some(holder) = matched {
         return Ok(Ok(holder));
     }
-    let failures = match report.holder_id {
-        Some(holder) => db::lost_device::failures_since(c, holder, now - Duration::days(1))?,
-        None => 0,
-    };
+    // This mismatch counts too.
+    let failures = holder_failures + i64::from(report.holder_id.is_some());
     let flagged = failures >= lost_device::FLAG_AFTER;
     let mut entry =
         AuditEntry::new(Actor::Staff(acting.staff_id), "lost_device.not_verified", "lost_device_report", report.id)

@@ -48,6 +48,9 @@ pub(super) fn state_of(r: &ReportRow) -> &'static str {
     match (r.suspended_at, r.reinstated_at) {
         (_, Some(_)) => "利用再開済",
         (Some(_), None) => "利用停止済",
+        (None, None) if r.failed_attempts >= crate::domain::lost_device::REPORT_ATTEMPTS => {
+            "本人確認の上限（責任者の確認待ち）"
+        }
         (None, None) if r.failed_attempts > 0 => "本人確認できず",
         (None, None) => "本人確認待ち",
     }
@@ -280,6 +283,11 @@ async fn answer(
             if flagged {
                 banner.push_str("この利用者への本人確認の失敗が続いています。責任者に報告してください。");
             }
+            report_page(state, staff, id, StatusCode::UNPROCESSABLE_ENTITY, FormErrors::default(), typed, Some(banner))
+                .await
+        }
+        Ok(Verified::Locked) => {
+            let banner = "この届出は本人確認の上限に達したため、回答を確認していません。発信者には「本人確認ができませんでした」とだけ伝え、審査責任者に報告してください。".to_owned();
             report_page(state, staff, id, StatusCode::UNPROCESSABLE_ENTITY, FormErrors::default(), typed, Some(banner))
                 .await
         }

@@ -170,3 +170,42 @@ dual_test!(a_report_form_with_mistakes_comes_back_filled_in, |db: TestDb| async 
     let mut reviewer = app.signed_in(Role::Reviewer).await;
     assert_eq!(reviewer.get("/support/lost-device").await.status, StatusCode::FORBIDDEN);
 });
+
+dual_test!(guessing_stops_at_the_caps_and_a_locked_report_checks_nothing, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    approved_holder(&app, "MR-LOST0009").await;
+    let mut agent = app.signed_in(Role::Support).await;
+    let wrong = [("birth_date", "H6.3.2"), ("fact", "違う答え")];
+    // Three wrong answers lock the report: the right answer then changes nothing.
+    let report = open_report(&mut agent, "MR-LOST0009").await;
+    for _ in 0..3 {
+        let page = agent.post(&format!("{report}/verify"), &wrong).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let page = agent.get(&report).await;
+    let right = [("birth_date", "H6.3.1"), ("fact", right_answer(&page.body))];
+    let page = agent.post(&format!("{report}/verify"), &right).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("上限"), "the agent is told why");
+    assert_eq!(card_status(&app, "MR-LOST0009").await, "active", "a locked report suspends nothing");
+    assert!(agent.get("/support/lost-device").await.body.contains("本人確認の上限"), "the desk sees the lock");
+
+    // A new report per guess gains nothing: five misses a day on the holder stop every report.
+    let second = open_report(&mut agent, "MR-LOST0009").await;
+    for _ in 0..2 {
+        agent.post(&format!("{second}/verify"), &wrong).await;
+    }
+    let third = open_report(&mut agent, "MR-LOST0009").await;
+    let page = agent.post(&format!("{third}/verify"), &right).await;
+    assert!(page.body.contains("上限"), "the holder's daily cap holds across reports");
+    assert_eq!(card_status(&app, "MR-LOST0009").await, "active");
+    assert_eq!(app.audit_count("lost_device.suspended"), 0);
+
+    // The next day the right answer works again.
+    app.clock.advance(time::Duration::days(1) + time::Duration::minutes(1));
+    let mut agent = app.signed_in(Role::Support).await;
+    let fourth = open_report(&mut agent, "MR-LOST0009").await;
+    let page = agent.post(&format!("{fourth}/verify"), &right).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-LOST0009").await, "suspended");
+});
