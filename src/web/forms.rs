@@ -114,3 +114,18 @@ impl FormErrors {
         ids.into_iter().flatten().collect::<Vec<_>>().join(" ")
     }
 }
+
+/// The confirming field of a final act (a checkbox `confirmed` with value `1`, its label naming
+/// the ID and the effect). The server requires it: one POST without it, a stray Enter or a
+/// client without script, changes nothing.
+#[derive(serde::Deserialize, Default)]
+pub struct Confirmation {
+    #[serde(default)]
+    confirmed: String,
+}
+
+impl Confirmation {
+    pub fn given(&self) -> bool {
+        self.confirmed == "1"
+    }
+}

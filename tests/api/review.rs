@@ -798,7 +798,13 @@ dual_test!(a_hold_parks_a_registration_for_a_supervisor_and_take_next_passes_it_
 
     // Let go of the next one: take-next neither hands it straight back nor the held one.
     reviewer.get(&format!("/registrations/{released}")).await;
-    assert_eq!(reviewer.post(&format!("/registrations/{released}/release"), &[]).await.status, StatusCode::SEE_OTHER);
+    // One press without the confirming field keeps the claim.
+    reviewer.post(&format!("/registrations/{released}/release"), &[]).await;
+    assert!(reviewer.get(&format!("/registrations/{released}")).await.body.contains("担当は外していません"));
+    assert_eq!(
+        reviewer.post(&format!("/registrations/{released}/release"), &[("confirmed", "1")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(take_next(&mut reviewer).await, None);
     // Another reviewer gets the released one, and cannot take the held one.
     let mut other = second_reviewer(&app).await;

@@ -50,7 +50,14 @@ dual_test!(duplicates_and_reissues_are_listed_apart, |db: TestDb| async move {
 
     // "Withdraw the old ID", not a sanction: the older of the pair ends and leaves the list.
     let old = app.holder("MR-DUP00001").unwrap().id;
-    let done = sup.post(&format!("/holders/{old}/withdrawal"), &[("reason", "reissued")]).await;
+    let unconfirmed = sup.post(&format!("/holders/{old}/withdrawal"), &[("reason", "reissued")]).await;
+    assert_eq!(unconfirmed.status, StatusCode::SEE_OTHER);
+    assert_ne!(
+        app.holder_status("MR-DUP00001"),
+        HolderStatus::Withdrawn,
+        "one press without confirmation ends nothing"
+    );
+    let done = sup.post(&format!("/holders/{old}/withdrawal"), &[("reason", "reissued"), ("confirmed", "1")]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(app.holder_status("MR-DUP00001"), HolderStatus::Withdrawn);
     let page = sup.get("/worklists").await;
@@ -225,6 +232,7 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     crate::support::approved_holder(&app, "MR-RETURN01").await;
     let holder = app.holder("MR-RETURN01").unwrap().id;
     let handbook = app.handbook_ids_of_holder("MR-RETURN01")[0];
+    let handbook_text = handbook.to_string();
     let mut sup = app.signed_in(Role::Supervisor).await;
     let page = sup.get("/worklists").await;
     assert!(page.select_texts("section[aria-labelledby=returned-title] tbody tr").is_empty());
@@ -232,18 +240,32 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     // The holder calls: the handbook went back to the municipality.
     let profile = sup.get(&format!("/holders/{holder}")).await;
     assert!(profile.body.contains(&format!("#{handbook} の返還を記録")));
-    let done = sup.post(&format!("/holders/{holder}/returned"), &[("handbook_id", &handbook.to_string())]).await;
+    // One press without the confirming field records nothing.
+    let unconfirmed =
+        sup.post(&format!("/holders/{holder}/returned"), &[("handbook_id", handbook_text.as_str())]).await;
+    assert_eq!(unconfirmed.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.audit_count("handbook.returned_reported"), 0, "not recorded without confirmation");
+    assert!(sup.get(&format!("/holders/{holder}")).await.body.contains("返還は記録していません"));
+    let done = sup
+        .post(&format!("/holders/{holder}/returned"), &[("handbook_id", handbook_text.as_str()), ("confirmed", "1")])
+        .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    let again = sup.post(&format!("/holders/{holder}/returned"), &[("handbook_id", &handbook.to_string())]).await;
+    let again = sup
+        .post(&format!("/holders/{holder}/returned"), &[("handbook_id", handbook_text.as_str()), ("confirmed", "1")])
+        .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert_eq!(app.audit_count("handbook.returned_reported"), 1, "the first report's time is kept");
     // A handbook reported on another holder's profile is not that holder's to report.
     register(&app, "MR-RETURN02", "mental", vec![fixtures::jpeg(120, 80)]).await;
     let other = app.holder("MR-RETURN02").unwrap().id;
-    let wrong = sup.post(&format!("/holders/{other}/returned"), &[("handbook_id", &handbook.to_string())]).await;
+    let wrong = sup
+        .post(&format!("/holders/{other}/returned"), &[("handbook_id", handbook_text.as_str()), ("confirmed", "1")])
+        .await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        sup.post("/holders/999999/returned", &[("handbook_id", &handbook.to_string())]).await.status,
+        sup.post("/holders/999999/returned", &[("handbook_id", handbook_text.as_str()), ("confirmed", "1")])
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 
@@ -254,7 +276,7 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     assert!(page.body.contains(&format!("/holders/{holder}?article=3(1)(v)#sanction")), "the matching action");
 
     // Withdrawn for the return: the ID leaves the list.
-    let done = sup.post(&format!("/holders/{holder}/withdrawal"), &[("reason", "returned")]).await;
+    let done = sup.post(&format!("/holders/{holder}/withdrawal"), &[("reason", "returned"), ("confirmed", "1")]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     let page = sup.get("/worklists").await;
     assert!(page.select_texts("section[aria-labelledby=returned-title] tbody tr").is_empty());

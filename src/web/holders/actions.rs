@@ -157,6 +157,8 @@ pub async fn disclose(
 pub struct ReturnedForm {
     #[serde(default)]
     handbook_id: String,
+    #[serde(flatten)]
+    confirmation: crate::web::forms::Confirmation,
 }
 
 /// Records that a handbook of this holder was returned to the municipality (art. 3(1)(v)).
@@ -168,6 +170,13 @@ pub async fn report_returned(
 ) -> AppResult<HttpResponse> {
     let holder_id = *id;
     let handbook_id: i64 = form.handbook_id.parse().map_err(|_| AppError::NotFound)?;
+    if !form.confirmation.given() {
+        let notice = "返還は記録していません。記録するときは確認欄にチェックを入れてから押してください。";
+        session::set_notice(&staff.session, notice)?;
+        return Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/holders/{holder_id}#handbooks-title")))
+            .finish());
+    }
     let news = state
         .as_staff(&staff, move |conn, acting| Ok(holders::report_returned(conn, holder_id, handbook_id, acting)?))
         .await?;
@@ -218,6 +227,8 @@ pub async fn reinstate(
 pub struct WithdrawalForm {
     #[serde(default)]
     reason: String,
+    #[serde(flatten)]
+    confirmation: crate::web::forms::Confirmation,
 }
 
 /// A supervisor withdraws an ID for the holder (the old ID of a reissued handbook, or one the
@@ -231,6 +242,11 @@ pub async fn withdraw(
     let id = *id;
     let reason = crate::domain::holder_state::WithdrawalReason::parse(&form.reason)
         .ok_or(AppError::BadRequest("withdrawal reason"))?;
+    if !form.confirmation.given() {
+        let notice = "退会にしていません。退会にするときは確認欄にチェックを入れてから押してください。";
+        session::set_notice(&staff.session, notice)?;
+        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{id}"))).finish());
+    }
     let (staff_id, now, request_id) = (staff.id, state.clock.now(), staff.request_id.clone());
     let keys = state.audit.clone();
     let result = state

@@ -43,8 +43,15 @@ pub async fn release(
     state: web::Data<AppState>,
     staff: RequireRole<Reviewers>,
     id: web::Path<i64>,
+    form: web::Form<crate::web::forms::Confirmation>,
 ) -> AppResult<HttpResponse> {
     let id = *id;
+    if !form.given() {
+        let notice =
+            "担当は外していません。外すときは「審査待ちに戻すことを確認した」にチェックを入れてから押してください。";
+        session::set_notice(&staff.session, notice)?;
+        return Ok(back(id));
+    }
     claim_action(
         &state,
         &staff,
