@@ -7,7 +7,7 @@ use crate::domain::handbook::{HandbookKind, ReviewStatus};
 use crate::error::Fault;
 use crate::services::acting::Acting;
 
-pub use crate::db::queue::{Held, QueueFilter, QueueRow};
+pub use crate::db::queue::{QueueFilter, QueueRow};
 
 /// Registrations per status and kind (a counter table, never a `COUNT(*)` over handbooks).
 pub type Counts = Vec<(ReviewStatus, HandbookKind, i64)>;

@@ -6,6 +6,8 @@
 use time::{Date, PrimitiveDateTime};
 
 use crate::db::{self, DbConnection};
+use crate::domain::duplicates::{self, Match, Overlap, Side};
+use crate::domain::handbook::HandbookKind;
 use crate::domain::reconcile::Provided;
 use crate::error::Fault;
 use crate::services::myna::check::{self, Waiting};
@@ -53,4 +55,14 @@ pub fn load(
         myna: check::waiting(conn, provided, at.myna, limit)?,
         held: db::queue::held(conn, at.held, limit)?,
     })
+}
+
+/// What a pair is, by `domain::duplicates`: a reissue (withdraw the older ID) or a duplicate.
+/// A stored code that does not read makes a duplicate, for a person to look into.
+pub fn overlap(p: &Pair) -> Overlap {
+    let side = |kind: &str, issued| Side { kind: HandbookKind::parse(kind), issued };
+    match Match::parse(&p.why) {
+        Some(why) => duplicates::classify(why, side(&p.a_kind, p.a_issued), side(&p.b_kind, p.b_issued)),
+        None => Overlap::Duplicate,
+    }
 }

@@ -125,7 +125,18 @@ pub struct Confirmation {
 }
 
 impl Confirmation {
-    pub fn given(&self) -> bool {
-        self.confirmed == "1"
+    /// `None` when confirmed. Otherwise nothing was done: the person is told so (`notice`) and
+    /// sent back to `back`, the page the form was on.
+    pub fn required(
+        &self,
+        session: &actix_session::Session,
+        notice: &str,
+        back: &str,
+    ) -> Result<Option<actix_web::HttpResponse>, AppError> {
+        if self.confirmed == "1" {
+            return Ok(None);
+        }
+        super::session::set_notice(session, notice)?;
+        Ok(Some(actix_web::HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, back)).finish()))
     }
 }

@@ -18,8 +18,7 @@ use super::layout::Layout;
 use super::render;
 use super::state::AppState;
 use crate::clock::{from_db, to_db};
-use crate::domain::duplicates::{Match, Overlap, Side, classify};
-use crate::domain::handbook::HandbookKind;
+use crate::domain::duplicates::Overlap;
 use crate::services::worklists::{self, Cursors, Held, Lists, Pair, Returned};
 
 const PAGE: i64 = 50;
@@ -93,13 +92,6 @@ struct Page {
     next_held: Option<String>,
 }
 
-/// A reissue (withdraw the older ID) or a duplicate (look into it): `domain::duplicates`.
-fn is_reissue(p: &Pair) -> bool {
-    let side = |kind: &str, issued| Side { kind: HandbookKind::parse(kind), issued };
-    let Some(why) = Match::parse(&p.why) else { return false };
-    classify(why, side(&p.a_kind, p.a_issued), side(&p.b_kind, p.b_issued)) == Overlap::Reissue
-}
-
 fn line(p: &Pair) -> PairLine {
     // Older issue first: that is the ID to withdraw in a reissue.
     let (old, new) = if p.a_issued <= p.b_issued {
@@ -167,8 +159,8 @@ pub async fn show(
     pairs.dedup_by_key(|p| (p.a_handbook, p.b_handbook));
     let page = Page {
         layout: Layout::for_staff(&staff, "作業リスト", "/worklists"),
-        duplicates: pairs.iter().filter(|p| !is_reissue(p)).map(line).collect(),
-        reissues: pairs.iter().filter(|p| is_reissue(p)).map(line).collect(),
+        duplicates: pairs.iter().filter(|p| worklists::overlap(p) == Overlap::Duplicate).map(line).collect(),
+        reissues: pairs.iter().filter(|p| worklists::overlap(p) == Overlap::Reissue).map(line).collect(),
         next,
         next_unreachable: next_of(&unreachable, |u| u.holder_id),
         unreachable: shown(&unreachable)

@@ -170,12 +170,10 @@ pub async fn report_returned(
 ) -> AppResult<HttpResponse> {
     let holder_id = *id;
     let handbook_id: i64 = form.handbook_id.parse().map_err(|_| AppError::NotFound)?;
-    if !form.confirmation.given() {
-        let notice = "返還は記録していません。記録するときは確認欄にチェックを入れてから押してください。";
-        session::set_notice(&staff.session, notice)?;
-        return Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/holders/{holder_id}#handbooks-title")))
-            .finish());
+    let back = format!("/holders/{holder_id}#handbooks-title");
+    let notice = "返還は記録していません。記録するときは確認欄にチェックを入れてから押してください。";
+    if let Some(unconfirmed) = form.confirmation.required(&staff.session, notice, &back)? {
+        return Ok(unconfirmed);
     }
     let news = state
         .as_staff(&staff, move |conn, acting| Ok(holders::report_returned(conn, holder_id, handbook_id, acting)?))
@@ -186,9 +184,7 @@ pub async fn report_returned(
         "この手帳の返還はすでに記録されています。"
     };
     session::set_notice(&staff.session, notice)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/holders/{holder_id}#handbooks-title")))
-        .finish())
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, back)).finish())
 }
 
 #[derive(Deserialize)]
@@ -242,10 +238,9 @@ pub async fn withdraw(
     let id = *id;
     let reason = crate::domain::holder_state::WithdrawalReason::parse(&form.reason)
         .ok_or(AppError::BadRequest("withdrawal reason"))?;
-    if !form.confirmation.given() {
-        let notice = "退会にしていません。退会にするときは確認欄にチェックを入れてから押してください。";
-        session::set_notice(&staff.session, notice)?;
-        return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{id}"))).finish());
+    let notice = "退会にしていません。退会にするときは確認欄にチェックを入れてから押してください。";
+    if let Some(unconfirmed) = form.confirmation.required(&staff.session, notice, &format!("/holders/{id}"))? {
+        return Ok(unconfirmed);
     }
     let (staff_id, now, request_id) = (staff.id, state.clock.now(), staff.request_id.clone());
     let keys = state.audit.clone();

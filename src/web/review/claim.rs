@@ -46,11 +46,10 @@ pub async fn release(
     form: web::Form<crate::web::forms::Confirmation>,
 ) -> AppResult<HttpResponse> {
     let id = *id;
-    if !form.given() {
-        let notice =
-            "担当は外していません。外すときは「審査待ちに戻すことを確認した」にチェックを入れてから押してください。";
-        session::set_notice(&staff.session, notice)?;
-        return Ok(back(id));
+    let notice =
+        "担当は外していません。外すときは「審査待ちに戻すことを確認した」にチェックを入れてから押してください。";
+    if let Some(unconfirmed) = form.required(&staff.session, notice, &format!("/registrations/{id}"))? {
+        return Ok(unconfirmed);
     }
     claim_action(
         &state,
