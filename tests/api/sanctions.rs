@@ -631,6 +631,15 @@ dual_test!(what_is_recorded_is_the_article_whose_actions_were_shown, |db: TestDb
     assert!(page.body.contains("警告"), "3(2) offers a warning");
     assert!(app.sanctions_of_holder(holder).is_empty(), "still nothing recorded");
 
+    // No article chosen: the error is named beside 条項 and the form comes back as it was
+    // shown, the note still typed in it.
+    let blank = [("article", ""), ("shown_article", "3(2)"), ("action", "warning"), ("note", note)];
+    let page = sup.post(&format!("/holders/{holder}/sanctions"), &blank).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("条項を選んでください"));
+    assert!(page.body.contains(note), "the note is kept");
+    assert!(app.sanctions_of_holder(holder).is_empty());
+
     // Chosen from what was shown, it is recorded under that article.
     let form = [("article", "3(2)"), ("shown_article", "3(2)"), ("action", "warning"), ("note", note)];
     let page = sup.post(&format!("/holders/{holder}/sanctions"), &form).await;

@@ -52,8 +52,11 @@ async fn sanction_request(
     // The actions on screen were those of `shown_article`: an article changed since is shown
     // with its own actions, and nothing is recorded until one of those is chosen.
     let changed = article.is_some() && form.shown_article != form.article;
+    // An article left unchosen comes back with the form as it was shown, so what was typed
+    // below it (the note, a disclosure) stays on screen beside the error.
+    let on_page = article.or_else(|| Article::parse(&form.shown_article));
     let kept = |errors, action| ProfileForms {
-        article,
+        article: on_page,
         action,
         note: form.note.clone(),
         disclosure: [form.recipient.clone(), form.basis.clone(), form.disclosed.clone()],
