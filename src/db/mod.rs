@@ -60,6 +60,7 @@ pub mod snapshot;
 pub mod staff;
 pub mod tallies;
 pub mod trends;
+pub mod withdrawals;
 pub mod worklists;
 
 mod backend;

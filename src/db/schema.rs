@@ -393,6 +393,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    withdrawal_proposals (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        reason -> Text,
+        note -> Text,
+        related_holder_id -> Nullable<BigInt>,
+        state -> Text,
+        proposed_by -> BigInt,
+        proposed_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(handbooks -> holders (holder_id));
 diesel::joinable!(card_reads -> holders (holder_id));
 diesel::joinable!(handbook_fields -> handbooks (handbook_id));
@@ -465,4 +481,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     card_reads,
     ocr_jobs,
     ocr_suggestions,
+    withdrawal_proposals,
 );

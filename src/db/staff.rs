@@ -204,3 +204,17 @@ pub fn reseal_totp(conn: &mut DbConnection, id: i64, clear: &str, sealed: &str) 
         .set(staff::totp_secret.eq(sealed))
         .execute(conn)
 }
+
+/// Did `by` create the account `staff_id` or change its role, ever? Read from the audit trail,
+/// which keeps every account change and which nobody rewrites unseen.
+pub fn appointed_by(conn: &mut DbConnection, staff_id: i64, by: i64) -> QueryResult<bool> {
+    use super::schema::audit_events;
+    diesel::select(diesel::dsl::exists(
+        audit_events::table
+            .filter(audit_events::target_type.eq("staff"))
+            .filter(audit_events::target_id.eq(staff_id.to_string()))
+            .filter(audit_events::action.eq_any(["staff.created", "staff.role_changed"]))
+            .filter(audit_events::actor_staff_id.eq(by)),
+    ))
+    .get_result(conn)
+}

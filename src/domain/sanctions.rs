@@ -179,6 +179,21 @@ impl Action {
 
     /// Final actions: a proposal that a second supervisor approves (four eyes). Cancelling
     /// the ID registration (art. 15(1)) ends the ID like a deprivation, so it waits too.
+    /// What the action does to the holder's card and data, as the confirmation before it says.
+    pub fn effect(self) -> &'static str {
+        match self {
+            Warning => "カードの表示は変わりません。利用者に警告のお知らせが届きます。",
+            Suspend => "カードは「利用停止」と表示され、使えなくなります。",
+            Reinstate => "停止の理由がほかになければ、カードはまた使えるようになります。",
+            Deprive => "IDは資格剥奪となり、カードは表示されなくなります。取り消せません。",
+            Delete => "個人情報と手帳の写真が消去され、カードは表示されなくなります。取り消せません。",
+            DeleteEmail => "メールアドレスが消去され、利用者にお知らせが届かなくなります。取り消せません。",
+            CouponSuspend => "クーポンが使えなくなります。カードの表示は変わりません。",
+            CancelRegistration => "ID登録が取り消され、カードは表示されなくなります。取り消せません。",
+            Disclose => "カードの表示は変わりません。開示した事実が記録されます。",
+        }
+    }
+
     pub fn needs_second_supervisor(self) -> bool {
         matches!(self, Deprive | Delete | DeleteEmail | CancelRegistration)
     }
@@ -236,6 +251,8 @@ pub enum SanctionError {
     NoteTooLong,
     #[error("自分が起案した処分は承認・却下できません。別の審査責任者が判断します。")]
     OwnProposal,
+    #[error("起案した人が作成した、または権限を与えたアカウントでは判断できません。別の審査責任者が判断します。")]
+    AppointedByProposer,
     #[error("この処分はすでに判断されています。")]
     AlreadyDecided,
     #[error("この操作の権限がありません。")]
@@ -262,6 +279,12 @@ pub fn check_request(article: Article, action: Action, note: &str) -> Result<(),
     if !article.allows().contains(&action) {
         return Err(SanctionError::NotAllowedByArticle);
     }
+    check_note(note)
+}
+
+/// Every four-eyes proposal says why, in 10 to 2000 characters: the second supervisor decides
+/// on what is written, not on what the proposer remembers.
+pub fn check_note(note: &str) -> Result<(), SanctionError> {
     let chars = note.trim().chars().count();
     if chars < 10 {
         return Err(SanctionError::NoteTooShort);

@@ -184,37 +184,51 @@ pub fn withdraw(
     request_id: Option<&str>,
     keys: &crate::audit::AuditKeys,
 ) -> Result<HolderRow, WithdrawFailure> {
-    use crate::domain::holder::HolderStatus;
-    use crate::domain::holder_state::Event;
     let at = to_db(now);
     write_tx(conn, |c| {
         let id = db::holders::find_by_public_id(c, public_id.as_str())?.ok_or(WithdrawFailure::NotFound)?.id;
-        let holder = db::holders::lock(c, id)?.ok_or(WithdrawFailure::NotFound)?;
-        if holder.status == HolderStatus::Withdrawn {
-            return Ok(holder);
-        }
-        let next = db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
-        db::holders::withdrawn(c, id, reason, at)?;
-        let ended = crate::services::sanctions::Ended { holder_id: id, actor: actor.clone(), at, request_id };
-        crate::services::sanctions::id_ended(c, keys, &ended, &next, None)?;
-        crate::services::myna::purge::purge_holder(
-            c,
-            keys,
-            &actor,
-            id,
-            crate::services::myna::purge::Reason::Withdrawn,
-            at,
-        )?;
-        audit::append(
-            c,
-            keys,
-            at,
-            AuditEntry::new(actor.clone(), "holder.withdrawn", "holder", id)
-                .details(json!({"reason": reason.code()}))
-                .request_id(request_id),
-        )?;
-        db::holders::find(c, id)?.ok_or(WithdrawFailure::NotFound)
+        withdraw_in(c, id, reason, &actor, at, request_id, keys)
     })
+}
+
+/// `withdraw` inside the caller's write transaction, by row id (a second supervisor's approval
+/// of a staff proposal ends the ID in the transaction that records the decision).
+pub fn withdraw_in(
+    c: &mut DbConnection,
+    id: i64,
+    reason: crate::domain::holder_state::WithdrawalReason,
+    actor: &Actor,
+    at: time::PrimitiveDateTime,
+    request_id: Option<&str>,
+    keys: &crate::audit::AuditKeys,
+) -> Result<HolderRow, WithdrawFailure> {
+    use crate::domain::holder::HolderStatus;
+    use crate::domain::holder_state::Event;
+    let holder = db::holders::lock(c, id)?.ok_or(WithdrawFailure::NotFound)?;
+    if holder.status == HolderStatus::Withdrawn {
+        return Ok(holder);
+    }
+    let next = db::sanctions::holder_state(c, &holder)?.apply(Event::Withdraw)?;
+    db::holders::withdrawn(c, id, reason, at)?;
+    let ended = crate::services::sanctions::Ended { holder_id: id, actor: actor.clone(), at, request_id };
+    crate::services::sanctions::id_ended(c, keys, &ended, &next, None)?;
+    crate::services::myna::purge::purge_holder(
+        c,
+        keys,
+        actor,
+        id,
+        crate::services::myna::purge::Reason::Withdrawn,
+        at,
+    )?;
+    audit::append(
+        c,
+        keys,
+        at,
+        AuditEntry::new(actor.clone(), "holder.withdrawn", "holder", id)
+            .details(json!({"reason": reason.code()}))
+            .request_id(request_id),
+    )?;
+    db::holders::find(c, id)?.ok_or(WithdrawFailure::NotFound)
 }
 
 /// Records a disclosure made on legal grounds or with the holder's consent, outside any

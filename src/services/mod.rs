@@ -20,6 +20,7 @@ pub mod queue;
 pub mod review;
 pub mod sanctions;
 pub mod support;
+pub mod withdrawals;
 pub mod worklists;
 
 /// The connection and pool the edges (screens, workers, the command line) hand to services.

@@ -205,6 +205,11 @@ fn decide_in_tx(
         let holder = db::holders::lock(c, holder_id)?.ok_or(SanctionFailure::NotFound)?;
         let proposal = db::sanctions::lock(c, sanction_id)?.ok_or(SanctionFailure::NotFound)?;
         sanctions::may_decide(proposal.state, proposal.requested_by, acting.staff_id)?;
+        if let Some(proposer) = proposal.requested_by
+            && crate::services::accounts::appointed_by_proposer(c, proposer, acting.staff_id)?
+        {
+            return Err(SanctionError::AppointedByProposer.into());
+        }
         let outcome = if approve { SanctionState::Applied } else { SanctionState::Rejected };
         let mut erased = Vec::new();
         if approve {
@@ -376,6 +381,7 @@ pub fn id_ended(
     except: Option<i64>,
 ) -> Result<(), Fault> {
     crate::services::review::close_for_ended_id(c, keys, ended.holder_id, &ended.actor, ended.at, ended.request_id)?;
+    crate::services::withdrawals::close_for_ended_id(c, ended, keys)?;
     for (id, action, article) in db::sanctions::pending_of(c, ended.holder_id)? {
         let moot = Some(id) != except && event(action, article).is_some_and(|e| state.apply(e).is_err());
         if moot && db::sanctions::close_moot(c, id, ended.at, "IDが終了したため、承認できなくなりました。")? > 0

@@ -41,6 +41,7 @@ mod sanctions;
 mod staff_admin;
 mod support;
 mod withdrawal_api;
+mod withdrawals;
 mod worklists;
 
 use actix_web::web;
@@ -148,7 +149,8 @@ route_table! {
     get  "/holders/{id}" => holders::profile, HolderViewers;
     post "/holders/{id}/sanctions" => holders::sanction, Supervisors;
     post "/holders/{id}/reinstate" => holders::reinstate, Supervisors;
-    post "/holders/{id}/withdrawal" => holders::withdraw, Supervisors;
+    get  "/holders/{id}/withdrawal" => withdrawals::form, Supervisors;
+    post "/holders/{id}/withdrawal" => withdrawals::propose, Supervisors;
     post "/holders/{id}/disclosures" => holders::disclose, Supervisors;
     post "/holders/{id}/returned" => holders::report_returned, Supervisors;
     get  "/worklists" => worklists::show, Supervisors;
@@ -161,6 +163,8 @@ route_table! {
     get  "/sanctions" => sanctions::list, Supervisors;
     post "/sanctions/{id}/approve" => sanctions::approve, Supervisors;
     post "/sanctions/{id}/reject" => sanctions::reject, Supervisors;
+    post "/withdrawals/{id}/approve" => withdrawals::approve, Supervisors;
+    post "/withdrawals/{id}/reject" => withdrawals::reject, Supervisors;
     get  "/support/lost-device" => support::show, SupportDesk;
     post "/support/lost-device" => support::open, SupportDesk;
     get  "/support/lost-device/{id}" => support::report, SupportDesk;

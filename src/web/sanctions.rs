@@ -1,4 +1,6 @@
-//! `/sanctions`: proposals waiting for a second supervisor, and their approval or rejection.
+//! `/sanctions`: proposals waiting for a second supervisor (sanctions and withdrawals by staff),
+//! and their approval or rejection. An approval takes its confirming field: one press alone
+//! ends nothing.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -23,6 +25,8 @@ pub struct ProposalLine {
     pub public_id: String,
     pub action: &'static str,
     pub article: &'static str,
+    /// What approving does to the card, named in the confirmation.
+    pub effect: &'static str,
     pub note: String,
     pub by: String,
     pub requested: String,
@@ -34,6 +38,7 @@ pub struct ProposalLine {
 struct ListPage {
     layout: Layout,
     lines: Vec<ProposalLine>,
+    withdrawals: Vec<super::withdrawals::WaitingView>,
 }
 
 pub async fn list(state: web::Data<AppState>, staff: RequireRole<Supervisors>) -> AppResult<HttpResponse> {
@@ -46,13 +51,15 @@ pub async fn list(state: web::Data<AppState>, staff: RequireRole<Supervisors>) -
             public_id: s.public_id,
             action: s.action.label(),
             article: s.article.label(),
+            effect: s.action.effect(),
             note: s.note,
             by: s.requested_by_name.unwrap_or_else(|| "システム".into()),
             requested: datetime_jst(from_db(s.requested_at)),
             mine: s.requested_by == Some(staff.id),
         })
         .collect();
-    let page = ListPage { layout: Layout::for_staff(&staff, "処分の承認", "/sanctions"), lines };
+    let withdrawals = super::withdrawals::waiting(&state, staff.id).await?;
+    let page = ListPage { layout: Layout::for_staff(&staff, "処分の承認", "/sanctions"), lines, withdrawals };
     render::page(StatusCode::OK, &page)
 }
 
@@ -60,6 +67,8 @@ pub async fn list(state: web::Data<AppState>, staff: RequireRole<Supervisors>) -
 pub struct DecisionForm {
     #[serde(default)]
     note: String,
+    #[serde(flatten)]
+    confirmation: super::forms::Confirmation,
 }
 
 async fn decide(
@@ -67,8 +76,17 @@ async fn decide(
     staff: &RequireRole<Supervisors>,
     id: i64,
     approve: bool,
-    note: String,
+    form: DecisionForm,
 ) -> AppResult<HttpResponse> {
+    if approve {
+        let notice = "承認していません。実施するときは確認欄にチェックを入れてから押してください。";
+        if let Some(unconfirmed) =
+            form.confirmation.required(&staff.session, notice, &format!("/sanctions#proposal-{id}"))?
+        {
+            return Ok(unconfirmed);
+        }
+    }
+    let note = form.note;
     let store = state.images.clone();
     let result = state
         .as_staff(staff, move |conn, acting| {
@@ -90,7 +108,7 @@ pub async fn approve(
     id: web::Path<i64>,
     form: web::Form<DecisionForm>,
 ) -> AppResult<HttpResponse> {
-    decide(&state, &staff, *id, true, form.into_inner().note).await
+    decide(&state, &staff, *id, true, form.into_inner()).await
 }
 
 pub async fn reject(
@@ -99,5 +117,5 @@ pub async fn reject(
     id: web::Path<i64>,
     form: web::Form<DecisionForm>,
 ) -> AppResult<HttpResponse> {
-    decide(&state, &staff, *id, false, form.into_inner().note).await
+    decide(&state, &staff, *id, false, form.into_inner()).await
 }

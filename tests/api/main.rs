@@ -36,4 +36,5 @@ mod routes;
 mod sanctions;
 mod staff_admin;
 mod support;
+mod withdrawals;
 mod worklists;

@@ -49,7 +49,7 @@ async fn approve_as_second(app: &TestApp, proposal: i64) -> crate::helpers::Page
     let mut other = app.browser();
     other.login(second_supervisor(app), PASSWORD).await;
     other.get("/sanctions").await;
-    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "内容を確認した")]).await
+    other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "内容を確認した"), ("confirmed", "1")]).await
 }
 
 dual_test!(a_suspension_shows_on_the_card_at_once_and_lifting_one_cause_leaves_another, |db: TestDb| async move {
@@ -175,14 +175,27 @@ dual_test!(deprivation_needs_a_second_supervisor_and_ends_the_id, |db: TestDb| a
 
     // Nobody approves their own proposal.
     sup.get("/sanctions").await;
-    sup.post(&format!("/sanctions/{proposal}/approve"), &[("note", "")]).await;
+    sup.post(&format!("/sanctions/{proposal}/approve"), &[("note", ""), ("confirmed", "1")]).await;
     assert_eq!(app.sanction_state(proposal), SanctionState::Proposed);
     assert!(sup.get("/sanctions").await.body.contains("自分の起案です"));
 
     let mut other = app.browser();
     other.login(second, PASSWORD).await;
-    other.get("/sanctions").await;
+    let list = other.get("/sanctions").await;
+    let shown = list.select_texts(&format!("section[aria-labelledby=proposal-{proposal}] form label")).join(" ");
+    assert!(
+        shown.contains("MR-SANC0004") && shown.contains("第2条第4項") && shown.contains("カードは表示されなくなります"),
+        "the confirmation names the ID, the article and the effect on the card: {shown}"
+    );
+    // 「承認して実施する」 alone ends nothing: the confirming field is required on the server.
     let page = other.post(&format!("/sanctions/{proposal}/approve"), &[("note", "写真の照合結果を確認")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.sanction_state(proposal), SanctionState::Proposed);
+    assert_eq!(card_status(&app, "MR-SANC0004").await, "active");
+    assert!(other.get("/sanctions").await.body.contains("承認していません"));
+    let page = other
+        .post(&format!("/sanctions/{proposal}/approve"), &[("note", "写真の照合結果を確認"), ("confirmed", "1")])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(app.sanction_state(proposal), SanctionState::Applied);
     assert_eq!(card_status(&app, "MR-SANC0004").await, "revoked");

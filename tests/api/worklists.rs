@@ -12,9 +12,37 @@ use time::Duration;
 
 use crate::dual_test;
 use crate::fixtures;
-use crate::helpers::{TestApp, TestDb, spawn_app};
+use crate::helpers::{Browser, TestApp, TestDb, spawn_app};
 use crate::intake::register;
 use crate::review::{printed_physical, save, take_next};
+
+/// Proposes a withdrawal through the form, as on screen; returns the proposal's id.
+pub async fn propose_withdrawal(sup: &mut Browser, holder: i64, reason: &str, related: Option<i64>) -> i64 {
+    let form = match related {
+        Some(r) => format!("/holders/{holder}/withdrawal?reason={reason}&related={r}"),
+        None => format!("/holders/{holder}/withdrawal?reason={reason}"),
+    };
+    assert_eq!(sup.get(&form).await.status, StatusCode::OK);
+    let related = related.map(|r| r.to_string()).unwrap_or_default();
+    let mut fields = vec![("reason", reason), ("note", "本人から電話で退会の申出を受けた"), ("confirmed", "1")];
+    if !related.is_empty() {
+        fields.push(("related", related.as_str()));
+    }
+    let done = sup.post(&format!("/holders/{holder}/withdrawal"), &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let to = done.location().unwrap().to_owned();
+    to.rsplit_once("withdrawal-").and_then(|(_, id)| id.parse().ok()).expect("the proposal's anchor")
+}
+
+/// The demo's second supervisor approves a withdrawal proposal, confirming it.
+pub async fn approve_withdrawal(app: &TestApp, proposal: i64) {
+    let mut other = app.browser();
+    other.login("supervisor2@demo.invalid", crate::helpers::PASSWORD).await;
+    assert_eq!(other.get("/sanctions").await.status, StatusCode::OK);
+    let done =
+        other.post(&format!("/withdrawals/{proposal}/approve"), &[("note", "確認した"), ("confirmed", "1")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+}
 
 /// Registers and transcribes a physical handbook for `public_id`, with `changes` applied to
 /// the printed fields.
@@ -48,18 +76,20 @@ dual_test!(duplicates_and_reissues_are_listed_apart, |db: TestDb| async move {
     assert!(reissue.iter().any(|r| r.contains("MR-DUP00003")), "{reissue:?}");
     assert!(!dup.iter().any(|r| r.contains("MR-DUP00003")), "a reissue is not a duplicate: {dup:?}");
 
-    // "Withdraw the old ID", not a sanction: the older of the pair ends and leaves the list.
+    // "Withdraw the old ID", not a sanction: proposed from the list with the new ID beside it,
+    // and ended only when a second supervisor approves.
     let old = app.holder("MR-DUP00001").unwrap().id;
-    let unconfirmed = sup.post(&format!("/holders/{old}/withdrawal"), &[("reason", "reissued")]).await;
-    assert_eq!(unconfirmed.status, StatusCode::SEE_OTHER);
-    assert_ne!(
-        app.holder_status("MR-DUP00001"),
-        HolderStatus::Withdrawn,
-        "one press without confirmation ends nothing"
-    );
-    let done = sup.post(&format!("/holders/{old}/withdrawal"), &[("reason", "reissued"), ("confirmed", "1")]).await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let new = app.holder("MR-DUP00003").unwrap().id;
+    let link = format!("/holders/{old}/withdrawal?reason=reissued&amp;related={new}");
+    assert!(page.body.contains(&link), "the list links to the proposal with both IDs");
+    let proposal = propose_withdrawal(&mut sup, old, "reissued", Some(new)).await;
+    assert_ne!(app.holder_status("MR-DUP00001"), HolderStatus::Withdrawn, "a proposal ends nothing");
+    let waiting = sup.get("/sanctions").await;
+    let section = waiting.select_texts(&format!("section[aria-labelledby=withdrawal-{proposal}]")).join(" ");
+    assert!(section.contains("MR-DUP00001") && section.contains("MR-DUP00003"), "both IDs side by side: {section}");
+    approve_withdrawal(&app, proposal).await;
     assert_eq!(app.holder_status("MR-DUP00001"), HolderStatus::Withdrawn);
+    assert_ne!(app.holder_status("MR-DUP00003"), HolderStatus::Withdrawn, "the new ID stays");
     let page = sup.get("/worklists").await;
     assert!(!page.body.contains("MR-DUP00001"), "an ended ID leaves the lists");
     assert_eq!(app.audit_count("holder.withdrawn"), 1);
@@ -275,9 +305,10 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     assert!(rows[0].contains("MR-RETURN01") && rows[0].contains("届出"), "{rows:?}");
     assert!(page.body.contains(&format!("/holders/{holder}?article=3(1)(v)#sanction")), "the matching action");
 
-    // Withdrawn for the return: the ID leaves the list.
-    let done = sup.post(&format!("/holders/{holder}/withdrawal"), &[("reason", "returned"), ("confirmed", "1")]).await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    // Withdrawn for the return (proposed, then approved by another supervisor): the ID leaves the list.
+    assert!(page.body.contains(&format!("/holders/{holder}/withdrawal?reason=returned")));
+    let proposal = propose_withdrawal(&mut sup, holder, "returned", None).await;
+    approve_withdrawal(&app, proposal).await;
     let page = sup.get("/worklists").await;
     assert!(page.select_texts("section[aria-labelledby=returned-title] tbody tr").is_empty());
 });

@@ -10,6 +10,13 @@ use crate::db::{self, DbConnection};
 use crate::error::Fault;
 use crate::images::crypto::Keyring;
 
+/// Four-eyes between people, not accounts: was the decider's account created, or given its
+/// role, by the proposer? Such an account is refused as the second pair of eyes, or the
+/// proposer could approve their own proposal through an account they made.
+pub fn appointed_by_proposer(c: &mut DbConnection, proposer: i64, approver: i64) -> Result<bool, Fault> {
+    Ok(db::staff::appointed_by(c, approver, proposer)?)
+}
+
 /// Seals TOTP secrets stored before secrets were sealed (one pass at start; nothing to do
 /// after the first). Returns how many were sealed.
 pub fn seal_totp_secrets(conn: &mut DbConnection, keyring: &Keyring) -> Result<usize, Fault> {

@@ -1,5 +1,5 @@
 //! What staff do from a holder's profile: request a sanction, record a legal disclosure, report
-//! a returned handbook, lift a suspension, withdraw the ID. A refusal comes back on the profile
+//! a returned handbook, lift a suspension (withdrawal by staff is a proposal: `web::withdrawals`). A refusal comes back on the profile
 //! with what was typed.
 
 use actix_web::http::{StatusCode, header};
@@ -220,56 +220,4 @@ pub async fn reinstate(
         disclosed: String::new(),
     };
     sanction_request(&state, &staff, *id, request).await
-}
-
-#[derive(Deserialize)]
-pub struct WithdrawalForm {
-    #[serde(default)]
-    reason: String,
-    #[serde(flatten)]
-    confirmation: crate::web::forms::Confirmation,
-}
-
-/// A supervisor withdraws an ID for the holder (the old ID of a reissued handbook, or one the
-/// holder asked to end through the support center).
-pub async fn withdraw(
-    state: web::Data<AppState>,
-    staff: RequireRole<crate::web::access::Supervisors>,
-    id: web::Path<i64>,
-    form: web::Form<WithdrawalForm>,
-) -> AppResult<HttpResponse> {
-    let id = *id;
-    let reason = crate::domain::holder_state::WithdrawalReason::parse(&form.reason)
-        .ok_or(AppError::BadRequest("withdrawal reason"))?;
-    let notice = "退会にしていません。退会にするときは確認欄にチェックを入れてから押してください。";
-    if let Some(unconfirmed) = form.confirmation.required(&staff.session, notice, &format!("/holders/{id}"))? {
-        return Ok(unconfirmed);
-    }
-    let (staff_id, now, request_id) = (staff.id, state.clock.now(), staff.request_id.clone());
-    let keys = state.audit.clone();
-    let result = state
-        .db(move |conn| {
-            let public_id = holders::public_id_of(conn, id)?.ok_or(AppError::NotFound)?;
-            match holders::withdraw(
-                conn,
-                &public_id,
-                reason,
-                crate::audit::Actor::Staff(staff_id),
-                now,
-                Some(&request_id),
-                &keys,
-            ) {
-                Ok(_) => Ok(Ok(())),
-                Err(holders::WithdrawFailure::Gate(refused)) => Ok(Err(refused.to_string())),
-                Err(holders::WithdrawFailure::NotFound) => Err(AppError::NotFound),
-                Err(holders::WithdrawFailure::Fault(f)) => Err(f.into()),
-            }
-        })
-        .await?;
-    let notice = match result {
-        Ok(()) => format!("退会にしました（{}）。", reason.label()),
-        Err(message) => format!("退会にできませんでした: {message}"),
-    };
-    session::set_notice(&staff.session, &notice)?;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/holders/{id}"))).finish())
 }

@@ -1,0 +1,1 @@
+DROP TABLE withdrawal_proposals;
