@@ -115,6 +115,20 @@ pub fn approved_of_kinds(conn: &mut DbConnection, holder_id: i64, kinds: &[Handb
         .load(conn)
 }
 
+/// The portal had no record of these handbooks at `at` (kept from the first time it said so).
+pub fn mark_absent(conn: &mut DbConnection, ids: &[i64], at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(handbooks::table.filter(handbooks::id.eq_any(ids)).filter(handbooks::myna_absent_at.is_null()))
+        .set(handbooks::myna_absent_at.eq(at))
+        .execute(conn)
+}
+
+/// The portal delivered this handbook's record: the gap is closed.
+pub fn clear_absent(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(handbooks::table.find(id).filter(handbooks::myna_absent_at.is_not_null()))
+        .set(handbooks::myna_absent_at.eq(None::<PrimitiveDateTime>))
+        .execute(conn)
+}
+
 /// Sets a registration's link status (`unlinked`, `pending`, `linked`).
 pub fn set_link(
     conn: &mut DbConnection,

@@ -70,6 +70,7 @@ diesel::table! {
         released_by -> Nullable<BigInt>,
         released_at -> Nullable<Timestamp>,
         uploaded_by -> Nullable<BigInt>,
+        myna_absent_at -> Nullable<Timestamp>,
     }
 }
 

@@ -246,3 +246,41 @@ pub fn returned(
     }
     query.order((handbooks::returned_at.asc(), handbooks::id.asc())).limit(limit).load(conn)
 }
+
+/// A handbook the Myna Portal had no record of, on an ID still standing.
+#[derive(Queryable, Debug, Clone)]
+pub struct NoRecord {
+    pub handbook_id: i64,
+    pub kind: HandbookKind,
+    pub since: PrimitiveDateTime,
+    pub holder_id: i64,
+    pub public_id: String,
+}
+
+/// Handbooks the portal had no record of (and nobody recorded as returned), oldest gap first,
+/// after the keyset `(myna_absent_at, handbook id)`; through the partial index on it.
+pub fn no_portal_record(
+    conn: &mut DbConnection,
+    after: Option<(PrimitiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<NoRecord>> {
+    let ended = [HolderStatus::Revoked.as_str(), HolderStatus::Withdrawn.as_str()];
+    let mut query = handbooks::table
+        .inner_join(holders::table)
+        .filter(handbooks::myna_absent_at.is_not_null())
+        .filter(handbooks::returned_at.is_null())
+        .filter(holders::status.ne_all(ended))
+        .select((
+            handbooks::id,
+            handbooks::kind,
+            handbooks::myna_absent_at.assume_not_null(),
+            holders::id,
+            holders::public_id,
+        ))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query
+            .filter(handbooks::myna_absent_at.ge(at).and(handbooks::myna_absent_at.gt(at).or(handbooks::id.gt(id))));
+    }
+    query.order((handbooks::myna_absent_at.asc(), handbooks::id.asc())).limit(limit).load(conn)
+}

@@ -1,6 +1,6 @@
 //! What supervisors work through (`/worklists`): possible duplicate IDs, holders unreachable
-//! for three years, expired handbooks, handbooks returned to the municipality, Myna Portal
-//! data waiting for its check, and registrations parked for a supervisor. Reads only; each
+//! for three years, expired handbooks, handbooks returned to the municipality, handbooks the
+//! Myna Portal has no record of (a gap, not a return), Myna Portal data waiting for its check, and registrations parked for a supervisor. Reads only; each
 //! list is one keyset page, read in one call so the page shows one moment.
 
 use time::{Date, PrimitiveDateTime};
@@ -13,7 +13,7 @@ use crate::error::Fault;
 use crate::services::myna::check::{self, Waiting};
 
 pub use crate::db::queue::Held;
-pub use crate::db::worklists::{Expired, Pair, Returned, Unreachable};
+pub use crate::db::worklists::{Expired, NoRecord, Pair, Returned, Unreachable};
 
 /// Where each list's page starts: the last row of the page before, per list.
 #[derive(Clone, Debug, Default)]
@@ -22,6 +22,7 @@ pub struct Cursors {
     pub unreachable: i64,
     pub expired: Option<(Date, i64)>,
     pub returned: Option<(PrimitiveDateTime, i64)>,
+    pub no_record: Option<(PrimitiveDateTime, i64)>,
     pub myna: i64,
     pub held: Option<(PrimitiveDateTime, i64)>,
 }
@@ -33,6 +34,7 @@ pub struct Lists {
     pub unreachable: Vec<Unreachable>,
     pub expired: Vec<Expired>,
     pub returned: Vec<Returned>,
+    pub no_record: Vec<NoRecord>,
     pub myna: Vec<Waiting>,
     pub held: Vec<Held>,
 }
@@ -52,6 +54,7 @@ pub fn load(
         unreachable: db::worklists::unreachable_since(conn, unreachable_before, at.unreachable, limit)?,
         expired: db::worklists::expired(conn, today, at.expired, limit)?,
         returned: db::worklists::returned(conn, at.returned, limit)?,
+        no_record: db::worklists::no_portal_record(conn, at.no_record, limit)?,
         myna: check::waiting(conn, provided, at.myna, limit)?,
         held: db::queue::held(conn, at.held, limit)?,
     })

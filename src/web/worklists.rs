@@ -1,7 +1,8 @@
 //! `/worklists`: what supervisors work through. Possible duplicate IDs (art. 3(1)(vi)), with
 //! reissue overlaps shown apart (the old ID is withdrawn, not sanctioned); holders who could not
 //! be reached for three years (art. 3(5)(i)); handbooks returned to the municipality on IDs not
-//! withdrawn (art. 3(1)(v)); proposals waiting for a second supervisor are at
+//! withdrawn (art. 3(1)(v)), as a person recorded it; handbooks the Myna Portal has no record of
+//! (a gap to look into, with no sanction offered); proposals waiting for a second supervisor are at
 //! `/sanctions`.
 
 use actix_web::http::StatusCode;
@@ -34,6 +35,8 @@ pub struct ListQuery {
     #[serde(default)]
     returned_after: String,
     #[serde(default)]
+    no_record_after: String,
+    #[serde(default)]
     myna_after: Option<i64>,
     #[serde(default)]
     held_after: String,
@@ -46,7 +49,6 @@ pub struct ReturnedLine {
     pub kind: &'static str,
     pub handbook: i64,
     pub when: String,
-    pub source: &'static str,
 }
 
 /// Keyset of the returned list: `{unix nanoseconds}_{handbook id}` (the stored time, exactly).
@@ -84,6 +86,9 @@ struct Page {
     next_expired: Option<String>,
     returned: Vec<ReturnedLine>,
     next_returned: Option<String>,
+    /// Handbooks the Myna Portal had no record of: same shape, `when` is since when.
+    no_record: Vec<ReturnedLine>,
+    next_no_record: Option<String>,
     /// Handbooks whose Myna Portal data waits for a check.
     myna: Vec<crate::services::myna::check::Waiting>,
     next_myna: Option<i64>,
@@ -122,6 +127,7 @@ impl ListQuery {
                 Some((date, id.parse().ok()?))
             }),
             returned: returned_key(&self.returned_after),
+            no_record: returned_key(&self.no_record_after),
             myna: self.myna_after.unwrap_or(0),
             held: returned_key(&self.held_after),
         }
@@ -147,7 +153,7 @@ pub async fn show(
     let today = crate::clock::today_jst(state.clock.now());
     let provided = state.settings.myna_provided.clone();
     let lists = state.db(move |conn| Ok(worklists::load(conn, &cursors, cutoff, today, &provided, PAGE + 1)?)).await?;
-    let Lists { pairs, unreachable, expired, returned, mut myna, held } = lists;
+    let Lists { pairs, unreachable, expired, returned, no_record, mut myna, held } = lists;
     let next_myna = next_of(&myna, |w| w.handbook_id);
     myna.truncate(PAGE as usize);
     let next = next_of(&pairs, |p| format!("{}_{}", p.a_handbook, p.b_handbook));
@@ -182,6 +188,10 @@ pub async fn show(
             format!("{}_{}", from_db(r.returned_at).unix_timestamp_nanos(), r.handbook_id)
         }),
         returned: shown(&returned).map(returned_line).collect(),
+        next_no_record: next_of(&no_record, |r| {
+            format!("{}_{}", from_db(r.since).unix_timestamp_nanos(), r.handbook_id)
+        }),
+        no_record: shown(&no_record).map(no_record_line).collect(),
         myna,
         next_myna,
         next_held: next_of(&held, |h| format!("{}_{}", from_db(h.3).unix_timestamp_nanos(), h.0)),
@@ -197,7 +207,16 @@ fn returned_line(r: &Returned) -> ReturnedLine {
         kind: r.kind.label(),
         handbook: r.handbook_id,
         when: datetime_jst(from_db(r.returned_at)),
-        source: if r.source.as_deref() == Some("myna") { "マイナポータルに該当なし" } else { "届出" },
+    }
+}
+
+fn no_record_line(r: &crate::services::worklists::NoRecord) -> ReturnedLine {
+    ReturnedLine {
+        holder: r.holder_id,
+        public_id: r.public_id.clone(),
+        kind: r.kind.label(),
+        handbook: r.handbook_id,
+        when: datetime_jst(from_db(r.since)),
     }
 }
 

@@ -190,16 +190,46 @@ dual_test!(link_status_is_per_handbook_and_a_withdrawn_consent_purges, |db: Test
     );
 });
 
-dual_test!(a_handbook_the_portal_does_not_know_is_listed_as_possibly_returned, |db: TestDb| async move {
+dual_test!(no_portal_record_is_a_gap_per_handbook_never_a_return_or_a_sanction, |db: TestDb| async move {
     let app = spawn_app(db).await;
     holder_with_two(&app, "MR-MYNA0005").await;
+    let holder = app.holder("MR-MYNA0005").unwrap().id;
+    // The portal knows the physical handbook (its link becomes 申請中) and not the mental one.
+    assert_eq!(deliver(&app, &delivery("req-nf-0", "MR-MYNA0005", "ok")).await.0, StatusCode::OK);
+    let links = card_links(&app, "MR-MYNA0005").await;
+    assert!(links.contains(&("physical".to_owned(), "pending".to_owned())), "{links:?}");
+
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    // The mental handbook was missing from that delivery: listed as a gap, on its own.
+    let page = sup.get("/worklists").await;
+    let rows = page.select_texts("section[aria-labelledby=no-record-title] tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("MR-MYNA0005") && rows[0].contains("精神"), "{rows:?}");
+
     let not_found = json!({"request_id": "req-nf-1", "holder_public_id": "MR-MYNA0005", "status": "not_found"});
     assert_eq!(deliver(&app, &not_found).await.0, StatusCode::OK);
-    let mut sup = app.signed_in(Role::Supervisor).await;
     let page = sup.get("/worklists").await;
-    let rows = page.select_texts("section[aria-labelledby=returned-title] tbody tr");
-    assert_eq!(rows.len(), 2, "both handbooks whose kinds the portal provides: {rows:?}");
-    assert!(rows.iter().all(|r| r.contains("MR-MYNA0005") && r.contains("マイナポータルに該当なし")));
+    let rows = page.select_texts("section[aria-labelledby=no-record-title] tbody tr");
+    assert_eq!(rows.len(), 2, "each handbook whose kind the portal provides: {rows:?}");
+    // Never a return, never a sanction suggestion, and the other link stays as it was.
+    assert!(page.select_texts("section[aria-labelledby=returned-title] tbody tr").is_empty());
+    let section = page.select_texts("section[aria-labelledby=no-record-title]").concat();
+    assert!(!section.contains("処分"), "no sanction offered: {section}");
+    assert!(!page.body.contains(&format!("/holders/{holder}?article=3(1)(v)")));
+    let links = card_links(&app, "MR-MYNA0005").await;
+    assert!(links.contains(&("physical".to_owned(), "pending".to_owned())), "left linked: {links:?}");
+    assert_eq!(app.holder_status("MR-MYNA0005"), handbook_admin::domain::holder::HolderStatus::Active);
+    assert_eq!(app.audit_count("sanction.proposed") + app.audit_count("handbook.returned_reported"), 0);
+
+    // The portal delivers both: the gaps close.
+    let mut both = delivery("req-nf-2", "MR-MYNA0005", "ok");
+    both["records"].as_array_mut().unwrap().push(json!({
+        "kind": "mental", "disability_category": "", "grade": "２級", "municipality": null,
+        "number": "第３０００００３号", "issued_on": "令和6年5月1日", "renewed_on": null, "expires_on": "令和8年5月31日"
+    }));
+    assert_eq!(deliver(&app, &both).await.0, StatusCode::OK);
+    let page = sup.get("/worklists").await;
+    assert!(page.select_texts("section[aria-labelledby=no-record-title] tbody tr").is_empty());
 });
 
 dual_test!(values_are_purged_when_the_consent_ends_or_the_id_is_withdrawn, |db: TestDb| async move {

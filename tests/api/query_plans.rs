@@ -253,6 +253,18 @@ fn shapes() -> Vec<Shape> {
         }),
     ));
     shapes.push((
+        "work list: no portal record".into(),
+        Box::new(|c| {
+            db::worklists::no_portal_record(c, None, 51).unwrap();
+        }),
+    ));
+    shapes.push((
+        "withdrawals waiting".into(),
+        Box::new(|c| {
+            db::withdrawals::waiting(c, 101).unwrap();
+        }),
+    ));
+    shapes.push((
         "work list: expired".into(),
         Box::new(|c| {
             db::worklists::expired(c, date!(2026 - 11 - 24), None, 51).unwrap();

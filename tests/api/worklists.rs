@@ -302,7 +302,7 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     let page = sup.get("/worklists").await;
     let rows = page.select_texts("section[aria-labelledby=returned-title] tbody tr");
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert!(rows[0].contains("MR-RETURN01") && rows[0].contains("届出"), "{rows:?}");
+    assert!(rows[0].contains("MR-RETURN01") && rows[0].contains("身体障害者手帳"), "{rows:?}");
     assert!(page.body.contains(&format!("/holders/{holder}?article=3(1)(v)#sanction")), "the matching action");
 
     // Withdrawn for the return (proposed, then approved by another supervisor): the ID leaves the list.

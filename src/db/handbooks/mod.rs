@@ -202,20 +202,18 @@ pub fn close_open_of_holder(conn: &mut DbConnection, holder_id: i64, at: Primiti
     Ok(open)
 }
 
-/// Where the news of a returned handbook came from.
+/// Where the news of a returned handbook came from. Only a person records a return: the Myna
+/// Portal's "no record" is a gap to look into (`handbooks.myna_absent_at`), not a return.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReturnSource {
     /// Staff recorded a report (the holder, the municipality).
     Report,
-    /// The Myna Portal no longer knows the handbook (`not_found`).
-    Myna,
 }
 
 impl ReturnSource {
     pub fn as_str(self) -> &'static str {
         match self {
             ReturnSource::Report => "report",
-            ReturnSource::Myna => "myna",
         }
     }
 }

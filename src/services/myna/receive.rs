@@ -1,7 +1,8 @@
 //! What a verified delivery does, in one transaction with its audit event: stores the consent
 //! and the values against the holder's approved handbooks (whose link becomes 申請中 while staff
-//! check it), or, for `not_found`, marks those handbooks as possibly returned (art. 3(1)(v)),
-//! or, for `consent_withdrawn`, purges the holder's values and unlinks. A replay of a request
+//! check it). A handbook of a kind the portal provides that the delivery does not hold (all of
+//! them for `not_found`) is listed as "no portal record": a gap for staff to look into, never a
+//! return and never a sanction suggestion; its link is left as it was. For `consent_withdrawn`, purges the holder's values and unlinks. A replay of a request
 //! id stores nothing and answers as the first delivery did.
 
 use serde_json::json;
@@ -65,6 +66,7 @@ pub fn receive(
         // and the portal then delivers on its own).
         let request = super::requests::delivered(c, &delivery.request_id, delivery.status == Status::Unavailable, now)?;
         let mut touched = Vec::new();
+        let mut absent = Vec::new();
         match (delivery.status, &delivery.consent) {
             (Status::Ok, Some(consent)) => {
                 let consent_id = db::myna::insert_consent(
@@ -82,19 +84,17 @@ pub fn receive(
                     db::myna::insert_record(c, consent_id, holder.id, handbook, record.kind, &record.values, at)?;
                     if let Some(id) = handbook.filter(|_| !provided.fields(record.kind).is_empty()) {
                         db::myna::set_link(c, id, "pending", None)?;
+                        db::myna::clear_absent(c, id)?;
                         touched.push(id);
                     }
                 }
+                let missing: Vec<HandbookKind> = provided_kinds(provided)
+                    .into_iter()
+                    .filter(|k| !delivery.records.iter().any(|r| r.kind == *k))
+                    .collect();
+                absent = db::myna::approved_of_kinds(c, holder.id, &missing)?;
             }
-            (Status::NotFound, _) => {
-                let kinds: Vec<HandbookKind> =
-                    HandbookKind::ALL.into_iter().filter(|k| !provided.fields(*k).is_empty()).collect();
-                for id in db::myna::approved_of_kinds(c, holder.id, &kinds)? {
-                    db::handbooks::mark_returned(c, id, db::handbooks::ReturnSource::Myna, at)?;
-                    db::myna::set_link(c, id, "unlinked", None)?;
-                    touched.push(id);
-                }
-            }
+            (Status::NotFound, _) => absent = db::myna::approved_of_kinds(c, holder.id, &provided_kinds(provided))?,
             (Status::ConsentWithdrawn, _) => {
                 db::myna::purge_holder(c, holder.id, at, true)?;
                 db::myna::unlink_all(c, holder.id)?;
@@ -104,6 +104,7 @@ pub fn receive(
             // `ok` without a consent never gets past parsing.
             _ => {}
         }
+        db::myna::mark_absent(c, &absent, at)?;
         audit::append(
             c,
             keys,
@@ -113,6 +114,7 @@ pub fn receive(
                 "status": delivery.status.code(),
                 "records": stored,
                 "handbooks": touched,
+                "no_record": absent,
                 "request": request,
             })),
         )?;
@@ -123,4 +125,9 @@ pub fn receive(
             replayed: false,
         })
     })
+}
+
+/// The kinds of handbook the portal holds data on (the others are never "missing" from it).
+fn provided_kinds(provided: &Provided) -> Vec<HandbookKind> {
+    HandbookKind::ALL.into_iter().filter(|k| !provided.fields(*k).is_empty()).collect()
 }
