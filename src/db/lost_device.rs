@@ -25,6 +25,11 @@ pub struct ReportRow {
     pub sanction_id: Option<i64>,
     pub first_refused_at: Option<PrimitiveDateTime>,
     pub reinstated_at: Option<PrimitiveDateTime>,
+    /// When the reinstatement code sent for this report stops being good (`None`: none waits).
+    pub code_expires_at: Option<PrimitiveDateTime>,
+    pub locked_at: Option<PrimitiveDateTime>,
+    pub unlocked_at: Option<PrimitiveDateTime>,
+    pub reviewed_at: Option<PrimitiveDateTime>,
 }
 
 pub struct NewReport<'a> {
@@ -187,15 +192,27 @@ pub fn holder_named(conn: &mut DbConnection, public_id: Option<&str>, email: Opt
 }
 
 /// Closes the holder's open reports (suspended, not yet reinstated) when the lost-phone
-/// suspension is lifted, so a later refused read is not taken for theirs.
-pub fn close_open(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+/// suspension is lifted, so a later refused read is not taken for theirs; any code waiting
+/// is void. `supervisor`: who lifted it, when a supervisor did (nothing left to review).
+pub fn close_open(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    at: PrimitiveDateTime,
+    supervisor: Option<i64>,
+) -> QueryResult<usize> {
     diesel::update(
         lost_device_reports::table
             .filter(lost_device_reports::holder_id.eq(holder_id))
             .filter(lost_device_reports::suspended_at.is_not_null())
             .filter(lost_device_reports::reinstated_at.is_null()),
     )
-    .set(lost_device_reports::reinstated_at.eq(at))
+    .set((
+        lost_device_reports::reinstated_at.eq(at),
+        lost_device_reports::code_hash.eq(None::<String>),
+        lost_device_reports::code_expires_at.eq(None::<PrimitiveDateTime>),
+        lost_device_reports::reviewed_at.eq(supervisor.map(|_| at)),
+        lost_device_reports::reviewed_by.eq(supervisor),
+    ))
     .execute(conn)
 }
 
@@ -219,4 +236,105 @@ pub fn pending_challenge(conn: &mut DbConnection, holder_id: i64) -> QueryResult
         .select(lost_device_reports::challenge)
         .first(conn)
         .optional()
+}
+
+/// Keeps the keyed hash of a new reinstatement code (replacing any earlier one).
+pub fn set_code(conn: &mut DbConnection, id: i64, hash: &str, expires_at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(lost_device_reports::table.find(id))
+        .set((lost_device_reports::code_hash.eq(hash), lost_device_reports::code_expires_at.eq(expires_at)))
+        .execute(conn)
+}
+
+/// The keyed hash of the code waiting on the report, if any.
+pub fn code_hash(conn: &mut DbConnection, id: i64) -> QueryResult<Option<String>> {
+    lost_device_reports::table.find(id).select(lost_device_reports::code_hash).first(conn)
+}
+
+/// A code is used once.
+pub fn clear_code(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(lost_device_reports::table.find(id))
+        .set((
+            lost_device_reports::code_hash.eq(None::<String>),
+            lost_device_reports::code_expires_at.eq(None::<PrimitiveDateTime>),
+        ))
+        .execute(conn)
+}
+
+/// The report reached the caps: it waits for a supervisor (the first time is kept).
+pub fn locked(conn: &mut DbConnection, id: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(lost_device_reports::table.find(id).filter(lost_device_reports::locked_at.is_null()))
+        .set(lost_device_reports::locked_at.eq(at))
+        .execute(conn)
+}
+
+/// A supervisor lets the report be checked again: its own misses start over, and the holder's
+/// daily count starts from now (`failures_since` reads `unlocked_at`).
+pub fn unlock(conn: &mut DbConnection, id: i64, by: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(lost_device_reports::table.find(id).filter(lost_device_reports::locked_at.is_not_null()))
+        .set((
+            lost_device_reports::locked_at.eq(None::<PrimitiveDateTime>),
+            lost_device_reports::failed_attempts.eq(0),
+            lost_device_reports::unlocked_at.eq(at),
+            lost_device_reports::unlocked_by.eq(by),
+        ))
+        .execute(conn)
+}
+
+/// The latest unlock on any report of the holder: the daily count starts after it.
+pub fn last_unlock(conn: &mut DbConnection, holder_id: i64) -> QueryResult<Option<PrimitiveDateTime>> {
+    lost_device_reports::table
+        .filter(lost_device_reports::holder_id.eq(holder_id))
+        .select(diesel::dsl::max(lost_device_reports::unlocked_at))
+        .first(conn)
+}
+
+/// A supervisor looked at a reinstatement by the support center.
+pub fn reviewed(conn: &mut DbConnection, id: i64, by: i64, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        lost_device_reports::table
+            .find(id)
+            .filter(lost_device_reports::reinstated_at.is_not_null())
+            .filter(lost_device_reports::reviewed_at.is_null()),
+    )
+    .set((lost_device_reports::reviewed_at.eq(at), lost_device_reports::reviewed_by.eq(by)))
+    .execute(conn)
+}
+
+/// A report on a supervisor's work list: id, reference, holder (row id, public ID), since when.
+pub type Waiting = (i64, String, Option<i64>, Option<String>, PrimitiveDateTime);
+
+/// Locked reports not yet resolved, oldest lock first; through the partial index.
+pub fn locked_reports(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Waiting>> {
+    lost_device_reports::table
+        .left_join(holders::table.on(holders::id.nullable().eq(lost_device_reports::holder_id)))
+        .filter(lost_device_reports::locked_at.is_not_null())
+        .filter(lost_device_reports::reinstated_at.is_null())
+        .order((lost_device_reports::locked_at.asc(), lost_device_reports::id.asc()))
+        .limit(limit)
+        .select((
+            lost_device_reports::id,
+            lost_device_reports::reference,
+            lost_device_reports::holder_id,
+            holders::public_id.nullable(),
+            lost_device_reports::locked_at.assume_not_null(),
+        ))
+        .load(conn)
+}
+
+/// Reinstatements by the support center no supervisor has looked at yet, oldest first.
+pub fn reinstatements_to_review(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Waiting>> {
+    lost_device_reports::table
+        .left_join(holders::table.on(holders::id.nullable().eq(lost_device_reports::holder_id)))
+        .filter(lost_device_reports::reinstated_at.is_not_null())
+        .filter(lost_device_reports::reviewed_at.is_null())
+        .order((lost_device_reports::reinstated_at.asc(), lost_device_reports::id.asc()))
+        .limit(limit)
+        .select((
+            lost_device_reports::id,
+            lost_device_reports::reference,
+            lost_device_reports::holder_id,
+            holders::public_id.nullable(),
+            lost_device_reports::reinstated_at.assume_not_null(),
+        ))
+        .load(conn)
 }

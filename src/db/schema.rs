@@ -391,6 +391,13 @@ diesel::table! {
         sanction_id -> Nullable<BigInt>,
         first_refused_at -> Nullable<Timestamp>,
         reinstated_at -> Nullable<Timestamp>,
+        code_hash -> Nullable<Text>,
+        code_expires_at -> Nullable<Timestamp>,
+        locked_at -> Nullable<Timestamp>,
+        unlocked_at -> Nullable<Timestamp>,
+        unlocked_by -> Nullable<BigInt>,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<BigInt>,
     }
 }
 

@@ -2,7 +2,9 @@
 //! suspends the ID. The caller gives the public ID or e-mail; then the birth date and one more
 //! registered fact, which the system picks and keeps with the report (so reloading does not
 //! offer an easier question). A mismatch is only ever "not verified": the caller never learns
-//! which fact was wrong. Repeated mismatches on one holder are flagged.
+//! which fact was wrong. Repeated mismatches on one holder are flagged. Getting the ID back
+//! also needs a one-time code sent to the holder's registered e-mail address: the facts asked
+//! are printed on the card, which is on the lost phone.
 
 use time::Date;
 
@@ -24,6 +26,55 @@ pub const HOLDER_ATTEMPTS_PER_DAY: i64 = 5;
 /// typed, and checks nothing, so the lock tells the caller nothing about the answers.
 pub fn may_check(report_failures: i32, holder_failures_today: i64) -> bool {
     report_failures < REPORT_ATTEMPTS && holder_failures_today < HOLDER_ATTEMPTS_PER_DAY
+}
+
+/// How long a reinstatement code sent to the holder's e-mail address stays good.
+pub const CODE_MINUTES: i64 = 30;
+
+/// A reinstatement code: six digits read back over the phone (no letters to misread).
+pub fn code(random: [u8; 4]) -> String {
+    format!("{:06}", u32::from_le_bytes(random) % 1_000_000)
+}
+
+/// What the agent typed as the code, as it is compared: digits only (full-width digits and
+/// spaces or hyphens between groups are how people read numbers out).
+pub fn typed_code(raw: &str) -> Option<String> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '－')
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            other => other,
+        })
+        .collect();
+    (digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit())).then_some(digits)
+}
+
+/// Where a reinstatement stands on its code: the ID comes back only with a code that was sent
+/// to the registered address, is still good, and matches; and (separately) the fact check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// No code was sent for this report: send one first (nothing is counted).
+    NotSent,
+    /// The code sent is past its time: send a new one (nothing is counted).
+    Expired,
+    /// A code was typed and compared: it matches or it does not (a miss counts as a failed
+    /// identification, toward the same caps).
+    Compared(bool),
+}
+
+/// `expires_at`: when the code sent for the report stops being good (`None`: none was sent, or
+/// it was used).
+pub fn check_code(
+    expires_at: Option<time::PrimitiveDateTime>,
+    now: time::PrimitiveDateTime,
+    matches: bool,
+) -> CodeCheck {
+    match expires_at {
+        None => CodeCheck::NotSent,
+        Some(until) if now >= until => CodeCheck::Expired,
+        Some(_) => CodeCheck::Compared(matches),
+    }
 }
 
 /// How the report reached the support center.
@@ -152,6 +203,26 @@ mod tests {
             assert_ne!(Challenge::pick(random), Challenge::Kind, "the kind shows on the holder's profile");
         }
         assert_eq!(Challenge::parse("kind"), Some(Challenge::Kind), "an older report still reads");
+    }
+
+    #[test]
+    fn a_code_is_six_digits_read_back_as_people_say_them() {
+        assert_eq!(code([0, 0, 0, 0]), "000000");
+        assert_eq!(code([0xff; 4]).len(), 6);
+        assert_eq!(typed_code("１２３ ４５６").as_deref(), Some("123456"));
+        assert_eq!(typed_code("123-456").as_deref(), Some("123456"));
+        assert_eq!(typed_code("12345"), None);
+        assert_eq!(typed_code("12345a"), None);
+    }
+
+    #[test]
+    fn a_code_counts_only_when_it_was_sent_and_is_still_good() {
+        use time::macros::datetime;
+        let now = datetime!(2026-12-07 10:00);
+        assert_eq!(check_code(None, now, true), CodeCheck::NotSent);
+        assert_eq!(check_code(Some(datetime!(2026-12-07 10:00)), now, true), CodeCheck::Expired);
+        assert_eq!(check_code(Some(datetime!(2026-12-07 10:01)), now, false), CodeCheck::Compared(false));
+        assert_eq!(check_code(Some(datetime!(2026-12-07 10:01)), now, true), CodeCheck::Compared(true));
     }
 
     #[test]

@@ -132,6 +132,17 @@ pub fn sanction(action: super::sanctions::Action, article: super::sanctions::Art
     }
 }
 
+/// The one-time code that gets a lost phone's ID back, sent to the registered address only.
+/// The caller reads it back to the support center; whoever found the phone does not have it.
+pub fn reinstatement_code(code: &str, reference: &str, minutes: i64) -> Notice {
+    Notice {
+        subject: "【確認コード】IDの利用再開の手続き".to_owned(),
+        body: format!(
+            "端末紛失の届出（受付番号 {reference}）によるIDの利用再開の手続きのため、確認コードをお送りします。\n\n確認コード: {code}\n\nサポートセンターの担当者にこのコードをお伝えください。有効期限は{minutes}分です。\n\nお心当たりがない場合は、このコードを誰にも伝えず、アプリの「お問い合わせ」からご連絡ください。担当者がメール以外でこのコードをお尋ねすることはありません。{SIGNATURE}"
+        ),
+    }
+}
+
 /// Where a notice in the outbox stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Delivery {

@@ -312,7 +312,8 @@ fn take_effect(
             db::sanctions::lift_suspension(c, holder.id, article, acting.staff_id, note, now)?;
             if article == Article::LostPhone {
                 // The lost-phone reports behind it are over, however it was lifted.
-                db::lost_device::close_open(c, holder.id, now)?;
+                let supervisor = (acting.role == crate::domain::staff::Role::Supervisor).then_some(acting.staff_id);
+                db::lost_device::close_open(c, holder.id, now, supervisor)?;
             }
         }
         Action::Delete => {

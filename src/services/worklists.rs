@@ -37,7 +37,14 @@ pub struct Lists {
     pub no_record: Vec<NoRecord>,
     pub myna: Vec<Waiting>,
     pub held: Vec<Held>,
+    /// Lost-phone reports at the identification caps (a supervisor looks, may unlock).
+    pub locked_reports: Vec<crate::services::support::WaitingReport>,
+    /// Reinstatements by the support center no supervisor has looked at yet.
+    pub reinstatements: Vec<crate::services::support::WaitingReport>,
 }
+
+/// Rows of each lost-phone list shown (oldest first).
+pub const LOST_DEVICE_ROWS: i64 = 100;
 
 /// `unreachable_before`: a first failed delivery before this is three years unreachable;
 /// `today` (in Japan) decides what has expired.
@@ -49,7 +56,12 @@ pub fn load(
     provided: &Provided,
     limit: i64,
 ) -> Result<Lists, Fault> {
+    // Both lost-phone lists are short by nature (a lock or a reinstatement is looked at the same
+    // day); they show the oldest `LOST_DEVICE_ROWS`, with the count of more.
+    let (locked_reports, reinstatements) = crate::services::support::for_supervisors(conn, LOST_DEVICE_ROWS)?;
     Ok(Lists {
+        locked_reports,
+        reinstatements,
         pairs: db::worklists::duplicate_pairs(conn, at.pairs, limit)?,
         unreachable: db::worklists::unreachable_since(conn, unreachable_before, at.unreachable, limit)?,
         expired: db::worklists::expired(conn, today, at.expired, limit)?,

@@ -225,5 +225,6 @@ pub fn support_refusal<T>(result: Result<T, crate::services::support::SupportFai
         Err(SupportFailure::NotFound) => Err(AppError::NotFound),
         Err(SupportFailure::Fault(fault)) => Err(fault.into()),
         Err(SupportFailure::Refused(refused)) => Ok(Err(refused.to_string())),
+        Err(SupportFailure::Code(refused)) => Ok(Err(refused.to_string())),
     }
 }

@@ -170,6 +170,9 @@ route_table! {
     get  "/support/lost-device/{id}" => support::report, SupportDesk;
     post "/support/lost-device/{id}/verify" => support::verify, SupportDesk;
     post "/support/lost-device/{id}/reinstate" => support::reinstate, SupportDesk;
+    post "/support/lost-device/{id}/code" => support::send_code, SupportDesk;
+    post "/worklists/lost-device/{id}/unlock" => worklists::unlock_report, Supervisors;
+    post "/worklists/lost-device/{id}/reviewed" => worklists::review_reinstatement, Supervisors;
     post "/api/v1/registrations" => intake_api::register, Machine;
     get  "/api/v1/holders/{public_id}/card" => card_api::card, Machine;
     get  "/api/v1/holders/{public_id}/handbooks/{kind}/face" => card_api::face, Machine;

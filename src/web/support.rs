@@ -1,6 +1,7 @@
 //! `/support/lost-device`: the support center records a lost-phone report, identifies the
 //! caller on one screen, suspends the ID with one action and reads out the reference; later
-//! it reinstates after identifying the holder again.
+//! it reinstates after identifying the holder again with a one-time code the console sends to
+//! the holder's registered e-mail address, which the caller reads back.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -167,6 +168,10 @@ struct ReportPage {
     suspended: Option<String>,
     first_refused: Option<String>,
     reinstated: Option<String>,
+    /// Until when the reinstatement code sent is good, if one waits.
+    code_until: Option<String>,
+    /// The report reached the caps: nothing is checked until a supervisor unlocks it.
+    locked: bool,
     /// Identification attempts: when, by whom, and whether they matched.
     attempts: Vec<(String, String, &'static str)>,
     question: &'static str,
@@ -198,6 +203,8 @@ async fn report_page(
         suspended: when(r.suspended_at),
         first_refused: when(r.first_refused_at),
         reinstated: when(r.reinstated_at),
+        code_until: when(r.code_expires_at),
+        locked: r.locked_at.is_some(),
         attempts: attempts
             .into_iter()
             .map(|a| {
@@ -233,6 +240,9 @@ pub struct AnswerForm {
     birth_date: String,
     #[serde(default)]
     fact: String,
+    /// The reinstatement code the caller reads back (reinstatement only).
+    #[serde(default)]
+    code: String,
 }
 
 async fn answer(
@@ -252,13 +262,17 @@ async fn answer(
     if form.fact.trim().is_empty() {
         errors.add("fact", "質問への答えを入力してください。");
     }
+    let code = crate::domain::lost_device::typed_code(&form.code);
+    if reinstate && code.is_none() {
+        errors.add("code", "利用者のメールアドレスに届いた確認コード（6桁の数字）を入力してください。");
+    }
     if !errors.is_empty() {
         return report_page(state, staff, id, StatusCode::UNPROCESSABLE_ENTITY, errors, typed, None).await;
     }
     let fact = form.fact;
     let result = state
         .as_staff(staff, move |conn, acting| {
-            let answers = Answers { birth_date, fact: &fact };
+            let answers = Answers { birth_date, fact: &fact, code: code.as_deref() };
             support_refusal(if reinstate {
                 support::verify_and_reinstate(conn, id, &answers, acting)
             } else {
@@ -313,4 +327,35 @@ pub async fn reinstate(
     form: web::Form<AnswerForm>,
 ) -> AppResult<HttpResponse> {
     answer(&state, &staff, *id, form.into_inner(), true).await
+}
+
+/// Sends the reinstatement code to the holder's registered address. The agent never sees it:
+/// the caller reads it back from their mail.
+pub async fn send_code(
+    state: web::Data<AppState>,
+    staff: RequireRole<SupportDesk>,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = *id;
+    let random: [u8; 4] = rand::random();
+    let result = state
+        .as_staff(&staff, move |conn, acting| support_refusal(support::send_code(conn, id, acting, random)))
+        .await?;
+    let banner = match result {
+        Ok(Ok(until)) => {
+            let notice = format!(
+                "確認コードを利用者の登録メールアドレスに送りました（{}まで有効）。届いたコードを読み上げてもらってください。",
+                datetime_jst(from_db(until))
+            );
+            session::set_notice(&staff.session, &notice)?;
+            let to = format!("/support/lost-device/{id}#verify-title");
+            return Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish());
+        }
+        Ok(Err(_)) => {
+            "この届出は本人確認の上限に達しているため、確認コードを送っていません。審査責任者に報告してください。"
+                .to_owned()
+        }
+        Err(message) => message,
+    };
+    report_page(&state, &staff, id, StatusCode::CONFLICT, FormErrors::default(), Default::default(), Some(banner)).await
 }

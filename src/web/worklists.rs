@@ -95,6 +95,26 @@ struct Page {
     /// Registrations a reviewer parked for a supervisor: id, public ID, kind, when, by, why.
     held: Vec<(i64, String, &'static str, String, String, String)>,
     next_held: Option<String>,
+    /// Lost-phone reports at the caps, and reinstatements by the support center: report id,
+    /// reference, holder (row id, public ID), since when.
+    locked_reports: Vec<LostLine>,
+    reinstatements: Vec<LostLine>,
+}
+
+pub struct LostLine {
+    pub id: i64,
+    pub reference: String,
+    pub holder: Option<(i64, String)>,
+    pub since: String,
+}
+
+fn lost_line((id, reference, holder, public_id, at): &crate::services::support::WaitingReport) -> LostLine {
+    LostLine {
+        id: *id,
+        reference: reference.clone(),
+        holder: holder.zip(public_id.clone()),
+        since: datetime_jst(from_db(*at)),
+    }
 }
 
 fn line(p: &Pair) -> PairLine {
@@ -153,7 +173,8 @@ pub async fn show(
     let today = crate::clock::today_jst(state.clock.now());
     let provided = state.settings.myna_provided.clone();
     let lists = state.db(move |conn| Ok(worklists::load(conn, &cursors, cutoff, today, &provided, PAGE + 1)?)).await?;
-    let Lists { pairs, unreachable, expired, returned, no_record, mut myna, held } = lists;
+    let Lists { pairs, unreachable, expired, returned, no_record, mut myna, held, locked_reports, reinstatements } =
+        lists;
     let next_myna = next_of(&myna, |w| w.handbook_id);
     myna.truncate(PAGE as usize);
     let next = next_of(&pairs, |p| format!("{}_{}", p.a_handbook, p.b_handbook));
@@ -196,6 +217,8 @@ pub async fn show(
         next_myna,
         next_held: next_of(&held, |h| format!("{}_{}", from_db(h.3).unix_timestamp_nanos(), h.0)),
         held: shown(&held).map(held_line).collect(),
+        locked_reports: locked_reports.iter().map(lost_line).collect(),
+        reinstatements: reinstatements.iter().map(lost_line).collect(),
     };
     render::page(StatusCode::OK, &page)
 }
@@ -223,4 +246,63 @@ fn no_record_line(r: &crate::services::worklists::NoRecord) -> ReturnedLine {
 fn held_line((id, public_id, kind, at, by, why): &Held) -> (i64, String, &'static str, String, String, String) {
     let (by, why) = (by.clone().unwrap_or_default(), why.clone().unwrap_or_default());
     (*id, public_id.clone(), kind.label(), datetime_jst(from_db(*at)), by, why)
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(flatten)]
+    confirmation: super::forms::Confirmation,
+}
+
+/// A supervisor lets a locked lost-phone report be checked again, after looking at it.
+pub async fn unlock_report(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<ConfirmForm>,
+) -> AppResult<HttpResponse> {
+    let notice = "解除していません。解除するときは確認欄にチェックを入れてから押してください。";
+    lost_device_step(&state, &staff, *id, &form.confirmation, notice, true).await
+}
+
+/// A supervisor has looked at a reinstatement by the support center.
+pub async fn review_reinstatement(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<ConfirmForm>,
+) -> AppResult<HttpResponse> {
+    let notice = "記録していません。確認したときは確認欄にチェックを入れてから押してください。";
+    lost_device_step(&state, &staff, *id, &form.confirmation, notice, false).await
+}
+
+async fn lost_device_step(
+    state: &AppState,
+    staff: &RequireRole<Supervisors>,
+    id: i64,
+    confirmation: &super::forms::Confirmation,
+    unconfirmed: &str,
+    unlock: bool,
+) -> AppResult<HttpResponse> {
+    use crate::services::support;
+    if let Some(back) = confirmation.required(&staff.session, unconfirmed, "/worklists#lost-title")? {
+        return Ok(back);
+    }
+    let result = state
+        .as_staff(staff, move |conn, acting| {
+            super::error::support_refusal(if unlock {
+                support::unlock(conn, id, acting)
+            } else {
+                support::reviewed(conn, id, acting)
+            })
+        })
+        .await?;
+    let notice = match (result, unlock) {
+        (Ok(true), true) => "本人確認の上限を解除しました。サポートセンターはもう一度本人確認できます。".to_owned(),
+        (Ok(true), false) => "利用再開を確認済みにしました。".to_owned(),
+        (Ok(false), _) => "すでに対応済みです。".to_owned(),
+        (Err(message), _) => message,
+    };
+    super::session::set_notice(&staff.session, &notice)?;
+    Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, "/worklists#lost-title")).finish())
 }

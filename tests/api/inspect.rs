@@ -333,6 +333,19 @@ impl TestApp {
         })
     }
 
+    /// The latest notice of this kind to the holder: recipient and body.
+    pub fn latest_notice(&self, holder_id: i64, kind: &str) -> Option<(Option<String>, String)> {
+        read(self, "latest notice", |c| {
+            notifications::table
+                .filter(notifications::holder_id.eq(holder_id))
+                .filter(notifications::kind.eq(kind))
+                .order(notifications::id.desc())
+                .select((notifications::recipient, notifications::body))
+                .first(c)
+                .optional()
+        })
+    }
+
     /// Every notice in the outbox.
     pub fn notification_count(&self) -> i64 {
         read(self, "notification count", |c| notifications::table.count().get_result(c))

@@ -105,11 +105,124 @@ dual_test!(a_support_agent_suspends_a_lost_phone_and_the_report_keeps_its_three_
     assert!(profile.body.contains(&reference), "the report is listed");
     assert!(profile.body.contains("停止後のカード表示を拒否") && profile.body.contains("処分を実施"), "the timeline");
 
-    // Later: identified again, the ID comes back.
-    let page = agent.post(&format!("{report}/reinstate"), &[("birth_date", "1994-03-01"), ("fact", fact)]).await;
+    // Later: whoever holds the phone knows every fact asked (they are on the card), so the
+    // facts alone get nothing back.
+    let facts = [("birth_date", "1994-03-01"), ("fact", fact)];
+    let page = agent.post(&format!("{report}/reinstate"), &facts).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.select_texts("#error-code").concat().contains("確認コード"), "{}", page.body);
+    let page = agent.post(&format!("{report}/reinstate"), &[facts[0], facts[1], ("code", "123456")]).await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "no code was sent yet");
+    assert!(page.body.contains("まだ送っていません"));
+    assert_eq!(card_status(&app, "MR-LOST0001").await, "suspended");
+
+    // The code goes to the registered address only; the agent never sees it.
+    let sent = agent.post(&format!("{report}/code"), &[]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let (to, body) = app.latest_notice(holder, "reinstatement_code").expect("a code mail in the outbox");
+    assert!(to.is_some_and(|a| a.contains('@')));
+    let code = code_in(&body);
+    let page = agent.get(&report).await;
+    assert!(page.body.contains("送信済み") && !page.body.contains(&code), "the agent's page never shows the code");
+    assert!(app.audit_events("lost_device.code_sent").iter().all(|e| !e.details.contains(&code)));
+    // A wrong code is a failed identification like a wrong fact.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let page = agent.post(&format!("{report}/reinstate"), &[facts[0], facts[1], ("code", wrong)]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("本人確認ができませんでした"));
+    assert_eq!(card_status(&app, "MR-LOST0001").await, "suspended");
+    // Read back as people say numbers (full-width, in two groups), with the facts: it comes back.
+    let spoken: String = code.chars().map(|c| char::from_u32(c as u32 - '0' as u32 + '０' as u32).unwrap()).collect();
+    let spoken = format!("{} {}", &spoken[..9], &spoken[9..]);
+    let page = agent.post(&format!("{report}/reinstate"), &[facts[0], facts[1], ("code", spoken.as_str())]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(card_status(&app, "MR-LOST0001").await, "active");
     assert_eq!(app.audit_count("lost_device.reinstated"), 1);
+
+    // Every reinstatement by the support center lands on a supervisor's work list.
+    let list = sup.get("/worklists").await;
+    let rows = list.select_texts("#reinstated-title ~ .table-scroll tbody tr");
+    assert!(rows.iter().any(|r| r.contains(&reference)), "{rows:?}");
+    let id = report.rsplit('/').next().unwrap();
+    let done = sup.post(&format!("/worklists/lost-device/{id}/reviewed"), &[("confirmed", "1")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(sup.get("/worklists").await.select_texts("#reinstated-title ~ .table-scroll tbody tr").is_empty());
+    assert_eq!(app.audit_count("lost_device.reviewed"), 1);
+});
+
+/// The code in a reinstatement mail.
+fn code_in(body: &str) -> String {
+    let at = body.find("確認コード: ").expect("the code line") + "確認コード: ".len();
+    body[at..].chars().take(6).collect()
+}
+
+dual_test!(a_code_is_good_for_a_limited_time_and_once, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    approved_holder(&app, "MR-LOST0010").await;
+    let holder = app.holder("MR-LOST0010").unwrap().id;
+    let mut agent = app.signed_in(Role::Support).await;
+    let report = open_report(&mut agent, "MR-LOST0010").await;
+    let fact = right_answer(&agent.get(&report).await.body);
+    let facts = [("birth_date", "1994-03-01"), ("fact", fact)];
+    assert_eq!(agent.post(&format!("{report}/verify"), &facts).await.status, StatusCode::SEE_OTHER);
+    agent.post(&format!("{report}/code"), &[]).await;
+    let first = code_in(&app.latest_notice(holder, "reinstatement_code").unwrap().1);
+    // A new code replaces the first.
+    agent.post(&format!("{report}/code"), &[]).await;
+    let second = code_in(&app.latest_notice(holder, "reinstatement_code").unwrap().1);
+    if first != second {
+        let page = agent.post(&format!("{report}/reinstate"), &[facts[0], facts[1], ("code", first.as_str())]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "the replaced code is no good");
+    }
+    // Past its time it is refused without counting, and a new one works.
+    app.clock.advance(time::Duration::minutes(31));
+    // (A new sign-in: the idle session ended meanwhile.)
+    let mut agent = app.signed_in(Role::Support).await;
+    agent.get(&report).await;
+    let page = agent.post(&format!("{report}/reinstate"), &[facts[0], facts[1], ("code", second.as_str())]).await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+    assert!(page.body.contains("有効期限"));
+    assert_eq!(card_status(&app, "MR-LOST0010").await, "suspended");
+    agent.post(&format!("{report}/code"), &[]).await;
+    let third = code_in(&app.latest_notice(holder, "reinstatement_code").unwrap().1);
+    let page = agent.post(&format!("{report}/reinstate"), &[facts[0], facts[1], ("code", third.as_str())]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(card_status(&app, "MR-LOST0010").await, "active");
+    // Used once: the report is closed and the code gone.
+    let page = agent.post(&format!("{report}/reinstate"), &[facts[0], facts[1], ("code", third.as_str())]).await;
+    assert_eq!(page.status, StatusCode::CONFLICT);
+});
+
+dual_test!(a_supervisor_sees_a_locked_report_and_may_unlock_it, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    approved_holder(&app, "MR-LOST0011").await;
+    let mut agent = app.signed_in(Role::Support).await;
+    let report = open_report(&mut agent, "MR-LOST0011").await;
+    let right = [("birth_date", "H6.3.1"), ("fact", right_answer(&agent.get(&report).await.body))];
+    for _ in 0..3 {
+        agent.post(&format!("{report}/verify"), &[("birth_date", "H6.3.2"), ("fact", "違う答え")]).await;
+    }
+    assert_eq!(app.audit_count("lost_device.locked"), 1, "the third miss locks the report");
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let list = sup.get("/worklists").await;
+    let rows = list.select_texts("#locked-title ~ .table-scroll tbody tr");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].contains("MR-LOST0011"));
+    let id = report.rsplit('/').next().unwrap();
+    // Unlocking is a final step for the lock: its confirming field is required.
+    sup.post(&format!("/worklists/lost-device/{id}/unlock"), &[]).await;
+    assert_eq!(app.audit_count("lost_device.unlocked"), 0);
+    // Support cannot unlock.
+    assert_eq!(
+        agent.post(&format!("/worklists/lost-device/{id}/unlock"), &[("confirmed", "1")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    sup.post(&format!("/worklists/lost-device/{id}/unlock"), &[("confirmed", "1")]).await;
+    assert_eq!(app.audit_count("lost_device.unlocked"), 1);
+    assert!(sup.get("/worklists").await.select_texts("#locked-title ~ .table-scroll tbody tr").is_empty());
+    let page = agent.post(&format!("{report}/verify"), &right).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "checked again after the unlock: {}", page.body);
+    assert_eq!(card_status(&app, "MR-LOST0011").await, "suspended");
 });
 
 dual_test!(an_unknown_caller_reads_like_a_wrong_answer_and_repeats_are_flagged, |db: TestDb| async move {
@@ -208,4 +321,40 @@ dual_test!(guessing_stops_at_the_caps_and_a_locked_report_checks_nothing, |db: T
     let page = agent.post(&format!("{fourth}/verify"), &right).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(card_status(&app, "MR-LOST0009").await, "suspended");
+});
+
+dual_test!(no_page_the_support_role_opens_shows_an_answer_it_asks, |db: TestDb| async move {
+    use handbook_admin::web::ROUTES;
+    use handbook_admin::web::access::AccessRule;
+    let app = spawn_app(db).await;
+    approved_holder(&app, "MR-LOST0012").await;
+    let holder = app.holder("MR-LOST0012").unwrap().id;
+    let mut agent = app.signed_in(Role::Support).await;
+    let report = open_report(&mut agent, "MR-LOST0012").await;
+    let report_id: i64 = report.rsplit('/').next().unwrap().parse().unwrap();
+    // Every page the route table lets support open, with this holder and this report.
+    let mut pages = Vec::new();
+    for route in ROUTES.iter().filter(|r| r.method == "get") {
+        let AccessRule::Staff(allowed) = route.access else { continue };
+        if !allowed.contains(&Role::Support) || route.path.contains("{name}") || route.path.starts_with("/static") {
+            continue;
+        }
+        let id = if route.path.starts_with("/support/") { report_id } else { holder };
+        let path = route.path.replace("{id}", &id.to_string());
+        let path = if path == "/holders" { "/holders?q=MR-LOST0012".to_owned() } else { path };
+        let page = agent.get(&path).await;
+        pages.push((path, page.body));
+    }
+    assert!(
+        pages.iter().any(|(p, body)| p.starts_with("/holders/") && body.contains("MR-LOST0012")),
+        "the profile is among them, as support sees it"
+    );
+    assert!(pages.iter().any(|(p, body)| p.starts_with("/support/lost-device/") && body.contains("LD-")));
+    // The answers to the questions a report asks (as registered and as normalised): never on screen.
+    let answers = ["未来県", "たかはし", "タカハシ", "1994-03-01", "平成6年3月1日", "平成６年３月１日", "H6.3.1"];
+    for (path, body) in &pages {
+        for answer in answers {
+            assert!(!body.contains(answer), "{path} shows {answer}");
+        }
+    }
 });
