@@ -87,6 +87,7 @@ impl Application {
         {
             let mut conn = pool.get()?;
             crate::services::accounts::seal_totp_secrets(&mut conn, images.keyring())?;
+            crate::audit::keep_checkpoints(&mut conn, &audit, &settings.audit_checkpoint_dir, clock.now())?;
         }
         let ocr = load_ocr(&settings);
         let state = AppState {

@@ -159,6 +159,14 @@ pub enum VerifyError {
     UnknownKey { seq: i64, key_id: String },
     #[error("audit event #{seq}: unkeyed, after keyed events (rewritten without the key)")]
     UnkeyedAfterKeyed { seq: i64 },
+    #[error(
+        "audit event #{seq}: unkeyed, past the last signed checkpoint (#{checkpoint}) that vouches for the old unkeyed events (rewritten without the key)"
+    )]
+    UnkeyedPastCheckpoint { seq: i64, checkpoint: i64 },
+    #[error(
+        "the audit checkpoint folder is missing, though checkpoints have been kept since {since} (removed or moved)"
+    )]
+    CheckpointsMissing { since: String },
     #[error("audit event #{seq}: it does not follow the previous event's seal (inserted or reordered)")]
     BrokenLink { seq: i64 },
     #[error("audit event #{seq}: expected #{expected} here (events removed)")]
@@ -183,7 +191,16 @@ pub fn verify(conn: &mut DbConnection, keys: &AuditKeys, checkpoints: &Path) -> 
     let db = |e: diesel::result::Error| VerifyError::Database(e.to_string());
     // Checkpoints first, then the head: a checkpoint written in between is of a head this read
     // still covers, never one ahead of it (which would read as a truncation).
+    if !checkpoints.is_dir()
+        && let Some(since) = store::checkpoints_since(conn).map_err(db)?
+    {
+        return Err(VerifyError::CheckpointsMissing { since: since.to_string() });
+    }
     let marks = checkpoint::read_all(checkpoints, keys).map_err(|b| VerifyError::BadCheckpoint { file: b.file })?;
+    // Unkeyed rows (written before the chain was keyed) are only as good as a signed checkpoint
+    // that covers them: anyone can compute a plain hash, so past the last checkpoint none is
+    // accepted, and with no checkpoint none at all.
+    let vouched = marks.last().map_or(0, |m| m.seq);
     let (head_seq, head_hash) = store::head(conn).map_err(db)?;
     if let Some(last) = marks.last().filter(|c| c.seq > head_seq) {
         return Err(VerifyError::BehindCheckpoint { head: head_seq, checkpoint: last.seq });
@@ -207,6 +224,9 @@ pub fn verify(conn: &mut DbConnection, keys: &AuditKeys, checkpoints: &Path) -> 
             match &row.key_id {
                 Some(_) => keyed = true,
                 None if keyed => return Err(VerifyError::UnkeyedAfterKeyed { seq: row.seq }),
+                None if row.seq > vouched => {
+                    return Err(VerifyError::UnkeyedPastCheckpoint { seq: row.seq, checkpoint: vouched });
+                }
                 None => {}
             }
             let Some(expected) = content(&row).expected(&row.prev_hash, row.key_id.as_deref(), keys) else {

@@ -83,6 +83,18 @@ pub fn head(conn: &mut DbConnection) -> QueryResult<(i64, String)> {
     audit_head::table.find(1).select((audit_head::last_seq, audit_head::last_hash)).first(conn)
 }
 
+/// Since when checkpoints of this chain are kept (`None`: not yet).
+pub fn checkpoints_since(conn: &mut DbConnection) -> QueryResult<Option<PrimitiveDateTime>> {
+    audit_head::table.find(1).select(audit_head::checkpoints_since).first(conn)
+}
+
+/// Records that checkpoints are kept from `at` on (the first time only).
+pub fn keep_checkpoints_since(conn: &mut DbConnection, at: PrimitiveDateTime) -> QueryResult<usize> {
+    diesel::update(audit_head::table.find(1).filter(audit_head::checkpoints_since.is_null()))
+        .set(audit_head::checkpoints_since.eq(at))
+        .execute(conn)
+}
+
 /// The newest events about one target, with the acting staff member's name.
 pub fn of_target(
     conn: &mut DbConnection,

@@ -199,6 +199,7 @@ diesel::table! {
         id -> Integer,
         last_seq -> BigInt,
         last_hash -> Text,
+        checkpoints_since -> Nullable<Timestamp>,
     }
 }
 

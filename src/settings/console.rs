@@ -32,8 +32,10 @@ pub(super) fn console(mode: Mode, get: &impl Fn(&'static str) -> Option<String>)
     let audit_checkpoint_dir = get("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| data_dir.join("audit-checkpoints"));
+    // Every minute by default: events removed from the end of the chain go unseen only back to
+    // the last checkpoint, so that is at most a minute's worth.
     let audit_checkpoint_every = match get("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_MINUTES") {
-        None => Duration::from_secs(600),
+        None => Duration::from_secs(60),
         Some(raw) => Duration::from_secs(
             60 * raw.trim().parse::<u64>().ok().filter(|m| (1..=24 * 60).contains(m)).ok_or_else(|| {
                 SettingsError::new("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_MINUTES", "must be minutes between 1 and 1440")

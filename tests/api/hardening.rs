@@ -472,8 +472,10 @@ dual_test!(a_totp_secret_stored_in_clear_is_sealed_at_the_next_start_and_still_w
     // As an earlier version left it: the secret in clear.
     first.tamper_sql(&format!("UPDATE staff SET totp_secret = '{SECRET}' WHERE email = '{email}'"));
     let url = first.database_url.clone();
+    let checkpoints = first.settings.audit_checkpoint_dir.clone();
     let restarted = spawn_app_with(db, move |s| {
         s.database_url = handbook_admin::db::DatabaseUrl::parse(&url).unwrap();
+        s.audit_checkpoint_dir = checkpoints;
         s.require_totp = true;
     })
     .await;
