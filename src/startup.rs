@@ -227,6 +227,8 @@ fn start_workers(state: &AppState) -> anyhow::Result<()> {
     }
     let checkpoints = Worker::new("audit checkpoints", settings.audit_checkpoint_every, stop).first_after_a_period();
     tokio::spawn(jobs::every(checkpoints, workers::audit_checkpoints(state)));
+    let prune = Worker::new("card budget prune", std::time::Duration::from_secs(3600), stop).first_after_a_period();
+    tokio::spawn(jobs::every(prune, workers::card_budget_prune(state)));
     // What a crash left in the photo store: removed before anything else is stored.
     tokio::spawn(jobs::every(Worker::once("photo store sweep", stop), workers::photo_sweep(state)));
     let statistics = Worker::new("planner statistics", std::time::Duration::from_secs(6 * 3600), stop);

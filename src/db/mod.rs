@@ -37,6 +37,7 @@ macro_rules! select_for_update {
 pub mod audit;
 pub mod bulk;
 pub mod card_reads;
+pub mod card_token_reads;
 pub mod consents;
 pub mod counts;
 pub mod decisions;

@@ -403,6 +403,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    card_token_reads (token, window_start, holder_id) {
+        token -> Text,
+        window_start -> Timestamp,
+        holder_id -> BigInt,
+    }
+}
+
+diesel::table! {
     withdrawal_proposals (id) {
         id -> BigInt,
         holder_id -> BigInt,
@@ -491,4 +499,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ocr_jobs,
     ocr_suggestions,
     withdrawal_proposals,
+    card_token_reads,
 );

@@ -1,6 +1,7 @@
 //! Domain rules: types that parse input once and rules that decide. No I/O, no diesel, no
 //! actix here, so every rule is unit-tested directly.
 
+pub mod card_budget;
 pub mod decision;
 pub mod disclosure;
 pub mod duplicates;

@@ -15,6 +15,61 @@ use crate::domain::reconcile::{LinkStatus, Provided};
 use crate::domain::transcription::FareClass;
 use crate::error::Fault;
 
+/// Who reads: the credential's fingerprint and its budget of distinct holders per window.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    pub token: String,
+    pub budget: crate::domain::card_budget::CardBudget,
+}
+
+/// What a read found.
+pub enum Read<T> {
+    /// No such ID (or nothing to show).
+    Unknown,
+    /// The credential read its budget of distinct holders this window: nothing was read.
+    /// `retry_after`: until the window ends.
+    OverBudget {
+        retry_after: time::Duration,
+        window: OffsetDateTime,
+    },
+    Found(T),
+}
+
+/// Takes the holder from the reader's budget for this window (a holder read before in the
+/// window costs nothing). Kept in the database, so every node counts against one budget; `None`
+/// when admitted, else the refusal.
+fn admit<T>(
+    c: &mut DbConnection,
+    reader: &Reader,
+    holder_id: i64,
+    now: OffsetDateTime,
+) -> Result<Option<Read<T>>, Fault> {
+    let (start, end) = reader.budget.window(now);
+    let window = to_db(start);
+    let (read, known) = db::card_token_reads::in_window(c, &reader.token, window, holder_id)?;
+    if !reader.budget.admits(read, known) {
+        return Ok(Some(Read::OverBudget { retry_after: end - now, window: start }));
+    }
+    if !known {
+        db::card_token_reads::add(c, &reader.token, window, holder_id)?;
+    }
+    Ok(None)
+}
+
+/// Credentials at their budget now, by fingerprint (the dashboard names them).
+pub fn readers_at_budget(
+    conn: &mut DbConnection,
+    budget: crate::domain::card_budget::CardBudget,
+    now: OffsetDateTime,
+) -> Result<Vec<String>, Fault> {
+    Ok(db::card_token_reads::at_budget(conn, to_db(budget.window(now).0), budget.holders)?)
+}
+
+/// Forgets the budget windows that ended a day ago or earlier.
+pub fn prune_budgets(conn: &mut DbConnection, now: OffsetDateTime) -> Result<usize, Fault> {
+    Ok(db::card_token_reads::prune(conn, to_db(now - time::Duration::days(1)))?)
+}
+
 pub struct Card {
     pub public_id: String,
     pub status: HolderStatus,
@@ -53,13 +108,14 @@ pub struct CardHandbook {
 pub fn card(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
+    reader: &Reader,
     public_id: &PublicId,
     provided: &Provided,
     now: OffsetDateTime,
-) -> Result<Option<Card>, Fault> {
+) -> Result<Read<Card>, Fault> {
     let today = today_jst(now);
     let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else {
-        return Ok(None);
+        return Ok(Read::Unknown);
     };
     let approved = if holder.status == HolderStatus::Active {
         db::handbooks::approved_of_holder(conn, holder.id)?
@@ -71,7 +127,10 @@ pub fn card(
     // after a lost-phone suspension is noted on the report the first time only: the guarded
     // update decides which read that is, so two at once cannot both claim it.
     let at = to_db(now);
-    write_tx(conn, |c| {
+    let refused = write_tx(conn, |c| {
+        if let Some(refused) = admit(c, reader, holder.id, now)? {
+            return Ok(Some(refused));
+        }
         if holder.status != HolderStatus::Active && db::lost_device::note_refused_read(c, holder.id, at)? > 0 {
             audit::append(
                 c,
@@ -84,9 +143,12 @@ pub fn card(
         // Counted per holder and day beside the chain, not sealed into it: the counters read
         // all day, and one chain row per read would serialise them on the chain's head.
         db::card_reads::add(c, holder.id, today)?;
-        Ok::<_, Fault>(())
+        Ok::<_, Fault>(None)
     })?;
-    Ok(Some(Card {
+    if let Some(refused) = refused {
+        return Ok(refused);
+    }
+    Ok(Read::Found(Card {
         public_id: holder.public_id,
         status: holder.status,
         coupon_suspended: holder.coupon_suspended,
@@ -107,19 +169,23 @@ pub fn face(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
     store: &crate::images::ImageStore,
+    reader: &Reader,
     public_id: &PublicId,
     kind: HandbookKind,
     now: OffsetDateTime,
-) -> Result<Option<Vec<u8>>, Fault> {
-    let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else { return Ok(None) };
+) -> Result<Read<Vec<u8>>, Fault> {
+    let Some(holder) = db::holders::find_by_public_id(conn, public_id.as_str())? else { return Ok(Read::Unknown) };
     if holder.status != HolderStatus::Active {
-        return Ok(None);
+        return Ok(Read::Unknown);
+    }
+    if let Some(refused) = write_tx(conn, |c| admit(c, reader, holder.id, now))? {
+        return Ok(refused);
     }
     let today = today_jst(now);
     let shown = db::handbooks::approved_of_holder(conn, holder.id)?
         .into_iter()
         .find(|h| h.kind == kind && h.expires_on.is_none_or(|e| e >= today));
-    let Some(key) = shown.and_then(|h| h.face_key) else { return Ok(None) };
+    let Some(key) = shown.and_then(|h| h.face_key) else { return Ok(Read::Unknown) };
     let bytes = store.get(&key)?;
     let at = to_db(now);
     write_tx(conn, |c| {
@@ -130,7 +196,7 @@ pub fn face(
             AuditEntry::new(Actor::App, "card.face_read", "holder", holder.id).details(json!({"kind": kind.as_str()})),
         )
     })?;
-    Ok(Some(bytes))
+    Ok(Read::Found(bytes))
 }
 
 /// The rule: nothing unless the ID is in use; then each approved handbook not past its expiry.

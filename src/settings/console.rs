@@ -13,6 +13,7 @@ pub(super) struct Console {
     pub jobs_idle: Duration,
     pub audit_checkpoint_dir: PathBuf,
     pub audit_checkpoint_every: Duration,
+    pub card_budget: crate::domain::card_budget::CardBudget,
 }
 
 pub(super) fn console(mode: Mode, get: &impl Fn(&'static str) -> Option<String>) -> Result<Console, SettingsError> {
@@ -42,5 +43,33 @@ pub(super) fn console(mode: Mode, get: &impl Fn(&'static str) -> Option<String>)
             })?,
         ),
     };
-    Ok(Console { data_dir, secure_cookies, queue_sla_hours, jobs_idle, audit_checkpoint_dir, audit_checkpoint_every })
+    let card_budget = crate::domain::card_budget::CardBudget {
+        holders: whole(get, "HANDBOOK_ADMIN_CARD_HOLDERS_PER_WINDOW", 1..=100_000_000)?.unwrap_or(120),
+        per: time::Duration::minutes(whole(get, "HANDBOOK_ADMIN_CARD_WINDOW_MINUTES", 1..=1440)?.unwrap_or(10)),
+    };
+    Ok(Console {
+        data_dir,
+        secure_cookies,
+        queue_sla_hours,
+        jobs_idle,
+        audit_checkpoint_dir,
+        audit_checkpoint_every,
+        card_budget,
+    })
+}
+
+/// A whole number within `range`, when set.
+fn whole(
+    get: &impl Fn(&'static str) -> Option<String>,
+    variable: &'static str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<i64>, SettingsError> {
+    let Some(raw) = get(variable) else { return Ok(None) };
+    let message = format!("must be a whole number between {} and {}", range.start(), range.end());
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .map(Some)
+        .ok_or_else(|| SettingsError::new(variable, message))
 }

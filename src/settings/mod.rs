@@ -58,6 +58,8 @@ pub struct Settings {
     pub audit_checkpoint_dir: PathBuf,
     /// How often the server writes a checkpoint when the chain has moved.
     pub audit_checkpoint_every: std::time::Duration,
+    /// Distinct holders one card credential may read per window (`domain::card_budget`).
+    pub card_budget: crate::domain::card_budget::CardBudget,
     pub intake_token: Secret<String>,
     /// The card API's bearer token(s), apart from the intake's.
     pub card_token: Secret<String>,
@@ -132,6 +134,7 @@ impl Settings {
             old_audit_keys: keys.old_audit_keys,
             audit_checkpoint_dir: console.audit_checkpoint_dir,
             audit_checkpoint_every: console.audit_checkpoint_every,
+            card_budget: console.card_budget,
             intake_token: keys.intake_token,
             card_token: keys.card_token,
             myna_callback_secret: myna.callback_secret,

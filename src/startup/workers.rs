@@ -122,3 +122,12 @@ pub(super) fn wal_checkpoint(state: &AppState) -> impl Fn() -> Result<Next, Faul
         Ok(Next::Wait)
     }
 }
+
+/// Forgets the card budget windows of yesterday and before (`services::card::prune_budgets`).
+pub(super) fn card_budget_prune(state: &AppState) -> impl Fn() -> Result<Next, Fault> + Send + Sync + 'static {
+    let (pool, clock) = (state.pool.clone(), state.clock.clone());
+    move || {
+        crate::services::card::prune_budgets(&mut *pool.get()?, clock.now())?;
+        Ok(Next::Wait)
+    }
+}

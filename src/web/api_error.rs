@@ -25,6 +25,18 @@ impl ApiError {
     }
 
     /// 429 with the wait: the caller used up its budget.
+    /// A card credential past its budget of distinct holders (`domain::card_budget`).
+    pub fn over_budget(retry_after: i64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "this credential read its budget of distinct IDs for this window; wait",
+            )
+        }
+    }
+
     pub fn rate_limited(retry_after: i64) -> Self {
         Self {
             retry_after: Some(retry_after),

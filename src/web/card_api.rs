@@ -64,9 +64,17 @@ pub async fn card(
     };
     let keys = state.audit.clone();
     let provided = state.settings.myna_provided.clone();
-    let Some(card) = state.db(move |conn| Ok(card::card(conn, &keys, &public_id, &provided, now)?)).await? else {
-        state.throttles.card_miss(&caller, now);
-        return Err(AppError::NotFound.into());
+    let reader = card::Reader { token: caller.clone(), budget: state.settings.card_budget };
+    let read = state.db(move |conn| Ok(card::card(conn, &keys, &reader, &public_id, &provided, now)?)).await?;
+    let card = match read {
+        card::Read::Found(card) => card,
+        card::Read::Unknown => {
+            state.throttles.card_miss(&caller, now);
+            return Err(AppError::NotFound.into());
+        }
+        card::Read::OverBudget { retry_after, window } => {
+            return Err(over_budget(&state, &caller, retry_after, window).await);
+        }
     };
     if card.status == HolderStatus::Withdrawn {
         // A withdrawn ID has no card: the app must not show one at a counter.
@@ -103,13 +111,38 @@ pub async fn face(
         return Err(AppError::NotFound.into());
     };
     let (store, keys) = (state.images.clone(), state.audit.clone());
-    let found = state.db(move |conn| Ok(card::face(conn, &keys, &store, &public_id, kind, now)?)).await?;
-    let Some(bytes) = found else {
-        state.throttles.card_miss(&caller, now);
-        return Err(AppError::NotFound.into());
+    let reader = card::Reader { token: caller.clone(), budget: state.settings.card_budget };
+    let found = state.db(move |conn| Ok(card::face(conn, &keys, &store, &reader, &public_id, kind, now)?)).await?;
+    let bytes = match found {
+        card::Read::Found(bytes) => bytes,
+        card::Read::Unknown => {
+            state.throttles.card_miss(&caller, now);
+            return Err(AppError::NotFound.into());
+        }
+        card::Read::OverBudget { retry_after, window } => {
+            return Err(over_budget(&state, &caller, retry_after, window).await);
+        }
     };
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .body(bytes))
+}
+
+/// A credential past its budget of distinct holders: `429` until its window ends, counted once
+/// a window (the dashboard names the credential by fingerprint).
+async fn over_budget(
+    state: &AppState,
+    caller: &str,
+    retry_after: time::Duration,
+    window: time::OffsetDateTime,
+) -> ApiError {
+    if state.throttles.card_budget_first_refusal(caller, window) {
+        tracing::warn!(caller = %caller, "card API credential over its budget of distinct holders");
+        let today = crate::clock::today_jst(state.clock.now());
+        if let Err(e) = state.db(move |conn| Ok(card::record_throttled(conn, today)?)).await {
+            tracing::error!(error = ?e, "the refused card read could not be counted");
+        }
+    }
+    ApiError::over_budget(retry_after.whole_seconds().max(1))
 }

@@ -46,6 +46,8 @@ pub struct Watch {
     pub card_refused: i64,
     /// Card API callers slowed down now, by token fingerprint.
     pub callers_slowed: Vec<String>,
+    /// Card credentials that read their whole budget of distinct holders this window.
+    pub readers_at_budget: Vec<String>,
     pub unknown_sign_ins: i64,
     pub addresses_blocked: usize,
 }
@@ -53,12 +55,18 @@ pub struct Watch {
 async fn watch(state: &AppState) -> AppResult<Watch> {
     let now = state.clock.now();
     let today = crate::clock::today_jst(now);
-    let traffic = state.db(move |conn| Ok(figures::traffic(conn, today)?)).await?;
+    let budget = state.settings.card_budget;
+    let (traffic, readers_at_budget) = state
+        .db(move |conn| {
+            Ok((figures::traffic(conn, today)?, crate::services::card::readers_at_budget(conn, budget, now)?))
+        })
+        .await?;
     Ok(Watch {
         card_reads: traffic.card_reads,
         card_holders: traffic.card_holders,
         card_refused: traffic.card_refused,
         callers_slowed: state.throttles.card_callers_slowed(now),
+        readers_at_budget,
         unknown_sign_ins: traffic.unknown_sign_ins,
         addresses_blocked: state.throttles.sign_in_addresses_blocked(now),
     })

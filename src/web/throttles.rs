@@ -25,6 +25,9 @@ pub struct Throttles {
     sign_in_addresses: Mutex<Throttle<IpAddr>>,
     sign_in_accounts: Mutex<Throttle<String>>,
     card_misses: Mutex<Throttle<String>>,
+    /// The budget window each card credential was last counted as refused in (so a flood of
+    /// refused reads is one tally, not one write each). A handful of credentials: bounded.
+    card_budget_noted: Mutex<std::collections::HashMap<String, OffsetDateTime>>,
 }
 
 impl Default for Throttles {
@@ -33,6 +36,7 @@ impl Default for Throttles {
             sign_in_addresses: Mutex::new(Throttle::new(SIGN_IN_PER_ADDRESS, MAX_KEYS)),
             sign_in_accounts: Mutex::new(Throttle::new(SIGN_IN_PER_ACCOUNT, MAX_KEYS)),
             card_misses: Mutex::new(Throttle::new(CARD_MISSES_PER_TOKEN, MAX_KEYS)),
+            card_budget_noted: Mutex::default(),
         }
     }
 }
@@ -87,6 +91,16 @@ impl Throttles {
 
     pub fn card_miss(&self, caller: &str, now: OffsetDateTime) {
         lock(&self.card_misses).take(&caller.to_owned(), now).ok();
+    }
+
+    /// Whether this refusal over the distinct-holder budget is the credential's first in the
+    /// window (on this node): worth one tally.
+    pub fn card_budget_first_refusal(&self, caller: &str, window: OffsetDateTime) -> bool {
+        let mut noted = lock(&self.card_budget_noted);
+        if noted.len() > 1_000 {
+            noted.clear();
+        }
+        noted.insert(caller.to_owned(), window) != Some(window)
     }
 
     /// Card callers being slowed now, by their token's fingerprint.

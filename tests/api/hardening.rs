@@ -173,6 +173,79 @@ dual_test!(card_reads_are_counted_per_holder_and_day_beside_the_chain, |db: Test
     assert_eq!(app.audit_count("export.downloaded"), 1, "the export is audited");
 });
 
+dual_test!(a_card_credential_walking_real_ids_hits_its_budget_on_every_node, |db: TestDb| async move {
+    // The demo's 239 cards once all read from one token: a credential reads at most its budget
+    // of distinct holders per window (120 per 10 minutes by default), whichever node it asks.
+    let app = spawn_app_with(db, |s| {
+        s.card_token =
+            handbook_admin::secrets::Secret::new(format!("{},walker-token-walker-token", crate::review::CARD_TOKEN))
+    })
+    .await;
+    let second = crate::helpers::spawn_second_instance(&app).await;
+    {
+        let mut conn = app.pool.get().unwrap();
+        let at = handbook_admin::clock::to_db(handbook_admin::clock::Clock::now(&*app.clock));
+        for i in 0..300 {
+            let public_id = format!("MR-WALK{i:04}");
+            let holder = handbook_admin::db::holders::NewHolder {
+                public_id: &public_id,
+                email: None,
+                status: handbook_admin::domain::holder::HolderStatus::Active,
+                created_at: at,
+                updated_at: at,
+            };
+            handbook_admin::db::holders::insert(&mut conn, &holder).unwrap();
+        }
+    }
+    let client = reqwest::Client::new();
+    let get = |base: String, token: &'static str, id: String| {
+        let client = client.clone();
+        async move { client.get(format!("{base}/api/v1/holders/{id}/card")).bearer_auth(token).send().await.unwrap() }
+    };
+    let mut served = 0;
+    let mut refused = None;
+    for i in 0..300 {
+        // Alternating nodes: the budget is one, kept where both see it.
+        let base = if i % 2 == 0 { app.address.clone() } else { second.address.clone() };
+        let r = get(base, "walker-token-walker-token", format!("MR-WALK{i:04}")).await;
+        match r.status() {
+            StatusCode::OK => served += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused.get_or_insert(r);
+            }
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(served, 120, "exactly the budget of distinct holders");
+    let refused = refused.expect("the walk hit the budget");
+    let wait: i64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=600).contains(&wait), "until the window ends: {wait}");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // A card read before in the window costs nothing; another credential has its own budget.
+    assert_eq!(
+        get(app.address.clone(), "walker-token-walker-token", "MR-WALK0000".into()).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(app.address.clone(), crate::review::CARD_TOKEN, "MR-WALK0299".into()).await.status(),
+        StatusCode::OK
+    );
+    // The dashboard names the credential by its fingerprint.
+    let mut admin = app.signed_in(Role::Admin).await;
+    let home = admin.get("/").await;
+    let named = home.select_texts("section[aria-labelledby=watch-title] code");
+    let fingerprint = handbook_admin::web::throttles::fingerprint("walker-token-walker-token");
+    assert!(named.contains(&fingerprint), "{named:?}");
+    // The next window starts over.
+    app.clock.advance(time::Duration::minutes(10));
+    second.clock.advance(time::Duration::minutes(10));
+    assert_eq!(
+        get(app.address.clone(), "walker-token-walker-token", "MR-WALK0250".into()).await.status(),
+        StatusCode::OK
+    );
+});
+
 dual_test!(a_card_caller_walking_unknown_ids_is_slowed_and_shown, |db: TestDb| async move {
     let app = spawn_app_with(db, |s| {
         s.card_token =

@@ -147,6 +147,7 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         old_audit_keys: Vec::new(),
         audit_checkpoint_dir: data_dir.join("audit-checkpoints"),
         audit_checkpoint_every: std::time::Duration::from_secs(3600),
+        card_budget: handbook_admin::domain::card_budget::CardBudget { holders: 120, per: time::Duration::minutes(10) },
         intake_token: Secret::new("test-intake-token".to_owned()),
         card_token: Secret::new(crate::review::CARD_TOKEN.to_owned()),
         myna_callback_secret: Secret::new("test-myna-secret".to_owned()),
