@@ -403,6 +403,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    role_proposals (id) {
+        id -> BigInt,
+        staff_id -> BigInt,
+        role -> Text,
+        new_account -> Bool,
+        proposed_by -> BigInt,
+        proposed_at -> Timestamp,
+        state -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     card_token_reads (token, window_start, holder_id) {
         token -> Text,
         window_start -> Timestamp,
@@ -500,4 +514,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ocr_suggestions,
     withdrawal_proposals,
     card_token_reads,
+    role_proposals,
 );

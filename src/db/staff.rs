@@ -213,8 +213,96 @@ pub fn appointed_by(conn: &mut DbConnection, staff_id: i64, by: i64) -> QueryRes
         audit_events::table
             .filter(audit_events::target_type.eq("staff"))
             .filter(audit_events::target_id.eq(staff_id.to_string()))
-            .filter(audit_events::action.eq_any(["staff.created", "staff.role_changed"]))
+            .filter(audit_events::action.eq_any(["staff.created", "staff.role_changed", "staff.role_proposed"]))
             .filter(audit_events::actor_staff_id.eq(by)),
     ))
     .get_result(conn)
+}
+
+/// A role waiting for a second admin.
+#[derive(Queryable, Debug, Clone)]
+pub struct RoleProposal {
+    pub id: i64,
+    pub staff_id: i64,
+    pub role: Role,
+    pub new_account: bool,
+    pub proposed_by: i64,
+    pub state: crate::domain::sanctions::SanctionState,
+}
+
+pub fn propose_role(
+    conn: &mut DbConnection,
+    staff_id: i64,
+    role: Role,
+    new_account: bool,
+    by: i64,
+    at: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    use super::schema::role_proposals as p;
+    diesel::insert_into(p::table)
+        .values((
+            p::staff_id.eq(staff_id),
+            p::role.eq(role.as_str()),
+            p::new_account.eq(new_account),
+            p::proposed_by.eq(by),
+            p::proposed_at.eq(at),
+            p::state.eq("proposed"),
+        ))
+        .returning(p::id)
+        .get_result(conn)
+}
+
+pub fn role_proposal(conn: &mut DbConnection, id: i64) -> QueryResult<Option<RoleProposal>> {
+    use super::schema::role_proposals as p;
+    p::table
+        .find(id)
+        .select((p::id, p::staff_id, p::role, p::new_account, p::proposed_by, p::state))
+        .first(conn)
+        .optional()
+}
+
+/// The proposal waiting on an account, if any.
+pub fn pending_role(conn: &mut DbConnection, staff_id: i64) -> QueryResult<Option<i64>> {
+    use super::schema::role_proposals as p;
+    p::table.filter(p::staff_id.eq(staff_id)).filter(p::state.eq("proposed")).select(p::id).first(conn).optional()
+}
+
+pub fn decide_role(
+    conn: &mut DbConnection,
+    id: i64,
+    approve: bool,
+    by: i64,
+    at: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::role_proposals as p;
+    diesel::update(p::table.find(id).filter(p::state.eq("proposed")))
+        .set((p::state.eq(if approve { "applied" } else { "rejected" }), p::decided_by.eq(by), p::decided_at.eq(at)))
+        .execute(conn)
+}
+
+/// Proposals waiting, oldest first: id, account (id, name, e-mail), role, new account, proposer
+/// (id, name), when.
+pub type WaitingRole = (i64, i64, String, String, Role, bool, i64, String, PrimitiveDateTime);
+
+pub fn roles_waiting(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<WaitingRole>> {
+    use super::schema::role_proposals as p;
+    let (target, proposer) = diesel::alias!(staff as target, staff as proposer);
+    p::table
+        .inner_join(target.on(target.field(staff::id).eq(p::staff_id)))
+        .inner_join(proposer.on(proposer.field(staff::id).eq(p::proposed_by)))
+        .filter(p::state.eq("proposed"))
+        .order((p::proposed_at.asc(), p::id.asc()))
+        .limit(limit)
+        .select((
+            p::id,
+            p::staff_id,
+            target.field(staff::display_name),
+            target.field(staff::email),
+            p::role,
+            p::new_account,
+            p::proposed_by,
+            proposer.field(staff::display_name),
+            p::proposed_at,
+        ))
+        .load(conn)
 }

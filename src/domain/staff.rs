@@ -19,6 +19,12 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 5] = [Role::Reviewer, Role::Supervisor, Role::Support, Role::Auditor, Role::Admin];
 
+    /// Roles whose grant is four-eyes: a supervisor decides final acts, an admin makes accounts.
+    /// One admin alone could otherwise make the second pair of eyes.
+    pub fn grant_needs_second_admin(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Reviewer => "reviewer",

@@ -126,6 +126,8 @@ route_table! {
     post "/staff/{id}/reset-password" => staff_admin::reset_password, Admins;
     post "/staff/{id}/reset-totp" => staff_admin::reset_totp, Admins;
     post "/staff/{id}/role" => staff_admin::change_role, Admins;
+    post "/staff/proposals/{id}/approve" => staff_admin::approve_role, Admins;
+    post "/staff/proposals/{id}/reject" => staff_admin::reject_role, Admins;
     get  "/registrations/new" => proxy_upload::show, Reviewers;
     post "/registrations" => proxy_upload::submit, Reviewers;
     get  "/queue" => queue::show, Reviewers;

@@ -1,5 +1,7 @@
 //! `/staff`: accounts, for admins. Create, deactivate and reactivate, change role, reset a
-//! password (a temporary one, shown once), reset the authenticator, end all sessions.
+//! password (a temporary one, shown once), reset the authenticator, end all sessions. Granting
+//! supervisor or admin rights (a new account, or a raise) waits for a second admin, who decides
+//! on this page (`/staff/proposals/{id}/approve`, `/reject`).
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -53,6 +55,19 @@ struct ListPage {
     form_name: String,
     /// The roles of the create form, the one typed ticked.
     form_roles: Vec<Choice>,
+    /// Supervisor and admin roles waiting for a second admin.
+    proposals: Vec<RoleProposalLine>,
+}
+
+pub struct RoleProposalLine {
+    pub id: i64,
+    pub account: String,
+    pub email: String,
+    pub role: &'static str,
+    pub new_account: bool,
+    pub by: String,
+    pub when: String,
+    pub mine: bool,
 }
 
 #[derive(Template)]
@@ -63,6 +78,8 @@ struct IssuedPage {
     display_name: String,
     email: String,
     password: String,
+    /// The role waits for a second admin: the person cannot sign in until then.
+    pending: bool,
 }
 
 #[derive(Deserialize)]
@@ -108,8 +125,11 @@ async fn list_page(
     form: CreateForm,
 ) -> AppResult<ListPage> {
     let cursor = after.as_deref().and_then(decode_cursor);
-    let rows = state
-        .db(move |conn| Ok(directory::page(conn, cursor.as_ref().map(|(n, i)| (n.as_str(), *i)), PAGE_SIZE + 1)?))
+    let (rows, waiting) = state
+        .db(move |conn| {
+            let rows = directory::page(conn, cursor.as_ref().map(|(n, i)| (n.as_str(), *i)), PAGE_SIZE + 1)?;
+            Ok((rows, directory::roles_waiting(conn, 100)?))
+        })
         .await?;
     let now = state.clock.now();
     let more = rows.len() as i64 > PAGE_SIZE;
@@ -145,6 +165,19 @@ async fn list_page(
         form_roles: Role::ALL
             .iter()
             .map(|r| Choice { code: r.as_str(), label: r.label().into(), checked: r.as_str() == form.role })
+            .collect(),
+        proposals: waiting
+            .into_iter()
+            .map(|(id, _, account, email, role, new_account, by_id, by, at)| RoleProposalLine {
+                id,
+                account,
+                email,
+                role: role.label(),
+                new_account,
+                by,
+                when: datetime_jst(from_db(at)),
+                mine: by_id == me,
+            })
             .collect(),
     })
 }
@@ -197,13 +230,14 @@ pub async fn create(
             })
             .await?;
         match created {
-            Ok(_) => {
+            Ok((_, granted)) => {
                 let page = IssuedPage {
                     layout: Layout::for_staff(&staff, "アカウントを作成しました", "/staff"),
                     what: "作成",
                     display_name: name,
                     email: email.as_str().to_owned(),
                     password,
+                    pending: matches!(granted, manage::Granted::Proposed(_)),
                 };
                 return render::page(StatusCode::OK, &page);
             }
@@ -228,10 +262,68 @@ async fn administer(
         .db(move |conn| account_refusal(manage::administer(conn, &keys, admin, target, action, now, Some(&request_id))))
         .await?;
     match result {
-        Ok(()) => session::set_notice(&staff.session, done)?,
+        Ok(manage::Granted::Applied) => session::set_notice(&staff.session, done)?,
+        Ok(manage::Granted::Proposed(_)) => session::set_notice(
+            &staff.session,
+            "審査責任者・システム管理者の権限は、別のシステム管理者が承認すると付与されます。起案を記録しました。",
+        )?,
         Err(refused) => session::set_notice(&staff.session, &refused.to_string())?,
     }
     Ok(back_to_list())
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(flatten)]
+    confirmation: super::forms::Confirmation,
+}
+
+async fn decide_role(
+    state: &AppState,
+    staff: &RequireRole<Admins>,
+    proposal: i64,
+    approve: bool,
+    form: DecideForm,
+) -> AppResult<HttpResponse> {
+    if approve {
+        let unconfirmed = "承認していません。承認するときは確認欄にチェックを入れてから押してください。";
+        if let Some(back) = form.confirmation.required(&staff.session, unconfirmed, "/staff#proposals-title")? {
+            return Ok(back);
+        }
+    }
+    let now = state.clock.now();
+    let (admin, request_id) = (staff.id, staff.request_id.clone());
+    let keys = state.audit.clone();
+    let result = state
+        .db(move |conn| {
+            account_refusal(manage::decide_role(conn, &keys, admin, proposal, approve, now, Some(&request_id)))
+        })
+        .await?;
+    let notice = match (result, approve) {
+        (Ok(()), true) => "権限の付与を承認しました。この人のセッションはすべて終了しました。".to_owned(),
+        (Ok(()), false) => "権限の付与を却下しました。".to_owned(),
+        (Err(refused), _) => format!("判断できませんでした: {refused}"),
+    };
+    session::set_notice(&staff.session, &notice)?;
+    Ok(back_to_list())
+}
+
+pub async fn approve_role(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+    form: web::Form<DecideForm>,
+) -> AppResult<HttpResponse> {
+    decide_role(&state, &staff, *id, true, form.into_inner()).await
+}
+
+pub async fn reject_role(
+    state: web::Data<AppState>,
+    staff: RequireRole<Admins>,
+    id: web::Path<i64>,
+    form: web::Form<DecideForm>,
+) -> AppResult<HttpResponse> {
+    decide_role(&state, &staff, *id, false, form.into_inner()).await
 }
 
 pub async fn deactivate(
@@ -320,6 +412,7 @@ pub async fn reset_password(
                 display_name: row.display_name,
                 email: row.email,
                 password,
+                pending: false,
             };
             render::page(StatusCode::OK, &page)
         }

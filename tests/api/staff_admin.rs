@@ -97,3 +97,72 @@ dual_test!(reset_password_and_role_change_end_sessions, |db: TestDb| async move 
     assert!(actions.contains(&"staff.role_changed".to_owned()));
     assert!(actions.contains(&"staff.password_reset".to_owned()));
 });
+
+dual_test!(supervisor_and_admin_rights_need_a_second_admin, |db: TestDb| async move {
+    // The attack: an admin made a second supervisor account and approved the first supervisor's
+    // proposal with it. Now the account waits, inactive, for a second admin.
+    let app = spawn_app(db).await;
+    let mut admin = app.signed_in(Role::Admin).await;
+    admin.get("/staff").await;
+    let page = admin
+        .post("/staff", &[("email", "sv3@example.jp"), ("display_name", "責任者 三郎"), ("role", "supervisor")])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("承認するまで付与されません"));
+    let temporary = page.select_texts(".one-time-secret").first().cloned().unwrap_or_default();
+    let created = app.staff_id("sv3@example.jp");
+    assert!(!app.staff_row(created).active, "inactive until approved");
+    assert_eq!(app.browser().login("sv3@example.jp", &temporary).await.status, StatusCode::UNAUTHORIZED);
+    // The proposer cannot approve it, nor switch it on by the side door.
+    let list = admin.get("/staff").await;
+    assert!(list.body.contains("自分の起案です"));
+    let proposal: i64 =
+        list.select_attr("[id^=role-proposal-]", "id")[0].trim_start_matches("role-proposal-").parse().unwrap();
+    admin.post(&format!("/staff/proposals/{proposal}/approve"), &[("confirmed", "1")]).await;
+    admin.post(&format!("/staff/{created}/activate"), &[]).await;
+    assert!(!app.staff_row(created).active);
+    // Raising an existing account is a proposal too.
+    let reviewer = app.staff_id(demo_email(Role::Reviewer));
+    admin.get("/staff").await;
+    admin.post(&format!("/staff/{reviewer}/role"), &[("role", "admin")]).await;
+    assert_eq!(app.staff_row(reviewer).role, Role::Reviewer, "not raised by one admin");
+    assert_eq!(app.audit_count("staff.role_proposed"), 2);
+
+    // A second admin (made by the operator's command line) approves, confirming.
+    {
+        use handbook_admin::services::accounts::manage;
+        let mut conn = app.pool.get().unwrap();
+        let email = handbook_admin::domain::staff::StaffEmail::parse("admin2@example.jp").unwrap();
+        let password = handbook_admin::domain::staff::NewPassword::parse(crate::helpers::PASSWORD, None).unwrap();
+        let account = manage::NewAccount {
+            email: &email,
+            display_name: "管理者 二",
+            role: Role::Admin,
+            password: &password,
+            temporary: false,
+        };
+        let now = handbook_admin::clock::Clock::now(&*app.clock);
+        manage::create(
+            &mut conn,
+            &crate::helpers::test_audit_keys(),
+            handbook_admin::audit::Actor::Cli,
+            &account,
+            now,
+            None,
+        )
+        .unwrap();
+    }
+    let mut second = app.browser();
+    assert_eq!(second.login("admin2@example.jp", crate::helpers::PASSWORD).await.status, StatusCode::SEE_OTHER);
+    second.get("/staff").await;
+    second.post(&format!("/staff/proposals/{proposal}/approve"), &[]).await;
+    assert!(!app.staff_row(created).active, "one press without the confirming field grants nothing");
+    second.post(&format!("/staff/proposals/{proposal}/approve"), &[("confirmed", "1")]).await;
+    let row = app.staff_row(created);
+    assert!(row.active && row.role == Role::Supervisor);
+    assert_eq!(app.browser().login("sv3@example.jp", &temporary).await.status, StatusCode::SEE_OTHER);
+
+    // The raise of the reviewer still waits for its own decision.
+    assert_eq!(second.get("/staff").await.select_attr("[id^=role-proposal-]", "id").len(), 1);
+    assert_eq!(app.audit_count("staff.role_approved"), 1);
+});

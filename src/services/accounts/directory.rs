@@ -15,3 +15,10 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<Option<StaffRow>, Fault>
 pub fn page(conn: &mut DbConnection, after: Option<(&str, i64)>, limit: i64) -> Result<Vec<StaffRow>, Fault> {
     Ok(db::staff::list_page(conn, after, limit)?)
 }
+
+pub use crate::db::staff::WaitingRole;
+
+/// Supervisor and admin roles waiting for a second admin, oldest first.
+pub fn roles_waiting(conn: &mut DbConnection, limit: i64) -> Result<Vec<WaitingRole>, Fault> {
+    Ok(db::staff::roles_waiting(conn, limit)?)
+}

@@ -23,6 +23,14 @@ pub enum ManageError {
     WrongCurrentPassword,
     #[error("新しいパスワードは現在のものと違うものにしてください。")]
     SamePassword,
+    #[error("このアカウントには、別のシステム管理者の承認を待っている権限付与があります。")]
+    AwaitingApproval,
+    #[error("自分が起案した権限付与は承認・却下できません。別のシステム管理者が判断します。")]
+    OwnProposal,
+    #[error("起案した人が作成した、または権限を与えたアカウントでは判断できません。別のシステム管理者が判断します。")]
+    AppointedByProposer,
+    #[error("この起案はすでに判断されています。")]
+    AlreadyDecided,
     #[error("no such account")]
     NotFound,
     #[error(transparent)]
@@ -50,6 +58,19 @@ pub struct NewAccount<'a> {
     pub temporary: bool,
 }
 
+/// What became of a request that may need a second admin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granted {
+    /// Done.
+    Applied,
+    /// A supervisor or admin role waits for a second admin (proposal id); a new account stays
+    /// inactive until then.
+    Proposed(i64),
+}
+
+/// Creates an account. A supervisor or admin account created by a member of staff is inactive
+/// until a second admin approves its role (`decide_role`); the operator's command line
+/// (bootstrap, the demo) creates it at once.
 pub fn create(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
@@ -57,7 +78,7 @@ pub fn create(
     account: &NewAccount<'_>,
     now: OffsetDateTime,
     request_id: Option<&str>,
-) -> Result<i64, ManageError> {
+) -> Result<(i64, Granted), ManageError> {
     let hash = password::hash(account.password.expose())?;
     let at = to_db(now);
     write_tx(conn, |c| {
@@ -84,7 +105,105 @@ pub fn create(
                 .details(json!({"role": account.role.as_str()}))
                 .request_id(request_id),
         )?;
-        Ok(id)
+        let Actor::Staff(admin) = actor else { return Ok((id, Granted::Applied)) };
+        if !account.role.grant_needs_second_admin() {
+            return Ok((id, Granted::Applied));
+        }
+        db::staff::set_active(c, id, false, at)?;
+        let proposal = propose(c, keys, admin, id, account.role, true, at, request_id)?;
+        Ok((id, Granted::Proposed(proposal)))
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn propose(
+    c: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    admin: i64,
+    staff_id: i64,
+    role: Role,
+    new_account: bool,
+    at: time::PrimitiveDateTime,
+    request_id: Option<&str>,
+) -> Result<i64, ManageError> {
+    if db::staff::pending_role(c, staff_id)?.is_some() {
+        return Err(ManageError::AwaitingApproval);
+    }
+    let id = db::staff::propose_role(c, staff_id, role, new_account, admin, at)?;
+    audit::append(
+        c,
+        keys,
+        at,
+        AuditEntry::new(Actor::Staff(admin), "staff.role_proposed", "staff", staff_id)
+            .details(json!({"proposal_id": id, "role": role.as_str(), "new_account": new_account}))
+            .request_id(request_id),
+    )?;
+    Ok(id)
+}
+
+/// A second admin's decision on a supervisor or admin role: never the proposer's, never through
+/// an account the proposer created or raised. An approval grants the role (and activates a new
+/// account); every session of that account ends either way.
+pub fn decide_role(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    admin_id: i64,
+    proposal_id: i64,
+    approve: bool,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<(), ManageError> {
+    let at = to_db(now);
+    write_tx(conn, |c| {
+        let proposal = db::staff::role_proposal(c, proposal_id)?.ok_or(ManageError::NotFound)?;
+        let target = db::staff::lock(c, proposal.staff_id)?.ok_or(ManageError::NotFound)?;
+        if proposal.state != crate::domain::sanctions::SanctionState::Proposed {
+            return Err(ManageError::AlreadyDecided);
+        }
+        if proposal.proposed_by == admin_id {
+            return Err(ManageError::OwnProposal);
+        }
+        if admin_id == target.id {
+            return Err(ManageError::OwnAccount);
+        }
+        if super::appointed_by_proposer(c, proposal.proposed_by, admin_id)? {
+            return Err(ManageError::AppointedByProposer);
+        }
+        if db::staff::decide_role(c, proposal_id, approve, admin_id, at)? == 0 {
+            return Err(ManageError::AlreadyDecided);
+        }
+        let actor = Actor::Staff(admin_id);
+        let decided = if approve { "staff.role_approved" } else { "staff.role_rejected" };
+        audit::append(
+            c,
+            keys,
+            at,
+            AuditEntry::new(actor.clone(), decided, "staff", target.id)
+                .details(json!({"proposal_id": proposal_id, "role": proposal.role.as_str()}))
+                .request_id(request_id),
+        )?;
+        if approve {
+            db::staff::set_role(c, target.id, proposal.role, at)?;
+            audit::append(
+                c,
+                keys,
+                at,
+                AuditEntry::new(actor.clone(), "staff.role_changed", "staff", target.id)
+                    .details(json!({"from": target.role.as_str(), "to": proposal.role.as_str()}))
+                    .request_id(request_id),
+            )?;
+            if proposal.new_account {
+                db::staff::set_active(c, target.id, true, at)?;
+                audit::append(
+                    c,
+                    keys,
+                    at,
+                    AuditEntry::new(actor, "staff.activated", "staff", target.id).request_id(request_id),
+                )?;
+            }
+        }
+        db::staff::bump_epoch(c, target.id, at)?;
+        Ok(())
     })
 }
 
@@ -110,6 +229,8 @@ impl AdminAction {
     }
 }
 
+/// An admin's action on another account. Raising it to supervisor or admin is a proposal for a
+/// second admin (`Granted::Proposed`); every other action is done at once.
 pub fn administer(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
@@ -118,7 +239,7 @@ pub fn administer(
     action: AdminAction,
     now: OffsetDateTime,
     request_id: Option<&str>,
-) -> Result<(), ManageError> {
+) -> Result<Granted, ManageError> {
     let at = to_db(now);
     if admin_id == target_id && !matches!(action, AdminAction::EndSessions) {
         return Err(ManageError::OwnAccount);
@@ -134,6 +255,16 @@ pub fn administer(
             };
         if removes_admin && db::staff::count_active_admins(c)? <= 1 {
             return Err(ManageError::LastAdmin);
+        }
+        let pending = db::staff::pending_role(c, target_id)?.is_some();
+        match action {
+            AdminAction::ChangeRole(role) if role != target.role && role.grant_needs_second_admin() => {
+                return Ok(Granted::Proposed(propose(c, keys, admin_id, target_id, role, false, at, request_id)?));
+            }
+            // Not around the pending decision: activating a new account or changing its role
+            // would grant what the second admin has not approved.
+            AdminAction::Activate | AdminAction::ChangeRole(_) if pending => return Err(ManageError::AwaitingApproval),
+            _ => {}
         }
         let mut details = json!({});
         match action {
@@ -163,7 +294,7 @@ pub fn administer(
                 .details(details)
                 .request_id(request_id),
         )?;
-        Ok(())
+        Ok(Granted::Applied)
     })
 }
 
