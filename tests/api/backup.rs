@@ -190,6 +190,28 @@ dual_test!(a_backup_taken_during_uploads_restores_to_a_verified_chain_and_photos
         }
     }
 
+    // PostgreSQL: the database restored is checked against what the backup sealed, table by
+    // table; a holder row edited after `pg_restore` (or another dump with the same audit head)
+    // is refused before anything is written.
+    if db == TestDb::Postgres {
+        let scratch = tempfile::tempdir().unwrap();
+        let restored_url = empty_database(db, &scratch);
+        pg("pg_restore", &["--no-owner", "--dbname", &restored_url, out.join("database.pgdump").to_str().unwrap()]);
+        {
+            use diesel::connection::SimpleConnection;
+            let url = handbook_admin::db::DatabaseUrl::parse(&restored_url).unwrap();
+            let mut conn = handbook_admin::db::connect_pool(&url, 1).unwrap().get().unwrap();
+            conn.batch_execute(
+                "UPDATE holders SET email = 'someone-else@example.jp' WHERE id = (SELECT min(id) FROM holders)",
+            )
+            .unwrap();
+        }
+        let restored_data = scratch.path().join("restored/data");
+        let why = refused(&console(&["restore", "--from", out.to_str().unwrap()], &restored_url, &restored_data));
+        assert!(why.contains("table holders"), "{why}");
+        assert!(is_empty_or_absent(&restored_data.join("images")), "nothing restored");
+    }
+
     // The real restore, into an empty folder.
     let restored_url = empty_database(db, &work);
     let restored_data = work.path().join("restored/data");

@@ -17,6 +17,14 @@ pub struct FileEntry {
     pub sha256: String,
 }
 
+/// A table as the backup's snapshot held it (PostgreSQL): its rows and the digest of their
+/// contents (`db::snapshot::table_digests`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableEntry {
+    pub rows: i64,
+    pub digest: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditHead {
     pub seq: i64,
@@ -32,6 +40,11 @@ pub struct Manifest {
     pub audit_head: AuditHead,
     /// Path inside the backup folder → size and digest, in path order.
     pub files: BTreeMap<String, FileEntry>,
+    /// PostgreSQL: every table's rows and digest in the dump's snapshot, so a restored database
+    /// is checked against what was sealed, not only its audit head. (Absent from SQLite
+    /// backups and from older ones, which keep their seal.)
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, TableEntry>,
     /// The audit key's id and HMAC over everything above.
     pub key_id: String,
     pub mac: String,
@@ -50,6 +63,8 @@ pub enum Mismatch {
     Altered(String),
     #[error("{0}: in the folder but not in the manifest")]
     Unlisted(String),
+    #[error("table {0}: its rows differ from what the backup sealed (another or an edited dump)")]
+    TableDiffers(String),
 }
 
 impl Manifest {
@@ -79,6 +94,19 @@ impl Manifest {
 
     /// Compares the folder's files (path → what was found) with the manifest: the first
     /// difference, in path order.
+    /// Compares a restored database's tables with the sealed ones, both ways.
+    pub fn compare_tables(&self, found: &BTreeMap<String, TableEntry>) -> Result<(), Mismatch> {
+        for (table, entry) in &self.tables {
+            if found.get(table) != Some(entry) {
+                return Err(Mismatch::TableDiffers(table.clone()));
+            }
+        }
+        match found.keys().find(|t| !self.tables.contains_key(*t)) {
+            Some(extra) if !self.tables.is_empty() => Err(Mismatch::TableDiffers(extra.clone())),
+            _ => Ok(()),
+        }
+    }
+
     pub fn compare(&self, found: &BTreeMap<String, FileEntry>) -> Result<(), Mismatch> {
         for (path, entry) in &self.files {
             match found.get(path) {
@@ -109,6 +137,7 @@ mod tests {
             backend: "sqlite".into(),
             audit_head: AuditHead { seq: 7, hash: "cc".into() },
             files,
+            tables: BTreeMap::new(),
             key_id: String::new(),
             mac: String::new(),
         }

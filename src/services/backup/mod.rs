@@ -113,7 +113,7 @@ pub fn take(
     let store = open_store(tools)?;
     // First: every checkpoint copied is of a chain no longer than the one copied next.
     copy_checkpoints(&tools.checkpoint_dir, &out.join(CHECKPOINTS))?;
-    let (backend, (head, photos)) = match url {
+    let (backend, (head, photos), tables) = match url {
         DatabaseUrl::Sqlite(_) => {
             let pool = db::connect_pool(url, 1)?;
             let target = out.join(SQLITE_FILE);
@@ -125,7 +125,7 @@ pub fn take(
             drop(pool);
             // The rows to copy files for are the copy's own, read from the copy.
             let mut snapshot = db::snapshot::open_sqlite_copy(quoted)?;
-            ("sqlite", copy_named_photos(&mut snapshot, &store, out)?)
+            ("sqlite", copy_named_photos(&mut snapshot, &store, out)?, BTreeMap::new())
         }
         DatabaseUrl::Postgres(raw) => {
             let pool = db::connect_pool(url, 1)?;
@@ -134,10 +134,12 @@ pub fn take(
             // whose files are copied, and the manifest's head is the dump's.
             db::snapshot::begin_read_snapshot(&mut conn)?;
             let copied = dump_snapshot(&mut conn, raw, &out.join(PG_DUMP_FILE))
-                .and_then(|()| copy_named_photos(&mut conn, &store, out));
+                .and_then(|()| copy_named_photos(&mut conn, &store, out))
+                .and_then(|copied| Ok((copied, table_entries(&mut conn)?)));
             // Read-only: ending it cannot lose anything, and the copy's own outcome is the news.
             let _ = db::snapshot::end_read_snapshot(&mut conn);
-            ("postgres", copied?)
+            let ((head, photos), tables) = copied?;
+            ("postgres", (head, photos), tables)
         }
     };
     let files = digest_folder(out)?;
@@ -147,6 +149,7 @@ pub fn take(
         backend: backend.to_owned(),
         audit_head: head,
         files,
+        tables,
         key_id: String::new(),
         mac: String::new(),
     };
@@ -284,6 +287,14 @@ fn copy_named_photos(
         Ok(())
     })?;
     Ok((AuditHead { seq, hash }, copied))
+}
+
+/// Every table's rows and digest as `conn` sees them (PostgreSQL; empty on SQLite).
+fn table_entries(conn: &mut DbConnection) -> Result<BTreeMap<String, manifest::TableEntry>, BackupError> {
+    Ok(db::snapshot::table_digests(conn)?
+        .into_iter()
+        .map(|(table, d)| (table, manifest::TableEntry { rows: d.rows, digest: d.digest }))
+        .collect())
 }
 
 /// The signed checkpoints, as they are (a flat folder).

@@ -74,6 +74,9 @@ pub fn restore(
         (DatabaseUrl::Postgres(_), "postgres") => {
             let pool = db::connect_pool(url, 1)?;
             let seq = db::audit::head(&mut *pool.get()?).map(|h| h.0).unwrap_or(0);
+            // What was restored is what the backup sealed, table by table, before anything here
+            // writes to it (an edited or another dump with the same audit head is refused).
+            let tables = if seq == 0 { Default::default() } else { super::table_entries(&mut *pool.get()?)? };
             drop(pool);
             if seq == 0 {
                 return refuse(format!("the database is empty: pg_restore {PG_DUMP_FILE} into it first (README)"));
@@ -84,6 +87,7 @@ pub fn restore(
                     manifest.audit_head.seq
                 ));
             }
+            manifest.compare_tables(&tables)?;
             put_back(from, &store, tools, url, &manifest, &mut written, now)
         }
         (_, backend) => refuse(format!("this backup is of a {backend} database; DATABASE_URL names another kind")),
