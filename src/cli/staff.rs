@@ -20,9 +20,9 @@ pub(super) fn add(clock: SharedClock, email: &str, name: &str, role: &str) -> an
     let pool = pool()?;
     let (keys, _) = audit_tools()?;
     let account = NewAccount { email: &email, display_name: name, role, password: &password, temporary: false };
-    let (id, _) = manage::create(&mut *pool.get()?, &keys, Actor::Cli, &account, clock.now(), None)
+    let created = manage::create(&mut *pool.get()?, &keys, Actor::Cli, &account, clock.now(), None)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("created staff #{id} ({role})");
+    println!("created staff #{} ({role})", created.id);
     Ok(())
 }
 

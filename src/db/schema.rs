@@ -18,6 +18,8 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        enrol_token_hash -> Nullable<Text>,
+        enrol_expires_at -> Nullable<Timestamp>,
     }
 }
 

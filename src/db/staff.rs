@@ -306,3 +306,59 @@ pub fn roles_waiting(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Wai
         ))
         .load(conn)
 }
+
+/// Replaces the password with one nobody knows and issues an enrolment link (its hash, until
+/// `expires_at`); every session of the account ends.
+pub fn start_enrolment(
+    conn: &mut DbConnection,
+    id: i64,
+    unknown_password_hash: &str,
+    token_hash: &str,
+    expires_at: PrimitiveDateTime,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::password_hash.eq(unknown_password_hash),
+            staff::must_change_password.eq(true),
+            staff::enrol_token_hash.eq(token_hash),
+            staff::enrol_expires_at.eq(expires_at),
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// The account an enrolment link is for, while it is good: id, e-mail.
+pub fn by_enrolment(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<Option<(i64, String)>> {
+    staff::table
+        .filter(staff::enrol_token_hash.eq(token_hash))
+        .filter(staff::enrol_expires_at.gt(now))
+        .select((staff::id, staff::email))
+        .first(conn)
+        .optional()
+}
+
+/// The person set their password through the link: it is used up.
+pub fn finish_enrolment(
+    conn: &mut DbConnection,
+    id: i64,
+    token_hash: &str,
+    password_hash: &str,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id).filter(staff::enrol_token_hash.eq(token_hash)))
+        .set((
+            staff::password_hash.eq(password_hash),
+            staff::must_change_password.eq(false),
+            staff::enrol_token_hash.eq(None::<String>),
+            staff::enrol_expires_at.eq(None::<PrimitiveDateTime>),
+            staff::session_epoch.eq(staff::session_epoch + 1),
+            staff::updated_at.eq(now),
+        ))
+        .execute(conn)
+}

@@ -24,6 +24,7 @@ mod audit;
 mod card_api;
 mod charts;
 mod dashboard;
+mod enrol;
 mod exports;
 mod health;
 mod holders;
@@ -114,6 +115,8 @@ route_table! {
     post "/login" => login::submit, Public;
     get  "/login/totp" => login::enrol_show, Public;
     post "/login/totp" => login::enrol_submit, Public;
+    get  "/enrol/{token}" => enrol::show, Public;
+    post "/enrol/{token}" => enrol::submit, Public;
     post "/logout" => login::logout, AnyStaff;
     get  "/" => dashboard::show, AnyStaff;
     get  "/account/password" => account::show, AnyStaff;

@@ -1,5 +1,6 @@
 //! `/staff`: accounts, for admins. Create, deactivate and reactivate, change role, reset a
-//! password (a temporary one, shown once), reset the authenticator, end all sessions. Granting
+//! password (a one-time enrolment link, shown once: the person sets their own password; the
+//! admin never sets or sees one), reset the authenticator, end all sessions. Granting
 //! supervisor or admin rights (a new account, or a raise) waits for a second admin, who decides
 //! on this page (`/staff/proposals/{id}/approve`, `/reject`).
 
@@ -77,7 +78,8 @@ struct IssuedPage {
     what: &'static str,
     display_name: String,
     email: String,
-    password: String,
+    /// The one-time enrolment link to hand to the person.
+    link: String,
     /// The role waits for a second admin: the person cannot sign in until then.
     pending: bool,
 }
@@ -196,7 +198,14 @@ pub async fn list(
     render::page(StatusCode::OK, &page)
 }
 
+/// The enrolment link as the person opens it: this console's own address.
+fn enrol_link(req: &actix_web::HttpRequest, token: &str) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/enrol/{token}", info.scheme(), info.host())
+}
+
 pub async fn create(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     staff: RequireRole<Admins>,
     form: web::Form<CreateForm>,
@@ -215,6 +224,7 @@ pub async fn create(
         errors.add("role", "役割を選んでください。");
     }
     if let (Some(email), Some(role), true) = (email, role, errors.is_empty()) {
+        // A password nobody is told: the person sets their own through the enrolment link.
         let password = manage::temporary_password();
         let now = state.clock.now();
         let (admin, request_id) = (staff.id, staff.request_id.clone());
@@ -230,14 +240,15 @@ pub async fn create(
             })
             .await?;
         match created {
-            Ok((_, granted)) => {
+            Ok(created) => {
+                let token = created.enrolment.unwrap_or_default();
                 let page = IssuedPage {
                     layout: Layout::for_staff(&staff, "アカウントを作成しました", "/staff"),
                     what: "作成",
                     display_name: name,
                     email: email.as_str().to_owned(),
-                    password,
-                    pending: matches!(granted, manage::Granted::Proposed(_)),
+                    link: enrol_link(&req, &token),
+                    pending: matches!(created.granted, manage::Granted::Proposed(_)),
                 };
                 return render::page(StatusCode::OK, &page);
             }
@@ -390,6 +401,7 @@ pub async fn change_role(
 }
 
 pub async fn reset_password(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     staff: RequireRole<Admins>,
     id: web::Path<i64>,
@@ -401,17 +413,17 @@ pub async fn reset_password(
         .db(move |conn| {
             let row = directory::find(conn, target)?.ok_or(AppError::NotFound)?;
             Ok(account_refusal(manage::reset_password(conn, &keys, admin, target, now, Some(&request_id)))?
-                .map(|password| (row, password)))
+                .map(|token| (row, token)))
         })
         .await?;
     match result {
-        Ok((row, password)) => {
+        Ok((row, token)) => {
             let page = IssuedPage {
-                layout: Layout::for_staff(&staff, "仮パスワードを発行しました", "/staff"),
+                layout: Layout::for_staff(&staff, "登録用リンクを発行しました", "/staff"),
                 what: "パスワードをリセット",
                 display_name: row.display_name,
                 email: row.email,
-                password,
+                link: enrol_link(&req, &token),
                 pending: false,
             };
             render::page(StatusCode::OK, &page)

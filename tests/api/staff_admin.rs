@@ -6,43 +6,58 @@ use reqwest::StatusCode;
 use crate::dual_test;
 use crate::helpers::{TestDb, demo_email, spawn_app};
 
-dual_test!(admin_creates_an_account_that_must_choose_its_password, |db: TestDb| async move {
+/// The enrolment link's path, from the page that shows it once.
+pub fn enrol_path(page: &crate::helpers::Page) -> String {
+    let link = page.select_texts(".one-time-secret").first().cloned().unwrap_or_default();
+    let at = link.find("/enrol/").expect("an enrolment link");
+    link[at..].trim().to_owned()
+}
+
+dual_test!(admin_creates_an_account_whose_person_sets_their_own_password, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let mut admin = app.signed_in(Role::Admin).await;
     admin.get("/staff").await;
     let page =
         admin.post("/staff", &[("email", "Sato@Example.JP"), ("display_name", "佐藤 一"), ("role", "reviewer")]).await;
     assert_eq!(page.status, StatusCode::OK);
-    let temporary = page.select_texts(".one-time-secret").first().cloned().unwrap_or_default();
-    assert_eq!(temporary.len(), 16);
+    // The admin is handed a link, never a password.
+    let path = enrol_path(&page);
+    assert_eq!(path.len(), "/enrol/".len() + 64);
     assert!(app.audit_actions().contains(&"staff.created".to_owned()));
+    let id = app.staff_id("sato@example.jp");
+    assert!(app.staff_row(id).must_change_password, "no usable password until the person sets one");
 
     let mut newcomer = app.browser();
-    let page = newcomer.login("sato@example.jp", &temporary).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER);
-    let page = newcomer.get("/").await;
-    assert_eq!(page.location(), Some("/account/password"), "temporary password must be replaced first");
-    let page = newcomer.get("/account/password").await;
-    assert!(page.body.contains("仮パスワード"));
-    let page = newcomer
-        .post(
-            "/account/password",
-            &[("current_password", &temporary), ("new_password", "short"), ("confirm_password", "short")],
-        )
-        .await;
+    assert_eq!(newcomer.get(&path).await.status, StatusCode::OK);
+    let page = newcomer.post(&path, &[("new_password", "short"), ("confirm_password", "short")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("12文字以上"));
     let chosen = "a long passphrase of my own";
-    let page = newcomer
-        .post(
-            "/account/password",
-            &[("current_password", &temporary), ("new_password", chosen), ("confirm_password", chosen)],
-        )
-        .await;
-    assert_eq!(page.location(), Some("/"));
-    assert_eq!(newcomer.get("/").await.status, StatusCode::OK);
-    assert_eq!(app.browser().login("sato@example.jp", &temporary).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.browser().login("sato@example.jp", chosen).await.status, StatusCode::SEE_OTHER);
+    let page = newcomer.post(&path, &[("new_password", chosen), ("confirm_password", chosen)]).await;
+    assert_eq!(page.location(), Some("/login"));
+    assert_eq!(app.audit_count("staff.enrolled"), 1);
+    // Used once.
+    assert_eq!(newcomer.get(&path).await.status, StatusCode::NOT_FOUND);
+    let page = app.browser().login("sato@example.jp", chosen).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let mut person = app.browser();
+    person.login("sato@example.jp", chosen).await;
+    assert_eq!(person.get("/").await.status, StatusCode::OK, "straight in: the password is their own");
+});
+
+dual_test!(an_enrolment_link_expires, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let mut admin = app.signed_in(Role::Admin).await;
+    admin.get("/staff").await;
+    let page =
+        admin.post("/staff", &[("email", "late@example.jp"), ("display_name", "遅 一"), ("role", "auditor")]).await;
+    let path = enrol_path(&page);
+    app.clock.advance(time::Duration::hours(72));
+    let mut late = app.browser();
+    let page = late.get(&path).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("有効期限"));
+    assert_eq!(app.audit_count("staff.enrolled"), 0);
 });
 
 dual_test!(a_bad_form_comes_back_with_what_was_typed, |db: TestDb| async move {
@@ -89,10 +104,17 @@ dual_test!(reset_password_and_role_change_end_sessions, |db: TestDb| async move 
     admin.get("/staff").await;
     let page = admin.post(&format!("/staff/{support_id}/reset-password"), &[]).await;
     assert_eq!(page.status, StatusCode::OK);
-    let temporary = page.select_texts(".one-time-secret").first().cloned().unwrap_or_default();
+    // The old password stops working; the person sets a new one through the link.
+    let path = enrol_path(&page);
     let mut person = app.browser();
-    assert_eq!(person.login("support@demo.invalid", &temporary).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(person.get("/").await.location(), Some("/account/password"));
+    assert_eq!(person.login("support@demo.invalid", crate::helpers::PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    let chosen = "another long passphrase";
+    person.get(&path).await;
+    assert_eq!(
+        person.post(&path, &[("new_password", chosen), ("confirm_password", chosen)]).await.location(),
+        Some("/login")
+    );
+    assert_eq!(person.login("support@demo.invalid", chosen).await.status, StatusCode::SEE_OTHER);
     let actions = app.audit_actions();
     assert!(actions.contains(&"staff.role_changed".to_owned()));
     assert!(actions.contains(&"staff.password_reset".to_owned()));
@@ -109,10 +131,14 @@ dual_test!(supervisor_and_admin_rights_need_a_second_admin, |db: TestDb| async m
         .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("承認するまで付与されません"));
-    let temporary = page.select_texts(".one-time-secret").first().cloned().unwrap_or_default();
+    let path = enrol_path(&page);
+    let temporary = "sv3 chooses a long passphrase";
+    let mut sv3 = app.browser();
+    sv3.get(&path).await;
+    sv3.post(&path, &[("new_password", temporary), ("confirm_password", temporary)]).await;
     let created = app.staff_id("sv3@example.jp");
     assert!(!app.staff_row(created).active, "inactive until approved");
-    assert_eq!(app.browser().login("sv3@example.jp", &temporary).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.browser().login("sv3@example.jp", temporary).await.status, StatusCode::UNAUTHORIZED);
     // The proposer cannot approve it, nor switch it on by the side door.
     let list = admin.get("/staff").await;
     assert!(list.body.contains("自分の起案です"));
@@ -160,7 +186,7 @@ dual_test!(supervisor_and_admin_rights_need_a_second_admin, |db: TestDb| async m
     second.post(&format!("/staff/proposals/{proposal}/approve"), &[("confirmed", "1")]).await;
     let row = app.staff_row(created);
     assert!(row.active && row.role == Role::Supervisor);
-    assert_eq!(app.browser().login("sv3@example.jp", &temporary).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.browser().login("sv3@example.jp", temporary).await.status, StatusCode::SEE_OTHER);
 
     // The raise of the reviewer still waits for its own decision.
     assert_eq!(second.get("/staff").await.select_attr("[id^=role-proposal-]", "id").len(), 1);

@@ -31,6 +31,8 @@ pub enum ManageError {
     AppointedByProposer,
     #[error("この起案はすでに判断されています。")]
     AlreadyDecided,
+    #[error("このリンクは無効か、有効期限が切れています。システム管理者に再発行を依頼してください。")]
+    EnrolmentInvalid,
     #[error("no such account")]
     NotFound,
     #[error(transparent)]
@@ -54,8 +56,75 @@ pub struct NewAccount<'a> {
     pub display_name: &'a str,
     pub role: Role,
     pub password: &'a NewPassword,
-    /// An admin handed the password out: the person must choose their own at first sign-in.
+    /// Made by an admin: `password` is a random one nobody is told, and the account gets a
+    /// one-time enrolment link where the person sets their own (`enrol`).
     pub temporary: bool,
+}
+
+/// How long an enrolment link stays good.
+pub const ENROL_HOURS: i64 = 72;
+
+/// A new account as created: its id, whether its role waits for a second admin, and the
+/// enrolment link's token to hand to the person (shown once, kept only as a hash).
+#[derive(Debug)]
+pub struct Created {
+    pub id: i64,
+    pub granted: Granted,
+    pub enrolment: Option<String>,
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Issues a new enrolment link for the account (replacing its password by `unknown_hash`, of a
+/// password nobody knows); returns the token.
+fn issue_enrolment(
+    c: &mut DbConnection,
+    id: i64,
+    unknown_hash: &str,
+    at: time::PrimitiveDateTime,
+) -> Result<String, ManageError> {
+    let token = crate::secrets::random::token(32);
+    db::staff::start_enrolment(c, id, unknown_hash, &token_hash(&token), at + time::Duration::hours(ENROL_HOURS), at)?;
+    Ok(token)
+}
+
+/// The account an enrolment link is for, while it is good: id and e-mail (the new password
+/// must not be built from it).
+pub fn enrolment_for(
+    conn: &mut DbConnection,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Option<(i64, String)>, Fault> {
+    Ok(db::staff::by_enrolment(conn, &token_hash(token), to_db(now))?)
+}
+
+/// The person sets their own password through the link, which is then used up.
+pub fn enrol(
+    conn: &mut DbConnection,
+    keys: &crate::audit::AuditKeys,
+    token: &str,
+    password_hash: &str,
+    now: OffsetDateTime,
+    request_id: Option<&str>,
+) -> Result<i64, ManageError> {
+    let at = to_db(now);
+    let hash = token_hash(token);
+    write_tx(conn, |c| {
+        let (id, _) = db::staff::by_enrolment(c, &hash, at)?.ok_or(ManageError::EnrolmentInvalid)?;
+        if db::staff::finish_enrolment(c, id, &hash, password_hash, at)? == 0 {
+            return Err(ManageError::EnrolmentInvalid);
+        }
+        audit::append(
+            c,
+            keys,
+            at,
+            AuditEntry::new(Actor::Staff(id), "staff.enrolled", "staff", id).request_id(request_id),
+        )?;
+        Ok(id)
+    })
 }
 
 /// What became of a request that may need a second admin.
@@ -78,7 +147,7 @@ pub fn create(
     account: &NewAccount<'_>,
     now: OffsetDateTime,
     request_id: Option<&str>,
-) -> Result<(i64, Granted), ManageError> {
+) -> Result<Created, ManageError> {
     let hash = password::hash(account.password.expose())?;
     let at = to_db(now);
     write_tx(conn, |c| {
@@ -105,13 +174,14 @@ pub fn create(
                 .details(json!({"role": account.role.as_str()}))
                 .request_id(request_id),
         )?;
-        let Actor::Staff(admin) = actor else { return Ok((id, Granted::Applied)) };
+        let enrolment = if account.temporary { Some(issue_enrolment(c, id, &hash, at)?) } else { None };
+        let Actor::Staff(admin) = actor else { return Ok(Created { id, granted: Granted::Applied, enrolment }) };
         if !account.role.grant_needs_second_admin() {
-            return Ok((id, Granted::Applied));
+            return Ok(Created { id, granted: Granted::Applied, enrolment });
         }
         db::staff::set_active(c, id, false, at)?;
         let proposal = propose(c, keys, admin, id, account.role, true, at, request_id)?;
-        Ok((id, Granted::Proposed(proposal)))
+        Ok(Created { id, granted: Granted::Proposed(proposal), enrolment })
     })
 }
 
@@ -298,7 +368,9 @@ pub fn administer(
     })
 }
 
-/// An admin resets someone's password to a temporary one, which is returned to show once.
+/// An admin resets someone's password: the old one stops working, every session ends, and a
+/// new enrolment link (returned, to show once) lets the person set their own. The admin never
+/// sets or sees a password.
 pub fn reset_password(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
@@ -310,21 +382,19 @@ pub fn reset_password(
     if admin_id == target_id {
         return Err(ManageError::OwnAccount);
     }
-    let temporary = temporary_password();
-    let hash = password::hash(&temporary)?;
+    let unknown = password::hash(&crate::secrets::random::token(32))?;
     let at = to_db(now);
     write_tx(conn, |c| {
         db::staff::lock(c, target_id)?.ok_or(ManageError::NotFound)?;
-        db::staff::set_password(c, target_id, &hash, true, at)?;
+        let token = issue_enrolment(c, target_id, &unknown, at)?;
         audit::append(
             c,
             keys,
             at,
             AuditEntry::new(Actor::Staff(admin_id), "staff.password_reset", "staff", target_id).request_id(request_id),
         )?;
-        Ok::<_, ManageError>(())
-    })?;
-    Ok(temporary)
+        Ok::<_, ManageError>(token)
+    })
 }
 
 /// A wrong current password on the password-change form counts toward the lock-out like a

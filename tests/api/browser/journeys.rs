@@ -84,24 +84,27 @@ async fn an_admin_creates_an_account_and_the_new_person_chooses_a_password() {
         b.tab_to("e.tagName === 'BUTTON' && e.textContent.includes('作成する')").await;
         b.press(ENTER).await;
         b.wait_for_heading("作成しました").await;
-        let temporary = b.js("return document.querySelector('.one-time-secret').textContent.trim();").await;
-        let temporary = temporary.as_str().expect("the temporary password is shown").to_owned();
+        // The admin is handed a one-time link, never a password.
+        let link = b.js("return document.querySelector('.one-time-secret').textContent.trim();").await;
+        let link = link.as_str().expect("the enrolment link is shown").to_owned();
+        assert!(link.contains("/enrol/"), "{link}");
         b.tab_to("e.tagName === 'BUTTON' && e.closest('form[action=\"/logout\"]')").await;
         b.press(ENTER).await;
         b.wait_for("location.pathname === '/login'").await;
 
-        // The new person signs in and must choose their own password first.
-        sign_in_by_keys(&b, &app.address, "yamada.hanako@demo.invalid", &temporary).await;
-        b.wait_for_heading("パスワード変更").await;
-        b.type_into("field-current_password", &temporary).await;
+        // The new person opens the link and sets their own password, then signs in with it.
+        b.go(&link).await;
+        b.wait_for_heading("パスワードの設定").await;
         b.type_into("field-new_password", "花子の新しい合言葉は春の海").await;
         b.type_into("field-confirm_password", "花子の新しい合言葉は春の海").await;
         b.press(ENTER).await;
+        b.wait_for("location.pathname === '/login'").await;
+        sign_in_by_keys(&b, &app.address, "yamada.hanako@demo.invalid", "花子の新しい合言葉は春の海").await;
         b.wait_for_heading("ダッシュボード").await;
 
         let id = app.staff_id("yamada.hanako@demo.invalid");
         let row = app.staff_row(id);
-        assert!(!row.must_change_password, "the temporary password is gone");
+        assert!(!row.must_change_password, "the password is the person's own");
         assert_eq!(row.role, Role::Reviewer);
     })
     .await;
