@@ -34,6 +34,7 @@ macro_rules! select_for_update {
     };
 }
 
+pub mod attempt_budgets;
 pub mod audit;
 pub mod bulk;
 pub mod card_reads;

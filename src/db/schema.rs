@@ -419,6 +419,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    attempt_budgets (scope, key, window_start) {
+        scope -> Text,
+        key -> Text,
+        window_start -> Timestamp,
+        used -> Integer,
+    }
+}
+
+diesel::table! {
     card_token_reads (token, window_start, holder_id) {
         token -> Text,
         window_start -> Timestamp,
@@ -517,4 +526,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     withdrawal_proposals,
     card_token_reads,
     role_proposals,
+    attempt_budgets,
 );

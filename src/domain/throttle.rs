@@ -16,6 +16,16 @@ pub struct Budget {
     pub per: Duration,
 }
 
+impl Budget {
+    /// The fixed window `now` falls in (aligned to the epoch, so every node agrees on it): its
+    /// start and its end.
+    pub fn window(&self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+        let span = self.per.whole_seconds().max(1);
+        let start = OffsetDateTime::from_unix_timestamp(now.unix_timestamp().div_euclid(span) * span).unwrap_or(now);
+        (start, start + self.per)
+    }
+}
+
 /// How long the caller should wait before the next attempt can count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryAfter(pub Duration);

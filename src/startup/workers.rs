@@ -123,11 +123,13 @@ pub(super) fn wal_checkpoint(state: &AppState) -> impl Fn() -> Result<Next, Faul
     }
 }
 
-/// Forgets the card budget windows of yesterday and before (`services::card::prune_budgets`).
+/// Forgets the budget windows of yesterday and before (card credentials, sign-in).
 pub(super) fn card_budget_prune(state: &AppState) -> impl Fn() -> Result<Next, Fault> + Send + Sync + 'static {
     let (pool, clock) = (state.pool.clone(), state.clock.clone());
     move || {
-        crate::services::card::prune_budgets(&mut *pool.get()?, clock.now())?;
+        let mut conn = pool.get()?;
+        crate::services::card::prune_budgets(&mut conn, clock.now())?;
+        crate::services::accounts::budgets::prune(&mut conn, clock.now())?;
         Ok(Next::Wait)
     }
 }

@@ -49,16 +49,20 @@ pub struct Watch {
     /// Card credentials that read their whole budget of distinct holders this window.
     pub readers_at_budget: Vec<String>,
     pub unknown_sign_ins: i64,
-    pub addresses_blocked: usize,
+    pub addresses_blocked: i64,
 }
 
 async fn watch(state: &AppState) -> AppResult<Watch> {
     let now = state.clock.now();
     let today = crate::clock::today_jst(now);
     let budget = state.settings.card_budget;
-    let (traffic, readers_at_budget) = state
+    let (traffic, readers_at_budget, addresses_blocked) = state
         .db(move |conn| {
-            Ok((figures::traffic(conn, today)?, crate::services::card::readers_at_budget(conn, budget, now)?))
+            Ok((
+                figures::traffic(conn, today)?,
+                crate::services::card::readers_at_budget(conn, budget, now)?,
+                crate::services::accounts::budgets::addresses_blocked(conn, now)?,
+            ))
         })
         .await?;
     Ok(Watch {
@@ -68,7 +72,7 @@ async fn watch(state: &AppState) -> AppResult<Watch> {
         callers_slowed: state.throttles.card_callers_slowed(now),
         readers_at_budget,
         unknown_sign_ins: traffic.unknown_sign_ins,
-        addresses_blocked: state.throttles.sign_in_addresses_blocked(now),
+        addresses_blocked,
     })
 }
 

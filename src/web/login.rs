@@ -18,6 +18,7 @@ use super::state::AppState;
 use super::throttles;
 use crate::auth::totp;
 use crate::domain::throttle::RetryAfter;
+use crate::services::accounts::budgets;
 use crate::services::accounts::sign_in::{self, Attempt, SignInVerdict};
 
 #[derive(Template)]
@@ -87,7 +88,9 @@ pub async fn submit(
     let require_totp = state.settings.require_totp;
     let now = state.clock.now();
     let address = throttles::client_address(&req, &state.settings.proxy_trust);
-    let ticket = match state.throttles.sign_in(address, &form.email, now) {
+    let (keys, typed) = (state.audit.clone(), form.email.clone());
+    let taken = state.db(move |conn| Ok(budgets::take(conn, &keys, address, &typed, now)?)).await?;
+    let ticket = match taken {
         Ok(ticket) => ticket,
         Err(wait) => return failed_page(&session, form.email, require_totp, Some(wait)),
     };
@@ -115,12 +118,12 @@ pub async fn submit(
         .await?;
     match outcome {
         SignInVerdict::SignedIn { staff_id, epoch } => {
-            state.throttles.signed_in(ticket);
+            state.db(move |conn| Ok(budgets::signed_in(conn, &ticket)?)).await?;
             session::sign_in(&session, staff_id, epoch, now)?;
             Ok(see_other("/"))
         }
         SignInVerdict::MustEnrolTotp { staff_id, epoch } => {
-            state.throttles.signed_in(ticket);
+            state.db(move |conn| Ok(budgets::signed_in(conn, &ticket)?)).await?;
             session::start_enrolment(
                 &session,
                 PendingEnrolment { staff_id, epoch, secret: totp::new_secret(), started: now.unix_timestamp() },

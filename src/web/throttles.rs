@@ -1,6 +1,6 @@
-//! The in-process budgets of one instance: sign-in per client address and per account, card
-//! API callers asking for IDs that do not exist. Several instances each keep their own; the
-//! lock-out on the staff row is what holds across them.
+//! The in-process budget of one instance: card API callers asking for IDs that do not exist
+//! (the sign-in budgets and the card credential's budget of distinct holders are kept in the
+//! database, across nodes: `services::accounts::budgets`, `services::card`).
 
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -12,18 +12,12 @@ use time::{Duration, OffsetDateTime};
 use crate::domain::networks::ProxyTrust;
 use crate::domain::throttle::{Budget, Refused, RetryAfter, Throttle};
 
-/// An office behind one address signs in many people a morning; a sprayer tries far more.
-pub const SIGN_IN_PER_ADDRESS: Budget = Budget { attempts: 30, per: Duration::minutes(15) };
-/// Beyond the lock-out: also bounds guesses at e-mails that have no account.
-pub const SIGN_IN_PER_ACCOUNT: Budget = Budget { attempts: 10, per: Duration::minutes(15) };
 /// The app's backend asks for IDs it was given; a caller walking through made-up IDs is not.
 pub const CARD_MISSES_PER_TOKEN: Budget = Budget { attempts: 30, per: Duration::minutes(5) };
 
 const MAX_KEYS: usize = 10_000;
 
 pub struct Throttles {
-    sign_in_addresses: Mutex<Throttle<IpAddr>>,
-    sign_in_accounts: Mutex<Throttle<String>>,
     card_misses: Mutex<Throttle<String>>,
     /// The budget window each card credential was last counted as refused in (so a flood of
     /// refused reads is one tally, not one write each). A handful of credentials: bounded.
@@ -33,18 +27,10 @@ pub struct Throttles {
 impl Default for Throttles {
     fn default() -> Self {
         Self {
-            sign_in_addresses: Mutex::new(Throttle::new(SIGN_IN_PER_ADDRESS, MAX_KEYS)),
-            sign_in_accounts: Mutex::new(Throttle::new(SIGN_IN_PER_ACCOUNT, MAX_KEYS)),
             card_misses: Mutex::new(Throttle::new(CARD_MISSES_PER_TOKEN, MAX_KEYS)),
             card_budget_noted: Mutex::default(),
         }
     }
-}
-
-/// A sign-in attempt's place in both budgets; given back when it succeeds.
-pub struct SignInTicket {
-    address: Option<IpAddr>,
-    account: String,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -52,38 +38,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Throttles {
-    /// Takes an attempt from the address's and the account's budgets, before any hashing.
-    pub fn sign_in(
-        &self,
-        address: Option<IpAddr>,
-        email: &str,
-        now: OffsetDateTime,
-    ) -> Result<SignInTicket, RetryAfter> {
-        let account = email.trim().to_lowercase();
-        if let Some(ip) = address {
-            lock(&self.sign_in_addresses).take(&ip, now)?;
-        }
-        if let Err(wait) = lock(&self.sign_in_accounts).take(&account, now) {
-            if let Some(ip) = address {
-                lock(&self.sign_in_addresses).give_back(&ip);
-            }
-            return Err(wait);
-        }
-        Ok(SignInTicket { address, account })
-    }
-
-    pub fn signed_in(&self, ticket: SignInTicket) {
-        if let Some(ip) = ticket.address {
-            lock(&self.sign_in_addresses).give_back(&ip);
-        }
-        lock(&self.sign_in_accounts).give_back(&ticket.account);
-    }
-
-    /// Addresses that used their whole sign-in budget in the current window.
-    pub fn sign_in_addresses_blocked(&self, now: OffsetDateTime) -> usize {
-        lock(&self.sign_in_addresses).exhausted(now).count()
-    }
-
     /// Refuses a card caller that used up its budget of unknown IDs.
     pub fn card_check(&self, caller: &str, now: OffsetDateTime) -> Result<(), Refused> {
         lock(&self.card_misses).check(&caller.to_owned(), now)
