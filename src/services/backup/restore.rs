@@ -166,6 +166,9 @@ fn put_back(
             crate::atomic_file::write(&tools.checkpoint_dir.join(name), &text, true)?;
         }
     }
+    // The folder is part of what is restored, even when the backup held no checkpoint yet:
+    // a database that keeps checkpoints refuses to verify (or serve) without it.
+    std::fs::create_dir_all(&tools.checkpoint_dir)?;
     let pool = db::connect_pool(url, 1)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
