@@ -69,6 +69,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("staff.password_reset", "職員のパスワードの再発行"),
     ("staff.password_changed", "パスワードの変更"),
     ("myna.delivered", "マイナポータルからの受信"),
+    ("myna.refused", "マイナポータルからの受信を拒否（同意と違う利用目的）"),
     ("myna.purged", "マイナポータルの情報を消去"),
     ("myna.viewed", "マイナポータルの情報を閲覧"),
     ("myna.verified", "マイナポータルと照合済み（連携済）"),

@@ -331,6 +331,17 @@ fn take_effect(
         Action::DeleteEmail => db::erasure::email(c, holder.id, now)?,
         _ => {}
     }
+    // The Myna values serve verification of an ID in good standing: an ID ended or suspended
+    // under a violation keeps none (a lost phone is no violation).
+    let purge = match action {
+        Action::Deprive | Action::CancelRegistration => Some(crate::services::myna::purge::Reason::Deprived),
+        Action::Suspend if article != Article::LostPhone => Some(crate::services::myna::purge::Reason::Sanctioned),
+        _ => None,
+    };
+    if let Some(reason) = purge {
+        let actor = Actor::Staff(acting.staff_id);
+        crate::services::myna::purge::purge_holder(c, acting.audit, &actor, holder.id, reason, now)?;
+    }
     db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
     if next.ended() {
         let ended = Ended {

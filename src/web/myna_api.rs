@@ -47,12 +47,18 @@ pub async fn callback(
         .db(move |conn| {
             Ok(match receive::receive(conn, &keys, &provided, &delivery, now) {
                 Ok(receipt) => Ok(receipt),
-                Err(ReceiveError::UnknownHolder) => Err(()),
+                Err(ReceiveError::UnknownHolder) => {
+                    Err(ApiError::new(StatusCode::NOT_FOUND, "unknown_holder", "no holder has that public ID"))
+                }
+                Err(ReceiveError::ForeignPurpose) => Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "purpose_not_allowed",
+                    "the consent's purpose is not the one consented to; nothing was stored",
+                )),
                 Err(ReceiveError::Fault(f)) => return Err(AppError::from(f)),
             })
         })
-        .await?
-        .map_err(|()| ApiError::new(StatusCode::NOT_FOUND, "unknown_holder", "no holder has that public ID"))?;
+        .await??;
     Ok(HttpResponse::Ok().json(json!({
         "request_id": receipt.request_id,
         "status": receipt.status,

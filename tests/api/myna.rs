@@ -395,3 +395,40 @@ dual_test!(an_oversized_body_is_a_json_refusal_at_every_json_endpoint, |db: Test
     assert_eq!(app.holder_status("MR-MYNA0BIG"), before, "nothing changed");
     assert_eq!(app.audit_count("myna.delivered") + app.audit_count("holder.withdrawn"), 0, "nothing stored");
 });
+
+dual_test!(a_delivery_for_another_purpose_is_refused_and_nothing_stored, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0PUR").await;
+    let holder = app.holder("MR-MYNA0PUR").unwrap().id;
+    let mut foreign = delivery("req-purpose-1", "MR-MYNA0PUR", "ok");
+    foreign["consent"]["purpose"] = json!("marketing_analysis");
+    let (status, body) = deliver(&app, &foreign).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "purpose_not_allowed");
+    assert_eq!(app.myna_records_of(holder), 0, "nothing stored");
+    assert_eq!(app.audit_count("myna.delivered"), 0);
+    let refused = app.audit_events("myna.refused");
+    assert_eq!(refused.len(), 1);
+    assert!(!refused[0].details.contains("marketing"), "the refusal is on the trail, the purpose's text is not");
+    // The same request id with the consented purpose is then taken as new.
+    assert_eq!(deliver(&app, &delivery("req-purpose-1", "MR-MYNA0PUR", "ok")).await.0, StatusCode::OK);
+    assert_eq!(app.myna_records_of(holder), 1);
+});
+
+dual_test!(deprivation_purges_the_myna_values, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    holder_with_two(&app, "MR-MYNA0DEP").await;
+    let holder = app.holder("MR-MYNA0DEP").unwrap().id;
+    assert_eq!(deliver(&app, &delivery("req-dep-1", "MR-MYNA0DEP", "ok")).await.0, StatusCode::OK);
+    assert_eq!(app.myna_records_of(holder), 1);
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let page = crate::sanctions::sanction(&mut sup, holder, "3(2)", "deprive", "第三者の利用を本人が認めた").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.myna_records_of(holder), 1, "a proposal purges nothing");
+    let proposal = app.sanctions_of_holder(holder)[0];
+    crate::sanctions::approve_as_second(&app, proposal).await;
+    assert_eq!(app.holder_status("MR-MYNA0DEP"), handbook_admin::domain::holder::HolderStatus::Revoked);
+    assert_eq!(app.myna_records_of(holder), 0, "deprived: the values go");
+    assert!(app.audit_events("myna.purged").iter().any(|e| e.details.contains("holder_deprived")));
+    assert!(app.verify_audit().is_ok());
+});

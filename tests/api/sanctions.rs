@@ -45,7 +45,7 @@ fn second_supervisor(_: &TestApp) -> &'static str {
 }
 
 /// The second supervisor approves a proposal from the list, as on screen.
-async fn approve_as_second(app: &TestApp, proposal: i64) -> crate::helpers::Page {
+pub(crate) async fn approve_as_second(app: &TestApp, proposal: i64) -> crate::helpers::Page {
     let mut other = app.browser();
     other.login(second_supervisor(app), PASSWORD).await;
     other.get("/sanctions").await;

@@ -23,6 +23,10 @@ pub enum Reason {
     Withdrawn,
     /// The ID was deleted (抹消).
     Deleted,
+    /// The ID was deprived (資格剥奪) or its registration cancelled: the purpose is over.
+    Deprived,
+    /// The ID was suspended under a violation: its use for verification stops with it.
+    Sanctioned,
 }
 
 impl Reason {
@@ -31,6 +35,8 @@ impl Reason {
             Reason::Expired => "consent_expired",
             Reason::Withdrawn => "holder_withdrawn",
             Reason::Deleted => "holder_deleted",
+            Reason::Deprived => "holder_deprived",
+            Reason::Sanctioned => "holder_suspended",
         }
     }
 }

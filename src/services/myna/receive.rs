@@ -30,6 +30,10 @@ pub struct Receipt {
 pub enum ReceiveError {
     #[error("no holder has that public ID")]
     UnknownHolder,
+    /// The consent delivered is for another purpose than the one the holder consented to
+    /// (`requests::PURPOSE`): nothing is stored, and the refusal is on the trail.
+    #[error("the consent's purpose is not handbook_verification")]
+    ForeignPurpose,
     #[error(transparent)]
     Fault(#[from] Fault),
 }
@@ -48,6 +52,20 @@ pub fn receive(
     now: OffsetDateTime,
 ) -> Result<Receipt, ReceiveError> {
     let at = to_db(now);
+    if let Some(consent) = delivery.consent.as_ref().filter(|c| c.purpose != super::requests::PURPOSE) {
+        let holder = db::holders::find_by_public_id(conn, delivery.holder.as_str())?;
+        write_tx(conn, |c| {
+            audit::append(
+                c,
+                keys,
+                at,
+                AuditEntry::new(Actor::Myna, "myna.refused", "holder", holder.as_ref().map_or(0, |h| h.id)).details(
+                    json!({"request_id": delivery.request_id, "reason": "purpose_not_allowed", "purpose_len": consent.purpose.len()}),
+                ),
+            )
+        })?;
+        return Err(ReceiveError::ForeignPurpose);
+    }
     write_tx(conn, |c| {
         if let Some(first) = db::myna::delivery(c, &delivery.request_id)? {
             return Ok(Receipt {
