@@ -207,3 +207,37 @@ pub fn myna_consents(
     }
     query.order((myna_consents::granted_at.asc(), myna_consents::id.asc())).limit(limit).load(conn)
 }
+
+/// A disclosure to a third party, as the register shows it: who, to whom, on what basis, when;
+/// never what was disclosed.
+#[derive(Queryable, Debug, Clone)]
+pub struct DisclosureRow {
+    pub id: i64,
+    pub disclosed_at: PrimitiveDateTime,
+    pub public_id: String,
+    pub recipient: String,
+    pub basis: String,
+    pub sanction_id: Option<i64>,
+    pub disclosed_by: i64,
+}
+
+/// Disclosures recorded in the range, in time order; through `disclosures_time`.
+pub fn disclosures(
+    conn: &mut DbConnection,
+    from: PrimitiveDateTime,
+    until: PrimitiveDateTime,
+    after: Key,
+    limit: i64,
+) -> QueryResult<Vec<DisclosureRow>> {
+    use super::schema::disclosures as d;
+    let mut query = d::table
+        .inner_join(holders::table.on(holders::id.eq(d::holder_id)))
+        .filter(d::disclosed_at.ge(after.map_or(from, |(at, _)| at)))
+        .filter(d::disclosed_at.lt(until))
+        .select((d::id, d::disclosed_at, holders::public_id, d::recipient, d::basis, d::sanction_id, d::disclosed_by))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(d::disclosed_at.gt(at).or(d::id.gt(id)));
+    }
+    query.order((d::disclosed_at.asc(), d::id.asc())).limit(limit).load(conn)
+}

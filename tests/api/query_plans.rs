@@ -259,6 +259,12 @@ fn shapes() -> Vec<Shape> {
         }),
     ));
     shapes.push((
+        "disclosures export".into(),
+        Box::new(|c| {
+            db::exports::disclosures(c, datetime!(2026-11-01 00:00), datetime!(2026-11-25 00:00), None, 5000).unwrap();
+        }),
+    ));
+    shapes.push((
         "withdrawals waiting".into(),
         Box::new(|c| {
             db::withdrawals::waiting(c, 101).unwrap();

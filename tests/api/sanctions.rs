@@ -613,6 +613,33 @@ dual_test!(a_disclosure_on_legal_grounds_is_recorded_outside_any_sanction, |db: 
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(app.audit_count("holder.disclosed"), 1);
+
+    // Auditors have the register: who, to whom, on what basis, when; never what was disclosed.
+    sup.get(&profile).await;
+    sup.post(
+        &format!("{profile}/disclosures"),
+        &[
+            ("legal_grounds", "consent"),
+            ("legal_recipient", "=HYPERLINK(\"http://x\")"),
+            ("legal_citation", "本人の同意書（2026年11月24日付）"),
+            ("legal_disclosed", "手帳の種類"),
+        ],
+    )
+    .await;
+    let mut auditor = app.signed_in(Role::Auditor).await;
+    let (status, headers, body) = auditor.download("/exports/disclosures.csv?from=2026-11-24&to=2026-11-24").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-disposition"].to_str().unwrap().contains("disclosures-2026-11-24-2026-11-24.csv"));
+    assert!(body.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    assert!(
+        text.starts_with("開示番号,開示日時,利用者ID,開示先,根拠,関連する処分番号,記録者,記録者のメールアドレス\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("MR-DISC0001") && text.contains("若葉警察署 生活安全課"), "{text}");
+    assert!(!text.contains("IDの登録の有無") && !text.contains("手帳の種類"), "never the content: {text}");
+    assert!(text.contains("'=HYPERLINK"), "a formula is neutralised: {text}");
+    assert_eq!(app.audit_count("export.downloaded"), 1);
 });
 
 dual_test!(what_is_recorded_is_the_article_whose_actions_were_shown, |db: TestDb| async move {

@@ -43,16 +43,20 @@ pub enum ExportKind {
     MynaConsents,
     /// Card reads per holder and day (kept beside the chain, not in it).
     CardReads,
+    /// The register of disclosures to third parties: who, to whom, on what basis, when (never
+    /// what was disclosed).
+    Disclosures,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 6] = [
+    pub const ALL: [ExportKind; 7] = [
         ExportKind::Audit,
         ExportKind::Decisions,
         ExportKind::Sanctions,
         ExportKind::LostDevice,
         ExportKind::MynaConsents,
         ExportKind::CardReads,
+        ExportKind::Disclosures,
     ];
 
     /// The name in the URL and the file (`/exports/{name}.csv`).
@@ -64,6 +68,7 @@ impl ExportKind {
             ExportKind::LostDevice => "lost-device",
             ExportKind::MynaConsents => "myna-consents",
             ExportKind::CardReads => "card-reads",
+            ExportKind::Disclosures => "disclosures",
         }
     }
 
@@ -137,6 +142,16 @@ impl ExportKind {
                 "情報の消去",
             ],
             ExportKind::CardReads => &["日付", "利用者ID", "カード表示の回数"],
+            ExportKind::Disclosures => &[
+                "開示番号",
+                "開示日時",
+                "利用者ID",
+                "開示先",
+                "根拠",
+                "関連する処分番号",
+                "記録者",
+                "記録者のメールアドレス",
+            ],
         }
     }
 }

@@ -31,7 +31,33 @@ pub(super) fn page(conn: &mut DbConnection, kind: ExportKind, range: Range, afte
         ExportKind::LostDevice => report_rows(conn, range, after),
         ExportKind::MynaConsents => consent_rows(conn, range, after),
         ExportKind::CardReads => card_read_rows(conn, range, after),
+        ExportKind::Disclosures => disclosure_rows(conn, range, after),
     }
+}
+
+/// The disclosure register, with who recorded each (name and e-mail).
+fn disclosure_rows(conn: &mut DbConnection, range: Range, after: Key) -> Result<Rows, Fault> {
+    let rows = db::exports::disclosures(conn, range.0, range.1, after, PAGE)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.disclosed_by).collect();
+    let names = db::exports::staff_names(conn, &ids)?;
+    let last = rows.last().map(|r| (r.disclosed_at, r.id));
+    let text = rows
+        .into_iter()
+        .map(|r| {
+            let email = names.get(&r.disclosed_by).map(|(_, e)| e.clone()).unwrap_or_default();
+            Record::Cells(vec![
+                r.id.to_string(),
+                jst(r.disclosed_at),
+                r.public_id,
+                r.recipient,
+                r.basis,
+                r.sanction_id.map(|s| s.to_string()).unwrap_or_default(),
+                name_of(&names, Some(r.disclosed_by)),
+                email,
+            ])
+        })
+        .collect();
+    Ok((text, last))
 }
 
 /// Reads per holder and Japanese day. The keyset carries the day as its midnight.
