@@ -41,7 +41,9 @@ pub(super) async fn run(clock: SharedClock, command: BenchCommand) -> anyhow::Re
 /// One CSV export through the console's pipeline.
 fn export(clock: SharedClock, kind: &str, from: &str, to: &str) -> anyhow::Result<()> {
     let kind = crate::services::exports::ExportKind::parse(kind).ok_or_else(|| {
-        anyhow::anyhow!("--kind must be audit, decisions, sanctions, lost-device, myna-consents, card-reads or disclosures")
+        anyhow::anyhow!(
+            "--kind must be audit, decisions, sanctions, lost-device, myna-consents, card-reads or disclosures"
+        )
     })?;
     let period = crate::domain::period::Period::parse(from, to).map_err(|e| anyhow::anyhow!("--from/--to: {e}"))?;
     let pool = pool()?;

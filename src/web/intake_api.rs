@@ -68,6 +68,15 @@ pub async fn register(
     let mut metadata: Option<Metadata> = None;
     let check = async |text: &str| -> Result<(), ApiError> {
         let parsed = Metadata::from_json(text.as_bytes())?;
+        // The app registers nothing the holder has not agreed to: the versions of the terms and
+        // the privacy policy they accepted come with every registration.
+        if parsed.terms_version.is_none() || parsed.privacy_version.is_none() {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "consent_required",
+                "terms_version and privacy_version (the versions the holder agreed to) are required",
+            ));
+        }
         let public_id = parsed.holder_public_id.clone();
         let eligible = state.db(move |conn| Ok(intake::may_register(conn, &public_id)?)).await?;
         if !eligible {

@@ -17,7 +17,11 @@ use crate::helpers::{TestApp, TestDb, demo_email, spawn_app};
 pub const TOKEN: &str = "test-intake-token";
 
 pub fn metadata(public_id: &str, kind: &str) -> String {
-    json!({"holder_public_id": public_id, "email": "holder@example.jp", "kind": kind, "proxy": false}).to_string()
+    json!({
+        "holder_public_id": public_id, "email": "holder@example.jp", "kind": kind, "proxy": false,
+        "terms_version": "v7", "privacy_version": "v3"
+    })
+    .to_string()
 }
 
 pub fn image_part(bytes: Vec<u8>, name: &str) -> Part {
@@ -647,12 +651,30 @@ dual_test!(staff_cannot_redirect_a_holders_notices, |db: TestDb| async move {
     let form = Form::new()
         .text(
             "metadata",
-            json!({"holder_public_id": "MR-MAIL001", "email": "new@example.jp", "kind": "intellectual"}).to_string(),
+            json!({"holder_public_id": "MR-MAIL001", "email": "new@example.jp", "kind": "intellectual",
+                   "terms_version": "v7", "privacy_version": "v3"})
+            .to_string(),
         )
         .part("image", image_part(fixtures::jpeg(130, 80), "b.jpg"));
     assert_eq!(upload(&app, Some(TOKEN), form).await.0, StatusCode::CREATED);
     assert_eq!(email(&app).as_deref(), Some("new@example.jp"));
     assert_eq!(app.audit_count("holder.email_changed"), 1);
+});
+
+dual_test!(a_registration_without_the_consented_versions_is_refused, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    for meta in [
+        json!({"holder_public_id": "MR-NOCONS1", "kind": "physical"}),
+        json!({"holder_public_id": "MR-NOCONS1", "kind": "physical", "terms_version": "v7"}),
+        json!({"holder_public_id": "MR-NOCONS1", "kind": "physical", "privacy_version": "v3"}),
+    ] {
+        let form =
+            Form::new().text("metadata", meta.to_string()).part("image", image_part(fixtures::jpeg(120, 80), "a.jpg"));
+        let (status, body) = upload(&app, Some(TOKEN), form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{meta}");
+        assert_eq!(body["error"]["code"], "consent_required", "{meta}");
+    }
+    assert!(app.holder("MR-NOCONS1").is_none(), "nothing registered");
 });
 
 dual_test!(an_id_that_may_not_register_costs_no_decoding, |db: TestDb| async move {

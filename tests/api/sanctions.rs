@@ -444,7 +444,10 @@ dual_test!(consents_are_kept_with_their_versions_and_sanctions_cite_the_terms_in
     assert!(page.body.contains("規約 v7"), "the sanction cites the terms version in force");
     // A bad version label is refused with its code.
     let form = reqwest::multipart::Form::new()
-        .text("metadata", r#"{"holder_public_id":"MR-CONSENT2","kind":"physical","terms_version":"第7版"}"#)
+        .text(
+            "metadata",
+            r#"{"holder_public_id":"MR-CONSENT2","kind":"physical","terms_version":"第7版","privacy_version":"v3"}"#,
+        )
         .part("image", reqwest::multipart::Part::bytes(fixtures::jpeg(120, 80)).file_name("p.jpg"));
     let response = reqwest::Client::new()
         .post(format!("{}/api/v1/registrations", app.address))
