@@ -26,6 +26,9 @@ pub enum PhotoError {
     /// The photos of this registration open only after a reason is stated.
     #[error("a reason must be stated before these photos open")]
     ReasonRequired(i64),
+    /// The ID was withdrawn: its photos serve only an audit or a fraud investigation now.
+    #[error("退会したIDの写真は、「監査」または「不正登録の調査」の理由でのみ開けます。")]
+    EndedId,
     #[error(transparent)]
     Fault(#[from] Fault),
 }
@@ -142,7 +145,12 @@ pub fn grant(
 ) -> Result<(), PhotoError> {
     let at = to_db(now);
     write_tx(conn, |c| {
-        db::handbooks::find(c, handbook_id)?.ok_or(PhotoError::NotFound)?;
+        let handbook = db::handbooks::find(c, handbook_id)?.ok_or(PhotoError::NotFound)?;
+        // The holder left: their photos are no longer anyone's work, only evidence.
+        let holder = db::holders::find(c, handbook.holder_id)?.ok_or(PhotoError::NotFound)?;
+        if holder.status == crate::domain::holder::HolderStatus::Withdrawn && !serves_evidence(reason) {
+            return Err(PhotoError::EndedId);
+        }
         db::photo_access::insert(
             c,
             &NewGrant { staff_id, handbook_id, reason, granted_at: at, expires_at: to_db(now + GRANT_FOR) },
@@ -158,6 +166,14 @@ pub fn grant(
         )?;
         Ok(())
     })
+}
+
+/// A stated reason that still holds once the ID has ended: an audit, or a fraud investigation.
+fn serves_evidence(reason: &str) -> bool {
+    REASONS
+        .iter()
+        .filter(|(code, _)| matches!(*code, "audit" | "fraud_investigation"))
+        .any(|(_, label)| reason.starts_with(label))
 }
 
 /// Records that someone read a registration's transcribed data (on the review screen).

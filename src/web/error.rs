@@ -92,6 +92,7 @@ impl From<crate::services::photos::PhotoError> for AppError {
         match e {
             PhotoError::NotFound => AppError::NotFound,
             PhotoError::ReasonRequired(id) => AppError::PhotoReasonRequired(id),
+            PhotoError::EndedId => AppError::Forbidden,
             PhotoError::Fault(fault) => fault.into(),
         }
     }

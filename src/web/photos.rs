@@ -139,9 +139,23 @@ pub async fn state_reason(
             let now = state.clock.now();
             let (staff_id, request_id) = (staff.id, staff.request_id.clone());
             let keys = state.audit.clone();
-            state
-                .db(move |conn| Ok(photos::grant(conn, &keys, staff_id, handbook_id, &reason, now, Some(&request_id))?))
+            let granted = state
+                .db(move |conn| {
+                    match photos::grant(conn, &keys, staff_id, handbook_id, &reason, now, Some(&request_id)) {
+                        Ok(()) => Ok(Ok(())),
+                        Err(refused @ photos::PhotoError::EndedId) => Ok(Err(refused.to_string())),
+                        Err(other) => Err(other.into()),
+                    }
+                })
                 .await?;
+            if let Err(message) = granted {
+                let mut errors = FormErrors::default();
+                errors.add("reason", message);
+                return render::page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &page(&state, &staff, handbook_id, errors, form).await?,
+                );
+            }
             let location = match form.back {
                 Some(back) => format!("/registrations/{back}#duplicate-{handbook_id}"),
                 None => format!("/registrations/{handbook_id}/photos"),

@@ -286,6 +286,37 @@ dual_test!(metadata_is_gone_and_the_photo_is_upright, |db: TestDb| async move {
     assert_eq!(app.image(image_id).width, 300);
 });
 
+dual_test!(a_withdrawn_holders_photos_open_only_as_evidence, |db: TestDb| async move {
+    // After 退会 the photos are nobody's work any more: an inquiry or a double check no longer
+    // opens them; an audit or a fraud investigation still does (and is recorded).
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-LEFT0001", "physical", vec![fixtures::jpeg(320, 240)]).await;
+    let image_id = app.images_of(id)[0].id;
+    let withdrawn = reqwest::Client::new()
+        .post(format!("{}/api/v1/holders/MR-LEFT0001/withdrawal", app.address))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(r#"{"reason":"voluntary"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.status(), StatusCode::OK);
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    reviewer.get(&format!("/registrations/{id}/photos")).await;
+    let page =
+        reviewer.post(&format!("/registrations/{id}/photo-access"), &[("reason", "inquiry"), ("detail", "")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.select_texts("#error-reason").concat().contains("退会したID"), "{}", page.body);
+    assert_eq!(reviewer.get(&format!("/images/{image_id}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.audit_count("photos.access_stated"), 0);
+    let page = reviewer
+        .post(&format!("/registrations/{id}/photo-access"), &[("reason", "fraud_investigation"), ("detail", "")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(reviewer.get(&format!("/images/{image_id}")).await.status, StatusCode::OK);
+    assert_eq!(app.audit_count("image.viewed"), 1);
+});
+
 dual_test!(photos_open_by_claim_or_stated_reason_and_every_view_is_audited, |db: TestDb| async move {
     let app = spawn_app(db).await;
     let id = register(&app, "MR-555555", "physical", vec![fixtures::jpeg(320, 240)]).await;
