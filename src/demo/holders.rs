@@ -350,6 +350,7 @@ pub fn seed(
             };
             let submitted = now - Duration::hours(holder.hours_waiting) - Duration::minutes((created * 7 % 60) as i64);
             let submission = Submission {
+                consent_signed_on: None,
                 metadata: &metadata,
                 images: &images,
                 channel: if holder.proxy { Channel::Staff } else { Channel::App },

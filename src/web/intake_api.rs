@@ -97,6 +97,7 @@ pub async fn register(
     let registered = state
         .db(move |conn| {
             let submission = Submission {
+                consent_signed_on: None,
                 metadata: &metadata,
                 images: &received.images,
                 channel: Channel::App,

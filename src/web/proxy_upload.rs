@@ -1,5 +1,7 @@
 //! A reviewer registers a handbook for a holder who cannot do it alone, or who mailed it in
-//! (terms art. 3(1)(i)). The registration is marked as a proxy registration.
+//! (terms art. 3(1)(i)). The registration is marked as a proxy registration, and carries how the
+//! holder consented: the versions of the terms and privacy policy on the paper form they signed,
+//! and its date. Without them nothing is registered.
 
 use actix_multipart::Multipart;
 use actix_web::http::{StatusCode, header};
@@ -31,10 +33,17 @@ struct NewPage {
     holder_public_id: String,
     email: String,
     note: String,
+    terms_version: String,
+    privacy_version: String,
+    consent_signed_on: String,
 }
 
-fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, values: [&str; 4]) -> NewPage {
-    let [holder_public_id, email, kind, note] = values;
+/// What the form posted, kept to show it again: public ID, e-mail, kind, note, the two
+/// versions and the consent form's date.
+type Typed<'a> = [&'a str; 7];
+
+fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, values: Typed<'_>) -> NewPage {
+    let [holder_public_id, email, kind, note, terms_version, privacy_version, consent_signed_on] = values;
     NewPage {
         layout: Layout::for_staff(staff, "代理登録・郵送受付", "/registrations/new"),
         errors,
@@ -45,11 +54,14 @@ fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, values: [&str; 4
         holder_public_id: holder_public_id.to_owned(),
         email: email.to_owned(),
         note: note.to_owned(),
+        terms_version: terms_version.to_owned(),
+        privacy_version: privacy_version.to_owned(),
+        consent_signed_on: consent_signed_on.to_owned(),
     }
 }
 
 pub async fn show(staff: RequireRole<Reviewers>) -> AppResult<HttpResponse> {
-    render::page(StatusCode::OK, &new_page(&staff, FormErrors::default(), [""; 4]))
+    render::page(StatusCode::OK, &new_page(&staff, FormErrors::default(), [""; 7]))
 }
 
 fn refusal_text(refusal: Refusal) -> &'static str {
@@ -89,16 +101,45 @@ pub async fn submit(
     if note.chars().count() < 4 || note.chars().count() > 200 {
         errors.add("note", "代理登録の理由を4〜200文字で記入してください（例: 郵送で受け付けたため）。");
     }
+    // How the holder consented: the signed paper form's versions and date, none of them optional.
+    let (terms_raw, privacy_raw, signed_raw) =
+        (text("terms_version"), text("privacy_version"), text("consent_signed_on"));
+    let terms_version = crate::domain::terms::Version::parse(terms_raw.trim());
+    if terms_version.is_none() {
+        errors.add("terms_version", "本人が署名した同意書に記載の利用規約の版を入力してください（例: v7）。");
+    }
+    let privacy_version = crate::domain::terms::Version::parse(privacy_raw.trim());
+    if privacy_version.is_none() {
+        errors.add("privacy_version", "同意書に記載のプライバシーポリシーの版を入力してください（例: v3）。");
+    }
+    let today = crate::clock::today_jst(state.clock.now());
+    let signed_on = crate::domain::wareki::parse(&signed_raw, crate::domain::wareki::Accept::Day)
+        .ok()
+        .map(|d| d.date)
+        .filter(|d| *d <= today);
+    if signed_on.is_none() {
+        errors.add(
+            "consent_signed_on",
+            "同意書に本人が署名した日を「令和8年12月7日」や「2026-12-07」の形で入力してください（今日以前）。",
+        );
+    }
     let received = refusal.is_none().then_some(all);
     if received.as_ref().is_some_and(|r| r.images.is_empty()) {
         errors.add("images", "手帳の写真を1〜4枚選んでください。");
     }
-    let values = [public_id_raw.as_str(), email_raw.as_str(), kind_raw.as_str(), note.as_str()];
+    let values = [
+        public_id_raw.as_str(),
+        email_raw.as_str(),
+        kind_raw.as_str(),
+        note.as_str(),
+        terms_raw.as_str(),
+        privacy_raw.as_str(),
+        signed_raw.as_str(),
+    ];
     let (Some(received), Some(public_id), Some(kind), true) = (received, public_id, kind, errors.is_empty()) else {
         return rerender(&staff, errors, values);
     };
-    let metadata =
-        Metadata { holder_public_id: public_id, email, kind, proxy: true, terms_version: None, privacy_version: None };
+    let metadata = Metadata { holder_public_id: public_id, email, kind, proxy: true, terms_version, privacy_version };
     let now = state.clock.now();
     let (staff_id, request_id, note2) = (staff.id, staff.request_id.clone(), note.clone());
     let (store, keys) = (state.images.clone(), state.audit.clone());
@@ -110,6 +151,7 @@ pub async fn submit(
                 channel: Channel::Staff,
                 actor: Actor::Staff(staff_id),
                 note: Some(&note2),
+                consent_signed_on: signed_on,
                 now,
                 request_id: Some(&request_id),
                 audit: &keys,
@@ -139,7 +181,7 @@ pub async fn submit(
     }
 }
 
-fn rerender(staff: &RequireRole<Reviewers>, mut errors: FormErrors, values: [&str; 4]) -> AppResult<HttpResponse> {
+fn rerender(staff: &RequireRole<Reviewers>, mut errors: FormErrors, values: Typed<'_>) -> AppResult<HttpResponse> {
     if !errors.has("images") {
         // Browsers cannot refill a file field; say so rather than let it pass unnoticed.
         errors.add("images", "安全のため、写真はもう一度選び直してください。");

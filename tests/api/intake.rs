@@ -547,6 +547,7 @@ dual_test!(reviewers_register_for_holders_by_proxy, |db: TestDb| async move {
     assert!(body.contains("value=\"MR-808080\""));
     assert!(body.contains("value=\"mental\" checked"));
     assert!(body.contains("代理登録の理由"));
+    assert!(body.contains("署名した日"), "no consent record, no registration");
     assert_eq!(app.handbook_count(), 0);
 
     let form = Form::new()
@@ -555,6 +556,9 @@ dual_test!(reviewers_register_for_holders_by_proxy, |db: TestDb| async move {
         .text("email", "family@example.jp")
         .text("kind", "mental")
         .text("note", "郵送で受け付けたため")
+        .text("terms_version", "v7")
+        .text("privacy_version", "v3")
+        .text("consent_signed_on", "令和8年11月20日")
         .part("images", image_part(fixtures::jpeg(300, 200), "scan1.jpg"))
         .part("images", image_part(fixtures::png(300, 200), "scan2.png"));
     let (status, _, location) = post_multipart(&reviewer, "/registrations", form).await;
@@ -566,6 +570,15 @@ dual_test!(reviewers_register_for_holders_by_proxy, |db: TestDb| async move {
     assert_eq!(app.handbook_count(), 1);
     let row = app.handbook(registered[0]);
     assert_eq!((row.channel.as_str(), row.proxy), ("staff", true));
+    // The consent of the signed form is recorded with its versions.
+    let holder = app.holder("MR-808080").unwrap().id;
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let profile = sup.get(&format!("/holders/{holder}")).await;
+    assert!(
+        profile.body.contains("利用規約: v7") && profile.body.contains("プライバシーポリシー: v3"),
+        "{}",
+        profile.body
+    );
     assert_eq!(app.kind_of(registered[0]), HandbookKind::Mental);
     assert_eq!(app.image_count(), 2);
     let received = app.audit_events("registration.received");
@@ -616,6 +629,9 @@ dual_test!(browser_style_mixed_case_boundaries_pass_the_csrf_check, |db: TestDb|
         ("email", ""),
         ("kind", "physical"),
         ("note", "郵送で受け付けたため"),
+        ("terms_version", "v7"),
+        ("privacy_version", "v3"),
+        ("consent_signed_on", "2026-11-20"),
     ] {
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
@@ -649,6 +665,9 @@ dual_test!(a_refused_photo_keeps_the_rest_of_the_proxy_form, |db: TestDb| async 
         .text("email", "family@example.jp")
         .text("kind", "intellectual")
         .text("note", "本人の依頼により家族が来所")
+        .text("terms_version", "v7")
+        .text("privacy_version", "v3")
+        .text("consent_signed_on", "2026-11-20")
         .part("images", image_part(b"not a photo at all".to_vec(), "scan.jpg"));
     let (status, body, _) = post_multipart(&reviewer, "/registrations", form).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -672,6 +691,9 @@ dual_test!(staff_cannot_redirect_a_holders_notices, |db: TestDb| async move {
         .text("email", "someone-else@example.jp")
         .text("kind", "mental")
         .text("note", "郵送で受け付けたため")
+        .text("terms_version", "v7")
+        .text("privacy_version", "v3")
+        .text("consent_signed_on", "2026-11-20")
         .part("images", image_part(fixtures::jpeg(120, 80), "a.jpg"));
     let (status, _, _) = post_multipart(&reviewer, "/registrations", form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);

@@ -142,6 +142,9 @@ pub struct Submission<'a> {
     pub actor: Actor,
     /// Why a reviewer registered for the holder (proxy uploads); goes to the audit trail.
     pub note: Option<&'a str>,
+    /// A staff upload: the day the holder signed the paper consent form whose versions the
+    /// metadata carries (the app's own consent is given at the time of the call).
+    pub consent_signed_on: Option<time::Date>,
     pub now: OffsetDateTime,
     pub request_id: Option<&'a str>,
     /// The keys that seal the registration's audit events.
@@ -213,12 +216,17 @@ fn insert_rows(
     let meta = submission.metadata;
     let public_id = meta.holder_public_id.as_str();
     let (holder_id, email_changed) = holder_for(conn, submission, at)?;
-    // The app speaks for the holder: the versions agreed to in it are the holder's consent.
-    if submission.channel == Channel::App {
+    // The app speaks for the holder: the versions agreed to in it are the holder's consent. A
+    // staff upload carries the versions of the paper form the holder signed, on its day.
+    let consented_at = match submission.consent_signed_on {
+        Some(day) => Some(to_db(day.midnight().assume_offset(time::macros::offset!(+9)))),
+        None => (submission.channel == Channel::App).then_some(at),
+    };
+    if let Some(consented_at) = consented_at {
         for (document, version) in [(Document::Terms, &meta.terms_version), (Document::Privacy, &meta.privacy_version)]
         {
             if let Some(version) = version {
-                db::consents::record(conn, holder_id, document, version, at)?;
+                db::consents::record(conn, holder_id, document, version, consented_at)?;
             }
         }
     }
