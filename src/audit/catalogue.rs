@@ -59,6 +59,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("staff.totp_reset", "認証アプリの再設定"),
     ("staff.created", "職員アカウントの作成"),
     ("staff.role_changed", "職員の役割の変更"),
+    ("terms.version_recorded", "利用規約・プライバシーポリシーの版と施行日を登録"),
     ("staff.enrolled", "職員が登録用リンクで自分のパスワードを設定"),
     ("staff.role_proposed", "審査責任者・システム管理者の権限付与を起案"),
     ("staff.role_approved", "権限付与の起案を承認"),

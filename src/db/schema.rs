@@ -428,6 +428,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    document_versions (document, version) {
+        document -> Text,
+        version -> Text,
+        in_force_from -> Date,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     card_token_reads (token, window_start, holder_id) {
         token -> Text,
         window_start -> Timestamp,
@@ -527,4 +537,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     card_token_reads,
     role_proposals,
     attempt_budgets,
+    document_versions,
 );

@@ -85,6 +85,16 @@ fn event(action: Action, article: Article) -> Option<Event> {
     }
 }
 
+/// The terms version a sanction cites: the one in force on the day of the act by the register
+/// of versions; without a register entry, the version the holder last agreed to.
+fn terms_in_force(c: &mut DbConnection, holder_id: i64, now: time::OffsetDateTime) -> Result<Option<String>, Fault> {
+    let day = crate::clock::today_jst(now);
+    match db::consents::in_force(c, Document::Terms, day)? {
+        Some(version) => Ok(Some(version)),
+        None => Ok(db::consents::latest(c, holder_id, Document::Terms)?.map(|(v, _)| v)),
+    }
+}
+
 /// Takes a sanction at once, or proposes a final one for a second supervisor.
 pub fn request(
     conn: &mut DbConnection,
@@ -126,7 +136,7 @@ pub fn request_in(
         if proposal && db::sanctions::proposal_pending(c, holder_id, req.action)? {
             return Err(SanctionError::AlreadyProposed.into());
         }
-        let terms = db::consents::latest(c, holder_id, Document::Terms)?.map(|(v, _)| v);
+        let terms = terms_in_force(c, holder_id, acting.now)?;
         let sanction_id = db::sanctions::insert(
             c,
             &NewSanction {
@@ -252,7 +262,7 @@ pub fn hold_for_fraud(
     let now = to_db(acting.now);
     let article = Article::FraudAtReview;
     let state = db::sanctions::holder_state(c, holder)?;
-    let terms = db::consents::latest(c, holder.id, Document::Terms)?.map(|(v, _)| v);
+    let terms = terms_in_force(c, holder.id, acting.now)?;
     let record_row = |c: &mut DbConnection, action: Action, state: SanctionState| {
         db::sanctions::insert(
             c,

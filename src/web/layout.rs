@@ -23,6 +23,7 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("作業リスト", "/worklists", &[Role::Supervisor]),
     ("監査ログ", "/audit", &[Role::Auditor]),
     ("スタッフ管理", "/staff", &[Role::Admin]),
+    ("規約・ポリシーの版", "/documents", &[Role::Admin]),
 ];
 
 pub struct Layout {

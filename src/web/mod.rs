@@ -24,6 +24,7 @@ mod audit;
 mod card_api;
 mod charts;
 mod dashboard;
+mod documents;
 mod enrol;
 mod exports;
 mod health;
@@ -130,6 +131,8 @@ route_table! {
     post "/staff/{id}/reset-totp" => staff_admin::reset_totp, Admins;
     post "/staff/{id}/role" => staff_admin::change_role, Admins;
     post "/staff/proposals/{id}/approve" => staff_admin::approve_role, Admins;
+    get  "/documents" => documents::show, Admins;
+    post "/documents" => documents::record, Admins;
     post "/staff/proposals/{id}/reject" => staff_admin::reject_role, Admins;
     get  "/registrations/new" => proxy_upload::show, Reviewers;
     post "/registrations" => proxy_upload::submit, Reviewers;

@@ -441,7 +441,30 @@ dual_test!(consents_are_kept_with_their_versions_and_sanctions_cite_the_terms_in
     let page = sanction(&mut sup, holder, "3(2)", "warning", "第三者に画面を見せて利用させた疑い").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let page = sup.get(&format!("/holders/{holder}")).await;
-    assert!(page.body.contains("規約 v7"), "the sanction cites the terms version in force");
+    assert!(page.body.contains("規約 v7"), "without a register: the version the holder agreed to");
+
+    // The admin registers the versions and the days they came into force; a sanction then
+    // cites the version in force on its day (v8 from 2026-11-20; the test clock is 2026-11-24),
+    // though the holder agreed to v7.
+    let mut admin = app.signed_in(Role::Admin).await;
+    admin.get("/documents").await;
+    let bad =
+        admin.post("/documents", &[("document", "terms"), ("version", "第8版"), ("in_force_from", "2026-11-20")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.input_value("in_force_from").as_deref(), Some("2026-11-20"), "kept as typed");
+    for (version, from) in [("v7", "2025-04-01"), ("v8", "2026-11-20"), ("v9", "2027-04-01")] {
+        let done =
+            admin.post("/documents", &[("document", "terms"), ("version", version), ("in_force_from", from)]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{version}");
+    }
+    let again =
+        admin.post("/documents", &[("document", "terms"), ("version", "v8"), ("in_force_from", "2026-01-01")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a registered version is never rewritten");
+    assert_eq!(app.audit_count("terms.version_recorded"), 3);
+    let page = sanction(&mut sup, holder, "3(2)", "suspend", "第三者に画面を見せて利用させた").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = sup.get(&format!("/holders/{holder}")).await;
+    assert!(page.body.contains("規約 v8"), "the version in force on the day of the act");
     // A bad version label is refused with its code.
     let form = reqwest::multipart::Form::new()
         .text(
