@@ -7,30 +7,49 @@ use time::PrimitiveDateTime;
 use super::DbConnection;
 use super::schema::card_token_reads;
 
-/// How many holders the credential read in the window, and whether `holder_id` is one of them.
-pub fn in_window(
+/// Counts the holder against the credential's window: `None` when it was read before in the
+/// window (one statement, the common case of a card opened again), else how many holders the
+/// window holds now, this one included.
+pub fn take(
     conn: &mut DbConnection,
     token: &str,
     window: PrimitiveDateTime,
     holder_id: i64,
-) -> QueryResult<(i64, bool)> {
-    let of_window = card_token_reads::table
-        .filter(card_token_reads::token.eq(token))
-        .filter(card_token_reads::window_start.eq(window));
-    let count = of_window.count().get_result(conn)?;
-    let known = diesel::select(diesel::dsl::exists(of_window.filter(card_token_reads::holder_id.eq(holder_id))))
-        .get_result(conn)?;
-    Ok((count, known))
-}
-
-pub fn add(conn: &mut DbConnection, token: &str, window: PrimitiveDateTime, holder_id: i64) -> QueryResult<()> {
+) -> QueryResult<Option<i64>> {
     let row = (
         card_token_reads::token.eq(token),
         card_token_reads::window_start.eq(window),
         card_token_reads::holder_id.eq(holder_id),
     );
-    on_backend!(conn, |c| diesel::insert_into(card_token_reads::table).values(row).on_conflict_do_nothing().execute(c))
-        .map(drop)
+    let added = on_backend!(conn, |c| diesel::insert_into(card_token_reads::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if added == 0 {
+        return Ok(None);
+    }
+    card_token_reads::table
+        .filter(card_token_reads::token.eq(token))
+        .filter(card_token_reads::window_start.eq(window))
+        .count()
+        .get_result(conn)
+        .map(Some)
+}
+
+/// Takes back a holder counted by a read that was then refused.
+pub fn give_back(
+    conn: &mut DbConnection,
+    token: &str,
+    window: PrimitiveDateTime,
+    holder_id: i64,
+) -> QueryResult<usize> {
+    diesel::delete(
+        card_token_reads::table
+            .filter(card_token_reads::token.eq(token))
+            .filter(card_token_reads::window_start.eq(window))
+            .filter(card_token_reads::holder_id.eq(holder_id)),
+    )
+    .execute(conn)
 }
 
 /// Credentials that used their whole budget in the window, by fingerprint.

@@ -303,38 +303,47 @@ pub fn reviewed(conn: &mut DbConnection, id: i64, by: i64, at: PrimitiveDateTime
 /// A report on a supervisor's work list: id, reference, holder (row id, public ID), since when.
 pub type Waiting = (i64, String, Option<i64>, Option<String>, PrimitiveDateTime);
 
-/// Locked reports not yet resolved, oldest lock first; through the partial index.
-pub fn locked_reports(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Waiting>> {
-    lost_device_reports::table
-        .left_join(holders::table.on(holders::id.nullable().eq(lost_device_reports::holder_id)))
-        .filter(lost_device_reports::locked_at.is_not_null())
-        .filter(lost_device_reports::reinstated_at.is_null())
-        .order((lost_device_reports::locked_at.asc(), lost_device_reports::id.asc()))
-        .limit(limit)
-        .select((
-            lost_device_reports::id,
-            lost_device_reports::reference,
-            lost_device_reports::holder_id,
-            holders::public_id.nullable(),
-            lost_device_reports::locked_at.assume_not_null(),
-        ))
-        .load(conn)
+/// Which of the two supervisor lists: locked reports not yet resolved (oldest lock first), or
+/// reinstatements by the support center no supervisor has looked at yet (oldest first). Each
+/// reads through its partial index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SupervisorList {
+    Locked,
+    ToReview,
 }
 
-/// Reinstatements by the support center no supervisor has looked at yet, oldest first.
-pub fn reinstatements_to_review(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Waiting>> {
-    lost_device_reports::table
-        .left_join(holders::table.on(holders::id.nullable().eq(lost_device_reports::holder_id)))
-        .filter(lost_device_reports::reinstated_at.is_not_null())
-        .filter(lost_device_reports::reviewed_at.is_null())
-        .order((lost_device_reports::reinstated_at.asc(), lost_device_reports::id.asc()))
+/// A report's id, reference and holder (row id, public ID).
+type WaitingRow = (i64, String, Option<i64>, Option<String>);
+
+pub fn supervisor_list(conn: &mut DbConnection, list: SupervisorList, limit: i64) -> QueryResult<Vec<Waiting>> {
+    use lost_device_reports as r;
+    let query = r::table
+        .left_join(holders::table.on(holders::id.nullable().eq(r::holder_id)))
+        .select((r::id, r::reference, r::holder_id, holders::public_id.nullable(), r::locked_at, r::reinstated_at))
         .limit(limit)
-        .select((
-            lost_device_reports::id,
-            lost_device_reports::reference,
-            lost_device_reports::holder_id,
-            holders::public_id.nullable(),
-            lost_device_reports::reinstated_at.assume_not_null(),
-        ))
-        .load(conn)
+        .into_boxed();
+    let query = match list {
+        SupervisorList::Locked => query
+            .filter(r::locked_at.is_not_null())
+            .filter(r::reinstated_at.is_null())
+            .order((r::locked_at.asc(), r::id.asc())),
+        SupervisorList::ToReview => query
+            .filter(r::reinstated_at.is_not_null())
+            .filter(r::reviewed_at.is_null())
+            .order((r::reinstated_at.asc(), r::id.asc())),
+    };
+    let rows: Vec<(WaitingRow, Option<PrimitiveDateTime>, Option<PrimitiveDateTime>)> = query
+        .load::<(i64, String, Option<i64>, Option<String>, _, _)>(conn)?
+        .into_iter()
+        .map(|(id, reference, holder, public_id, locked, reinstated)| {
+            ((id, reference, holder, public_id), locked, reinstated)
+        })
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|((id, reference, holder, public_id), locked, reinstated)| {
+            let since = if list == SupervisorList::Locked { locked } else { reinstated };
+            Some((id, reference, holder, public_id, since?))
+        })
+        .collect())
 }

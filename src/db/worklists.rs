@@ -209,13 +209,12 @@ pub fn expired(
     query.order((handbook_fields::expires_on.asc(), handbooks::id.asc())).limit(limit).load(conn)
 }
 
-/// A handbook reported or detected as returned to the municipality, on an ID still standing.
+/// A handbook a person recorded as returned to the municipality, on an ID still standing.
 #[derive(Queryable, Debug, Clone)]
 pub struct Returned {
     pub handbook_id: i64,
     pub kind: HandbookKind,
     pub returned_at: PrimitiveDateTime,
-    pub source: Option<String>,
     pub holder_id: i64,
     pub public_id: String,
 }
@@ -236,7 +235,6 @@ pub fn returned(
             handbooks::id,
             handbooks::kind,
             handbooks::returned_at.assume_not_null(),
-            handbooks::returned_source,
             holders::id,
             holders::public_id,
         ))

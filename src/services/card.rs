@@ -46,14 +46,13 @@ fn admit<T>(
 ) -> Result<Option<Read<T>>, Fault> {
     let (start, end) = reader.budget.window(now);
     let window = to_db(start);
-    let (read, known) = db::card_token_reads::in_window(c, &reader.token, window, holder_id)?;
-    if !reader.budget.admits(read, known) {
-        return Ok(Some(Read::OverBudget { retry_after: end - now, window: start }));
+    let Some(read) = db::card_token_reads::take(c, &reader.token, window, holder_id)? else { return Ok(None) };
+    // `read` counts this holder: admitted while the ones before it were under the budget.
+    if reader.budget.admits(read - 1, false) {
+        return Ok(None);
     }
-    if !known {
-        db::card_token_reads::add(c, &reader.token, window, holder_id)?;
-    }
-    Ok(None)
+    db::card_token_reads::give_back(c, &reader.token, window, holder_id)?;
+    Ok(Some(Read::OverBudget { retry_after: end - now, window: start }))
 }
 
 /// Credentials at their budget now, by fingerprint (the dashboard names them).

@@ -409,7 +409,8 @@ fn supervisor_step(
 
 /// What waits for a supervisor: locked reports, and reinstatements by the support center.
 pub fn for_supervisors(conn: &mut DbConnection, limit: i64) -> Result<(Vec<WaitingReport>, Vec<WaitingReport>), Fault> {
-    Ok((db::lost_device::locked_reports(conn, limit)?, db::lost_device::reinstatements_to_review(conn, limit)?))
+    use db::lost_device::{SupervisorList, supervisor_list};
+    Ok((supervisor_list(conn, SupervisorList::Locked, limit)?, supervisor_list(conn, SupervisorList::ToReview, limit)?))
 }
 
 /// The latest lost-phone reports, newest first, for the support desk's start page.

@@ -38,30 +38,51 @@ struct NewPage {
     consent_signed_on: String,
 }
 
-/// What the form posted, kept to show it again: public ID, e-mail, kind, note, the two
-/// versions and the consent form's date.
-type Typed<'a> = [&'a str; 7];
+/// What the form posted, as typed, to show it again beside any error.
+#[derive(Default)]
+struct Typed {
+    holder_public_id: String,
+    email: String,
+    kind: String,
+    note: String,
+    terms_version: String,
+    privacy_version: String,
+    consent_signed_on: String,
+}
 
-fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, values: Typed<'_>) -> NewPage {
-    let [holder_public_id, email, kind, note, terms_version, privacy_version, consent_signed_on] = values;
+impl Typed {
+    fn read(text: impl Fn(&str) -> String) -> Typed {
+        Typed {
+            holder_public_id: text("holder_public_id"),
+            email: text("email"),
+            kind: text("kind"),
+            note: text("note").trim().to_owned(),
+            terms_version: text("terms_version"),
+            privacy_version: text("privacy_version"),
+            consent_signed_on: text("consent_signed_on"),
+        }
+    }
+}
+
+fn new_page(staff: &RequireRole<Reviewers>, errors: FormErrors, typed: Typed) -> NewPage {
     NewPage {
         layout: Layout::for_staff(staff, "代理登録・郵送受付", "/registrations/new"),
         errors,
         kinds: HandbookKind::ALL
             .iter()
-            .map(|k| Choice { code: k.as_str(), label: k.label().into(), checked: k.as_str() == kind })
+            .map(|k| Choice { code: k.as_str(), label: k.label().into(), checked: k.as_str() == typed.kind })
             .collect(),
-        holder_public_id: holder_public_id.to_owned(),
-        email: email.to_owned(),
-        note: note.to_owned(),
-        terms_version: terms_version.to_owned(),
-        privacy_version: privacy_version.to_owned(),
-        consent_signed_on: consent_signed_on.to_owned(),
+        holder_public_id: typed.holder_public_id,
+        email: typed.email,
+        note: typed.note,
+        terms_version: typed.terms_version,
+        privacy_version: typed.privacy_version,
+        consent_signed_on: typed.consent_signed_on,
     }
 }
 
 pub async fn show(staff: RequireRole<Reviewers>) -> AppResult<HttpResponse> {
-    render::page(StatusCode::OK, &new_page(&staff, FormErrors::default(), [""; 7]))
+    render::page(StatusCode::OK, &new_page(&staff, FormErrors::default(), Typed::default()))
 }
 
 fn refusal_text(refusal: Refusal) -> &'static str {
@@ -85,35 +106,32 @@ pub async fn submit(
     if let Some(refusal) = refusal {
         errors.add("images", refusal_text(refusal));
     }
-    let text = |name: &str| all.text(name).unwrap_or_default().to_owned();
-    let (public_id_raw, email_raw, kind_raw, note) =
-        (text("holder_public_id"), text("email"), text("kind"), text("note"));
-    let public_id = PublicId::parse(&public_id_raw).map_err(|e| errors.add("holder_public_id", e.to_string())).ok();
-    let email = match email_raw.trim() {
+    let values = Typed::read(|name| all.text(name).unwrap_or_default().to_owned());
+    let public_id =
+        PublicId::parse(&values.holder_public_id).map_err(|e| errors.add("holder_public_id", e.to_string())).ok();
+    let email = match values.email.trim() {
         "" => None,
         raw => EmailAddress::parse(raw).map_err(|e| errors.add("email", e.to_string())).ok(),
     };
-    let kind = HandbookKind::parse(&kind_raw);
+    let kind = HandbookKind::parse(&values.kind);
     if kind.is_none() {
         errors.add("kind", "手帳の種類を選んでください。");
     }
-    let note = note.trim().to_owned();
+    let note = values.note.clone();
     if note.chars().count() < 4 || note.chars().count() > 200 {
         errors.add("note", "代理登録の理由を4〜200文字で記入してください（例: 郵送で受け付けたため）。");
     }
     // How the holder consented: the signed paper form's versions and date, none of them optional.
-    let (terms_raw, privacy_raw, signed_raw) =
-        (text("terms_version"), text("privacy_version"), text("consent_signed_on"));
-    let terms_version = crate::domain::terms::Version::parse(terms_raw.trim());
+    let terms_version = crate::domain::terms::Version::parse(values.terms_version.trim());
     if terms_version.is_none() {
         errors.add("terms_version", "本人が署名した同意書に記載の利用規約の版を入力してください（例: v7）。");
     }
-    let privacy_version = crate::domain::terms::Version::parse(privacy_raw.trim());
+    let privacy_version = crate::domain::terms::Version::parse(values.privacy_version.trim());
     if privacy_version.is_none() {
         errors.add("privacy_version", "同意書に記載のプライバシーポリシーの版を入力してください（例: v3）。");
     }
     let today = crate::clock::today_jst(state.clock.now());
-    let signed_on = crate::domain::wareki::parse(&signed_raw, crate::domain::wareki::Accept::Day)
+    let signed_on = crate::domain::wareki::parse(&values.consent_signed_on, crate::domain::wareki::Accept::Day)
         .ok()
         .map(|d| d.date)
         .filter(|d| *d <= today);
@@ -127,15 +145,7 @@ pub async fn submit(
     if received.as_ref().is_some_and(|r| r.images.is_empty()) {
         errors.add("images", "手帳の写真を1〜4枚選んでください。");
     }
-    let values = [
-        public_id_raw.as_str(),
-        email_raw.as_str(),
-        kind_raw.as_str(),
-        note.as_str(),
-        terms_raw.as_str(),
-        privacy_raw.as_str(),
-        signed_raw.as_str(),
-    ];
+
     let (Some(received), Some(public_id), Some(kind), true) = (received, public_id, kind, errors.is_empty()) else {
         return rerender(&staff, errors, values);
     };
@@ -181,7 +191,7 @@ pub async fn submit(
     }
 }
 
-fn rerender(staff: &RequireRole<Reviewers>, mut errors: FormErrors, values: Typed<'_>) -> AppResult<HttpResponse> {
+fn rerender(staff: &RequireRole<Reviewers>, mut errors: FormErrors, values: Typed) -> AppResult<HttpResponse> {
     if !errors.has("images") {
         // Browsers cannot refill a file field; say so rather than let it pass unnoticed.
         errors.add("images", "安全のため、写真はもう一度選び直してください。");

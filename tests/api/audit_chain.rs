@@ -267,3 +267,18 @@ async fn the_server_will_not_start_without_its_checkpoint_folder() {
     let verify = demo.command(&["audit", "verify"]).output().unwrap();
     assert_eq!(verify.status.code(), Some(1), "{}", String::from_utf8_lossy(&verify.stdout));
 }
+
+#[test]
+fn the_server_will_not_start_with_a_checkpoint_folder_it_cannot_write() {
+    // A regular file where the folder should be: no checkpoint can be written there (a test
+    // running as root passes any permission bit, so a mode would prove nothing).
+    let dir = tempfile::tempdir().unwrap();
+    let blocked = dir.path().join("not-a-folder");
+    std::fs::write(&blocked, b"").unwrap();
+    let target: &'static str = Box::leak(blocked.join("audit-checkpoints").display().to_string().into_boxed_str());
+    let demo = crate::helpers::DemoProcess::new(&dir).with_env("HANDBOOK_ADMIN_AUDIT_CHECKPOINT_DIR", target);
+    let out = demo.command(&["demo", "--bind", "127.0.0.1:0"]).output().unwrap();
+    assert!(!out.status.success(), "started without a place for its checkpoints");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot be written"), "{said}");
+}
