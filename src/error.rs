@@ -38,6 +38,9 @@ pub enum Fault {
     Totp(#[from] TotpSecretError),
     #[error("audit checkpoint")]
     Checkpoint(#[from] crate::audit::checkpoint::CheckpointError),
+    /// Writing a file we hand out (the disclosure file).
+    #[error("building an archive")]
+    Archive(#[from] zip::result::ZipError),
 }
 
 impl Fault {

@@ -15,6 +15,7 @@ use crate::domain::holder_state::WithdrawalReason;
 use crate::domain::lost_device::{Challenge, ReportChannel};
 use crate::domain::myna_request::{State as RequestState, Wait};
 use crate::domain::notice::Delivery;
+use crate::domain::requests::{Channel as RequestChannel, RequestKind, RequestState as HolderRequestState};
 use crate::domain::review::Decision;
 use crate::domain::sanctions::{Action, Article, SanctionState};
 use crate::domain::staff::Role;
@@ -63,5 +64,8 @@ text_code! {
     Wait => Wait::parse, "Myna request wait";
     Challenge => Challenge::parse, "identity challenge";
     WithdrawalReason => WithdrawalReason::parse, "withdrawal reason";
+    RequestKind => RequestKind::parse, "holder request kind";
+    HolderRequestState => HolderRequestState::parse, "holder request state";
+    RequestChannel => RequestChannel::parse, "holder request channel";
     Role => |code| Role::ALL.into_iter().find(|r| r.as_str() == code), "role";
 }

@@ -62,6 +62,7 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
             notifications::last_error.eq(None::<String>),
         ))
         .execute(conn)?;
+    super::requests::erase_details(conn, holder_id)?;
     diesel::update(holders::table.find(holder_id))
         .set((
             holders::email.eq(None::<String>),

@@ -238,7 +238,7 @@ pub fn start_suspension(
     conn: &mut DbConnection,
     holder_id: i64,
     article: Article,
-    sanction_id: i64,
+    sanction_id: Option<i64>,
     at: PrimitiveDateTime,
 ) -> QueryResult<()> {
     diesel::insert_into(holder_suspensions::table)

@@ -469,6 +469,31 @@ diesel::joinable!(decisions -> handbooks (handbook_id));
 diesel::joinable!(audit_events -> staff (actor_staff_id));
 
 diesel::table! {
+    holder_requests (id) {
+        id -> BigInt,
+        reference -> Text,
+        holder_id -> BigInt,
+        kind -> Text,
+        channel -> Text,
+        detail -> Text,
+        state -> Text,
+        received_at -> Timestamp,
+        received_by -> Nullable<BigInt>,
+        due_on -> Date,
+        verified_how -> Nullable<Text>,
+        verification_note -> Nullable<Text>,
+        verified_by -> Nullable<BigInt>,
+        verified_at -> Nullable<Timestamp>,
+        disclosure_produced_at -> Nullable<Timestamp>,
+        disclosure_produced_by -> Nullable<BigInt>,
+        answer_note -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
     handbook_images (id) {
         id -> BigInt,
         handbook_id -> BigInt,
@@ -502,6 +527,7 @@ diesel::joinable!(handbook_images -> handbooks (handbook_id));
 diesel::joinable!(photo_access_grants -> handbooks (handbook_id));
 diesel::joinable!(sanctions -> holders (holder_id));
 diesel::joinable!(holder_suspensions -> holders (holder_id));
+diesel::joinable!(holder_requests -> holders (holder_id));
 diesel::joinable!(lost_device_reports -> holders (holder_id));
 diesel::joinable!(myna_records -> myna_consents (consent_id));
 diesel::joinable!(myna_requests -> holders (holder_id));
@@ -538,4 +564,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     role_proposals,
     attempt_budgets,
     document_versions,
+    holder_requests,
 );

@@ -66,6 +66,11 @@ pub fn insert(conn: &mut DbConnection, new: &NewStaff<'_>) -> QueryResult<i64> {
 }
 
 /// Active members of staff who may take review work, by name (the reassign list).
+/// Display names of these staff, in one query.
+pub fn names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    staff::table.filter(staff::id.eq_any(ids)).select((staff::id, staff::display_name)).load(conn)
+}
+
 pub fn reviewers(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(i64, String)>> {
     staff::table
         .filter(staff::active.eq(true))

@@ -21,6 +21,8 @@ pub mod ocr_fields;
 pub mod period;
 pub mod printed_words;
 pub mod reconcile;
+pub mod requests;
+pub mod retention;
 pub mod review;
 pub mod sanctions;
 pub mod search;

@@ -143,6 +143,50 @@ pub fn reinstatement_code(code: &str, reference: &str, minutes: i64) -> Notice {
     }
 }
 
+/// A request from the holder arrived: its reference and the day it is due.
+pub fn request_received(kind: super::requests::RequestKind, reference: &str, due: &str) -> Notice {
+    Notice {
+        subject: format!("【受付】{}のご請求を受け付けました", kind.label()),
+        body: format!(
+            "個人情報の{}のご請求を受け付けました（受付番号 {reference}）。本人確認のうえ、{due}までに回答いたします。本人確認のため、事務局からご連絡することがあります。\n\nお心当たりがない場合は、アプリの「お問い合わせ」からご連絡ください。{SIGNATURE}",
+            kind.label()
+        ),
+    }
+}
+
+/// The answer to a request (erasure sends none: the address goes with the data).
+pub fn request_answered(kind: super::requests::RequestKind, reference: &str) -> Notice {
+    use super::requests::RequestKind::*;
+    let text = match kind {
+        Disclosure => {
+            "保有している個人情報を開示しました。開示ファイルは、ご本人確認のときにお伝えした方法でお送りしています。"
+        }
+        Correction => "ご請求のとおり登録内容を訂正しました。訂正した項目は、別のお知らせでお伝えしています。",
+        StopUse => {
+            "ご請求により、個人情報の利用を停止し、IDの利用を停止しました。利用の再開を希望される場合は、アプリの「お問い合わせ」からご連絡ください。"
+        }
+        Erasure => "ご請求により、個人情報を消去しました。",
+    };
+    Notice {
+        subject: format!("【回答】{}のご請求について（受付番号 {reference}）", kind.label()),
+        body: format!(
+            "個人情報の{}のご請求（受付番号 {reference}）について回答いたします。\n\n{text}{SIGNATURE}",
+            kind.label()
+        ),
+    }
+}
+
+/// A request that is not honoured, with the reason the holder is owed (APPI: the reason is told).
+pub fn request_refused(kind: super::requests::RequestKind, reference: &str, reason: &str) -> Notice {
+    Notice {
+        subject: format!("【回答】{}のご請求について（受付番号 {reference}）", kind.label()),
+        body: format!(
+            "ご請求にはお応えできませんでした。理由は次のとおりです。\n\n{}\n\nご不明な点は、アプリの「お問い合わせ」からご連絡ください。{SIGNATURE}",
+            reason.trim()
+        ),
+    }
+}
+
 /// Where a notice in the outbox stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Delivery {

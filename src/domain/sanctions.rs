@@ -33,6 +33,9 @@ pub enum Article {
     AntiSocialForces,
     /// 15(1): coupon-service violation.
     CouponViolation,
+    /// Not an article: the holder's own request to stop the use of their data (利用停止の請求).
+    /// A suspension under it is no violation; it is lifted when the holder asks to resume.
+    HolderRequest,
 }
 
 /// What a sanction does.
@@ -85,11 +88,14 @@ impl Article {
             ForgedDocuments => "4(1)(iii)",
             AntiSocialForces => "9",
             CouponViolation => "15(1)",
+            HolderRequest => "request",
         }
     }
 
+    /// An article of the terms, or the holder's request (which only the request work list
+    /// imposes, so it is not in `ALL`, the articles a supervisor may choose).
     pub fn parse(code: &str) -> Option<Article> {
-        Article::ALL.into_iter().find(|a| a.code() == code.trim())
+        Article::ALL.into_iter().chain([HolderRequest]).find(|a| a.code() == code.trim())
     }
 
     /// 「第3条第4項」 and what it is about, for staff.
@@ -108,6 +114,7 @@ impl Article {
             ForgedDocuments => "第4条第1項第3号（他人の・偽造の書類）",
             AntiSocialForces => "第9条（反社会的勢力）",
             CouponViolation => "第15条第1項（クーポンサービスの違反）",
+            HolderRequest => "本人の請求（利用停止）",
         }
     }
 
@@ -126,6 +133,8 @@ impl Article {
             AntiSocialForces => &[Suspend, Reinstate, Delete],
             // Reinstatement under 15(1) lifts the coupon suspension.
             CouponViolation => &[Warning, CouponSuspend, Reinstate, CancelRegistration, Disclose],
+            // Imposed by answering the request; lifted when the holder asks to resume.
+            HolderRequest => &[Reinstate],
         }
     }
 

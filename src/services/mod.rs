@@ -18,6 +18,7 @@ pub mod ocr;
 pub mod operations;
 pub mod photos;
 pub mod queue;
+pub mod requests;
 pub mod review;
 pub mod sanctions;
 pub mod support;

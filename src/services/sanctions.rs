@@ -287,7 +287,7 @@ pub fn hold_for_fraud(
     // Already held (another registration of the same holder): the hold stands as it is.
     if let Ok(next) = state.apply(Event::Suspend(article)) {
         let hold = record_row(c, Action::Suspend, SanctionState::Applied)?;
-        db::sanctions::start_suspension(c, holder.id, article, hold, now)?;
+        db::sanctions::start_suspension(c, holder.id, article, Some(hold), now)?;
         db::holders::set_state(c, holder.id, next.status(), next.coupon_suspended, now)?;
         record(c, acting, "sanction.applied", holder.id, hold, Action::Suspend, article)?;
     }
@@ -316,7 +316,7 @@ fn take_effect(
 ) -> Result<Vec<String>, SanctionFailure> {
     let mut erased = Vec::new();
     match action {
-        Action::Suspend => db::sanctions::start_suspension(c, holder.id, article, sanction_id, now)?,
+        Action::Suspend => db::sanctions::start_suspension(c, holder.id, article, Some(sanction_id), now)?,
         Action::Reinstate if article == Article::CouponViolation => {}
         Action::Reinstate => {
             db::sanctions::lift_suspension(c, holder.id, article, acting.staff_id, note, now)?;

@@ -14,6 +14,7 @@ mod mail;
 mod myna;
 mod ocr;
 mod photo_store;
+mod rights;
 mod tools;
 
 #[cfg(test)]
@@ -94,6 +95,10 @@ pub struct Settings {
     pub ocr: OcrSettings,
     /// The photo store: the data folder's `images`, or an S3-compatible bucket.
     pub photo_store: PhotoStore,
+    /// Calendar days to answer a holder's request (`HANDBOOK_ADMIN_REQUEST_DUE_DAYS`).
+    pub request_due_days: u16,
+    /// How long photos and transcriptions stay once they serve nothing (`HANDBOOK_ADMIN_RETAIN_*`).
+    pub retention: crate::domain::retention::Schedule,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -122,6 +127,7 @@ impl Settings {
         let (proxy_trust, staff_networks) = listeners::networks(&get)?;
         let keys = keys::keys(mode, &get, &console.data_dir)?;
         let myna = myna::myna(mode, &get)?;
+        let rights = rights::rights(&get)?;
         Ok(Self {
             mode,
             database_url,
@@ -152,6 +158,8 @@ impl Settings {
             myna_provided: myna.provided,
             ocr: ocr::ocr(&get),
             photo_store: photo_store::photo_store(&get)?,
+            request_due_days: rights.request_due_days,
+            retention: rights.retention,
         })
     }
 
@@ -211,6 +219,8 @@ mod tests {
             assert!(s.secure_cookies);
             assert!(s.require_totp);
             assert_eq!(s.queue_sla_hours, 48);
+            assert_eq!(s.request_due_days, 14);
+            assert_eq!(s.retention, crate::domain::retention::Schedule::default());
             assert_eq!(s.database_url.to_string(), "sqlite://./data/handbook-admin.db");
         }
     }
@@ -224,6 +234,9 @@ mod tests {
             ("DATABASE_URL", "mysql://db".to_owned()),
             ("HANDBOOK_ADMIN_SECURE_COOKIES", "maybe".to_owned()),
             ("HANDBOOK_ADMIN_QUEUE_SLA_HOURS", "0".to_owned()),
+            ("HANDBOOK_ADMIN_REQUEST_DUE_DAYS", "0".to_owned()),
+            ("HANDBOOK_ADMIN_RETAIN_ENDED", "forever".to_owned()),
+            ("HANDBOOK_ADMIN_RETAIN_REJECTED", "20years".to_owned()),
             ("HANDBOOK_ADMIN_INTAKE_TOKEN", "short".to_owned()),
             ("HANDBOOK_ADMIN_MYNA_INTELLECTUAL_FIELDS", "grade,name".to_owned()),
             ("MYNA_PORTAL_URL", "ftp://portal".to_owned()),

@@ -92,6 +92,8 @@ struct DashboardPage {
     ocr_state: Option<(bool, String)>,
     /// Supervisors: per field, how often its OCR suggestion was saved unchanged (30 days).
     ocr_rates: Vec<OcrRate>,
+    /// Support and supervisors: holders' requests past their due day.
+    requests_overdue: Option<i64>,
 }
 
 pub struct OcrRate {
@@ -245,7 +247,14 @@ pub async fn show(state: web::Data<AppState>, staff: RequireRole<AnyStaff>) -> A
         if matches!(staff.role, Role::Supervisor | Role::Auditor) { trends(&state).await? } else { Vec::new() };
     let watch = if matches!(staff.role, Role::Admin | Role::Auditor) { Some(watch(&state).await?) } else { None };
     let ocr_rates = if staff.role == Role::Supervisor { ocr_rates(&state).await? } else { Vec::new() };
+    let requests_overdue = if matches!(staff.role, Role::Supervisor | Role::Support) {
+        let now = state.clock.now();
+        Some(state.db(move |conn| Ok(crate::services::requests::overdue(conn, now)?)).await?)
+    } else {
+        None
+    };
     let page = DashboardPage {
+        requests_overdue,
         ocr_state: (staff.role == Role::Admin).then(|| ocr_state(&state)),
         ocr_rates,
         watch,

@@ -38,6 +38,8 @@ mod myna_requests;
 pub(crate) mod photos;
 mod proxy_upload;
 mod queue;
+mod requests;
+mod requests_api;
 pub(crate) mod review;
 mod sanctions;
 mod staff_admin;
@@ -173,6 +175,13 @@ route_table! {
     post "/sanctions/{id}/reject" => sanctions::reject, Supervisors;
     post "/withdrawals/{id}/approve" => withdrawals::approve, Supervisors;
     post "/withdrawals/{id}/reject" => withdrawals::reject, Supervisors;
+    get  "/requests" => requests::list, SupportDesk;
+    post "/requests" => requests::create, SupportDesk;
+    get  "/requests/{id}" => requests::show, SupportDesk;
+    post "/requests/{id}/verify" => requests::verify, SupportDesk;
+    post "/requests/{id}/disclosure" => requests::disclosure, Supervisors;
+    post "/requests/{id}/answer" => requests::answer, Supervisors;
+    post "/requests/{id}/refuse" => requests::refuse, Supervisors;
     get  "/support/lost-device" => support::show, SupportDesk;
     post "/support/lost-device" => support::open, SupportDesk;
     get  "/support/lost-device/{id}" => support::report, SupportDesk;
@@ -186,6 +195,8 @@ route_table! {
     get  "/api/v1/holders/{public_id}/handbooks/{kind}/face" => card_api::face, Machine;
     post "/api/v1/holders/{public_id}/withdrawal" => withdrawal_api::withdraw, Machine;
     post "/api/v1/myna/callback" => myna_api::callback, Machine;
+    post "/api/v1/holders/{public_id}/requests" => requests_api::file, Machine;
+    get  "/api/v1/holders/{public_id}/requests/{reference}" => requests_api::status, Machine;
     post "/api/v1/holders/{public_id}/myna/consents" => myna_consent_api::consent, Machine;
 }
 

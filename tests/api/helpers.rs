@@ -165,6 +165,8 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
         myna_provided: Default::default(),
         ocr: Default::default(),
         photo_store: Default::default(),
+        request_due_days: 14,
+        retention: Default::default(),
     }
 }
 

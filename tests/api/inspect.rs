@@ -346,6 +346,22 @@ impl TestApp {
         })
     }
 
+    /// A holder's request by its reference.
+    pub fn holder_request(&self, holder_id: i64, reference: &str) -> db::requests::RequestRow {
+        read(self, "holder request", |c| db::requests::by_reference(c, holder_id, reference)).expect("request")
+    }
+
+    /// The causes of the holder's suspensions in force.
+    pub fn suspensions_of(&self, holder_id: i64) -> Vec<String> {
+        read(self, "suspensions", |c| {
+            db::schema::holder_suspensions::table
+                .filter(db::schema::holder_suspensions::holder_id.eq(holder_id))
+                .filter(db::schema::holder_suspensions::lifted_at.is_null())
+                .select(db::schema::holder_suspensions::article)
+                .load(c)
+        })
+    }
+
     /// Every notice in the outbox.
     pub fn notification_count(&self) -> i64 {
         read(self, "notification count", |c| notifications::table.count().get_result(c))

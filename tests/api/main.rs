@@ -31,6 +31,7 @@ pub mod object_store;
 pub mod ocr;
 mod production;
 mod query_plans;
+mod requests;
 mod review;
 mod routes;
 mod sanctions;

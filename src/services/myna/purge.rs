@@ -27,6 +27,8 @@ pub enum Reason {
     Deprived,
     /// The ID was suspended under a violation: its use for verification stops with it.
     Sanctioned,
+    /// The holder asked that the use of their data stop (利用停止の請求).
+    StopUse,
 }
 
 impl Reason {
@@ -37,6 +39,7 @@ impl Reason {
             Reason::Deleted => "holder_deleted",
             Reason::Deprived => "holder_deprived",
             Reason::Sanctioned => "holder_suspended",
+            Reason::StopUse => "holder_stop_use",
         }
     }
 }

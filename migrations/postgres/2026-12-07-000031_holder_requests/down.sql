@@ -1,0 +1,1 @@
+DROP TABLE holder_requests;
