@@ -63,6 +63,7 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
         ))
         .execute(conn)?;
     super::requests::erase_details(conn, holder_id)?;
+    super::corrections::erase_of_holder(conn, holder_id)?;
     diesel::update(holders::table.find(holder_id))
         .set((
             holders::email.eq(None::<String>),

@@ -494,6 +494,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    record_corrections (id) {
+        id -> BigInt,
+        handbook_id -> BigInt,
+        holder_id -> BigInt,
+        request_id -> Nullable<BigInt>,
+        base_version -> Integer,
+        proposed -> Text,
+        changes -> Text,
+        reason -> Text,
+        evidence -> Text,
+        evidence_image_id -> Nullable<BigInt>,
+        state -> Text,
+        proposed_by -> BigInt,
+        proposed_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     handbook_images (id) {
         id -> BigInt,
         handbook_id -> BigInt,
@@ -565,4 +586,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_budgets,
     document_versions,
     holder_requests,
+    record_corrections,
 );

@@ -64,6 +64,20 @@ pub fn myna_corrected(kind: HandbookKind, corrections: &[Correction]) -> Notice 
     }
 }
 
+/// An approved record was corrected by staff (a correction approved by a second person).
+pub fn record_corrected(kind: HandbookKind, corrections: &[Correction]) -> Notice {
+    let lines: Vec<String> = corrections.iter().map(|c| format!("・{}：{} → {}", c.field, c.before, c.after)).collect();
+    Notice {
+        subject: format!("【登録内容の訂正】{}の登録内容を訂正しました", kind.label()),
+        body: format!(
+            "{}の登録内容を、次のとおり訂正しました。アプリの表示も訂正後の内容に変わっています。\n\n{}\n\n内容に誤りがある場合は、アプリの「お問い合わせ」からご連絡ください。{}",
+            kind.label(),
+            lines.join("\n"),
+            SIGNATURE
+        ),
+    }
+}
+
 pub fn returned(kind: HandbookKind, defects: &[Defect], message: &str) -> Notice {
     let lines: Vec<String> = defects.iter().map(|d| format!("・{}", d.holder_text())).collect();
     Notice {

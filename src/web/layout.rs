@@ -21,6 +21,7 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("端末紛失の受付", "/support/lost-device", &[Role::Support, Role::Supervisor]),
     ("本人からの請求", "/requests", &[Role::Support, Role::Supervisor]),
     ("処分の承認", "/sanctions", &[Role::Supervisor]),
+    ("訂正の承認", "/corrections", &[Role::Supervisor]),
     ("作業リスト", "/worklists", &[Role::Supervisor]),
     ("監査ログ", "/audit", &[Role::Auditor]),
     ("スタッフ管理", "/staff", &[Role::Admin]),

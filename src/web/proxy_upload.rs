@@ -85,7 +85,7 @@ pub async fn show(staff: RequireRole<Reviewers>) -> AppResult<HttpResponse> {
     render::page(StatusCode::OK, &new_page(&staff, FormErrors::default(), Typed::default()))
 }
 
-fn refusal_text(refusal: Refusal) -> &'static str {
+pub(super) fn refusal_text(refusal: Refusal) -> &'static str {
     match refusal {
         Refusal::TooManyImages => "写真は4枚までです。",
         Refusal::ImageTooLarge => "1枚10MBまでの写真を選んでください。",

@@ -217,6 +217,8 @@ struct ShowPage {
     may_refuse: bool,
     /// Why this person may not answer (they verified it), said rather than hidden.
     answer_blocked: Option<&'static str>,
+    /// A correction request: the approved registrations to propose a correction of.
+    correctable: Vec<(i64, &'static str)>,
 }
 
 /// A request as its page shows it.
@@ -270,10 +272,15 @@ async fn show_page(
                 .flatten()
                 .collect();
             let names = service::names(conn, &ids)?;
-            Ok(Some((row, public_id, names)))
+            let correctable = if row.kind == RequestKind::Correction && row.state.is_open() {
+                service::approved_registrations(conn, row.holder_id)?
+            } else {
+                Vec::new()
+            };
+            Ok(Some((row, public_id, names, correctable)))
         })
         .await?;
-    let Some((row, public_id, names)) = loaded else { return Err(AppError::NotFound) };
+    let Some((row, public_id, names, correctable)) = loaded else { return Err(AppError::NotFound) };
     let name = |id: Option<i64>| {
         id.and_then(|id| names.iter().find(|(s, _)| *s == id).map(|(_, n)| n.clone())).unwrap_or_default()
     };
@@ -299,6 +306,7 @@ async fn show_page(
             Err(RequestError::SamePerson) => Some("本人確認を記録した人は回答できません。別の審査責任者が回答します。"),
             _ => None,
         },
+        correctable: correctable.into_iter().map(|(id, kind)| (id, kind.label())).collect(),
         r,
     };
     render::page(status, &page)

@@ -212,7 +212,12 @@ pub fn answer(
                 }
                 Answered::Disclosed
             }
-            RequestKind::Correction => Answered::Corrected,
+            RequestKind::Correction => {
+                if !crate::services::corrections::approved_for_request(c, row.id)? {
+                    return Err(RequestError::NoCorrection.into());
+                }
+                Answered::Corrected
+            }
             RequestKind::StopUse => {
                 let next = state.apply(Event::Suspend(Article::HolderRequest))?;
                 db::sanctions::start_suspension(c, holder.id, Article::HolderRequest, None, at)?;
@@ -336,4 +341,16 @@ pub fn holder_by_public_id(
 /// Staff names for the request page: who received, verified, produced the file and answered.
 pub fn names(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<(i64, String)>, Fault> {
     Ok(db::staff::names(conn, ids)?)
+}
+
+/// The holder's approved registrations (a correction request is answered by correcting one).
+pub fn approved_registrations(
+    conn: &mut DbConnection,
+    holder_id: i64,
+) -> Result<Vec<(i64, crate::domain::handbook::HandbookKind)>, Fault> {
+    Ok(db::holdings::handbooks(conn, holder_id)?
+        .into_iter()
+        .filter(|h| crate::domain::handbook::ReviewStatus::APPROVED.contains(&h.status))
+        .map(|h| (h.id, h.kind))
+        .collect())
 }

@@ -32,6 +32,8 @@ pub struct ReviewPage {
     version: i32,
     kind_label: &'static str,
     status_label: &'static str,
+    /// Approved: review roles may propose a correction of the record.
+    correctable: bool,
     open: bool,
     public_id: String,
     holder_status: &'static str,
@@ -276,6 +278,9 @@ pub fn build(
         version: h.version,
         kind_label: h.kind.label(),
         status_label: h.status.label(),
+        correctable: crate::domain::handbook::ReviewStatus::APPROVED.contains(&h.status)
+            && staff.role.may_review()
+            && data.holder.deleted_at.is_none(),
         open,
         public_id: data.holder.public_id.clone(),
         holder_status: data.holder.status.label(),
