@@ -217,6 +217,8 @@ fn start_workers(state: &AppState) -> anyhow::Result<()> {
     }
     let purge = Worker::new("myna purge", std::time::Duration::from_secs(600), stop);
     tokio::spawn(jobs::every(purge, workers::myna_purge(state)));
+    let retention = Worker::new("retention", std::time::Duration::from_secs(3600), stop).first_after_a_period();
+    tokio::spawn(jobs::every(retention, workers::retention(state)));
     if let Some(config) = &settings.myna_portal {
         // Requests are signed with the first callback secret: the one secret shared with the portal.
         let portal =

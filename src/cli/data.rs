@@ -46,7 +46,8 @@ pub(super) fn seed(clock: SharedClock, holders: usize, audit_events: usize, forc
     Ok(())
 }
 
-/// Purges the Myna Portal values whose consent has ended, then sweeps the photo store.
+/// Purges the Myna Portal values whose consent has ended, applies the retention schedule, then
+/// sweeps the photo store.
 pub(super) fn purge_expired(clock: SharedClock) -> anyhow::Result<()> {
     let pool = pool()?;
     let (keys, _) = audit_tools()?;
@@ -56,6 +57,13 @@ pub(super) fn purge_expired(clock: SharedClock) -> anyhow::Result<()> {
     // The sweep lists and removes files, never opens one: no image key is needed.
     let unused = crate::secrets::Secret::new(crate::secrets::random::bytes::<32>());
     let store = ImageStore::open(&photo_store, &data_dir, crate::images::Keyring::new(&unused, &[]))?;
+    let schedule = crate::settings::retention_from_env().map_err(configuration)?;
+    let receipt =
+        crate::services::retention::run(&mut *pool.get()?, &store, &schedule, &keys, Actor::Cli, clock.now())?;
+    println!(
+        "retention: removed the photos and transcriptions of {} registration(s) ({} ended ID(s)), {} file(s)",
+        receipt.registrations, receipt.holders, receipt.files
+    );
     let swept = crate::services::photos::sweep_store(&mut *pool.get()?, &keys, &store, Actor::Cli, clock.now())?;
     println!(
         "photo store: removed {} temporary file(s) and {} photo file(s) no row names",

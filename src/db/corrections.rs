@@ -135,17 +135,9 @@ pub fn waiting(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<WaitingLi
         .load(conn)
 }
 
-/// Erases the values of a holder's corrections (erasure): what was proposed and changed goes;
-/// who proposed and decided, when and why (staff words) stay.
-pub fn erase_of_holder(conn: &mut DbConnection, holder_id: i64) -> QueryResult<usize> {
-    diesel::update(rc::table.filter(rc::holder_id.eq(holder_id)))
-        .set((rc::proposed.eq("{}"), rc::changes.eq("[]"), rc::evidence_image_id.eq(None::<i64>)))
-        .execute(conn)
-}
-
-/// Forgets evidence photos that retention removed.
+/// Forgets evidence photos that were removed, and the values proposed: both are the handbook's.
 pub fn forget_images(conn: &mut DbConnection, handbook_ids: &[i64]) -> QueryResult<usize> {
     diesel::update(rc::table.filter(rc::handbook_id.eq_any(handbook_ids)))
-        .set(rc::evidence_image_id.eq(None::<i64>))
+        .set((rc::evidence_image_id.eq(None::<i64>), rc::proposed.eq("{}"), rc::changes.eq("[]")))
         .execute(conn)
 }

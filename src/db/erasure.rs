@@ -30,30 +30,7 @@ pub fn email(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> 
 /// thumbnails and face crops) to remove once the transaction has committed.
 pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> QueryResult<Vec<String>> {
     let ids: Vec<i64> = handbooks::table.filter(handbooks::holder_id.eq(holder_id)).select(handbooks::id).load(conn)?;
-    let keys: Vec<(String, String)> = handbook_images::table
-        .filter(handbook_images::handbook_id.eq_any(&ids))
-        .select((handbook_images::storage_key, handbook_images::thumb_key))
-        .load(conn)?;
-    let faces: Vec<Option<String>> =
-        handbooks::table.filter(handbooks::id.eq_any(&ids)).select(handbooks::face_key).load(conn)?;
-    diesel::update(handbooks::table.filter(handbooks::id.eq_any(&ids)))
-        .set((
-            handbooks::face_image_id.eq(None::<i64>),
-            handbooks::face_box.eq(None::<String>),
-            handbooks::face_key.eq(None::<String>),
-        ))
-        .execute(conn)?;
-    diesel::delete(handbook_images::table.filter(handbook_images::handbook_id.eq_any(&ids))).execute(conn)?;
-    diesel::delete(handbook_fields::table.filter(handbook_fields::handbook_id.eq_any(&ids))).execute(conn)?;
-    diesel::delete(transcriptions::table.filter(transcriptions::handbook_id.eq_any(&ids))).execute(conn)?;
-    super::ocr::erase(conn, &ids)?;
-    diesel::update(defects::table.filter(defects::handbook_id.eq_any(&ids)))
-        .set((defects::before_value.eq(None::<String>), defects::after_value.eq(None::<String>)))
-        .execute(conn)?;
-    // What the holder was told (and the corrected values, which are the handbook's words).
-    diesel::update(decisions::table.filter(decisions::handbook_id.eq_any(&ids)))
-        .set((decisions::holder_message.eq(""), decisions::corrections.eq("[]")))
-        .execute(conn)?;
+    let keys = handbook_content(conn, &ids)?;
     diesel::update(notifications::table.filter(notifications::holder_id.eq(holder_id)))
         .set((
             notifications::recipient.eq(None::<String>),
@@ -63,7 +40,6 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
         ))
         .execute(conn)?;
     super::requests::erase_details(conn, holder_id)?;
-    super::corrections::erase_of_holder(conn, holder_id)?;
     diesel::update(holders::table.find(holder_id))
         .set((
             holders::email.eq(None::<String>),
@@ -72,5 +48,38 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
             holders::version.eq(holders::version + 1),
         ))
         .execute(conn)?;
+    Ok(keys)
+}
+
+/// Erases what registrations hold of the handbook (photos, face crops, transcriptions, OCR
+/// readings, the values in defects, decisions and correction proposals) and returns the photo
+/// store keys to remove after commit. The registrations' rows (kind, status, dates) stay: the
+/// minimal record. Shared by 抹消 and the retention schedule.
+pub fn handbook_content(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<String>> {
+    let keys: Vec<(String, String)> = handbook_images::table
+        .filter(handbook_images::handbook_id.eq_any(ids))
+        .select((handbook_images::storage_key, handbook_images::thumb_key))
+        .load(conn)?;
+    let faces: Vec<Option<String>> =
+        handbooks::table.filter(handbooks::id.eq_any(ids)).select(handbooks::face_key).load(conn)?;
+    diesel::update(handbooks::table.filter(handbooks::id.eq_any(ids)))
+        .set((
+            handbooks::face_image_id.eq(None::<i64>),
+            handbooks::face_box.eq(None::<String>),
+            handbooks::face_key.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    diesel::delete(handbook_images::table.filter(handbook_images::handbook_id.eq_any(ids))).execute(conn)?;
+    diesel::delete(handbook_fields::table.filter(handbook_fields::handbook_id.eq_any(ids))).execute(conn)?;
+    diesel::delete(transcriptions::table.filter(transcriptions::handbook_id.eq_any(ids))).execute(conn)?;
+    super::ocr::erase(conn, ids)?;
+    diesel::update(defects::table.filter(defects::handbook_id.eq_any(ids)))
+        .set((defects::before_value.eq(None::<String>), defects::after_value.eq(None::<String>)))
+        .execute(conn)?;
+    // What the holder was told (and the corrected values, which are the handbook's words).
+    diesel::update(decisions::table.filter(decisions::handbook_id.eq_any(ids)))
+        .set((decisions::holder_message.eq(""), decisions::corrections.eq("[]")))
+        .execute(conn)?;
+    super::corrections::forget_images(conn, ids)?;
     Ok(keys.into_iter().flat_map(|(full, thumb)| [full, thumb]).chain(faces.into_iter().flatten()).collect())
 }

@@ -25,6 +25,10 @@ pub struct HolderRow {
     pub withdrawn_at: Option<PrimitiveDateTime>,
     pub withdrawal_reason: Option<WithdrawalReason>,
     pub deleted_at: Option<PrimitiveDateTime>,
+    /// When the ID ended (withdrawn, deprived, deleted): the retention clock.
+    pub ended_at: Option<PrimitiveDateTime>,
+    /// When the retention schedule removed its photos and transcriptions.
+    pub retention_purged_at: Option<PrimitiveDateTime>,
 }
 
 pub struct NewHolder<'a> {

@@ -59,6 +59,7 @@ pub mod photo_access;
 pub mod photo_keys;
 pub mod queue;
 pub mod requests;
+pub mod retention;
 pub mod sanctions;
 pub mod schema;
 pub mod snapshot;

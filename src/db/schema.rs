@@ -38,6 +38,8 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamp>,
         withdrawal_reason -> Nullable<Text>,
         deleted_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        retention_purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -73,6 +75,7 @@ diesel::table! {
         released_at -> Nullable<Timestamp>,
         uploaded_by -> Nullable<BigInt>,
         myna_absent_at -> Nullable<Timestamp>,
+        retention_purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -515,6 +518,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    legal_holds (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        reason -> Text,
+        placed_by -> BigInt,
+        placed_at -> Timestamp,
+        lifted_by -> Nullable<BigInt>,
+        lifted_at -> Nullable<Timestamp>,
+        lift_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     handbook_images (id) {
         id -> BigInt,
         handbook_id -> BigInt,
@@ -587,4 +603,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_versions,
     holder_requests,
     record_corrections,
+    legal_holds,
 );

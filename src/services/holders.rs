@@ -101,6 +101,10 @@ pub struct Profile {
     pub reports: Vec<crate::db::lost_device::ReportRow>,
     /// The newest Myna Portal requests made on the holder's consents.
     pub myna_requests: Vec<crate::db::myna_requests::RequestRow>,
+    /// The holder's own requests (開示・訂正・利用停止・消去), newest first.
+    pub requests: Vec<crate::db::requests::RequestRow>,
+    /// A litigation hold in force.
+    pub hold: Option<crate::db::retention::Hold>,
 }
 
 /// The profile of one holder, or `None` for an unknown id; the view is audited.
@@ -134,6 +138,8 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         // What changed; reads are in the audit trail, not the timeline.
         timeline: db::audit::changes_of(conn, "holder", holder_id, crate::audit::catalogue::READS, 50)?,
         reports: db::lost_device::of_holder(conn, holder_id, 20)?,
+        requests: db::requests::of_holder(conn, holder_id)?,
+        hold: db::retention::holds_in_force(conn, Some(holder_id), 1)?.into_iter().next(),
         handbooks,
         holder,
     };

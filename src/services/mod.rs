@@ -20,6 +20,7 @@ pub mod operations;
 pub mod photos;
 pub mod queue;
 pub mod requests;
+pub mod retention;
 pub mod review;
 pub mod sanctions;
 pub mod support;

@@ -402,6 +402,8 @@ pub fn id_ended(
     state: &HolderState,
     except: Option<i64>,
 ) -> Result<(), Fault> {
+    // The retention clock of an ended ID starts here (`services::retention`).
+    db::retention::ended(c, ended.holder_id, ended.at)?;
     crate::services::review::close_for_ended_id(c, keys, ended.holder_id, &ended.actor, ended.at, ended.request_id)?;
     crate::services::withdrawals::close_for_ended_id(c, ended, keys)?;
     for (id, action, article) in db::sanctions::pending_of(c, ended.holder_id)? {

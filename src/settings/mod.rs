@@ -30,7 +30,9 @@ pub use mail::MailSettings;
 pub use myna::DEMO_MYNA_SECRET;
 pub use ocr::OcrSettings;
 pub use photo_store::{PhotoStore, S3Settings};
-pub use tools::{StoreTools, audit_tools_from_env, data_dir_from_env, photo_store_from_env, store_tools_from_env};
+pub use tools::{
+    StoreTools, audit_tools_from_env, data_dir_from_env, photo_store_from_env, retention_from_env, store_tools_from_env,
+};
 
 use crate::db::DatabaseUrl;
 use crate::secrets::Secret;

@@ -68,6 +68,11 @@ pub fn photo_store_from_env() -> Result<(PhotoStore, PathBuf), SettingsError> {
     Ok((super::photo_store::photo_store(&|name| env(name))?, data_dir_from_env()))
 }
 
+/// The retention schedule (`HANDBOOK_ADMIN_RETAIN_*`), for `purge-expired`.
+pub fn retention_from_env() -> Result<crate::domain::retention::Schedule, SettingsError> {
+    Ok(super::rights::rights(&|name| env(name))?.retention)
+}
+
 pub fn store_tools_from_env() -> Result<StoreTools, SettingsError> {
     let (photo_store, data_dir) = photo_store_from_env()?;
     let image_key = key_from_env_or_demo("HANDBOOK_ADMIN_IMAGE_KEY", &data_dir, |demo| demo.image_key)?;

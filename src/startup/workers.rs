@@ -53,6 +53,21 @@ pub(super) fn myna_purge(state: &AppState) -> impl Fn() -> Result<Next, Fault> +
     }
 }
 
+/// Applies the retention schedule (`services::retention`).
+pub(super) fn retention(state: &AppState) -> impl Fn() -> Result<Next, Fault> + Send + Sync + 'static {
+    let (pool, clock, keys, store) =
+        (state.pool.clone(), state.clock.clone(), state.audit.clone(), state.images.clone());
+    let schedule = state.settings.retention;
+    move || {
+        let receipt =
+            crate::services::retention::run(&mut *pool.get()?, &store, &schedule, &keys, Actor::System, clock.now())?;
+        if receipt.registrations > 0 {
+            tracing::info!(registrations = receipt.registrations, holders = receipt.holders, "retention applied");
+        }
+        Ok(Next::Wait)
+    }
+}
+
 /// Sends the Myna Portal requests that are due (a request made while the municipal server is
 /// closed simply comes due at its next opening).
 pub(super) fn myna_requests(

@@ -169,6 +169,8 @@ route_table! {
     post "/holders/{id}/withdrawal" => withdrawals::propose, Supervisors;
     post "/holders/{id}/disclosures" => holders::disclose, Supervisors;
     post "/holders/{id}/returned" => holders::report_returned, Supervisors;
+    post "/holders/{id}/legal-hold" => holders::place_hold, Supervisors;
+    post "/holders/{id}/legal-hold/lift" => holders::lift_hold, Supervisors;
     get  "/worklists" => worklists::show, Supervisors;
     get  "/myna/requests" => myna_requests::list, Reviewers;
     post "/myna/requests/{id}/reschedule" => myna_requests::reschedule, Reviewers;

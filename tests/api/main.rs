@@ -33,6 +33,7 @@ pub mod ocr;
 mod production;
 mod query_plans;
 pub mod requests;
+mod retention;
 mod review;
 mod routes;
 mod sanctions;

@@ -62,6 +62,7 @@ async fn sanction_request(
         disclosure: [form.recipient.clone(), form.basis.clone(), form.disclosed.clone()],
         errors,
         legal: LegalDisclosure::default(),
+        hold_reason: String::new(),
     };
     let mut errors = FormErrors::default();
     if form.show_actions.is_some() {
@@ -220,4 +221,75 @@ pub async fn reinstate(
         disclosed: String::new(),
     };
     sanction_request(&state, &staff, *id, request).await
+}
+
+#[derive(Deserialize)]
+pub struct HoldForm {
+    #[serde(default)]
+    hold_reason: String,
+}
+
+/// Places a litigation hold: the holder's data stays past its retention period.
+pub async fn place_hold(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<HoldForm>,
+) -> AppResult<HttpResponse> {
+    hold_step(&state, &staff, *id, form.into_inner(), true).await
+}
+
+/// Lifts it, with the reason (the field carries the note).
+pub async fn lift_hold(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    id: web::Path<i64>,
+    form: web::Form<HoldForm>,
+) -> AppResult<HttpResponse> {
+    hold_step(&state, &staff, *id, form.into_inner(), false).await
+}
+
+async fn hold_step(
+    state: &AppState,
+    staff: &RequireRole<Supervisors>,
+    holder_id: i64,
+    form: HoldForm,
+    place: bool,
+) -> AppResult<HttpResponse> {
+    use crate::services::retention::{self, HoldFailure};
+    let reason = form.hold_reason.clone();
+    let result = state
+        .as_staff(staff, move |conn, acting| {
+            let done = if place {
+                retention::place_hold(conn, holder_id, &reason, acting).map(drop)
+            } else {
+                retention::lift_hold(conn, holder_id, &reason, acting)
+            };
+            match done {
+                Ok(()) => Ok(Ok(())),
+                Err(HoldFailure::NotFound) => Err(AppError::NotFound),
+                Err(HoldFailure::Fault(f)) => Err(f.into()),
+                Err(refused) => Ok(Err(refused.to_string())),
+            }
+        })
+        .await?;
+    match result {
+        Ok(()) => {
+            let notice = if place {
+                "法的保留を設定しました。解除するまで、保存期間を過ぎてもこの利用者の写真と転記は削除されません。"
+            } else {
+                "法的保留を解除しました。保存期間を過ぎた写真と転記は、次の定期処理で削除されます。"
+            };
+            session::set_notice(&staff.session, notice)?;
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/holders/{holder_id}#retention-title")))
+                .finish())
+        }
+        Err(message) => {
+            let mut errors = FormErrors::default();
+            errors.add("hold_reason", message);
+            let kept = ProfileForms { hold_reason: form.hold_reason, errors, ..Default::default() };
+            show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
+        }
+    }
 }

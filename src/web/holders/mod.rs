@@ -21,7 +21,7 @@ use crate::domain::search::Search;
 use crate::domain::staff::Role;
 use crate::services::holders::{self, HolderHit};
 
-pub use actions::{disclose, reinstate, report_returned, sanction};
+pub use actions::{disclose, lift_hold, place_hold, reinstate, report_returned, sanction};
 pub use profile::profile;
 
 #[derive(Deserialize, Default)]

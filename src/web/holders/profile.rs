@@ -104,6 +104,13 @@ struct ProfilePage {
     links_reports: bool,
     errors: FormErrors,
     may_sanction: bool,
+    /// The holder's requests: id, reference, kind, state, received.
+    requests: Vec<(i64, String, &'static str, &'static str, String)>,
+    /// A litigation hold in force: reason, who, when.
+    hold: Option<(String, String, String)>,
+    hold_reason: String,
+    /// Photos and transcriptions already removed by the retention schedule.
+    retention_purged: Option<String>,
 }
 
 /// What an audited event on a holder means, for the timeline.
@@ -138,6 +145,7 @@ pub(super) struct ProfileForms {
     pub(super) note: String,
     pub(super) disclosure: [String; 3],
     pub(super) legal: LegalDisclosure,
+    pub(super) hold_reason: String,
     pub(super) errors: FormErrors,
 }
 
@@ -262,6 +270,14 @@ fn profile_page(
         errors: kept.errors,
         // The support center acts through its lost-phone reports, which identify the caller.
         may_sanction: staff.role == Role::Supervisor,
+        requests: p
+            .requests
+            .iter()
+            .map(|r| (r.id, r.reference.clone(), r.kind.label(), r.state.label(), datetime_jst(from_db(r.received_at))))
+            .collect(),
+        hold: p.hold.as_ref().map(|h| (h.reason.clone(), h.placed_by_name.clone(), datetime_jst(from_db(h.placed_at)))),
+        hold_reason: kept.hold_reason,
+        retention_purged: h.retention_purged_at.map(|t| datetime_jst(from_db(t))),
     }
 }
 
