@@ -91,6 +91,7 @@ struct DemoSeed {
 async fn seed_demo(seed: DemoSeed, settings: &Settings, now: time::OffsetDateTime) -> anyhow::Result<()> {
     let store = ImageStore::from_settings(settings)?;
     let keys = crate::audit::AuditKeys::new(&settings.audit_key, &settings.old_audit_keys);
+    let due_days = settings.request_due_days;
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let mut conn = seed.pool.get()?;
         crate::demo::seed_staff(&mut conn, &keys, &seed.password, now)?;
@@ -99,8 +100,9 @@ async fn seed_demo(seed: DemoSeed, settings: &Settings, now: time::OffsetDateTim
             println!("generating {holders} demo holders with handbook photos (first run only)…");
             let created = crate::demo::holders::seed(&mut conn, &keys, &store, holders, now)?;
             let (deliveries, requests) = crate::demo::myna::seed(&mut conn, &keys, &seed.sim, now)?;
+            let asked = crate::demo::requests::seed(&mut conn, &keys, due_days, now)?;
             println!(
-                "{created} demo holders ready ({deliveries} with Myna Portal data to check, {requests} Myna Portal requests)"
+                "{created} demo holders ready ({deliveries} with Myna Portal data to check, {requests} Myna Portal requests, {asked} holder requests)"
             );
         }
         Ok(())

@@ -91,6 +91,16 @@ pub fn set_email(conn: &mut DbConnection, id: i64, email: &str, now: PrimitiveDa
         .execute(conn)
 }
 
+/// The first `limit` holders in `status`, by id (the demo's requests).
+pub fn first_with_status(conn: &mut DbConnection, status: HolderStatus, limit: i64) -> QueryResult<Vec<i64>> {
+    holders::table
+        .filter(holders::status.eq(status.as_str()))
+        .select(holders::id)
+        .order(holders::id.asc())
+        .limit(limit)
+        .load(conn)
+}
+
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     holders::table.count().get_result(conn)
 }

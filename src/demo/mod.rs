@@ -9,6 +9,7 @@ pub mod myna;
 pub mod myna_sim;
 pub mod people;
 pub mod raster;
+pub mod requests;
 
 use time::OffsetDateTime;
 

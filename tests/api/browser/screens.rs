@@ -114,7 +114,23 @@ pub const SCREENS: &[Screen] = &[
     screen("holder profile, coupon article", SUPERVISOR, "/holders/{holder}?article=15(1)", "利用者"),
     screen("sanctions to approve", SUPERVISOR, "/sanctions", "処分の承認"),
     screen("work lists", SUPERVISOR, "/worklists", "作業リスト"),
+    screen("holder requests, supervisor", SUPERVISOR, "/requests", "本人からの請求"),
+    screen("holder request, supervisor", SUPERVISOR, "/requests/{request}", "請求"),
+    after("holder request, refusal with errors", SUPERVISOR, "/requests/{request}", submit!("/refuse"), "請求"),
+    screen("corrections to approve", SUPERVISOR, "/corrections", "訂正の承認"),
+    screen("correction proposal", REVIEWER, "/registrations/{mine}/correction", "訂正の起案"),
+    after(
+        "correction proposal with errors",
+        REVIEWER,
+        "/registrations/{mine}/correction",
+        submit!("/correction"),
+        "訂正の起案",
+    ),
     screen("dashboard, support", SUPPORT, "/", "ダッシュボード"),
+    screen("holder requests, support", SUPPORT, "/requests", "本人からの請求"),
+    after("holder requests, entry with errors", SUPPORT, "/requests", submit!("/requests"), "本人からの請求"),
+    screen("holder request, verification", SUPPORT, "/requests/{request}", "請求"),
+    after("holder request, verification with errors", SUPPORT, "/requests/{request}", submit!("/verify"), "請求"),
     screen("holder search, support", SUPPORT, "/holders", "利用者検索"),
     screen("lost phone, report", SUPPORT, "/support/lost-device", "端末紛失の受付"),
     after(
@@ -159,6 +175,7 @@ struct Fixtures {
     waiting: i64,
     mine: i64,
     holder: i64,
+    request: i64,
 }
 
 async fn fixtures(app: &TestApp) -> Fixtures {
@@ -215,7 +232,16 @@ async fn fixtures(app: &TestApp) -> Fixtures {
         )
         .await;
     assert_eq!(proposed.status, reqwest::StatusCode::SEE_OTHER, "{}", proposed.body);
-    Fixtures { waiting, mine, holder }
+    // A holder's request waiting for its identity check.
+    let (status, filed) = crate::requests::file_request(
+        app,
+        "MR-AXE0001",
+        serde_json::json!({"kind": "disclosure", "detail": "登録されている情報を見たい"}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED);
+    let request = app.holder_request(holder, filed["reference"].as_str().unwrap()).id;
+    Fixtures { waiting, mine, holder, request }
 }
 
 /// Portal values for the registration under review, so its screen shows the comparison (and
@@ -275,7 +301,8 @@ async fn visit(b: &Browser, app: &TestApp, f: &Fixtures, screen: &Screen, axe_js
         .path
         .replace("{waiting}", &f.waiting.to_string())
         .replace("{mine}", &f.mine.to_string())
-        .replace("{holder}", &f.holder.to_string());
+        .replace("{holder}", &f.holder.to_string())
+        .replace("{request}", &f.request.to_string());
     b.go(&format!("{}{path}", app.address)).await;
     if let Some(script) = screen.then {
         b.js("document.body.dataset.before = '1';").await;
