@@ -32,6 +32,7 @@ pub struct FieldsRow {
     pub number_key: String,
     pub transcribed_by: i64,
     pub transcribed_at: PrimitiveDateTime,
+    pub handbook_name: Option<String>,
 }
 
 /// The transcribed fields of several registrations, in one query.

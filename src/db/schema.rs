@@ -196,6 +196,7 @@ diesel::table! {
         number_key -> Text,
         transcribed_by -> BigInt,
         transcribed_at -> Timestamp,
+        handbook_name -> Nullable<Text>,
     }
 }
 

@@ -79,6 +79,11 @@ impl Design {
         }
     }
 
+    /// The name the handbook prints (what a reviewer transcribes as its name).
+    pub fn printed_name(self) -> &'static str {
+        self.title()
+    }
+
     fn title(self) -> &'static str {
         match self {
             Design::PhysicalBooklet | Design::PhysicalCard => "身体障害者手帳",

@@ -395,6 +395,7 @@ pub fn typed(facts: &Facts) -> TranscriptionInput {
         expires_on: facts.expires.map(era).unwrap_or_default(),
         recert_on: facts.recert.map(|d| art::recert_text(facts, d)).unwrap_or_default(),
         medical_number: String::new(),
+        handbook_name: facts.design.printed_name().to_owned(),
         second_number: String::new(),
     }
 }

@@ -42,6 +42,18 @@ impl fmt::Display for HandbookKind {
     }
 }
 
+/// Names handbooks print, offered to the reviewer (the intellectual handbook's regional names
+/// among them); what is typed is kept as printed.
+pub const PRINTED_NAMES: &[&str] = &[
+    "身体障害者手帳",
+    "精神障害者保健福祉手帳",
+    "療育手帳",
+    "愛の手帳",
+    "みどりの手帳",
+    "愛護手帳",
+    "療育手帳（愛の手帳）",
+];
+
 /// Where a registration stands (DESIGN.md "Review states").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReviewStatus {

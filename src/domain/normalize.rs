@@ -194,6 +194,16 @@ pub fn municipality_key(raw: &str) -> String {
     text
 }
 
+/// The number as the app's card shows it: the issuer's place and 「第…号」 in ordinary digits,
+/// 「未来県 第1000001号」 for 「未来県知事」 and 「第１０００００１号」.
+pub fn number_display(municipality: &str, number: &str) -> String {
+    let place = municipality_key(municipality);
+    let digits: String = number.nfkc().filter(|c| !c.is_whitespace()).collect();
+    let core = digits.strip_prefix('第').unwrap_or(&digits);
+    let core = core.strip_suffix('号').unwrap_or(core);
+    format!("{place} 第{core}号")
+}
+
 /// NFKC with spaces trimmed: what is stored for free text typed by staff.
 pub fn clean_text(raw: &str) -> String {
     raw.nfkc().collect::<String>().trim().to_owned()
@@ -279,6 +289,9 @@ mod tests {
     #[test]
     fn municipalities_drop_the_office_title() {
         assert_eq!(municipality_key("未来県知事"), "未来県");
+        assert_eq!(number_display("未来県知事", "第１０００００１号"), "未来県 第1000001号");
+        assert_eq!(number_display("若葉市長", "0012345"), "若葉市 第0012345号", "leading zeros as printed");
+        assert_eq!(number_display("港南県", "第 4510410 号"), "港南県 第4510410号");
         assert_eq!(municipality_key("若葉市長"), "若葉市");
         assert_eq!(municipality_key("未来県"), "未来県");
         assert_eq!(municipality_key("長"), "長");

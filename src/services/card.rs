@@ -88,6 +88,14 @@ pub struct CardHandbook {
     pub care: bool,
     pub municipality: String,
     pub number: String,
+    /// 「未来県 第1000001号」: the issuer's place and the number, as the app shows them.
+    pub number_display: String,
+    /// 障害名・障害の種別, as printed (the physical handbook always prints one).
+    pub disability_category: Option<String>,
+    /// 自立支援医療受給者番号, printed on some mental handbooks.
+    pub medical_number: Option<String>,
+    /// The handbook's name as printed (「愛の手帳」), else the kind's usual name.
+    pub handbook_name: String,
     pub issued_on: Date,
     pub renewed_on: Option<Date>,
     pub expires_on: Option<Date>,
@@ -230,6 +238,10 @@ fn shown_at_counter(
                 grade: h.grade,
                 fare_class,
                 care: h.care,
+                number_display: crate::domain::normalize::number_display(&h.municipality, &h.number),
+                disability_category: h.disability_category,
+                medical_number: h.medical_number,
+                handbook_name: h.handbook_name.unwrap_or_else(|| h.kind.label().to_owned()),
                 municipality: h.municipality,
                 number: h.number,
                 issued_on: h.issued_on,
@@ -268,6 +280,9 @@ mod tests {
             expires_on,
             recert_on: Some(date!(2027 - 03 - 01)),
             recert_month_only: true,
+            disability_category: Some("精神障害".into()),
+            medical_number: None,
+            handbook_name: None,
             face_key: None,
             myna_link: "linked".into(),
             myna_verified_at: None,

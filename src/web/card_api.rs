@@ -18,6 +18,9 @@ fn handbook_json(public_id: &str, h: &CardHandbook) -> serde_json::Value {
     json!({
         "kind": h.kind.as_str(),
         "kind_label": h.kind.label(),
+        "handbook_name": h.handbook_name,
+        "disability_category": h.disability_category,
+        "medical_number": h.medical_number,
         "name": h.name,
         "name_kana": h.name_kana,
         "birth_date": h.birth_date.to_string(),
@@ -26,7 +29,7 @@ fn handbook_json(public_id: &str, h: &CardHandbook) -> serde_json::Value {
         "fare_class_label": h.fare_class.map(FareClass::label).unwrap_or("なし"),
         "municipality": h.municipality,
         "number": h.number,
-        "number_display": format!("{} {}", h.municipality, h.number),
+        "number_display": h.number_display,
         "issued_on": h.issued_on.to_string(),
         "renewed_on": h.renewed_on.map(|d| d.to_string()),
         "expires_on": h.expires_on.map(|d| d.to_string()),

@@ -26,7 +26,8 @@ use crate::domain::transcription::TranscriptionInput;
 use crate::services::corrections::{self, CorrectionFailure, Draft, Proposal};
 
 /// The fields a correction may change, in the form's order (the kind stays).
-const FIELDS: [&str; 13] = [
+const FIELDS: [&str; 14] = [
+    "handbook_name",
     "name",
     "name_kana",
     "birth_date",
@@ -84,6 +85,7 @@ fn value_of<'a>(input: &'a TranscriptionInput, name: &str) -> &'a str {
         "recert_on" => &input.recert_on,
         "medical_number" => &input.medical_number,
         "fare_class" => &input.fare_class,
+        "handbook_name" => &input.handbook_name,
         _ => "",
     }
 }
@@ -103,6 +105,7 @@ fn set_value(input: &mut TranscriptionInput, name: &str, value: String) {
         "recert_on" => &mut input.recert_on,
         "medical_number" => &mut input.medical_number,
         "fare_class" => &mut input.fare_class,
+        "handbook_name" => &mut input.handbook_name,
         _ => return,
     };
     *slot = value;

@@ -290,14 +290,17 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
         [
             "birth_date",
             "care",
+            "disability_category",
             "expires_on",
             "face_photo_url",
             "fare_class",
             "fare_class_label",
             "grade",
+            "handbook_name",
             "issued_on",
             "kind",
             "kind_label",
+            "medical_number",
             "municipality",
             "myna_link",
             "myna_link_label",
@@ -313,7 +316,10 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     let h = &body["handbooks"][0];
     assert_eq!((h["birth_date"].as_str(), h["issued_on"].as_str()), (Some("1994-03-01"), Some("2022-01-31")));
     assert_eq!(h["grade"], "2級");
-    assert!(h["number_display"].as_str().unwrap().starts_with("未来県"), "{h}");
+    assert_eq!(h["number_display"], "未来県 第1000001号", "the issuer's place, not its title");
+    assert_eq!(h["disability_category"], "肢体不自由(下肢機能障害)");
+    assert_eq!(h["handbook_name"], "身体障害者手帳", "no name typed: the kind's usual name");
+    assert_eq!(h["medical_number"], Value::Null);
     assert_eq!(body["coupon_suspended"], false);
     assert_eq!(h["face_photo_url"], Value::Null, "no face box was marked");
     assert_eq!(app.card_reads_today("MR-400001"), 1, "every read leaves a trace");
@@ -861,4 +867,68 @@ dual_test!(a_warning_stands_beside_its_field_and_is_acknowledged_before_approval
     approve.push(("warnings_checked", "on"));
     assert_eq!(decide(&mut reviewer, id, &approve).await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.status_of(id), ReviewStatus::Approved);
+});
+
+/// Takes, transcribes and approves the next registration with `fields`.
+async fn approve_next(app: &TestApp, fields: &[(&str, &str)]) {
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    let id = take_next(&mut reviewer).await.unwrap();
+    let saved = save(&mut reviewer, id, fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.select_texts(".error-summary li, .field-error"));
+    let mut decision = vec![("decision", "approve")];
+    decision.extend_from_slice(&CHECKED);
+    let decided = decide(&mut reviewer, id, &decision).await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{:?}", decided.select_texts(".error-summary li, .field-error"));
+}
+
+dual_test!(the_card_of_each_kind_carries_what_its_handbook_prints, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    register(&app, "MR-CARDM001", "mental", vec![fixtures::jpeg(400, 300)]).await;
+    approve_next(
+        &app,
+        &[
+            ("kind", "mental"),
+            ("name", "佐藤　花子"),
+            ("name_kana", "さとう　はなこ"),
+            ("birth_date", "昭和６０年５月５日"),
+            ("disability_category", "精神障害"),
+            ("grade", "２級"),
+            ("municipality", "若葉市長"),
+            ("number", "第２０００００２号"),
+            ("issued_on", "令和６年５月１日"),
+            ("expires_on", "令和１０年５月３１日"),
+            ("medical_number", "１０００００１"),
+        ],
+    )
+    .await;
+    let (_, shown) = card(&app, "MR-CARDM001").await;
+    let h = &shown["handbooks"][0];
+    assert_eq!(h["medical_number"], "1000001", "the 自立支援医療受給者番号 the handbook prints");
+    assert_eq!(h["disability_category"], "精神障害");
+    assert_eq!(h["number_display"], "若葉市 第2000002号");
+    assert_eq!(h["handbook_name"], "精神障害者保健福祉手帳");
+
+    register(&app, "MR-CARDI001", "intellectual", vec![fixtures::jpeg(400, 300)]).await;
+    approve_next(
+        &app,
+        &[
+            ("kind", "intellectual"),
+            ("handbook_name", "愛の手帳"),
+            ("name", "鈴木　一郎"),
+            ("name_kana", "すずき　いちろう"),
+            ("birth_date", "平成２０年４月１日"),
+            ("grade", "３度"),
+            ("fare_class", "1"),
+            ("municipality", "未来県知事"),
+            ("number", "第３０００００３号"),
+            ("issued_on", "令和５年４月１日"),
+        ],
+    )
+    .await;
+    let (_, shown) = card(&app, "MR-CARDI001").await;
+    let h = &shown["handbooks"][0];
+    assert_eq!(h["handbook_name"], "愛の手帳", "the regional name as printed");
+    assert_eq!(h["kind_label"], "療育手帳");
+    assert_eq!(h["disability_category"], Value::Null);
+    assert_eq!(h["number_display"], "未来県 第3000003号");
 });

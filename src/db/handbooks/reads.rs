@@ -89,6 +89,9 @@ pub struct ApprovedHandbook {
     pub expires_on: Option<time::Date>,
     pub recert_on: Option<time::Date>,
     pub recert_month_only: bool,
+    pub disability_category: Option<String>,
+    pub medical_number: Option<String>,
+    pub handbook_name: Option<String>,
     /// The stored face crop, when a reviewer marked one.
     pub face_key: Option<String>,
     /// This registration's Myna Portal link: `unlinked`, `pending` or `linked`.
@@ -119,6 +122,9 @@ pub fn approved_of_holder(conn: &mut DbConnection, holder_id: i64) -> QueryResul
             handbook_fields::expires_on,
             handbook_fields::recert_on,
             handbook_fields::recert_month_only,
+            handbook_fields::disability_category,
+            handbook_fields::medical_number,
+            handbook_fields::handbook_name,
             handbooks::face_key,
             handbooks::myna_link,
             handbooks::myna_verified_at,

@@ -107,11 +107,14 @@ pub enum Field {
     ExpiresOn,
     RecertOn,
     MedicalNumber,
+    /// The handbook's name as printed (「療育手帳」, 「愛の手帳」, 「みどりの手帳」…).
+    HandbookName,
 }
 
 impl Field {
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 16] = [
         Field::Kind,
+        Field::HandbookName,
         Field::Name,
         Field::NameKana,
         Field::BirthDate,
@@ -146,6 +149,7 @@ impl Field {
             Field::ExpiresOn => "expires_on",
             Field::RecertOn => "recert_on",
             Field::MedicalNumber => "medical_number",
+            Field::HandbookName => "handbook_name",
         }
     }
 
@@ -167,6 +171,7 @@ impl Field {
             Field::ExpiresOn => "有効期限",
             Field::RecertOn => "再認定年月・次回判定年月",
             Field::MedicalNumber => "自立支援医療受給者番号",
+            Field::HandbookName => "手帳の名称（表記どおり）",
         }
     }
 
@@ -192,6 +197,7 @@ impl Field {
             Field::ExpiresOn => input.expires_on.clone(),
             Field::RecertOn => input.recert_on.clone(),
             Field::MedicalNumber => input.medical_number.clone(),
+            Field::HandbookName => input.handbook_name.clone(),
         }
     }
 }

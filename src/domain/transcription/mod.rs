@@ -38,6 +38,8 @@ pub struct TranscriptionInput {
     pub expires_on: String,
     pub recert_on: String,
     pub medical_number: String,
+    /// The handbook's name as printed; empty for the kind's usual name.
+    pub handbook_name: String,
     /// The number as printed on another page (booklets print it twice): checked against
     /// `number`, not stored apart from the form.
     pub second_number: String,
@@ -62,6 +64,7 @@ pub struct Transcription {
     /// 再認定年月 / 次回判定年月: year and month, or a full date.
     pub recert_on: Option<WarekiDate>,
     pub medical_number: Option<String>,
+    pub handbook_name: Option<String>,
 }
 
 /// A problem or a remark about one field.
@@ -120,6 +123,7 @@ impl Transcription {
         let expires = r.date(Field::ExpiresOn, &input.expires_on, Accept::Day, kind == Some(HandbookKind::Mental));
         let recert = r.date(Field::RecertOn, &input.recert_on, Accept::DayOrMonth, false);
         let medical_number = r.optional_text(Field::MedicalNumber, &input.medical_number, 30);
+        let handbook_name = r.optional_text(Field::HandbookName, &input.handbook_name, 40);
         let care = input.care.as_deref().is_some_and(|v| !v.is_empty());
 
         let (
@@ -154,10 +158,16 @@ impl Transcription {
             expires_on: expires.map(|d| d.date),
             recert_on: recert,
             medical_number,
+            handbook_name,
         };
         out.warnings.extend(transcription.warnings(today));
         out.transcription = Some(transcription);
         out
+    }
+
+    /// The handbook's name as printed, or the kind's usual name when none was typed.
+    pub fn printed_name(&self) -> &str {
+        self.handbook_name.as_deref().unwrap_or(self.kind.label())
     }
 
     pub fn name_key(&self) -> String {
@@ -177,10 +187,11 @@ impl Transcription {
     }
 
     /// Each field's value as the holder would read it on a notice.
-    pub fn shown(&self) -> [(Field, String); 15] {
+    pub fn shown(&self) -> [(Field, String); 16] {
         let date = |d: Option<Date>| d.map(wareki::format).unwrap_or_else(|| "（なし）".into());
         [
             (Field::Kind, self.kind.label().to_owned()),
+            (Field::HandbookName, self.printed_name().to_owned()),
             (Field::Name, self.name.clone()),
             (Field::NameKana, self.name_kana.clone()),
             (Field::BirthDate, wareki::format(self.birth_date)),
@@ -223,6 +234,7 @@ mod tests {
             expires_on: String::new(),
             recert_on: "令和9年3月".into(),
             medical_number: String::new(),
+            handbook_name: String::new(),
             second_number: String::new(),
         }
     }

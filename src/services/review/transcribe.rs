@@ -58,6 +58,7 @@ pub fn fields_row(handbook_id: i64, t: &Transcription, staff_id: i64, at: Primit
         number_key: t.number_key(),
         transcribed_by: staff_id,
         transcribed_at: at,
+        handbook_name: t.handbook_name.clone(),
     }
 }
 

@@ -64,6 +64,8 @@ pub struct ReviewPage {
     /// How many photos came: a second page may print the number again.
     pages: usize,
     fares: Vec<Choice>,
+    /// The names handbooks print, offered for the handbook-name field.
+    handbook_names: &'static [&'static str],
     warnings: Vec<String>,
     lookalikes: Vec<Lookalike>,
     checks: Vec<Choice>,
@@ -312,6 +314,7 @@ pub fn build(
             .iter()
             .map(|k| Choice { code: k.as_str(), label: k.label().into(), checked: input.kind == k.as_str() })
             .collect(),
+        handbook_names: crate::domain::handbook::PRINTED_NAMES,
         fares: [("1", "第1種"), ("2", "第2種"), ("", "なし（記載がない）")]
             .into_iter()
             .map(|(code, label)| Choice { code, label: label.into(), checked: input.fare_class == code })

@@ -1,0 +1,1 @@
+ALTER TABLE handbook_fields DROP COLUMN handbook_name;
