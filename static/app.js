@@ -400,6 +400,69 @@
   }
 
   // Keeps the review claim alive while the page is open and in view.
+  // The face box: a live preview of the crop as the card will show it, moved with the arrow
+  // keys (Shift: resize; Alt: finer steps) on the focused preview; the four inputs stay the
+  // truth and are what the form posts.
+  function setupFaceEditor(editor) {
+    var preview = editor.querySelector("[data-face-preview]");
+    var canvas = editor.querySelector("[data-face-canvas]");
+    if (!preview || !canvas || !canvas.getContext) { return; }
+    var field = function (name) { return editor.querySelector("input[name=" + name + "]"); };
+    var inputs = { left: field("face_left"), top: field("face_top"), width: field("face_width"), height: field("face_height") };
+    if (!inputs.left || !inputs.top || !inputs.width || !inputs.height) { return; }
+    var num = function (input) {
+      var v = parseFloat(String(input.value).replace(/[０-９．]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); }));
+      return isNaN(v) ? 0 : v;
+    };
+    var chosenImage = function () {
+      var radio = editor.querySelector("input[name=image_id]:checked");
+      if (!radio) { return null; }
+      var found = null;
+      document.querySelectorAll("img").forEach(function (img) {
+        var src = img.getAttribute("src") || "";
+        if (!found && src === "/images/" + radio.value) { found = img; }
+      });
+      return found;
+    };
+    var draw = function () {
+      var ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#eee";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      var img = chosenImage();
+      if (!img || !img.complete || !img.naturalWidth) { return; }
+      var w = img.naturalWidth, h = img.naturalHeight;
+      var sx = num(inputs.left) / 100 * w, sy = num(inputs.top) / 100 * h;
+      var sw = num(inputs.width) / 100 * w, sh = num(inputs.height) / 100 * h;
+      if (sw <= 0 || sh <= 0) { return; }
+      var scale = Math.min(canvas.width / sw, canvas.height / sh);
+      var dw = sw * scale, dh = sh * scale;
+      ctx.drawImage(img, sx, sy, sw, sh, (canvas.width - dw) / 2, (canvas.height - dh) / 2, dw, dh);
+    };
+    var set = function (input, value) {
+      input.value = (Math.round(Math.min(100, Math.max(0, value)) * 10) / 10).toFixed(1);
+    };
+    preview.hidden = false;
+    preview.addEventListener("keydown", function (event) {
+      var step = event.altKey ? 0.1 : 1;
+      var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+      var move = moves[event.key];
+      if (!move) { return; }
+      event.preventDefault();
+      if (event.shiftKey) {
+        set(inputs.width, num(inputs.width) + move[0]);
+        set(inputs.height, num(inputs.height) + move[1]);
+      } else {
+        set(inputs.left, Math.min(num(inputs.left) + move[0], 100 - num(inputs.width)));
+        set(inputs.top, Math.min(num(inputs.top) + move[1], 100 - num(inputs.height)));
+      }
+      draw();
+    });
+    Object.keys(inputs).forEach(function (k) { inputs[k].addEventListener("input", draw); });
+    editor.querySelectorAll("input[name=image_id]").forEach(function (r) { r.addEventListener("change", draw); });
+    document.querySelectorAll("img").forEach(function (img) { img.addEventListener("load", draw); });
+    draw();
+  }
+
   function setupHeartbeat(element) {
     var url = element.getAttribute("data-heartbeat");
     var tokenInput = document.querySelector("input[name=csrf_token]");
@@ -421,7 +484,7 @@
     } else {
       // On the review screen, start where the typing starts: the first empty field.
       var form = document.querySelector("form[data-focus-first-empty]");
-      var empty = form && Array.prototype.find.call(form.querySelectorAll("input[type=text]"), function (i) { return !i.value; });
+      var empty = form && Array.prototype.find.call(form.querySelectorAll("input[type=text]:not([data-optional])"), function (i) { return !i.value; });
       if (empty) { empty.focus(); }
     }
     // Ask before irreversible or disruptive actions.
@@ -447,5 +510,6 @@
       bar.style.width = Math.max(Number(bar.getAttribute("data-percent")) * 0.14, 0.125) + "rem";
     });
     document.querySelectorAll("[data-heartbeat]").forEach(setupHeartbeat);
+    document.querySelectorAll("[data-face-editor]").forEach(setupFaceEditor);
   });
 })();

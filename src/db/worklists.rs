@@ -282,3 +282,24 @@ pub fn no_portal_record(
     }
     query.order((handbooks::myna_absent_at.asc(), handbooks::id.asc())).limit(limit).load(conn)
 }
+
+/// Approved handbooks without a face crop on IDs still standing, by id after `after`: the card
+/// shows no face, so a reviewer adds one.
+pub fn without_face(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, HandbookKind, i64, String)>> {
+    let ended = [HolderStatus::Revoked.as_str(), HolderStatus::Withdrawn.as_str()];
+    handbooks::table
+        .inner_join(holders::table)
+        .filter(handbooks::status.eq_any(ReviewStatus::APPROVED.map(ReviewStatus::as_str)))
+        .filter(handbooks::face_key.is_null())
+        .filter(handbooks::id.gt(after))
+        .filter(holders::status.ne_all(ended))
+        .filter(holders::deleted_at.is_null())
+        .select((handbooks::id, handbooks::kind, holders::id, holders::public_id))
+        .order(handbooks::id.asc())
+        .limit(limit)
+        .load(conn)
+}

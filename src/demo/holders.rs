@@ -366,7 +366,15 @@ pub fn seed(
                 && holder.defect == Defect::None
                 && let Some(reviewer) = approver
             {
-                approve(conn, keys, registered.handbook_id, holder, reviewer, submitted + Duration::minutes(45))?;
+                approve(
+                    conn,
+                    keys,
+                    store,
+                    registered.handbook_id,
+                    holder,
+                    reviewer,
+                    submitted + Duration::minutes(45),
+                )?;
             }
             created += 1;
         }
@@ -405,6 +413,7 @@ pub fn typed(facts: &Facts) -> TranscriptionInput {
 fn approve(
     conn: &mut DbConnection,
     keys: &crate::audit::AuditKeys,
+    store: &ImageStore,
     id: i64,
     holder: &DemoHolder,
     reviewer: i64,
@@ -416,6 +425,14 @@ fn approve(
     let version = crate::db::handbooks::find(conn, id)?.ok_or_else(|| fail(&"registration vanished"))?.version;
     match transcribe::save(conn, id, &acting, version, &typed(&holder.facts)).map_err(|e| fail(&e))? {
         SaveResult::Saved { version } => {
+            // The face box the layout proposes, confirmed as a reviewer would: no card goes
+            // live without its face.
+            let first = crate::db::handbooks::images_of(conn, id)?.into_iter().next();
+            let first = first.ok_or_else(|| fail(&"no photo"))?;
+            let face = crate::domain::face::FaceBox::proposed(first.width as u32, first.height as u32);
+            crate::services::review::face::mark(conn, store, id, first.id, face, &acting)
+                .map_err(|e| fail(&e))?
+                .map_err(|e| fail(&e))?;
             let input = DecisionInput {
                 version,
                 decision: Some(Decision::Approve),

@@ -48,6 +48,8 @@ pub struct Registration {
     pub warnings: usize,
     /// OCR suggestions whose fields were saved empty: not confirmed by anyone yet.
     pub unused_suggestions: usize,
+    /// A face box is marked: the card can show the face the counter compares.
+    pub face_marked: bool,
 }
 
 fn note(field: &'static str, message: &str) -> FieldNote {
@@ -116,6 +118,12 @@ impl DecisionInput {
         if decision.needs_transcription() {
             if !registration.transcribed {
                 errors.push(note("decision", "承認の前に、転記内容を保存してください。"));
+            }
+            if !registration.face_marked {
+                errors.push(note(
+                    "face_image_id",
+                    "アプリのカードに表示する顔写真の範囲を指定してください。顔写真がない場合は「D02 顔写真なし」で差し戻します。",
+                ));
             }
             if registration.expired {
                 errors.push(note(
@@ -188,7 +196,7 @@ mod tests {
             checks: all_checked(),
             ..Default::default()
         };
-        let unused = Registration { transcribed: true, unused_suggestions: 2, ..Default::default() };
+        let unused = Registration { transcribed: true, face_marked: true, unused_suggestions: 2, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::Approve, &unused)), ["suggestions_checked"]);
         let checked =
             DecisionInput { checks: Checklist { suggestions_checked: true, ..all_checked() }, ..input.clone() };
@@ -234,19 +242,27 @@ mod tests {
     #[test]
     fn approval_needs_a_clean_registration() {
         let input = DecisionInput { decision: Some(Decision::Approve), checks: all_checked(), ..Default::default() };
-        let clean = Registration { transcribed: true, ..Default::default() };
+        let clean = Registration { transcribed: true, face_marked: true, ..Default::default() };
         assert!(input.problems_with(Decision::Approve, &clean).is_empty());
-        let untranscribed = Registration::default();
+        let untranscribed = Registration { face_marked: true, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::Approve, &untranscribed)), ["decision"]);
-        let expired = Registration { transcribed: true, expired: true, ..Default::default() };
+        let faceless = Registration { transcribed: true, ..Default::default() };
+        assert_eq!(
+            fields(&input.problems_with(Decision::Approve, &faceless)),
+            ["face_image_id"],
+            "no card without its face"
+        );
+        assert!(input.problems_with(Decision::Return, &faceless).is_empty(), "a return (D02) needs no face");
+        let expired = Registration { transcribed: true, face_marked: true, expired: true, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::Approve, &expired)), ["decision"]);
-        let warned = Registration { transcribed: true, warnings: 1, ..Default::default() };
+        let warned = Registration { transcribed: true, face_marked: true, warnings: 1, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::Approve, &warned)), ["warnings_checked"]);
         let acknowledged =
             DecisionInput { checks: Checklist { warnings_checked: true, ..all_checked() }, ..input.clone() };
         assert!(acknowledged.problems_with(Decision::Approve, &warned).is_empty());
         assert!(input.problems_with(Decision::Return, &warned).is_empty(), "a return needs nothing");
-        let risky = Registration { transcribed: true, proxy: true, lookalikes: 2, ..Default::default() };
+        let risky =
+            Registration { transcribed: true, face_marked: true, proxy: true, lookalikes: 2, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::Approve, &risky)), ["duplicates_checked", "proxy_confirmed"]);
         let confirmed = DecisionInput {
             checks: Checklist { proxy_confirmed: true, duplicates_checked: true, ..all_checked() },
@@ -259,9 +275,9 @@ mod tests {
     #[test]
     fn a_correction_needs_something_corrected() {
         let input = DecisionInput { decision: Some(Decision::ApproveWithCorrections), ..Default::default() };
-        let none = Registration { transcribed: true, ..Default::default() };
+        let none = Registration { transcribed: true, face_marked: true, ..Default::default() };
         assert_eq!(fields(&input.problems_with(Decision::ApproveWithCorrections, &none)), ["decision"]);
-        let one = Registration { transcribed: true, corrected_fields: 1, ..Default::default() };
+        let one = Registration { transcribed: true, face_marked: true, corrected_fields: 1, ..Default::default() };
         assert!(input.problems_with(Decision::ApproveWithCorrections, &one).is_empty());
     }
 

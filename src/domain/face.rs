@@ -102,6 +102,17 @@ impl FaceInput {
 }
 
 impl FaceBox {
+    /// The box a page's layout suggests, for the reviewer to confirm or move: where the face
+    /// photo sits on a card (landscape: right-hand third) or on a booklet's face page
+    /// (portrait: upper right), the usual designs' positions.
+    pub fn proposed(width: u32, height: u32) -> FaceBox {
+        if width >= height {
+            FaceBox { left: 734, top: 185, width: 211, height: 420 }
+        } else {
+            FaceBox { left: 622, top: 198, width: 300, height: 270 }
+        }
+    }
+
     /// Stored form: `left,top,width,height` in thousandths.
     pub fn to_code(self) -> String {
         format!("{},{},{},{}", self.left, self.top, self.width, self.height)
@@ -149,6 +160,16 @@ mod tests {
             width: width.into(),
             height: height.into(),
         }
+    }
+
+    #[test]
+    fn the_proposed_box_stays_on_the_page_and_follows_its_shape() {
+        for (w, h) in [(1280, 810), (900, 1260)] {
+            let b = FaceBox::proposed(w, h);
+            assert!(b.left + b.width <= 1000 && b.top + b.height <= 1000, "{b:?}");
+            assert!(b.width >= MIN_SIDE && b.height >= MIN_SIDE);
+        }
+        assert_ne!(FaceBox::proposed(1280, 810), FaceBox::proposed(900, 1260));
     }
 
     #[test]

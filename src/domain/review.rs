@@ -207,6 +207,16 @@ pub fn may_claim(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateT
 }
 
 /// May `staff_id` change the transcription or decide? Only the live claim holder.
+/// May this person mark the face box? On a registration under review, whoever may work on it;
+/// on an approved one without a face crop (the work list), any review role: the box changes
+/// no transcribed value, only what the card shows of the photo.
+pub fn may_mark_face(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTime) -> Result<(), ReviewError> {
+    if super::handbook::ReviewStatus::APPROVED.contains(&state.status) {
+        return if role.may_review() { Ok(()) } else { Err(ReviewError::NotAllowed) };
+    }
+    may_work(state, staff_id, role, now)
+}
+
 pub fn may_work(state: &ClaimState, staff_id: i64, role: Role, now: OffsetDateTime) -> Result<(), ReviewError> {
     if !role.may_review() {
         return Err(ReviewError::NotAllowed);

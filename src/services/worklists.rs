@@ -25,6 +25,7 @@ pub struct Cursors {
     pub no_record: Option<(PrimitiveDateTime, i64)>,
     pub myna: i64,
     pub held: Option<(PrimitiveDateTime, i64)>,
+    pub faceless: i64,
 }
 
 /// One page of every list (up to `limit` rows each: ask one more than shown to know whether
@@ -37,6 +38,8 @@ pub struct Lists {
     pub no_record: Vec<NoRecord>,
     pub myna: Vec<Waiting>,
     pub held: Vec<Held>,
+    /// Approved handbooks with no face crop: registration, kind, holder, public ID.
+    pub faceless: Vec<(i64, HandbookKind, i64, String)>,
     /// Lost-phone reports at the identification caps (a supervisor looks, may unlock).
     pub locked_reports: Vec<crate::services::support::WaitingReport>,
     /// Reinstatements by the support center no supervisor has looked at yet.
@@ -69,6 +72,7 @@ pub fn load(
         no_record: db::worklists::no_portal_record(conn, at.no_record, limit)?,
         myna: check::waiting(conn, provided, at.myna, limit)?,
         held: db::queue::held(conn, at.held, limit)?,
+        faceless: db::worklists::without_face(conn, at.faceless, limit)?,
     })
 }
 

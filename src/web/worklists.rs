@@ -40,6 +40,8 @@ pub struct ListQuery {
     myna_after: Option<i64>,
     #[serde(default)]
     held_after: String,
+    #[serde(default)]
+    faceless_after: Option<i64>,
 }
 
 /// A returned handbook on an ID that was not withdrawn.
@@ -95,6 +97,9 @@ struct Page {
     /// Registrations a reviewer parked for a supervisor: id, public ID, kind, when, by, why.
     held: Vec<(i64, String, &'static str, String, String, String)>,
     next_held: Option<String>,
+    /// Approved handbooks with no face on the card: registration, kind, holder, public ID.
+    faceless: Vec<(i64, &'static str, i64, String)>,
+    next_faceless: Option<i64>,
     /// Lost-phone reports at the caps, and reinstatements by the support center: report id,
     /// reference, holder (row id, public ID), since when.
     locked_reports: Vec<LostLine>,
@@ -150,6 +155,7 @@ impl ListQuery {
             no_record: returned_key(&self.no_record_after),
             myna: self.myna_after.unwrap_or(0),
             held: returned_key(&self.held_after),
+            faceless: self.faceless_after.unwrap_or(0),
         }
     }
 }
@@ -173,8 +179,18 @@ pub async fn show(
     let today = crate::clock::today_jst(state.clock.now());
     let provided = state.settings.myna_provided.clone();
     let lists = state.db(move |conn| Ok(worklists::load(conn, &cursors, cutoff, today, &provided, PAGE + 1)?)).await?;
-    let Lists { pairs, unreachable, expired, returned, no_record, mut myna, held, locked_reports, reinstatements } =
-        lists;
+    let Lists {
+        pairs,
+        unreachable,
+        expired,
+        returned,
+        no_record,
+        mut myna,
+        held,
+        faceless,
+        locked_reports,
+        reinstatements,
+    } = lists;
     let next_myna = next_of(&myna, |w| w.handbook_id);
     myna.truncate(PAGE as usize);
     let next = next_of(&pairs, |p| format!("{}_{}", p.a_handbook, p.b_handbook));
@@ -217,6 +233,10 @@ pub async fn show(
         next_myna,
         next_held: next_of(&held, |h| format!("{}_{}", from_db(h.3).unix_timestamp_nanos(), h.0)),
         held: shown(&held).map(held_line).collect(),
+        next_faceless: next_of(&faceless, |f| f.0),
+        faceless: shown(&faceless)
+            .map(|(id, kind, holder, public_id)| (*id, kind.label(), *holder, public_id.clone()))
+            .collect(),
         locked_reports: locked_reports.iter().map(lost_line).collect(),
         reinstatements: reinstatements.iter().map(lost_line).collect(),
     };

@@ -72,10 +72,21 @@ pub async fn save(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> cr
     browser.post(&format!("/registrations/{id}/transcription"), &all).await
 }
 
+/// Posts the decision form as the browser does: the face box as the page shows it (proposed or
+/// marked) goes with it, its inputs being part of the form.
 pub async fn decide(browser: &mut Browser, id: i64, fields: &[(&str, &str)]) -> crate::helpers::Page {
     let page = browser.get(&format!("/registrations/{id}")).await;
     let version = page.input_value("version").expect("the form carries its version");
+    let mut face: Vec<(&str, String)> = Vec::new();
+    if let Some(image) = page.select_attr("input[name=image_id][form=review-form][checked]", "value").into_iter().next()
+    {
+        face.push(("image_id", image));
+        for name in ["face_left", "face_top", "face_width", "face_height"] {
+            face.push((name, page.input_value(name).unwrap_or_default()));
+        }
+    }
     let mut all = vec![("version", version.as_str())];
+    all.extend(face.iter().map(|(k, v)| (*k, v.as_str())));
     all.extend_from_slice(fields);
     browser.post(&format!("/registrations/{id}/decision"), &all).await
 }
@@ -321,7 +332,10 @@ dual_test!(transcribe_as_printed_approve_and_the_holder_and_card_see_it, |db: Te
     assert_eq!(h["handbook_name"], "身体障害者手帳", "no name typed: the kind's usual name");
     assert_eq!(h["medical_number"], Value::Null);
     assert_eq!(body["coupon_suspended"], false);
-    assert_eq!(h["face_photo_url"], Value::Null, "no face box was marked");
+    assert_eq!(
+        h["face_photo_url"], "/api/v1/holders/MR-400001/handbooks/physical/face",
+        "the proposed box, posted with the form, is the card's face"
+    );
     assert_eq!(app.card_reads_today("MR-400001"), 1, "every read leaves a trace");
 });
 
@@ -931,4 +945,62 @@ dual_test!(the_card_of_each_kind_carries_what_its_handbook_prints, |db: TestDb| 
     assert_eq!(h["kind_label"], "療育手帳");
     assert_eq!(h["disability_category"], Value::Null);
     assert_eq!(h["number_display"], "未来県 第3000003号");
+});
+
+dual_test!(no_approval_without_the_face_and_the_proposed_box_goes_with_the_form, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    let id = register(&app, "MR-NOFACE01", "physical", vec![fixtures::jpeg(900, 1260)]).await;
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    assert_eq!(take_next(&mut reviewer).await, Some(id));
+    assert_eq!(save(&mut reviewer, id, &printed_physical()).await.status, StatusCode::SEE_OTHER);
+
+    // The page proposes a box from the layout (a portrait booklet page: upper right).
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    assert!(page.body.contains("手帳の様式から推定した範囲"));
+    assert_eq!(page.input_value("face_left").as_deref(), Some("62.2"));
+    assert_eq!(
+        page.select_attr("input[name=face_left]", "form"),
+        vec!["review-form".to_owned()],
+        "part of the review form"
+    );
+
+    // A decision posted without any box is refused by name; nothing is decided.
+    let version = page.input_value("version").unwrap();
+    let mut bare = vec![("version", version.as_str()), ("decision", "approve")];
+    bare.extend_from_slice(&CHECKED);
+    let refused = reviewer.post(&format!("/registrations/{id}/decision"), &bare).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.select_texts("#error-face_image_id").concat().contains("顔写真の範囲を指定してください"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(app.status_of(id), ReviewStatus::InReview);
+
+    // A box that leaves the page comes back beside its field, the transcription as typed.
+    let image = app.images_of(id)[0].id.to_string();
+    let mut typed = printed_physical();
+    typed[1] = ("name", "髙橋　太郎（直し中）");
+    let mut bad = vec![
+        ("version", version.as_str()),
+        ("image_id", image.as_str()),
+        ("face_left", "90"),
+        ("face_top", "10"),
+        ("face_width", "30"),
+        ("face_height", "30"),
+    ];
+    bad.extend_from_slice(&typed);
+    let page = reviewer.post(&format!("/registrations/{id}/transcription"), &bad).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.input_value("name").as_deref(), Some("髙橋　太郎（直し中）"), "the typing is not lost");
+    assert_eq!(page.input_value("face_left").as_deref(), Some("90"));
+
+    // The form as proposed (what pressing Enter sends): the box is kept with the decision.
+    let mut fields = vec![("decision", "approve")];
+    fields.extend_from_slice(&CHECKED);
+    assert_eq!(decide(&mut reviewer, id, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.status_of(id), ReviewStatus::Approved);
+    assert_eq!(app.audit_count("registration.face_marked"), 1);
+    let (_, shown) = card(&app, "MR-NOFACE01").await;
+    assert!(shown["handbooks"][0]["face_photo_url"].as_str().is_some());
 });

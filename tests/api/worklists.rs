@@ -312,3 +312,35 @@ dual_test!(a_returned_handbook_is_listed_until_the_id_is_withdrawn, |db: TestDb|
     let page = sup.get("/worklists").await;
     assert!(page.select_texts("section[aria-labelledby=returned-title] tbody tr").is_empty());
 });
+
+dual_test!(an_approved_handbook_without_a_face_is_listed_until_a_reviewer_adds_it, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    crate::support::approved_holder(&app, "MR-FACELESS").await;
+    let id = app.handbook_ids_of_holder("MR-FACELESS")[0];
+    // An approval from before faces were required: no crop on record.
+    app.tamper_sql(&format!(
+        "UPDATE handbooks SET face_key = NULL, face_box = NULL, face_image_id = NULL WHERE id = {id}"
+    ));
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let list = sup.get("/worklists").await;
+    let rows = list.select_texts("section[aria-labelledby=faceless-title] tbody tr").join(" ");
+    assert!(rows.contains("MR-FACELESS"), "{rows}");
+
+    // A reviewer opens it (stating why the photos open), confirms the proposed box on its own form.
+    let mut reviewer = app.signed_in(Role::Reviewer).await;
+    reviewer.get(&format!("/registrations/{id}")).await;
+    reviewer.post(&format!("/registrations/{id}/photo-access"), &[("reason", "inquiry"), ("detail", "")]).await;
+    let page = reviewer.get(&format!("/registrations/{id}")).await;
+    assert!(page.body.contains("カードに顔写真が表示されていません"), "{}", page.body);
+    let image = page.select_attr("input[name=image_id][form=face-form][checked]", "value").remove(0);
+    let mut fields = vec![("image_id".to_owned(), image)];
+    for name in ["face_left", "face_top", "face_width", "face_height"] {
+        fields.push((name.to_owned(), page.input_value(name).unwrap()));
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = reviewer.post(&format!("/registrations/{id}/face"), &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(crate::review::card(&app, "MR-FACELESS").await.1["handbooks"][0]["face_photo_url"].as_str().is_some());
+    let list = sup.get("/worklists").await;
+    assert!(!list.select_texts("section[aria-labelledby=faceless-title] tbody tr").join(" ").contains("MR-FACELESS"));
+});

@@ -157,6 +157,7 @@ fn registration_facts(
         proxy: row.proxy,
         lookalikes,
         corrected_fields,
+        face_marked: db::handbooks::face_of(c, row.id)?.is_some_and(|f| f.key.is_some()),
     })
 }
 

@@ -33,7 +33,7 @@ pub fn mark(
     acting: &Acting<'_>,
 ) -> Result<Result<(), FaceError>, ReviewFailure> {
     let row = db::handbooks::find(conn, handbook_id)?.ok_or(ReviewFailure::NotFound)?;
-    review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
+    review::may_mark_face(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
     let Some(image) = db::handbooks::find_image(conn, image_id)?.filter(|i| i.handbook_id == handbook_id) else {
         return Ok(Err(FaceError::NotThisRegistration));
     };
@@ -44,7 +44,7 @@ pub fn mark(
     let recorded = write_tx(conn, |c| {
         // Checked again under the lock: the claim may have lapsed while the crop was cut.
         let row = super::lock_registration(c, handbook_id)?;
-        review::may_work(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
+        review::may_mark_face(&claim_state(&row), acting.staff_id, acting.role, acting.now)?;
         let old = db::handbooks::set_face(c, handbook_id, image_id, &face.to_code(), &key, now)?;
         audit::append(
             c,
@@ -73,4 +73,29 @@ fn remove(store: &ImageStore, key: &str) {
     if let Err(e) = store.remove(key) {
         tracing::warn!(error = %e, "a face crop file could not be removed");
     }
+}
+
+/// The box on record: its photo and the box, when one was marked.
+pub fn current(conn: &mut DbConnection, handbook_id: i64) -> Result<Option<(i64, FaceBox)>, Fault> {
+    Ok(db::handbooks::face_of(conn, handbook_id)?.and_then(|f| {
+        let image = f.image_id?;
+        let face = FaceBox::from_code(f.face_box.as_deref()?)?;
+        f.key.is_some().then_some((image, face))
+    }))
+}
+
+/// Marks the box posted with the review form unless it is the one on record (saving the
+/// transcription again does not cut the crop again).
+pub fn keep(
+    conn: &mut DbConnection,
+    store: &ImageStore,
+    handbook_id: i64,
+    image_id: i64,
+    face: FaceBox,
+    acting: &Acting<'_>,
+) -> Result<Result<(), FaceError>, ReviewFailure> {
+    if current(conn, handbook_id)? == Some((image_id, face)) {
+        return Ok(Ok(()));
+    }
+    mark(conn, store, handbook_id, image_id, face, acting)
 }

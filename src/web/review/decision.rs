@@ -94,12 +94,35 @@ pub async fn decide(
     // A return or a rejection ends the registration: what was typed is not needed, and an empty
     // form must not stand in the way of returning a photo that cannot be read.
     let ends = matches!(input.decision, Some(Decision::Return | Decision::Reject));
+    // The face box's inputs belong to the same form: checked before anything is saved, kept
+    // before the decision (an approval needs it).
+    let face = super::face::posted(&encoded);
+    let parsed_face = match face.as_ref().map(|f| f.parse()) {
+        Some(Ok(parsed)) if !ends => Some(parsed),
+        Some(Err(notes)) if !ends => {
+            let kept = ReviewForms {
+                input: super::transcription::typed_in(&encoded).ok(),
+                decision: Some(input.clone()),
+                face,
+                face_errors: notes,
+                ..Default::default()
+            };
+            return show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await;
+        }
+        _ => None,
+    };
     if save && !ends {
         let typed = super::transcription::typed_in(&encoded).map_err(AppError::BadRequest)?;
         match super::transcription::save_with_decision(&state, &staff, id, input.version, typed, &input).await? {
             Ok(version) => input.version = version,
             Err(response) => return Ok(response),
         }
+    }
+    if let Some((image_id, face_box)) = parsed_face
+        && let Err(message) = super::face::keep_posted(&state, &staff, id, image_id, face_box).await?
+    {
+        let kept = ReviewForms { decision: Some(input.clone()), face, banner: Some(message), ..Default::default() };
+        return show_page(&state, &staff, id, StatusCode::CONFLICT, kept).await;
     }
     let posted = input.clone();
     let kept = |banner: Option<String>, errors| ReviewForms {

@@ -45,3 +45,30 @@ pub async fn mark_face(
     let kept = ReviewForms { face: Some(input), banner: Some(banner), ..Default::default() };
     show_page(&state, &staff, id, StatusCode::CONFLICT, kept).await
 }
+
+/// The face box the review form carried, if it carried one (its inputs belong to the form).
+pub(super) fn posted(encoded: &str) -> Option<FaceInput> {
+    serde_html_form::from_str::<FaceInput>(encoded).ok().filter(|f| !f.image_id.trim().is_empty())
+}
+
+/// Keeps the box posted with the transcription or the decision. `Ok(Err(message))` when it
+/// could not be kept (said in a banner; the transcription is saved either way).
+pub(super) async fn keep_posted(
+    state: &AppState,
+    staff: &crate::web::auth::CurrentStaff,
+    id: i64,
+    image_id: i64,
+    face_box: crate::domain::face::FaceBox,
+) -> AppResult<Result<(), String>> {
+    let store = state.images.clone();
+    let result =
+        act(state, staff, move |conn, acting| face::keep(conn, &store, id, image_id, face_box, acting)).await?;
+    Ok(match result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(FaceError::NotThisRegistration)) => Err("選んだ写真はこの登録の写真ではありません。".to_owned()),
+        Ok(Err(FaceError::Unreadable)) => {
+            Err("保存された写真を切り出せませんでした。写真を確認してください。".to_owned())
+        }
+        Err(rule) => Err(format!("顔写真の範囲を保存できませんでした: {rule}")),
+    })
+}

@@ -83,11 +83,17 @@ pub struct ReviewPage {
     others: Vec<OtherRegistration>,
     banner: Option<String>,
     visible: bool,
-    /// The face box form: typed or as marked, the pages to choose from, its problems.
-    face: FaceInput,
+    /// The face box form: the pages to choose from, the box typed or as marked, its problems.
     /// (image id, page number, chosen)
     face_pages: Vec<(i64, i32, bool)>,
     face_errors: FormErrors,
+    /// The box shown is the layout's proposal, not yet saved.
+    face_proposed: bool,
+    face_fixable: bool,
+    /// Each photo's id and pixel size, for the crop preview.
+    face_images: Vec<(i64, i32, i32)>,
+    /// The box's four inputs: name, label, value.
+    face_fields: Vec<(&'static str, &'static str, String)>,
     face_marked: Option<String>,
     /// The Myna Portal's values beside the registered ones, when the portal sent some.
     myna: Option<MynaView>,
@@ -273,7 +279,14 @@ pub fn build(
     let parsed = Transcription::parse(&input, today_jst(now));
     let decision = DecisionInput { version: h.version, ..kept.decision.clone().unwrap_or_default() };
     let submitted = from_db(h.submitted_at);
-    let face = kept.face.clone().or_else(|| data.face.map(|(image, b)| b.as_input(image))).unwrap_or_default();
+    // No box yet: the page's layout proposes one on the first photo, to confirm or move.
+    let proposed = data
+        .images
+        .first()
+        .map(|i| crate::domain::face::FaceBox::proposed(i.width.max(0) as u32, i.height.max(0) as u32).as_input(i.id));
+    let face =
+        kept.face.clone().or_else(|| data.face.map(|(image, b)| b.as_input(image))).or(proposed).unwrap_or_default();
+    let face_missing = data.face.is_none();
     ReviewPage {
         layout: Layout::for_staff(staff, format!("登録 #{} の審査", h.id), "/queue"),
         handbook_id: h.id,
@@ -340,10 +353,30 @@ pub fn build(
         visible: visible || kept.input.is_some(),
         banner: kept.banner,
         face_pages: data.images.iter().map(|i| (i.id, i.page, face.image_id == i.id.to_string())).collect(),
-        face_errors: form_errors(&kept.face_errors),
+        face_errors: form_errors(
+            &kept
+                .face_errors
+                .iter()
+                .chain(kept.decision_errors.iter().filter(|n| n.field == "face_image_id"))
+                .cloned()
+                .collect::<Vec<_>>(),
+        ),
+        face_proposed: face_missing && kept.face.is_none(),
+        // An approved registration without its face crop (the work list): marked on its own form.
+        face_fixable: !open
+            && face_missing
+            && staff.role.may_review()
+            && crate::domain::handbook::ReviewStatus::APPROVED.contains(&h.status)
+            && data.holder.deleted_at.is_none(),
+        face_images: data.images.iter().map(|i| (i.id, i.width, i.height)).collect(),
+        face_fields: vec![
+            ("face_left", "左端（%）", face.left.clone()),
+            ("face_top", "上端（%）", face.top.clone()),
+            ("face_width", "幅（%）", face.width.clone()),
+            ("face_height", "高さ（%）", face.height.clone()),
+        ],
         face_marked: if visible { face_marked(&data) } else { None },
         myna: myna.map(|m| myna_view(m, provided)),
-        face,
         suggestions: if visible { suggestion_views(&data) } else { Vec::new() },
         suggestions_label: format!(
             "読み取り候補を使わなかった項目（{}）は、手帳に記載がないか誤読であることを確認した",

@@ -26,6 +26,9 @@ pub struct TranscriptionForm {
     version: String,
     #[serde(flatten)]
     input: TranscriptionInput,
+    /// The face box, whose inputs belong to the same form: saved with the transcription.
+    #[serde(flatten)]
+    face: crate::domain::face::FaceInput,
 }
 
 pub async fn save_transcription(
@@ -36,23 +39,41 @@ pub async fn save_transcription(
 ) -> AppResult<HttpResponse> {
     let form = form.map_err(|_| AppError::BadRequest("transcription form"))?;
     let id = *id;
-    let TranscriptionForm { version, input } = form.into_inner();
+    let TranscriptionForm { version, input, face } = form.into_inner();
     let version: i32 = version.parse().map_err(|_| AppError::BadRequest("version"))?;
+    let face = (!face.image_id.trim().is_empty()).then_some(face);
+    // A box with a mistake stops the save: both come back as typed.
+    let parsed_face = match face.as_ref().map(|f| f.parse()) {
+        None => None,
+        Some(Ok(parsed)) => Some(parsed),
+        Some(Err(notes)) => {
+            let kept = ReviewForms { input: Some(input), face, face_errors: notes, ..Default::default() };
+            return show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await;
+        }
+    };
     let posted = input.clone();
     match act(&state, &staff, move |conn, acting| transcribe::save(conn, id, acting, version, &posted)).await? {
         Ok(SaveResult::Saved { .. }) => {
-            session::set_notice(&staff.session, "転記を保存しました。")?;
+            let mut notice = "転記を保存しました。".to_owned();
+            if let Some((image_id, face_box)) = parsed_face {
+                match super::face::keep_posted(&state, &staff, id, image_id, face_box).await? {
+                    Ok(()) => notice = "転記を保存しました（顔写真の範囲も保存しました）。".to_owned(),
+                    Err(message) => notice.push_str(&message),
+                }
+            }
+            session::set_notice(&staff.session, &notice)?;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/registrations/{id}#transcription")))
                 .finish())
         }
         Ok(SaveResult::Invalid(parsed)) => {
-            let kept = ReviewForms { input: Some(input), errors: parsed.errors, ..Default::default() };
+            let kept = ReviewForms { input: Some(input), errors: parsed.errors, face, ..Default::default() };
             show_page(&state, &staff, id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
         }
         Ok(SaveResult::Conflict(conflict)) => conflict_page(&staff, id, input, conflict),
         Ok(SaveResult::Stale) => {
             let kept = ReviewForms {
+                face,
                 input: Some(input),
                 banner: Some("この画面を開いた後に登録が更新されました。最新の内容を確認してください。入力内容はそのまま残しています。".into()),
                 ..Default::default()

@@ -3,7 +3,7 @@
 
 use handbook_admin::domain::handbook::ReviewStatus;
 
-use super::driver::{ARROW_UP, ENTER, ESCAPE, SPACE, with_browser};
+use super::driver::{ARROW_DOWN, ARROW_UP, ENTER, ESCAPE, SPACE, with_browser};
 use crate::fixtures;
 use crate::helpers::{TestDb, spawn_app};
 use crate::intake::register;
@@ -65,6 +65,15 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
         b.wait_for("document.body.textContent.includes('転記を保存しました')").await;
         b.wait_for("document.body.textContent.includes('読み取り結果: 平成6年3月1日（1994-03-01）')").await;
 
+        // The face box: the layout's proposal, moved one step right and down with the arrow keys
+        // on its preview (the inputs follow), posted with the decision.
+        let before = b.js("return document.getElementById('field-face_left').value;").await;
+        b.tab_to("e.hasAttribute('data-face-preview')").await;
+        b.press(ARROW_DOWN).await;
+        let after = b.js("return document.getElementById('field-face_top').value;").await;
+        assert_ne!(after, serde_json::Value::Null);
+        assert_eq!(b.js("return document.getElementById('field-face_left').value;").await, before, "only the top moved");
+
         // Decide: check the list with Space, choose "approve" with Space, submit with Enter.
         for check in ["field-face_photo", "field-right_pages", "field-legible", "field-no_tampering"] {
             b.tab_to(&format!("e.id === '{check}'")).await;
@@ -95,8 +104,17 @@ async fn a_reviewer_works_a_registration_with_the_keyboard_alone() {
         assert_eq!(app.status_of(id), ReviewStatus::Approved);
         let fields = app.fields_of(id).expect("the transcription is saved");
         assert_eq!((fields.number_key.as_str(), fields.fare_class.as_deref()), ("1000001", Some("1")));
+        let marked = app.audit_events("registration.face_marked");
+        assert!(marked.last().is_some_and(|e| e.details.contains(&format!("\"box\":\"{}", face_code(&before, &after)))), "{marked:?}");
     })
     .await;
+}
+
+/// The stored code's start (left,top in thousandths) for the box the inputs showed.
+fn face_code(left: &serde_json::Value, top: &serde_json::Value) -> String {
+    let permille =
+        |v: &serde_json::Value| (v.as_str().unwrap_or("0").parse::<f64>().unwrap_or(0.0) * 10.0).round() as i64;
+    format!("{},{}", permille(left), permille(top))
 }
 
 /// A clean handbook from the keyboard in the one-page flow: focus starts in the first empty

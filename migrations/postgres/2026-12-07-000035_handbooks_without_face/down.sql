@@ -1,0 +1,1 @@
+DROP INDEX handbooks_without_face;
