@@ -36,6 +36,9 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("retention.purged", "保存期間を過ぎた写真・転記を削除（件数の受領記録）"),
     ("retention.hold_placed", "法的保留を設定（保存期間を過ぎても保持）"),
     ("retention.hold_lifted", "法的保留を解除"),
+    ("contact.logged", "サポートセンターへの問い合わせを記録"),
+    ("contact.viewed", "問い合わせの対応内容を閲覧"),
+    ("notice.resent", "通知を再送（理由を記録）"),
     ("request.received", "本人からの請求（開示・訂正・利用停止・消去）を受付"),
     ("request.verified", "請求者の本人確認を記録"),
     ("request.disclosure_produced", "開示ファイルを作成"),
@@ -110,6 +113,7 @@ pub const READS: &[&str] = &[
     "card.read",
     "card.face_read",
     "myna.viewed",
+    "contact.viewed",
 ];
 
 /// The label of an action, or `None` for a code this version does not know.

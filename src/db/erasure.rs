@@ -40,6 +40,7 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
         ))
         .execute(conn)?;
     super::requests::erase_details(conn, holder_id)?;
+    super::contacts::erase_notes(conn, holder_id)?;
     diesel::update(holders::table.find(holder_id))
         .set((
             holders::email.eq(None::<String>),

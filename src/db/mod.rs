@@ -40,6 +40,7 @@ pub mod bulk;
 pub mod card_reads;
 pub mod card_token_reads;
 pub mod consents;
+pub mod contacts;
 pub mod corrections;
 pub mod counts;
 pub mod decisions;

@@ -314,6 +314,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         lease_token -> Nullable<Text>,
+        resend_of -> Nullable<BigInt>,
     }
 }
 
@@ -532,6 +533,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    support_contacts (id) {
+        id -> BigInt,
+        reference -> Text,
+        holder_id -> BigInt,
+        channel -> Text,
+        topic -> Text,
+        note -> Text,
+        restricted -> Bool,
+        recorded_by -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     handbook_images (id) {
         id -> BigInt,
         handbook_id -> BigInt,
@@ -605,4 +620,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     holder_requests,
     record_corrections,
     legal_holds,
+    support_contacts,
 );

@@ -2,6 +2,7 @@
 //! actix here, so every rule is unit-tested directly.
 
 pub mod card_budget;
+pub mod contacts;
 pub mod correction;
 pub mod decision;
 pub mod disclosure;

@@ -105,6 +105,8 @@ pub struct Profile {
     pub requests: Vec<crate::db::requests::RequestRow>,
     /// A litigation hold in force.
     pub hold: Option<crate::db::retention::Hold>,
+    /// The support center's contacts, newest first (no notes: those open one by one).
+    pub contacts: Vec<crate::db::contacts::ContactLine>,
 }
 
 /// The profile of one holder, or `None` for an unknown id; the view is audited.
@@ -140,6 +142,7 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         reports: db::lost_device::of_holder(conn, holder_id, 20)?,
         requests: db::requests::of_holder(conn, holder_id)?,
         hold: db::retention::holds_in_force(conn, Some(holder_id), 1)?.into_iter().next(),
+        contacts: db::contacts::lines(conn, Some(holder_id), None, None, 20)?,
         handbooks,
         holder,
     };

@@ -8,6 +8,7 @@ pub mod acting;
 pub mod audit_trail;
 pub mod backup;
 pub mod card;
+pub mod contacts;
 pub mod corrections;
 pub mod documents;
 pub mod exports;

@@ -173,6 +173,16 @@ async fn trends(state: &AppState) -> AppResult<Vec<Chart>> {
         "件",
         defects.into_iter().map(|(d, n)| (format!("{} {}", d.code(), d.label()), n)).collect(),
     ));
+    let topics = state.db(move |conn| Ok(crate::services::contacts::per_topic(conn, since)?)).await?;
+    charts.push(Chart::rows(
+        "contacts-30",
+        "サポートセンターへの問い合わせ（直近30日、分類別）",
+        "件",
+        crate::domain::contacts::Topic::ALL
+            .into_iter()
+            .map(|t| (t.label().to_owned(), topics.iter().find(|(code, _)| code == t.code()).map_or(0, |(_, n)| *n)))
+            .collect(),
+    ));
     if !sanctions.is_empty() {
         charts.push(Chart::rows(
             "sanctions-30",

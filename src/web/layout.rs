@@ -19,6 +19,7 @@ const MENU: &[(&str, &str, &[Role])] = &[
     ("マイナポータル照会", "/myna/requests", &Role::REVIEWERS),
     ("利用者検索", "/holders", &Role::HOLDER_VIEWERS),
     ("端末紛失の受付", "/support/lost-device", &[Role::Support, Role::Supervisor]),
+    ("問い合わせの記録", "/support/contacts", &[Role::Support, Role::Supervisor]),
     ("本人からの請求", "/requests", &[Role::Support, Role::Supervisor]),
     ("処分の承認", "/sanctions", &[Role::Supervisor]),
     ("訂正の承認", "/corrections", &[Role::Supervisor]),

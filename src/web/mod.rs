@@ -23,6 +23,7 @@ mod api_error;
 mod audit;
 mod card_api;
 mod charts;
+mod contacts;
 mod corrections;
 mod dashboard;
 mod documents;
@@ -190,6 +191,10 @@ route_table! {
     post "/requests/{id}/disclosure" => requests::disclosure, Supervisors;
     post "/requests/{id}/answer" => requests::answer, Supervisors;
     post "/requests/{id}/refuse" => requests::refuse, Supervisors;
+    get  "/support/contacts" => contacts::list, SupportDesk;
+    post "/support/contacts" => contacts::log, SupportDesk;
+    get  "/support/contacts/{id}" => contacts::show, SupportDesk;
+    post "/holders/{id}/notices/{notice}/resend" => contacts::resend, SupportDesk;
     get  "/support/lost-device" => support::show, SupportDesk;
     post "/support/lost-device" => support::open, SupportDesk;
     get  "/support/lost-device/{id}" => support::report, SupportDesk;

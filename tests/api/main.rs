@@ -19,6 +19,7 @@ mod backup;
 mod bench;
 mod browser;
 mod cli;
+mod contacts;
 mod corrections;
 mod demo_data;
 mod hardening;

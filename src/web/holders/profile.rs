@@ -55,6 +55,7 @@ pub struct SanctionView {
 }
 
 pub struct NoticeView {
+    pub id: i64,
     pub subject: String,
     pub status: &'static str,
     pub attempts: i32,
@@ -111,6 +112,9 @@ struct ProfilePage {
     hold_reason: String,
     /// Photos and transcriptions already removed by the retention schedule.
     retention_purged: Option<String>,
+    contacts: Vec<crate::web::contacts::LineView>,
+    /// The support center and supervisors may resend a notice.
+    may_resend: bool,
 }
 
 /// What an audited event on a holder means, for the timeline.
@@ -278,6 +282,8 @@ fn profile_page(
         hold: p.hold.as_ref().map(|h| (h.reason.clone(), h.placed_by_name.clone(), datetime_jst(from_db(h.placed_at)))),
         hold_reason: kept.hold_reason,
         retention_purged: h.retention_purged_at.map(|t| datetime_jst(from_db(t))),
+        contacts: p.contacts.iter().map(crate::web::contacts::line_view).collect(),
+        may_resend: matches!(staff.role, Role::Support | Role::Supervisor) && h.deleted_at.is_none(),
     }
 }
 
@@ -316,6 +322,7 @@ fn sanction_view(s: &crate::services::holders::SanctionLine) -> SanctionView {
 
 fn notice_view(n: &crate::services::holders::NoticeLine) -> NoticeView {
     NoticeView {
+        id: n.id,
         subject: n.subject.clone(),
         status: match n.status {
             crate::domain::notice::Delivery::Pending => "送信待ち",

@@ -1,0 +1,189 @@
+//! The support center's contacts with holders, as a service: logging one (a reference the
+//! caller can quote), reading its note (audited, and only where the role may), finding it by
+//! reference, and resending a notice from the outbox with a reason. Every write is one
+//! transaction with its audit event; notes never enter the audit trail.
+
+use serde_json::json;
+
+use crate::audit::{self, Actor, AuditEntry};
+use crate::clock::to_db;
+pub use crate::db::contacts::ContactLine;
+use crate::db::contacts::NewContact;
+use crate::db::decisions::NewNotification;
+use crate::db::{self, DbConnection, write_tx};
+use crate::domain::contacts::{self, ContactChannel, Topic};
+use crate::domain::staff::Role;
+use crate::error::Fault;
+use crate::services::acting::Acting;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ContactFailure {
+    #[error("{0}")]
+    Rule(&'static str),
+    #[error("no such holder, contact or notice")]
+    NotFound,
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<diesel::result::Error> for ContactFailure {
+    fn from(e: diesel::result::Error) -> Self {
+        ContactFailure::Fault(e.into())
+    }
+}
+
+fn desk(role: Role) -> Result<(), ContactFailure> {
+    if matches!(role, Role::Support | Role::Supervisor) {
+        Ok(())
+    } else {
+        Err(ContactFailure::Rule("この操作の権限がありません。"))
+    }
+}
+
+/// A contact as logged.
+pub struct NewLog<'a> {
+    pub holder_id: i64,
+    pub channel: ContactChannel,
+    pub topic: Topic,
+    pub note: &'a str,
+    /// For supervisors only (the note quotes handbook details, a complaint about staff…).
+    pub restricted: bool,
+}
+
+/// `SC-` and eight characters without look-alikes, read out on the phone.
+fn new_reference() -> String {
+    let chars = crate::secrets::random::pick(b"23456789ABCDEFGHJKMNPQRSTUVWXYZ", 8);
+    format!("SC-{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Logs a contact; returns its id and reference.
+pub fn log(conn: &mut DbConnection, new: &NewLog<'_>, acting: &Acting<'_>) -> Result<(i64, String), ContactFailure> {
+    desk(acting.role)?;
+    contacts::check_note(new.note).map_err(ContactFailure::Rule)?;
+    let at = to_db(acting.now);
+    write_tx(conn, |c| {
+        db::holders::lock(c, new.holder_id)?.ok_or(ContactFailure::NotFound)?;
+        let reference = new_reference();
+        let id = db::contacts::insert(
+            c,
+            &NewContact {
+                reference: &reference,
+                holder_id: new.holder_id,
+                channel: new.channel.code(),
+                topic: new.topic.code(),
+                note: new.note.trim(),
+                restricted: new.restricted,
+                recorded_by: acting.staff_id,
+                recorded_at: at,
+            },
+        )?;
+        audit::append(
+            c,
+            acting.audit,
+            at,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "contact.logged", "holder", new.holder_id)
+                .details(json!({"contact": id, "reference": reference, "channel": new.channel.code(), "topic": new.topic.code(), "restricted": new.restricted}))
+                .request_id(acting.request_id),
+        )?;
+        Ok((id, reference))
+    })
+}
+
+/// Contacts newest first: of a holder, by reference, or all (the desk's list).
+pub fn lines(
+    conn: &mut DbConnection,
+    holder: Option<i64>,
+    reference: Option<&str>,
+    before: Option<(time::PrimitiveDateTime, i64)>,
+    limit: i64,
+) -> Result<Vec<ContactLine>, Fault> {
+    Ok(db::contacts::lines(conn, holder, reference, before, limit)?)
+}
+
+/// One contact; its note only where the role may read it, and then the reading is audited.
+pub fn view(
+    conn: &mut DbConnection,
+    id: i64,
+    acting: &Acting<'_>,
+) -> Result<Option<(ContactLine, Option<String>)>, Fault> {
+    let Some((line, note)) = db::contacts::find(conn, id)? else { return Ok(None) };
+    if !contacts::may_read_note(acting.role, line.restricted) {
+        return Ok(Some((line, None)));
+    }
+    audit::append_read(
+        conn,
+        acting.audit,
+        to_db(acting.now),
+        AuditEntry::new(Actor::Staff(acting.staff_id), "contact.viewed", "holder", line.holder_id)
+            .details(json!({"contact": id, "reference": line.reference}))
+            .request_id(acting.request_id),
+    )?;
+    Ok(Some((line, Some(note))))
+}
+
+/// Contacts per topic since `since` (the dashboard's chart).
+pub fn per_topic(conn: &mut DbConnection, since: time::PrimitiveDateTime) -> Result<Vec<(String, i64)>, Fault> {
+    Ok(db::contacts::per_topic(conn, since)?)
+}
+
+/// How long after a resend the same notice is not resent again (a double press, an impatient
+/// second try).
+const RESEND_GAP: time::Duration = time::Duration::minutes(10);
+
+/// Resends a notice from the outbox to the holder's address on record, with the reason. A new
+/// outbox row (the original stays as it was); refused while a resend of it waits or was made
+/// in the last ten minutes, so a second press does not send it twice.
+pub fn resend(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    notification_id: i64,
+    reason: &str,
+    acting: &Acting<'_>,
+) -> Result<i64, ContactFailure> {
+    desk(acting.role)?;
+    contacts::check_resend_reason(reason).map_err(ContactFailure::Rule)?;
+    let at = to_db(acting.now);
+    write_tx(conn, |c| {
+        let holder = db::holders::lock(c, holder_id)?.ok_or(ContactFailure::NotFound)?;
+        let (owner, handbook_id, kind, subject, body) =
+            db::contacts::notice(c, notification_id)?.ok_or(ContactFailure::NotFound)?;
+        if owner != holder.id {
+            return Err(ContactFailure::NotFound);
+        }
+        if holder.deleted_at.is_some() {
+            return Err(ContactFailure::Rule("個人情報が消去されたIDには再送できません。"));
+        }
+        let Some(email) = holder.email.as_deref() else {
+            return Err(ContactFailure::Rule("メールアドレスの登録がないため再送できません。"));
+        };
+        if db::contacts::resent_since(c, notification_id, at - RESEND_GAP)? {
+            return Err(ContactFailure::Rule(
+                "この通知は少し前に再送したばかりです。届いていないか利用者に確かめてから、時間をおいて再送してください。",
+            ));
+        }
+        let id = db::decisions::enqueue(
+            c,
+            &NewNotification {
+                holder_id: holder.id,
+                handbook_id,
+                kind: &kind,
+                recipient: Some(email),
+                subject: &subject,
+                body: &body,
+                next_attempt_at: at,
+                created_at: at,
+            },
+        )?;
+        db::contacts::mark_resend(c, id, notification_id)?;
+        audit::append(
+            c,
+            acting.audit,
+            at,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "notice.resent", "notification", notification_id)
+                .details(json!({"holder_id": holder.id, "resent_as": id}))
+                .reason(reason.trim())
+                .request_id(acting.request_id),
+        )?;
+        Ok(id)
+    })
+}
