@@ -36,6 +36,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("retention.purged", "保存期間を過ぎた写真・転記を削除（件数の受領記録）"),
     ("retention.hold_placed", "法的保留を設定（保存期間を過ぎても保持）"),
     ("retention.hold_lifted", "法的保留を解除"),
+    ("holder.email_change_proposed", "サポートセンター経由のメールアドレス変更を起案"),
+    ("holder.email_change_rejected", "メールアドレス変更の起案を却下"),
     ("contact.logged", "サポートセンターへの問い合わせを記録"),
     ("contact.viewed", "問い合わせの対応内容を閲覧"),
     ("notice.resent", "通知を再送（理由を記録）"),

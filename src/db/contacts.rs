@@ -147,3 +147,65 @@ pub fn resent_since(conn: &mut DbConnection, of: i64, since: PrimitiveDateTime) 
 pub fn mark_resend(conn: &mut DbConnection, id: i64, of: i64) -> QueryResult<usize> {
     diesel::update(notifications::table.find(id)).set(notifications::resend_of.eq(of)).execute(conn)
 }
+
+/// An e-mail change waiting for a supervisor: id, new address, note, proposer, proposer's name, when.
+pub type EmailChange = (i64, Option<String>, String, i64, String, PrimitiveDateTime);
+
+pub fn pending_email_change(conn: &mut DbConnection, holder_id: i64) -> QueryResult<Option<EmailChange>> {
+    use super::schema::email_change_proposals as e;
+    e::table
+        .inner_join(staff::table.on(staff::id.eq(e::proposed_by)))
+        .filter(e::holder_id.eq(holder_id))
+        .filter(e::state.eq("proposed"))
+        .select((e::id, e::new_email, e::note, e::proposed_by, staff::display_name, e::proposed_at))
+        .first(conn)
+        .optional()
+}
+
+pub fn propose_email_change(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    email: &str,
+    note: &str,
+    by: i64,
+    at: PrimitiveDateTime,
+) -> QueryResult<i64> {
+    use super::schema::email_change_proposals as e;
+    diesel::insert_into(e::table)
+        .values((
+            e::holder_id.eq(holder_id),
+            e::new_email.eq(email),
+            e::note.eq(note),
+            e::state.eq("proposed"),
+            e::proposed_by.eq(by),
+            e::proposed_at.eq(at),
+        ))
+        .returning(e::id)
+        .get_result(conn)
+}
+
+/// Closes a waiting proposal; 0 rows when it was decided meanwhile.
+pub fn decide_email_change(
+    conn: &mut DbConnection,
+    id: i64,
+    outcome: &str,
+    by: i64,
+    at: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    use super::schema::email_change_proposals as e;
+    diesel::update(e::table.find(id).filter(e::state.eq("proposed")))
+        .set((e::state.eq(outcome), e::decided_by.eq(by), e::decided_at.eq(at)))
+        .execute(conn)
+}
+
+/// The holder of a proposal.
+pub fn email_change_holder(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64>> {
+    use super::schema::email_change_proposals as e;
+    e::table.find(id).select(e::holder_id).first(conn).optional()
+}
+
+/// Erases the addresses proposed for a holder (抹消).
+pub fn erase_email_changes(conn: &mut DbConnection, holder_id: i64) -> QueryResult<usize> {
+    use super::schema::email_change_proposals as e;
+    diesel::update(e::table.filter(e::holder_id.eq(holder_id))).set(e::new_email.eq(None::<String>)).execute(conn)
+}

@@ -23,6 +23,7 @@ pub fn email(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) -> 
     diesel::update(notifications::table.filter(notifications::holder_id.eq(holder_id)))
         .set(notifications::recipient.eq(None::<String>))
         .execute(conn)?;
+    super::contacts::erase_email_changes(conn, holder_id)?;
     Ok(())
 }
 
@@ -41,6 +42,7 @@ pub fn holder(conn: &mut DbConnection, holder_id: i64, at: PrimitiveDateTime) ->
         .execute(conn)?;
     super::requests::erase_details(conn, holder_id)?;
     super::contacts::erase_notes(conn, holder_id)?;
+    super::contacts::erase_email_changes(conn, holder_id)?;
     diesel::update(holders::table.find(holder_id))
         .set((
             holders::email.eq(None::<String>),

@@ -547,6 +547,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_change_proposals (id) {
+        id -> BigInt,
+        holder_id -> BigInt,
+        new_email -> Nullable<Text>,
+        note -> Text,
+        state -> Text,
+        proposed_by -> BigInt,
+        proposed_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     handbook_images (id) {
         id -> BigInt,
         handbook_id -> BigInt,
@@ -621,4 +635,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     record_corrections,
     legal_holds,
     support_contacts,
+    email_change_proposals,
 );

@@ -201,6 +201,17 @@ pub fn request_refused(kind: super::requests::RequestKind, reference: &str, reas
     }
 }
 
+/// The registered address was changed through the support center: sent to the old address and
+/// the new one, so a change the holder did not ask for does not go unnoticed.
+pub fn email_changed() -> Notice {
+    Notice {
+        subject: "【ご確認】登録メールアドレスを変更しました".to_owned(),
+        body: format!(
+            "サポートセンターへのお申し出により、登録メールアドレスを変更しました。今後のお知らせは新しいアドレスにお送りします。\n\nお心当たりがない場合は、すぐにアプリの「お問い合わせ」からご連絡ください。{SIGNATURE}"
+        ),
+    }
+}
+
 /// Where a notice in the outbox stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Delivery {

@@ -187,3 +187,109 @@ pub fn resend(
         Ok(id)
     })
 }
+
+/// Proposes a new e-mail address the holder asked for through the support center, with how the
+/// caller was identified (the note). Whoever holds a lost phone can call, so nothing changes
+/// until a supervisor other than the proposer approves.
+pub fn propose_email_change(
+    conn: &mut DbConnection,
+    holder_id: i64,
+    email: &crate::domain::email::EmailAddress,
+    note: &str,
+    acting: &Acting<'_>,
+) -> Result<i64, ContactFailure> {
+    desk(acting.role)?;
+    if note.trim().chars().count() < 10 {
+        return Err(ContactFailure::Rule("本人確認の方法と経緯を10文字以上で記録してください。"));
+    }
+    let at = to_db(acting.now);
+    write_tx(conn, |c| {
+        let holder = db::holders::lock(c, holder_id)?.ok_or(ContactFailure::NotFound)?;
+        if holder.deleted_at.is_some() {
+            return Err(ContactFailure::Rule("個人情報が消去されたIDです。"));
+        }
+        if db::contacts::pending_email_change(c, holder_id)?.is_some() {
+            return Err(ContactFailure::Rule("メールアドレスの変更がすでに承認待ちです。"));
+        }
+        let id = db::contacts::propose_email_change(c, holder_id, email.as_str(), note.trim(), acting.staff_id, at)?;
+        audit::append(
+            c,
+            acting.audit,
+            at,
+            AuditEntry::new(Actor::Staff(acting.staff_id), "holder.email_change_proposed", "holder", holder_id)
+                .details(json!({"proposal": id}))
+                .request_id(acting.request_id),
+        )?;
+        Ok(id)
+    })
+}
+
+/// The proposal waiting for a holder: id, new address, note, proposer, proposer's name, when.
+pub fn pending_email_change(
+    conn: &mut DbConnection,
+    holder_id: i64,
+) -> Result<Option<db::contacts::EmailChange>, Fault> {
+    Ok(db::contacts::pending_email_change(conn, holder_id)?)
+}
+
+/// A supervisor other than the proposer approves or rejects. An approval changes the address
+/// and tells both the old and the new address, so a holder whose phone was taken learns of it.
+pub fn decide_email_change(
+    conn: &mut DbConnection,
+    id: i64,
+    approve: bool,
+    acting: &Acting<'_>,
+) -> Result<(), ContactFailure> {
+    if acting.role != Role::Supervisor {
+        return Err(ContactFailure::Rule("この操作の権限がありません。"));
+    }
+    let at = to_db(acting.now);
+    write_tx(conn, |c| {
+        let holder_id = db::contacts::email_change_holder(c, id)?.ok_or(ContactFailure::NotFound)?;
+        let holder = db::holders::lock(c, holder_id)?.ok_or(ContactFailure::NotFound)?;
+        let (pending, email, _, proposer, _, _) = db::contacts::pending_email_change(c, holder_id)?
+            .ok_or(ContactFailure::Rule("この変更はすでに判断されています。"))?;
+        if pending != id {
+            return Err(ContactFailure::NotFound);
+        }
+        if proposer == acting.staff_id
+            || crate::services::accounts::appointed_by_proposer(c, proposer, acting.staff_id)?
+        {
+            return Err(ContactFailure::Rule("自分が起案した変更は承認・却下できません。別の審査責任者が判断します。"));
+        }
+        let outcome = if approve { "applied" } else { "rejected" };
+        if db::contacts::decide_email_change(c, id, outcome, acting.staff_id, at)? == 0 {
+            return Err(ContactFailure::Rule("この変更はすでに判断されています。"));
+        }
+        if approve {
+            let email = email.ok_or(ContactFailure::NotFound)?;
+            db::holders::set_email(c, holder_id, &email, at)?;
+            let message = crate::domain::notice::email_changed();
+            for recipient in [holder.email.as_deref(), Some(email.as_str())].into_iter().flatten() {
+                db::decisions::enqueue(
+                    c,
+                    &NewNotification {
+                        holder_id,
+                        handbook_id: None,
+                        kind: "email_changed",
+                        recipient: Some(recipient),
+                        subject: &message.subject,
+                        body: &message.body,
+                        next_attempt_at: at,
+                        created_at: at,
+                    },
+                )?;
+            }
+        }
+        let action = if approve { "holder.email_changed" } else { "holder.email_change_rejected" };
+        audit::append(
+            c,
+            acting.audit,
+            at,
+            AuditEntry::new(Actor::Staff(acting.staff_id), action, "holder", holder_id)
+                .details(json!({"proposal": id, "channel": "support"}))
+                .request_id(acting.request_id),
+        )?;
+        Ok(())
+    })
+}

@@ -107,6 +107,8 @@ pub struct Profile {
     pub hold: Option<crate::db::retention::Hold>,
     /// The support center's contacts, newest first (no notes: those open one by one).
     pub contacts: Vec<crate::db::contacts::ContactLine>,
+    /// An e-mail change through the support center waiting for a supervisor.
+    pub email_change: Option<crate::db::contacts::EmailChange>,
 }
 
 /// The profile of one holder, or `None` for an unknown id; the view is audited.
@@ -143,6 +145,7 @@ pub fn profile(conn: &mut DbConnection, holder_id: i64, acting: &Acting<'_>) -> 
         requests: db::requests::of_holder(conn, holder_id)?,
         hold: db::retention::holds_in_force(conn, Some(holder_id), 1)?.into_iter().next(),
         contacts: db::contacts::lines(conn, Some(holder_id), None, None, 20)?,
+        email_change: db::contacts::pending_email_change(conn, holder_id)?,
         handbooks,
         holder,
     };

@@ -195,6 +195,9 @@ route_table! {
     post "/support/contacts" => contacts::log, SupportDesk;
     get  "/support/contacts/{id}" => contacts::show, SupportDesk;
     post "/holders/{id}/notices/{notice}/resend" => contacts::resend, SupportDesk;
+    post "/holders/{id}/email-change" => holders::propose_email_change, SupportDesk;
+    post "/holders/{id}/email-change/{proposal}/approve" => holders::approve_email_change, Supervisors;
+    post "/holders/{id}/email-change/{proposal}/reject" => holders::reject_email_change, Supervisors;
     get  "/support/lost-device" => support::show, SupportDesk;
     post "/support/lost-device" => support::open, SupportDesk;
     get  "/support/lost-device/{id}" => support::report, SupportDesk;

@@ -114,3 +114,43 @@ dual_test!(a_notice_is_resent_once_with_its_reason, |db: TestDb| async move {
     assert_eq!(resent.len(), 1);
     assert_eq!(resent[0].reason.as_deref(), Some("迷惑メールに振り分けられていた"));
 });
+
+dual_test!(an_email_change_through_support_waits_for_a_supervisor_and_tells_both_addresses, |db: TestDb| async move {
+    let app = spawn_app(db).await;
+    crate::support::approved_holder(&app, "MR-EMAILCH1").await;
+    let holder = app.holder("MR-EMAILCH1").unwrap().id;
+    let old = app.holder("MR-EMAILCH1").unwrap().email.unwrap();
+    let mut support = app.signed_in(Role::Support).await;
+    support.get(&format!("/holders/{holder}")).await;
+    let bad = support
+        .post(&format!("/holders/{holder}/email-change"), &[("new_email", "not-an-address"), ("email_note", "確認")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.input_value("new_email").as_deref(), Some("not-an-address"));
+    assert!(bad.select_texts("#error-email_note").concat().contains("10文字以上"));
+    let proposed = support
+        .post(
+            &format!("/holders/{holder}/email-change"),
+            &[
+                ("new_email", "new.address@example.jp"),
+                ("email_note", "登録の電話番号へ折り返し、生年月日と手帳番号を照合"),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.holder("MR-EMAILCH1").unwrap().email.as_deref(), Some(old.as_str()), "nothing changes yet");
+
+    let mut sup = app.signed_in(Role::Supervisor).await;
+    let profile = sup.get(&format!("/holders/{holder}")).await;
+    let action = profile.select_attr("section[aria-labelledby=email-change-title] form", "action").remove(0);
+    sup.post(&action, &[]).await;
+    assert_eq!(app.holder("MR-EMAILCH1").unwrap().email.as_deref(), Some(old.as_str()), "not without the confirmation");
+    sup.get(&format!("/holders/{holder}")).await;
+    sup.post(&action, &[("confirmed", "1")]).await;
+    assert_eq!(app.holder("MR-EMAILCH1").unwrap().email.as_deref(), Some("new.address@example.jp"));
+    let changed = app.audit_events("holder.email_changed");
+    assert_eq!(changed.len(), 1);
+    assert!(changed[0].details.contains("support") && !changed[0].details.contains("new.address"));
+    let (to_new, _) = app.latest_notice(holder, "email_changed").unwrap();
+    assert_eq!(to_new.as_deref(), Some("new.address@example.jp"));
+});

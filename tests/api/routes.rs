@@ -11,7 +11,11 @@ use crate::helpers::{Browser, Page, TestDb, spawn_app};
 
 fn concrete(path: &str) -> String {
     // Ids that do not exist: allowed roles get past the guard and find nothing.
-    path.replace("{id}", "999999").replace("{name}", "x").replace("{public_id}", "NOPE").replace("{notice}", "999999")
+    path.replace("{id}", "999999")
+        .replace("{name}", "x")
+        .replace("{public_id}", "NOPE")
+        .replace("{notice}", "999999")
+        .replace("{proposal}", "999999")
 }
 
 async fn request_page(browser: &mut Browser, route: &RouteInfo, with_token: bool) -> Page {

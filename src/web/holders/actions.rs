@@ -63,6 +63,7 @@ async fn sanction_request(
         errors,
         legal: LegalDisclosure::default(),
         hold_reason: String::new(),
+        email_change: Default::default(),
     };
     let mut errors = FormErrors::default();
     if form.show_actions.is_some() {
@@ -292,4 +293,109 @@ async fn hold_step(
             show_profile(state, staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept).await
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct EmailChangeForm {
+    #[serde(default)]
+    new_email: String,
+    #[serde(default)]
+    email_note: String,
+}
+
+/// Proposes the e-mail change a caller asked for; a supervisor other than the proposer decides.
+pub async fn propose_email_change(
+    state: web::Data<AppState>,
+    staff: RequireRole<crate::web::access::SupportDesk>,
+    id: web::Path<i64>,
+    form: web::Form<EmailChangeForm>,
+) -> AppResult<HttpResponse> {
+    use crate::services::contacts::{self, ContactFailure};
+    let (holder_id, form) = (*id, form.into_inner());
+    let mut errors = FormErrors::default();
+    let email = crate::domain::email::EmailAddress::parse(&form.new_email)
+        .map_err(|e| errors.add("new_email", e.to_string()))
+        .ok();
+    if form.email_note.trim().chars().count() < 10 {
+        errors.add("email_note", "本人確認の方法と経緯を10文字以上で記録してください。");
+    }
+    let kept = |errors| ProfileForms {
+        email_change: [form.new_email.clone(), form.email_note.clone()],
+        errors,
+        ..Default::default()
+    };
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        return show_profile(&state, &staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept(errors)).await;
+    };
+    let note = form.email_note.clone();
+    let result = state
+        .as_staff(&staff, move |conn, acting| {
+            match contacts::propose_email_change(conn, holder_id, &email, &note, acting) {
+                Ok(_) => Ok(Ok(())),
+                Err(ContactFailure::NotFound) => Err(AppError::NotFound),
+                Err(ContactFailure::Fault(f)) => Err(f.into()),
+                Err(ContactFailure::Rule(message)) => Ok(Err(message)),
+            }
+        })
+        .await?;
+    if let Err(message) = result {
+        let mut errors = FormErrors::default();
+        errors.add("new_email", message);
+        return show_profile(&state, &staff, holder_id, StatusCode::CONFLICT, kept(errors)).await;
+    }
+    session::set_notice(&staff.session, "メールアドレスの変更を起案しました。審査責任者が承認すると変わります。")?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/holders/{holder_id}#contacts-title")))
+        .finish())
+}
+
+async fn decide_email_change(
+    state: &AppState,
+    staff: &RequireRole<Supervisors>,
+    path: (i64, i64),
+    approve: bool,
+    form: crate::web::forms::Confirmation,
+) -> AppResult<HttpResponse> {
+    use crate::services::contacts::{self, ContactFailure};
+    let (holder_id, proposal) = path;
+    let back = format!("/holders/{holder_id}#contacts-title");
+    if approve {
+        let notice = "承認していません。変更するときは確認欄にチェックを入れてから押してください。";
+        if let Some(unconfirmed) = form.required(&staff.session, notice, &back)? {
+            return Ok(unconfirmed);
+        }
+    }
+    let result = state
+        .as_staff(staff, move |conn, acting| match contacts::decide_email_change(conn, proposal, approve, acting) {
+            Ok(()) => Ok(Ok(())),
+            Err(ContactFailure::NotFound) => Err(AppError::NotFound),
+            Err(ContactFailure::Fault(f)) => Err(f.into()),
+            Err(ContactFailure::Rule(message)) => Ok(Err(message)),
+        })
+        .await?;
+    let notice = match (result, approve) {
+        (Ok(()), true) => "メールアドレスを変更しました。旧・新両方のアドレスにお知らせが届きます。".to_owned(),
+        (Ok(()), false) => "メールアドレスの変更を却下しました。".to_owned(),
+        (Err(message), _) => format!("判断できませんでした: {message}"),
+    };
+    session::set_notice(&staff.session, &notice)?;
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, back)).finish())
+}
+
+pub async fn approve_email_change(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<crate::web::forms::Confirmation>,
+) -> AppResult<HttpResponse> {
+    decide_email_change(&state, &staff, path.into_inner(), true, form.into_inner()).await
+}
+
+pub async fn reject_email_change(
+    state: web::Data<AppState>,
+    staff: RequireRole<Supervisors>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<crate::web::forms::Confirmation>,
+) -> AppResult<HttpResponse> {
+    decide_email_change(&state, &staff, path.into_inner(), false, form.into_inner()).await
 }

@@ -21,7 +21,10 @@ use crate::domain::search::Search;
 use crate::domain::staff::Role;
 use crate::services::holders::{self, HolderHit};
 
-pub use actions::{disclose, lift_hold, place_hold, reinstate, report_returned, sanction};
+pub use actions::{
+    approve_email_change, disclose, lift_hold, place_hold, propose_email_change, reinstate, reject_email_change,
+    report_returned, sanction,
+};
 pub use profile::profile;
 
 #[derive(Deserialize, Default)]

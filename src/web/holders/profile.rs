@@ -115,6 +115,10 @@ struct ProfilePage {
     contacts: Vec<crate::web::contacts::LineView>,
     /// The support center and supervisors may resend a notice.
     may_resend: bool,
+    email_change: [String; 2],
+    /// An e-mail change waiting: id, new address, note, proposer's name, when, proposed by me.
+    email_pending: Option<(i64, String, String, String, String, bool)>,
+    may_decide_email: bool,
 }
 
 /// What an audited event on a holder means, for the timeline.
@@ -150,6 +154,8 @@ pub(super) struct ProfileForms {
     pub(super) disclosure: [String; 3],
     pub(super) legal: LegalDisclosure,
     pub(super) hold_reason: String,
+    /// The e-mail change form as typed: new address, note.
+    pub(super) email_change: [String; 2],
     pub(super) errors: FormErrors,
 }
 
@@ -284,6 +290,18 @@ fn profile_page(
         retention_purged: h.retention_purged_at.map(|t| datetime_jst(from_db(t))),
         contacts: p.contacts.iter().map(crate::web::contacts::line_view).collect(),
         may_resend: matches!(staff.role, Role::Support | Role::Supervisor) && h.deleted_at.is_none(),
+        email_change: kept.email_change,
+        email_pending: p.email_change.as_ref().map(|(id, email, note, by, name, at)| {
+            (
+                *id,
+                email.clone().unwrap_or_default(),
+                note.clone(),
+                name.clone(),
+                datetime_jst(from_db(*at)),
+                *by == staff.id,
+            )
+        }),
+        may_decide_email: staff.role == Role::Supervisor,
     }
 }
 
