@@ -68,6 +68,27 @@ pub(super) fn kind_of<'r, 'l>(reads: &'r [Read<'l>]) -> Option<(HandbookKind, &'
     find(&["療育", "育手", "愛の手帳", "みどり", "相談所", "程度及び判定"]).map(|r| (HandbookKind::Intellectual, r))
 }
 
+/// The handbook's name as printed: a regional name before the generic one, since a regional
+/// booklet (「愛の手帳」) also prints 「療育手帳」 in small type.
+pub(super) fn suggest_printed_name(reads: &[Read<'_>], out: &mut Suggestions) {
+    const BY_PRECEDENCE: [&str; 7] = [
+        "療育手帳（愛の手帳）",
+        "精神障害者保健福祉手帳",
+        "身体障害者手帳",
+        "みどりの手帳",
+        "愛の手帳",
+        "愛護手帳",
+        "療育手帳",
+    ];
+    for name in BY_PRECEDENCE {
+        let wanted = super::text::normalize_line(name);
+        if let Some(read) = reads.iter().find(|r| r.text.contains(&wanted)) {
+            out.put(read.suggest(Field::HandbookName, name));
+            return;
+        }
+    }
+}
+
 /// Dates: by their own words, else by the label above them.
 pub(super) fn suggest_dates(reads: &[Read<'_>], out: &mut Suggestions) {
     for read in reads {

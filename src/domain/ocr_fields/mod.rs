@@ -123,6 +123,7 @@ pub fn extract(pages: &[PageLines]) -> Vec<Suggestion> {
     if let Some((kind, read)) = &kind {
         out.put(read.suggest(Field::Kind, kind.as_str()));
     }
+    labels::suggest_printed_name(&reads, &mut out);
     for read in &reads {
         if let Some(number) = vocabulary::number_in(&read.text) {
             out.put(read.suggest(Field::Number, number));
@@ -174,6 +175,21 @@ mod tests {
 
     fn suggested(suggestions: &[Suggestion], field: Field) -> Option<&str> {
         suggestions.iter().find(|s| s.field == field).map(|s| s.value.as_str())
+    }
+
+    #[test]
+    fn the_printed_name_is_suggested_regional_before_generic() {
+        let line =
+            |text: &str, y: u32| Line { text: text.into(), confidence: 0.9, bbox: LineBox { x: 10, y, w: 200, h: 30 } };
+        let pages = [PageLines {
+            lines: vec![line("愛の手帳", 10), line("療育手帳", 60), line("番号 第3000003号", 120)],
+        }];
+        let suggestions = extract(&pages);
+        let name = suggestions.iter().find(|s| s.field == Field::HandbookName).map(|s| s.value.as_str());
+        assert_eq!(name, Some("愛の手帳"));
+        let pages = [PageLines { lines: vec![line("身体障害者手帳", 10)] }];
+        let name = extract(&pages).into_iter().find(|s| s.field == Field::HandbookName).map(|s| s.value);
+        assert_eq!(name.as_deref(), Some("身体障害者手帳"));
     }
 
     #[test]
