@@ -20,3 +20,10 @@ pub fn pick(alphabet: &[u8], n: usize) -> String {
     let mut rng = rand::rng();
     (0..n).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }
+
+/// A reference a holder or an agent reads out on the phone: `PREFIX-XXXX-XXXX`, eight
+/// characters without look-alikes (no 0/O, 1/I/L).
+pub fn reference(prefix: &str) -> String {
+    let chars = pick(b"23456789ABCDEFGHJKMNPQRSTUVWXYZ", 8);
+    format!("{prefix}-{}-{}", &chars[..4], &chars[4..])
+}

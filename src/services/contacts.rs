@@ -50,12 +50,6 @@ pub struct NewLog<'a> {
     pub restricted: bool,
 }
 
-/// `SC-` and eight characters without look-alikes, read out on the phone.
-fn new_reference() -> String {
-    let chars = crate::secrets::random::pick(b"23456789ABCDEFGHJKMNPQRSTUVWXYZ", 8);
-    format!("SC-{}-{}", &chars[..4], &chars[4..])
-}
-
 /// Logs a contact; returns its id and reference.
 pub fn log(conn: &mut DbConnection, new: &NewLog<'_>, acting: &Acting<'_>) -> Result<(i64, String), ContactFailure> {
     desk(acting.role)?;
@@ -63,7 +57,7 @@ pub fn log(conn: &mut DbConnection, new: &NewLog<'_>, acting: &Acting<'_>) -> Re
     let at = to_db(acting.now);
     write_tx(conn, |c| {
         db::holders::lock(c, new.holder_id)?.ok_or(ContactFailure::NotFound)?;
-        let reference = new_reference();
+        let reference = crate::secrets::random::reference("SC");
         let id = db::contacts::insert(
             c,
             &NewContact {

@@ -61,12 +61,6 @@ pub struct Receiver<'a> {
     pub audit: &'a AuditKeys,
 }
 
-/// `RQ-` and eight characters without look-alikes (no 0/O, 1/I/L): read out on the phone.
-fn new_reference() -> String {
-    let chars = crate::secrets::random::pick(b"23456789ABCDEFGHJKMNPQRSTUVWXYZ", 8);
-    format!("RQ-{}-{}", &chars[..4], &chars[4..])
-}
-
 /// Records a request (the holder is told its reference and due day), or, when one of the same
 /// kind is still open for the holder, answers that one: `(row, created)`.
 pub fn receive(
@@ -85,7 +79,7 @@ pub fn receive(
             return Err(GateRefusal::Ended.into());
         }
         let due = requests::due_on(today_jst(by.now), new.due_days);
-        let reference = new_reference();
+        let reference = crate::secrets::random::reference("RQ");
         let id = db::requests::insert(
             c,
             &db::requests::NewRequest {
