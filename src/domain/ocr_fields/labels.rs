@@ -68,19 +68,12 @@ pub(super) fn kind_of<'r, 'l>(reads: &'r [Read<'l>]) -> Option<(HandbookKind, &'
     find(&["療育", "育手", "愛の手帳", "みどり", "相談所", "程度及び判定"]).map(|r| (HandbookKind::Intellectual, r))
 }
 
-/// The handbook's name as printed: a regional name before the generic one, since a regional
-/// booklet (「愛の手帳」) also prints 「療育手帳」 in small type.
+/// The intellectual handbook's regional name as printed (「愛の手帳」, 「みどりの手帳」…): what the
+/// card must show and a reviewer could miss. The kinds' usual names are not suggested: the
+/// field left empty means them.
 pub(super) fn suggest_printed_name(reads: &[Read<'_>], out: &mut Suggestions) {
-    const BY_PRECEDENCE: [&str; 7] = [
-        "療育手帳（愛の手帳）",
-        "精神障害者保健福祉手帳",
-        "身体障害者手帳",
-        "みどりの手帳",
-        "愛の手帳",
-        "愛護手帳",
-        "療育手帳",
-    ];
-    for name in BY_PRECEDENCE {
+    const REGIONAL: [&str; 4] = ["療育手帳（愛の手帳）", "みどりの手帳", "愛の手帳", "愛護手帳"];
+    for name in REGIONAL {
         let wanted = super::text::normalize_line(name);
         if let Some(read) = reads.iter().find(|r| r.text.contains(&wanted)) {
             out.put(read.suggest(Field::HandbookName, name));

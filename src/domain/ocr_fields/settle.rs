@@ -77,23 +77,6 @@ pub fn saved_value(field: Field, input: &TranscriptionInput) -> String {
     match field {
         Field::Kind => input.kind.clone(),
         Field::Care => input.care.clone().filter(|c| !c.is_empty()).map(|_| "on".to_owned()).unwrap_or_default(),
-        // An empty name is the kind's usual name, which the card then shows.
-        Field::HandbookName if input.handbook_name.trim().is_empty() => {
-            HandbookKind::parse(&input.kind).map(HandbookKind::label).unwrap_or_default().to_owned()
-        }
         _ => field.typed(input),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_empty_handbook_name_is_the_kinds_usual_name() {
-        let input = TranscriptionInput { kind: "physical".into(), ..Default::default() };
-        assert_eq!(settle("handbook_name", "身体障害者手帳", &input), Some(SuggestionUse::Accepted));
-        let regional = TranscriptionInput { kind: "intellectual".into(), ..Default::default() };
-        assert_eq!(settle("handbook_name", "愛の手帳", &regional), Some(SuggestionUse::Corrected), "never left open");
     }
 }
