@@ -457,6 +457,23 @@
       }
       draw();
     });
+    // Dragging on the preview moves the box the same way (the inputs follow).
+    var drag = null;
+    canvas.addEventListener("pointerdown", function (event) {
+      drag = { x: event.clientX, y: event.clientY, left: num(inputs.left), top: num(inputs.top) };
+      canvas.setPointerCapture(event.pointerId);
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!drag) { return; }
+      var dx = (event.clientX - drag.x) / canvas.width * num(inputs.width);
+      var dy = (event.clientY - drag.y) / canvas.height * num(inputs.height);
+      set(inputs.left, Math.min(drag.left + dx, 100 - num(inputs.width)));
+      set(inputs.top, Math.min(drag.top + dy, 100 - num(inputs.height)));
+      draw();
+    });
+    ["pointerup", "pointercancel"].forEach(function (type) {
+      canvas.addEventListener(type, function () { drag = null; });
+    });
     Object.keys(inputs).forEach(function (k) { inputs[k].addEventListener("input", draw); });
     editor.querySelectorAll("input[name=image_id]").forEach(function (r) { r.addEventListener("change", draw); });
     document.querySelectorAll("img").forEach(function (img) { img.addEventListener("load", draw); });
