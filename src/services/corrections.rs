@@ -10,7 +10,6 @@ use crate::audit::{self, Actor, AuditEntry};
 use crate::clock::{to_db, today_jst};
 use crate::db::corrections::NewCorrection;
 use crate::db::decisions::NewNotification;
-use crate::db::handbooks::NewImage;
 use crate::db::{self, DbConnection, write_tx};
 use crate::domain::correction::{self, CorrectionError, Evidence};
 use crate::domain::handbook::{HandbookKind, ReviewStatus};
@@ -92,25 +91,6 @@ pub struct Proposal<'a> {
     pub request_id: Option<i64>,
 }
 
-/// Files written before the transaction, removed again unless it committed.
-struct Written<'s> {
-    store: &'s ImageStore,
-    keys: Vec<String>,
-    keep: bool,
-}
-
-impl Drop for Written<'_> {
-    fn drop(&mut self) {
-        if !self.keep {
-            for key in &self.keys {
-                if let Err(e) = self.store.remove(key) {
-                    tracing::error!(error = %e, "could not remove an evidence photo of a failed correction");
-                }
-            }
-        }
-    }
-}
-
 /// Records a proposal; nothing the holder or a counter sees changes yet.
 pub fn propose(
     conn: &mut DbConnection,
@@ -127,29 +107,10 @@ pub fn propose(
     }
     correction::check_reason(p.reason)?;
     let at = to_db(acting.now);
-    let mut written = Written { store, keys: Vec::new(), keep: false };
+    let mut staged = crate::services::photos::Staged::new(store);
     let image = match (p.evidence, p.photo) {
         (Evidence::Photo, None) => return Err(CorrectionError::PhotoMissing.into()),
-        (Evidence::Photo, Some(photo)) => {
-            let storage_key = store.put(&photo.full_jpeg)?;
-            written.keys.push(storage_key.clone());
-            let thumb_key = store.put(&photo.thumb_jpeg)?;
-            written.keys.push(thumb_key.clone());
-            Some(NewImage {
-                handbook_id: p.handbook_id,
-                page: 0,
-                storage_key,
-                thumb_key,
-                key_id: store.key_id(),
-                original_sha256: photo.original_sha256.clone(),
-                original_bytes: photo.original_bytes as i64,
-                original_mime: photo.source.mime().to_owned(),
-                stored_bytes: photo.full_jpeg.len() as i64,
-                width: photo.width as i32,
-                height: photo.height as i32,
-                created_at: at,
-            })
-        }
+        (Evidence::Photo, Some(photo)) => Some(staged.put(photo, p.handbook_id, 0, at)?),
         (Evidence::Myna, _) => None,
     };
     let id = write_tx(conn, |c| {
@@ -218,7 +179,7 @@ pub fn propose(
         )?;
         Ok(id)
     })?;
-    written.keep = true;
+    staged.keep(true);
     Ok(id)
 }
 

@@ -262,6 +262,66 @@ pub fn sweep_store(
     Ok(swept)
 }
 
+/// Photos written to the store before the transaction that records them (encrypting and
+/// writing is slow; a transaction must not wait on it). Dropped without `keep`, the files go
+/// again, so a failed registration or correction leaves no file without its row.
+pub struct Staged<'s> {
+    store: &'s ImageStore,
+    keys: Vec<String>,
+    keep: bool,
+}
+
+impl<'s> Staged<'s> {
+    pub fn new(store: &'s ImageStore) -> Self {
+        Self { store, keys: Vec::new(), keep: false }
+    }
+
+    /// Writes a processed photo and its thumbnail; returns the row that records them.
+    pub fn put(
+        &mut self,
+        image: &crate::images::Processed,
+        handbook_id: i64,
+        page: i32,
+        at: time::PrimitiveDateTime,
+    ) -> Result<crate::db::handbooks::NewImage, crate::images::store::StoreError> {
+        let storage_key = self.store.put(&image.full_jpeg)?;
+        self.keys.push(storage_key.clone());
+        let thumb_key = self.store.put(&image.thumb_jpeg)?;
+        self.keys.push(thumb_key.clone());
+        Ok(crate::db::handbooks::NewImage {
+            handbook_id,
+            page,
+            storage_key,
+            thumb_key,
+            key_id: self.store.key_id(),
+            original_sha256: image.original_sha256.clone(),
+            original_bytes: image.original_bytes as i64,
+            original_mime: image.source.mime().to_owned(),
+            stored_bytes: image.full_jpeg.len() as i64,
+            width: image.width as i32,
+            height: image.height as i32,
+            created_at: at,
+        })
+    }
+
+    /// The rows committed: the files stay (or, `false`, they go when this is dropped).
+    pub fn keep(&mut self, keep: bool) {
+        self.keep = keep;
+    }
+}
+
+impl Drop for Staged<'_> {
+    fn drop(&mut self) {
+        if !self.keep {
+            for key in &self.keys {
+                if let Err(e) = self.store.remove(key) {
+                    tracing::error!(error = %e, "could not remove a photo whose record failed");
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -151,51 +151,16 @@ pub struct Submission<'a> {
     pub audit: &'a crate::audit::AuditKeys,
 }
 
-struct StoredFiles<'s> {
-    store: &'s ImageStore,
-    keys: Vec<String>,
-    keep: bool,
-}
-
-impl Drop for StoredFiles<'_> {
-    fn drop(&mut self) {
-        if !self.keep {
-            for key in &self.keys {
-                if let Err(e) = self.store.remove(key) {
-                    tracing::error!(error = %e, "could not remove a photo of a failed registration");
-                }
-            }
-        }
-    }
-}
-
 pub fn register(
     conn: &mut DbConnection,
     store: &ImageStore,
     submission: &Submission<'_>,
 ) -> Result<Registered, IntakeError> {
     let at = to_db(submission.now);
-    let mut files = StoredFiles { store, keys: Vec::new(), keep: false };
+    let mut files = crate::services::photos::Staged::new(store);
     let mut rows = Vec::with_capacity(submission.images.len());
     for (index, image) in submission.images.iter().enumerate() {
-        let storage_key = store.put(&image.full_jpeg)?;
-        files.keys.push(storage_key.clone());
-        let thumb_key = store.put(&image.thumb_jpeg)?;
-        files.keys.push(thumb_key.clone());
-        rows.push(NewImage {
-            handbook_id: 0,
-            page: index as i32 + 1,
-            storage_key,
-            thumb_key,
-            key_id: store.key_id(),
-            original_sha256: image.original_sha256.clone(),
-            original_bytes: image.original_bytes as i64,
-            original_mime: image.source.mime().to_owned(),
-            stored_bytes: image.full_jpeg.len() as i64,
-            width: image.width as i32,
-            height: image.height as i32,
-            created_at: at,
-        });
+        rows.push(files.put(image, 0, index as i32 + 1, at)?);
     }
     // Two first uploads of one holder may race to create it; the loser retries once and finds
     // the winner's row.
@@ -203,7 +168,7 @@ pub fn register(
         Err(e) if e.is_unique_violation() => write_tx(conn, |c| insert_rows(c, submission, &rows, at)),
         other => other,
     }?;
-    files.keep = !result.duplicate;
+    files.keep(!result.duplicate);
     Ok(result)
 }
 
