@@ -212,36 +212,3 @@ pub async fn show(
     };
     render::page(StatusCode::OK, &page)
 }
-
-#[derive(Deserialize)]
-pub struct ResendForm {
-    #[serde(default)]
-    reason: String,
-}
-
-/// Resends a notice to the holder's address on record, with the reason.
-pub async fn resend(
-    state: web::Data<AppState>,
-    staff: RequireRole<SupportDesk>,
-    path: web::Path<(i64, i64)>,
-    form: web::Form<ResendForm>,
-) -> AppResult<HttpResponse> {
-    let (holder_id, notice_id) = path.into_inner();
-    let reason = form.into_inner().reason;
-    let result = state
-        .as_staff(&staff, move |conn, acting| match contacts::resend(conn, holder_id, notice_id, &reason, acting) {
-            Ok(id) => Ok(Ok(id)),
-            Err(ContactFailure::NotFound) => Err(AppError::NotFound),
-            Err(ContactFailure::Fault(f)) => Err(f.into()),
-            Err(ContactFailure::Rule(message)) => Ok(Err(message)),
-        })
-        .await?;
-    let notice = match result {
-        Ok(_) => "通知を再送しました（送信待ちに入りました）。".to_owned(),
-        Err(message) => format!("再送できませんでした: {message}"),
-    };
-    session::set_notice(&staff.session, &notice)?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/holders/{holder_id}#notices-title")))
-        .finish())
-}

@@ -194,7 +194,7 @@ route_table! {
     get  "/support/contacts" => contacts::list, SupportDesk;
     post "/support/contacts" => contacts::log, SupportDesk;
     get  "/support/contacts/{id}" => contacts::show, SupportDesk;
-    post "/holders/{id}/notices/{notice}/resend" => contacts::resend, SupportDesk;
+    post "/holders/{id}/notices/{notice}/resend" => holders::resend_notice, SupportDesk;
     post "/holders/{id}/email-change" => holders::propose_email_change, SupportDesk;
     post "/holders/{id}/email-change/{proposal}/approve" => holders::approve_email_change, Supervisors;
     post "/holders/{id}/email-change/{proposal}/reject" => holders::reject_email_change, Supervisors;

@@ -64,6 +64,7 @@ async fn sanction_request(
         legal: LegalDisclosure::default(),
         hold_reason: String::new(),
         email_change: Default::default(),
+        resend: None,
     };
     let mut errors = FormErrors::default();
     if form.show_actions.is_some() {
@@ -398,4 +399,42 @@ pub async fn reject_email_change(
     form: web::Form<crate::web::forms::Confirmation>,
 ) -> AppResult<HttpResponse> {
     decide_email_change(&state, &staff, path.into_inner(), false, form.into_inner()).await
+}
+
+#[derive(Deserialize)]
+pub struct ResendForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Resends a notice to the holder's address on record, with the reason. A refusal comes back
+/// on the profile with the reason as typed beside that notice's field.
+pub async fn resend_notice(
+    state: web::Data<AppState>,
+    staff: RequireRole<crate::web::access::SupportDesk>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<ResendForm>,
+) -> AppResult<HttpResponse> {
+    use crate::services::contacts::{self, ContactFailure};
+    let (holder_id, notice_id) = path.into_inner();
+    let reason = form.into_inner().reason;
+    let typed = reason.clone();
+    let result = state
+        .as_staff(&staff, move |conn, acting| match contacts::resend(conn, holder_id, notice_id, &reason, acting) {
+            Ok(id) => Ok(Ok(id)),
+            Err(ContactFailure::NotFound) => Err(AppError::NotFound),
+            Err(ContactFailure::Fault(f)) => Err(f.into()),
+            Err(ContactFailure::Rule(message)) => Ok(Err(message)),
+        })
+        .await?;
+    if let Err(message) = result {
+        let mut errors = FormErrors::default();
+        errors.add("resend_reason", message);
+        let kept = ProfileForms { resend: Some((notice_id, typed)), errors, ..Default::default() };
+        return show_profile(&state, &staff, holder_id, StatusCode::UNPROCESSABLE_ENTITY, kept).await;
+    }
+    session::set_notice(&staff.session, "通知を再送しました（送信待ちに入りました）。")?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/holders/{holder_id}#notices-title")))
+        .finish())
 }

@@ -23,7 +23,7 @@ use crate::services::holders::{self, HolderHit};
 
 pub use actions::{
     approve_email_change, disclose, lift_hold, place_hold, propose_email_change, reinstate, reject_email_change,
-    report_returned, sanction,
+    report_returned, resend_notice, sanction,
 };
 pub use profile::profile;
 

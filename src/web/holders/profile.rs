@@ -116,6 +116,8 @@ struct ProfilePage {
     /// The support center and supervisors may resend a notice.
     may_resend: bool,
     email_change: [String; 2],
+    /// A resend refused: the notice and the reason as typed (its error is `resend_reason`).
+    resend: (i64, String),
     /// An e-mail change waiting: id, new address, note, proposer's name, when, proposed by me.
     email_pending: Option<(i64, String, String, String, String, bool)>,
     may_decide_email: bool,
@@ -156,6 +158,8 @@ pub(super) struct ProfileForms {
     pub(super) hold_reason: String,
     /// The e-mail change form as typed: new address, note.
     pub(super) email_change: [String; 2],
+    /// A resend refused: the notice and the reason as typed.
+    pub(super) resend: Option<(i64, String)>,
     pub(super) errors: FormErrors,
 }
 
@@ -291,6 +295,7 @@ fn profile_page(
         contacts: p.contacts.iter().map(crate::web::contacts::line_view).collect(),
         may_resend: matches!(staff.role, Role::Support | Role::Supervisor) && h.deleted_at.is_none(),
         email_change: kept.email_change,
+        resend: kept.resend.unwrap_or_default(),
         email_pending: p.email_change.as_ref().map(|(id, email, note, by, name, at)| {
             (
                 *id,
