@@ -82,6 +82,11 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CorrectionRo
     rc::table.find(id).select(CorrectionRow::as_select()).first(conn).optional()
 }
 
+/// The holder and registration of a proposal.
+pub fn owner_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<(i64, i64)>> {
+    rc::table.find(id).select((rc::holder_id, rc::handbook_id)).first(conn).optional()
+}
+
 pub fn pending_of(conn: &mut DbConnection, handbook_id: i64) -> QueryResult<Option<i64>> {
     rc::table
         .filter(rc::handbook_id.eq(handbook_id))

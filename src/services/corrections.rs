@@ -194,14 +194,16 @@ pub fn decide(
 ) -> Result<SanctionState, CorrectionFailure> {
     let at = to_db(acting.now);
     write_tx(conn, |c| {
-        let found = db::corrections::find(c, id)?.ok_or(CorrectionFailure::NotFound)?;
-        correction::may_decide(acting.role, found.proposed_by, acting.staff_id)?;
-        if crate::services::accounts::appointed_by_proposer(c, found.proposed_by, acting.staff_id)? {
+        // Lock order: holder, then registration; the proposal is read under the lock (its holder
+        // and registration never change).
+        let (holder_id, handbook_id) = db::corrections::owner_of(c, id)?.ok_or(CorrectionFailure::NotFound)?;
+        let holder = db::holders::lock(c, holder_id)?.ok_or(CorrectionFailure::NotFound)?;
+        let row = db::handbooks::lock(c, handbook_id)?.ok_or(CorrectionFailure::NotFound)?;
+        let proposal = db::corrections::find(c, id)?.ok_or(CorrectionFailure::NotFound)?;
+        correction::may_decide(acting.role, proposal.proposed_by, acting.staff_id)?;
+        if crate::services::accounts::appointed_by_proposer(c, proposal.proposed_by, acting.staff_id)? {
             return Err(CorrectionError::OwnProposal.into());
         }
-        let holder = db::holders::lock(c, found.holder_id)?.ok_or(CorrectionFailure::NotFound)?;
-        let row = db::handbooks::lock(c, found.handbook_id)?.ok_or(CorrectionFailure::NotFound)?;
-        let proposal = db::corrections::find(c, id)?.ok_or(CorrectionFailure::NotFound)?;
         if proposal.state != SanctionState::Proposed {
             return Err(CorrectionError::AlreadyDecided.into());
         }

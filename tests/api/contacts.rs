@@ -101,7 +101,11 @@ dual_test!(a_notice_is_resent_once_with_its_reason, |db: TestDb| async move {
     let short = support.post(&action, &[("reason", "再送")]).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.select_texts(".field-error").concat().contains("再送の理由を4文字以上"), "beside its field");
-    assert_eq!(short.select_attr("input[name=reason][aria-invalid=true]", "value"), vec!["再送".to_owned()], "the typed reason is kept");
+    assert_eq!(
+        short.select_attr("input[name=reason][aria-invalid=true]", "value"),
+        vec!["再送".to_owned()],
+        "the typed reason is kept"
+    );
     assert_eq!(app.notification_count(), before);
 
     support.get(&format!("/holders/{holder}")).await;
